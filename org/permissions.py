@@ -1,0 +1,113 @@
+"""Who may do what: one table of capabilities to roles, used by every view, API endpoint and service.
+
+A view that does not declare a capability (or `public`) fails the test that walks every URL.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from org.choices import Role
+
+ALL_STAFF = frozenset(Role.values)
+R = Role
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "home.view": ALL_STAFF,
+    "org.view_agency": ALL_STAFF,
+    "org.view_staff": frozenset(
+        {R.SECTION_CHIEF, R.LEADER, R.LEGAL_REVIEWER, R.OFFICE, R.ARCHIVIST, R.ADMIN}
+    ),
+    "org.manage_staff": frozenset({R.ADMIN}),
+    "org.manage_certificates": frozenset({R.ADMIN}),
+    "org.assign_officers": frozenset({R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
+    "policy.view": ALL_STAFF,
+    "policy.view_all_packs": frozenset({R.LEGAL_REVIEWER, R.LEADER, R.ADMIN}),
+    "calendar.view": ALL_STAFF,
+    "calendar.manage": frozenset({R.ADMIN}),
+    "enterprises.view": frozenset(
+        {R.OFFICER, R.SECTION_CHIEF, R.LEADER, R.LEGAL_REVIEWER, R.ARCHIVIST, R.ADMIN}
+    ),
+    "enterprises.manage": frozenset({R.OFFICER, R.SECTION_CHIEF, R.ADMIN}),
+}
+
+
+def roles_for(capability: str) -> frozenset[str]:
+    return CAPABILITIES[capability]
+
+
+def can(user, capability: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.has_role(*CAPABILITIES[capability])
+
+
+def denial_message(capability: str) -> str:
+    labels = [Role(code).label for code in Role.values if code in CAPABILITIES[capability]]
+    return "您没有权限执行此操作，需要以下角色之一：" + "、".join(labels) + "。"
+
+
+def require(user, capability: str, *, agency=None) -> None:
+    """Raise PermissionDenied (with a Chinese message) unless `user` may use `capability`.
+
+    `user=None` is the system itself (commands run on the server by its operator).
+    With `agency`, the user must also belong to that agency.
+    """
+    if user is None:
+        return
+    if not can(user, capability):
+        raise PermissionDenied(denial_message(capability))
+    if agency is not None and user.agency_id != getattr(agency, "pk", agency):
+        raise PermissionDenied("您只能处理本单位的数据。")
+
+
+def capability_required(capability: str):
+    """View decorator: log-in and the capability, else a clear Chinese refusal (nothing changes)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            require(request.user, capability)
+            return view(request, *args, **kwargs)
+
+        wrapped.capability = capability
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as open to anyone (log-in page, the public portal)."""
+    view.public = True
+    return view
+
+
+class HasCapability(BasePermission):
+    """DRF permission: the view's `capability` (or `capabilities[action or method]`) decides."""
+
+    message = "您没有权限执行此操作。"
+
+    def has_permission(self, request, view) -> bool:
+        capability = capability_for(view, request)
+        if not can(request.user, capability):
+            self.message = denial_message(capability) if request.user.is_authenticated else "请先登录。"
+            return False
+        return True
+
+
+def capability_for(view, request) -> str:
+    by_action = getattr(view, "capabilities", None) or {}
+    action = getattr(view, "action", None)
+    if action and action in by_action:
+        return by_action[action]
+    if request.method in by_action:
+        return by_action[request.method]
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    if write and "write" in by_action:
+        return by_action["write"]
+    return view.capability

@@ -1,0 +1,53 @@
+"""Reads for organisations and people; each takes the viewer and returns only what they may see."""
+
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+
+from org.models import Agency, EnforcementCertificate, Section, Staff
+from org.permissions import require
+
+
+def agency_of(*, viewer) -> Agency:
+    require(viewer, "org.view_agency")
+    return viewer.agency
+
+
+def section_list(*, viewer) -> QuerySet[Section]:
+    require(viewer, "org.view_agency")
+    return Section.objects.filter(agency_id=viewer.agency_id).order_by("id")
+
+
+def staff_list(*, viewer) -> QuerySet[Staff]:
+    """The viewer's agency staff with roles and certificates, in a fixed number of queries."""
+    require(viewer, "org.view_staff")
+    return (
+        Staff.objects.filter(agency_id=viewer.agency_id, is_active=True)
+        .select_related("agency", "section")
+        .prefetch_related(
+            "role_assignments",
+            Prefetch("certificates", queryset=EnforcementCertificate.objects.order_by("-valid_to")),
+        )
+        .order_by("section_id", "id")
+    )
+
+
+def staff_get(*, viewer, pk: int) -> Staff:
+    """One member of staff: anyone may see themselves; others need org.view_staff."""
+    if viewer.pk == pk:
+        return Staff.objects.get(pk=pk)
+    return staff_list(viewer=viewer).get(pk=pk)
+
+
+def officer_list_assignable(*, viewer, on: date) -> QuerySet[Staff]:
+    """Officers of the viewer's agency who hold a valid 执法证 on `on` (only they may be assigned)."""
+    require(viewer, "org.assign_officers")
+    valid = EnforcementCertificate.objects.valid_on(on).values("staff_id")
+    return (
+        Staff.objects.filter(
+            agency_id=viewer.agency_id, is_active=True, role_assignments__role="officer", pk__in=valid
+        )
+        .select_related("section")
+        .distinct()
+        .order_by("section_id", "id")
+    )

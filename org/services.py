@@ -1,0 +1,284 @@
+"""Writes for agencies, sections, staff and certificates. Each runs in one transaction with its
+ledger event, checks the acting user's role, and refuses bad input with a Chinese message."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from ledger.services import event_record
+from org.choices import CertificateStatus, Role
+from org.models import Agency, EnforcementCertificate, RoleAssignment, Section, Staff
+from org.permissions import require
+from org.validators import validate_uscc
+
+
+class NotAssignable(ValidationError):
+    """The officer may not be given enforcement work (no valid 执法证 on that day)."""
+
+
+def _known_pack(pack_id: str) -> None:
+    from policy.selectors import packset
+
+    if pack_id not in packset().packs:
+        raise ValidationError(f"政策包“{pack_id}”不存在。")
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    acting_user=None,
+    name: str,
+    uscc: str,
+    jurisdiction: str,
+    policy_pack: str,
+    short_name: str = "",
+    duties: str = "",
+    address: str = "",
+    phone: str = "",
+    complaint_channel: str = "",
+    instrument_prefix: str = "",
+) -> Agency:
+    """Create an agency. Only the system (a command on the server) creates agencies.
+
+    Raises ValidationError: invalid 统一社会信用代码, duplicate name or code, unknown policy pack.
+    """
+    if acting_user is not None:
+        raise PermissionDenied("执法主体只能由系统运维人员在服务器上用命令创建。")
+    validate_uscc(uscc)
+    _known_pack(policy_pack)
+    if Agency.objects.filter(name=name).exists():
+        raise ValidationError(f"执法主体“{name}”已存在。")
+    if Agency.objects.filter(uscc=uscc).exists():
+        raise ValidationError(f"统一社会信用代码“{uscc}”已被其他执法主体使用。")
+    agency = Agency.objects.create(
+        name=name,
+        short_name=short_name,
+        uscc=uscc,
+        jurisdiction=jurisdiction,
+        policy_pack=policy_pack,
+        duties=duties,
+        address=address,
+        phone=phone,
+        complaint_channel=complaint_channel,
+        instrument_prefix=instrument_prefix,
+    )
+    event_record(
+        kind="agency.create", subject=agency, agency=agency, data={"name": name, "policy_pack": policy_pack}
+    )
+    return agency
+
+
+@transaction.atomic
+def section_create(
+    *,
+    acting_user=None,
+    agency: Agency,
+    name: str,
+    kind: str = "section",
+    duties: str = "",
+    enforces: bool = True,
+) -> Section:
+    require(acting_user, "org.manage_staff", agency=agency)
+    if Section.objects.filter(agency=agency, name=name).exists():
+        raise ValidationError(f"科室“{name}”已存在。")
+    section = Section.objects.create(agency=agency, name=name, kind=kind, duties=duties, enforces=enforces)
+    event_record(kind="section.create", subject=section, acting_user=acting_user, data={"name": name})
+    return section
+
+
+def _clean_roles(roles: Iterable[str]) -> list[str]:
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in Role.values]
+    if unknown:
+        raise ValidationError(
+            "未知角色："
+            + "、".join(map(str, unknown))
+            + "。可用角色："
+            + "、".join(f"{c}（{label}）" for c, label in Role.choices)
+        )
+    return roles
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    acting_user=None,
+    agency: Agency,
+    username: str,
+    name: str,
+    password: str | None = None,
+    section: Section | None = None,
+    roles: Iterable[str] = (),
+    position: str = "",
+    phone: str = "",
+    frontline: bool = False,
+    legal_qualification: str = "",
+) -> Staff:
+    """Create a member of staff with roles.
+
+    Raises ValidationError: unknown role, taken username, section of another agency, missing name.
+    Raises PermissionDenied: the acting user is not an administrator of the agency.
+    """
+    require(acting_user, "org.manage_staff", agency=agency)
+    roles = _clean_roles(roles)
+    username = (username or "").strip()
+    name = (name or "").strip()
+    if not username or not name:
+        raise ValidationError("登录名和姓名不能为空。")
+    if Staff.objects.filter(username=username).exists():
+        raise ValidationError(f"登录名“{username}”已被使用。")
+    if section is not None and section.agency_id != agency.pk:
+        raise ValidationError("所选科室不属于该执法主体。")
+    staff = Staff(
+        username=username,
+        name=name,
+        agency=agency,
+        section=section,
+        position=position,
+        phone=phone,
+        frontline=frontline,
+        legal_qualification=legal_qualification,
+    )
+    if password:
+        staff.set_password(password)
+    else:
+        staff.set_unusable_password()
+    staff.save()
+    RoleAssignment.objects.bulk_create(RoleAssignment(staff=staff, role=role) for role in roles)
+    event_record(
+        kind="staff.create",
+        subject=staff,
+        acting_user=acting_user,
+        agency=agency,
+        data={
+            "username": username,
+            "name": name,
+            "roles": roles,
+            "section": section.name if section else None,
+        },
+    )
+    return staff
+
+
+@transaction.atomic
+def staff_set_roles(*, acting_user=None, staff: Staff, roles: Iterable[str]) -> Staff:
+    """Replace a member of staff's roles. Raises ValidationError for an unknown role."""
+    require(acting_user, "org.manage_staff", agency=staff.agency)
+    roles = _clean_roles(roles)
+    before = sorted(staff.role_codes)
+    RoleAssignment.objects.filter(staff=staff).exclude(role__in=roles).delete()
+    existing = set(RoleAssignment.objects.filter(staff=staff).values_list("role", flat=True))
+    RoleAssignment.objects.bulk_create(
+        RoleAssignment(staff=staff, role=r) for r in roles if r not in existing
+    )
+    staff._role_codes = None
+    event_record(
+        kind="staff.roles",
+        subject=staff,
+        acting_user=acting_user,
+        data={"before": before, "after": sorted(roles)},
+    )
+    return staff
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    acting_user=None,
+    staff: Staff,
+    number: str,
+    category: str,
+    region: str,
+    valid_from: date,
+    valid_to: date,
+    issuer: str = "",
+) -> EnforcementCertificate:
+    """Record a 执法证 for a member of staff.
+
+    Raises ValidationError: end before start, duplicate number, empty fields.
+    """
+    require(acting_user, "org.manage_certificates", agency=staff.agency)
+    number = (number or "").strip()
+    if not number or not category or not region:
+        raise ValidationError("证件编号、执法类别和执法区域不能为空。")
+    if not valid_from or not valid_to:
+        raise ValidationError("请填写有效期起止日期。")
+    if valid_to < valid_from:
+        raise ValidationError(
+            f"有效期止（{valid_to:%Y-%m-%d}）早于有效期起（{valid_from:%Y-%m-%d}），请核对。"
+        )
+    if EnforcementCertificate.objects.filter(number=number).exists():
+        raise ValidationError(f"执法证编号“{number}”已被登记，同一编号不能重复登记。")
+    try:
+        with transaction.atomic():
+            certificate = EnforcementCertificate.objects.create(
+                staff=staff,
+                number=number,
+                category=category,
+                region=region,
+                issuer=issuer,
+                valid_from=valid_from,
+                valid_to=valid_to,
+            )
+    except IntegrityError:
+        raise ValidationError(f"执法证编号“{number}”已被登记，同一编号不能重复登记。") from None
+    event_record(
+        kind="certificate.issue",
+        subject=certificate,
+        acting_user=acting_user,
+        agency=staff.agency,
+        data={"number": number, "staff": staff.pk, "valid_from": str(valid_from), "valid_to": str(valid_to)},
+    )
+    return certificate
+
+
+@transaction.atomic
+def certificate_set_status(
+    *, acting_user=None, certificate: EnforcementCertificate, status: str, reason: str
+) -> EnforcementCertificate:
+    """Suspend, revoke or restore a certificate, with the reason. Raises ValidationError."""
+    require(acting_user, "org.manage_certificates", agency=certificate.staff.agency)
+    if status not in CertificateStatus.values:
+        raise ValidationError(f"未知证件状态“{status}”。")
+    if not (reason or "").strip():
+        raise ValidationError("请填写变更证件状态的理由。")
+    before = certificate.status
+    certificate.status = status
+    certificate.save(update_fields=["status"])
+    event_record(
+        kind="certificate.status",
+        subject=certificate,
+        acting_user=acting_user,
+        agency=certificate.staff.agency,
+        data={"before": before, "after": status, "reason": reason},
+    )
+    return certificate
+
+
+def officer_check_assignable(*, staff: Staff, on: date) -> EnforcementCertificate:
+    """The certificate that lets `staff` take enforcement work on `on`.
+
+    Raises NotAssignable with a Chinese message when the person is not an officer or holds no
+    valid 执法证 that day (行政处罚法第四十二条: enforcement is done by officers holding one).
+    """
+    if not staff.has_role(Role.OFFICER):
+        raise NotAssignable(f"{staff.name}不是执法人员，不能承担执法工作。")
+    certificate = staff.certificates.valid_on(on).order_by("-valid_to").first()
+    if certificate is None:
+        latest = staff.certificates.order_by("-valid_to").first()
+        if latest is None:
+            raise NotAssignable(f"{staff.name}没有登记执法证，不能承担执法工作。")
+        if latest.status != CertificateStatus.VALID:
+            raise NotAssignable(
+                f"{staff.name}的执法证（{latest.number}）已{latest.get_status_display()}，不能承担执法工作。"
+            )
+        if latest.valid_to < on:
+            raise NotAssignable(
+                f"{staff.name}的执法证（{latest.number}）已于{latest.valid_to:%Y年%m月%d日}过期，不能承担执法工作。"
+            )
+        raise NotAssignable(
+            f"{staff.name}的执法证（{latest.number}）自{latest.valid_from:%Y年%m月%d日}起生效，当日不能承担执法工作。"
+        )
+    return certificate

@@ -1,0 +1,183 @@
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from policy import services
+from policy.calendar import compute_deadline, workday_calendar
+from policy.models import CalendarArrangement
+from policy.packs import PackError
+from policy.registry import DURATION_UNITS, RULES
+from policy.selectors import packset, rules_for_viewer
+from zhifa.api import CapabilityMixin
+
+
+def _date(value: str | None, label: str, default: date | None = None) -> date:
+    if not value:
+        if default is not None:
+            return default
+        raise ValidationError(f"请提供{label}（YYYY-MM-DD）。")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{label}“{value}”不是有效日期，应为 YYYY-MM-DD。") from None
+
+
+def _int(value: str | None, label: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{label}应为非负整数。") from None
+    if number < 0 or number > 3650:
+        raise ValidationError(f"{label}应在 0 至 3650 之间。")
+    return number
+
+
+class PackListView(CapabilityMixin, APIView):
+    capability = "policy.view_all_packs"
+
+    @extend_schema(summary="全部政策包")
+    def get(self, request):
+        packs = packset()
+        return Response(
+            [
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "agency": p.agency,
+                    "extends": p.extends,
+                    "effective_from": p.effective_from,
+                    "effective_to": p.effective_to,
+                    "rules": len(p.rules),
+                }
+                for p in (packs.packs[i] for i in packs.ids)
+            ]
+        )
+
+
+class RulesView(CapabilityMixin, APIView):
+    capability = "policy.view"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("on", str, description="适用日期，默认今天"),
+            OpenApiParameter("pack", str, description="政策包标识，默认本单位的政策包"),
+        ],
+        summary="某日适用的规则及其依据",
+    )
+    def get(self, request):
+        on = _date(request.query_params.get("on"), "适用日期", timezone.localdate())
+        try:
+            resolved = rules_for_viewer(viewer=request.user, on=on, pack_id=request.query_params.get("pack"))
+        except PackError as exc:
+            return Response({"detail": exc.message}, status=404)
+        return Response(
+            {
+                "pack": resolved.pack.id,
+                "title": resolved.pack.title,
+                "chain": [p.id for p in resolved.chain],
+                "on": on,
+                "rules": [rule.as_dict() | {"title": RULES[rule.key].title} for rule in resolved],
+            }
+        )
+
+
+class WorkdaysAddView(CapabilityMixin, APIView):
+    capability = "calendar.view"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, required=True),
+            OpenApiParameter("days", int, required=True),
+        ],
+        summary="起算日期后第 N 个工作日",
+    )
+    def get(self, request):
+        start = _date(request.query_params.get("start"), "起算日期")
+        days = _int(request.query_params.get("days"), "工作日数")
+        result = workday_calendar().add_working_days(start, days)
+        return Response(
+            {
+                "start": start,
+                "days": days,
+                "due": result.due,
+                "provisional": result.provisional,
+                "provisional_years": list(result.provisional_years),
+            }
+        )
+
+
+class DeadlineView(CapabilityMixin, APIView):
+    capability = "calendar.view"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, required=True),
+            OpenApiParameter("amount", int, required=True),
+            OpenApiParameter("unit", str, required=True, enum=list(DURATION_UNITS)),
+        ],
+        summary="按期限规则计算届满日期",
+    )
+    def get(self, request):
+        start = _date(request.query_params.get("start"), "起算日期")
+        amount = _int(request.query_params.get("amount"), "期限数值")
+        unit = request.query_params.get("unit")
+        if unit not in DURATION_UNITS or unit == "hours":
+            raise ValidationError("单位应为 days、working_days、months 或 years（小时期限需要具体时刻）。")
+        result = compute_deadline(start, amount, unit)
+        return Response(
+            {
+                "start": start,
+                "amount": amount,
+                "unit": unit,
+                "due": result.due,
+                "provisional": result.provisional,
+            }
+        )
+
+
+class ArrangementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarArrangement
+        fields = ["id", "year", "holidays", "workdays", "document", "supersedes", "entered_by", "entered_at"]
+        read_only_fields = ["id", "supersedes", "entered_by", "entered_at"]
+
+
+class ArrangementInputSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    document = serializers.CharField(max_length=200)
+    holidays = serializers.ListField(
+        child=serializers.DictField(), help_text="[{date: YYYY-MM-DD, name: 春节}]", allow_empty=False
+    )
+    workdays = serializers.ListField(child=serializers.DateField(), allow_empty=True, default=list)
+
+    def validate_holidays(self, value):
+        result = []
+        for item in value:
+            try:
+                result.append((date.fromisoformat(str(item.get("date"))), str(item.get("name") or "")))
+            except ValueError:
+                raise serializers.ValidationError(f"放假日期“{item.get('date')}”无效。") from None
+        return result
+
+
+class ArrangementViewSet(CapabilityMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    capability = "calendar.view"
+    capabilities = {"create": "calendar.manage"}
+    serializer_class = ArrangementSerializer
+    queryset = CalendarArrangement.objects.order_by("-id")
+
+    @extend_schema(
+        request=ArrangementInputSerializer,
+        responses={201: ArrangementSerializer},
+        summary="录入某年节假日安排",
+    )
+    def create(self, request):
+        data = ArrangementInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        arrangement = services.arrangement_enter(acting_user=request.user, **data.validated_data)
+        return Response(ArrangementSerializer(arrangement).data, status=201)

@@ -1,0 +1,75 @@
+"""The working-day calendar as the platform uses it: the package's official years, the
+arrangements administrators entered, and the national pack's festivals for provisional years."""
+
+from datetime import date, datetime, time
+
+from django.utils import timezone
+
+from policy.models import CalendarArrangement
+from policy.packs import Rule
+from policy.selectors import packset
+from policy.workdays import Arrangement, Deadline, Festival, WorkdayCalendar
+
+BASELINE_PACK = "national"
+
+
+def _festivals(on: date) -> list[Festival]:
+    rules = packset().resolve(BASELINE_PACK, on)
+    rows = rules.value("calendar.statutory_festivals", default=[])
+    return [Festival.from_row(row) for row in rows]
+
+
+def current_arrangements() -> dict[int, Arrangement]:
+    """The latest arrangement entered for each year."""
+    latest: dict[int, CalendarArrangement] = {}
+    for row in CalendarArrangement.objects.order_by("year", "id"):
+        latest[row.year] = row
+    return {year: to_arrangement(row) for year, row in latest.items()}
+
+
+def to_arrangement(row: CalendarArrangement) -> Arrangement:
+    holidays = {date.fromisoformat(item["date"]): item.get("name") or "节假日" for item in row.holidays}
+    return Arrangement(
+        year=row.year,
+        holidays=frozenset(holidays),
+        workdays=frozenset(date.fromisoformat(d) for d in row.workdays),
+        names=holidays,
+    )
+
+
+def workday_calendar(on: date | None = None) -> WorkdayCalendar:
+    """A calendar reflecting what is entered now. Cheap enough to build per request."""
+    return WorkdayCalendar(
+        arrangements=current_arrangements(), festivals=_festivals(on or timezone.localdate())
+    )
+
+
+def rolls_over_holidays(on: date) -> bool:
+    return bool(
+        packset().resolve(BASELINE_PACK, on).value("calendar.period_end_rolls_over_holiday", default=True)
+    )
+
+
+def deadline_for(rule: Rule, start: date | datetime, *, calendar: WorkdayCalendar | None = None) -> Deadline:
+    """When a period set by `rule` (a duration rule of a pack) that starts at `start` ends."""
+    return compute_deadline(start, int(rule.value), rule.unit, calendar=calendar)
+
+
+def compute_deadline(
+    start: date | datetime, amount: int, unit: str, *, calendar: WorkdayCalendar | None = None
+) -> Deadline:
+    """The one place deadlines are computed: hours from a moment, (working) days, months, years from a day."""
+    calendar = calendar or workday_calendar()
+    if isinstance(start, datetime) and timezone.is_aware(start):
+        start = timezone.localtime(start)
+    if unit == "hours":
+        if not isinstance(start, datetime):
+            start = timezone.make_aware(datetime.combine(start, time.min))
+    elif isinstance(start, datetime):
+        start = start.date()
+    start_day = start.date() if isinstance(start, datetime) else start
+    return calendar.deadline(start, amount, unit, roll_over_holiday=rolls_over_holidays(start_day))
+
+
+def end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))

@@ -1,0 +1,304 @@
+"""The rule keys that zhifa's code knows, with the units each may take and the shape of its value.
+
+A pack may only set keys listed here (`zhifa policy lint` refuses others), and code reads a rule
+only by one of these keys. Values live in the packs, never here.
+"""
+
+from dataclasses import dataclass, field
+
+DURATION_UNITS = ("hours", "days", "working_days", "months", "years")
+
+UNIT_LABELS = {
+    "hours": "小时",
+    "days": "日",
+    "working_days": "个工作日",
+    "months": "个月",
+    "years": "年",
+    "yuan": "元",
+    "percent": "%",
+    "count": "",
+    "ppi": "PPI",
+    "bool": "",
+    "text": "",
+    "list": "",
+    "table": "",
+}
+UNITS = tuple(UNIT_LABELS)
+
+GROUPS = {
+    "calendar": "法定期间与工作日",
+    "penalty": "行政处罚",
+    "compulsion": "行政强制",
+    "publicity": "行政执法公示",
+    "av": "音像记录",
+    "equipment": "执法记录设备",
+    "records": "文字记录与信息采集",
+    "archive": "归档与保管",
+    "review": "重大执法决定法制审核",
+    "access": "记录信息调阅",
+}
+
+_ROLE_CODES = ["officer", "section_chief", "legal_reviewer", "leader", "archivist", "office", "admin"]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    key: str
+    title: str
+    units: tuple[str, ...]
+    schema: dict | None = field(default=None)
+
+    @property
+    def group(self) -> str:
+        return self.key.split(".", 1)[0]
+
+
+def _table(properties: dict, required: list[str]) -> dict:
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+    }
+
+
+_STR = {"type": "string", "minLength": 1}
+_STR_LIST = {"type": "array", "minItems": 1, "items": _STR}
+_INT = {"type": "integer", "minimum": 0}
+_MATTER_KINDS = {"enum": ["inspection", "penalty", "compulsion", "licensing", "confirmation", "benefit"]}
+
+_SPECS = [
+    # --- calendar -------------------------------------------------------------------------------
+    RuleSpec(
+        "calendar.statutory_festivals",
+        "全体公民放假的节日（暂定日历依据）",
+        ("table",),
+        _table(
+            {
+                "name": _STR,
+                "rule": {"enum": ["solar", "lunar", "lunar_new_year_eve", "solar_term"]},
+                "month": {"type": "integer", "minimum": 1, "maximum": 12},
+                "day": {"type": "integer", "minimum": 1, "maximum": 31},
+                "term": _STR,
+                "days": {"type": "integer", "minimum": 1, "maximum": 10},
+            },
+            ["name", "rule", "days"],
+        ),
+    ),
+    RuleSpec("calendar.period_end_rolls_over_holiday", "期间最后一日为法定休假日的顺延", ("bool",)),
+    # --- penalty --------------------------------------------------------------------------------
+    RuleSpec("penalty.officers_min", "执法人员最少人数", ("count",)),
+    RuleSpec("penalty.filing_after_investigation", "先行调查取证后补办立案期限", DURATION_UNITS),
+    RuleSpec("penalty.decision_deadline", "立案后作出处罚决定期限", DURATION_UNITS),
+    RuleSpec("penalty.defence_before_decision", "决定前须告知并听取陈述申辩", ("bool",)),
+    RuleSpec("penalty.defence_period", "陈述申辩期限", DURATION_UNITS),
+    RuleSpec("penalty.hearing_request_period", "要求听证期限", DURATION_UNITS),
+    RuleSpec("penalty.hearing_notice_lead", "听证通知提前期限", DURATION_UNITS),
+    RuleSpec("penalty.service_deadline", "处罚决定书送达期限", DURATION_UNITS),
+    RuleSpec("penalty.payment_deadline", "罚款缴纳期限", DURATION_UNITS),
+    RuleSpec("penalty.late_surcharge_daily_rate", "逾期加处罚款每日比例", ("percent",)),
+    RuleSpec("penalty.late_surcharge_cap", "加处罚款上限（占罚款数额）", ("percent",)),
+    RuleSpec("penalty.evidence_preservation_decision", "先行登记保存后作出处理决定期限", DURATION_UNITS),
+    RuleSpec("penalty.simple_procedure_limit_person", "简易程序罚款上限（公民）", ("yuan",)),
+    RuleSpec("penalty.simple_procedure_limit_organisation", "简易程序罚款上限（法人或其他组织）", ("yuan",)),
+    RuleSpec("penalty.simple_procedure_record_items", "简易程序应记录事项", ("list",), _STR_LIST),
+    # --- compulsion -----------------------------------------------------------------------------
+    RuleSpec("compulsion.officers_min", "实施行政强制措施执法人员最少人数", ("count",)),
+    RuleSpec("compulsion.seizure_period", "查封、扣押期限", DURATION_UNITS),
+    RuleSpec("compulsion.seizure_extension", "查封、扣押延长期限", DURATION_UNITS),
+    RuleSpec("compulsion.demand_period", "催告书送达后申请法院强制执行前等待期限", DURATION_UNITS),
+    RuleSpec("compulsion.court_application_window", "申请人民法院强制执行期限", DURATION_UNITS),
+    # --- publicity ------------------------------------------------------------------------------
+    RuleSpec("publicity.penalty_deadline", "行政处罚决定公开期限", DURATION_UNITS),
+    RuleSpec("publicity.licensing_deadline", "行政许可决定公开期限", DURATION_UNITS),
+    RuleSpec("publicity.other_deadline", "其他执法决定公开期限", DURATION_UNITS),
+    RuleSpec("publicity.withdrawal_deadline", "被撤销、确认违法等决定信息撤回期限", DURATION_UNITS),
+    RuleSpec("publicity.display_period", "执法决定公示期满可撤下（最长公示期）", DURATION_UNITS),
+    RuleSpec("publicity.display_period_natural_person", "当事人为自然人的公示期", DURATION_UNITS),
+    RuleSpec("publicity.display_period_minimum", "情节轻微处罚最短公示期", DURATION_UNITS),
+    RuleSpec("publicity.update_after_change", "依据或职能变化后更新公示内容期限", DURATION_UNITS),
+    RuleSpec("publicity.review_before_publishing", "公示信息须经审查方可发布", ("bool",)),
+    RuleSpec(
+        "publicity.natural_person_name_display",
+        "自然人姓名公示方式",
+        ("text",),
+        {"enum": ["full", "masked", "hidden"]},
+    ),
+    RuleSpec("publicity.correction_on_request", "有证据申请更正的须核实、更正并告知", ("bool",)),
+    # --- audio/video records --------------------------------------------------------------------
+    RuleSpec("av.ingest_deadline", "音像记录导出存储期限", DURATION_UNITS),
+    RuleSpec("av.ingest_deadline_after_return", "异地或连续执法返回后导出存储期限", DURATION_UNITS),
+    RuleSpec("av.ingest_deadline_max", "音像记录导出存储最长期限", DURATION_UNITS),
+    RuleSpec("av.retention_min", "音像记录最短保存期限", DURATION_UNITS),
+    RuleSpec("av.retention_follows_case_file", "作为证据的音像记录随案卷保管期限保存", ("bool",)),
+    RuleSpec("av.full_recording_required", "应当全过程音像记录的执法活动", ("list",), _STR_LIST),
+    RuleSpec("av.dispute_prone_recording", "容易引发争议、应视情况音像记录的过程", ("list",), _STR_LIST),
+    RuleSpec(
+        "av.recording_list",
+        "音像记录事项清单",
+        ("table",),
+        _table(
+            {
+                "no": {"type": "integer", "minimum": 1},
+                "when": {"enum": ["always", "disputed"]},
+                "matter_kind": _MATTER_KINDS,
+                "category": _STR,
+                "stage": _STR,
+                "item": _STR,
+                "start": _STR,
+                "process": _STR,
+                "end": _STR,
+                "place": _STR,
+                "method": _STR,
+            },
+            ["no", "when", "matter_kind", "category", "stage"],
+        ),
+    ),
+    RuleSpec("av.exemption_reasons", "不适宜音像记录的情形", ("list",), _STR_LIST),
+    RuleSpec("av.exemption_report_to", "不适宜音像记录时报告对象", ("text",), {"enum": _ROLE_CODES}),
+    RuleSpec("av.interruption_explanation_required", "中断记录须说明原因", ("bool",)),
+    RuleSpec("av.evidence_copy_to_disc", "作为证据使用时复制为光盘并附文字说明", ("bool",)),
+    RuleSpec("av.long_term_preservation_cases", "应刻录光盘长期保存的情形", ("list",), _STR_LIST),
+    RuleSpec("av.notify_party_before_recording", "开启记录前告知当事人", ("bool",)),
+    # --- equipment ------------------------------------------------------------------------------
+    RuleSpec(
+        "equipment.standard",
+        "音像记录设备配备标准",
+        ("table",),
+        _table(
+            {
+                "device_kind": {"enum": ["body_camera", "camera", "voice_recorder", "camcorder"]},
+                "per": {"enum": ["frontline_officer", "officer", "section"]},
+                "count": {"type": "integer", "minimum": 1},
+            },
+            ["device_kind", "per", "count"],
+        ),
+    ),
+    RuleSpec("equipment.clock_sync_required", "使用前按当前日期时间校准设备", ("bool",)),
+    # --- written records ------------------------------------------------------------------------
+    RuleSpec("records.scan_resolution_min", "纸质信息扫描最低分辨率", ("ppi",)),
+    RuleSpec("records.collection_return_deadline", "采集结束后返还原始资料期限", DURATION_UNITS),
+    # --- archive --------------------------------------------------------------------------------
+    RuleSpec("archive.deadline_after_closing", "结案后归档期限", DURATION_UNITS),
+    RuleSpec(
+        "archive.retention",
+        "案卷保管期限",
+        ("table",),
+        _table(
+            {
+                "case_kind": _STR,
+                "period": {"oneOf": [{"const": "permanent"}, {"type": "integer", "minimum": 1}]},
+            },
+            ["case_kind", "period"],
+        ),
+    ),
+    # --- legal review ---------------------------------------------------------------------------
+    RuleSpec("review.statutory_situations", "法律规定应当法制审核的情形", ("list",), _STR_LIST),
+    RuleSpec("review.first_reviewer_legal_qualification", "初次从事法制审核须取得法律职业资格", ("bool",)),
+    RuleSpec(
+        "review.scope",
+        "重大执法决定法制审核目录",
+        ("table",),
+        _table(
+            {
+                "code": {"type": "string", "pattern": "^[a-z0-9_.-]+$"},
+                "matter_kind": _MATTER_KINDS,
+                "trigger": {
+                    "enum": [
+                        "suspension",
+                        "licence_revocation",
+                        "qualification_revocation",
+                        "downgrade",
+                        "fine",
+                        "confiscation",
+                        "correction",
+                        "hearing",
+                        "complex",
+                        "seizure",
+                        "premises_sealing",
+                        "supply_cut",
+                        "licensing_revocation",
+                        "licensing_dispute",
+                        "closure",
+                        "benefit",
+                        "other",
+                    ]
+                },
+                "text": _STR,
+            },
+            ["code", "matter_kind", "trigger", "text"],
+        ),
+    ),
+    RuleSpec("review.fine_threshold_person", "须法制审核的罚款数额（公民）", ("yuan",)),
+    RuleSpec("review.fine_threshold_organisation", "须法制审核的罚款数额（法人或其他组织）", ("yuan",)),
+    RuleSpec("review.time_limit", "法制审核期限", DURATION_UNITS),
+    RuleSpec("review.extension", "复杂案件法制审核延长期限", DURATION_UNITS),
+    RuleSpec("review.reviewer_ratio_min", "法制审核人员占执法人员最低比例", ("percent",)),
+    RuleSpec("review.required_materials", "送审材料", ("list",), _STR_LIST),
+    RuleSpec("review.application_items", "法制审核申请表应载明事项", ("list",), _STR_LIST),
+    RuleSpec("review.checklist", "法制审核内容", ("list",), _STR_LIST),
+    RuleSpec(
+        "review.outcomes",
+        "审核意见类型",
+        ("table",),
+        _table(
+            {
+                "code": {
+                    "enum": [
+                        "agree",
+                        "not_decide",
+                        "reinvestigate",
+                        "change",
+                        "correct_procedure",
+                        "disagree_revocation",
+                        "transfer",
+                    ]
+                },
+                "text": _STR,
+            },
+            ["code", "text"],
+        ),
+    ),
+    RuleSpec("review.opinion_copies", "法制审核意见书份数", ("count",)),
+    RuleSpec("review.collective_decision", "审核意见须集体研究决定", ("bool",)),
+    RuleSpec("review.recusal_required", "与审核事项有利害关系的审核人员应当回避", ("bool",)),
+    # --- access to records ----------------------------------------------------------------------
+    RuleSpec(
+        "access.approval",
+        "记录信息调阅审批",
+        ("table",),
+        _table(
+            {
+                "requester": {
+                    "enum": [
+                        "own_section",
+                        "other_section",
+                        "party",
+                        "party_lawyer",
+                        "external_visit",
+                        "external_letter",
+                        "judicial",
+                        "internal_borrow",
+                    ]
+                },
+                "action": {"enum": ["view", "copy", "borrow"]},
+                "approver": {"enum": [*_ROLE_CODES, "none"]},
+                "documents": {"type": "array", "items": _STR},
+                "note": _STR,
+            },
+            ["requester", "action", "approver"],
+        ),
+    ),
+    RuleSpec("access.supervised_viewing", "调阅时由记录信息管理人员陪同监督", ("bool",)),
+    RuleSpec("access.register_required", "调阅须登记", ("bool",)),
+]
+
+RULES: dict[str, RuleSpec] = {spec.key: spec for spec in _SPECS}
+
+
+def spec_for(key: str) -> RuleSpec | None:
+    return RULES.get(key)

@@ -1,0 +1,146 @@
+from django import template
+
+from policy.registry import RULES, UNIT_LABELS
+
+register = template.Library()
+
+CODE_LABELS = {
+    # text rule codes shown in Chinese
+    "full": "全名公示",
+    "masked": "隐去部分姓名",
+    "hidden": "不公示姓名",
+    "officer": "执法人员",
+    "section_chief": "科室负责人",
+    "legal_reviewer": "法制审核人员",
+    "leader": "局领导",
+    "archivist": "档案管理员",
+    "office": "办公室",
+    "admin": "系统管理员",
+    "none": "无需审批",
+    "always": "应当记录",
+    "disputed": "可能引发争议时记录",
+    "permanent": "永久",
+    "body_camera": "执法记录仪",
+    "camera": "照相机",
+    "voice_recorder": "录音笔",
+    "camcorder": "摄像机",
+    "frontline_officer": "每名一线执法人员",
+    "section": "每个科室",
+    "own_section": "承办科室",
+    "other_section": "非承办科室",
+    "party": "当事人",
+    "party_lawyer": "当事人代理律师",
+    "external_visit": "外单位来人",
+    "external_letter": "外单位来函",
+    "judicial": "司法、监察等机关",
+    "internal_borrow": "本机关人员借阅",
+    "view": "查阅",
+    "copy": "复制",
+    "borrow": "借阅",
+    "inspection": "行政检查",
+    "penalty": "行政处罚",
+    "compulsion": "行政强制",
+    "licensing": "行政许可",
+    "confirmation": "行政确认",
+    "benefit": "行政给付",
+}
+
+
+@register.filter
+def label(code):
+    return CODE_LABELS.get(code, code) if isinstance(code, str) else code
+
+
+@register.filter
+def rule_value(rule):
+    """A scalar rule's value with its unit, in Chinese: 7个工作日, 10,000元, 是."""
+    value, unit = rule.value, rule.unit
+    if unit == "bool":
+        return "是" if value else "否"
+    if unit == "text":
+        return CODE_LABELS.get(value, value)
+    if unit == "yuan":
+        return f"{value:,}元"
+    if unit == "percent":
+        return f"{value:g}%"
+    if unit in ("list", "table"):
+        return ""
+    return f"{value}{UNIT_LABELS.get(unit, '')}"
+
+
+@register.filter
+def rule_title(rule):
+    spec = RULES.get(rule.key)
+    return spec.title if spec else rule.key
+
+
+@register.filter
+def is_scalar(rule):
+    return rule.unit not in ("list", "table")
+
+
+@register.filter
+def columns(rows):
+    """The column names of a table value, in first-seen order."""
+    seen = []
+    for row in rows or []:
+        for key in row:
+            if key not in seen:
+                seen.append(key)
+    return seen
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""
+
+
+COLUMN_LABELS = {
+    "no": "序号",
+    "when": "要求",
+    "matter_kind": "执法类别",
+    "category": "类别",
+    "stage": "执法环节",
+    "item": "记录事项",
+    "start": "开始记录",
+    "process": "记录过程",
+    "end": "结束记录",
+    "place": "记录场所",
+    "method": "记录方式",
+    "device_kind": "设备",
+    "per": "配备对象",
+    "count": "数量",
+    "case_kind": "案件类型",
+    "period": "保管期限（年）",
+    "code": "代码",
+    "trigger": "情形",
+    "text": "内容",
+    "requester": "调阅人",
+    "action": "方式",
+    "approver": "审批人",
+    "documents": "须提交材料",
+    "note": "说明",
+    "name": "节日",
+    "rule": "历法",
+    "month": "月",
+    "day": "日",
+    "term": "节气",
+    "days": "天数",
+}
+
+
+@register.filter
+def column_label(name):
+    return COLUMN_LABELS.get(name, name)
+
+
+@register.filter
+def cell(value):
+    if isinstance(value, list):
+        return "、".join(str(CODE_LABELS.get(v, v)) for v in value)
+    return CODE_LABELS.get(value, value) if isinstance(value, str) else value
+
+
+@register.filter
+def weekday_cn(day):
+    return "星期" + "一二三四五六日"[day.weekday()] if day else ""

@@ -1,0 +1,100 @@
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from org.permissions import can, capability_required
+from policy import services
+from policy.calendar import workday_calendar
+from policy.forms import ArrangementForm, WorkdaysForm
+from policy.models import CalendarArrangement
+from policy.packs import PackError
+from policy.registry import GROUPS
+from policy.selectors import packset, rules_for_viewer
+
+
+def _date_param(request, name: str) -> date | None:
+    value = request.GET.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@capability_required("policy.view")
+def rules(request):
+    on = _date_param(request, "on") or timezone.localdate()
+    pack_id = request.GET.get("pack") or None
+    try:
+        resolved = rules_for_viewer(viewer=request.user, on=on, pack_id=pack_id)
+    except PackError:
+        return render(request, "404.html", status=404)
+    groups = []
+    for code, title in GROUPS.items():
+        items = [r for r in resolved if r.key.split(".", 1)[0] == code]
+        if items:
+            groups.append({"code": code, "title": title, "rules": items})
+    context = {
+        "resolved": resolved,
+        "pack": resolved.pack,
+        "chain": resolved.chain,
+        "groups": groups,
+        "on": on,
+        "all_packs": [packset().packs[i] for i in packset().ids]
+        if can(request.user, "policy.view_all_packs")
+        else None,
+    }
+    return render(request, "policy/rules.html", context)
+
+
+@capability_required("calendar.view")
+def calendar(request):
+    cal = workday_calendar()
+    today = timezone.localdate()
+    years = []
+    for year in range(today.year - 1, today.year + 3):
+        holidays = sorted(
+            (
+                info
+                for info in (
+                    cal.day(date.fromordinal(o))
+                    for o in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1)
+                )
+                if info.name
+            ),
+            key=lambda info: info.date,
+        )
+        years.append({"year": year, "source": cal.year_source(year), "days": holidays})
+    form = WorkdaysForm(request.GET or None)
+    result = None
+    if request.GET and form.is_valid():
+        result = cal.deadline(form.cleaned_data["start"], form.cleaned_data["days"], "working_days")
+    context = {
+        "years": years,
+        "form": form,
+        "result": result,
+        "arrangements": CalendarArrangement.objects.select_related("entered_by").order_by("-id")[:20],
+        "arrangement_form": ArrangementForm(initial={"year": today.year + 1})
+        if can(request.user, "calendar.manage")
+        else None,
+    }
+    return render(request, "policy/calendar.html", context)
+
+
+@capability_required("calendar.manage")
+def arrangement_new(request):
+    form = ArrangementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            arrangement = services.arrangement_enter(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"已录入{arrangement.year}年节假日安排，相关期限已重新计算。")
+            return redirect("policy:calendar")
+    return render(request, "policy/arrangement_form.html", {"form": form})

@@ -1,0 +1,31 @@
+"""API plumbing shared by every app: Chinese errors for refused writes, and base views."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from org.permissions import HasCapability
+from policy.packs import RuleMissing
+
+
+def exception_handler(exc, context):
+    """Service errors become API errors: a Chinese `detail`, and nothing was changed."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(
+            {"detail": "；".join(exc.messages), "errors": exc.messages}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, DjangoPermissionDenied):
+        return Response({"detail": str(exc) or "您没有权限执行此操作。"}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, RuleMissing):
+        return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+    return drf_exception_handler(exc, context)
+
+
+class CapabilityMixin:
+    """Every API view names its capability; HasCapability enforces it (see org.permissions)."""
+
+    permission_classes = (HasCapability,)
+    capability: str
+    capabilities: dict = {}

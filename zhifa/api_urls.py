@@ -1,0 +1,60 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from enterprises.api import EnterpriseViewSet
+from org.api import (
+    AgencyView,
+    AssignableOfficersView,
+    CertificateViewSet,
+    MeView,
+    OfficerCheckView,
+    SectionViewSet,
+    StaffViewSet,
+)
+from policy.api import ArrangementViewSet, DeadlineView, PackListView, RulesView, WorkdaysAddView
+from zhifa.api import CapabilityMixin
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password, get an API token. Open to anyone: it is the log-in."""
+
+    permission_classes = (AllowAny,)
+    public = True
+
+
+class SchemaView(CapabilityMixin, SpectacularAPIView):
+    capability = "home.view"
+
+
+class DocsView(CapabilityMixin, SpectacularSwaggerView):
+    capability = "home.view"
+
+
+class Router(DefaultRouter):
+    include_root_view = False
+
+
+router = Router()
+router.register("sections", SectionViewSet, basename="section")
+router.register("staff", StaffViewSet, basename="staff")
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("calendar/arrangements", ArrangementViewSet, basename="arrangement")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("me/", MeView.as_view(), name="api-me"),
+    path("agency/", AgencyView.as_view(), name="api-agency"),
+    path("officers/assignable/", AssignableOfficersView.as_view(), name="api-officers-assignable"),
+    path("officers/<int:pk>/assignable/", OfficerCheckView.as_view(), name="api-officer-check"),
+    path("policy/packs/", PackListView.as_view(), name="api-policy-packs"),
+    path("policy/rules/", RulesView.as_view(), name="api-policy-rules"),
+    path("workdays/add/", WorkdaysAddView.as_view(), name="api-workdays-add"),
+    path("workdays/deadline/", DeadlineView.as_view(), name="api-workdays-deadline"),
+    *router.urls,
+]

@@ -1,0 +1,38 @@
+"""The `zhifa` command: zhifa's own commands listed by `zhifa --help`, Django's passed through."""
+
+import os
+import sys
+
+OWN_APPS = ("zhifa", "org", "policy", "enterprises", "ledger")
+
+
+def _own_commands() -> list[tuple[str, str]]:
+    from django.core.management import get_commands, load_command_class
+
+    result = []
+    for name, app in sorted(get_commands().items()):
+        if app in OWN_APPS:
+            result.append((name, load_command_class(app, name).help))
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
+    import django
+
+    django.setup()
+    if not argv or (argv[0] in ("-h", "--help", "help") and len(argv) == 1):
+        print("用法：zhifa <命令> [参数]    （zhifa <命令> --help 查看命令说明）\n")
+        print("行政执法平台命令：")
+        for name, text in _own_commands():
+            print(f"  {name:<12} {text}")
+        print("\n其他 Django 管理命令（如 migrate、createsuperuser、check）也可直接使用：zhifa migrate")
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["zhifa", *argv])
+
+
+if __name__ == "__main__":
+    main()

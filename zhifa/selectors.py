@@ -1,0 +1,66 @@
+"""What each role's home page shows."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from org.choices import Role
+from org.models import EnforcementCertificate, Staff
+from org.permissions import require
+from policy.calendar import workday_calendar
+from policy.selectors import agency_rules
+
+EXPIRY_WARNING_DAYS = 60  # a display choice, not a rule of any regulation
+
+
+def home_summary(*, viewer) -> dict:
+    require(viewer, "home.view")
+    today = timezone.localdate()
+    roles = viewer.role_codes
+    summary: dict = {"today": today, "roles": viewer.role_labels, "sections": []}
+    calendar = workday_calendar()
+    summary["today_info"] = calendar.day(today)
+    if Role.OFFICER in roles:
+        certificates = list(viewer.certificates.order_by("-valid_to"))
+        current = next((c for c in certificates if c.is_valid_on(today)), None)
+        summary["my_certificate"] = current
+        summary["my_certificate_expiring"] = bool(
+            current and current.valid_to - today <= timedelta(days=EXPIRY_WARNING_DAYS)
+        )
+        summary["my_latest_certificate"] = certificates[0] if certificates else None
+    if roles & {Role.SECTION_CHIEF, Role.LEADER, Role.ADMIN, Role.OFFICE}:
+        scope = Staff.objects.filter(agency_id=viewer.agency_id, is_active=True)
+        if Role.SECTION_CHIEF in roles and not roles & {Role.LEADER, Role.ADMIN, Role.OFFICE}:
+            scope = scope.filter(section_id=viewer.section_id)
+        certs = EnforcementCertificate.objects.filter(staff__in=scope).select_related(
+            "staff", "staff__section"
+        )
+        summary["certificates_expiring"] = list(
+            certs.valid_on(today)
+            .filter(valid_to__lte=today + timedelta(days=EXPIRY_WARNING_DAYS))
+            .order_by("valid_to")
+        )
+        officers = scope.filter(role_assignments__role=Role.OFFICER).distinct()
+        valid_ids = set(certs.valid_on(today).values_list("staff_id", flat=True))
+        summary["officers_total"] = officers.count()
+        summary["officers_without_valid_certificate"] = [
+            s for s in officers.select_related("section") if s.pk not in valid_ids
+        ]
+    if Role.LEGAL_REVIEWER in roles or Role.LEADER in roles:
+        rules = agency_rules(viewer.agency, today)
+        summary["review_rules"] = [
+            rules.rules[k]
+            for k in (
+                "review.time_limit",
+                "review.extension",
+                "review.fine_threshold_person",
+                "review.fine_threshold_organisation",
+                "review.reviewer_ratio_min",
+            )
+            if k in rules
+        ]
+    if Role.ADMIN in roles:
+        summary["calendar_years"] = [
+            (year, calendar.year_source(year)) for year in (today.year, today.year + 1)
+        ]
+    return summary

@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from org.permissions import public
+from zhifa import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", public(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
+    path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("org/", include("org.urls")),
+    path("policy/", include("policy.urls")),
+    path("enterprises/", include("enterprises.urls")),
+    path("api/v1/", include("zhifa.api_urls")),
+]
+
+handler403 = "zhifa.views.forbidden"
