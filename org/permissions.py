@@ -6,6 +6,7 @@ A view that does not declare a capability (or `public`) fails the test that walk
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from rest_framework.permissions import BasePermission
 
 from org.choices import Role
@@ -62,7 +63,7 @@ def require(user, capability: str, *, agency=None) -> None:
         raise PermissionDenied("您只能处理本单位的数据。")
 
 
-def capability_required(capability: str):
+def capability_required(capability: str, *, methods: tuple[str, ...] = ("GET", "POST")):
     """View decorator: log-in and the capability, else a clear Chinese refusal (nothing changes)."""
 
     def decorator(view):
@@ -73,9 +74,12 @@ def capability_required(capability: str):
 
                 return redirect_to_login(request.get_full_path())
             require(request.user, capability)
+            if request.method not in methods:
+                return HttpResponseNotAllowed(methods, "不支持该请求方式。")
             return view(request, *args, **kwargs)
 
         wrapped.capability = capability
+        wrapped.methods = methods
         return wrapped
 
     return decorator

@@ -59,11 +59,11 @@ def staff_new(request):
     return render(request, "org/staff_form.html", {"form": form})
 
 
-@capability_required("org.manage_staff")
+@capability_required("org.manage_staff", methods=("POST",))
 def staff_roles(request, pk: int):
     staff = get_object_or_404(selectors.staff_list(viewer=request.user), pk=pk)
-    form = RolesForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = RolesForm(request.POST)
+    if form.is_valid():
         try:
             services.staff_set_roles(acting_user=request.user, staff=staff, roles=form.cleaned_data["roles"])
         except ValidationError as exc:

@@ -1,0 +1,637 @@
+#!/usr/bin/env python3
+"""A throw-away PostgreSQL server for the test suite (standard library only).
+
+    python tools/pgserver.py start [--state FILE]   start one; print its DATABASE_URL
+    python tools/pgserver.py url [--state FILE]     print the DATABASE_URL of the running one
+    python tools/pgserver.py describe [--state FILE]  print "PostgreSQL 15.x on 127.0.0.1:PORT"
+    python tools/pgserver.py stop [--state FILE]    stop it and delete its files
+
+From Python:
+
+    with running_server() as server:
+        os.environ["DATABASE_URL"] = server.url
+
+What `start` does:
+
+* finds the server binaries in /usr/lib/postgresql/15/bin (else the newest
+  /usr/lib/postgresql/*/bin). If there are none and we are root, installs Debian's
+  `postgresql` package with apt-get, telling it not to create its own "main" cluster
+  (and stopping any cluster it started anyway): nothing here uses port 5432.
+* creates a new cluster in /tmp/zhifa-pg-XXXXXXXX (UTF8, locale C.UTF-8 or C). PostgreSQL
+  refuses to run as root, so as root the cluster belongs to the system user `zhifa-pg`
+  (created when missing) and initdb/pg_ctl run through `runuser -u zhifa-pg --`.
+* starts it listening on 127.0.0.1 only, on a free port, with the unix socket in the
+  cluster directory, trust authentication for local connections only, and durability
+  switched off (fsync=off and friends): the data is thrown away anyway.
+* creates the login role `zhifa` (CREATEDB, so Django can create test_zhifa) and its
+  database `zhifa`, and records the server in a state file so `stop` can find it.
+
+Messages go to stderr; stdout carries only the answer (the URL), so
+`DATABASE_URL=$(python tools/pgserver.py start)` works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_LIB = Path("/usr/lib/postgresql")
+PREFERRED_MAJOR = "15"
+SERVICE_USER = "zhifa-pg"
+SUPERUSER = "postgres"
+DB_USER = "zhifa"
+DB_NAME = "zhifa"
+HOST = "127.0.0.1"
+# Not $TMPDIR: the service user must reach it, and socket paths must stay short. Folders in it
+# are made with mkdtemp (private, unpredictable names).
+TMP = Path("/tmp")  # noqa: S108
+DIR_PREFIX = "zhifa-pg-"
+DEBIAN_DROPIN = Path("/etc/postgresql-common/createcluster.d/zhifa-no-main-cluster.conf")
+
+# Settings for a disposable test server: fast, not durable, reachable from this machine only.
+SERVER_SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "unix_socket_permissions": "0700",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "archive_mode": "off",
+    "max_wal_size": "'1GB'",
+    "checkpoint_timeout": "'30min'",
+    "autovacuum": "off",
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",  # no /dev/shm-hungry parallel workers in small containers
+    "shared_buffers": "'128MB'",
+    "max_connections": "100",
+    "logging_collector": "off",
+    "log_min_messages": "warning",
+    "log_checkpoints": "off",
+}
+
+PG_HBA = """\
+# Throw-away test cluster made by tools/pgserver.py: no passwords, and only from this machine.
+local   all   all                  trust
+host    all   all   127.0.0.1/32   trust
+"""
+
+
+class PgServerError(RuntimeError):
+    """Something a person has to fix; the message says what."""
+
+
+Log = Callable[[str], None]
+
+
+def _stderr_log(message: str) -> None:
+    print(f"pgserver: {message}", file=sys.stderr, flush=True)
+
+
+@dataclasses.dataclass
+class Server:
+    directory: str
+    port: int
+    pid: int
+    version: str
+    bindir: str
+    owner: str
+    host: str = HOST
+
+    @property
+    def url(self) -> str:
+        return database_url(self.host, self.port)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.directory) / "data"
+
+    @property
+    def major(self) -> str:
+        return self.version.split(".")[0]
+
+    def describe(self) -> str:
+        return f"PostgreSQL {self.major} on {self.host}:{self.port}"
+
+    def to_json(self) -> str:
+        return json.dumps({**dataclasses.asdict(self), "url": self.url}, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Server:
+        data = json.loads(text)
+        names = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+
+# --- small helpers (no server needed) -------------------------------------------------------
+
+
+def database_url(host: str, port: int, user: str = DB_USER, name: str = DB_NAME) -> str:
+    return f"postgres://{user}@{host}:{port}/{name}"
+
+
+def find_free_port(host: str = HOST) -> int:
+    """A TCP port nobody listens on right now (the kernel picks it when binding to port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def default_state_path() -> Path:
+    """One state file per checkout and user, so two checkouts never stop each other's server."""
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+    return TMP / f"zhifa-pgserver-{os.getuid()}-{digest}.json"
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", name)) or (0,)
+
+
+def find_bindir() -> Path | None:
+    """PostgreSQL 15's bin directory, else the newest installed one, else None."""
+    preferred = PG_LIB / PREFERRED_MAJOR / "bin"
+    if (preferred / "postgres").is_file():
+        return preferred
+    found = [path.parent for path in PG_LIB.glob("*/bin/postgres") if path.is_file()]
+    if not found:
+        return None
+    return max(found, key=lambda path: _version_key(path.parent.name))
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment without PG* variables, so a developer's PGPORT or PGDATA cannot interfere."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env.update(extra)
+    return env
+
+
+def _run(
+    cmd: list[str], *, cwd: Path | str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cmd,
+        cwd=cwd,
+        env=_clean_env() if env is None else env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join("    " + line for line in text.strip().splitlines()[-lines:])
+
+
+def _as_owner(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", SERVICE_USER, "--", *cmd] if _is_root() else cmd
+
+
+# --- installation -----------------------------------------------------------------------------
+
+
+def _online_debian_clusters() -> list[tuple[str, str]]:
+    if not shutil.which("pg_lsclusters"):
+        return []
+    result = _run(["pg_lsclusters", "--no-header"])
+    clusters = []
+    for line in result.stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[3].startswith("online"):
+            clusters.append((fields[0], fields[1]))
+    return clusters
+
+
+def install_postgres(log: Log = _stderr_log) -> None:
+    """Install Debian's postgresql package (root only) without leaving a server on port 5432."""
+    if not shutil.which("apt-get"):
+        raise PgServerError("PostgreSQL is not installed and there is no apt-get to install it with.")
+    # Debian's postinst creates and starts a "main" cluster on 5432 unless told not to.
+    DEBIAN_DROPIN.parent.mkdir(parents=True, exist_ok=True)
+    DEBIAN_DROPIN.write_text(
+        "# Written by zhifa's tools/pgserver.py: the tests start their own throw-away clusters.\n"
+        "create_main_cluster = false\n"
+    )
+    already_online = set(_online_debian_clusters())
+    env = _clean_env(DEBIAN_FRONTEND="noninteractive", DEBCONF_NONINTERACTIVE_SEEN="true")
+    install = [
+        "apt-get",
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+        "-o",
+        "Dpkg::Options::=--force-confdef",
+        "-o",
+        "Dpkg::Options::=--force-confold",
+        "postgresql",
+    ]
+    started = time.monotonic()
+    log("PostgreSQL is not installed; installing Debian's postgresql package with apt-get ...")
+    result = _run(install, env=env, timeout=900)
+    if result.returncode != 0:
+        log("apt-get install failed; running apt-get update and trying again ...")
+        update = _run(["apt-get", "update", "-q"], env=env, timeout=600)
+        if update.returncode != 0:
+            raise PgServerError("apt-get update failed:\n" + _tail(update.stdout + update.stderr))
+        result = _run(install, env=env, timeout=900)
+        if result.returncode != 0:
+            raise PgServerError("apt-get install postgresql failed:\n" + _tail(result.stdout + result.stderr))
+    for version, name in _online_debian_clusters():
+        if (version, name) not in already_online:
+            log(f"stopping the Debian cluster {version}/{name} that the package started (not used)")
+            _run(["pg_ctlcluster", version, name, "stop"])
+    log(f"installed PostgreSQL in {time.monotonic() - started:.0f}s")
+
+
+def ensure_postgres(log: Log = _stderr_log) -> Path:
+    """The bin directory of an installed PostgreSQL, installing it first when root."""
+    bindir = find_bindir()
+    if bindir:
+        return bindir
+    if not _is_root():
+        raise PgServerError(
+            f"PostgreSQL is not installed (no {PG_LIB}/*/bin/postgres), and only root can install it "
+            "here. Install it with:\n    sudo apt-get install --no-install-recommends postgresql-15\n"
+            "or run this as root once."
+        )
+    install_postgres(log)
+    bindir = find_bindir()
+    if not bindir:
+        raise PgServerError(
+            f"the postgresql package was installed, but there is still no {PG_LIB}/*/bin/postgres."
+        )
+    return bindir
+
+
+def ensure_service_user() -> pwd.struct_passwd:
+    """The unprivileged system user that owns clusters made by root; created when missing."""
+    result = None
+    for _attempt in range(3):
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(SERVICE_USER)
+        shell = next((s for s in ("/usr/sbin/nologin", "/sbin/nologin") if os.path.exists(s)), "/bin/false")
+        result = _run(
+            [
+                "useradd",
+                "--system",
+                "--user-group",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                shell,
+                SERVICE_USER,
+            ]
+        )
+        if result.returncode != 0:
+            time.sleep(0.3)  # perhaps a concurrent start is creating it right now
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(SERVICE_USER)
+    detail = (result.stderr or result.stdout).strip() if result else ""
+    raise PgServerError(f"could not create the system user {SERVICE_USER}: {detail}")
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+def _initdb(bindir: Path, directory: Path, log: Log) -> None:
+    data = directory / "data"
+    for locale in ("C.UTF-8", "C"):
+        result = _run(
+            _as_owner(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    SUPERUSER,
+                    "-E",
+                    "UTF8",
+                    f"--locale={locale}",
+                    "--auth=trust",
+                    "--no-sync",
+                ]
+            ),
+            cwd=directory,
+        )
+        if result.returncode == 0:
+            return
+        output = result.stdout + result.stderr
+        shutil.rmtree(data, ignore_errors=True)
+        if locale != "C" and "locale" in output.lower():
+            log(f"locale {locale} is not available; using C")
+            continue
+        raise PgServerError("initdb failed:\n" + _tail(output))
+
+
+def _configure(directory: Path) -> None:
+    data = directory / "data"
+    settings = {**SERVER_SETTINGS, "unix_socket_directories": f"'{directory}'"}
+    with (data / "postgresql.conf").open("a") as conf:
+        conf.write("\n# --- tools/pgserver.py: disposable test server ---\n")
+        conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+    (data / "pg_hba.conf").write_text(PG_HBA)
+
+
+def _read_pid(data: Path) -> int | None:
+    try:
+        return int((data / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
+def _is_postgres_process(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, owned by someone else (zhifa-pg, when we are not root)
+    try:
+        return b"postgres" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # the command name (field 2) may contain spaces; the parent pid follows the closing ")"
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+    return children
+
+
+def _psql(
+    bindir: Path, port: int, *args: str, database: str = "postgres"
+) -> subprocess.CompletedProcess[str]:
+    return _run(
+        [
+            str(bindir / "psql"),
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            HOST,
+            "-p",
+            str(port),
+            "-U",
+            SUPERUSER,
+            "-d",
+            database,
+            *args,
+        ],
+        timeout=60,
+    )
+
+
+def _wait_for_connections(bindir: Path, port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = _run(
+            [str(bindir / "pg_isready"), "-q", "-h", HOST, "-p", str(port), "-U", SUPERUSER], timeout=10
+        )
+        if result.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise PgServerError(
+                f"the server did not accept connections on {HOST}:{port} within {timeout:.0f}s"
+            )
+        time.sleep(0.1)
+
+
+def _start_postmaster(bindir: Path, directory: Path) -> tuple[int, int]:
+    """Start the server on a free port; returns (port, pid). Retries when the port was taken meanwhile."""
+    data = directory / "data"
+    logfile = directory / "server.log"
+    for _attempt in range(5):
+        port = find_free_port()
+        result = _run(
+            _as_owner(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(logfile),
+                    "-o",
+                    f"-p {port}",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-s",
+                    "start",
+                ]
+            ),
+            cwd=directory,
+            timeout=90,
+        )
+        pid = _read_pid(data)
+        if result.returncode == 0 and pid:
+            return port, pid
+        log_text = logfile.read_text(errors="replace") if logfile.exists() else ""
+        if "could not bind" in log_text or "already in use" in log_text:
+            _stop_postmaster(bindir, directory, pid)
+            logfile.unlink(missing_ok=True)
+            continue
+        raise PgServerError("the server did not start:\n" + _tail(result.stdout + result.stderr + log_text))
+    raise PgServerError("could not find a free port to listen on after 5 attempts")
+
+
+def _stop_postmaster(bindir: Path, directory: Path, pid: int | None) -> None:
+    data = directory / "data"
+    pid = _read_pid(data) or pid
+    if (data / "postmaster.pid").exists():
+        for mode in ("fast", "immediate"):
+            result = _run(
+                _as_owner(
+                    [str(bindir / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "-t", "30", "-s", "stop"]
+                ),
+                cwd=directory,
+                timeout=60,
+            )
+            if result.returncode == 0:
+                break
+    if _is_postgres_process(pid):
+        assert pid
+        for victim in [pid, *_children(pid)]:
+            with contextlib.suppress(OSError):
+                os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _is_postgres_process(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _remove_directory(directory: Path) -> None:
+    # Guard against a damaged state file: only ever delete our own /tmp/zhifa-pg-* folders.
+    if directory.parent == TMP and directory.name.startswith(DIR_PREFIX):
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def start_server(state_path: Path | None = None, log: Log = _stderr_log) -> Server:
+    """Create and start a new cluster; write its state to state_path (and into its directory)."""
+    bindir = ensure_postgres(log)
+    started = time.monotonic()
+    owner = ensure_service_user() if _is_root() else pwd.getpwuid(os.getuid())
+    directory = Path(tempfile.mkdtemp(prefix=DIR_PREFIX, dir=TMP))
+    pid = None
+    try:
+        if _is_root():
+            os.chown(directory, owner.pw_uid, owner.pw_gid)
+        _initdb(bindir, directory, log)
+        _configure(directory)
+        port, pid = _start_postmaster(bindir, directory)
+        _wait_for_connections(bindir, port)
+        result = _psql(
+            bindir,
+            port,
+            "-c",
+            f"CREATE ROLE {DB_USER} LOGIN CREATEDB",
+            "-c",
+            f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}",
+            "-c",
+            "SHOW server_version",
+        )
+        if result.returncode != 0:
+            raise PgServerError(f"could not create the role and database {DB_NAME}:\n" + _tail(result.stderr))
+        version = result.stdout.strip().split()[0]
+        server = Server(
+            directory=str(directory),
+            port=port,
+            pid=pid,
+            version=version,
+            bindir=str(bindir),
+            owner=owner.pw_name,
+        )
+        _write_state(directory / "state.json", server)
+        if state_path:
+            _write_state(state_path, server)
+    except BaseException:
+        _stop_postmaster(bindir, directory, pid)
+        _remove_directory(directory)
+        raise
+    log(
+        f"PostgreSQL {server.version} ready on {HOST}:{port} in {time.monotonic() - started:.1f}s "
+        f"(cluster in {directory}, owned by {owner.pw_name})"
+    )
+    return server
+
+
+def stop_server(server: Server, log: Log = _stderr_log) -> None:
+    """Stop the server and delete its directory. Safe to call when it is already gone."""
+    directory = Path(server.directory)
+    _stop_postmaster(Path(server.bindir), directory, server.pid)
+    _remove_directory(directory)
+    log(f"stopped PostgreSQL on {server.host}:{server.port} and removed {directory}")
+
+
+def _write_state(path: Path, server: Server) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(server.to_json())
+    temporary.replace(path)
+
+
+def read_state(path: Path) -> Server | None:
+    try:
+        return Server.from_json(path.read_text())
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def is_running(server: Server) -> bool:
+    return Path(server.directory).is_dir() and _is_postgres_process(server.pid)
+
+
+@contextlib.contextmanager
+def running_server(log: Log = _stderr_log) -> Iterator[Server]:
+    """A fresh server for the duration of the `with` block; stopped and deleted afterwards."""
+    server = start_server(state_path=None, log=log)
+    try:
+        yield server
+    finally:
+        stop_server(server, log=log)
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--state", type=Path, default=None, help=f"state file (default: {default_state_path()})"
+    )
+    parser = argparse.ArgumentParser(description="A throw-away PostgreSQL server for the tests.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "start", parents=[common], help="start a server (or reuse the running one); print its URL"
+    )
+    commands.add_parser("stop", parents=[common], help="stop the server and delete its files")
+    commands.add_parser("url", parents=[common], help="print the DATABASE_URL of the running server")
+    commands.add_parser("describe", parents=[common], help="print which server runs where")
+    args = parser.parse_args(argv)
+    state_path: Path = args.state or default_state_path()
+    server = read_state(state_path)
+
+    try:
+        if args.command == "start":
+            if server and is_running(server):
+                _stderr_log(f"already running: {server.describe()} (state in {state_path})")
+            else:
+                if server:
+                    stop_server(server, log=lambda _message: None)  # leftovers of a dead server
+                    state_path.unlink(missing_ok=True)
+                server = start_server(state_path)
+            print(server.url)
+        elif args.command == "stop":
+            if server is None:
+                _stderr_log(f"no server recorded in {state_path}; nothing to stop")
+            else:
+                stop_server(server)
+            state_path.unlink(missing_ok=True)
+        else:
+            if server is None or not is_running(server):
+                _stderr_log(
+                    f"no running server recorded in {state_path}; run: python tools/pgserver.py start"
+                )
+                return 1
+            print(server.url if args.command == "url" else server.describe())
+    except PgServerError as error:
+        _stderr_log(f"ERROR: {error}")
+        return 1
+    except subprocess.TimeoutExpired as error:
+        _stderr_log(f"ERROR: timed out after {error.timeout:.0f}s: {' '.join(map(str, error.cmd))}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Every page and API endpoint checks the role: walk the URL configuration and try each one as
+anonymous, as a member of staff without roles, and as each role, for reads and for writes."""
+
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from enterprises.services import enterprise_create
+from ledger.models import Event
+from org.choices import Role
+from org.permissions import CAPABILITIES, capability_for
+from org.tests.factories import PASSWORD, CertificateFactory, StaffFactory, make_uscc
+from policy.services import arrangement_enter
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            namespace = f"{p.namespace}:" if p.namespace else prefix
+            yield from _walk(p.url_patterns, namespace)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{prefix}{p.name}", p
+
+
+ROUTES = dict(_walk(get_resolver().url_patterns))
+
+# The arguments each route needs; a route missing here fails test_every_route_is_covered.
+ROUTE_KWARGS = {
+    "home": {},
+    "login": {},
+    "logout": {},
+    "org:agency": {},
+    "org:staff_new": {},
+    "org:staff_detail": {"pk": "staff"},
+    "org:staff_roles": {"pk": "staff"},
+    "org:certificate_new": {"pk": "staff"},
+    "policy:rules": {},
+    "policy:calendar": {},
+    "policy:arrangement_new": {},
+    "enterprises:list": {},
+    "enterprises:new": {},
+    "enterprises:detail": {"pk": "enterprise"},
+    "api-token": {},
+    "api-schema": {},
+    "api-docs": {},
+    "api-me": {},
+    "api-agency": {},
+    "api-officers-assignable": {},
+    "api-officer-check": {"pk": "staff"},
+    "api-policy-packs": {},
+    "api-policy-rules": {},
+    "api-workdays-add": {},
+    "api-workdays-deadline": {},
+    "section-list": {},
+    "section-detail": {"pk": "section"},
+    "staff-list": {},
+    "staff-detail": {"pk": "staff"},
+    "staff-roles": {"pk": "staff"},
+    "certificate-list": {},
+    "certificate-detail": {"pk": "certificate"},
+    "enterprise-list": {},
+    "enterprise-detail": {"pk": "enterprise"},
+    "arrangement-list": {},
+    "arrangement-detail": {"pk": "arrangement"},
+}
+QUERY = {
+    "api-workdays-add": "?start=2026-09-25&days=7",
+    "api-workdays-deadline": "?start=2026-09-25&amount=7&unit=working_days",
+}
+
+
+def _view_capabilities(pattern: URLPattern) -> dict[str, str] | None:
+    """method → capability for a route; None when the route is public."""
+    callback = pattern.callback
+    cls = getattr(callback, "cls", None)
+    if getattr(callback, "public", False) or getattr(cls, "public", False):
+        return None
+    if cls is None:
+        return dict.fromkeys(callback.methods, callback.capability)
+    actions = getattr(callback, "actions", None) or {}
+    result = {}
+    methods = actions or {m.upper(): None for m in ("get", "post", "patch") if hasattr(cls, m)}
+    for method, action in (actions.items() if actions else methods.items()):
+        view = cls()
+        view.action = action
+        result[method.upper()] = capability_for(view, type("R", (), {"method": method.upper()})())
+    return result
+
+
+def test_every_view_declares_a_capability_or_is_public():
+    missing = []
+    for name, pattern in ROUTES.items():
+        callback = pattern.callback
+        cls = getattr(callback, "cls", None)
+        declared = (
+            getattr(callback, "public", False)
+            or getattr(cls, "public", False)
+            or hasattr(callback, "capability")
+            or (cls is not None and hasattr(cls, "capability"))
+        )
+        if not declared:
+            missing.append(name)
+    assert missing == []
+    for caps in filter(None, (_view_capabilities(p) for p in ROUTES.values())):
+        assert set(caps.values()) <= set(CAPABILITIES)
+
+
+def test_every_route_is_covered():
+    assert set(ROUTES) == set(ROUTE_KWARGS)
+
+
+@pytest.fixture
+def world(agency, section, make_staff):
+    """One member of staff per role (plus one with none), and one object of each kind."""
+    users = {role: make_staff(role, username=f"as_{role}") for role in Role.values}
+    users[None] = make_staff(username="as_nobody")
+    officer = users[Role.OFFICER]
+    certificate = CertificateFactory(staff=officer)
+    enterprise = enterprise_create(
+        agency=agency, uscc=make_uscc("91210403MA0000001"), name="测试化工有限公司", legal_representative="某某", industry="化工"
+    )
+    arrangement = arrangement_enter(
+        year=2027, holidays=[(date(2027, 1, 1), "元旦")], workdays=[], document="测试通知"
+    )
+    objects = {"staff": officer.pk, "section": section.pk, "certificate": certificate.pk, "enterprise": enterprise.pk, "arrangement": arrangement.pk}
+    return users, objects
+
+
+def _url(name, objects):
+    kwargs = {k: objects[v] for k, v in ROUTE_KWARGS[name].items()}
+    return reverse(name, kwargs=kwargs) + QUERY.get(name, "")
+
+
+READ_ROUTES = sorted(n for n, p in ROUTES.items() if _view_capabilities(p) and "GET" in _view_capabilities(p))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", READ_ROUTES)
+def test_reads_check_the_role(name, world, client):
+    users, objects = world
+    url = _url(name, objects)
+    capability = _view_capabilities(ROUTES[name])["GET"]
+    anonymous = client.get(url)
+    if url.startswith("/api/"):
+        assert anonymous.status_code == 401, url
+    else:
+        assert anonymous.status_code == 302 and "/login/" in anonymous["Location"], url
+    for role, user in users.items():
+        client.force_login(user)
+        response = client.get(url)
+        allowed = role in CAPABILITIES[capability]
+        if allowed:
+            assert response.status_code == 200, (url, role, response.status_code)
+        else:
+            assert response.status_code == 403, (url, role, response.status_code)
+            body = response.content.decode()
+            assert "您没有权限" in body or "权限" in body, (url, role)
+        client.logout()
+
+
+WRITE_ROUTES = sorted(n for n, p in ROUTES.items() if _view_capabilities(p) and ({"POST", "PATCH"} & set(_view_capabilities(p))))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", WRITE_ROUTES)
+def test_writes_refused_without_the_role_change_nothing(name, world, client):
+    users, objects = world
+    url = _url(name, objects)
+    caps = _view_capabilities(ROUTES[name])
+    for method, capability in caps.items():
+        if method not in ("POST", "PATCH"):
+            continue
+        for role, user in users.items():
+            if role in CAPABILITIES[capability]:
+                continue
+            client.force_login(user)
+            events = Event.objects.count()
+            if method == "POST":
+                response = client.post(url, {"name": "x", "roles": ["admin"]})
+            else:
+                response = client.patch(url, {"name": "改名"}, content_type="application/json")
+            assert response.status_code == 403, (url, method, role, response.status_code)
+            assert Event.objects.count() == events, (url, method, role)
+            client.logout()
+
+
+@pytest.mark.django_db
+def test_token_authentication_uses_the_same_role_checks(client, world):
+    users, _ = world
+    officer = users[Role.OFFICER]
+    response = client.post(reverse("api-token"), {"username": officer.username, "password": PASSWORD})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    assert client.get(reverse("api-me"), **auth).status_code == 200
+    assert client.get(reverse("staff-list"), **auth).status_code == 403
+    refused = client.post(reverse("api-token"), {"username": officer.username, "password": "wrong"})
+    assert refused.status_code == 400
+
+
+@pytest.mark.django_db
+def test_staff_of_another_agency_see_nothing_of_this_one(client, world):
+    users, objects = world
+    stranger = StaffFactory(roles=("admin", "officer", "leader"))  # a different agency
+    client.force_login(stranger)
+    assert client.get(reverse("staff-detail", kwargs={"pk": objects["staff"]})).status_code == 404
+    assert client.get(reverse("enterprise-detail", kwargs={"pk": objects["enterprise"]})).status_code == 404
+    assert client.get(reverse("enterprises:detail", kwargs={"pk": objects["enterprise"]})).status_code == 404
+    assert client.get(reverse("org:staff_detail", kwargs={"pk": objects["staff"]})).status_code == 404
+    names = [s["name"] for s in client.get(reverse("staff-list")).json()["results"]]
+    assert users[Role.OFFICER].name not in names
