@@ -44,6 +44,36 @@ _OUTLINE_FORM = re.compile(
 )
 
 
+# Outline levels from the top: 一、 / （一） / 1. / （1）
+_OUTLINE_LEVELS = [
+    re.compile(rf"[{_CN_NUM}]+、"),
+    re.compile(rf"[（(][{_CN_NUM}]+[）)]"),
+    re.compile(r"\d+\s*[.．、](?!\d)"),
+    re.compile(r"[（(]\d+[）)]"),
+]
+
+
+def _outline_level(token: str) -> int:
+    if token[0] in "（(":
+        return 3 if token[1:-1].isdigit() else 1
+    return 2 if token.isdigit() else 0
+
+
+def _outline_pattern(token: str) -> re.Pattern:
+    if token[0] in "（(":
+        return re.compile(rf"[（(]\s*{re.escape(token[1:-1])}\s*[）)]")
+    if token.isdigit():
+        return re.compile(rf"{token}\s*[.．、](?!\d)")
+    return re.compile(rf"{re.escape(token)}、")
+
+
+def _section_end(lines: list[str], start: int, level: int, end: int) -> int:
+    for index in range(start, end):
+        if any(pattern.match(lines[index]) for pattern in _OUTLINE_LEVELS[: level + 1]):
+            return index
+    return end
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip().lstrip("-").strip() for line in text.splitlines()]
 
@@ -76,19 +106,16 @@ def locate_article(article: str, text: str) -> bool:
             return True
         return _find_line(lines, at + 1, re.compile(rf"{match.group(2)}(\s|$)")) is not None
     if _OUTLINE_FORM.match(article):
-        position = 0
+        # Each marker must lie inside the section of the one before it: the section of a marker
+        # ends where the next marker of the same or a higher outline level starts.
+        start, end = 0, len(lines)
         for token in _OUTLINE_TOKEN.findall(article):
-            if token[0] in "（(":
-                inner = re.escape(token[1:-1])
-                pattern = re.compile(rf"[（(]\s*{inner}\s*[）)]")
-            elif token.isdigit():
-                pattern = re.compile(rf"{token}\s*[.．、](?!\d)")
-            else:
-                pattern = re.compile(rf"{re.escape(token)}、")
-            found = _find_line(lines, position, pattern)
+            level = _outline_level(token)
+            found = _find_line(lines[:end], start, _outline_pattern(token))
             if found is None:
                 return False
-            position = found + 1
+            start = found + 1
+            end = _section_end(lines, start, level, end)
         return True
     return False
 
@@ -198,6 +225,8 @@ def _check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
         return [
             Problem(ERROR, str(path), line, f"规则“{key}”不能使用单位“{unit}”，应为：{'、'.join(spec.units)}")
         ]
+    if isinstance(value, list) and any(isinstance(row, dict) and any(isinstance(k, bool) for k in row) for row in value):
+        return [Problem(ERROR, str(path), line, f"规则“{key}”的表格中有列名被 YAML 读成了真/假值（no、yes、on、off 等），请给列名加引号，如 \"no\": 1")]
     schema = spec.schema
     if schema is None:
         if unit in (*DURATION_UNITS, "yuan", "count", "ppi"):
@@ -221,10 +250,8 @@ def _check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
 
 def lint(packs_dir: Path, regulations_dir: Path | None) -> list[Problem]:
     problems: list[Problem] = []
-    try:
-        packset = PackSet(packs_dir)
-    except PackError as exc:
-        return [Problem(ERROR, exc.path or str(packs_dir), exc.line, exc.message)]
+    packset = PackSet(packs_dir, strict=False)
+    problems += [Problem(ERROR, exc.path or str(packs_dir), exc.line, exc.message) for exc in packset.errors]
 
     catalogue_path = packs_dir / DOCUMENTS_FILE
     catalogue = packset.raw.get(catalogue_path)
@@ -243,7 +270,6 @@ def lint(packs_dir: Path, regulations_dir: Path | None) -> list[Problem]:
         )
 
     pack_validator = jsonschema.Draft202012Validator(load_schema("pack.schema.json"))
-    cited_documents: set[str] = set()
     for path, data in packset.raw.items():
         if path == catalogue_path:
             continue
@@ -263,8 +289,10 @@ def lint(packs_dir: Path, regulations_dir: Path | None) -> list[Problem]:
                 continue
             line = line_of(data, ("rules", index))
             key = raw.get("key")
-            spec = RULES.get(key)
-            if spec is None:
+            spec = RULES.get(key) if isinstance(key, str) else None
+            if spec is None and not isinstance(key, str):
+                pass  # the schema check has reported it
+            elif spec is None:
                 problems.append(
                     Problem(ERROR, str(path), line, f"规则键“{key}”未在代码中定义（policy/registry.py）")
                 )
@@ -278,7 +306,6 @@ def lint(packs_dir: Path, regulations_dir: Path | None) -> list[Problem]:
                 if not isinstance(cite, dict):
                     continue
                 problems += _check_citation(cite, key, packset, texts, path, line)
-                cited_documents.add(cite.get("doc"))
         problems += _check_overlaps(data, path)
 
     for pack in packset.packs.values():
@@ -294,6 +321,8 @@ def _check_citation(
     cite: dict, key, packset: PackSet, texts: DocumentTexts, path: Path, line
 ) -> list[Problem]:
     doc_id, article = cite.get("doc"), str(cite.get("article", ""))
+    if not isinstance(doc_id, str):
+        return []  # the schema check has reported it
     doc = packset.documents.get(doc_id)
     if doc is None:
         return [

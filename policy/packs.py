@@ -248,19 +248,33 @@ class ResolvedPack:
 class PackSet:
     """Every pack in a folder, with the document catalogue. Loading does not validate: see lint."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, strict: bool = True):
+        """With strict=False a file that cannot be read is recorded in `errors` and skipped
+        (the linter reports every file's problems in one run); otherwise it raises PackError."""
         self.directory = Path(directory)
+        self.strict = strict
         self.documents: dict[str, Document] = {}
         self.packs: dict[str, Pack] = {}
         self.raw: dict[Path, object] = {}
+        self.errors: list[PackError] = []
         self._load()
+
+    def _read(self, path: Path):
+        try:
+            return load_yaml(path)
+        except PackError as exc:
+            if self.strict:
+                raise
+            self.errors.append(exc)
+            return None
 
     def _load(self) -> None:
         catalogue_path = self.directory / DOCUMENTS_FILE
-        catalogue = load_yaml(catalogue_path) if catalogue_path.exists() else LineMap(documents={})
-        self.raw[catalogue_path] = catalogue
+        catalogue = self._read(catalogue_path) if catalogue_path.exists() else LineMap(documents={})
+        if catalogue is not None:
+            self.raw[catalogue_path] = catalogue
         entries = catalogue.get("documents") if isinstance(catalogue, dict) else None
-        for doc_id, entry in (entries or {}).items():
+        for doc_id, entry in (entries if isinstance(entries, dict) else {}).items():
             if isinstance(entry, dict):
                 self.documents[doc_id] = Document(
                     id=doc_id,
@@ -274,10 +288,17 @@ class PackSet:
         for path in sorted(self.directory.glob("*.yaml")):
             if path.name == DOCUMENTS_FILE:
                 continue
-            data = load_yaml(path)
+            data = self._read(path)
+            if data is None:
+                continue
             self.raw[path] = data
             if isinstance(data, dict) and isinstance(data.get("id"), str):
                 self.packs[data["id"]] = self._pack_from(path, data)
+
+    def _document(self, doc_id) -> Document:
+        if isinstance(doc_id, str) and doc_id in self.documents:
+            return self.documents[doc_id]
+        return Document(id=str(doc_id), title=str(doc_id), file=None, start="")
 
     def _pack_from(self, path: Path, data: dict) -> Pack:
         rules = []
@@ -288,13 +309,7 @@ class PackSet:
             if isinstance(cites, dict):
                 cites = [cites]
             citations = tuple(
-                Citation(
-                    self.documents.get(c.get("doc"))
-                    or Document(id=str(c.get("doc")), title=str(c.get("doc")), file=None, start=""),
-                    str(c.get("article", "")),
-                )
-                for c in cites
-                if isinstance(c, dict)
+                Citation(self._document(c.get("doc")), str(c.get("article", ""))) for c in cites if isinstance(c, dict)
             )
             rules.append(
                 Rule(
@@ -314,7 +329,7 @@ class PackSet:
             id=data["id"],
             title=str(data.get("title", data["id"])),
             agency=str(data.get("agency", "")),
-            extends=data.get("extends"),
+            extends=data.get("extends") if isinstance(data.get("extends"), str) or data.get("extends") is None else repr(data.get("extends")),
             rules=rules,
             path=path,
             effective_from=_safe_date(data.get("effective_from")),

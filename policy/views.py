@@ -42,6 +42,7 @@ def rules(request):
         "resolved": resolved,
         "pack": resolved.pack,
         "chain": resolved.chain,
+        "pack_titles": {p.id: p.title for p in resolved.chain},
         "groups": groups,
         "on": on,
         "all_packs": [packset().packs[i] for i in packset().ids]

@@ -43,6 +43,36 @@ CODE_LABELS = {
     "licensing": "行政许可",
     "confirmation": "行政确认",
     "benefit": "行政给付",
+    # festival calendars
+    "solar": "公历",
+    "lunar": "农历",
+    "lunar_new_year_eve": "农历除夕起",
+    "solar_term": "节气",
+    # legal-review triggers
+    "suspension": "责令停产停业等",
+    "licence_revocation": "吊销许可证",
+    "qualification_revocation": "撤销执业资格、岗位证书",
+    "downgrade": "降低资质等级",
+    "fine": "较大数额罚款",
+    "confiscation": "没收违法所得或非法财物",
+    "correction": "纠正已生效的处罚决定",
+    "hearing": "经听证程序",
+    "complex": "疑难复杂",
+    "seizure": "查封、扣押",
+    "premises_sealing": "查封作业场所",
+    "supply_cut": "停止供电、停止供应民用爆炸物品",
+    "licensing_revocation": "撤销行政许可",
+    "licensing_dispute": "行政许可争议",
+    "closure": "提请关闭",
+    "other": "其他",
+    # review outcomes
+    "agree": "同意",
+    "not_decide": "不予作出决定",
+    "reinvestigate": "重新或补充调查",
+    "change": "变更或修正",
+    "correct_procedure": "纠正程序",
+    "disagree_revocation": "不同意撤销许可",
+    "transfer": "移送",
 }
 
 
