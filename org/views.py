@@ -7,6 +7,7 @@ from org import selectors, services
 from org.forms import CertificateForm, RolesForm, StaffForm
 from org.models import Staff
 from org.permissions import can, capability_required
+from policy.selectors import packset
 
 
 @capability_required("org.view_agency")
@@ -16,6 +17,7 @@ def agency(request):
         "agency": selectors.agency_of(viewer=viewer),
         "sections": selectors.section_list(viewer=viewer),
         "today": timezone.localdate(),
+        "pack": packset().packs.get(viewer.agency.policy_pack),
     }
     if can(viewer, "org.view_staff"):
         context["staff"] = selectors.staff_list(viewer=viewer)

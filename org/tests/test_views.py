@@ -115,3 +115,11 @@ def test_officer_sees_own_record_but_not_colleagues(login, make_staff):
     client = login(officer)
     assert client.get(reverse("org:staff_detail", kwargs={"pk": officer.pk})).status_code == 200
     assert client.get(reverse("org:staff_detail", kwargs={"pk": colleague.pk})).status_code == 403
+
+
+def test_officer_with_an_expired_certificate_is_told_on_the_home_page(login, make_staff):
+    officer = make_staff("officer")
+    CertificateFactory(staff=officer, number="OLD1", valid_from=date(2020, 1, 1), valid_to=date.today() - timedelta(days=3))
+    body = login(officer).get(reverse("home")).content.decode()
+    expired_on = (date.today() - timedelta(days=3)).isoformat()
+    assert f"执法证 OLD1已于 {expired_on} 过期" in body and "不能承担执法工作" in body
