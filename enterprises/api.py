@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from enterprises import selectors, services
 from enterprises.models import Enterprise
+from enterprises.services import ENTERPRISE_FIELDS
 from org.models import Section
 from zhifa.api import CapabilityMixin
 
@@ -13,25 +14,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Enterprise
-        fields = [
-            "id",
-            "uscc",
-            "kind",
-            "name",
-            "legal_representative",
-            "industry",
-            "region",
-            "address",
-            "phone",
-            "business_scope",
-            "employees",
-            "risk_level",
-            "major_hazard_source",
-            "hazardous_processes",
-            "contact_person",
-            "contact_phone",
-            "supervising_section",
-        ]
+        fields = ["id", "uscc", "kind", *ENTERPRISE_FIELDS]
         read_only_fields = ["id", "kind"]
 
 

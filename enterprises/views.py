@@ -42,4 +42,4 @@ def enterprise_new(request):
         else:
             messages.success(request, f"已登记：{enterprise.name}。")
             return redirect("enterprises:detail", pk=enterprise.pk)
-    return render(request, "enterprises/form.html", {"form": form})
+    return render(request, "zhifa/form_page.html", {"form": form, "heading": "登记生产经营单位"})

@@ -12,6 +12,7 @@ from org import selectors, services
 from org.choices import Role
 from org.models import Agency, EnforcementCertificate, Section, Staff
 from zhifa.api import CapabilityMixin
+from zhifa.dates import parse_date
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -157,13 +158,7 @@ class CertificateViewSet(CapabilityMixin, mixins.CreateModelMixin, viewsets.Read
 
 
 def _on_param(request) -> date:
-    value = request.query_params.get("on")
-    if not value:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"日期“{value}”格式不正确，应为 YYYY-MM-DD。") from None
+    return parse_date(request.query_params.get("on"), "日期", default=timezone.localdate())
 
 
 class AssignableOfficersView(CapabilityMixin, APIView):

@@ -58,7 +58,7 @@ def staff_new(request):
         else:
             messages.success(request, f"已登记人员：{staff.name}。")
             return redirect("org:staff_detail", pk=staff.pk)
-    return render(request, "org/staff_form.html", {"form": form})
+    return render(request, "zhifa/form_page.html", {"form": form, "heading": "新增人员"})
 
 
 @capability_required("org.manage_staff", methods=("POST",))
@@ -89,4 +89,4 @@ def certificate_new(request, pk: int):
         else:
             messages.success(request, f"已登记执法证 {certificate.number}。")
             return redirect("org:staff_detail", pk=staff.pk)
-    return render(request, "org/certificate_form.html", {"form": form, "staff": staff})
+    return render(request, "zhifa/form_page.html", {"form": form, "heading": f"为{staff.name}登记执法证"})

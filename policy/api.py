@@ -14,17 +14,7 @@ from policy.packs import PackError
 from policy.registry import DURATION_UNITS, RULES
 from policy.selectors import packset, rules_for_viewer
 from zhifa.api import CapabilityMixin
-
-
-def _date(value: str | None, label: str, default: date | None = None) -> date:
-    if not value:
-        if default is not None:
-            return default
-        raise ValidationError(f"请提供{label}（YYYY-MM-DD）。")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"{label}“{value}”不是有效日期，应为 YYYY-MM-DD。") from None
+from zhifa.dates import parse_date
 
 
 def _int(value: str | None, label: str) -> int:
@@ -70,7 +60,7 @@ class RulesView(CapabilityMixin, APIView):
         summary="某日适用的规则及其依据",
     )
     def get(self, request):
-        on = _date(request.query_params.get("on"), "适用日期", timezone.localdate())
+        on = parse_date(request.query_params.get("on"), "适用日期", default=timezone.localdate())
         try:
             resolved = rules_for_viewer(viewer=request.user, on=on, pack_id=request.query_params.get("pack"))
         except PackError as exc:
@@ -97,7 +87,7 @@ class WorkdaysAddView(CapabilityMixin, APIView):
         summary="起算日期后第 N 个工作日",
     )
     def get(self, request):
-        start = _date(request.query_params.get("start"), "起算日期")
+        start = parse_date(request.query_params.get("start"), "起算日期")
         days = _int(request.query_params.get("days"), "工作日数")
         result = workday_calendar().add_working_days(start, days)
         return Response(
@@ -123,7 +113,7 @@ class DeadlineView(CapabilityMixin, APIView):
         summary="按期限规则计算届满日期",
     )
     def get(self, request):
-        start = _date(request.query_params.get("start"), "起算日期")
+        start = parse_date(request.query_params.get("start"), "起算日期")
         amount = _int(request.query_params.get("amount"), "期限数值")
         unit = request.query_params.get("unit")
         if unit not in DURATION_UNITS or unit == "hours":

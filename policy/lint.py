@@ -225,8 +225,17 @@ def _check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
         return [
             Problem(ERROR, str(path), line, f"规则“{key}”不能使用单位“{unit}”，应为：{'、'.join(spec.units)}")
         ]
-    if isinstance(value, list) and any(isinstance(row, dict) and any(isinstance(k, bool) for k in row) for row in value):
-        return [Problem(ERROR, str(path), line, f"规则“{key}”的表格中有列名被 YAML 读成了真/假值（no、yes、on、off 等），请给列名加引号，如 \"no\": 1")]
+    if isinstance(value, list) and any(
+        isinstance(row, dict) and any(isinstance(k, bool) for k in row) for row in value
+    ):
+        return [
+            Problem(
+                ERROR,
+                str(path),
+                line,
+                f'规则“{key}”的表格中有列名被 YAML 读成了真/假值（no、yes、on、off 等），请给列名加引号，如 "no": 1',
+            )
+        ]
     schema = spec.schema
     if schema is None:
         if unit in (*DURATION_UNITS, "yuan", "count", "ppi"):

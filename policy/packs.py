@@ -309,7 +309,9 @@ class PackSet:
             if isinstance(cites, dict):
                 cites = [cites]
             citations = tuple(
-                Citation(self._document(c.get("doc")), str(c.get("article", ""))) for c in cites if isinstance(c, dict)
+                Citation(self._document(c.get("doc")), str(c.get("article", "")))
+                for c in cites
+                if isinstance(c, dict)
             )
             rules.append(
                 Rule(
@@ -329,7 +331,9 @@ class PackSet:
             id=data["id"],
             title=str(data.get("title", data["id"])),
             agency=str(data.get("agency", "")),
-            extends=data.get("extends") if isinstance(data.get("extends"), str) or data.get("extends") is None else repr(data.get("extends")),
+            extends=data.get("extends")
+            if isinstance(data.get("extends"), str) or data.get("extends") is None
+            else repr(data.get("extends")),
             rules=rules,
             path=path,
             effective_from=_safe_date(data.get("effective_from")),

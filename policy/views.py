@@ -13,21 +13,16 @@ from policy.models import CalendarArrangement
 from policy.packs import PackError
 from policy.registry import GROUPS
 from policy.selectors import packset, rules_for_viewer
-
-
-def _date_param(request, name: str) -> date | None:
-    value = request.GET.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+from zhifa.dates import parse_date
 
 
 @capability_required("policy.view")
 def rules(request):
-    on = _date_param(request, "on") or timezone.localdate()
+    try:
+        on = parse_date(request.GET.get("on"), "查看日期", default=timezone.localdate())
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        on = timezone.localdate()
     pack_id = request.GET.get("pack") or None
     try:
         resolved = rules_for_viewer(viewer=request.user, on=on, pack_id=pack_id)
@@ -98,4 +93,6 @@ def arrangement_new(request):
         else:
             messages.success(request, f"已录入{arrangement.year}年节假日安排，相关期限已重新计算。")
             return redirect("policy:calendar")
-    return render(request, "policy/arrangement_form.html", {"form": form})
+    return render(
+        request, "zhifa/form_page.html", {"form": form, "heading": "录入节假日安排", "submit": "录入"}
+    )

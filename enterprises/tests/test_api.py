@@ -16,9 +16,15 @@ def test_register_and_change_an_enterprise_through_the_api(login, make_staff):
     )
     assert created.status_code == 201 and created.json()["uscc"] == code
     pk = created.json()["id"]
-    changed = client.patch(reverse("enterprise-detail", kwargs={"pk": pk}), {"employees": 120}, content_type="application/json")
+    changed = client.patch(
+        reverse("enterprise-detail", kwargs={"pk": pk}), {"employees": 120}, content_type="application/json"
+    )
     assert changed.status_code == 200 and changed.json()["employees"] == 120
-    refused = client.patch(reverse("enterprise-detail", kwargs={"pk": pk}), {"uscc": make_uscc("91210411MA0000078")}, content_type="application/json")
+    refused = client.patch(
+        reverse("enterprise-detail", kwargs={"pk": pk}),
+        {"uscc": make_uscc("91210411MA0000078")},
+        content_type="application/json",
+    )
     assert refused.status_code == 400 and "不能修改" in refused.json()["detail"]
     listed = client.get(reverse("enterprise-list"), {"q": "顺城"}).json()
     assert [e["name"] for e in listed["results"]] == ["顺城测试公司"]
@@ -38,7 +44,13 @@ def test_enterprise_pages(login, make_staff):
     client = login(make_staff("officer"))
     response = client.post(
         reverse("enterprises:new"),
-        {"uscc": make_uscc("91210402MA0000011"), "name": "新抚测试印刷厂", "legal_representative": "孙某", "industry": "印刷", "risk_level": "low"},
+        {
+            "uscc": make_uscc("91210402MA0000011"),
+            "name": "新抚测试印刷厂",
+            "legal_representative": "孙某",
+            "industry": "印刷",
+            "risk_level": "low",
+        },
     )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()

@@ -27,7 +27,13 @@ TODAY = date(2026, 11, 24)
 def test_staff_create_writes_the_person_roles_and_a_ledger_event(agency, section, make_staff):
     admin = make_staff("admin")
     staff = staff_create(
-        acting_user=admin, agency=agency, section=section, username="zhang", name="张三", roles=["officer", "section_chief"], password="pw-123456789"
+        acting_user=admin,
+        agency=agency,
+        section=section,
+        username="zhang",
+        name="张三",
+        roles=["officer", "section_chief"],
+        password="pw-123456789",
     )
     assert staff.role_codes == {"officer", "section_chief"}
     assert staff.check_password("pw-123456789")
@@ -40,7 +46,9 @@ def test_unknown_role_is_refused_in_chinese_and_nothing_is_stored(agency, make_s
     admin = make_staff("admin")
     people, events = Staff.objects.count(), Event.objects.count()
     with pytest.raises(ValidationError) as exc:
-        staff_create(acting_user=admin, agency=agency, username="x", name="某人", roles=["officer", "janitor"])
+        staff_create(
+            acting_user=admin, agency=agency, username="x", name="某人", roles=["officer", "janitor"]
+        )
     assert "未知角色：janitor" in exc.value.messages[0]
     assert (Staff.objects.count(), Event.objects.count()) == (people, events)
 
@@ -67,7 +75,9 @@ def test_section_must_belong_to_the_agency(agency, make_staff):
     admin = make_staff("admin")
     other_section = StaffFactory(roles=()).agency.sections.create(name="外单位科室")
     with pytest.raises(ValidationError, match="不属于该执法主体"):
-        staff_create(acting_user=admin, agency=agency, section=other_section, username="q", name="某人", roles=[])
+        staff_create(
+            acting_user=admin, agency=agency, section=other_section, username="q", name="某人", roles=[]
+        )
 
 
 def test_set_roles_replaces_roles_and_records_before_and_after(make_staff):
@@ -86,7 +96,13 @@ def test_certificate_with_end_before_start_is_refused(make_staff):
     admin, officer = make_staff("admin"), make_staff("officer")
     with pytest.raises(ValidationError) as exc:
         certificate_issue(
-            acting_user=admin, staff=officer, number="A1", category="安全生产", region="抚顺市", valid_from=date(2026, 5, 1), valid_to=date(2026, 4, 30)
+            acting_user=admin,
+            staff=officer,
+            number="A1",
+            category="安全生产",
+            region="抚顺市",
+            valid_from=date(2026, 5, 1),
+            valid_to=date(2026, 4, 30),
         )
     assert exc.value.messages == ["有效期止（2026-04-30）早于有效期起（2026-05-01），请核对。"]
     assert not EnforcementCertificate.objects.exists()
@@ -96,7 +112,12 @@ def test_the_database_also_refuses_a_reversed_period(make_staff):
     officer = make_staff("officer")
     with pytest.raises(IntegrityError), transaction.atomic():
         EnforcementCertificate.objects.create(
-            staff=officer, number="B1", category="c", region="r", valid_from=date(2026, 5, 1), valid_to=date(2026, 1, 1)
+            staff=officer,
+            number="B1",
+            category="c",
+            region="r",
+            valid_from=date(2026, 5, 1),
+            valid_to=date(2026, 1, 1),
         )
 
 
@@ -105,7 +126,13 @@ def test_duplicate_certificate_number_is_refused(make_staff):
     CertificateFactory(staff=first, number="21040001")
     with pytest.raises(ValidationError, match="执法证编号“21040001”已被登记"):
         certificate_issue(
-            acting_user=admin, staff=second, number="21040001", category="安全生产", region="r", valid_from=TODAY, valid_to=TODAY
+            acting_user=admin,
+            staff=second,
+            number="21040001",
+            category="安全生产",
+            region="r",
+            valid_from=TODAY,
+            valid_to=TODAY,
         )
     assert EnforcementCertificate.objects.filter(number="21040001").get().staff == first
 
@@ -134,12 +161,18 @@ def test_not_officer_no_certificate_and_suspended_certificate(make_staff):
     with pytest.raises(NotAssignable, match="没有登记执法证"):
         officer_check_assignable(staff=officer, on=TODAY)
     admin = make_staff("admin")
-    certificate = CertificateFactory(staff=officer, number="S1", valid_from=TODAY, valid_to=TODAY + timedelta(days=100))
-    certificate_set_status(acting_user=admin, certificate=certificate, status=CertificateStatus.SUSPENDED, reason="停职审查")
+    certificate = CertificateFactory(
+        staff=officer, number="S1", valid_from=TODAY, valid_to=TODAY + timedelta(days=100)
+    )
+    certificate_set_status(
+        acting_user=admin, certificate=certificate, status=CertificateStatus.SUSPENDED, reason="停职审查"
+    )
     with pytest.raises(NotAssignable, match="已暂扣"):
         officer_check_assignable(staff=officer, on=TODAY)
     with pytest.raises(ValidationError, match="理由"):
-        certificate_set_status(acting_user=admin, certificate=certificate, status=CertificateStatus.VALID, reason=" ")
+        certificate_set_status(
+            acting_user=admin, certificate=certificate, status=CertificateStatus.VALID, reason=" "
+        )
 
 
 def test_assignable_list_leaves_out_expired_and_other_agencies(make_staff):
@@ -148,7 +181,9 @@ def test_assignable_list_leaves_out_expired_and_other_agencies(make_staff):
     CertificateFactory(staff=valid, valid_from=TODAY, valid_to=TODAY + timedelta(days=1))
     expired = make_staff("officer")
     CertificateFactory(staff=expired, valid_from=date(2020, 1, 1), valid_to=TODAY - timedelta(days=1))
-    CertificateFactory(staff=StaffFactory(roles=("officer",)), valid_from=TODAY, valid_to=TODAY)  # another agency
+    CertificateFactory(
+        staff=StaffFactory(roles=("officer",)), valid_from=TODAY, valid_to=TODAY
+    )  # another agency
     assert list(officer_list_assignable(viewer=chief, on=TODAY)) == [valid]
 
 
@@ -164,7 +199,15 @@ def test_a_failed_service_leaves_no_event(agency, make_staff):
     admin = make_staff("admin")
     before = Event.objects.count()
     with pytest.raises(ValidationError):
-        certificate_issue(acting_user=admin, staff=admin, number="", category="c", region="r", valid_from=TODAY, valid_to=TODAY)
+        certificate_issue(
+            acting_user=admin,
+            staff=admin,
+            number="",
+            category="c",
+            region="r",
+            valid_from=TODAY,
+            valid_to=TODAY,
+        )
     assert Event.objects.count() == before
 
 

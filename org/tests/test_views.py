@@ -22,7 +22,9 @@ def test_login_page_is_chinese_and_wrong_password_says_so(client, make_staff):
 
 def test_log_in_lands_on_the_home_page_of_the_role(client, make_staff):
     officer = make_staff("officer", name="张伟", certificate=True)
-    response = client.post(reverse("login"), {"username": officer.username, "password": PASSWORD}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": officer.username, "password": PASSWORD}, follow=True
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "张伟的工作台" in body and "我的执法证" in body and "执法人员" in body
@@ -47,17 +49,26 @@ def test_admin_creates_staff_through_the_page(login, make_staff, section):
     client = login(make_staff("admin"))
     response = client.post(
         reverse("org:staff_new"),
-        {"username": "newbie", "name": "新同志", "password": "long-enough-1", "section": section.pk, "roles": ["officer"]},
+        {
+            "username": "newbie",
+            "name": "新同志",
+            "password": "long-enough-1",
+            "section": section.pk,
+            "roles": ["officer"],
+        },
     )
     staff = Staff.objects.get(username="newbie")
-    assert response.status_code == 302 and response["Location"] == reverse("org:staff_detail", kwargs={"pk": staff.pk})
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "org:staff_detail", kwargs={"pk": staff.pk}
+    )
     assert staff.role_codes == {"officer"} and staff.section == section
 
 
 def test_staff_page_refuses_an_unknown_role_in_chinese(login, make_staff):
     client = login(make_staff("admin"))
     response = client.post(
-        reverse("org:staff_new"), {"username": "bad", "name": "某人", "password": "long-enough-1", "roles": ["janitor"]}
+        reverse("org:staff_new"),
+        {"username": "bad", "name": "某人", "password": "long-enough-1", "roles": ["janitor"]},
     )
     assert response.status_code == 200
     assert "janitor 不在可用的选项中" in response.content.decode()
@@ -66,7 +77,10 @@ def test_staff_page_refuses_an_unknown_role_in_chinese(login, make_staff):
 
 def test_officer_cannot_create_staff_and_is_told_why(login, make_staff):
     client = login(make_staff("officer"))
-    response = client.post(reverse("org:staff_new"), {"username": "sneaky", "name": "某人", "password": "long-enough-1", "roles": ["admin"]})
+    response = client.post(
+        reverse("org:staff_new"),
+        {"username": "sneaky", "name": "某人", "password": "long-enough-1", "roles": ["admin"]},
+    )
     body = response.content.decode()
     assert response.status_code == 403
     assert "您没有权限执行此操作，需要以下角色之一：系统管理员" in body and "未作任何更改" in body
@@ -78,7 +92,13 @@ def test_certificate_form_refuses_end_before_start(login, make_staff):
     client = login(make_staff("admin"))
     response = client.post(
         reverse("org:certificate_new", kwargs={"pk": officer.pk}),
-        {"number": "X9", "category": "安全生产", "region": "抚顺市", "valid_from": "2026-06-01", "valid_to": "2026-05-01"},
+        {
+            "number": "X9",
+            "category": "安全生产",
+            "region": "抚顺市",
+            "valid_from": "2026-06-01",
+            "valid_to": "2026-05-01",
+        },
     )
     assert "早于有效期起" in response.content.decode()
     assert not EnforcementCertificate.objects.filter(number="X9").exists()
@@ -119,7 +139,9 @@ def test_officer_sees_own_record_but_not_colleagues(login, make_staff):
 
 def test_officer_with_an_expired_certificate_is_told_on_the_home_page(login, make_staff):
     officer = make_staff("officer")
-    CertificateFactory(staff=officer, number="OLD1", valid_from=date(2020, 1, 1), valid_to=date.today() - timedelta(days=3))
+    CertificateFactory(
+        staff=officer, number="OLD1", valid_from=date(2020, 1, 1), valid_to=date.today() - timedelta(days=3)
+    )
     body = login(officer).get(reverse("home")).content.decode()
     expired_on = (date.today() - timedelta(days=3)).isoformat()
     assert f"执法证 OLD1已于 {expired_on} 过期" in body and "不能承担执法工作" in body

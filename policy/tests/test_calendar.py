@@ -73,13 +73,19 @@ def test_a_december_deadline_running_into_2027_is_provisional():
 def test_admin_enters_2027_and_tracked_deadlines_are_recomputed(agency, make_staff):
     admin = make_staff("admin")
     subject = make_staff("officer")
-    tracked = deadline_track(agency=agency, subject=subject, rule_key="publicity.penalty_deadline", start=local(2027, 2, 4))
+    tracked = deadline_track(
+        agency=agency, subject=subject, rule_key="publicity.penalty_deadline", start=local(2027, 2, 4)
+    )
     assert tracked.provisional is True
     # Provisionally only 除夕 to 初三 (5–8 Feb) are off: 7 working days after 4 Feb end on 17 Feb.
     assert timezone.localtime(tracked.due).date() == date(2027, 2, 17)
 
     arrangement = arrangement_enter(
-        acting_user=admin, year=2027, holidays=[*SPRING_2027, (date(2027, 1, 1), "元旦")], workdays=MAKEUP_2027, document="测试用安排"
+        acting_user=admin,
+        year=2027,
+        holidays=[*SPRING_2027, (date(2027, 1, 1), "元旦")],
+        workdays=MAKEUP_2027,
+        document="测试用安排",
     )
     tracked.refresh_from_db()
     assert tracked.provisional is False
@@ -92,8 +98,12 @@ def test_admin_enters_2027_and_tracked_deadlines_are_recomputed(agency, make_sta
 
 def test_entering_a_year_again_supersedes_and_keeps_the_first(make_staff):
     admin = make_staff("admin")
-    first = arrangement_enter(acting_user=admin, year=2027, holidays=SPRING_2027, workdays=[], document="第一次")
-    second = arrangement_enter(acting_user=admin, year=2027, holidays=SPRING_2027[:4], workdays=[], document="更正")
+    first = arrangement_enter(
+        acting_user=admin, year=2027, holidays=SPRING_2027, workdays=[], document="第一次"
+    )
+    second = arrangement_enter(
+        acting_user=admin, year=2027, holidays=SPRING_2027[:4], workdays=[], document="更正"
+    )
     assert second.supersedes == first
     assert CalendarArrangement.objects.filter(year=2027).count() == 2
     assert workday_calendar().day(date(2027, 2, 11)).is_workday  # only the latest entry counts
@@ -112,19 +122,30 @@ def test_entering_a_year_again_supersedes_and_keeps_the_first(make_staff):
 def test_bad_arrangements_are_refused_and_change_nothing(make_staff, holidays, workdays, document, message):
     admin = make_staff("admin")
     with pytest.raises(ValidationError, match=message):
-        arrangement_enter(acting_user=admin, year=2027, holidays=holidays, workdays=workdays, document=document)
+        arrangement_enter(
+            acting_user=admin, year=2027, holidays=holidays, workdays=workdays, document=document
+        )
     assert not CalendarArrangement.objects.exists()
     assert compute_deadline(date(2026, 12, 20), 10, "working_days").provisional is True
 
 
 def test_only_administrators_enter_arrangements(make_staff):
     with pytest.raises(PermissionDenied):
-        arrangement_enter(acting_user=make_staff("leader"), year=2027, holidays=SPRING_2027, workdays=[], document="x")
+        arrangement_enter(
+            acting_user=make_staff("leader"), year=2027, holidays=SPRING_2027, workdays=[], document="x"
+        )
 
 
 def test_tracking_a_rule_the_pack_lacks_or_that_is_not_a_duration(agency):
     with pytest.raises(RuleMissing, match=r"penalty\.filing_after_investigation"):
-        deadline_track(agency=agency, subject=agency, rule_key="penalty.filing_after_investigation", start=local(2026, 11, 2))
+        deadline_track(
+            agency=agency,
+            subject=agency,
+            rule_key="penalty.filing_after_investigation",
+            start=local(2026, 11, 2),
+        )
     with pytest.raises(ValidationError, match="不是期限规则"):
-        deadline_track(agency=agency, subject=agency, rule_key="review.fine_threshold_person", start=local(2026, 11, 2))
+        deadline_track(
+            agency=agency, subject=agency, rule_key="review.fine_threshold_person", start=local(2026, 11, 2)
+        )
     assert not Deadline.objects.exists()

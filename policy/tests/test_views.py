@@ -34,7 +34,11 @@ def test_other_packs_need_the_right_role(login, make_staff, client):
 
 
 def test_calendar_page_marks_provisional_years(login, make_staff):
-    body = login(make_staff("officer")).get(reverse("policy:calendar") + "?start=2026-12-20&days=10").content.decode()
+    body = (
+        login(make_staff("officer"))
+        .get(reverse("policy:calendar") + "?start=2026-12-20&days=10")
+        .content.decode()
+    )
     assert "2027年1月4日" in body and "暂定" in body
     assert "录入节假日安排" not in body  # the form is for administrators
 
@@ -70,3 +74,8 @@ def test_a_malformed_arrangement_is_refused_with_the_line(login, make_staff):
     )
     assert "调休上班日应为周末" in response.content.decode()
     assert not CalendarArrangement.objects.exists()
+
+
+def test_a_wrong_date_is_explained_and_today_shown(login, make_staff):
+    body = login(make_staff("officer")).get(reverse("policy:rules") + "?on=2026-02-30").content.decode()
+    assert "查看日期“2026-02-30”不是有效日期" in body and "第二十一条" in body

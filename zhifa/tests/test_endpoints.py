@@ -81,7 +81,7 @@ def _view_capabilities(pattern: URLPattern) -> dict[str, str] | None:
     actions = getattr(callback, "actions", None) or {}
     result = {}
     methods = actions or {m.upper(): None for m in ("get", "post", "patch") if hasattr(cls, m)}
-    for method, action in (actions.items() if actions else methods.items()):
+    for method, action in actions.items() if actions else methods.items():
         view = cls()
         view.action = action
         result[method.upper()] = capability_for(view, type("R", (), {"method": method.upper()})())
@@ -118,12 +118,22 @@ def world(agency, section, make_staff):
     officer = users[Role.OFFICER]
     certificate = CertificateFactory(staff=officer)
     enterprise = enterprise_create(
-        agency=agency, uscc=make_uscc("91210403MA0000001"), name="测试化工有限公司", legal_representative="某某", industry="化工"
+        agency=agency,
+        uscc=make_uscc("91210403MA0000001"),
+        name="测试化工有限公司",
+        legal_representative="某某",
+        industry="化工",
     )
     arrangement = arrangement_enter(
         year=2027, holidays=[(date(2027, 1, 1), "元旦")], workdays=[], document="测试通知"
     )
-    objects = {"staff": officer.pk, "section": section.pk, "certificate": certificate.pk, "enterprise": enterprise.pk, "arrangement": arrangement.pk}
+    objects = {
+        "staff": officer.pk,
+        "section": section.pk,
+        "certificate": certificate.pk,
+        "enterprise": enterprise.pk,
+        "arrangement": arrangement.pk,
+    }
     return users, objects
 
 
@@ -159,7 +169,9 @@ def test_reads_check_the_role(name, world, client):
         client.logout()
 
 
-WRITE_ROUTES = sorted(n for n, p in ROUTES.items() if _view_capabilities(p) and ({"POST", "PATCH"} & set(_view_capabilities(p))))
+WRITE_ROUTES = sorted(
+    n for n, p in ROUTES.items() if _view_capabilities(p) and ({"POST", "PATCH"} & set(_view_capabilities(p)))
+)
 
 
 @pytest.mark.django_db

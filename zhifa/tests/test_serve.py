@@ -30,7 +30,9 @@ def server(tmp_path):
     env.pop("DATABASE_URL", None)  # the default install: SQLite in the data folder
     exe = Path(sys.executable).with_name("zhifa")
     log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen([exe, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    process = subprocess.Popen(
+        [exe, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -62,7 +64,9 @@ def test_run_command_serves_chinese_login_and_the_chief_reads_the_rules(server):
     login_page = opener.open(base + "/login/").read().decode()
     assert "登录行政执法平台" in login_page and 'lang="zh-CN"' in login_page
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
-    form = urllib.parse.urlencode({"username": "chief1", "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token}).encode()
+    form = urllib.parse.urlencode(
+        {"username": "chief1", "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token}
+    ).encode()
     home = opener.open(base + "/login/", data=form).read().decode()
     assert "李明的工作台" in home
 

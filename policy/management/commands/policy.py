@@ -2,6 +2,7 @@ import json
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -9,6 +10,7 @@ from policy.lint import run as lint_run
 from policy.packs import PackError
 from policy.registry import GROUPS, RULES, UNIT_LABELS
 from policy.selectors import packset
+from zhifa.dates import parse_date
 
 
 class Command(BaseCommand):
@@ -72,12 +74,10 @@ class Command(BaseCommand):
                 )
 
     def _date(self, value) -> date:
-        if not value:
-            return timezone.localdate()
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise CommandError(f"日期“{value}”格式不正确，应为 YYYY-MM-DD。") from None
+            return parse_date(value, default=timezone.localdate())
+        except ValidationError as exc:
+            raise CommandError(exc.messages[0]) from None
 
 
 def _value(rule) -> str:

@@ -1,8 +1,11 @@
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from policy.calendar import workday_calendar
+from zhifa.dates import parse_date
 
 WEEKDAYS = "一二三四五六日"
 
@@ -43,6 +46,6 @@ class Command(BaseCommand):
 
     def _date(self, value) -> date:
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise CommandError(f"日期“{value}”格式不正确，应为 YYYY-MM-DD。") from None
+            return parse_date(value, default=timezone.localdate())
+        except ValidationError as exc:
+            raise CommandError(exc.messages[0]) from None
