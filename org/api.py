@@ -44,6 +44,16 @@ class CertificateSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status"]
 
 
+class CertificateCreateSerializer(serializers.Serializer):
+    staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.all())
+    number = serializers.CharField(max_length=40)
+    category = serializers.CharField(max_length=60)
+    region = serializers.CharField(max_length=100)
+    issuer = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField()
+
+
 class StaffSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
     certificates = CertificateSerializer(many=True, read_only=True)
@@ -149,12 +159,16 @@ class CertificateViewSet(CapabilityMixin, mixins.CreateModelMixin, viewsets.Read
             staff__in=selectors.staff_list(viewer=self.request.user)
         ).order_by("id")
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        staff = data.pop("staff")
-        if staff.agency_id != self.request.user.agency_id:
+    @extend_schema(request=CertificateCreateSerializer, responses={201: CertificateSerializer}, summary="登记执法证")
+    def create(self, request):
+        data = CertificateCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        staff = fields.pop("staff")
+        if staff.agency_id != request.user.agency_id:
             raise ValidationError("只能为本单位人员登记执法证。")
-        serializer.instance = services.certificate_issue(acting_user=self.request.user, staff=staff, **data)
+        certificate = services.certificate_issue(acting_user=request.user, staff=staff, **fields)
+        return Response(CertificateSerializer(certificate).data, status=201)
 
 
 def _on_param(request) -> date:

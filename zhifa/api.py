@@ -20,7 +20,15 @@ def exception_handler(exc, context):
         return Response({"detail": str(exc) or "您没有权限执行此操作。"}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, RuleMissing):
         return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+        # Field errors: keep them per field and add one Chinese sentence for people and simple clients.
+        parts = []
+        for field, messages in response.data.items():
+            text = "；".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+            parts.append(text if field == "non_field_errors" else f"{field}：{text}")
+        response.data = {"detail": "；".join(parts), "errors": response.data}
+    return response
 
 
 class CapabilityMixin:
