@@ -159,7 +159,9 @@ class CertificateViewSet(CapabilityMixin, mixins.CreateModelMixin, viewsets.Read
             staff__in=selectors.staff_list(viewer=self.request.user)
         ).order_by("id")
 
-    @extend_schema(request=CertificateCreateSerializer, responses={201: CertificateSerializer}, summary="登记执法证")
+    @extend_schema(
+        request=CertificateCreateSerializer, responses={201: CertificateSerializer}, summary="登记执法证"
+    )
     def create(self, request):
         data = CertificateCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
