@@ -1,22 +1,26 @@
 import pytest
 from django.conf import settings
 
-from org.tests.factories import PASSWORD, AgencyFactory, CertificateFactory, SectionFactory, StaffFactory
-
 
 @pytest.fixture
 def agency(db):
+    from org.tests.factories import AgencyFactory
+
     return AgencyFactory()
 
 
 @pytest.fixture
 def section(agency):
+    from org.tests.factories import SectionFactory
+
     return SectionFactory(agency=agency, name="执法监察一大队")
 
 
 @pytest.fixture
 def make_staff(agency, section):
     """make_staff("officer", "section_chief", certificate=True) → a logged-in-able member of staff."""
+
+    from org.tests.factories import CertificateFactory, StaffFactory
 
     def make(*roles, certificate=False, **kwargs):
         kwargs.setdefault("agency", agency)
@@ -31,6 +35,8 @@ def make_staff(agency, section):
 
 @pytest.fixture
 def login(client):
+    from org.tests.factories import PASSWORD
+
     def do(staff):
         assert client.login(username=staff.username, password=PASSWORD)
         return client
@@ -39,5 +45,20 @@ def login(client):
 
 
 def pytest_configure(config):
+    if not config.pluginmanager.hasplugin("django"):
+        return  # run without Django (pure modules: -p no:django)
     # Tests create many accounts; the production hasher is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(request, tmp_path_factory):
+    """Each test that touches Django gets its own data folder and blob store."""
+    if "settings" not in request.fixturenames and not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    settings_fixture = request.getfixturevalue("settings")
+    data = tmp_path_factory.mktemp("data")
+    settings_fixture.DATA_DIR = data
+    settings_fixture.ZHIFA_BLOB_STORE = f"file://{data}/blobs"
+    yield data

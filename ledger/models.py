@@ -4,10 +4,13 @@ from django.db import models
 class Event(models.Model):
     """台账事件 — one entry in the append-only log of everything done in zhifa.
 
-    Services append an event in the same transaction as the change it records. Rows are never
-    updated or deleted by the application.
+    Services append an event in the same transaction as the change it records. Each event is
+    leaf number `index` of the ledger's Merkle tree (RFC 6962 hashing): `entry` holds the exact
+    bytes that were hashed, so anyone can recompute the leaf. Rows are never updated or deleted
+    by the application.
     """
 
+    index = models.BigIntegerField("序号", unique=True)
     kind = models.CharField("事件类型", max_length=60, db_index=True)
     actor = models.ForeignKey(
         "org.Staff",
@@ -28,13 +31,66 @@ class Event(models.Model):
     subject_type = models.CharField("对象类型", max_length=60)
     subject_id = models.CharField("对象标识", max_length=64)
     data = models.JSONField("内容", default=dict)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField("时间", db_index=True)
+    entry = models.TextField("叶子内容")
+    leaf_hash = models.CharField("叶子哈希", max_length=64)
 
     class Meta:
         verbose_name = "台账事件"
         verbose_name_plural = "台账事件"
-        ordering = ["id"]
+        ordering = ["index"]
         indexes = [models.Index(fields=["subject_type", "subject_id"], name="ledger_event_subject")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.kind} {self.subject_type}:{self.subject_id}"
+        return f"#{self.index} {self.kind} {self.subject_type}:{self.subject_id}"
+
+
+class Head(models.Model):
+    """The ledger's current size and the right edge of its tree (one row). Appends lock it, so
+    leaf numbers are handed out one at a time, without gaps, in commit order."""
+
+    size = models.BigIntegerField(default=0)
+    frontier = models.JSONField(
+        default=list, help_text="[[level, index, hash], …] complete subtrees on the right edge"
+    )
+
+    class Meta:
+        verbose_name = "台账状态"
+        verbose_name_plural = "台账状态"
+
+    def __str__(self) -> str:
+        return f"ledger size {self.size}"
+
+
+class Node(models.Model):
+    """A complete subtree of the Merkle tree: level L, index i covers leaves [i·2^L, (i+1)·2^L).
+    Kept so that proofs need only a logarithmic number of lookups."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "树节点"
+        verbose_name_plural = "树节点"
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="ledger_node_unique")]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class Checkpoint(models.Model):
+    """签名检查点 — the tree size and root hash signed by the server (C2SP checkpoint as a signed note)."""
+
+    size = models.BigIntegerField("树大小")
+    root_hash = models.CharField("根哈希", max_length=64)
+    note = models.TextField("签名检查点")
+    created_at = models.DateTimeField("签署时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "签名检查点"
+        verbose_name_plural = "签名检查点"
+        ordering = ["-size", "-id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"

@@ -31,6 +31,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {R.OFFICER, R.SECTION_CHIEF, R.LEADER, R.LEGAL_REVIEWER, R.ARCHIVIST, R.ADMIN}
     ),
     "enterprises.manage": frozenset({R.OFFICER, R.SECTION_CHIEF, R.ADMIN}),
+    "equipment.view": frozenset({R.OFFICE, R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
+    "equipment.manage": frozenset({R.OFFICE, R.ADMIN}),
+    "records.view": frozenset({R.OFFICER, R.SECTION_CHIEF, R.LEADER, R.ARCHIVIST, R.LEGAL_REVIEWER, R.ADMIN}),
+    "records.file": frozenset({R.OFFICER, R.SECTION_CHIEF}),
+    "records.ingest_dock": frozenset({R.OFFICER, R.SECTION_CHIEF, R.OFFICE}),
+    "ledger.view": ALL_STAFF,
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 
 from policy.packs import DOCUMENTS_FILE, Document, LineMap, PackError, PackSet, line_of, load_schema
-from policy.registry import DURATION_UNITS, RULES, UNITS
+from policy.registry import DURATION_UNITS, RULES, SHORT_UNITS, UNITS
 
 ERROR = "错误"
 WARNING = "提示"
@@ -238,7 +238,7 @@ def _check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
         ]
     schema = spec.schema
     if schema is None:
-        if unit in (*DURATION_UNITS, "yuan", "count", "ppi"):
+        if unit in (*DURATION_UNITS, *SHORT_UNITS, "yuan", "count", "ppi"):
             schema = {"type": "integer", "minimum": 0}
         elif unit == "percent":
             schema = {"type": "number", "minimum": 0}

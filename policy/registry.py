@@ -7,8 +7,11 @@ only by one of these keys. Values live in the packs, never here.
 from dataclasses import dataclass, field
 
 DURATION_UNITS = ("hours", "days", "working_days", "months", "years")
+SHORT_UNITS = ("seconds", "minutes")
 
 UNIT_LABELS = {
+    "seconds": "秒",
+    "minutes": "分钟",
     "hours": "小时",
     "days": "日",
     "working_days": "个工作日",
@@ -164,6 +167,8 @@ _SPECS = [
     RuleSpec("av.evidence_copy_to_disc", "作为证据使用时复制为光盘并附文字说明", ("bool",)),
     RuleSpec("av.long_term_preservation_cases", "应刻录光盘长期保存的情形", ("list",), _STR_LIST),
     RuleSpec("av.notify_party_before_recording", "开启记录前告知当事人", ("bool",)),
+    RuleSpec("av.interruption_tolerance", "同一设备相邻片段间隔超过即视为中断", SHORT_UNITS),
+    RuleSpec("av.session_break", "同一设备相邻片段间隔超过即视为另一次执法活动", SHORT_UNITS),
     # --- equipment ------------------------------------------------------------------------------
     RuleSpec(
         "equipment.standard",
@@ -179,6 +184,7 @@ _SPECS = [
         ),
     ),
     RuleSpec("equipment.clock_sync_required", "使用前按当前日期时间校准设备", ("bool",)),
+    RuleSpec("equipment.clock_tolerance", "设备时间与采集站时间允许偏差", SHORT_UNITS),
     # --- written records ------------------------------------------------------------------------
     RuleSpec("records.scan_resolution_min", "纸质信息扫描最低分辨率", ("ppi",)),
     RuleSpec("records.collection_return_deadline", "采集结束后返还原始资料期限", DURATION_UNITS),

@@ -5,6 +5,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from enterprises.api import EnterpriseViewSet
+from equipment.api import DeviceViewSet
+from ledger.api import CheckpointView, ConsistencyView, EventProofView, VerifierKeyView
 from org.api import (
     AgencyView,
     AssignableOfficersView,
@@ -15,6 +17,7 @@ from org.api import (
     StaffViewSet,
 )
 from policy.api import ArrangementViewSet, DeadlineView, PackListView, RulesView, WorkdaysAddView
+from records.api import RecordViewSet, UploadFinishView, UploadStartView, UploadView
 from zhifa.api import CapabilityMixin
 
 
@@ -43,6 +46,8 @@ router.register("staff", StaffViewSet, basename="staff")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("calendar/arrangements", ArrangementViewSet, basename="arrangement")
+router.register("devices", DeviceViewSet, basename="device")
+router.register("records", RecordViewSet, basename="record")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -56,5 +61,12 @@ urlpatterns = [
     path("policy/rules/", RulesView.as_view(), name="api-policy-rules"),
     path("workdays/add/", WorkdaysAddView.as_view(), name="api-workdays-add"),
     path("workdays/deadline/", DeadlineView.as_view(), name="api-workdays-deadline"),
+    path("uploads/", UploadStartView.as_view(), name="api-upload-start"),
+    path("uploads/<uuid:pk>/", UploadView.as_view(), name="api-upload"),
+    path("uploads/<uuid:pk>/finish/", UploadFinishView.as_view(), name="api-upload-finish"),
+    path("ledger/checkpoint/", CheckpointView.as_view(), name="api-ledger-checkpoint"),
+    path("ledger/key/", VerifierKeyView.as_view(), name="api-ledger-key"),
+    path("ledger/consistency/", ConsistencyView.as_view(), name="api-ledger-consistency"),
+    path("ledger/events/<int:index>/proof/", EventProofView.as_view(), name="api-ledger-proof"),
     *router.urls,
 ]

@@ -50,6 +50,16 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 # Where the regulation texts live (seeds/ and law/); used by `zhifa policy lint` to check citations.
 _default_regulations = BASE_DIR.parent / "shared"
 ZHIFA_REGULATIONS_DIR = Path(env.str("ZHIFA_REGULATIONS_DIR", default=str(_default_regulations)))
+# The ledger's checkpoints: who signs (the C2SP origin line and key name) and with which key.
+ZHIFA_LEDGER_ORIGIN = env.str("ZHIFA_LEDGER_ORIGIN", default="zhifa.local/ledger")
+ZHIFA_LEDGER_SIGNING_KEY = env.str("ZHIFA_LEDGER_SIGNING_KEY", default="")
+
+# Write-once evidence storage: file:blobs (inside the data folder) or s3://bucket?endpoint=…
+ZHIFA_BLOB_STORE = env.str("ZHIFA_BLOB_STORE", default="file:blobs")
+ZHIFA_MAX_FILE_SIZE = env.int("ZHIFA_MAX_FILE_SIZE", default=16 * 2**30)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20  # larger uploads are spooled to disk, never held in memory
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 2**20
+
 ZHIFA_POLICY_PACKS_DIR = Path(env.str("ZHIFA_POLICY_PACKS_DIR", default=str(BASE_DIR / "policy" / "packs")))
 
 INSTALLED_APPS = [
@@ -68,6 +78,8 @@ INSTALLED_APPS = [
     "org",
     "policy",
     "enterprises",
+    "equipment",
+    "records",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("policy/", include("policy.urls")),
     path("enterprises/", include("enterprises.urls")),
+    path("records/", include("records.urls")),
+    path("equipment/", include("equipment.urls")),
     path("api/v1/", include("zhifa.api_urls")),
 ]
 

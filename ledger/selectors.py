@@ -1,0 +1,62 @@
+"""Reads of the ledger: events of a subject, checkpoints, and proof bundles a court can check offline."""
+
+import base64
+
+from django.db import models
+from django.db.models import QuerySet
+
+from ledger import merkle
+from ledger.keys import verifier_key
+from ledger.models import Checkpoint, Event
+from ledger.services import checkpoint_sign, stored_node
+
+BUNDLE_FORMAT = "zhifa-proof-bundle/1"
+
+
+def events_of(subject: models.Model) -> QuerySet[Event]:
+    """The history of one object (callers check that the viewer may see the object)."""
+    return (
+        Event.objects.filter(subject_type=subject._meta.label_lower, subject_id=str(subject.pk))
+        .select_related("actor")
+        .order_by("index")
+    )
+
+
+def latest_checkpoint(*, covering: int | None = None) -> Checkpoint:
+    """The newest signed checkpoint; signs one when none covers leaf `covering` yet."""
+    checkpoint = Checkpoint.objects.order_by("-size").first()
+    if checkpoint is None or (covering is not None and checkpoint.size <= covering):
+        checkpoint = checkpoint_sign()
+    return checkpoint
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def proof_bundle(event: Event, *, since: Checkpoint | None = None) -> dict:
+    """Everything needed to prove offline that `event` is in the signed log (tools/verify_bundle.py)."""
+    checkpoint = latest_checkpoint(covering=event.index)
+    bundle = {
+        "format": BUNDLE_FORMAT,
+        "verifier_key": verifier_key(),
+        "checkpoint": checkpoint.note,
+        "leaf": {"index": event.index, "entry": _b64(event.entry.encode())},
+        "inclusion_proof": [
+            _b64(h) for h in merkle.inclusion_proof(event.index, checkpoint.size, stored_node)
+        ],
+    }
+    if since is not None and since.size < checkpoint.size:
+        bundle["consistency"] = [
+            {
+                "old_checkpoint": since.note,
+                "proof": [
+                    _b64(h) for h in merkle.consistency_proof(since.size, checkpoint.size, stored_node)
+                ],
+            }
+        ]
+    return bundle
+
+
+def consistency(old: Checkpoint, new: Checkpoint) -> list[str]:
+    return [_b64(h) for h in merkle.consistency_proof(old.size, new.size, stored_node)]

@@ -1,0 +1,262 @@
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from equipment.models import Device
+from ledger.selectors import events_of
+from org.models import Section
+from records import selectors, services, uploads
+from records.choices import Confidentiality, RecordKind, Source
+from records.models import Record, RecordVersion
+from zhifa.api import CapabilityMixin
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    superseded = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecordVersion
+        fields = [
+            "number",
+            "supersedes",
+            "superseded",
+            "reason",
+            "sha256",
+            "size",
+            "original_name",
+            "format",
+            "media",
+            "readable",
+            "problem",
+            "recorded_start",
+            "recorded_end",
+            "time_source",
+            "dock_time",
+            "source",
+            "filed_by",
+            "filed_at",
+            "stored_at",
+            "filing_deadline",
+            "late",
+            "findings",
+        ]
+
+    def get_superseded(self, obj) -> bool:
+        return hasattr(obj, "superseded_by")
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    versions = VersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Record
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "section",
+            "party",
+            "device",
+            "officers",
+            "confidentiality",
+            "created_by",
+            "created_at",
+            "versions",
+        ]
+
+
+class RecordUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=RecordKind.choices, required=False)
+    section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False)
+    device = serializers.SlugRelatedField(
+        slug_field="serial", queryset=Device.objects.all(), required=False, allow_null=True
+    )
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL)
+
+
+class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
+    capability = "records.view"
+    capabilities = {"create": "records.file"}
+    serializer_class = RecordSerializer
+    parser_classes = (MultiPartParser,)
+
+    def get_queryset(self):
+        return selectors.record_list(
+            viewer=self.request.user, query=self.request.query_params.get("q", "")
+        ).prefetch_related("versions", "officers")
+
+    def retrieve(self, request, pk=None):
+        record = selectors.record_view(
+            viewer=request.user, pk=int(pk), purpose=request.query_params.get("purpose") or "接口查看"
+        )
+        return Response(RecordSerializer(record).data)
+
+    @extend_schema(
+        request={"multipart/form-data": RecordUploadSerializer},
+        responses={201: RecordSerializer},
+        summary="上传文件并登记为执法记录",
+    )
+    def create(self, request):
+        data = RecordUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        upload = fields.pop("file")
+        section = fields.pop("section", None) or request.user.section
+        if section is None:
+            raise ValidationError("请指定承办科室。")
+        path = getattr(upload, "temporary_file_path", None)
+        with tempfile.TemporaryDirectory(dir=settings.DATA_DIR) as tmp:
+            if path is None:  # small files arrive in memory; the vault reads from disk
+                path = Path(tmp) / "upload"
+                with open(path, "wb") as fh:
+                    for chunk in upload.chunks():
+                        fh.write(chunk)
+            result = services.record_ingest(
+                acting_user=request.user,
+                section=section,
+                path=Path(path),
+                original_name=upload.name,
+                source=Source.API,
+                **fields,
+            )
+        return Response(RecordSerializer(result.version.record).data, status=201 if result.created else 200)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("purpose", str, required=True, description="用途（记入调阅记录）")],
+        responses={(200, "application/octet-stream"): bytes},
+        summary="下载某版本的文件",
+    )
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)/content")
+    def content(self, request, pk=None, number=None):
+        version, stream = selectors.version_download(
+            viewer=request.user,
+            record_pk=int(pk),
+            number=int(number),
+            purpose=request.query_params.get("purpose", ""),
+        )
+        return FileResponse(stream, as_attachment=True, filename=version.original_name.replace("／", "_"))
+
+    @extend_schema(summary="记录的台账历史")
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        record = selectors.record_for(viewer=request.user, pk=int(pk))
+        return Response(
+            [
+                {
+                    "index": e.index,
+                    "kind": e.kind,
+                    "time": e.created_at,
+                    "actor": e.actor.name if e.actor else None,
+                    "data": e.data,
+                }
+                for e in events_of(record)
+            ]
+        )
+
+
+class OctetStreamParser(BaseParser):
+    """Upload pieces arrive as raw bytes; the view streams them from the request."""
+
+    media_type = "application/offset+octet-stream"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream
+
+
+class UploadStartSerializer(serializers.Serializer):
+    file_name = serializers.CharField(max_length=255)
+    size = serializers.IntegerField(min_value=0)
+    section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False)
+
+
+class UploadFinishSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=RecordKind.choices, required=False)
+    device = serializers.SlugRelatedField(
+        slug_field="serial", queryset=Device.objects.all(), required=False, allow_null=True
+    )
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL)
+
+
+def _upload_state(upload) -> dict:
+    return {
+        "id": str(upload.pk),
+        "file_name": upload.file_name,
+        "size": upload.size,
+        "received": upload.received,
+        "record": upload.version.record_id if upload.version_id else None,
+    }
+
+
+class UploadStartView(CapabilityMixin, APIView):
+    capability = "records.file"
+
+    @extend_schema(request=UploadStartSerializer, summary="开始可续传上传")
+    def post(self, request):
+        data = UploadStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        section = data.validated_data.get("section") or request.user.section
+        if section is None:
+            raise ValidationError("请指定承办科室。")
+        upload = uploads.upload_start(
+            acting_user=request.user,
+            section=section,
+            file_name=data.validated_data["file_name"],
+            size=data.validated_data["size"],
+        )
+        return Response(_upload_state(upload), status=201)
+
+
+class UploadView(CapabilityMixin, APIView):
+    """GET where to resume; PATCH a piece (header Upload-Offset, body the bytes)."""
+
+    capability = "records.file"
+    parser_classes = (OctetStreamParser,)
+
+    def _get(self, request, pk):
+        try:
+            return uploads.upload_for(viewer=request.user, pk=pk)
+        except (uploads.Upload.DoesNotExist, ValidationError):
+            raise PermissionDenied("您没有权限访问该上传会话：它不存在，或不是您发起的。") from None
+
+    @extend_schema(summary="查询已接收字节数（续传位置）")
+    def get(self, request, pk):
+        return Response(_upload_state(self._get(request, pk)))
+
+    @extend_schema(request={"application/offset+octet-stream": bytes}, summary="上传一段数据")
+    def patch(self, request, pk):
+        upload = self._get(request, pk)
+        try:
+            offset = int(request.headers.get("Upload-Offset", ""))
+            length = int(request.headers.get("Content-Length", ""))
+        except ValueError:
+            raise ValidationError("缺少 Upload-Offset 或 Content-Length 请求头。") from None
+        upload = uploads.upload_append(upload=upload, offset=offset, stream=request, length=length)
+        return Response(_upload_state(upload))
+
+
+class UploadFinishView(UploadView):
+    parser_classes = APIView.parser_classes
+
+    @extend_schema(
+        request=UploadFinishSerializer, responses={201: RecordSerializer}, summary="完成上传并登记为执法记录"
+    )
+    def post(self, request, pk):
+        upload = self._get(request, pk)
+        data = UploadFinishSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version, created = uploads.upload_finish(
+            acting_user=request.user, upload=upload, source=Source.UPLOAD, **data.validated_data
+        )
+        return Response(RecordSerializer(version.record).data, status=201 if created else 200)

@@ -1,0 +1,34 @@
+from django import forms
+
+from records.choices import Confidentiality
+
+
+class DownloadForm(forms.Form):
+    purpose = forms.CharField(
+        label="用途", max_length=200, help_text="如：案件审理、执法监督、当事人申请（记入调阅记录）"
+    )
+
+
+class CorrectionForm(forms.Form):
+    file = forms.FileField(label="更正后的文件")
+    reason = forms.CharField(label="更正理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExplanationForm(forms.Form):
+    text = forms.CharField(label="书面说明", widget=forms.Textarea(attrs={"rows": 3}), min_length=5)
+
+
+class ExemptionForm(forms.Form):
+    reason = forms.ChoiceField(label="情形", choices=())
+    details = forms.CharField(label="具体原因和依据", widget=forms.Textarea(attrs={"rows": 3}))
+    occurred_at = forms.DateTimeField(
+        label="执法时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label="地点", max_length=200, required=False)
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [(r, r) for r in reasons]
+
+
+CONFIDENTIALITY_CHOICES = Confidentiality.choices

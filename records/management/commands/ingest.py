@@ -1,0 +1,124 @@
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from equipment.models import Device
+from org.models import Staff
+from records.choices import Source
+from records.models import RecordVersion
+from records.services import record_ingest
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+class Command(BaseCommand):
+    help = "从执法记录仪采集站文件夹导入音像记录：递归、按哈希去重、可在中断后重新运行"
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder", help="采集站导出的文件夹")
+        parser.add_argument("--device", required=True, help="执法记录仪设备编号")
+        parser.add_argument("--by", help="执行导入的人员登录名（默认：系统）")
+        parser.add_argument("--title-prefix", default="", help="记录名称前缀")
+
+    def handle(self, *args, folder, device, by=None, title_prefix="", **options):
+        root = Path(folder)
+        if not root.is_dir():
+            raise CommandError(f"文件夹“{folder}”不存在或不是文件夹。")
+        try:
+            device = Device.objects.select_related("section", "agency", "holder").get(serial=device)
+        except Device.DoesNotExist:
+            raise CommandError(f"设备编号“{device}”未登记，请先在设备台账中登记。") from None
+        user = None
+        if by:
+            try:
+                user = Staff.objects.get(username=by, is_active=True)
+            except Staff.DoesNotExist:
+                raise CommandError(f"人员“{by}”不存在或已停用。") from None
+        files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        self.stderr.write(f"设备 {device.serial}（{device.section.name}），共 {len(files)} 个文件。")
+        counts = {"stored": 0, "known": 0, "unreadable": 0, "late": 0, "errors": 0}
+        total_bytes, started = 0, time.monotonic()
+        tty = sys.stderr.isatty()
+        for number, path in enumerate(files, start=1):
+            relative = str(path.relative_to(root))
+            stat = path.stat()
+            dock_time = timezone.make_aware(datetime.fromtimestamp(stat.st_mtime))
+            prefix = f"[{number}/{len(files)}] {relative}（{_human(stat.st_size)}）"
+            if self._already_imported(device, relative, stat.st_size, dock_time):
+                counts["known"] += 1
+                self.stderr.write(f"{prefix} 已导入，跳过")
+                continue
+            file_started = time.monotonic()
+
+            def progress(done, prefix=prefix, size=stat.st_size, t0=file_started):
+                if tty and size:
+                    rate = done / max(time.monotonic() - t0, 1e-6)
+                    self.stderr.write(f"\r{prefix} {done * 100 // size}% {_human(rate)}/s", ending="")
+
+            try:
+                result = record_ingest(
+                    acting_user=user,
+                    section=device.section,
+                    path=path,
+                    original_name=relative.replace(os.sep, "／"),
+                    source=Source.DOCK,
+                    title=f"{title_prefix}{path.stem}",
+                    device=device,
+                    officers=[device.holder] if device.holder else (),
+                    dock_time=dock_time,
+                    progress=progress,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                counts["errors"] += 1
+                message = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.stderr.write(("\r" if tty else "") + f"{prefix} 未导入：{message}")
+                continue
+            version = result.version
+            elapsed = max(time.monotonic() - file_started, 1e-6)
+            if not result.created:
+                counts["known"] += 1
+                note = f"内容已存储（记录 #{version.record_id}），未重复存储"
+            else:
+                counts["stored"] += 1
+                total_bytes += version.size
+                notes = [f"已存储为记录 #{version.record_id}，{_human(version.size / elapsed)}/s"]
+                if not version.readable:
+                    counts["unreadable"] += 1
+                    notes.append("无法作为音视频读取，已按原样存储并标记")
+                if version.late:
+                    counts["late"] += 1
+                    notes.append("超过存储期限，须补写书面说明")
+                note = "；".join(notes)
+            self.stderr.write(("\r" if tty else "") + f"{prefix} {note}")
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"导入完成：新存储 {counts['stored']} 个（{_human(total_bytes)}，用时 {seconds:.1f} 秒），"
+            f"已存在跳过 {counts['known']} 个，无法读取但已存储 {counts['unreadable']} 个，"
+            f"逾期 {counts['late']} 个，失败 {counts['errors']} 个。"
+        )
+        if counts["errors"]:
+            raise CommandError(
+                f"{counts['errors']} 个文件未能导入，请按上面的提示处理后重新运行（已导入的不会重复存储）。"
+            )
+
+    @staticmethod
+    def _already_imported(device, relative: str, size: int, dock_time) -> bool:
+        """A re-run skips files already imported from this dock without re-reading them."""
+        return RecordVersion.objects.filter(
+            record__device=device,
+            original_name=relative.replace(os.sep, "／"),
+            size=size,
+            dock_time=dock_time,
+        ).exists()

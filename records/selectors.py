@@ -1,0 +1,90 @@
+"""Who may read which record, and the reads themselves (each one a ledger event)."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from ledger.services import event_record
+from org.choices import Role
+from org.permissions import require
+from records.choices import Confidentiality
+from records.models import Record, RecordVersion
+from records.storage import blob_store
+
+WIDE_READERS = (Role.LEADER, Role.ARCHIVIST)
+
+
+def _visible(viewer) -> Q:
+    """Records of the viewer's agency that the viewer may read without an access approval.
+
+    Same section only for officers and chiefs (000 记录信息调阅监督制度第六条: other sections need the
+    handling section's approval, which comes with the access-request feature); leaders and archivists
+    see the agency's records; 涉密 records only the leader and the person who filed them.
+    """
+    everything = Q(pk__isnull=False)  # (an empty Q() would vanish when OR-ed)
+    leader = viewer.has_role(Role.LEADER)
+    normal = everything if viewer.has_role(*WIDE_READERS) else Q(section_id=viewer.section_id)
+    own = Q(created_by=viewer) | Q(officers=viewer)
+    if leader:
+        restricted = everything
+    elif viewer.has_role(Role.SECTION_CHIEF):
+        restricted = own | Q(section_id=viewer.section_id)
+    else:
+        restricted = own
+    secret = everything if leader else Q(created_by=viewer)
+    return Q(agency_id=viewer.agency_id) & (
+        (Q(confidentiality=Confidentiality.NORMAL) & normal)
+        | (Q(confidentiality=Confidentiality.RESTRICTED) & restricted)
+        | (Q(confidentiality=Confidentiality.SECRET) & secret)
+    )
+
+
+def record_list(*, viewer, query: str = "") -> QuerySet[Record]:
+    require(viewer, "records.view")
+    qs = Record.objects.filter(_visible(viewer)).distinct().select_related("section", "device", "party")
+    if query.strip():
+        qs = qs.filter(
+            Q(title__icontains=query) | Q(versions__sha256__startswith=query.strip().lower())
+        ).distinct()
+    return qs.order_by("-id")
+
+
+def record_for(*, viewer, pk: int) -> Record:
+    """The record if the viewer may read it. Raises Record.DoesNotExist (other agency) or
+    PermissionDenied with a Chinese message naming what approval is needed."""
+    require(viewer, "records.view")
+    record = Record.objects.select_related("section", "agency", "device", "party", "created_by").get(
+        pk=pk, agency_id=viewer.agency_id
+    )
+    if not Record.objects.filter(_visible(viewer), pk=pk).exists():
+        raise PermissionDenied(
+            f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
+            "调阅须经承办科室负责人批准；在调阅审批功能上线前，仅本科室人员可以查看。"
+        )
+    return record
+
+
+@transaction.atomic
+def record_view(*, viewer, pk: int, purpose: str = "查看记录详情") -> Record:
+    """Read a record's page: checked, then logged (who, when, why)."""
+    record = record_for(viewer=viewer, pk=pk)
+    event_record(kind="record.view", subject=record, acting_user=viewer, data={"purpose": purpose})
+    return record
+
+
+@transaction.atomic
+def version_download(*, viewer, record_pk: int, number: int, purpose: str):
+    """Open a stored file for download: checked, then logged with the purpose. Returns (version, stream)."""
+    if not (purpose or "").strip():
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError("下载记录须填写用途。")
+    record = record_for(viewer=viewer, pk=record_pk)
+    version = RecordVersion.objects.get(record=record, number=number)
+    event_record(
+        kind="record.download",
+        subject=record,
+        acting_user=viewer,
+        data={"version": number, "sha256": version.sha256, "purpose": purpose.strip()},
+    )
+    return version, blob_store().open(version.sha256)

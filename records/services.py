@@ -1,0 +1,454 @@
+"""Writes of the records vault. Files go to the write-once blob store first (outside any
+transaction: a blob without a record is harmless and is found again by its hash), then the record,
+its version, its compliance findings and its ledger event are written in one transaction."""
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ledger.services import event_record
+from org.choices import Role
+from org.permissions import require
+from policy.calendar import compute_deadline
+from policy.packs import Rule
+from policy.selectors import agency_rules
+from records.choices import Confidentiality, ExplanationKind, RecordKind, Source
+from records.media import probe
+from records.models import Exemption, Explanation, Interruption, Record, RecordVersion
+from records.storage import blob_store
+
+_FORBIDDEN_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+AV_KINDS = (RecordKind.VIDEO, RecordKind.AUDIO, RecordKind.PHOTO)
+KIND_FROM_MEDIA = {
+    "video": RecordKind.VIDEO,
+    "audio": RecordKind.AUDIO,
+    "image": RecordKind.PHOTO,
+    "document": RecordKind.DOCUMENT,
+}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    version: RecordVersion
+    created: bool  # False when the same file was already in the vault (recognised by its hash)
+
+
+def clean_file_name(name: str) -> str:
+    """The delivered file name, refused when it could not be a plain name. Raises ValidationError."""
+    if name is None or not name.strip():
+        raise ValidationError("文件名不能为空。")
+    if _FORBIDDEN_NAME.search(name):
+        raise ValidationError(
+            f"文件名“{name.encode('unicode_escape').decode()}”含有路径分隔符或控制字符，请改名后再上传。"
+        )
+    name = unicodedata.normalize("NFC", name.strip())
+    if name in (".", "..") or len(name) > 255:
+        raise ValidationError("文件名不合法或过长（最多255个字符）。")
+    return name
+
+
+def _check_file(path: Path, name: str) -> int:
+    size = path.stat().st_size
+    if size == 0:
+        raise ValidationError(f"文件“{name}”是空文件（0字节），未存储。请检查记录设备或导出过程。")
+    limit = settings.ZHIFA_MAX_FILE_SIZE
+    if size > limit:
+        raise ValidationError(
+            f"文件“{name}”大小为 {size / 2**30:.2f} GiB，超过系统上限 {limit / 2**30:.2f} GiB。"
+        )
+    return size
+
+
+def _finding(code: str, message: str, rule: Rule | None) -> dict:
+    return {
+        "code": code,
+        "message": message,
+        "rule": rule.key if rule else None,
+        "citation": "；".join(str(c) for c in rule.citations) if rule else None,
+    }
+
+
+def _rule(rules, key: str) -> Rule | None:
+    return rules.rules.get(key)
+
+
+def _seconds(rule: Rule) -> float:
+    return float(rule.value) * (60 if rule.unit == "minutes" else 1)
+
+
+def _filing_findings(
+    rules, kind: str, recorded_end: datetime | None, filed_at: datetime
+) -> tuple[datetime | None, bool, list[dict]]:
+    """The filing deadline of an AV file and whether it was missed (with the article)."""
+    if kind not in AV_KINDS or recorded_end is None:
+        return None, False, []
+    rule = _rule(rules, "av.ingest_deadline")
+    if rule is None:
+        return None, False, []
+    deadline = compute_deadline(recorded_end, int(rule.value), rule.unit).due
+    if not isinstance(deadline, datetime):
+        deadline = timezone.make_aware(datetime.combine(deadline, datetime.max.time()))
+    findings = []
+    late = filed_at > deadline
+    if late:
+        hours = (filed_at - recorded_end).total_seconds() / 3600
+        findings.append(
+            _finding(
+                "late_filing",
+                f"记录结束后 {hours:.1f} 小时才存储，超过{rule.value}{_unit(rule)}的存储期限，须书面说明原因。",
+                rule,
+            )
+        )
+        hard = _rule(rules, "av.ingest_deadline_max")
+        if hard is not None:
+            final = compute_deadline(recorded_end, int(hard.value), hard.unit).due
+            final_dt = (
+                final
+                if isinstance(final, datetime)
+                else timezone.make_aware(datetime.combine(final, datetime.max.time()))
+            )
+            if filed_at > final_dt:
+                findings.append(
+                    _finding("late_filing_max", f"超过最长存储期限（{hard.value}{_unit(hard)}）。", hard)
+                )
+    return deadline, late, findings
+
+
+def _unit(rule: Rule) -> str:
+    from policy.registry import UNIT_LABELS
+
+    return UNIT_LABELS.get(rule.unit, "")
+
+
+def _clock_findings(rules, recorded_end: datetime | None, dock_time: datetime | None) -> list[dict]:
+    rule = _rule(rules, "equipment.clock_tolerance")
+    if rule is None or recorded_end is None or dock_time is None:
+        return []
+    offset = (recorded_end - dock_time).total_seconds()
+    if abs(offset) <= _seconds(rule):
+        return []
+    direction = "快" if offset > 0 else "慢"
+    return [
+        _finding(
+            "clock",
+            f"文件内记录的时间比采集站时间{direction} {abs(offset):.0f} 秒，设备时间可能未按要求校准。",
+            rule,
+        )
+    ]
+
+
+def _retain_until(rules, kind: str, when: datetime) -> date | None:
+    rule = _rule(rules, "av.retention_min")
+    if rule is None or kind not in AV_KINDS:
+        return None
+    return compute_deadline(when.date(), int(rule.value), rule.unit).due
+
+
+def _can_file(user, section) -> None:
+    require(user, "records.file", agency=section.agency)
+    if user is not None and user.section_id != section.pk and not user.has_role(Role.LEADER):
+        raise PermissionDenied("只能为本科室登记执法记录。")
+
+
+def record_ingest(
+    *,
+    acting_user=None,
+    section,
+    path: Path,
+    original_name: str,
+    source: str = Source.UPLOAD,
+    title: str = "",
+    kind: str | None = None,
+    device=None,
+    officers=(),
+    party=None,
+    confidentiality: str = Confidentiality.NORMAL,
+    dock_time: datetime | None = None,
+    filed_at: datetime | None = None,
+    progress=None,
+) -> IngestResult:
+    """Store a delivered file as a new record (version 1), or recognise it as already stored.
+
+    Unreadable media is stored all the same (it is evidence) and flagged. Raises ValidationError
+    for an empty file, a file over the size limit, a bad file name, an unknown kind; PermissionDenied
+    when the user may not file records for the section.
+    """
+    if source == Source.DOCK:
+        require(acting_user, "records.ingest_dock", agency=section.agency)
+    else:
+        _can_file(acting_user, section)
+    name = clean_file_name(original_name)
+    path = Path(path)
+    _check_file(path, name)
+    if kind is not None and kind not in RecordKind.values:
+        raise ValidationError(f"未知记录类型“{kind}”。")
+    if confidentiality not in Confidentiality.values:
+        raise ValidationError(f"未知密级“{confidentiality}”。")
+    if device is not None and device.agency_id != section.agency_id:
+        raise ValidationError("记录设备不属于本单位。")
+    filed_at = filed_at or timezone.now()
+    info = probe(path)
+    kind = kind or KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER)
+    rules = agency_rules(section.agency, timezone.localdate(filed_at))
+    recorded_end = info.recorded_end or (dock_time if kind in AV_KINDS else None)
+    blob = blob_store().put(
+        path, retain_until=_retain_until(rules, kind, recorded_end or filed_at), progress=progress
+    )
+    with transaction.atomic():
+        existing = (
+            RecordVersion.objects.select_related("record")
+            .filter(sha256=blob.sha256, record__agency=section.agency)
+            .order_by("id")
+            .first()
+        )
+        if existing is not None:
+            return IngestResult(existing, created=False)
+        deadline, late, findings = _filing_findings(rules, kind, recorded_end, filed_at)
+        findings += _clock_findings(rules, info.recorded_end, dock_time)
+        if not info.readable:
+            findings.append(
+                _finding("unreadable", info.problem or "文件无法作为音视频读取，已按原样存储。", None)
+            )
+        record = Record.objects.create(
+            agency=section.agency,
+            section=section,
+            kind=kind,
+            title=(title or "").strip() or Path(name).stem,
+            party=party,
+            device=device,
+            confidentiality=confidentiality,
+            created_by=acting_user,
+        )
+        if officers:
+            record.officers.set(officers)
+        version = RecordVersion.objects.create(
+            record=record,
+            number=1,
+            sha256=blob.sha256,
+            size=blob.size,
+            original_name=name,
+            format=(Path(name).suffix.lstrip(".").lower() or (info.container or ""))[:20],
+            media=info.as_dict(),
+            readable=info.readable,
+            problem=(info.problem or "")[:300],
+            recorded_start=info.recorded_start,
+            recorded_end=info.recorded_end,
+            time_source=info.time_source or "",
+            dock_time=dock_time,
+            source=source,
+            filed_by=acting_user,
+            filed_at=filed_at,
+            stored_at=timezone.now(),
+            filing_deadline=deadline,
+            late=late,
+            findings=findings,
+        )
+        event_record(
+            kind="record.create",
+            subject=record,
+            acting_user=acting_user,
+            data={
+                "version": 1,
+                "sha256": blob.sha256,
+                "size": blob.size,
+                "name": name,
+                "kind": kind,
+                "section": section.name,
+                "device": device.serial if device else None,
+                "recorded_start": _iso(info.recorded_start),
+                "recorded_end": _iso(info.recorded_end),
+                "source": source,
+                "findings": [f["code"] for f in findings],
+            },
+        )
+        if device is not None and version.recorded_start is not None:
+            interruptions_detect(device=device, rules=rules, around=version)
+    return IngestResult(version, created=True)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def interruptions_detect(*, device, rules, around: RecordVersion) -> list[Interruption]:
+    """Gaps between `around` and its neighbouring clips of the same device that are longer than the
+    tolerance but short enough to be the same activity (000 执法音像记录管理制度第十条)."""
+    tolerance, session = _rule(rules, "av.interruption_tolerance"), _rule(rules, "av.session_break")
+    if tolerance is None or session is None:
+        return []
+    clips = RecordVersion.objects.filter(
+        record__device=device,
+        recorded_start__isnull=False,
+        recorded_end__isnull=False,
+        superseded_by__isnull=True,
+    )
+    window = timedelta(seconds=_seconds(session))
+    neighbours = list(
+        clips.filter(
+            recorded_start__lte=around.recorded_end + window, recorded_end__gte=around.recorded_start - window
+        ).order_by("recorded_start")
+    )
+    found = []
+    for before, after in itertools.pairwise(neighbours):
+        gap = (after.recorded_start - before.recorded_end).total_seconds()
+        if _seconds(tolerance) < gap <= _seconds(session) and around.pk in (before.pk, after.pk):
+            interruption, created = Interruption.objects.get_or_create(
+                before=before, after=after, defaults={"device": device, "gap_seconds": gap}
+            )
+            if created:
+                event_record(
+                    kind="record.interruption",
+                    subject=interruption,
+                    agency=device.agency,
+                    data={
+                        "device": device.serial,
+                        "gap_seconds": gap,
+                        "before": before.pk,
+                        "after": after.pk,
+                    },
+                )
+                found.append(interruption)
+    return found
+
+
+@transaction.atomic
+def record_correct(
+    *, acting_user, record: Record, path: Path, original_name: str, reason: str
+) -> RecordVersion:
+    """Add a corrected version that supersedes the current one; the old version stays readable.
+
+    Raises ValidationError without a reason, or for the same content as the current version.
+    """
+    _can_file(acting_user, record.section)
+    if not (reason or "").strip():
+        raise ValidationError("更正须写明理由。")
+    name = clean_file_name(original_name)
+    _check_file(Path(path), name)
+    current = (
+        record.versions.select_for_update().filter(superseded_by__isnull=True).order_by("-number").first()
+    )
+    info = probe(Path(path))
+    blob = blob_store().put(Path(path))
+    if blob.sha256 == current.sha256:
+        raise ValidationError("更正版本与当前版本内容相同，无需更正。")
+    now = timezone.now()
+    version = RecordVersion.objects.create(
+        record=record,
+        number=current.number + 1,
+        supersedes=current,
+        reason=reason.strip(),
+        sha256=blob.sha256,
+        size=blob.size,
+        original_name=name,
+        format=Path(name).suffix.lstrip(".").lower()[:20],
+        media=info.as_dict(),
+        readable=info.readable,
+        problem=(info.problem or "")[:300],
+        recorded_start=info.recorded_start,
+        recorded_end=info.recorded_end,
+        time_source=info.time_source or "",
+        source=Source.UPLOAD,
+        filed_by=acting_user,
+        filed_at=now,
+        stored_at=now,
+    )
+    event_record(
+        kind="record.version",
+        subject=record,
+        acting_user=acting_user,
+        data={
+            "version": version.number,
+            "supersedes": current.number,
+            "sha256": blob.sha256,
+            "size": blob.size,
+            "name": name,
+            "reason": reason.strip(),
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def explanation_add(
+    *,
+    acting_user,
+    text: str,
+    version: RecordVersion | None = None,
+    interruption: Interruption | None = None,
+    kind: str,
+) -> Explanation:
+    """A written explanation for a late file, an interruption or a clock offset. Raises ValidationError."""
+    target_record = version.record if version else interruption.before.record
+    require(acting_user, "records.file", agency=target_record.agency)
+    if kind not in ExplanationKind.values:
+        raise ValidationError(f"未知说明类型“{kind}”。")
+    if not (text or "").strip() or len(text.strip()) < 5:
+        raise ValidationError("请写明具体原因（不少于5个字）。")
+    explanation = Explanation.objects.create(
+        kind=kind, version=version, interruption=interruption, text=text.strip(), written_by=acting_user
+    )
+    event_record(
+        kind="record.explanation",
+        subject=target_record,
+        acting_user=acting_user,
+        data={
+            "explanation": explanation.pk,
+            "kind": kind,
+            "version": version.number if version else None,
+            "interruption": interruption.pk if interruption else None,
+        },
+    )
+    return explanation
+
+
+@transaction.atomic
+def exemption_record(
+    *, acting_user, reason: str, details: str, occurred_at: datetime, place: str = "", party=None
+) -> Exemption:
+    """Record that a step was not filmed, with one of the pack's reasons, reported to the section chief.
+
+    Raises ValidationError: a reason the pack does not list, no details, no chief to report to.
+    """
+    require(acting_user, "records.file", agency=acting_user.agency)
+    rules = agency_rules(acting_user.agency)
+    reasons = rules.value("av.exemption_reasons", default=[])
+    if reason not in reasons:
+        raise ValidationError("请选择政策包列明的不适宜音像记录情形：" + "；".join(reasons))
+    if not (details or "").strip():
+        raise ValidationError("请写明无法音像记录的具体原因和依据。")
+    report_role = rules.value("av.exemption_report_to", default=Role.SECTION_CHIEF)
+    chief = (
+        acting_user.section.staff.filter(role_assignments__role=report_role, is_active=True)
+        .exclude(pk=acting_user.pk)
+        .first()
+        if acting_user.section
+        else None
+    ) or acting_user.agency.staff.filter(role_assignments__role=Role.LEADER, is_active=True).first()
+    if chief is None:
+        raise ValidationError("本科室没有可报告的负责人，请联系系统管理员设置科室负责人。")
+    exemption = Exemption.objects.create(
+        agency=acting_user.agency,
+        section=acting_user.section,
+        reason=reason,
+        details=details.strip(),
+        occurred_at=occurred_at,
+        place=place,
+        party=party,
+        reported_to=chief,
+        created_by=acting_user,
+    )
+    event_record(
+        kind="record.exemption",
+        subject=exemption,
+        acting_user=acting_user,
+        data={"reason": reason, "reported_to": chief.pk},
+    )
+    return exemption

@@ -1,0 +1,52 @@
+from django import template
+
+register = template.Library()
+
+EVENT_LABELS = {
+    "record.create": "登记存储",
+    "record.version": "更正版本",
+    "record.view": "查看",
+    "record.download": "下载",
+    "record.explanation": "书面说明",
+    "record.interruption": "发现中断",
+    "record.export": "导出证据",
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind)
+
+
+@register.filter
+def event_summary(data: dict) -> str:
+    parts = []
+    for key, label in (
+        ("purpose", "用途"),
+        ("version", "版本"),
+        ("name", "文件"),
+        ("reason", "理由"),
+        ("sha256", "SHA-256"),
+    ):
+        if data.get(key) not in (None, ""):
+            value = str(data[key])
+            parts.append(f"{label}：{value[:16] + '…' if key == 'sha256' else value}")
+    return "；".join(parts)
+
+
+@register.filter
+def media_summary(media: dict) -> str:
+    if not media:
+        return ""
+    parts = []
+    if media.get("duration_seconds"):
+        parts.append(f"时长 {media['duration_seconds']:.1f} 秒")
+    if media.get("width") and media.get("height"):
+        parts.append(f"{media['width']}×{media['height']}")
+    if media.get("video_codec"):
+        parts.append(f"视频 {media['video_codec']}")
+    if media.get("audio_codec"):
+        parts.append(f"音频 {media['audio_codec']}")
+    if media.get("container"):
+        parts.append(f"格式 {media['container']}")
+    return "，".join(parts)

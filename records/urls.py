@@ -1,0 +1,14 @@
+from django.urls import path
+
+from records import views
+
+app_name = "records"
+urlpatterns = [
+    path("", views.record_list, name="list"),
+    path("upload/", views.upload, name="upload"),
+    path("exemptions/", views.exemptions, name="exemptions"),
+    path("<int:pk>/", views.record_detail, name="detail"),
+    path("<int:pk>/versions/<int:number>/download/", views.version_download, name="download"),
+    path("<int:pk>/correct/", views.record_correct, name="correct"),
+    path("<int:pk>/explain/", views.explanation_add, name="explain"),
+]

@@ -1,0 +1,175 @@
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from equipment.models import Device
+from ledger.selectors import events_of
+from org.permissions import capability_required
+from policy.selectors import agency_rules
+from records import selectors, services
+from records.choices import Confidentiality, ExplanationKind, RecordKind
+from records.forms import CorrectionForm, DownloadForm, ExemptionForm, ExplanationForm
+from records.models import Exemption, Interruption, Record
+
+
+@capability_required("records.view")
+def record_list(request):
+    query = request.GET.get("q", "")
+    records = selectors.record_list(viewer=request.user, query=query).prefetch_related("versions")
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    return render(request, "records/list.html", {"page": page, "query": query})
+
+
+@capability_required("records.file")
+def upload(request):
+    devices = Device.objects.filter(
+        agency_id=request.user.agency_id, section_id=request.user.section_id
+    ).order_by("serial")
+    return render(
+        request,
+        "records/upload.html",
+        {"devices": devices, "kinds": RecordKind.choices, "confidentiality": Confidentiality.choices},
+    )
+
+
+def _record_or_404(request, pk, purpose="查看记录详情"):
+    try:
+        return selectors.record_view(viewer=request.user, pk=pk, purpose=purpose)
+    except Record.DoesNotExist:
+        return None
+
+
+@capability_required("records.view")
+def record_detail(request, pk: int):
+    record = _record_or_404(request, pk)
+    if record is None:
+        return render(request, "404.html", status=404)
+    versions = list(
+        record.versions.select_related("filed_by")
+        .prefetch_related("explanations__written_by")
+        .order_by("number")
+    )
+    interruptions = Interruption.objects.filter(before__record=record) | Interruption.objects.filter(
+        after__record=record
+    )
+    context = {
+        "record": record,
+        "versions": versions,
+        "current": next((v for v in reversed(versions) if not hasattr(v, "superseded_by")), versions[-1]),
+        "interruptions": interruptions.distinct().prefetch_related("explanations"),
+        "events": events_of(record),
+        "download_form": DownloadForm(),
+        "correction_form": CorrectionForm(),
+        "explanation_form": ExplanationForm(),
+    }
+    return render(request, "records/detail.html", context)
+
+
+@capability_required("records.view", methods=("POST",))
+def version_download(request, pk: int, number: int):
+    form = DownloadForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "下载记录须填写用途。")
+        return redirect("records:detail", pk=pk)
+    version, stream = selectors.version_download(
+        viewer=request.user, record_pk=pk, number=number, purpose=form.cleaned_data["purpose"]
+    )
+    return FileResponse(stream, as_attachment=True, filename=version.original_name.replace("／", "_"))
+
+
+@capability_required("records.file", methods=("POST",))
+def record_correct(request, pk: int):
+    record = selectors.record_for(viewer=request.user, pk=pk)
+    form = CorrectionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择更正后的文件并填写理由。")
+        return redirect("records:detail", pk=pk)
+    upload = form.cleaned_data["file"]
+    try:
+        path = getattr(upload, "temporary_file_path", lambda: None)()
+        if path is None:
+            import tempfile
+
+            from django.conf import settings
+
+            with tempfile.NamedTemporaryFile(dir=settings.DATA_DIR, delete=False) as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+                path = fh.name
+        version = services.record_correct(
+            acting_user=request.user,
+            record=record,
+            path=Path(path),
+            original_name=upload.name,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已保存更正版本（第{version.number}版），原版本仍可查阅。")
+    return redirect("records:detail", pk=pk)
+
+
+@capability_required("records.file", methods=("POST",))
+def explanation_add(request, pk: int):
+    record = selectors.record_for(viewer=request.user, pk=pk)
+    form = ExplanationForm(request.POST)
+    kind = request.POST.get("kind", "")
+    target_version = record.versions.filter(number=request.POST.get("version") or 0).first()
+    interruption = Interruption.objects.filter(
+        pk=request.POST.get("interruption") or 0, before__record__agency=record.agency
+    ).first()
+    if not form.is_valid():
+        messages.error(request, "请写明具体原因（不少于5个字）。")
+        return redirect("records:detail", pk=pk)
+    try:
+        services.explanation_add(
+            acting_user=request.user,
+            text=form.cleaned_data["text"],
+            version=target_version,
+            interruption=interruption,
+            kind=kind or ExplanationKind.LATE_FILING,
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "书面说明已保存。")
+    return redirect("records:detail", pk=pk)
+
+
+@capability_required("records.file")
+def exemptions(request):
+    rules = agency_rules(request.user.agency)
+    reasons = rules.value("av.exemption_reasons", default=[])
+    form = ExemptionForm(
+        request.POST or None,
+        reasons=reasons,
+        initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            exemption = services.exemption_record(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"已记录并报告{exemption.reported_to.name}。")
+            return redirect("records:exemptions")
+    mine = Exemption.objects.filter(agency_id=request.user.agency_id).filter(
+        created_by=request.user
+    ) | Exemption.objects.filter(reported_to=request.user)
+    rule = rules.rules.get("av.exemption_reasons")
+    return render(
+        request,
+        "records/exemptions.html",
+        {
+            "form": form,
+            "exemptions": mine.distinct().select_related("created_by", "reported_to"),
+            "rule": rule,
+        },
+    )
