@@ -96,6 +96,12 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
             viewer=self.request.user, query=self.request.query_params.get("q", "")
         ).prefetch_related("versions", "officers")
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        shown = [Record(pk=item["id"]) for item in response.data.get("results", [])]
+        selectors.record_list_logged(viewer=request.user, records=shown, purpose="接口列表查询")
+        return response
+
     def retrieve(self, request, pk=None):
         record = selectors.record_view(
             viewer=request.user, pk=int(pk), purpose=request.query_params.get("purpose") or "接口查看"
@@ -150,7 +156,7 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary="记录的台账历史")
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
-        record = selectors.record_for(viewer=request.user, pk=int(pk))
+        record = selectors.record_view(viewer=request.user, pk=int(pk), purpose="查看台账历史")
         return Response(
             [
                 {

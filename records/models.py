@@ -134,6 +134,15 @@ class Interruption(models.Model):
     )
     gap_seconds = models.FloatField("中断时长（秒）")
     found_at = models.DateTimeField("发现时间", auto_now_add=True)
+    cleared_by = models.ForeignKey(
+        "records.RecordVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="补齐间隔的片段",
+        help_text="a clip filed later that lies inside the gap: the two clips were not consecutive after all",
+    )
 
     class Meta:
         verbose_name = "记录中断"

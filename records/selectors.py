@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from ledger.services import event_record
 from org.choices import Role
@@ -39,6 +40,19 @@ def _visible(viewer) -> Q:
     )
 
 
+def record_list_logged(*, viewer, records: list[Record], purpose: str) -> None:
+    """A read of several records' metadata (an API list page) is one ledger event naming them."""
+    if records:
+        with transaction.atomic():
+            event_record(
+                kind="record.list",
+                subject=viewer,
+                acting_user=viewer,
+                agency=viewer.agency,
+                data={"purpose": purpose, "records": [r.pk for r in records]},
+            )
+
+
 def record_list(*, viewer, query: str = "") -> QuerySet[Record]:
     require(viewer, "records.view")
     qs = Record.objects.filter(_visible(viewer)).distinct().select_related("section", "device", "party")
@@ -53,9 +67,12 @@ def record_for(*, viewer, pk: int) -> Record:
     """The record if the viewer may read it. Raises Record.DoesNotExist (other agency) or
     PermissionDenied with a Chinese message naming what approval is needed."""
     require(viewer, "records.view")
-    record = Record.objects.select_related("section", "agency", "device", "party", "created_by").get(
-        pk=pk, agency_id=viewer.agency_id
-    )
+    try:
+        record = Record.objects.select_related("section", "agency", "device", "party", "created_by").get(
+            pk=pk, agency_id=viewer.agency_id
+        )
+    except Record.DoesNotExist:
+        raise Http404("记录不存在，或不属于本单位。") from None
     if not Record.objects.filter(_visible(viewer), pk=pk).exists():
         raise PermissionDenied(
             f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
@@ -80,7 +97,9 @@ def version_download(*, viewer, record_pk: int, number: int, purpose: str):
 
         raise ValidationError("下载记录须填写用途。")
     record = record_for(viewer=viewer, pk=record_pk)
-    version = RecordVersion.objects.get(record=record, number=number)
+    version = RecordVersion.objects.filter(record=record, number=number).first()
+    if version is None:
+        raise Http404(f"该记录没有第{number}版。")
     event_record(
         kind="record.download",
         subject=record,

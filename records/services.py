@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from ledger.services import event_record
@@ -62,7 +63,7 @@ def _check_file(path: Path, name: str) -> int:
     limit = settings.ZHIFA_MAX_FILE_SIZE
     if size > limit:
         raise ValidationError(
-            f"文件“{name}”大小为 {size / 2**30:.2f} GiB，超过系统上限 {limit / 2**30:.2f} GiB。"
+            f"文件“{name}”大小为 {filesizeformat(size)}，超过系统上限 {filesizeformat(limit)}。"
         )
     return size
 
@@ -210,6 +211,10 @@ def record_ingest(
             .first()
         )
         if existing is not None:
+            if acting_user is not None and not _may_read(acting_user, existing.record):
+                raise ValidationError(
+                    "该文件已作为本单位其他科室的执法记录存储，未重复存储；如需查阅，请申请调阅。"
+                )
             return IngestResult(existing, created=False)
         deadline, late, findings = _filing_findings(rules, kind, recorded_end, filed_at)
         findings += _clock_findings(rules, info.recorded_end, dock_time)
@@ -274,6 +279,12 @@ def record_ingest(
     return IngestResult(version, created=True)
 
 
+def _may_read(user, record) -> bool:
+    from records.selectors import _visible
+
+    return Record.objects.filter(_visible(user), pk=record.pk).exists()
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -290,6 +301,26 @@ def interruptions_detect(*, device, rules, around: RecordVersion) -> list[Interr
         recorded_end__isnull=False,
         superseded_by__isnull=True,
     )
+    inside = (
+        Interruption.objects.filter(
+            device=device,
+            cleared_by__isnull=True,
+            before__recorded_end__lte=around.recorded_start,
+            after__recorded_start__gte=around.recorded_end,
+        )
+        .exclude(before=around)
+        .exclude(after=around)
+    )
+    for stale in inside:
+        # The clip lies inside the gap: the two clips it separated were not consecutive.
+        stale.cleared_by = around
+        stale.save(update_fields=["cleared_by"])
+        event_record(
+            kind="record.interruption_cleared",
+            subject=stale,
+            agency=device.agency,
+            data={"device": device.serial, "cleared_by": around.pk},
+        )
     window = timedelta(seconds=_seconds(session))
     neighbours = list(
         clips.filter(
@@ -386,8 +417,13 @@ def explanation_add(
     kind: str,
 ) -> Explanation:
     """A written explanation for a late file, an interruption or a clock offset. Raises ValidationError."""
+    if version is None and interruption is None:
+        raise ValidationError("请说明针对的是哪个记录版本或哪次中断。")
     target_record = version.record if version else interruption.before.record
     require(acting_user, "records.file", agency=target_record.agency)
+    from records.selectors import record_for
+
+    record_for(viewer=acting_user, pk=target_record.pk)
     if kind not in ExplanationKind.values:
         raise ValidationError(f"未知说明类型“{kind}”。")
     if not (text or "").strip() or len(text.strip()) < 5:

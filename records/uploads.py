@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 
 from records.models import Upload
 from records.services import _can_file, clean_file_name, record_ingest
@@ -30,7 +31,7 @@ def upload_start(*, acting_user, section, file_name: str, size: int) -> Upload:
     if size is None or size <= 0:
         raise ValidationError(f"文件“{name}”是空文件（0字节），未存储。")
     if size > settings.ZHIFA_MAX_FILE_SIZE:
-        raise ValidationError(f"文件“{name}”超过系统上限 {settings.ZHIFA_MAX_FILE_SIZE / 2**30:.2f} GiB。")
+        raise ValidationError(f"文件“{name}”超过系统上限 {filesizeformat(settings.ZHIFA_MAX_FILE_SIZE)}。")
     upload = Upload.objects.create(
         id=uuid.uuid4(),
         agency=section.agency,

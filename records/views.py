@@ -3,7 +3,8 @@ from pathlib import Path
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from policy.selectors import agency_rules
 from records import selectors, services
 from records.choices import Confidentiality, ExplanationKind, RecordKind
 from records.forms import CorrectionForm, DownloadForm, ExemptionForm, ExplanationForm
-from records.models import Exemption, Interruption, Record
+from records.models import Exemption, Interruption
 
 
 @capability_required("records.view")
@@ -40,7 +41,7 @@ def upload(request):
 def _record_or_404(request, pk, purpose="查看记录详情"):
     try:
         return selectors.record_view(viewer=request.user, pk=pk, purpose=purpose)
-    except Record.DoesNotExist:
+    except Http404:
         return None
 
 
@@ -54,14 +55,14 @@ def record_detail(request, pk: int):
         .prefetch_related("explanations__written_by")
         .order_by("number")
     )
-    interruptions = Interruption.objects.filter(before__record=record) | Interruption.objects.filter(
-        after__record=record
+    interruptions = Interruption.objects.filter(
+        Q(before__record=record) | Q(after__record=record), cleared_by__isnull=True
     )
     context = {
         "record": record,
         "versions": versions,
         "current": next((v for v in reversed(versions) if not hasattr(v, "superseded_by")), versions[-1]),
-        "interruptions": interruptions.distinct().prefetch_related("explanations"),
+        "interruptions": interruptions.prefetch_related("explanations"),
         "events": events_of(record),
         "download_form": DownloadForm(),
         "correction_form": CorrectionForm(),
@@ -122,7 +123,7 @@ def explanation_add(request, pk: int):
     kind = request.POST.get("kind", "")
     target_version = record.versions.filter(number=request.POST.get("version") or 0).first()
     interruption = Interruption.objects.filter(
-        pk=request.POST.get("interruption") or 0, before__record__agency=record.agency
+        Q(before__record=record) | Q(after__record=record), pk=request.POST.get("interruption") or 0
     ).first()
     if not form.is_valid():
         messages.error(request, "请写明具体原因（不少于5个字）。")

@@ -10,12 +10,22 @@ EVENT_LABELS = {
     "record.explanation": "书面说明",
     "record.interruption": "发现中断",
     "record.export": "导出证据",
+    "record.list": "列表查询",
 }
 
 
 @register.filter
 def event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind, kind)
+
+
+@register.filter
+def needs_explanation(findings: list) -> str:
+    """The explanation a version's findings call for: late filing first, then a clock offset."""
+    codes = {f.get("code") for f in findings or []}
+    if codes & {"late_filing", "late_filing_max"}:
+        return "late_filing"
+    return "clock" if "clock" in codes else ""
 
 
 @register.filter

@@ -10,6 +10,7 @@ from ledger.verify import verify_ledger
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # unattended and frequent: the checks belong to deploy and serve
     help = "执法记录台账：verify 全面核验；checkpoint 签署检查点；proof N 导出第 N 号事件的证明包；status 查看状态"
 
     def add_arguments(self, parser):

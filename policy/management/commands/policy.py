@@ -14,6 +14,7 @@ from zhifa.dates import parse_date
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # unattended and frequent: the checks belong to deploy and serve
     help = "政策包：lint 检查全部政策包；list 列出政策包；show PACK 显示某政策包适用的全部规则及依据"
 
     def add_arguments(self, parser):

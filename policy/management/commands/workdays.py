@@ -11,6 +11,7 @@ WEEKDAYS = "一二三四五六日"
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # unattended and frequent: the checks belong to deploy and serve
     help = "工作日计算：add DATE N 给出 DATE 之后第 N 个工作日；day DATE 说明某日是否工作日"
 
     def add_arguments(self, parser):

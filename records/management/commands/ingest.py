@@ -24,6 +24,7 @@ def _human(size: float) -> str:
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # unattended and frequent: the checks belong to deploy and serve
     help = "从执法记录仪采集站文件夹导入音像记录：递归、按哈希去重、可在中断后重新运行"
 
     def add_arguments(self, parser):
@@ -46,6 +47,13 @@ class Command(BaseCommand):
                 user = Staff.objects.get(username=by, is_active=True)
             except Staff.DoesNotExist:
                 raise CommandError(f"人员“{by}”不存在或已停用。") from None
+        from records.storage import blob_store
+
+        removed = blob_store().cleanup_temp(older_than_seconds=24 * 3600)
+        if removed:
+            self.stderr.write(
+                f"已清理 {removed} 个超过一天的未完成暂存文件（中断的导入留下的，不含已存储的文件）。"
+            )
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         self.stderr.write(f"设备 {device.serial}（{device.section.name}），共 {len(files)} 个文件。")
         counts = {"stored": 0, "known": 0, "unreadable": 0, "late": 0, "errors": 0}
