@@ -6,7 +6,8 @@
 For each file size (MiB) it makes one file of incompressible bytes, then alternates, `rounds` times:
   baseline: tee >(openssl dgst -sha256 >/dev/null) < FILE > COPY && sync COPY   (read once, hash, durable copy)
   zhifa:    zhifa ingest DIR --device SERIAL                                     (a fresh data folder each time)
-and reports median wall times, throughput, the ratio zhifa/baseline, and zhifa's peak resident memory.
+and reports median wall times and throughput, the median of the per-round throughput ratios
+zhifa/baseline (the order alternates each round), and zhifa's peak resident memory.
 Both read the same file from the page cache; both write and fsync a full copy to the same disk.
 """
 
@@ -48,6 +49,15 @@ def run_measured(cmd, env=None) -> tuple[float, int]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{stderr}")
     return elapsed, usage.ru_maxrss
+
+
+def baseline_once(source: Path, copy: Path) -> float:
+    """Read once, hash with OpenSSL, write a durable copy."""
+    copy.unlink(missing_ok=True)
+    shell = f"tee >(openssl dgst -sha256 >/dev/null) < '{source}' > '{copy}' && sync '{copy}'"
+    seconds = run_measured(["bash", "-c", shell])[0]
+    copy.unlink(missing_ok=True)
+    return seconds
 
 
 def make_file(path: Path, mib: int) -> None:
@@ -101,21 +111,24 @@ def main() -> None:
                 make_file(source, mib)
             copy = work / "copy.bin"
             base_times, zhifa_times, peaks = [], [], []
-            for _ in range(args.rounds):
-                copy.unlink(missing_ok=True)
-                shell = f"tee >(openssl dgst -sha256 >/dev/null) < '{source}' > '{copy}' && sync '{copy}'"
-                base_times.append(run_measured(["bash", "-c", shell])[0])
-                copy.unlink(missing_ok=True)
+            for round_number in range(args.rounds):
                 env = fresh_install(work)
-                os.sync()
-                seconds, peak = run_measured([ZHIFA, "ingest", str(dock), "--device", "BENCH-1"], env=env)
-                zhifa_times.append(seconds)
-                peaks.append(peak)
+                # Alternate which goes first: this disk's speed drifts from one minute to the next.
+                for step in ("base", "ours") if round_number % 2 == 0 else ("ours", "base"):
+                    if step == "base":
+                        base_times.append(baseline_once(source, copy))
+                    else:
+                        seconds, peak = run_measured(
+                            [ZHIFA, "ingest", str(dock), "--device", "BENCH-1"], env=env
+                        )
+                        zhifa_times.append(seconds)
+                        peaks.append(peak)
                 shutil.rmtree(env["ZHIFA_DATA_DIR"], ignore_errors=True)
             b, z = statistics.median(base_times), statistics.median(zhifa_times)
+            ratio = statistics.median(bt / zt for bt, zt in zip(base_times, zhifa_times, strict=True))
             mb = mib * 2**20 / 1e6
             print(
-                f"{mib:>6}Mi {b:>11.2f} {z:>8.2f} {mb / b:>14.0f} {mb / z:>11.0f} {b / z:>6.2f} {max(peaks) / 1024:>12.0f}"
+                f"{mib:>6}Mi {b:>11.2f} {z:>8.2f} {mb / b:>14.0f} {mb / z:>11.0f} {ratio:>6.2f} {max(peaks) / 1024:>12.0f}"
             )
             sys.stdout.flush()
     finally:

@@ -4,6 +4,7 @@ its version, its compliance findings and its ledger event are written in one tra
 
 import itertools
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -66,6 +67,18 @@ def _check_file(path: Path, name: str) -> int:
             f"文件“{name}”大小为 {filesizeformat(size)}，超过系统上限 {filesizeformat(limit)}。"
         )
     return size
+
+
+def _probe(path: Path, name: str):
+    """Probe as if the file had its delivered name: an upload waits under a temporary name, and the
+    extension steers both FFmpeg's format detection and the container checks."""
+    suffix = Path(name).suffix.lower()
+    if path.suffix.lower() == suffix or not suffix:
+        return probe(path)
+    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+        alias = Path(folder) / f"probe{suffix}"
+        alias.symlink_to(path.resolve())
+        return probe(alias)
 
 
 def _finding(code: str, message: str, rule: Rule | None) -> dict:
@@ -196,7 +209,7 @@ def record_ingest(
     if device is not None and device.agency_id != section.agency_id:
         raise ValidationError("记录设备不属于本单位。")
     filed_at = filed_at or timezone.now()
-    info = probe(path)
+    info = _probe(path, name)
     kind = kind or KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER)
     rules = agency_rules(section.agency, timezone.localdate(filed_at))
     recorded_end = info.recorded_end or (dock_time if kind in AV_KINDS else None)
@@ -366,7 +379,7 @@ def record_correct(
     current = (
         record.versions.select_for_update().filter(superseded_by__isnull=True).order_by("-number").first()
     )
-    info = probe(Path(path))
+    info = _probe(Path(path), name)
     blob = blob_store().put(Path(path))
     if blob.sha256 == current.sha256:
         raise ValidationError("更正版本与当前版本内容相同，无需更正。")
