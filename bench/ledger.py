@@ -95,7 +95,7 @@ def build(total: int) -> list[int]:
     from ledger import merkle
     from ledger.entries import entry_bytes
     from ledger.models import Event, Head, Node
-    from ledger.services import checkpoint_sign
+    from ledger.services import checkpoint_sign, right_edge
 
     head = Head.objects.get(pk=1)
     known = {(lvl, i): bytes.fromhex(h) for lvl, i, h in head.frontier}
@@ -138,11 +138,7 @@ def build(total: int) -> list[int]:
             Event.objects.bulk_create(events, batch_size=5000)
             Node.objects.bulk_create(nodes, batch_size=5000)
             size = end
-            frontier, start = [], 0
-            for lvl in range(size.bit_length() - 1, -1, -1):
-                if size & (1 << lvl):
-                    frontier.append([lvl, start >> lvl, known[(lvl, start >> lvl)].hex()])
-                    start += 1 << lvl
+            frontier = right_edge(size, known)
             Head.objects.filter(pk=1).update(size=size, frontier=frontier)
         # keep only the right edge in memory
         keep = {(lvl, i) for lvl, i, _ in frontier}

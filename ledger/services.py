@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ledger import merkle
-from ledger.entries import entry_bytes
+from ledger.entries import entry_of
 from ledger.keys import signing_keys
 from ledger.models import Checkpoint, Event, Head, Node
 from ledger.note import checkpoint_text, sign_note
@@ -20,6 +20,18 @@ def _head_for_update() -> Head:
     return Head.objects.select_for_update().get(pk=1)
 
 
+def right_edge(size: int, known: dict) -> list[list]:
+    """The complete subtrees on the right edge of a tree of `size` leaves, one per set bit of
+    `size`, largest first, as [level, index, hex hash] (what the head row keeps)."""
+    frontier, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size & (1 << level):
+            i = start >> level
+            frontier.append([level, i, known[(level, i)].hex()])
+            start += 1 << level
+    return frontier
+
+
 def _append(head: Head, leaf: bytes) -> None:
     """Add leaf number head.size: store the subtrees it completes and move the right edge."""
     index = head.size
@@ -29,13 +41,7 @@ def _append(head: Head, leaf: bytes) -> None:
     for level, i, h in created:
         known[(level, i)] = h
     size = index + 1
-    # The right edge of a tree of `size` leaves: one complete subtree per set bit of `size`.
-    frontier, start = [], 0
-    for level in range(size.bit_length() - 1, -1, -1):
-        if size & (1 << level):
-            i = start >> level
-            frontier.append([level, i, known[(level, i)].hex()])
-            start += 1 << level
+    frontier = right_edge(size, known)
     head.size = size
     head.frontier = frontier
     head.save(update_fields=["size", "frontier"])
@@ -64,16 +70,7 @@ def event_record(
         data=data or {},
         created_at=timezone.now(),
     )
-    entry = entry_bytes(
-        index=event.index,
-        kind=kind,
-        created_at=event.created_at,
-        actor_id=event.actor_id,
-        agency_id=event.agency_id,
-        subject_type=event.subject_type,
-        subject_id=event.subject_id,
-        data=event.data,
-    )
+    entry = entry_of(event)
     leaf = merkle.leaf_hash(entry)
     event.entry = entry.decode()
     event.leaf_hash = leaf.hex()
