@@ -377,7 +377,10 @@ def record_correct(
     name = clean_file_name(original_name)
     _check_file(Path(path), name)
     current = (
-        record.versions.select_for_update(of=("self",)).filter(superseded_by__isnull=True).order_by("-number").first()
+        record.versions.select_for_update(of=("self",))
+        .filter(superseded_by__isnull=True)
+        .order_by("-number")
+        .first()
     )
     info = _probe(Path(path), name)
     blob = blob_store().put(Path(path))
