@@ -504,3 +504,22 @@ def exemption_record(
         data={"reason": reason, "reported_to": chief.pk},
     )
     return exemption
+
+
+@transaction.atomic
+def exemption_acknowledge(*, acting_user, exemption: Exemption) -> Exemption:
+    """The person the exemption was reported to confirms they know of it. Raises PermissionDenied
+    for anyone else, ValidationError when already acknowledged."""
+    if acting_user is None or exemption.reported_to_id != acting_user.pk:
+        raise PermissionDenied("只有被报告的负责人可以确认知悉。")
+    if exemption.acknowledged_at:
+        raise ValidationError(f"已于{timezone.localtime(exemption.acknowledged_at):%Y-%m-%d %H:%M}确认知悉。")
+    exemption.acknowledged_at = timezone.now()
+    exemption.save(update_fields=["acknowledged_at"])
+    event_record(
+        kind="record.exemption_acknowledged",
+        subject=exemption,
+        acting_user=acting_user,
+        data={"exemption": exemption.pk},
+    )
+    return exemption

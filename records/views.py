@@ -174,3 +174,17 @@ def exemptions(request):
             "rule": rule,
         },
     )
+
+
+@capability_required("records.file", methods=("POST",))
+def exemption_acknowledge(request, pk: int):
+    exemption = Exemption.objects.filter(pk=pk, agency_id=request.user.agency_id).first()
+    if exemption is None:
+        return render(request, "404.html", status=404)
+    try:
+        services.exemption_acknowledge(acting_user=request.user, exemption=exemption)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已确认知悉。")
+    return redirect("records:exemptions")

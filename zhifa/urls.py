@@ -13,6 +13,7 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("records/", include("records.urls")),
     path("equipment/", include("equipment.urls")),
+    path("ledger/", include("ledger.urls")),
     path("api/v1/", include("zhifa.api_urls")),
 ]
 

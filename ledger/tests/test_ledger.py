@@ -168,3 +168,13 @@ def test_concurrent_appends_get_distinct_gapless_numbers():
     assert indexes == list(range(len(indexes)))
     assert Node.objects.filter(level=0).count() == len(indexes)
     assert verify_ledger() == []
+
+
+@pytest.mark.django_db
+def test_ledger_page_shows_the_signed_checkpoint_and_offers_the_verifier(login, make_staff, agency):
+    _events(agency, 3)
+    client = login(make_staff("officer"))
+    body = client.get("/ledger/").content.decode()
+    assert "最新签名检查点" in body and "zhifa.local/ledger" in body and "如何离线核验" in body
+    script = b"".join(client.get("/ledger/verify_bundle.py").streaming_content)
+    assert script == (ROOT / "tools" / "verify_bundle.py").read_bytes()

@@ -12,6 +12,7 @@ from django.http import Http404
 from equipment.services import device_register
 from ledger.models import Event
 from org.tests.factories import SectionFactory
+from policy.selectors import agency_rules
 from records import selectors
 from records.choices import Confidentiality, ExplanationKind, RecordKind
 from records.models import Exemption, Explanation, Interruption, Record, RecordVersion
@@ -553,3 +554,21 @@ def test_explanations_are_never_edited_in_place(officer, section, tmp_path):
     ]
     with pytest.raises(ValidationError, match="未知说明类型"):
         explanation_add(acting_user=officer, version=version, kind="excuse", text="随便写点什么")
+
+
+def test_only_the_chief_reported_to_acknowledges_an_exemption(officer, section, make_staff):
+    from records.services import exemption_acknowledge, exemption_record
+
+    chief = make_staff("section_chief", name="科长")
+    reason = agency_rules(section.agency).value("av.exemption_reasons")[0]
+    exemption = exemption_record(
+        acting_user=officer, reason=reason, details="现场为爆炸危险区域，未配备防爆记录仪", occurred_at=T0
+    )
+    assert exemption.reported_to == chief
+    with pytest.raises(PermissionDenied, match="只有被报告的负责人"):
+        exemption_acknowledge(acting_user=officer, exemption=exemption)
+    exemption_acknowledge(acting_user=chief, exemption=exemption)
+    assert Exemption.objects.get(pk=exemption.pk).acknowledged_at is not None
+    assert Event.objects.filter(kind="record.exemption_acknowledged", actor=chief).exists()
+    with pytest.raises(ValidationError, match="已于"):
+        exemption_acknowledge(acting_user=chief, exemption=exemption)

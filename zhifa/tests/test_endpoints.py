@@ -14,8 +14,9 @@ from ledger.services import checkpoint_sign
 from org.choices import Role
 from org.permissions import CAPABILITIES, capability_for
 from org.tests.factories import PASSWORD, CertificateFactory, StaffFactory, make_uscc
+from policy.selectors import agency_rules
 from policy.services import arrangement_enter
-from records.services import record_ingest
+from records.services import exemption_record, record_ingest
 from records.tests.clips import make_video
 from records.uploads import upload_start
 
@@ -92,6 +93,9 @@ ROUTE_KWARGS = {
     "api-ledger-key": {},
     "api-ledger-consistency": {},
     "api-ledger-proof": {"index": "event"},
+    "records:exemption_acknowledge": {"pk": "exemption"},
+    "ledger:status": {},
+    "ledger:verifier": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -168,6 +172,10 @@ def world(agency, section, make_staff, tmp_path):
         acting_user=officer, section=section, path=clip, original_name="clip.mp4", device=device
     ).version
     upload = upload_start(acting_user=officer, section=section, file_name="big.mp4", size=10)
+    reason = agency_rules(agency).value("av.exemption_reasons")[0]
+    exemption = exemption_record(
+        acting_user=officer, reason=reason, details="现场为爆炸危险区域", occurred_at=timezone.now()
+    )
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -181,6 +189,7 @@ def world(agency, section, make_staff, tmp_path):
         "version": version.number,
         "upload": upload.pk,
         "event": event.index,
+        "exemption": exemption.pk,
         "old": old.size,
         "new": new.size,
     }
