@@ -1,5 +1,7 @@
 """Writes to the ledger: appending events (leaves) and signing checkpoints."""
 
+from datetime import timedelta
+
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -97,3 +99,15 @@ def checkpoint_sign() -> Checkpoint:
 
     note = sign_note(checkpoint_text(settings.ZHIFA_LEDGER_ORIGIN, head.size, root), signer)
     return Checkpoint.objects.create(size=head.size, root_hash=root.hex(), note=note)
+
+
+def checkpoint_sign_if_due(*, max_age: timedelta) -> Checkpoint | None:
+    """Sign the tree head when events were added since the last checkpoint and that one is older
+    than `max_age` (the periodic signing that `zhifa serve` runs). Returns the new checkpoint."""
+    head = Head.objects.filter(pk=1).first()
+    latest = Checkpoint.objects.order_by("-size").first()
+    if head is None or head.size == 0 or (latest and latest.size >= head.size):
+        return None
+    if latest and timezone.now() - latest.created_at < max_age:
+        return None
+    return checkpoint_sign()

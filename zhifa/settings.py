@@ -53,6 +53,8 @@ ZHIFA_REGULATIONS_DIR = Path(env.str("ZHIFA_REGULATIONS_DIR", default=str(_defau
 # The ledger's checkpoints: who signs (the C2SP origin line and key name) and with which key.
 ZHIFA_LEDGER_ORIGIN = env.str("ZHIFA_LEDGER_ORIGIN", default="zhifa.local/ledger")
 ZHIFA_LEDGER_SIGNING_KEY = env.str("ZHIFA_LEDGER_SIGNING_KEY", default="")
+# A running server signs a new checkpoint when events were added and the last one is this old.
+ZHIFA_CHECKPOINT_INTERVAL = env.int("ZHIFA_CHECKPOINT_INTERVAL", default=3600)
 
 # Write-once evidence storage: file:blobs (inside the data folder) or s3://bucket?endpoint=…
 ZHIFA_BLOB_STORE = env.str("ZHIFA_BLOB_STORE", default="file:blobs")

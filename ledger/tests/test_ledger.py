@@ -178,3 +178,20 @@ def test_ledger_page_shows_the_signed_checkpoint_and_offers_the_verifier(login, 
     assert "最新签名检查点" in body and "zhifa.local/ledger" in body and "如何离线核验" in body
     script = b"".join(client.get("/ledger/verify_bundle.py").streaming_content)
     assert script == (ROOT / "tools" / "verify_bundle.py").read_bytes()
+
+
+@pytest.mark.django_db
+def test_periodic_signing_signs_only_new_heads_once_the_interval_passed(agency):
+    from datetime import timedelta
+
+    from ledger.services import checkpoint_sign_if_due
+
+    _events(agency, 3)
+    first = checkpoint_sign_if_due(max_age=timedelta(hours=1))
+    assert first is not None and first.size == Head.objects.get(pk=1).size
+    assert checkpoint_sign_if_due(max_age=timedelta(hours=1)) is None  # nothing new
+    _events(agency, 2)
+    assert checkpoint_sign_if_due(max_age=timedelta(hours=1)) is None  # signed too recently
+    Checkpoint.objects.filter(pk=first.pk).update(created_at=first.created_at - timedelta(hours=2))
+    second = checkpoint_sign_if_due(max_age=timedelta(hours=1))
+    assert second is not None and second.size == first.size + 2

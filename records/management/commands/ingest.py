@@ -111,6 +111,11 @@ class Command(BaseCommand):
                 note = "；".join(notes)
             self.stderr.write(("\r" if tty else "") + f"{prefix} {note}")
         seconds = time.monotonic() - started
+        if counts["stored"]:
+            from ledger.services import checkpoint_sign
+
+            checkpoint = checkpoint_sign()
+            self.stderr.write(f"已签署台账检查点：大小 {checkpoint.size}。")
         self.stdout.write(
             f"导入完成：新存储 {counts['stored']} 个（{_human(total_bytes)}，用时 {seconds:.1f} 秒），"
             f"已存在跳过 {counts['known']} 个，无法读取但已存储 {counts['unreadable']} 个，"

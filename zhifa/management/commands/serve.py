@@ -6,6 +6,30 @@ from zhifa.demo import DEMO_PASSWORD, demo_exists, demo_load
 from zhifa.management.commands.demo import print_accounts
 
 
+def _start_checkpoint_signer(interval: int) -> None:
+    """Sign checkpoints periodically while the server runs (on demand: `zhifa ledger checkpoint`)."""
+    import threading
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from ledger.services import checkpoint_sign_if_due
+
+    def loop():
+        stop = threading.Event()
+        while not stop.wait(min(interval, 60)):
+            try:
+                checkpoint_sign_if_due(max_age=timedelta(seconds=interval))
+            except Exception:
+                import logging
+
+                logging.getLogger("zhifa.ledger").exception("periodic checkpoint failed")
+            finally:
+                connection.close()
+
+    threading.Thread(target=loop, name="checkpoint-signer", daemon=True).start()
+
+
 class Command(BaseCommand):
     help = "启动平台：迁移数据库、首次运行时载入演示单位，并在本机提供网页服务"
 
@@ -25,6 +49,7 @@ class Command(BaseCommand):
                 demo_load()
                 self.stdout.write("已载入演示单位：抚顺市应急管理局。")
             print_accounts(self.stdout, DEMO_PASSWORD)
+        _start_checkpoint_signer(settings.ZHIFA_CHECKPOINT_INTERVAL)
         url = f"http://{options['host']}:{options['port']}/login/"
         self.stdout.write(f"\n行政执法平台已启动，请在浏览器中打开：{url}\n按 Ctrl+C 停止。")
         self.stdout.flush()
