@@ -74,6 +74,7 @@ def record_for(*, viewer, pk: int) -> Record:
     except Record.DoesNotExist:
         raise Http404("记录不存在，或不属于本单位。") from None
     if not Record.objects.filter(_visible(viewer), pk=pk).exists():
+        _log_refusal(viewer, record)
         raise PermissionDenied(
             f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
             "调阅须经承办科室负责人批准；在调阅审批功能上线前，仅本科室人员可以查看。"
@@ -81,17 +82,26 @@ def record_for(*, viewer, pk: int) -> Record:
     return record
 
 
-@transaction.atomic
+def _log_refusal(viewer, record: Record) -> None:
+    """A refused look at a record is logged too. Callers check before they open their own
+    transaction, so this event commits even though the request fails."""
+    with transaction.atomic():
+        event_record(
+            kind="record.denied", subject=record, acting_user=viewer, data={"section": record.section.name}
+        )
+
+
 def record_view(*, viewer, pk: int, purpose: str = "查看记录详情") -> Record:
-    """Read a record's page: checked, then logged (who, when, why)."""
+    """Read a record's page: checked (a refusal is logged), then logged with who, when and why."""
     record = record_for(viewer=viewer, pk=pk)
-    event_record(kind="record.view", subject=record, acting_user=viewer, data={"purpose": purpose})
+    with transaction.atomic():
+        event_record(kind="record.view", subject=record, acting_user=viewer, data={"purpose": purpose})
     return record
 
 
-@transaction.atomic
 def version_download(*, viewer, record_pk: int, number: int, purpose: str):
-    """Open a stored file for download: checked, then logged with the purpose. Returns (version, stream)."""
+    """Open a stored file for download: checked (a refusal is logged), then logged with the purpose.
+    Returns (version, stream)."""
     if not (purpose or "").strip():
         from django.core.exceptions import ValidationError
 
@@ -100,10 +110,11 @@ def version_download(*, viewer, record_pk: int, number: int, purpose: str):
     version = RecordVersion.objects.filter(record=record, number=number).first()
     if version is None:
         raise Http404(f"该记录没有第{number}版。")
-    event_record(
-        kind="record.download",
-        subject=record,
-        acting_user=viewer,
-        data={"version": number, "sha256": version.sha256, "purpose": purpose.strip()},
-    )
+    with transaction.atomic():
+        event_record(
+            kind="record.download",
+            subject=record,
+            acting_user=viewer,
+            data={"version": number, "sha256": version.sha256, "purpose": purpose.strip()},
+        )
     return version, blob_store().open(version.sha256)

@@ -11,6 +11,7 @@ EVENT_LABELS = {
     "record.interruption": "发现中断",
     "record.export": "导出证据",
     "record.list": "列表查询",
+    "record.denied": "调阅被拒绝",
 }
 
 

@@ -204,3 +204,29 @@ def test_an_explanation_cannot_be_attached_to_another_sections_interruption(
 def test_downloading_an_unknown_record_is_a_404(login, officer):
     response = login(officer).post("/records/999999/versions/1/download/", {"purpose": "核对"})
     assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_look_is_logged_even_though_the_request_fails(tmp_path):
+    """Without the test's wrapping transaction: the refusal must commit on its own."""
+    from django.test import Client
+
+    from ledger.models import Event
+    from org.tests.factories import AgencyFactory, SectionFactory, StaffFactory
+    from records.services import record_ingest
+    from records.tests.clips import make_pdf
+
+    agency = AgencyFactory()
+    own, other = SectionFactory(agency=agency, name="一大队"), SectionFactory(agency=agency, name="二大队")
+    author = StaffFactory(agency=agency, section=own, roles=("officer",))
+    stranger = StaffFactory(agency=agency, section=other, roles=("officer",))
+    record = record_ingest(
+        acting_user=author, section=own, path=make_pdf(tmp_path / "a.pdf"), original_name="a.pdf"
+    ).version.record
+    client = Client()
+    client.force_login(stranger)
+    assert client.get(f"/records/{record.pk}/").status_code == 403
+    assert client.get(f"/api/v1/records/{record.pk}/").status_code == 403
+    denied = Event.objects.filter(kind="record.denied", subject_id=str(record.pk), actor=stranger)
+    assert denied.count() == 2
+    assert not Event.objects.filter(kind="record.view", actor=stranger).exists()
