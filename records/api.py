@@ -1,7 +1,3 @@
-import tempfile
-from pathlib import Path
-
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -121,17 +117,11 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         section = fields.pop("section", None) or request.user.section
         if section is None:
             raise ValidationError("请指定承办科室。")
-        path = getattr(upload, "temporary_file_path", None)
-        with tempfile.TemporaryDirectory(dir=settings.DATA_DIR) as tmp:
-            if path is None:  # small files arrive in memory; the vault reads from disk
-                path = Path(tmp) / "upload"
-                with open(path, "wb") as fh:
-                    for chunk in upload.chunks():
-                        fh.write(chunk)
+        with uploads.delivered_file(upload) as path:
             result = services.record_ingest(
                 acting_user=request.user,
                 section=section,
-                path=Path(path),
+                path=path,
                 original_name=upload.name,
                 source=Source.API,
                 **fields,

@@ -4,7 +4,10 @@ The client asks where to resume (`received`) after a dropped connection and send
 piece sent for the wrong offset is refused and changes nothing.
 """
 
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -98,3 +101,19 @@ def upload_finish(*, acting_user, upload: Upload, **record_fields):
     Upload.objects.filter(pk=upload.pk).update(version=result.version)
     part.unlink(missing_ok=True)
     return result.version, result.created
+
+
+@contextmanager
+def delivered_file(upload) -> Iterator[Path]:
+    """The path of a file that came with a form or a multipart request: Django's own temporary file
+    when it spooled the upload to disk, else a copy in the data folder, removed afterwards."""
+    temporary = getattr(upload, "temporary_file_path", None)
+    if temporary is not None:
+        yield Path(temporary())
+        return
+    with tempfile.TemporaryDirectory(dir=settings.DATA_DIR) as folder:
+        path = Path(folder) / "upload"
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        yield path

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,7 +10,7 @@ from equipment.models import Device
 from ledger.selectors import events_of
 from org.permissions import capability_required
 from policy.selectors import agency_rules
-from records import selectors, services
+from records import selectors, services, uploads
 from records.choices import Confidentiality, ExplanationKind, RecordKind
 from records.forms import CorrectionForm, DownloadForm, ExemptionForm, ExplanationForm
 from records.models import Exemption, Interruption
@@ -92,23 +90,14 @@ def record_correct(request, pk: int):
         return redirect("records:detail", pk=pk)
     upload = form.cleaned_data["file"]
     try:
-        path = getattr(upload, "temporary_file_path", lambda: None)()
-        if path is None:
-            import tempfile
-
-            from django.conf import settings
-
-            with tempfile.NamedTemporaryFile(dir=settings.DATA_DIR, delete=False) as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
-                path = fh.name
-        version = services.record_correct(
-            acting_user=request.user,
-            record=record,
-            path=Path(path),
-            original_name=upload.name,
-            reason=form.cleaned_data["reason"],
-        )
+        with uploads.delivered_file(upload) as path:
+            version = services.record_correct(
+                acting_user=request.user,
+                record=record,
+                path=path,
+                original_name=upload.name,
+                reason=form.cleaned_data["reason"],
+            )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

@@ -2,6 +2,7 @@
 a record's ledger history, as an HTTP client sees them."""
 
 import hashlib
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -59,6 +60,17 @@ def test_multipart_upload_creates_a_record_and_the_same_file_again_returns_it(lo
     assert again.status_code == 200
     assert again.json()["id"] == body["id"]
     assert Record.objects.count() == 1
+
+
+def test_a_multipart_upload_larger_than_the_memory_limit_is_read_from_disk(
+    login, officer, tmp_path, settings
+):
+    # Django spools such uploads to a temporary file instead of holding them in memory.
+    big = tmp_path / "大文件.mp4"
+    big.write_bytes(os.urandom(settings.FILE_UPLOAD_MAX_MEMORY_SIZE + 4096))
+    response = _post_file(login(officer), big)
+    assert response.status_code == 201
+    assert response.json()["versions"][0]["sha256"] == _sha(big.read_bytes())
 
 
 def test_multipart_upload_refusals_are_chinese_and_store_nothing(login, officer, tmp_path):
