@@ -73,3 +73,8 @@ def compute_deadline(
 
 def end_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+
+
+def due_moment(due: date | datetime) -> datetime:
+    """The last moment of a deadline: itself for an hours rule, the end of its day otherwise."""
+    return due if isinstance(due, datetime) else end_of_day(due)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ledger.services import event_record
 from org.permissions import require
-from policy.calendar import compute_deadline, deadline_for, end_of_day, workday_calendar
+from policy.calendar import compute_deadline, deadline_for, due_moment, workday_calendar
 from policy.models import CalendarArrangement, Deadline
 from policy.registry import DURATION_UNITS
 from policy.selectors import agency_rules
@@ -79,12 +79,6 @@ def arrangement_enter(
     return arrangement
 
 
-def _due_datetime(result_due) -> datetime:
-    if isinstance(result_due, datetime):
-        return result_due
-    return end_of_day(result_due)
-
-
 @transaction.atomic
 def deadline_track(
     *, agency, subject: models.Model, rule_key: str, start: datetime, acting_user=None
@@ -110,7 +104,7 @@ def deadline_track(
         else timezone.make_aware(datetime.combine(start, time.min)),
         amount=int(rule.value),
         unit=rule.unit,
-        due=_due_datetime(result.due),
+        due=due_moment(result.due),
         provisional=result.provisional,
     )
     event_record(
@@ -135,7 +129,7 @@ def deadlines_recompute(*, year: int) -> int:
         if deadline.unit == "hours":
             continue  # hours do not depend on the calendar
         result = compute_deadline(deadline.start, deadline.amount, deadline.unit, calendar=calendar)
-        due = _due_datetime(result.due)
+        due = due_moment(result.due)
         if due != deadline.due or result.provisional != deadline.provisional:
             Deadline.objects.filter(pk=deadline.pk).update(due=due, provisional=result.provisional)
             changed += 1

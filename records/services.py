@@ -19,7 +19,7 @@ from django.utils import timezone
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
-from policy.calendar import compute_deadline
+from policy.calendar import compute_deadline, due_moment
 from policy.packs import Rule
 from policy.selectors import agency_rules
 from records.choices import Confidentiality, ExplanationKind, RecordKind, Source
@@ -107,9 +107,7 @@ def _filing_findings(
     rule = _rule(rules, "av.ingest_deadline")
     if rule is None:
         return None, False, []
-    deadline = compute_deadline(recorded_end, int(rule.value), rule.unit).due
-    if not isinstance(deadline, datetime):
-        deadline = timezone.make_aware(datetime.combine(deadline, datetime.max.time()))
+    deadline = due_moment(compute_deadline(recorded_end, int(rule.value), rule.unit).due)
     findings = []
     late = filed_at > deadline
     if late:
@@ -122,17 +120,12 @@ def _filing_findings(
             )
         )
         hard = _rule(rules, "av.ingest_deadline_max")
-        if hard is not None:
-            final = compute_deadline(recorded_end, int(hard.value), hard.unit).due
-            final_dt = (
-                final
-                if isinstance(final, datetime)
-                else timezone.make_aware(datetime.combine(final, datetime.max.time()))
+        if hard is not None and filed_at > due_moment(
+            compute_deadline(recorded_end, int(hard.value), hard.unit).due
+        ):
+            findings.append(
+                _finding("late_filing_max", f"超过最长存储期限（{hard.value}{_unit(hard)}）。", hard)
             )
-            if filed_at > final_dt:
-                findings.append(
-                    _finding("late_filing_max", f"超过最长存储期限（{hard.value}{_unit(hard)}）。", hard)
-                )
     return deadline, late, findings
 
 
