@@ -105,7 +105,7 @@ def verify_ledger(progress: Callable[[str], None] = lambda _: None) -> list[Find
     head = Head.objects.filter(pk=1).first()
     if head and head.size != tree.size:
         findings.append(Finding("台账状态", f"记录的大小为 {head.size}，实际事件数为 {tree.size}"))
-    elif head and head.size and bytes.fromhex(_frontier_root(head)) != tree.root():
+    elif head and head.size and _frontier_root(head) != tree.root():
         findings.append(Finding("台账状态", "右边界节点与重新计算的树不一致"))
     for check in EXTRA_CHECKS:
         findings.extend(check(progress))
@@ -123,9 +123,7 @@ def _compare(findings: list[Finding], checkpoints: list[Checkpoint], root: bytes
             )
 
 
-def _frontier_root(head: Head) -> str:
-    hashes = [bytes.fromhex(h) for _, _, h in head.frontier]
-    node = hashes[-1]
-    for left in reversed(hashes[:-1]):
-        node = merkle.node_hash(left, node)
-    return node.hex()
+def _frontier_root(head: Head) -> bytes:
+    """The root the head's right edge stands for (its subtrees are all a root needs)."""
+    edge = {(level, index): bytes.fromhex(h) for level, index, h in head.frontier}
+    return merkle.tree_root(head.size, lambda level, index: edge[(level, index)])

@@ -195,3 +195,13 @@ def test_periodic_signing_signs_only_new_heads_once_the_interval_passed(agency):
     Checkpoint.objects.filter(pk=first.pk).update(created_at=first.created_at - timedelta(hours=2))
     second = checkpoint_sign_if_due(max_age=timedelta(hours=1))
     assert second is not None and second.size == first.size + 2
+
+
+@pytest.mark.django_db
+def test_a_tampered_right_edge_of_the_head_is_reported(agency):
+    _events(agency, 6)
+    head = Head.objects.get(pk=1)
+    level, index, _ = head.frontier[0]
+    head.frontier[0] = [level, index, "00" * 32]
+    head.save(update_fields=["frontier"])
+    assert any("右边界节点" in f.message for f in verify_ledger())
