@@ -37,6 +37,23 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "records.file": frozenset({R.OFFICER, R.SECTION_CHIEF}),
     "records.ingest_dock": frozenset({R.OFFICER, R.SECTION_CHIEF, R.OFFICE}),
     "ledger.view": ALL_STAFF,
+    # --- matters ---
+    "matters.view": frozenset({R.OFFICER, R.SECTION_CHIEF, R.LEADER, R.LEGAL_REVIEWER, R.ARCHIVIST, R.ADMIN}),
+    "matters.act": frozenset({R.OFFICER, R.SECTION_CHIEF}),
+    "matters.approve": frozenset({R.SECTION_CHIEF, R.LEADER}),
+    "matters.decide": frozenset({R.LEADER}),
+    # --- review ---
+    "review.view": frozenset({R.LEGAL_REVIEWER, R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
+    "review.submit": frozenset({R.OFFICER, R.SECTION_CHIEF}),
+    "review.conduct": frozenset({R.LEGAL_REVIEWER}),
+    "review.approve": frozenset({R.LEADER}),
+    # --- publicity ---
+    "publicity.view": ALL_STAFF,
+    "publicity.draft": frozenset({R.OFFICER, R.SECTION_CHIEF, R.OFFICE, R.LEGAL_REVIEWER, R.ADMIN}),
+    "publicity.review": frozenset({R.LEGAL_REVIEWER, R.LEADER}),
+    # --- inspections ---
+    "inspections.view": ALL_STAFF,
+    "inspections.draw": frozenset({R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
 }
 
 

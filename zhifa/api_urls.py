@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
@@ -69,4 +69,8 @@ urlpatterns = [
     path("ledger/consistency/", ConsistencyView.as_view(), name="api-ledger-consistency"),
     path("ledger/events/<int:index>/proof/", EventProofView.as_view(), name="api-ledger-proof"),
     *router.urls,
+    path("", include("matters.api_urls")),
+    path("", include("review.api_urls")),
+    path("", include("publicity.api_urls")),
+    path("", include("inspections.api_urls")),
 ]

@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "enterprises",
     "equipment",
     "records",
+    "matters",
+    "review",
+    "publicity",
+    "inspections",
 ]
 
 MIDDLEWARE = [

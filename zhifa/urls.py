@@ -14,6 +14,10 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("equipment/", include("equipment.urls")),
     path("ledger/", include("ledger.urls")),
+    path("matters/", include("matters.urls")),
+    path("review/", include("review.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("public/", include("publicity.urls")),
     path("api/v1/", include("zhifa.api_urls")),
 ]
 

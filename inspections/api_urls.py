@@ -1,0 +1,3 @@
+"""API routes of inspections, included under /api/v1/."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""API routes of matters, included under /api/v1/."""
+
+urlpatterns = []

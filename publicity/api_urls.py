@@ -1,0 +1,3 @@
+"""API routes of publicity, included under /api/v1/."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""API routes of review, included under /api/v1/."""
+
+urlpatterns = []

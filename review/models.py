@@ -1,0 +1,3 @@
+"""法制审核 models."""
+
+from django.db import models  # noqa: F401
