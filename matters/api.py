@@ -1,0 +1,415 @@
+"""API of matters: list and open, the matter with its timeline, a step, a signature, the workbench.
+
+Views are thin: ids are resolved inside the matter's agency and the services decide the rest.
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from enterprises.models import Party
+from matters import selectors, services
+from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
+from matters.forms import assignable_officers
+from matters.models import Instrument, Matter, Service, Signature, Step
+from matters.services import REQUIREMENT_LABELS, ServiceInput
+from matters.workflows import workflow_for
+from org.models import Staff
+from org.permissions import can
+from records.choices import Confidentiality
+from records.models import Exemption, Record
+from records.selectors import record_list
+from zhifa.api import CapabilityMixin
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SignatureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Signature
+        fields = ["id", "role", "name", "refused", "refusal_reason", "witness", "signed_on", "scan", "recorded_at"]
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["id", "method", "recipient", "served_at", "place", "details", "records", "recorded_at"]
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    signatures = SignatureSerializer(many=True, read_only=True)
+    services = ServiceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "id",
+            "step",
+            "type",
+            "title",
+            "number",
+            "year",
+            "sequence",
+            "docx",
+            "pdf",
+            "party_signs",
+            "issued_at",
+            "content",
+            "signatures",
+            "services",
+        ]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    acted_by = PersonSerializer(read_only=True)
+    officers = PersonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Step
+        fields = [
+            "id",
+            "transition",
+            "label",
+            "from_state",
+            "to_state",
+            "occurred_at",
+            "acted_by",
+            "acted_at",
+            "officers",
+            "data",
+            "note",
+            "records",
+            "exemption",
+            "event_index",
+        ]
+
+
+class DeadlineSerializer(serializers.Serializer):
+    matter = serializers.IntegerField(source="matter.pk")
+    matter_title = serializers.CharField(source="matter.title")
+    rule_key = serializers.CharField()
+    label = serializers.CharField()
+    due = serializers.DateTimeField()
+    provisional = serializers.BooleanField()
+    task = serializers.BooleanField()
+    met = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+    status = serializers.CharField()
+    citation = serializers.CharField()
+
+
+class FieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField()
+    required = serializers.BooleanField()
+    choices = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    article = serializers.CharField()
+    capability = serializers.CharField()
+    instrument = serializers.CharField(allow_null=True)
+    serve = serializers.BooleanField()
+    fields = FieldSerializer(many=True)
+    av_required = serializers.CharField(allow_null=True, help_text="须音像记录的事项（本单位政策包）")
+    service_requirements = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="送达方式 → 须留存的材料（本单位政策包）；只在须送达的环节给出",
+    )
+
+
+class MatterSerializer(serializers.ModelSerializer):
+    party = PersonSerializer(read_only=True)
+    officers = PersonSerializer(many=True, read_only=True)
+    state_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Matter
+        fields = [
+            "id",
+            "kind",
+            "procedure",
+            "workflow",
+            "state",
+            "state_label",
+            "title",
+            "party",
+            "section",
+            "officers",
+            "facts",
+            "legal_basis",
+            "fine_amount",
+            "measures",
+            "major",
+            "major_reason",
+            "confidentiality",
+            "opened_at",
+            "closed_at",
+        ]
+
+    def get_state_label(self, obj) -> str:
+        return workflow_for(obj.kind, obj.procedure).state(obj.state).label
+
+
+class MatterDetailSerializer(MatterSerializer):
+    steps = serializers.SerializerMethodField()
+    instruments = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(MatterSerializer.Meta):
+        fields = [*MatterSerializer.Meta.fields, "steps", "instruments", "deadlines", "available_transitions"]
+
+    @extend_schema_field(StepSerializer(many=True))
+    def get_steps(self, obj):
+        return StepSerializer(selectors.matter_steps(obj), many=True).data
+
+    @extend_schema_field(InstrumentSerializer(many=True))
+    def get_instruments(self, obj):
+        qs = obj.instruments.select_related("docx", "pdf").prefetch_related("signatures", "services__records")
+        return InstrumentSerializer(qs, many=True).data
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, obj):
+        return DeadlineSerializer(selectors.matter_deadlines(obj), many=True).data
+
+    @extend_schema_field(AvailableTransitionSerializer(many=True))
+    def get_available_transitions(self, obj):
+        rows = []
+        requirements = {
+            m: [REQUIREMENT_LABELS[c] for c in services.service_requirements(obj, m)[0]] for m in ServiceMethod.values
+        }
+        for t in selectors.available_transitions(obj):
+            av = services.av_requirement(obj, t.code)
+            rows.append(
+                {
+                    "code": t.code,
+                    "label": t.label,
+                    "article": t.article,
+                    "capability": t.capability,
+                    "instrument": t.instrument,
+                    "serve": t.serve,
+                    "fields": [
+                        {"name": f.name, "label": f.label, "kind": f.kind, "required": f.required,
+                         "choices": [list(c) for c in f.choices]}
+                        for f in t.fields
+                    ],
+                    "av_required": av[0]["item"] if av else None,
+                    "service_requirements": requirements if t.serve else {},
+                }
+            )
+        return AvailableTransitionSerializer(rows, many=True).data
+
+
+class MatterOpenSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MatterKind.choices)
+    procedure = serializers.ChoiceField(choices=Procedure.choices, default=Procedure.GENERAL)
+    title = serializers.CharField(max_length=200)
+    party = serializers.IntegerField(required=False, allow_null=True)
+    officers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    facts = serializers.CharField(required=False, allow_blank=True, default="")
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL)
+
+
+class ServiceInputSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ServiceMethod.choices)
+    recipient = serializers.CharField(allow_blank=True, default="")
+    served_at = serializers.DateTimeField()
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+    signer = serializers.CharField(required=False, allow_blank=True, default="")
+    refusal_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    witness = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    failed_methods = serializers.CharField(required=False, allow_blank=True, default="")
+    medium = serializers.CharField(required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(required=False, allow_blank=True, default="")
+    receipt = serializers.IntegerField(required=False, allow_null=True, help_text="送达回执扫描件的记录编号")
+    post_receipt = serializers.IntegerField(required=False, allow_null=True, help_text="邮寄凭证和回执的记录编号")
+    av = serializers.IntegerField(required=False, allow_null=True, help_text="送达过程音像记录的记录编号")
+    notice = serializers.IntegerField(required=False, allow_null=True, help_text="留存公告的记录编号")
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    data = serializers.DictField(required=False, default=dict, help_text="本环节的填报内容，键为环节字段名")
+    officers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    records = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    exemption = serializers.IntegerField(required=False, allow_null=True)
+    service = ServiceInputSerializer(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class SignatureInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=SignerRole.choices, default=SignerRole.PARTY)
+    name = serializers.CharField(max_length=60)
+    signed_on = serializers.DateField()
+    refused = serializers.BooleanField(default=False)
+    refusal_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    witness = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _matter(request, pk: int, purpose: str) -> Matter:
+    return selectors.matter_for(viewer=request.user, pk=pk, purpose=purpose)
+
+
+def _records(viewer, matter, ids) -> list[Record]:
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return []
+    visible = record_list(viewer=viewer) if can(viewer, "records.view") else Record.objects.none()
+    found = {r.pk: r for r in visible.filter(pk__in=ids, agency_id=matter.agency_id)}
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise ValidationError(f"找不到或无权使用记录：#{'、#'.join(missing)}。")
+    return [found[i] for i in ids]
+
+
+def _officers(matter, ids) -> list[Staff]:
+    found = {s.pk: s for s in Staff.objects.filter(agency_id=matter.agency_id, pk__in=ids)}
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise ValidationError(f"本单位没有这些执法人员：{'、'.join(missing)}。")
+    return [found[i] for i in ids]
+
+
+class MatterListView(CapabilityMixin, APIView):
+    capability = "matters.view"
+    capabilities = {"POST": "matters.act"}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, description="类别"),
+            OpenApiParameter("state", str, description="当前环节；open 为未结案"),
+            OpenApiParameter("q", str, description="事由或当事人"),
+        ],
+        responses=MatterSerializer(many=True),
+        summary="可查看的执法事项",
+    )
+    def get(self, request):
+        qs = selectors.matter_list(
+            viewer=request.user,
+            kind=request.query_params.get("kind", ""),
+            state=request.query_params.get("state", ""),
+            query=request.query_params.get("q", ""),
+        )
+        return Response(MatterSerializer(qs[:200], many=True).data)
+
+    @extend_schema(request=MatterOpenSerializer, responses={201: MatterSerializer}, summary="登记执法事项")
+    def post(self, request):
+        data = MatterOpenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        party = None
+        if fields.get("party"):
+            party = Party.objects.filter(agency_id=request.user.agency_id, pk=fields["party"]).first()
+            if party is None:
+                raise ValidationError("本单位没有这个当事人。")
+        officers = []
+        if fields["officers"]:
+            found = {s.pk: s for s in assignable_officers(request.user.agency).filter(pk__in=fields["officers"])}
+            officers = [found.get(i) for i in fields["officers"]]
+            if None in officers:
+                raise ValidationError("承办执法人员须为本单位持有效执法证的执法人员。")
+        matter = services.matter_open(
+            acting_user=request.user,
+            kind=fields["kind"],
+            procedure=fields["procedure"],
+            title=fields["title"],
+            party=party,
+            officers=officers,
+            facts=fields["facts"],
+            confidentiality=fields["confidentiality"],
+        )
+        return Response(MatterSerializer(matter).data, status=201)
+
+
+class MatterDetailView(CapabilityMixin, APIView):
+    capability = "matters.view"
+
+    @extend_schema(responses=MatterDetailSerializer, summary="执法事项：办理过程、文书、送达、期限和可办理的环节")
+    def get(self, request, pk: int):
+        matter = _matter(request, pk, "接口查看")
+        return Response(MatterDetailSerializer(matter).data)
+
+
+class TransitionView(CapabilityMixin, APIView):
+    """Take one step; role and state are the service's to check (approval steps need other roles)."""
+
+    capability = "matters.view"
+
+    @extend_schema(
+        request=TransitionInputSerializer,
+        responses={201: StepSerializer},
+        summary="办理一个环节（拒绝时返回中文理由及依据，不作任何改变）",
+    )
+    def post(self, request, pk: int, code: str):
+        matter = _matter(request, pk, "接口办理环节")
+        body = TransitionInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        v = body.validated_data
+        exemption = None
+        if v.get("exemption"):
+            exemption = Exemption.objects.filter(agency_id=matter.agency_id, pk=v["exemption"]).first()
+            if exemption is None:
+                raise ValidationError("本单位没有这条不适宜音像记录的说明。")
+        service = None
+        if v.get("service"):
+            s = dict(v["service"])
+            linked = {k: s.pop(k, None) for k in ("receipt", "post_receipt", "av", "notice")}
+            for key, pk_ in linked.items():
+                linked[key] = _records(request.user, matter, [pk_])[0] if pk_ else None
+            service = ServiceInput(**s, **linked)
+        step = services.matter_transition(
+            acting_user=request.user,
+            matter=matter,
+            transition=code,
+            data=v["data"],
+            officers=_officers(matter, v["officers"]),
+            records=_records(request.user, matter, v["records"]),
+            exemption=exemption,
+            service=service,
+            note=v["note"],
+            occurred_at=v.get("occurred_at"),
+        )
+        return Response(StepSerializer(step).data, status=201)
+
+
+class SignatureView(CapabilityMixin, APIView):
+    capability = "matters.act"
+
+    @extend_schema(
+        request=SignatureInputSerializer,
+        responses={201: SignatureSerializer},
+        summary="登记文书上的签名或拒绝签名（须见证人）",
+    )
+    def post(self, request, pk: int, instrument: int):
+        from matters.instruments import signature_record
+
+        matter = _matter(request, pk, "接口登记签名")
+        target = Instrument.objects.filter(pk=instrument, matter=matter).first()
+        if target is None:
+            raise Http404("该执法事项没有这份文书。")
+        body = SignatureInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        signature = signature_record(
+            instrument=target, scan_path=None, acting_user=request.user, **body.validated_data
+        )
+        return Response(SignatureSerializer(signature).data, status=201)
+
+
+class WorkbenchView(CapabilityMixin, APIView):
+    capability = "matters.view"
+
+    @extend_schema(responses=DeadlineSerializer(many=True), summary="执法工作台：待办和逾期的期限（逾期在前）")
+    def get(self, request):
+        return Response(DeadlineSerializer(selectors.workbench(viewer=request.user), many=True).data)
+

@@ -1,0 +1,231 @@
+"""Forms of the matter pages. A transition's form is generated from its workflow definition, so
+the page offers exactly the fields the service asks for; the service decides what is missing."""
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from enterprises.models import Party
+from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
+from matters.services import REQUIREMENT_LABELS, ServiceInput
+from matters.workflows import Field
+from org.models import EnforcementCertificate, Staff
+from org.permissions import can
+from records.choices import Confidentiality
+from records.models import Exemption, Record
+from records.selectors import record_list
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def assignable_officers(agency, on: date | None = None):
+    """Officers of the agency holding a valid 执法证 (行政处罚法第四十二条): the only ones a step may name."""
+    valid = EnforcementCertificate.objects.valid_on(on or timezone.localdate()).values("staff_id")
+    return (
+        Staff.objects.filter(agency_id=agency.pk, is_active=True, role_assignments__role="officer", pk__in=valid)
+        .select_related("section")
+        .distinct()
+        .order_by("section_id", "id")
+    )
+
+
+def linkable_records(viewer, matter, limit: int = 60):
+    """The matter section's records the viewer may see, newest first."""
+    if not can(viewer, "records.view"):
+        return Record.objects.none()
+    ids = list(
+        record_list(viewer=viewer).filter(section_id=matter.section_id).order_by("-pk").values_list("pk", flat=True)[
+            :limit
+        ]
+    )
+    return Record.objects.filter(pk__in=ids).order_by("-pk")
+
+
+def exemptions_of(matter):
+    return Exemption.objects.filter(agency_id=matter.agency_id, section_id=matter.section_id).order_by("-pk")[:30]
+
+
+class OfficerChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.section.name if obj.section else '—'}）"
+
+
+class RecordChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"#{obj.pk} {obj.title}（{obj.get_kind_display()}）"
+
+
+class RecordsChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"#{obj.pk} {obj.title}（{obj.get_kind_display()}）"
+
+
+class ExemptionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"#{obj.pk} {obj.reason}：{obj.details[:30]}（{timezone.localtime(obj.occurred_at):%Y-%m-%d %H:%M}）"
+
+
+def _field(f):
+    """A form field for one workflow Field; never `required` here: the service names what is missing."""
+    common = {"label": f.label, "required": False, "help_text": f.help}
+    if f.kind == "textarea":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    if f.kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if f.kind == "datetime":
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+            input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+            **common,
+        )
+    if f.kind == "decimal":
+        return forms.DecimalField(min_value=0, decimal_places=2, max_digits=14, **common)
+    if f.kind == "choice":
+        return forms.ChoiceField(choices=[("", "——请选择——"), *f.choices], **common)
+    if f.kind == "multichoice":
+        return forms.MultipleChoiceField(choices=f.choices, widget=forms.CheckboxSelectMultiple, **common)
+    if f.kind == "bool":
+        return forms.BooleanField(**common)
+    return forms.CharField(max_length=500, **common)
+
+
+SERVICE_TEXT = (
+    ("recipient", "受送达人"),
+    ("place", "送达地点"),
+    ("signer", "签收人"),
+    ("refusal_reason", "拒收事由"),
+    ("witness", "见证人"),
+    ("reason", "委托、转交的原因"),
+    ("failed_methods", "其他方式无法送达的情况"),
+    ("medium", "公告载体（报纸、网站、公告栏等）"),
+    ("tracking_number", "邮件号码"),
+)
+SERVICE_RECORDS = (
+    ("receipt", "送达回执（扫描件）"),
+    ("post_receipt", "邮寄凭证和回执"),
+    ("av", "送达过程的音像记录"),
+    ("notice", "留存的书面公告"),
+)
+
+
+class TransitionForm(forms.Form):
+    """One step of a matter: the step's own fields, who took part, what it links, how it was served."""
+
+    def __init__(self, *args, transition, matter, viewer, **kwargs):
+        kwargs.setdefault("prefix", transition.code)
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        self.matter = matter
+        self.step_fields = [f.name for f in transition.fields]
+        for f in transition.fields:
+            self.fields[f.name] = _field(f)
+        self.fields["officers"] = OfficerChoice(
+            label="参与执法人员",
+            queryset=assignable_officers(matter.agency),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text="须持有效执法证；不选则为本人。",
+            initial=[o.pk for o in matter.officers.all()],
+        )
+        records = linkable_records(viewer, matter)
+        self.fields["records"] = RecordsChoice(
+            label="关联记录（录音录像、照片、笔录扫描件）",
+            queryset=records,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        self.fields["exemption"] = ExemptionChoice(
+            label="不适宜音像记录的说明", queryset=exemptions_of(matter), required=False, empty_label="（无）"
+        )
+        self.service_fields = []
+        if transition.serve:
+            self.fields["service_method"] = forms.ChoiceField(
+                label="送达方式", choices=ServiceMethod.choices, required=False
+            )
+            self.fields["service_served_at"] = _field(Field("served_at", "送达时间", "datetime"))
+            self.service_fields += ["service_method", "service_served_at"]
+            for name, label in SERVICE_TEXT:
+                self.fields[f"service_{name}"] = forms.CharField(label=label, required=False, max_length=300)
+                self.service_fields.append(f"service_{name}")
+            for name, label in SERVICE_RECORDS:
+                self.fields[f"service_{name}"] = RecordChoice(
+                    label=label, queryset=records, required=False, empty_label="（无）"
+                )
+                self.service_fields.append(f"service_{name}")
+        self.fields["occurred_at"] = _field(Field("occurred_at", "发生时间（不填为现在）", "datetime"))
+        self.fields["note"] = forms.CharField(
+            label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
+
+    def step_bound_fields(self):
+        return [self[name] for name in self.step_fields]
+
+    def service_bound_fields(self):
+        return [self[name] for name in self.service_fields]
+
+    def step_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.step_fields}
+
+    def service_input(self) -> ServiceInput | None:
+        if not self.transition.serve or not self.cleaned_data.get("service_method"):
+            return None
+        get = self.cleaned_data.get
+        return ServiceInput(
+            method=get("service_method"),
+            served_at=get("service_served_at"),
+            **{name: get(f"service_{name}") or "" for name, _ in SERVICE_TEXT},
+            **{name: get(f"service_{name}") for name, _ in SERVICE_RECORDS},
+        )
+
+    def call_kwargs(self) -> dict:
+        return {
+            "data": self.step_data(),
+            "officers": list(self.cleaned_data.get("officers") or []),
+            "records": list(self.cleaned_data.get("records") or []),
+            "exemption": self.cleaned_data.get("exemption"),
+            "service": self.service_input(),
+            "note": self.cleaned_data.get("note") or "",
+            "occurred_at": self.cleaned_data.get("occurred_at"),
+        }
+
+
+def requirement_labels(codes) -> list[str]:
+    return [REQUIREMENT_LABELS.get(c, c) for c in codes]
+
+
+class MatterOpenForm(forms.Form):
+    kind = forms.ChoiceField(label="类别", choices=MatterKind.choices)
+    procedure = forms.ChoiceField(
+        label="程序", choices=Procedure.choices, initial=Procedure.GENERAL, help_text="简易程序只适用于当场行政处罚。"
+    )
+    title = forms.CharField(label="事由", max_length=200)
+    party = forms.ModelChoiceField(label="当事人", queryset=Party.objects.none(), required=False, empty_label="（暂无）")
+    officers = OfficerChoice(
+        label="承办执法人员",
+        queryset=Staff.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="须持有效执法证；不选则为本人。",
+    )
+    facts = forms.CharField(label="基本情况", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    confidentiality = forms.ChoiceField(label="密级", choices=Confidentiality.choices, initial=Confidentiality.NORMAL)
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = Party.objects.filter(agency_id=agency.pk).order_by("name")
+        self.fields["officers"].queryset = assignable_officers(agency)
+
+
+class SignatureForm(forms.Form):
+    role = forms.ChoiceField(label="签名人身份", choices=SignerRole.choices, initial=SignerRole.PARTY)
+    name = forms.CharField(label="姓名", max_length=60)
+    signed_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    refused = forms.BooleanField(label="拒绝签名", required=False)
+    refusal_reason = forms.CharField(label="拒签情况", max_length=300, required=False)
+    witness = forms.CharField(label="见证人", max_length=60, required=False)
+    scan = forms.FileField(label="签名页扫描件", required=False)
+
+
+class MajorForm(forms.Form):
+    reason = forms.CharField(label="认定为重大案件的理由", widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,268 @@
+"""Whole cases through /api/v1/: a general-procedure penalty (通化 pack: AV for 勘验, 听证 and
+留置送达) and a 查封扣押, each refusal first (with its article, nothing changed), then the step."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ledger.models import Event
+from matters.models import Matter, Service, Signature, Step
+
+pytestmark = pytest.mark.django_db
+
+
+def _iso(moment):
+    return timezone.localtime(moment).isoformat(timespec="minutes")
+
+
+class Api:
+    """A logged-in API client for one member of staff."""
+
+    def __init__(self, client, user):
+        self.client, self.user = client, user
+
+    def _as(self):
+        self.client.force_login(self.user)
+        return self.client
+
+    def get(self, url, **params):
+        return self._as().get(url, params)
+
+    def post(self, url, body):
+        return self._as().post(url, body, content_type="application/json")
+
+    def step(self, matter_id, code, expect=201, **body):
+        response = self.post(reverse("api-matter-transition", kwargs={"pk": matter_id, "code": code}), body)
+        assert response.status_code == expect, (code, response.status_code, response.json())
+        return response.json()
+
+
+def _refused_and_unchanged(api, matter_id, code, body, *fragments):
+    """The step is refused with a Chinese message naming its rule, and nothing was written."""
+    before = (Step.objects.count(), Service.objects.count(), Event.objects.count())
+    state = Matter.objects.get(pk=matter_id).state
+    detail = api.step(matter_id, code, expect=400, **body)["detail"]
+    for fragment in fragments:
+        assert fragment in detail, (fragment, detail)
+    # The refused look at the matter is logged (matter.view); nothing else happens.
+    after = (Step.objects.count(), Service.objects.count())
+    assert after == before[:2]
+    assert Matter.objects.get(pk=matter_id).state == state
+    assert not Event.objects.filter(index__gt=before[2]).exclude(kind="matter.view").exists()
+    return detail
+
+
+def test_general_procedure_penalty_case_from_inspection_to_closing(client, team):
+    officer, chief, leader = Api(client, team.officer), Api(client, team.chief), Api(client, team.leader)
+    pair = [team.officer.pk, team.partner.pk]
+    now = timezone.now()
+
+    opened = officer.post(
+        reverse("api-matters"),
+        {"kind": "penalty", "title": "东兴化工未按规定设置安全警示标志", "party": team.party.pk, "officers": pair},
+    )
+    assert opened.status_code == 201, opened.json()
+    mid = opened.json()["id"]
+    assert opened.json()["state"] == "registered" and opened.json()["state_label"] == "登记"
+
+    # Deciding before 告知 is refused: the state does not allow it.
+    detail = leader.step(mid, "decide", expect=400, data={"facts": "x", "basis": "y", "decision": "z"})["detail"]
+    assert "不能办理“作出行政处罚决定”" in detail
+
+    officer.step(mid, "request_filing", data={"facts": "未在储罐区设置安全警示标志", "basis": "安全生产法第九十九条"})
+    chief.step(mid, "approve_filing", data={"opinion": "同意立案"})
+
+    # Inspection on site (现场勘验): two officers and a recording, 通化 实施办法 第十一条.
+    examine = {"data": {"time": _iso(now), "place": "储罐区", "findings": "储罐区未设置警示标志"}}
+    detail = _refused_and_unchanged(
+        officer, mid, "examine", {**examine, "officers": [team.officer.pk]}, "不少于2名"
+    )
+    detail = _refused_and_unchanged(officer, mid, "examine", {**examine, "officers": pair}, "必须有音像记录")
+    assert "第十一条" in detail
+    clip = team.clip("现场勘验录像")
+    step = officer.step(mid, "examine", **examine, officers=pair, records=[clip.pk])
+    assert step["records"] == [clip.pk] and {o["id"] for o in step["officers"]} == set(pair)
+
+    officer.step(
+        mid,
+        "propose",
+        data={
+            "facts": "未在储罐区设置安全警示标志",
+            "basis": "安全生产法第九十九条第（一）项",
+            "decision": "罚款人民币二万元",
+            "amount": "20000",
+        },
+    )
+    leader.step(mid, "approve_proposal", data={"opinion": "同意"})
+    receipt = team.scan("告知书送达回执")
+    officer.step(
+        mid,
+        "notify",
+        data={"rights": "陈述、申辩、要求听证"},
+        service={"method": "direct", "recipient": "王某", "served_at": _iso(now), "signer": "王某",
+                 "receipt": receipt.pk},
+    )
+    officer.step(
+        mid, "record_defence",
+        data={"time": _iso(now), "defence": "已设置临时标志，请求从轻", "adopted": "不予采纳：违法事实清楚"},
+    )
+    officer.step(mid, "request_hearing", data={"requested_on": timezone.localdate().isoformat()})
+
+    # A hearing notice 3 days ahead is refused (行政处罚法第六十四条: 7 days).
+    hearing = {"hearing_place": "局三楼会议室", "presider": "孙法制"}
+    notice_service = {"method": "direct", "recipient": "王某", "served_at": _iso(now), "signer": "王某",
+                      "receipt": team.scan("听证通知书送达回执").pk}
+    detail = _refused_and_unchanged(
+        officer, mid, "notify_hearing",
+        {"data": {**hearing, "hearing_at": _iso(now + timedelta(days=3))}, "service": notice_service},
+        "7日前", "第六十四条",
+    )
+    officer.step(
+        mid, "notify_hearing", data={**hearing, "hearing_at": _iso(now + timedelta(days=10))}, service=notice_service
+    )
+    officer.step(
+        mid, "hold_hearing", data={"participants": "王某、李执法、张执法", "defence": "当事人陈述意见"},
+        officers=pair, records=[team.clip("听证录像").pk],
+    )
+    leader.step(
+        mid, "decide",
+        data={"facts": "未在储罐区设置安全警示标志", "basis": "安全生产法第九十九条第（一）项",
+              "decision": "罚款人民币二万元", "amount": "20000", "payment": "十五日内到指定银行缴纳"},
+    )
+
+    # 留置送达 without a witness is refused (通化 实施办法 第二十条), then done properly.
+    left = {"method": "left", "recipient": "王某", "served_at": _iso(timezone.now()), "place": "公司办公室",
+            "refusal_reason": "当事人拒绝签收", "receipt": team.scan("决定书送达回执").pk}
+    detail = _refused_and_unchanged(officer, mid, "serve", {"service": left}, "见证人")
+    assert "第二十条" in detail
+    detail = _refused_and_unchanged(officer, mid, "serve", {"service": {**left, "witness": "社区干部刘某"}},
+                                    "音像记录")
+    officer.step(mid, "serve", service={**left, "witness": "社区干部刘某", "av": team.clip("留置送达录像").pk})
+
+    officer.step(mid, "pay", data={"amount": "20000", "paid_on": timezone.localdate().isoformat()})
+    chief.step(mid, "close", data={"result": "罚款已全额缴纳", "opinion": "同意结案"})
+
+    body = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
+    assert body["state"] == "closed" and body["closed_at"] and body["fine_amount"] == "20000.00"
+    codes = [s["transition"] for s in body["steps"]]
+    assert codes == [
+        "request_filing", "approve_filing", "examine", "propose", "approve_proposal", "notify", "record_defence",
+        "request_hearing", "notify_hearing", "hold_hearing", "decide", "serve", "pay", "close",
+    ]
+    decision = next(i for i in body["instruments"] if i["type"] == "penalty_decision")
+    assert decision["number"] and decision["party_signs"]
+    (service,) = decision["services"]
+    assert service["method"] == "left" and service["details"]["witness"] == "社区干部刘某"
+    assert len(service["records"]) == 2  # the receipt and the recording
+    assert body["available_transitions"] == []
+    labels = {d["label"] for d in body["deadlines"]}
+    assert "立案后作出处罚决定" in labels and "送达行政处罚决定书" in labels
+    assert all(d["citation"] for d in body["deadlines"])
+
+    # Signatures: a refusal needs a witness; with one it is recorded.
+    url = reverse("api-matter-signature", kwargs={"pk": mid, "instrument": decision["id"]})
+    refused = officer.post(url, {"name": "王某", "signed_on": timezone.localdate().isoformat(), "refused": True})
+    assert refused.status_code == 400 and "见证" in refused.json()["detail"]
+    ok = officer.post(url, {"name": "王某", "signed_on": timezone.localdate().isoformat(), "refused": True,
+                            "refusal_reason": "拒绝在决定书上签名", "witness": "社区干部刘某"})
+    assert ok.status_code == 201, ok.json()
+    assert Signature.objects.get(instrument_id=decision["id"]).witness == "社区干部刘某"
+
+    listed = officer.get(reverse("api-matters"), state="closed").json()
+    assert [m["id"] for m in listed] == [mid]
+
+
+def test_seizure_case(client, team):
+    officer, chief = Api(client, team.officer), Api(client, team.chief)
+    pair = [team.officer.pk, team.partner.pk]
+    opened = officer.post(
+        reverse("api-matters"),
+        {"kind": "compulsion", "title": "查封东兴化工不符合标准的储罐", "party": team.party.pk, "officers": pair},
+    )
+    mid = opened.json()["id"]
+    detail = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
+    seal_row = next(t for t in detail["available_transitions"] if t["code"] == "seal")
+    assert seal_row["av_required"] and seal_row["serve"] and "direct" in seal_row["service_requirements"]
+
+    seal = {
+        "data": {"reason": "储罐存在重大事故隐患", "basis": "安全生产法第六十五条", "items": "储罐 2 个"},
+        "service": {"method": "direct", "recipient": "王某", "served_at": _iso(timezone.now()), "signer": "王某",
+                    "receipt": team.scan("查封决定书回执").pk},
+    }
+    _refused_and_unchanged(officer, mid, "seal", {**seal, "officers": [team.officer.pk]}, "不少于2名")
+    detail = _refused_and_unchanged(officer, mid, "seal", {**seal, "officers": pair}, "必须有音像记录")
+    assert "第十三条" in detail
+    officer.step(mid, "seal", **seal, officers=pair, records=[team.clip("查封现场录像").pk])
+
+    body = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
+    assert body["state"] == "in_force"
+    period = next(d for d in body["deadlines"] if d["rule_key"] == "compulsion.seizure_period")
+    assert not period["overdue"] and period["citation"]
+    workbench = officer.get(reverse("api-matters-workbench")).json()
+    assert any(r["matter"] == mid and r["rule_key"] == "compulsion.seizure_period" for r in workbench)
+
+    # Release is for the chief (审批), with two officers present, served on the party.
+    refused = officer.step(mid, "release", expect=403, data={"reason": "x", "items": "y"})
+    assert "权限" in refused["detail"]
+    chief.step(
+        mid, "release", data={"reason": "隐患已消除", "items": "储罐 2 个"}, officers=pair,
+        service={"method": "direct", "recipient": "王某", "served_at": _iso(timezone.now()), "signer": "王某",
+                 "receipt": team.scan("解除决定书回执").pk},
+    )
+    chief.step(mid, "close", data={"result": "已解除查封"})
+    body = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
+    assert body["state"] == "closed"
+    assert [i["type"] for i in body["instruments"]][:2] == ["compulsion_decision", "release_decision"]
+    assert not any(r["matter"] == mid for r in officer.get(reverse("api-matters-workbench")).json())
+
+
+def test_workbench_flags_overdue_first(client, team):
+    officer = Api(client, team.officer)
+    mid = officer.post(reverse("api-matters"), {"kind": "penalty", "title": "逾期未立案"}).json()["id"]
+    officer.step(
+        mid, "investigate_first", data={"reason": "情况紧急，先行调查"},
+        occurred_at=_iso(timezone.now() - timedelta(days=20)),
+    )
+    later = officer.post(reverse("api-matters"), {"kind": "compulsion", "title": "查封期内", "officers": [
+        team.officer.pk, team.partner.pk]}).json()["id"]
+    officer.step(
+        later, "seal", data={"reason": "隐患", "basis": "依据", "items": "物品"},
+        officers=[team.officer.pk, team.partner.pk], records=[team.clip("查封录像").pk],
+        service={"method": "direct", "recipient": "王某", "served_at": _iso(timezone.now()), "signer": "王某",
+                 "receipt": team.scan("回执").pk},
+    )
+    rows = officer.get(reverse("api-matters-workbench")).json()
+    assert rows[0]["matter"] == mid and rows[0]["overdue"] and rows[0]["status"] == "已逾期"
+    assert rows[0]["citation"]
+    assert any(r["matter"] == later and not r["overdue"] for r in rows)
+
+
+def test_the_api_refuses_what_the_viewer_may_not_see_or_link(client, team, make_staff):
+    from org.tests.factories import SectionFactory
+
+    other_section = SectionFactory(agency=team.agency, name="执法监察二大队")
+    stranger = make_staff("officer", certificate=True, section=other_section, username="other")
+    officer = Api(client, team.officer)
+    mid = officer.post(reverse("api-matters"), {"kind": "penalty", "title": "本科室事项"}).json()["id"]
+    outsider = Api(client, stranger)
+    assert outsider.get(reverse("api-matter", kwargs={"pk": mid})).status_code == 403
+    assert Event.objects.filter(kind="matter.denied").exists()
+    # A record of another section cannot be linked by its number.
+    theirs = team.clip("二大队录像", by=stranger)
+    detail = officer.step(mid, "investigate_first", expect=400, data={"reason": "x"}, records=[theirs.pk])["detail"]
+    assert f"#{theirs.pk}" in detail
+    assert officer.post(reverse("api-matters"), {"kind": "penalty", "title": "x", "party": 99999}).status_code == 400
+
+
+def test_schema_lists_the_matter_endpoints(client, team):
+    paths = Api(client, team.officer).get(reverse("api-schema"), format="json").json()["paths"]
+    for path in (
+        "/api/v1/matters/",
+        "/api/v1/matters/{id}/",
+        "/api/v1/matters/{id}/transitions/{code}/",
+        "/api/v1/matters/{id}/instruments/{instrument}/signatures/",
+        "/api/v1/matters/workbench/",
+    ):
+        assert path in paths, path

@@ -1,0 +1,302 @@
+"""Pages of matters: the officer's workbench, the list, opening one, the matter page with its
+timeline and the form of each step it may take now. Views are thin: the services decide."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from matters import selectors, services
+from matters.choices import MatterKind, ServiceMethod
+from matters.forms import MajorForm, MatterOpenForm, SignatureForm, TransitionForm, requirement_labels
+from matters.instrument_types import TYPES
+from matters.models import Instrument
+from matters.workflows import WORKFLOWS, workflow_for
+from org.choices import Role
+from org.permissions import can, capability_required
+from records import uploads
+
+MAJOR_ROLES = (Role.LEGAL_REVIEWER, Role.SECTION_CHIEF, Role.LEADER)
+
+
+@capability_required("matters.view")
+def workbench(request):
+    rows = selectors.workbench(viewer=request.user)
+    return render(
+        request,
+        "matters/workbench.html",
+        {"rows": rows, "overdue": sum(1 for r in rows if r.overdue)},
+    )
+
+
+def _state_choices():
+    seen = {}
+    for wf in WORKFLOWS.values():
+        for s in wf.states:
+            seen.setdefault(s.code, s.label)
+    return [("open", "办理中（未结案）"), *seen.items()]
+
+
+@capability_required("matters.view")
+def matter_list(request):
+    kind = request.GET.get("kind", "")
+    state = request.GET.get("state", "")
+    query = request.GET.get("q", "").strip()
+    matters = selectors.matter_list(viewer=request.user, kind=kind, state=state, query=query)
+    page = Paginator(matters, 50).get_page(request.GET.get("page"))
+    for m in page:
+        m.state_label = workflow_for(m.kind, m.procedure).state(m.state).label
+    return render(
+        request,
+        "matters/list.html",
+        {
+            "page": page,
+            "kind": kind,
+            "state": state,
+            "query": query,
+            "kinds": MatterKind.choices,
+            "states": _state_choices(),
+        },
+    )
+
+
+def _refused(form, exc) -> list[str]:
+    found = exc.messages if isinstance(exc, ValidationError) else [str(exc) or "您没有权限执行此操作。"]
+    for message in found:
+        form.add_error(None, message)
+    return found
+
+
+@capability_required("matters.act")
+def matter_new(request):
+    form = MatterOpenForm(request.POST or None, agency=request.user.agency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            matter = services.matter_open(
+                acting_user=request.user,
+                kind=data["kind"],
+                procedure=data["procedure"],
+                title=data["title"],
+                party=data["party"],
+                officers=list(data["officers"]),
+                facts=data["facts"],
+                confidentiality=data["confidentiality"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"已登记执法事项：{matter.title}。")
+            return redirect("matters:detail", pk=matter.pk)
+    return render(request, "zhifa/form_page.html", {"form": form, "heading": "登记执法事项", "submit": "登记"})
+
+
+def _matter(request, pk, purpose="查看执法事项"):
+    try:
+        return selectors.matter_for(viewer=request.user, pk=pk, purpose=purpose)
+    except Http404:
+        return None
+
+
+def _service_requirements(matter):
+    rows = []
+    for method, label in ServiceMethod.choices:
+        codes, rule = services.service_requirements(matter, method)
+        rows.append(
+            {
+                "method": method,
+                "label": label,
+                "requires": requirement_labels(codes),
+                "citation": "、".join(str(c) for c in rule.citations),
+            }
+        )
+    return rows
+
+
+def _transition_panels(request, matter, bound: TransitionForm | None = None):
+    panels = []
+    for t in selectors.available_transitions(matter):
+        allowed = can(request.user, t.capability)
+        form = None
+        if allowed:
+            form = bound if bound is not None and bound.transition.code == t.code else None
+            form = form or TransitionForm(transition=t, matter=matter, viewer=request.user)
+        av = services.av_requirement(matter, t.code)
+        panels.append(
+            {
+                "transition": t,
+                "form": form,
+                "allowed": allowed,
+                "instrument": TYPES[t.instrument].title if t.instrument else "",
+                "av": {"item": av[0]["item"], "citation": "、".join(map(str, av[1].citations))} if av else None,
+            }
+        )
+    return panels
+
+
+SERVICE_DETAIL_LABELS = {
+    "signer": "签收人",
+    "refusal_reason": "拒收事由",
+    "witness": "见证人",
+    "reason": "委托、转交原因",
+    "failed_methods": "其他方式无法送达的情况",
+    "medium": "公告载体",
+    "tracking_number": "邮件号码",
+}
+
+
+def _data_rows(transition, data: dict) -> list[tuple[str, str]]:
+    fields = {f.name: f for f in transition.fields} if transition else {}
+    rows = []
+    for key, value in data.items():
+        f = fields.get(key)
+        if f is not None and f.choices:
+            names = dict(f.choices)
+            values = value if isinstance(value, list) else [value]
+            value = "、".join(names.get(v, v) for v in values)
+        elif isinstance(value, list):
+            value = "、".join(map(str, value))
+        rows.append((f.label if f else key, value))
+    return rows
+
+
+def _decorate(instrument) -> None:
+    """The vault files of a 文书, with the version a download asks for (reads are logged there)."""
+    instrument.files = []
+    for label, record in (("DOCX", instrument.docx), ("PDF", instrument.pdf)):
+        if record is not None:
+            version = record.current_version
+            instrument.files.append({"label": label, "record": record, "number": version.number if version else 1})
+    for service in instrument.services.all():
+        service.rows = [(SERVICE_DETAIL_LABELS.get(k, k), v) for k, v in service.details.items()]
+
+
+def _detail(request, matter, *, bound=None, refusal=None, status=200):
+    workflow = workflow_for(matter.kind, matter.procedure)
+    steps = list(selectors.matter_steps(matter))
+    for step in steps:
+        step.rows = _data_rows(workflow.transition(step.transition), step.data)
+        for instrument in step.instruments.all():
+            _decorate(instrument)
+    loose = list(
+        Instrument.objects.filter(matter=matter, step__isnull=True)
+        .select_related("docx", "pdf")
+        .prefetch_related("signatures", "services__records")
+    )
+    for instrument in loose:
+        _decorate(instrument)
+    to_sign = [
+        i
+        for step in steps
+        for i in step.instruments.all()
+        if i.party_signs
+    ] + [i for i in loose if i.party_signs]
+    context = {
+        "matter": matter,
+        "workflow": workflow,
+        "state": workflow.state(matter.state),
+        "steps": steps,
+        "loose_instruments": loose,
+        "deadlines": selectors.matter_deadlines(matter),
+        "panels": _transition_panels(request, matter, bound),
+        "service_requirements": _service_requirements(matter),
+        "to_sign": to_sign,
+        "signature_form": SignatureForm(),
+        "can_act": can(request.user, "matters.act"),
+        "can_mark_major": request.user.has_role(*MAJOR_ROLES) and not matter.major,
+        "major_form": MajorForm(),
+        "refusal": refusal,
+        "refused_code": bound.transition.code if bound is not None else "",
+    }
+    return render(request, "matters/detail.html", context, status=status)
+
+
+@capability_required("matters.view")
+def matter_detail(request, pk: int):
+    matter = _matter(request, pk)
+    if matter is None:
+        return render(request, "404.html", status=404)
+    return _detail(request, matter)
+
+
+@capability_required("matters.view", methods=("POST",))
+def matter_transition(request, pk: int, code: str):
+    matter = _matter(request, pk, purpose="办理环节")
+    if matter is None:
+        return render(request, "404.html", status=404)
+    t = workflow_for(matter.kind, matter.procedure).transition(code)
+    if t is None:
+        messages.error(request, f"该执法事项没有“{code}”这一环节。")
+        return redirect("matters:detail", pk=pk)
+    form = TransitionForm(request.POST, transition=t, matter=matter, viewer=request.user)
+    if form.is_valid():
+        try:
+            step = services.matter_transition(
+                acting_user=request.user, matter=matter, transition=t.code, **form.call_kwargs()
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            refusal = _refused(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
+            matter.refresh_from_db()
+            return _detail(request, matter, bound=form, refusal=refusal, status=status)
+        issued = ", ".join(i.number or i.title for i in step.instruments.all())
+        messages.success(request, f"已办理“{step.label}”。" + (f"已制作文书：{issued}。" if issued else ""))
+        return redirect(f"{matter_url(matter)}#step-{step.pk}")
+    return _detail(request, matter, bound=form, refusal=["请检查填写的内容。"], status=400)
+
+
+def matter_url(matter) -> str:
+    from django.urls import reverse
+
+    return reverse("matters:detail", kwargs={"pk": matter.pk})
+
+
+@capability_required("matters.act", methods=("POST",))
+def instrument_sign(request, pk: int, instrument: int):
+    from matters.instruments import signature_record
+
+    matter = _matter(request, pk, purpose="登记文书签名")
+    if matter is None:
+        return render(request, "404.html", status=404)
+    target = Instrument.objects.filter(pk=instrument, matter=matter).first()
+    if target is None:
+        return render(request, "404.html", status=404)
+    form = SignatureForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "签名登记：请填写姓名和日期。")
+        return redirect(f"{matter_url(matter)}#instrument-{target.pk}")
+    data = dict(form.cleaned_data)
+    scan = data.pop("scan")
+    try:
+        if scan is not None:
+            with uploads.delivered_file(scan) as path:
+                signature_record(instrument=target, scan_path=path, acting_user=request.user, **data)
+        else:
+            signature_record(instrument=target, scan_path=None, acting_user=request.user, **data)
+    except (ValidationError, PermissionDenied) as exc:
+        found = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        messages.error(request, "；".join(found))
+    else:
+        what = "拒绝签名" if data["refused"] else "签名"
+        messages.success(request, f"已登记{data['name']}在{target.title}上的{what}。")
+    return redirect(f"{matter_url(matter)}#instrument-{target.pk}")
+
+
+@capability_required("matters.view", methods=("POST",))
+def matter_mark_major(request, pk: int):
+    matter = _matter(request, pk, purpose="认定重大案件")
+    if matter is None:
+        return render(request, "404.html", status=404)
+    form = MajorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "认定重大案件须说明理由。")
+        return redirect("matters:detail", pk=pk)
+    try:
+        services.matter_mark_major(acting_user=request.user, matter=matter, reason=form.cleaned_data["reason"])
+    except (ValidationError, PermissionDenied) as exc:
+        found = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        messages.error(request, "；".join(found))
+    else:
+        messages.success(request, "已认定为重大案件：作出决定前须经集体讨论和法制审核。")
+    return redirect("matters:detail", pk=pk)
