@@ -26,8 +26,10 @@ from matters.workflows import Transition, Workflow, workflow_for
 from org.choices import Role
 from org.permissions import require
 from org.services import NotAssignable, officer_check_assignable
+from policy.calendar import deadline_for
 from policy.models import Deadline
 from policy.packs import RuleMissing
+from policy.registry import UNIT_LABELS
 from policy.selectors import agency_rules
 from policy.services import deadline_track
 from records.choices import RecordKind
@@ -137,7 +139,7 @@ def _check_officers(officers, *, on: date) -> list:
         try:
             officer_check_assignable(staff=officer, on=on)
         except NotAssignable as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(exc.messages if hasattr(exc, "messages") else str(exc)) from exc
     return team
 
 
@@ -347,7 +349,7 @@ def _fine_limit_rule(matter, rules):
     return rules.rule(key)
 
 
-def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, rules) -> None:
+def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, rules, service=None) -> None:
     """Rules particular to one step, each refusal naming its article."""
     code = transition.code
     wf = matter.workflow
@@ -387,12 +389,19 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
             )
     if code == "notify_hearing":
         rule = rules.rule("penalty.hearing_notice_lead")
-        lead = int(rule.value)
-        days = (timezone.localtime(data["hearing_at"]).date() - timezone.localtime(now).date()).days
-        if days < lead:
+        served = service.served_at if service else now
+        earliest = deadline_for(rule, served).due
+        if timezone.localtime(data["hearing_at"]).date() < earliest:
+            unit = UNIT_LABELS.get(rule.unit, rule.unit)
             raise ValidationError(
-                f"听证通知须在举行听证的{lead}日前送达，当前距听证只有{days}日（{_cite(rule)}）。"
+                f"听证通知须在举行听证的{rule.value}{unit}前送达当事人：{timezone.localtime(served):%Y年%m月%d日}送达的，"
+                f"听证最早可定于{earliest:%Y年%m月%d日}（{_cite(rule)}）。"
             )
+    if code == "hold_hearing":
+        scheduled = matter.steps.filter(transition="notify_hearing").order_by("-pk").first()
+        hearing_at = datetime.fromisoformat(scheduled.data["hearing_at"]) if scheduled else None
+        if hearing_at and now < hearing_at:
+            raise ValidationError(f"听证定于{hearing_at:%Y年%m月%d日 %H:%M}举行，尚未到时间。")
     if code == "pay" and matter.fine_amount and data["amount"] < matter.fine_amount:
         raise ValidationError(f"缴纳数额{data['amount']}元少于决定的罚款{matter.fine_amount}元。")
     if code == "apply_court":
@@ -477,7 +486,13 @@ def matter_transition(
         occurred_at = occurred_at or now
         rules = _rules(matter, timezone.localtime(occurred_at).date())
         cleaned = _clean(t, data or {})
-        team = _check_officers(list(officers) or [acting_user], on=timezone.localtime(occurred_at).date())
+        # Field work is done by officers holding a 执法证; approvals are the approver's alone.
+        fieldwork = t.capability == "matters.act" or bool(officers)
+        team = (
+            _check_officers(list(officers) or [acting_user], on=timezone.localtime(occurred_at).date())
+            if fieldwork
+            else []
+        )
         if t.officers_rule:
             _check_officer_count(matter, t, team, occurred_at, rules)
         records = list(records)
@@ -489,7 +504,7 @@ def matter_transition(
             if service is None:
                 raise ValidationError(f"{t.label}：请登记送达方式和送达情况。")
             _check_service(matter, service, rules)
-        _guard(matter, t, cleaned, now, rules)
+        _guard(matter, t, cleaned, now, rules, service)
         refused = gates.refusals(matter, t.code)
         if refused:
             raise ValidationError(refused)
