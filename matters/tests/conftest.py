@@ -30,8 +30,9 @@ class Team:
         """A real recording (h264 + aac) of a step, ingested into the vault as a video record."""
         path = self.folder / f"{title}.mp4"
         make_video(path, seconds=1, creation_time=timezone.now() - timedelta(minutes=3))
+        by = by or self.officer
         return record_ingest(
-            acting_user=by or self.officer, section=self.section, path=path, original_name=path.name, title=title
+            acting_user=by, section=by.section, path=path, original_name=path.name, title=title
         ).version.record
 
     def scan(self, title: str, *, by=None):

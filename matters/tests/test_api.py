@@ -59,6 +59,9 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
     pair = [team.officer.pk, team.partner.pk]
     now = timezone.now()
 
+    def ago(days):
+        return now - timedelta(days=days)
+
     opened = officer.post(
         reverse("api-matters"),
         {"kind": "penalty", "title": "东兴化工未按规定设置安全警示标志", "party": team.party.pk, "officers": pair},
@@ -75,7 +78,7 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
     chief.step(mid, "approve_filing", data={"opinion": "同意立案"})
 
     # Inspection on site (现场勘验): two officers and a recording, 通化 实施办法 第十一条.
-    examine = {"data": {"time": _iso(now), "place": "储罐区", "findings": "储罐区未设置警示标志"}}
+    examine = {"data": {"time": _iso(ago(25)), "place": "储罐区", "findings": "储罐区未设置警示标志"}}
     detail = _refused_and_unchanged(
         officer, mid, "examine", {**examine, "officers": [team.officer.pk]}, "不少于2名"
     )
@@ -101,27 +104,25 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
         mid,
         "notify",
         data={"rights": "陈述、申辩、要求听证"},
-        service={"method": "direct", "recipient": "王某", "served_at": _iso(now), "signer": "王某",
+        service={"method": "direct", "recipient": "王某", "served_at": _iso(ago(20)), "signer": "王某",
                  "receipt": receipt.pk},
     )
     officer.step(
         mid, "record_defence",
-        data={"time": _iso(now), "defence": "已设置临时标志，请求从轻", "adopted": "不予采纳：违法事实清楚"},
+        data={"time": _iso(ago(19)), "defence": "已设置临时标志，请求从轻", "adopted": "不予采纳：违法事实清楚"},
     )
-    officer.step(mid, "request_hearing", data={"requested_on": timezone.localdate().isoformat()})
+    officer.step(mid, "request_hearing", data={"requested_on": timezone.localdate(ago(19)).isoformat()})
 
     # A hearing notice 3 days ahead is refused (行政处罚法第六十四条: 7 days).
     hearing = {"hearing_place": "局三楼会议室", "presider": "孙法制"}
-    notice_service = {"method": "direct", "recipient": "王某", "served_at": _iso(now), "signer": "王某",
+    notice_service = {"method": "direct", "recipient": "王某", "served_at": _iso(ago(18)), "signer": "王某",
                       "receipt": team.scan("听证通知书送达回执").pk}
     detail = _refused_and_unchanged(
         officer, mid, "notify_hearing",
-        {"data": {**hearing, "hearing_at": _iso(now + timedelta(days=3))}, "service": notice_service},
-        "7日前", "第六十四条",
+        {"data": {**hearing, "hearing_at": _iso(ago(15))}, "service": notice_service},
+        "前送达当事人", "第六十四条",
     )
-    officer.step(
-        mid, "notify_hearing", data={**hearing, "hearing_at": _iso(now + timedelta(days=10))}, service=notice_service
-    )
+    officer.step(mid, "notify_hearing", data={**hearing, "hearing_at": _iso(ago(2))}, service=notice_service)
     officer.step(
         mid, "hold_hearing", data={"participants": "王某、李执法、张执法", "defence": "当事人陈述意见"},
         officers=pair, records=[team.clip("听证录像").pk],
