@@ -11,6 +11,7 @@ from enterprises.services import enterprise_create
 from equipment.services import device_register
 from ledger.models import Event
 from ledger.services import checkpoint_sign
+from matters.services import matter_open, matter_transition
 from org.choices import Role
 from org.permissions import CAPABILITIES, capability_for
 from org.tests.factories import PASSWORD, CertificateFactory, StaffFactory, make_uscc
@@ -96,6 +97,18 @@ ROUTE_KWARGS = {
     "records:exemption_acknowledge": {"pk": "exemption"},
     "ledger:status": {},
     "ledger:verifier": {},
+    "matters:list": {},
+    "matters:workbench": {},
+    "matters:new": {},
+    "matters:detail": {"pk": "matter"},
+    "matters:transition": {"pk": "matter", "code": "transition"},
+    "matters:sign": {"pk": "matter", "instrument": "instrument"},
+    "matters:major": {"pk": "matter"},
+    "api-matters": {},
+    "api-matters-workbench": {},
+    "api-matter": {"pk": "matter"},
+    "api-matter-transition": {"pk": "matter", "code": "transition"},
+    "api-matter-signature": {"pk": "matter", "instrument": "instrument"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -176,6 +189,10 @@ def world(agency, section, make_staff, tmp_path):
     exemption = exemption_record(
         acting_user=officer, reason=reason, details="现场为爆炸危险区域", occurred_at=timezone.now()
     )
+    matter = matter_open(acting_user=officer, kind="penalty", title="测试案件", party=enterprise)
+    filing = matter_transition(
+        acting_user=officer, matter=matter, transition="request_filing", data={"facts": "事实", "basis": "依据"}
+    )
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -192,6 +209,9 @@ def world(agency, section, make_staff, tmp_path):
         "exemption": exemption.pk,
         "old": old.size,
         "new": new.size,
+        "matter": matter.pk,
+        "instrument": filing.instruments.get().pk,
+        "transition": "approve_filing",
     }
     return users, objects
 
