@@ -1,0 +1,216 @@
+"""The matter pages through Django's test client: workbench, list, opening, the matter page and
+its step forms (refusals show the Chinese message and change nothing), signatures, 重大案件."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ledger.models import Event
+from matters.models import Matter, Signature, Step
+from matters.services import ServiceInput, matter_open, matter_transition
+
+pytestmark = pytest.mark.django_db
+
+FMT = "%Y-%m-%dT%H:%M"
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime(FMT)
+
+
+def _post_step(client, matter, code, fields, *, service=None, officers=(), records=(), exemption=None):
+    """POST a step form as the page does: fields are prefixed with the transition code."""
+    body = {f"{code}-{k}": v for k, v in fields.items()}
+    for k, v in (service or {}).items():
+        body[f"{code}-service_{k}"] = v
+    body[f"{code}-officers"] = [o.pk for o in officers]
+    body[f"{code}-records"] = [r.pk for r in records]
+    if exemption is not None:
+        body[f"{code}-exemption"] = exemption.pk
+    return client.post(reverse("matters:transition", kwargs={"pk": matter.pk, "code": code}), body)
+
+
+def _filed(team):
+    matter = matter_open(
+        acting_user=team.officer, kind="penalty", title="未设置安全警示标志", party=team.party,
+        officers=[team.officer, team.partner],
+    )
+    matter_transition(acting_user=team.officer, matter=matter, transition="request_filing",
+                      data={"facts": "储罐区未设置警示标志", "basis": "安全生产法第九十九条"})
+    matter_transition(acting_user=team.chief, matter=matter, transition="approve_filing", data={})
+    return matter
+
+
+def test_open_a_matter_from_the_form(client, team, make_staff):
+    uncertified = make_staff("officer", name="无证人员", username="nocert")
+    client.force_login(team.officer)
+    page = client.get(reverse("matters:new"))
+    body = page.content.decode()
+    assert page.status_code == 200 and "通化东兴化工有限公司" in body and "李执法" in body
+    assert "无证人员" not in body  # only officers with a valid 执法证 may be assigned
+    response = client.post(
+        reverse("matters:new"),
+        {"kind": "penalty", "procedure": "general", "title": "储罐区未设置警示标志", "party": team.party.pk,
+         "officers": [team.officer.pk, team.partner.pk], "confidentiality": "normal"},
+    )
+    matter = Matter.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("matters:detail", kwargs={"pk": matter.pk})
+    assert set(matter.officers.all()) == {team.officer, team.partner} and matter.party_id == team.party.pk
+    refused = client.post(
+        reverse("matters:new"),
+        {"kind": "inspection", "procedure": "simple", "title": "x", "confidentiality": "normal"},
+    )
+    assert refused.status_code == 200 and "简易程序只适用于行政处罚" in refused.content.decode()
+    assert Matter.objects.count() == 1
+    assert uncertified.pk
+
+
+def test_list_filters(client, team):
+    matter_open(acting_user=team.officer, kind="penalty", title="处罚案件甲", party=team.party)
+    matter_open(acting_user=team.officer, kind="inspection", title="检查事项乙")
+    client.force_login(team.officer)
+    body = client.get(reverse("matters:list"), {"kind": "inspection"}).content.decode()
+    assert "检查事项乙" in body and "处罚案件甲" not in body
+    body = client.get(reverse("matters:list"), {"q": "东兴"}).content.decode()
+    assert "处罚案件甲" in body and "检查事项乙" not in body
+    body = client.get(reverse("matters:list"), {"state": "registered"}).content.decode()
+    assert "处罚案件甲" in body and "检查事项乙" in body
+
+
+def test_workbench_shows_overdue_flagged_with_article(client, team):
+    matter = matter_open(acting_user=team.officer, kind="penalty", title="先行调查逾期", party=team.party)
+    matter_transition(acting_user=team.officer, matter=matter, transition="investigate_first",
+                      data={"reason": "情况紧急"}, occurred_at=timezone.now() - timedelta(days=20))
+    client.force_login(team.officer)
+    body = client.get(reverse("matters:workbench")).content.decode()
+    assert "先行调查逾期" in body and "先行调查取证后补办立案" in body
+    assert 'class="overdue"' in body and "已逾期" in body and "第九条" in body
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("matters:workbench") in home
+
+
+def test_a_refused_step_shows_the_article_and_changes_nothing(client, team):
+    matter = _filed(team)
+    client.force_login(team.officer)
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "现场勘验" in page and "必须音像记录" in page and "id_examine-findings" in page
+    steps, events = Step.objects.count(), Event.objects.exclude(kind="matter.view").count()
+    fields = {"time": _local(timezone.now() - timedelta(hours=1)), "place": "储罐区", "findings": "未设置标志"}
+    response = _post_step(client, matter, "examine", fields, officers=[team.officer, team.partner])
+    body = response.content.decode()
+    assert response.status_code == 400 and "必须有音像记录" in body and "第十一条" in body
+    assert 'value="储罐区"' in body  # the form keeps what was typed
+    assert Step.objects.count() == steps and Event.objects.exclude(kind="matter.view").count() == events
+
+    clip = team.clip("勘验录像")
+    response = _post_step(client, matter, "examine", fields, officers=[team.officer, team.partner], records=[clip])
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "已办理“现场勘验”" in page and "勘验笔录" in page and "勘验录像" in page
+    assert reverse("records:detail", kwargs={"pk": clip.pk}) in page
+
+
+def test_approval_forms_only_for_those_who_may_approve(client, team):
+    matter = matter_open(acting_user=team.officer, kind="penalty", title="待审批")
+    matter_transition(acting_user=team.officer, matter=matter, transition="request_filing",
+                      data={"facts": "事实", "basis": "依据"})
+    client.force_login(team.officer)
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "立案审批" in page and "go-approve_filing" not in page
+    refused = _post_step(client, matter, "approve_filing", {"opinion": "同意"})
+    assert refused.status_code == 403 and "权限" in refused.content.decode()
+    client.force_login(team.chief)
+    assert _post_step(client, matter, "approve_filing", {"opinion": "同意"}).status_code == 302
+    matter.refresh_from_db()
+    assert matter.state == "filed"
+
+
+def test_service_form_shows_the_packs_requirements_and_refuses_a_left_service_without_witness(client, team):
+    matter = _filed(team)
+    o, p = team.officer, team.partner
+    matter_transition(acting_user=o, matter=matter, transition="propose",
+                      data={"facts": "事实", "basis": "依据", "decision": "罚款", "amount": "5000"})
+    matter_transition(acting_user=team.leader, matter=matter, transition="approve_proposal", data={})
+    client.force_login(o)
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert 'data-method="left"' in page and "留置送达须留存：送达回执（扫描件）、拒收事由、见证人、送达过程的音像记录" in page
+    receipt, clip = team.scan("告知书回执"), team.clip("留置送达录像")
+    service = {"method": "left", "recipient": "王某", "served_at": _local(timezone.now() - timedelta(minutes=30)),
+               "refusal_reason": "拒收", "receipt": receipt.pk, "av": clip.pk}
+    response = _post_step(client, matter, "notify", {}, service=service, officers=[o, p])
+    body = response.content.decode()
+    assert response.status_code == 400 and "见证人" in body and "第二十条" in body
+    matter.refresh_from_db()
+    assert matter.state == "approved"
+    response = _post_step(client, matter, "notify", {}, service={**service, "witness": "刘某"}, officers=[o, p])
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "留置送达" in page and "见证人：刘某" in page and "当事人申请听证期限" in page
+
+
+def test_documents_download_through_the_vault_and_signatures_are_recorded(client, team):
+    matter = _filed(team)
+    o = team.officer
+    matter_transition(acting_user=o, matter=matter, transition="propose",
+                      data={"facts": "事实", "basis": "依据", "decision": "罚款", "amount": "5000"})
+    matter_transition(acting_user=team.leader, matter=matter, transition="approve_proposal", data={})
+    step = matter_transition(
+        acting_user=o, matter=matter, transition="notify", data={},
+        service=ServiceInput("direct", "王某", timezone.now() - timedelta(hours=1), signer="王某",
+                             receipt=team.scan("回执")),
+    )
+    notice = step.instruments.get()
+    client.force_login(o)
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert notice.number and notice.number in page
+    if notice.pdf_id:  # the rendered files are in the vault; downloading them is logged there
+        url = reverse("records:download", kwargs={"pk": notice.pdf_id, "number": 1})
+        assert url in page
+        response = client.post(url, {"purpose": f"办理执法事项#{matter.pk}"})
+        assert response.status_code == 200
+        assert Event.objects.filter(kind="record.download", subject_id=str(notice.pdf_id)).exists()
+
+    sign = reverse("matters:sign", kwargs={"pk": matter.pk, "instrument": notice.pk})
+    assert sign in page
+    today = timezone.localdate().isoformat()
+    response = client.post(sign, {"role": "party", "name": "王某", "signed_on": today, "refused": "on",
+                                  "refusal_reason": "拒绝签名"})
+    assert response.status_code == 302 and not Signature.objects.exists()
+    followed = client.get(response["Location"]).content.decode()
+    assert "见证" in followed
+    client.post(sign, {"role": "party", "name": "王某", "signed_on": today, "refused": "on",
+                       "refusal_reason": "拒绝签名", "witness": "刘某"})
+    signature = Signature.objects.get()
+    assert signature.refused and signature.witness == "刘某"
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "拒绝签名" in page and "见证人：刘某" in page
+
+
+def test_mark_major_is_for_reviewers_chiefs_and_leaders(client, team):
+    matter = matter_open(acting_user=team.officer, kind="penalty", title="拟吊销许可证")
+    url = reverse("matters:major", kwargs={"pk": matter.pk})
+    client.force_login(team.officer)
+    assert "认定为重大案件" not in client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    client.post(url, {"reason": "拟吊销"})
+    matter.refresh_from_db()
+    assert not matter.major
+    client.force_login(team.reviewer)
+    assert "认定为重大案件" in client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    client.post(url, {"reason": "拟吊销安全生产许可证"})
+    matter.refresh_from_db()
+    assert matter.major and matter.major_reason == "拟吊销安全生产许可证"
+
+
+def test_another_sections_officer_is_refused_and_the_refusal_logged(client, team, make_staff):
+    from org.tests.factories import SectionFactory
+
+    other = make_staff("officer", certificate=True, section=SectionFactory(agency=team.agency, name="二大队"),
+                       username="other")
+    matter = matter_open(acting_user=team.officer, kind="penalty", title="本科室案件")
+    client.force_login(other)
+    response = client.get(reverse("matters:detail", kwargs={"pk": matter.pk}))
+    assert response.status_code == 403 and "无权查看" in response.content.decode()
+    assert Event.objects.filter(kind="matter.denied", actor=other).exists()
+    assert client.get(reverse("matters:detail", kwargs={"pk": 99999})).status_code == 404
