@@ -6,7 +6,7 @@ Views are thin: ids are resolved inside the matter's agency and the services dec
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -281,9 +281,18 @@ def _officers(matter, ids) -> list[Staff]:
     return [found[i] for i in ids]
 
 
-class MatterListView(CapabilityMixin, APIView):
+class MatterListView(CapabilityMixin, generics.GenericAPIView):
     capability = "matters.view"
     capabilities = {"POST": "matters.act"}
+    serializer_class = MatterSerializer
+
+    def get_queryset(self):
+        return selectors.matter_list(
+            viewer=self.request.user,
+            kind=self.request.query_params.get("kind", ""),
+            state=self.request.query_params.get("state", ""),
+            query=self.request.query_params.get("q", ""),
+        )
 
     @extend_schema(
         parameters=[
@@ -295,13 +304,8 @@ class MatterListView(CapabilityMixin, APIView):
         summary="可查看的执法事项",
     )
     def get(self, request):
-        qs = selectors.matter_list(
-            viewer=request.user,
-            kind=request.query_params.get("kind", ""),
-            state=request.query_params.get("state", ""),
-            query=request.query_params.get("q", ""),
-        )
-        return Response(MatterSerializer(qs[:200], many=True).data)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(MatterSerializer(page, many=True).data)
 
     @extend_schema(request=MatterOpenSerializer, responses={201: MatterSerializer}, summary="登记执法事项")
     def post(self, request):

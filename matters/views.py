@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from matters import selectors, services
 from matters.choices import MatterKind, ServiceMethod
@@ -18,6 +19,10 @@ from org.permissions import can, capability_required
 from records import uploads
 
 MAJOR_ROLES = (Role.LEGAL_REVIEWER, Role.SECTION_CHIEF, Role.LEADER)
+
+
+def matter_url(matter) -> str:
+    return reverse("matters:detail", kwargs={"pk": matter.pk})
 
 
 @capability_required("matters.view")
@@ -186,12 +191,8 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
     )
     for instrument in loose:
         _decorate(instrument)
-    to_sign = [
-        i
-        for step in steps
-        for i in step.instruments.all()
-        if i.party_signs
-    ] + [i for i in loose if i.party_signs]
+    to_sign = [i for step in steps for i in step.instruments.all() if i.party_signs]
+    to_sign += [i for i in loose if i.party_signs]
     context = {
         "matter": matter,
         "workflow": workflow,
@@ -244,12 +245,6 @@ def matter_transition(request, pk: int, code: str):
         messages.success(request, f"已办理“{step.label}”。" + (f"已制作文书：{issued}。" if issued else ""))
         return redirect(f"{matter_url(matter)}#step-{step.pk}")
     return _detail(request, matter, bound=form, refusal=["请检查填写的内容。"], status=400)
-
-
-def matter_url(matter) -> str:
-    from django.urls import reverse
-
-    return reverse("matters:detail", kwargs={"pk": matter.pk})
 
 
 @capability_required("matters.act", methods=("POST",))

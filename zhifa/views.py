@@ -1,12 +1,20 @@
 from django.shortcuts import render
 
-from org.permissions import capability_required
+from org.permissions import can, capability_required
 from zhifa.selectors import home_summary
 
 
 @capability_required("home.view")
 def home(request):
-    return render(request, "zhifa/home.html", {"summary": home_summary(viewer=request.user)})
+    context = {"summary": home_summary(viewer=request.user)}
+    if can(request.user, "matters.view"):
+        from matters.selectors import workbench
+
+        rows = workbench(viewer=request.user)
+        context["matter_rows"] = rows[:8]
+        context["matter_due"] = len(rows)
+        context["matter_overdue"] = sum(1 for r in rows if r.overdue)
+    return render(request, "zhifa/home.html", context)
 
 
 def forbidden(request, exception=None):

@@ -172,7 +172,7 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
     assert Signature.objects.get(instrument_id=decision["id"]).witness == "社区干部刘某"
 
     listed = officer.get(reverse("api-matters"), state="closed").json()
-    assert [m["id"] for m in listed] == [mid]
+    assert [m["id"] for m in listed["results"]] == [mid] and listed["count"] == 1
 
 
 def test_seizure_case(client, team):
