@@ -299,4 +299,40 @@ def demo_load(*, password: str = DEMO_PASSWORD, today: date | None = None) -> Ag
             contact_person="安全科",
             supervising_section=sections[section],
         )
+    _demo_matters(agency)
     return agency
+
+
+def _demo_matters(agency) -> None:
+    """Three matters of 一大队 in different states, so the workbench shows due and overdue work."""
+    from matters.services import matter_open, matter_transition
+
+    staff = {s.username: s for s in agency.staff.all()}
+    party = {p.name: p for p in agency.parties.all()}
+    officer, partner, chief = staff["officer1"], staff["officer2"], staff["chief1"]
+    team = [officer, partner]
+    now = timezone.now()
+    # Investigated first ten days ago and not yet filed: the 5-working-day filing deadline is overdue.
+    late = matter_open(
+        acting_user=officer, kind="penalty", title="有限空间作业未经审批", party=party["抚顺钢联特殊钢制品有限公司"],
+        officers=team, opened_at=now - timedelta(days=10),
+    )
+    matter_transition(
+        acting_user=officer, matter=late, transition="investigate_first", data={"reason": "举报线索，情况紧急"},
+        officers=team, occurred_at=now - timedelta(days=10),
+    )
+    filed = matter_open(
+        acting_user=officer, kind="penalty", title="粉尘清扫制度未落实", party=party["抚顺宏达铝业有限公司"], officers=team
+    )
+    matter_transition(
+        acting_user=officer, matter=filed, transition="request_filing",
+        data={"facts": "铝粉尘作业场所未按规定清扫，积尘明显", "basis": "《工贸企业粉尘防爆安全规定》第十四条"},
+    )
+    matter_transition(acting_user=chief, matter=filed, transition="approve_filing", data={"opinion": "同意立案"})
+    planned = matter_open(
+        acting_user=officer, kind="inspection", title="年度执法检查", party=party["抚顺市建兴水泥有限公司"], officers=team
+    )
+    matter_transition(
+        acting_user=officer, matter=planned, transition="plan",
+        data={"place": "建兴水泥厂区", "time": now + timedelta(days=3), "facts": "粉磨系统、有限空间、危险作业审批"},
+    )

@@ -213,3 +213,13 @@ def test_another_sections_officer_is_refused_and_the_refusal_logged(client, team
     assert response.status_code == 403 and "无权查看" in response.content.decode()
     assert Event.objects.filter(kind="matter.denied", actor=other).exists()
     assert client.get(reverse("matters:detail", kwargs={"pk": 99999})).status_code == 404
+
+
+def test_the_demo_agency_has_a_populated_workbench(client):
+    from zhifa.demo import demo_load
+
+    agency = demo_load()
+    client.force_login(agency.staff.get(username="officer1"))
+    body = client.get(reverse("matters:workbench")).content.decode()
+    assert "有限空间作业未经审批" in body and "已逾期" in body and "粉尘清扫制度未落实" in body
+    assert "年度执法检查" in client.get(reverse("matters:list")).content.decode()
