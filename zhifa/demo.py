@@ -312,14 +312,18 @@ def _demo_matters(agency) -> None:
     officer, partner, chief = staff["officer1"], staff["officer2"], staff["chief1"]
     team = [officer, partner]
     now = timezone.now()
-    # Investigated first ten days ago and not yet filed: the 5-working-day filing deadline is overdue.
+    # Filed a hundred days ago and still undecided: the 90-day decision deadline is overdue.
+    long_ago = now - timedelta(days=100)
     late = matter_open(
         acting_user=officer, kind="penalty", title="有限空间作业未经审批", party=party["抚顺钢联特殊钢制品有限公司"],
-        officers=team, opened_at=now - timedelta(days=10),
+        officers=team, opened_at=long_ago,
     )
     matter_transition(
-        acting_user=officer, matter=late, transition="investigate_first", data={"reason": "举报线索，情况紧急"},
-        officers=team, occurred_at=now - timedelta(days=10),
+        acting_user=officer, matter=late, transition="request_filing", occurred_at=long_ago,
+        data={"facts": "有限空间作业未履行审批手续", "basis": "《工贸企业有限空间作业安全规定》第十条"},
+    )
+    matter_transition(
+        acting_user=chief, matter=late, transition="approve_filing", data={"opinion": "同意立案"}, occurred_at=long_ago
     )
     filed = matter_open(
         acting_user=officer, kind="penalty", title="粉尘清扫制度未落实", party=party["抚顺宏达铝业有限公司"], officers=team
