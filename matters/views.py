@@ -1,12 +1,16 @@
 """Pages of matters: the officer's workbench, the list, opening one, the matter page with its
 timeline and the form of each step it may take now. Views are thin: the services decide."""
 
+from contextlib import suppress
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from matters import selectors, services
 from matters.choices import MatterKind, ServiceMethod
@@ -162,6 +166,9 @@ def _data_rows(transition, data: dict) -> list[tuple[str, str]]:
             value = "、".join(names.get(v, v) for v in values)
         elif isinstance(value, list):
             value = "、".join(map(str, value))
+        elif f is not None and f.kind == "datetime" and value:
+            with suppress(TypeError, ValueError):
+                value = f"{timezone.localtime(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
         rows.append((f.label if f else key, value))
     return rows
 
