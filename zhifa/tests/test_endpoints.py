@@ -299,5 +299,7 @@ def test_staff_of_another_agency_see_nothing_of_this_one(client, world):
     assert client.get(reverse("enterprise-detail", kwargs={"pk": objects["enterprise"]})).status_code == 404
     assert client.get(reverse("enterprises:detail", kwargs={"pk": objects["enterprise"]})).status_code == 404
     assert client.get(reverse("org:staff_detail", kwargs={"pk": objects["staff"]})).status_code == 404
+    assert client.get(reverse("matters:detail", kwargs={"pk": objects["matter"]})).status_code == 404
+    assert client.get(reverse("api-matter", kwargs={"pk": objects["matter"]})).status_code == 404
     names = [s["name"] for s in client.get(reverse("staff-list")).json()["results"]]
     assert users[Role.OFFICER].name not in names
