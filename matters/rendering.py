@@ -230,7 +230,7 @@ _DIRECTIVE = re.compile(r"^@([a-z]+)(?:\s+(.*))?$")
 
 def parse(text: str) -> list[Block]:
     blocks: list[Block] = []
-    for raw in text.splitlines():
+    for raw in text.split("\n"):  # not splitlines(): that would also split on BREAK
         line = raw.strip()
         if not line:
             continue

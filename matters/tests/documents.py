@@ -74,3 +74,21 @@ def pdf_fonts(record) -> list[dict]:
     finally:
         pdf.close()
     return list(fonts.values())
+
+
+def flat(text: str) -> str:
+    """Text without layout whitespace (PDF lines wrap mid-sentence; paragraphs are indented)."""
+    return re.sub(r"[\s\u3000]+", "", text)
+
+
+def assert_shows(instrument, *phrases: str) -> None:
+    """Both the DOCX and the PDF of `instrument` show every phrase."""
+    for label, text in (("DOCX", docx_text(instrument.docx)), ("PDF", pdf_text(instrument.pdf))):
+        missing = [p for p in phrases if flat(p) not in flat(text)]
+        assert not missing, f"{label} of {instrument} lacks {missing}:\n{text}"
+
+
+def assert_hides(instrument, *phrases: str) -> None:
+    for label, text in (("DOCX", docx_text(instrument.docx)), ("PDF", pdf_text(instrument.pdf))):
+        shown = [p for p in phrases if flat(p) in flat(text)]
+        assert not shown, f"{label} of {instrument} shows {shown}"

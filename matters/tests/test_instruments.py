@@ -20,7 +20,7 @@ from matters.instruments import (
     signature_record,
 )
 from matters.models import Instrument, InstrumentSequence, Matter, Signature
-from matters.tests.documents import docx_text, pdf_fonts, pdf_text
+from matters.tests.documents import assert_hides, assert_shows, pdf_fonts
 from records.models import Record
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -73,7 +73,8 @@ def sample_content(code: str) -> dict:
 
 
 def issue(matter, officer, code="penalty_decision", **kw):
-    kw.setdefault("content", sample_content(code))
+    if "content" not in kw:
+        kw["content"] = sample_content(code)
     return instrument_issue(matter=matter, type_code=code, acting_user=officer, **kw)
 
 
@@ -198,13 +199,7 @@ def test_every_kind_renders_to_a_docx_and_a_pdf_that_show_its_chinese_text(matte
     assert len(TYPES) == 33
     for code, kind in TYPES.items():
         made = issue(matter, officer, code)
-        docx = docx_text(made.docx)
-        pdf = pdf_text(made.pdf)
-        for text in (docx, pdf):
-            assert kind.title in text, code
-            assert numbered_agency.name in text, code
-            if kind.numbered:
-                assert made.number in text, code
+        assert_shows(made, kind.title, numbered_agency.name, *([made.number] if kind.numbered else []))
         fonts = pdf_fonts(made.pdf)
         assert fonts and all(f["embedded"] for f in fonts), code
         assert {f["file"] for f in fonts} == {"/FontFile3"}, code
@@ -223,11 +218,7 @@ def test_a_decision_shows_its_content_party_amount_and_signature_lines(matter, o
             "amount": "20000",
         },
     )
-    for text in (docx_text(made.docx), pdf_text(made.pdf)):
-        assert "测试化工有限公司" in text
-        assert "以上事实有询问笔录为证" in text
-        assert "20000.00元（大写：贰万元整）" in text
-        assert "当事人（签名）" in text
+    assert_shows(made, "测试化工有限公司", "以上事实有询问笔录为证", "20000.00元（大写：贰万元整）", "当事人（签名）")
     pdf = made.pdf
     assert pdf.party_id == matter.party_id and pdf.section_id == matter.section_id
     assert set(pdf.officers.all()) == set(matter.officers.all())
@@ -239,7 +230,7 @@ def test_a_decision_shows_its_content_party_amount_and_signature_lines(matter, o
 def test_content_cannot_inject_layout_lines(matter, officer):
     content = sample_content("penalty_decision") | {"facts": "第一行\n@title 伪造的标题"}
     made = issue(matter, officer, content=content)
-    assert "@title 伪造的标题" in pdf_text(made.pdf)
+    assert_shows(made, "第一行", "@title 伪造的标题")
 
 
 @pytest.mark.django_db
@@ -263,14 +254,18 @@ def test_review_opinion_follows_the_seed_annex_and_is_issued_by_the_legal_review
     )
     year = timezone.localdate().year
     assert made.number == f"测应急法审〔{year}〕1号"
-    for text in (docx_text(made.docx), pdf_text(made.pdf)):
-        assert "重大行政执法决定法制审核意见书" in text
-        assert "执法监察一大队：" in text
-        assert "经我科组织法制审核小组对你处提交的测试化工有限公司未如实记录安全生产教育和培训情况案案件进行合法性审核" in text
-        assert "1. 事实清楚，证据确凿。" in text and "2. 建议按规定履行告知程序。" in text
-        assert "审查意见：同意作出行政处罚决定。" in text
-        assert "法律顾问、专家：测试律师事务所 王律师" in text
-        assert "本文书一式两份：一份由政策法规科备案，一份交案件承办科室。" in text
+    assert_shows(
+        made,
+        "重大行政执法决定法制审核意见书",
+        "执法监察一大队：",
+        "经我科组织法制审核小组对你处提交的测试化工有限公司未如实记录安全生产教育和培训情况案案件进行合法性审核",
+        "1. 事实清楚，证据确凿。",
+        "2. 建议按规定履行告知程序。",
+        "审查意见：同意作出行政处罚决定。",
+        "法律顾问、专家：测试律师事务所 王律师",
+        "本文书一式两份：一份由政策法规科备案，一份交案件承办科室。",
+        "共 1 页 第 1 页",
+    )
     # The legal reviewer may not file for the case's section: the system files on their behalf.
     assert made.pdf.section_id == matter.section_id and made.pdf.created_by is None
 
@@ -290,12 +285,9 @@ def test_an_agency_template_replaces_the_built_in_one(matter, officer, numbered_
         encoding="utf-8",
     )
     made = issue(matter, officer, "penalty_notice", content={"facts": "甲", "basis": "乙", "decision": "丙"})
-    for text in (docx_text(made.docx), pdf_text(made.pdf)):
-        assert "本机关自定义告知书正文：甲" in text
-        assert "（本局版头）" in text
-        assert "当事人（签名）" not in text  # the replaced base has no signature block
-    other = issue(matter, officer, "penalty_decision")
-    assert "（本局版头）" in pdf_text(other.pdf)
+    assert_shows(made, "本机关自定义告知书正文：甲", "（本局版头）")
+    assert_hides(made, "当事人（签名）")  # the replaced base has no signature block
+    assert_shows(issue(matter, officer, "penalty_decision"), "（本局版头）")
 
 
 @pytest.mark.django_db
