@@ -47,7 +47,8 @@ class Team:
 @pytest.fixture
 def team(agency, section, make_staff, tmp_path):
     agency.policy_pack = "tonghua-city"
-    agency.save(update_fields=["policy_pack"])
+    agency.instrument_prefix = "通应急"
+    agency.save(update_fields=["policy_pack", "instrument_prefix"])
     party = enterprise_create(
         agency=agency,
         uscc=make_uscc("91220500MA0000001"),

@@ -86,7 +86,7 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
     assert "第十一条" in detail
     clip = team.clip("现场勘验录像")
     step = officer.step(mid, "examine", **examine, officers=pair, records=[clip.pk])
-    assert step["records"] == [clip.pk] and {o["id"] for o in step["officers"]} == set(pair)
+    assert clip.pk in step["records"] and {o["id"] for o in step["officers"]} == set(pair)
 
     officer.step(
         mid,
