@@ -113,6 +113,7 @@ def _open_matter(desk, team, kind, title):
 
 
 def test_a_general_procedure_penalty_case_through_the_pages(browser, live_server, team):
+    from ledger.models import Event
     from matters.models import Matter, Service, Signature
 
     now = timezone.now()
@@ -202,8 +203,13 @@ def test_a_general_procedure_penalty_case_through_the_pages(browser, live_server
         "request_hearing", "notify_hearing", "hold_hearing", "decide", "serve", "pay", "close",
     ]
     timeline = officer.open(f"/matters/{mid}/")
-    for title in ("勘验笔录", "行政处罚告知书", "听证笔录", "行政处罚决定书", "结案审批表", "拒绝签名"):
+    for title in ("勘验笔录", "行政处罚告知书", "听证笔录", "行政处罚决定书", "结案审批表", "拒绝签名", decision.number):
         assert title in timeline, title
+    # The decision's PDF comes from the vault through its download view (the read is logged there).
+    with officer.page.expect_download() as download:
+        officer.page.locator(f"#instrument-{decision.pk} button", has_text="下载PDF").click()
+    assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
+    assert Event.objects.filter(kind="record.download", subject_id=str(decision.pdf_id), actor=team.officer).exists()
     for context in (officer, chief, leader):
         context.context.close()
 
