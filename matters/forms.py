@@ -42,8 +42,11 @@ def linkable_records(viewer, matter, limit: int = 60):
     return Record.objects.filter(pk__in=ids).order_by("-pk")
 
 
-def exemptions_of(matter):
-    return Exemption.objects.filter(agency_id=matter.agency_id, section_id=matter.section_id).order_by("-pk")[:30]
+def exemptions_of(matter, limit: int = 30):
+    """The section's latest 不适宜音像记录 explanations (a queryset, not a slice: forms filter it)."""
+    mine = Exemption.objects.filter(agency_id=matter.agency_id, section_id=matter.section_id)
+    ids = list(mine.order_by("-pk").values_list("pk", flat=True)[:limit])
+    return Exemption.objects.filter(pk__in=ids).order_by("-pk")
 
 
 class OfficerChoice(forms.ModelMultipleChoiceField):

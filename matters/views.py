@@ -251,7 +251,11 @@ def matter_transition(request, pk: int, code: str):
         issued = ", ".join(i.number or i.title for i in step.instruments.all())
         messages.success(request, f"已办理“{step.label}”。" + (f"已制作文书：{issued}。" if issued else ""))
         return redirect(f"{matter_url(matter)}#step-{step.pk}")
-    return _detail(request, matter, bound=form, refusal=["请检查填写的内容。"], status=400)
+    problems = [
+        f"{form.fields[name].label}：{'；'.join(errors)}" if name in form.fields else "；".join(errors)
+        for name, errors in form.errors.items()
+    ]
+    return _detail(request, matter, bound=form, refusal=problems or ["请检查填写的内容。"], status=400)
 
 
 @capability_required("matters.act", methods=("POST",))

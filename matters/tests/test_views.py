@@ -224,3 +224,55 @@ def test_the_demo_agency_has_a_populated_workbench(client):
     body = client.get(reverse("matters:workbench")).content.decode()
     assert "有限空间作业未经审批" in body and "已逾期" in body and "粉尘清扫制度未落实" in body
     assert "年度执法检查" in client.get(reverse("matters:list")).content.decode()
+
+
+def test_an_exemption_chosen_on_the_form_stands_in_for_the_recording(client, team):
+    from policy.selectors import agency_rules
+    from records.services import exemption_record
+
+    matter = _filed(team)
+    reason = agency_rules(team.agency).value("av.exemption_reasons")[0]
+    exemption = exemption_record(
+        acting_user=team.officer, reason=reason, details="储罐区为防爆区域，执法记录仪不防爆",
+        occurred_at=timezone.now() - timedelta(hours=1),
+    )
+    client.force_login(team.officer)
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "储罐区为防爆区域" in page  # offered in the step's exemption choice
+    fields = {"time": _local(timezone.now() - timedelta(hours=1)), "place": "储罐区", "findings": "未设置标志"}
+    response = _post_step(client, matter, "examine", fields, officers=[team.officer, team.partner],
+                          exemption=exemption)
+    assert response.status_code == 302
+    step = Step.objects.get(matter=matter, transition="examine")
+    assert step.exemption == exemption
+    page = client.get(response["Location"]).content.decode()
+    assert "不适宜音像记录：" in page and reason in page
+
+
+def test_deadlines_show_their_article_and_the_provisional_flag(client, team):
+    from django.contrib.contenttypes.models import ContentType
+
+    from policy.models import Deadline
+
+    matter = _filed(team)
+    deadline = Deadline.objects.get(
+        subject_type=ContentType.objects.get_for_model(Matter), subject_id=str(matter.pk),
+        rule_key="penalty.decision_deadline",
+    )
+    client.force_login(team.officer)
+    for url in (reverse("matters:detail", kwargs={"pk": matter.pk}), reverse("matters:workbench")):
+        body = client.get(url).content.decode()
+        row = body[body.index("立案后作出处罚决定"):]
+        row = row[: row.index("</tr>")]
+        assert timezone.localtime(deadline.due).strftime("%Y-%m-%d") in row and "第六十条" in row
+        assert ("暂定" in row) == deadline.provisional
+
+
+def test_a_malformed_form_names_the_field(client, team):
+    matter = _filed(team)
+    client.force_login(team.officer)
+    response = _post_step(client, matter, "propose", {"facts": "事实", "basis": "依据", "decision": "罚款",
+                                                      "amount": "两万"})
+    assert response.status_code == 400 and "罚款数额（元）：" in response.content.decode()
+    matter.refresh_from_db()
+    assert matter.state == "filed"
