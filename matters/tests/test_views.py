@@ -276,3 +276,31 @@ def test_a_malformed_form_names_the_field(client, team):
     assert response.status_code == 400 and "罚款数额（元）：" in response.content.decode()
     matter.refresh_from_db()
     assert matter.state == "filed"
+
+
+def test_a_signed_page_scan_goes_into_the_vault(client, team, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from records.tests.clips import make_image
+
+    matter = matter_open(acting_user=team.officer, kind="penalty", title="询问", party=team.party,
+                         officers=[team.officer, team.partner])
+    matter_transition(acting_user=team.officer, matter=matter, transition="investigate_first", data={"reason": "紧急"})
+    step = matter_transition(
+        acting_user=team.officer, matter=matter, transition="interview", officers=[team.officer, team.partner],
+        data={"time": timezone.now() - timedelta(hours=1), "place": "办案场所", "interviewee": "王某",
+              "questions": "是否设置警示标志"},
+    )
+    record = step.instruments.get()
+    scan = make_image(tmp_path / "签名页.jpg")
+    client.force_login(team.officer)
+    response = client.post(
+        reverse("matters:sign", kwargs={"pk": matter.pk, "instrument": record.pk}),
+        {"role": "party", "name": "王某", "signed_on": timezone.localdate().isoformat(),
+         "scan": SimpleUploadedFile("签名页.jpg", scan.read_bytes(), content_type="image/jpeg")},
+    )
+    assert response.status_code == 302
+    signature = Signature.objects.get(instrument=record)
+    assert not signature.refused and signature.scan is not None
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert reverse("records:detail", kwargs={"pk": signature.scan_id}) in page
