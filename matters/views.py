@@ -189,8 +189,12 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
     steps = list(selectors.matter_steps(matter))
     for step in steps:
         step.rows = _data_rows(workflow.transition(step.transition), step.data)
+        files = set()
         for instrument in step.instruments.all():
             _decorate(instrument)
+            files |= {instrument.docx_id, instrument.pdf_id}
+        # The step's own 文书 files are shown with the 文书; the rest are the evidence it links.
+        step.linked = [r for r in step.records.all() if r.pk not in files]
     loose = list(
         Instrument.objects.filter(matter=matter, step__isnull=True)
         .select_related("docx", "pdf")
