@@ -143,6 +143,28 @@ def test_losing_the_race_to_create_the_years_counter_retries_on_the_winners_row(
     assert InstrumentSequence.objects.get(type="penalty_decision", year=2026).last == 5
 
 
+@pytest.mark.django_db
+def test_a_number_taken_while_rendering_is_not_printed_twice(matter, officer, monkeypatch):
+    # The document is drawn before the counter is locked, on the number it would give then; here
+    # another issue takes that number in between, so the document is drawn again with the next.
+    from matters import instruments
+
+    real = instruments.instrument_number_allocate
+
+    def other_issue_first(**kw):
+        InstrumentSequence.objects.filter(type="penalty_decision").update(last=1)
+        return real(**kw)
+
+    issue(matter, officer)  # the counter exists and stands at 1 ...
+    InstrumentSequence.objects.filter(type="penalty_decision").update(last=0)  # ... peeked as 0
+    monkeypatch.setattr(instruments, "instrument_number_allocate", other_issue_first)
+    made = issue(matter, officer)
+    year = timezone.localdate().year
+    assert made.number == f"测应急罚决〔{year}〕2号"
+    assert_shows(made, made.number)
+    assert_hides(made, f"测应急罚决〔{year}〕1号")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_issuers_get_one_to_twenty_without_gap_or_repeat(make_staff, agency, section, party):
     if connection.vendor != "postgresql":
@@ -371,6 +393,19 @@ def test_a_party_signature_completes_the_document_and_an_officers_does_not(matte
     assert not internal.party_signs and instrument_signed(internal)
     with pytest.raises(ValidationError, match="未知的签名人身份"):
         signature_record(instrument=made, role="boss", name="x", signed_on=date.today(), acting_user=officer)
+    with pytest.raises(ValidationError, match="执法人员、见证人应当签名"):
+        signature_record(
+            instrument=made, role="officer", name=officer.name, signed_on=date.today(), refused=True,
+            refusal_reason="x", witness="y", acting_user=officer,
+        )
+    # A witness questioned signs their own 询问笔录; that completes it (001 第十条).
+    record = issue(matter, officer, "interview_record")
+    signature_record(instrument=record, role="other", name="证人王某", signed_on=date.today(), acting_user=officer)
+    assert instrument_signed(record)
+    # On a decision, only the party's signature (or witnessed refusal) counts.
+    decision = issue(matter, officer, "penalty_decision")
+    signature_record(instrument=decision, role="other", name="王某", signed_on=date.today(), acting_user=officer)
+    assert not instrument_signed(decision)
 
 
 @pytest.mark.django_db
