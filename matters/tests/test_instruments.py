@@ -211,6 +211,9 @@ def test_twenty_concurrent_issuers_get_one_to_twenty_without_gap_or_repeat(make_
     assert sorted(number for _, number in numbers) == sorted(f"测应急责改〔{year}〕{n}号" for n in range(1, 21))
     assert InstrumentSequence.objects.get(agency=agency, type="rectification_order", year=year).last == workers
     assert Event.objects.filter(kind="instrument.issue").count() == workers
+    # Drawn before the lock on a guessed number, each document still prints the number it got.
+    for made in Instrument.objects.filter(type="rectification_order"):
+        assert_shows(made, made.number)
 
 
 # ---------------------------------------------------------------- rendering
