@@ -530,4 +530,9 @@ def render_pdf(blocks: list[Block], path: Path, *, title: str, number: str, iden
             for line in block.text.split(BREAK):
                 write(line, indent=True)
     flush_rows()
+    missing = sorted(set(pdf.fonts["cjk"].missing_glyphs))
+    if missing:
+        # A character the font lacks would print as a blank in an official document.
+        shown = "、".join(f"“{chr(c)}”（U+{c:04X}）" for c in missing[:10])
+        raise ValidationError(f"文书中有字体无法显示的字符：{shown}。请改用规范汉字，或打印后手写补充。")
     pdf.output(str(path))

@@ -327,6 +327,14 @@ def test_a_broken_agency_template_is_refused_with_a_chinese_message(matter, offi
 
 
 @pytest.mark.django_db
+def test_a_character_the_font_lacks_is_refused_rather_than_printed_blank(matter, officer):
+    content = sample_content("penalty_decision") | {"facts": "当事人签名处画了😀"}
+    with pytest.raises(ValidationError, match="U\\+1F600"):
+        issue(matter, officer, content=content)
+    assert not Instrument.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_missing_font_stops_rendering_with_a_chinese_message(matter, officer, settings):
     settings.ZHIFA_PDF_FONT = "/nonexistent/NotoSerifCJK-Regular.ttc"
     with pytest.raises(ValidationError, match="fonts-noto-cjk"):
