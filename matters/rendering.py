@@ -256,7 +256,7 @@ SIZES_PT = {"agency": 18, "title": 22, "number": 14, "heading": 14, "note": 10.5
 def render_docx(blocks: list[Block], path: Path, *, title: str, number: str, identifier: str, moment) -> None:
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
@@ -327,7 +327,9 @@ def render_docx(blocks: list[Block], path: Path, *, title: str, number: str, ide
         elif k == "right":
             para(block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         elif k == "sign":
-            para(f"{block.text}：＿＿＿＿＿＿＿＿　　　　年　　月　　日")
+            # The date sits against the right margin whatever the label's length (a right tab).
+            p = para(f"{block.text}：＿＿＿＿＿＿＿＿\t年　　月　　日")
+            p.paragraph_format.tab_stops.add_tab_stop(Cm(21 - 2.8 - 2.6), WD_TAB_ALIGNMENT.RIGHT)
         elif k == "note":
             para(block.text, size=SIZES_PT[k])
         elif k == "pagebreak":
@@ -521,7 +523,14 @@ def render_pdf(blocks: list[Block], path: Path, *, title: str, number: str, iden
         elif k == "right":
             write(block.text, align=Align.R)
         elif k == "sign":
-            write(f"{block.text}：＿＿＿＿＿＿＿＿　　　　年　　月　　日")
+            # Label and a line to sign on, then the date against the right margin.
+            pdf.set_font("cjk", size=BODY_PT)
+            line_h = BODY_PT * 0.3528 * 1.5
+            left = width * 0.66
+            label = f"{block.text}："
+            blank = max(4, int((left - pdf.get_string_width(label) - 2 * pdf.c_margin) / pdf.get_string_width("＿")))
+            pdf.cell(left, line_h, label + "＿" * blank)
+            pdf.cell(width - left, line_h, "年　　月　　日", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         elif k == "note":
             write(block.text, size=SIZES_PT[k])
         elif k == "pagebreak":
