@@ -141,14 +141,26 @@ def _filer(user, section):
 
 
 def _context(*, agency, matter, kind, number, year, content, issued_at, acting_user) -> dict:
+    """What a template sees: plain values only, never the model objects (a replaced template is
+    a file on disk; it must not reach a password hash or a method)."""
     officers = list(matter.officers.all()) if matter is not None else []
+    party = matter.party if matter is not None else None
+    section = matter.section if matter is not None else acting_user.section
     c = rendering.content_text(content)
     return {
-        "agency": agency,
-        "matter": matter,
-        "party": matter.party if matter is not None else None,
-        "section": matter.section if matter is not None else acting_user.section,
-        "type": kind,
+        "agency": {
+            "name": agency.name, "short_name": agency.short_name, "uscc": agency.uscc,
+            "address": agency.address, "phone": agency.phone,
+        },
+        "matter": {
+            "title": matter.title, "kind": matter.get_kind_display(),
+            "procedure": matter.get_procedure_display(), "facts": matter.facts, "legal_basis": matter.legal_basis,
+        } if matter is not None else None,
+        "party": {
+            "name": party.name, "kind": party.get_kind_display(), "id_number": party.id_number,
+            "address": party.address, "phone": party.phone,
+        } if party is not None else None,
+        "section": {"name": section.name} if section is not None else None,
         "code": kind.code,
         "title": kind.title,
         "number": number,
@@ -158,7 +170,7 @@ def _context(*, agency, matter, kind, number, year, content, issued_at, acting_u
         "party_signs": kind.party_signs,
         "served": kind.served,
         "officers": "、".join(o.name for o in officers) or acting_user.name,
-        "issued_by": acting_user,
+        "issued_by": {"name": acting_user.name},
         "issued_at": issued_at,
     }
 

@@ -301,7 +301,8 @@ def test_review_opinion_follows_the_seed_annex_and_is_issued_by_the_legal_review
 def test_an_agency_template_replaces_the_built_in_one(matter, officer, numbered_agency, settings, tmp_path):
     settings.ZHIFA_INSTRUMENT_TEMPLATES_DIR = str(tmp_path)
     (tmp_path / "penalty_notice.txt").write_text(
-        '{% extends "_base.txt" %}{% block body %}\n本机关自定义告知书正文：{{ c.facts }}\n{% endblock %}\n',
+        '{% extends "_base.txt" %}{% block body %}\n本机关自定义告知书正文：{{ c.facts }}\n'
+        "[{{ issued_by.password }}{{ party.pk }}]\n{% endblock %}\n",
         encoding="utf-8",
     )
     # One agency's own folder (by its 统一社会信用代码) wins over the shared one.
@@ -312,7 +313,8 @@ def test_an_agency_template_replaces_the_built_in_one(matter, officer, numbered_
         encoding="utf-8",
     )
     made = issue(matter, officer, "penalty_notice", content={"facts": "甲", "basis": "乙", "decision": "丙"})
-    assert_shows(made, "本机关自定义告知书正文：甲", "（本局版头）")
+    # Templates see plain values: no password hash, no database ids.
+    assert_shows(made, "本机关自定义告知书正文：甲", "（本局版头）", "[]")
     assert_hides(made, "当事人（签名）")  # the replaced base has no signature block
     assert_shows(issue(matter, officer, "penalty_decision"), "（本局版头）")
 
