@@ -222,6 +222,8 @@ def layout(agency, type_code: str, context: dict) -> list[Block]:
         text = tpl.render(template.Context(context))
     except template.TemplateSyntaxError as exc:
         raise ValidationError(f"文书模板“{type_code}”有语法错误：{exc}") from exc
+    except template.VariableDoesNotExist as exc:
+        raise ValidationError(f"文书模板“{type_code}”引用了不存在的内容：{exc}") from exc
     return parse(text)
 
 

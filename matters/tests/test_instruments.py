@@ -1,6 +1,8 @@
 """文书: numbering, rendering to DOCX and PDF, the vault, agency templates and signatures."""
 
+import io
 import threading
+import zipfile
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -246,6 +248,14 @@ def test_a_decision_shows_its_content_party_amount_and_signature_lines(matter, o
         },
     )
     assert_shows(made, "测试化工有限公司", "以上事实有询问笔录为证", "20000.00元（大写：贰万元整）", "当事人（签名）")
+    # The Word file names a Chinese font for East Asian text and numbers its pages with fields.
+    from matters.tests.documents import record_bytes
+
+    with zipfile.ZipFile(io.BytesIO(record_bytes(made.docx))) as docx:
+        styles = docx.read("word/styles.xml").decode()
+        footers = "".join(docx.read(n).decode() for n in docx.namelist() if n.startswith("word/footer"))
+    assert 'w:eastAsia="宋体"' in styles
+    assert "NUMPAGES" in footers and " PAGE " in footers
     pdf = made.pdf
     assert pdf.party_id == matter.party_id and pdf.section_id == matter.section_id
     assert set(pdf.officers.all()) == set(matter.officers.all())
@@ -295,6 +305,13 @@ def test_review_opinion_follows_the_seed_annex_and_is_issued_by_the_legal_review
     )
     # The legal reviewer may not file for the case's section: the system files on their behalf.
     assert made.pdf.section_id == matter.section_id and made.pdf.created_by is None
+    # Without a matter (an opinion on a matter kept on paper), it files under the reviewer's section.
+    alone = instrument_issue(
+        agency=numbered_agency, type_code="review_opinion", acting_user=reviewer, capability="review.conduct",
+        content={"case": "某纸质案卷", "opinion": "建议补充调查。"},
+    )
+    assert alone.number == f"测应急法审〔{year}〕2号" and alone.pdf.section_id == legal.pk
+    assert_shows(alone, "你处提交的某纸质案卷案件", "审查意见：建议补充调查。")
 
 
 @pytest.mark.django_db
