@@ -175,6 +175,37 @@ def _context(*, agency, matter, kind, number, year, content, issued_at, acting_u
     }
 
 
+def preview_context(agency, kind: InstrumentType, *, moment: datetime | None = None) -> dict:
+    """A template's context filled with sample values (for checking an agency's templates)."""
+    content = {key: f"（{label}示例）" for key, label in kind.fields}
+    if "amount" in content:
+        content["amount"] = "10000"
+    c = rendering.content_text(content)
+    moment = moment or timezone.now()
+    year = timezone.localtime(moment).year
+    return {
+        "agency": {
+            "name": agency.name, "short_name": agency.short_name, "uscc": agency.uscc,
+            "address": agency.address, "phone": agency.phone,
+        },
+        "matter": {"title": "（案由示例）", "kind": "", "procedure": "", "facts": "", "legal_basis": ""},
+        "party": {"name": "（当事人示例）", "kind": "法人", "id_number": "（证件号码示例）",
+                  "address": "（地址示例）", "phone": ""},
+        "section": {"name": "（承办科室示例）"},
+        "code": kind.code,
+        "title": kind.title,
+        "number": instrument_number(agency, kind, year, 1) if kind.numbered else "",
+        "year": year,
+        "c": c,
+        "fields": [(label, c.get(key, "")) for key, label in kind.fields],
+        "party_signs": kind.party_signs,
+        "served": kind.served,
+        "officers": "（执法人员示例）",
+        "issued_by": {"name": "（制作人示例）"},
+        "issued_at": moment,
+    }
+
+
 @transaction.atomic
 def instrument_issue(
     *,

@@ -466,3 +466,39 @@ def test_pdf_lines_break_the_chinese_way():
     assert wrap("罚款20000元", 6, measure) == ["罚款", "20000元"]
     assert wrap("123456789", 4, measure) == ["1234", "5678", "9"]  # unless longer than a line
     assert "".join(wrap("经查，你单位未如实记录安全生产教育和培训情况。", 5, measure)) == "经查，你单位未如实记录安全生产教育和培训情况。"
+
+
+@pytest.mark.django_db
+def test_the_templates_command_exports_for_editing_and_checks_what_an_agency_changed(
+    numbered_agency, settings, tmp_path
+):
+    from django.core.management import CommandError, call_command
+
+    settings.ZHIFA_INSTRUMENT_TEMPLATES_DIR = str(tmp_path / "tpl")
+    out = io.StringIO()
+    call_command("templates", "export", "--agency", numbered_agency.uscc, "penalty_notice", "_base", stdout=out)
+    own = tmp_path / "tpl" / numbered_agency.uscc
+    assert sorted(p.name for p in own.iterdir()) == ["_base.txt", "penalty_notice.txt"]
+    call_command("templates", "export", "--agency", numbered_agency.uscc, "penalty_notice", stdout=out)
+    assert "已存在，未覆盖" in out.getvalue()
+
+    (own / "penalty_notice.txt").write_text(
+        (own / "penalty_notice.txt").read_text(encoding="utf-8").replace("经查，", "本局经调查，"), encoding="utf-8"
+    )
+    out = io.StringIO()
+    call_command("templates", "check", "--agency", numbered_agency.uscc, "--out", str(tmp_path / "samples"),
+                 "penalty_notice", "review_opinion", stdout=out)
+    assert "✓ penalty_notice" in out.getvalue() and "✓ review_opinion" in out.getvalue()
+    from matters.tests.documents import flat
+
+    with open(tmp_path / "samples" / "penalty_notice.pdf", "rb") as f:
+        import pypdfium2 as pdfium
+
+        text = pdfium.PdfDocument(f.read())[0].get_textpage().get_text_range()
+    assert "本局经调查，" in flat(text) and "测应急罚告〔" in flat(text)
+
+    (own / "penalty_notice.txt").write_text("{% block %}", encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 种文书的模板有问题"):
+        call_command("templates", "check", "--agency", numbered_agency.uscc, "penalty_notice", stdout=out, stderr=err)
+    assert "✗ penalty_notice" in err.getvalue() and "语法错误" in err.getvalue()
