@@ -16,15 +16,16 @@ from review.models import LegalReview
 from review.scope import review_required
 
 
-def review_list(*, viewer) -> QuerySet[LegalReview]:
-    require(viewer, "review.view")
+def review_list(*, viewer, capability: str = "review.view") -> QuerySet[LegalReview]:
+    """The agency's reviews; the handling section reaches its own submissions with review.submit."""
+    require(viewer, capability)
     return LegalReview.objects.filter(agency_id=viewer.agency_id).select_related(
         "matter", "matter__section", "matter__party", "submitted_by"
     )
 
 
-def review_get(*, viewer, pk: int) -> LegalReview:
-    return get_object_or_404(review_list(viewer=viewer), pk=pk)
+def review_get(*, viewer, pk: int, capability: str = "review.view") -> LegalReview:
+    return get_object_or_404(review_list(viewer=viewer, capability=capability), pk=pk)
 
 
 @dataclass

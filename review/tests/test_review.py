@@ -157,10 +157,9 @@ def test_deadline_skips_national_day(agency, section, people):
     matter = make_matter(agency, section, people["officer"], amount="20000")
     with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 9, 29)):
         review = services.review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
-    # 9-30 is day 1; Oct 1-7 off; Oct 8, 9 (and the make-up Saturday 10-10 if official) count on.
-    due = review.due.date()
-    assert due > date(2026, 10, 7)
-    assert due in (date(2026, 10, 14), date(2026, 10, 15))
+    # 9-30 is day 1; Oct 1-7 off; 10-08, 10-09, the make-up Saturday 10-10, 10-12, 10-13, 10-14.
+    assert review.due.date() == date(2026, 10, 14)
+    assert not review.due_provisional
 
 
 def test_supplement_pauses_the_clock_and_extension_adds_five(agency, section, people):
