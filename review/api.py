@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matters.models import Matter
+from matters.services import matter_mark_major
 from review import selectors, services
 from review.choices import Finding, LeaderDecision
 from review.models import LegalReview
@@ -243,7 +244,7 @@ class MajorView(CapabilityMixin, APIView):
         matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
         data = MajorSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.matter_mark_major(matter=matter, acting_user=request.user, **data.validated_data)
+        matter = matter_mark_major(matter=matter, acting_user=request.user, **data.validated_data)
         return Response({"major": True, "major_reason": matter.major_reason})
 
 

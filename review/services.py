@@ -510,16 +510,3 @@ def decision_file(matter, step) -> None:
     review.filed_at = timezone.now()
     review.save(update_fields=["state", "filed_step", "filed_at"])
     _event("review.file", review, step.acted_by, step=step.pk)
-
-
-@transaction.atomic
-def matter_mark_major(*, matter, reason: str, acting_user):
-    """A reviewer marks a matter major by hand (案情疑难复杂等), so its decision needs review."""
-    require(acting_user, "review.conduct", agency=matter.agency)
-    if not (reason or "").strip():
-        raise ValidationError("标记为重大案件须写明理由。")
-    matter.major = True
-    matter.major_reason = reason.strip()[:300]
-    matter.save(update_fields=["major", "major_reason"])
-    event_record(kind="review.mark_major", subject=matter, acting_user=acting_user, data={"reason": reason})
-    return matter

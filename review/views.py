@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from matters.models import Matter
+from matters.services import matter_mark_major
 from org.permissions import can, capability_required
 from policy.selectors import agency_rules
 from review import selectors, services
@@ -105,7 +106,7 @@ def mark_major(request, matter_pk: int):
     form = MajorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.matter_mark_major(matter=matter, reason=form.cleaned_data["reason"], acting_user=request.user)
+            matter_mark_major(matter=matter, reason=form.cleaned_data["reason"], acting_user=request.user)
         except ValidationError as exc:
             _errors(form, exc)
         else:

@@ -66,3 +66,26 @@ def complete_submission(matter) -> dict:
 
 def checklist_all_pass(matter) -> list[dict]:
     return [{"finding": "pass", "note": ""} for _ in agency_rules(matter.agency).value("review.checklist")]
+
+
+def pass_review(matter, *, submitter, reviewer, leader, transition="decide"):
+    """Take a matter's decision through legal review to the leader's approval (000 第五至十二条)."""
+    from datetime import date
+
+    from review import services
+
+    review = services.review_submit(
+        matter=matter, acting_user=submitter, transition=transition, **complete_submission(matter)
+    )
+    services.review_assign(review=review, reviewer=reviewer, first=True, acting_user=reviewer)
+    services.review_opinion_issue(
+        review=review,
+        acting_user=reviewer,
+        findings=checklist_all_pass(matter),
+        outcome="agree",
+        opinion="事实清楚、证据确凿、定性准确、程序合法、裁量适当，同意作出决定。",
+        meeting_on=date.today(),
+        meeting_participants="法制审核机构全体人员",
+        meeting_minutes="集体研究，同意。",
+    )
+    return services.review_leader_decide(review=review, decision="approve", acting_user=leader)

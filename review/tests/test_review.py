@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from enterprises.choices import PartyKind
 from matters import gates
+from matters.services import matter_mark_major
 from org.tests.factories import AgencyFactory, SectionFactory
 from review import services
 from review.choices import ReviewState
@@ -111,8 +112,8 @@ def test_measures_and_hand_marking_bring_a_matter_into_scope(agency, section, pe
     plain = make_matter(agency, section, people["officer"], amount="100")
     assert gates.refusals(plain, "decide") == []
     with pytest.raises(ValidationError):
-        services.matter_mark_major(matter=plain, reason="", acting_user=people["reviewer"])
-    services.matter_mark_major(matter=plain, reason="案情疑难复杂，涉及多个法律关系", acting_user=people["reviewer"])
+        matter_mark_major(matter=plain, reason="", acting_user=people["reviewer"])
+    plain = matter_mark_major(matter=plain, reason="案情疑难复杂，涉及多个法律关系", acting_user=people["reviewer"])
     assert "疑难复杂" in gates.refusals(plain, "decide")[0]
 
 
