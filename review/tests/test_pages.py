@@ -94,3 +94,13 @@ def test_staffing_on_agency_page(make_staff, client):
     assert "法制审核人员配备" in page and "最低比例 5.0%" in page and "尚缺 2 人" in page
     api = client.get(reverse("api-review-staffing")).json()
     assert api["officers"] == 21 and api["reviewers"] == 0 and api["needed"] == 2
+
+
+def test_home_page_counts_overdue_reviews(agency, section, people, client):
+    from review.services import review_submit
+
+    matter = make_matter(agency, section, people["officer"], amount="20000")
+    with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 1, 5)):
+        review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
+    client.force_login(people["reviewer"])
+    assert "已超期 1 件" in client.get(reverse("home")).content.decode()
