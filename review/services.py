@@ -435,23 +435,22 @@ def _issue_letter(review, record, outcome_text: str, acting_user):
     matter = review.matter
     party = matter.party.name if matter.party_id else ""
     findings = [
-        f"{f.position}. {f.item}：{f.get_finding_display()}" + (f"（{f.note}）" if f.note else "")
+        f"{f.item}：{f.get_finding_display()}" + (f"（{f.note}）" if f.note else "")
         for f in review.findings.all()
     ]
+    section = getattr(acting_user, "section", None)
+    # Keys as the 附件2 template reads them (matters/doc_templates/review_opinion.txt).
     content = {
         "addressee": matter.section.name,
         "case": matter.title,
         "party": party,
-        "facts": f"按照重大行政执法决定法制审核的有关规定，经组织法制审核小组对{matter.section.name}提交的"
-        f"{matter.title}案件进行合法性审核，提出以下意见建议：",
+        "facts": "；".join(findings),
         "suggestions": record.suggestions or findings,
-        "findings": findings,
         "outcome": outcome_text,
-        "opinion": record.opinion,
-        "adviser": record.adviser,
-        "copies": "本文书一式{}份：{}。".format(
-            len(record.copies), "，".join(c["holder"] for c in record.copies)
-        ),
+        "opinion": f"{Outcome(record.outcome).label}。{record.opinion}",
+        "counsel": record.adviser,
+        "reviewer_section": section.name if section else "",
+        "copies": [c["holder"] for c in record.copies],
     }
     return instrument_issue(
         matter=matter,
