@@ -495,7 +495,15 @@ def review_leader_decide(
 
 
 def decision_file(matter, step) -> None:
-    """After-hook of the decision: file it with the review section (备案, 000 第十二条第二款)."""
+    """After-hook of the decision. The gate ran on the proposal's figures; the decision may set
+    others (a higher fine, another measure), so its own figures are checked again here, and a
+    refusal undoes the whole step. Then the decision is filed with the review section (备案,
+    000 第十二条第二款)."""
+    from review.scope import gate
+
+    refused = gate(matter, step.transition)
+    if refused:
+        raise ValidationError([f"按拟作出的决定：{refused}"])
     review = (
         LegalReview.objects.select_for_update()
         .filter(matter=matter, transition=step.transition, state=ReviewState.PASSED)

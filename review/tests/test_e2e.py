@@ -79,3 +79,15 @@ def test_decide_below_threshold_passes_at_threshold_waits_for_review(make_staff,
     decided = step(p["leader"], "decide", {**DECIDE, "amount": at})
     review.refresh_from_db()
     assert review.state == ReviewState.FILED and review.filed_step == decided  # 备案
+
+
+def test_a_decision_raising_the_fine_past_the_threshold_is_stopped(make_staff, tmp_path):
+    agency = AgencyFactory(policy_pack="fushun-city", instrument_prefix="测应急")
+    section = SectionFactory(agency=agency, name="执法大队")
+    p = _people(make_staff, agency, section)
+    m, step = _to_decision(p, agency, section, "9999", tmp_path)
+    with pytest.raises(ValidationError) as exc:
+        step(p["leader"], "decide", {**DECIDE, "amount": "10000"})
+    assert "按拟作出的决定" in exc.value.messages[0] and "法制审核" in exc.value.messages[0]
+    m.refresh_from_db()
+    assert m.state == "notified" and m.fine_amount == 9999 and not m.instruments.filter(type="penalty_decision")
