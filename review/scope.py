@@ -82,6 +82,8 @@ def scope_for(matter, transition: str = "decide", *, on=None) -> list[ScopeHit]:
         elif trigger == "hearing":
             if _held_hearing(matter):
                 reason = "经过听证程序"
+        elif trigger == "benefit" and transition == "decide":
+            reason = f"行政给付决定：{entry['text']}"  # the catalogue lists the kind of benefit itself
         elif trigger in STEP_TRIGGERS.get(transition, ()):
             reason = f"{entry['text']}"
         elif trigger in measures:

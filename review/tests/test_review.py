@@ -257,3 +257,11 @@ def test_staffing_ratio_against_yuyao_minimum(make_staff):
     result = staffing(agency=yuyao)
     assert (result.reviewers, result.officers, result.minimum, result.percent) == (1, 25, 5.0, 4.0)
     assert result.short and result.needed == 1
+
+
+def test_pingdingshan_benefit_decisions_are_in_scope(make_staff):
+    agency = AgencyFactory(policy_pack="pingdingshan-hitech", name="平顶山高新区应急管理局")
+    section = SectionFactory(agency=agency, name="应急救援科")
+    officer = make_staff("officer", agency=agency, section=section)
+    matter = make_matter(agency, section, officer, kind="benefit", state="reviewed")
+    assert [h.code for h in scope_for(matter)] == ["benefit.disaster-relief"]
