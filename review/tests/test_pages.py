@@ -63,6 +63,20 @@ def test_workbench_and_detail_for_the_reviewer(agency, section, people, client):
     assert response.status_code == 302 and review.assignments.filter(first=True).exists()
     opinion = client.get(reverse("review:opinion", kwargs={"pk": review.pk})).content.decode()
     assert "执法主体是否合法" in opinion and "科务会" in opinion
+    form = {f"finding_{n}": "pass" for n in range(10)}
+    form.update(outcome="agree", opinion="同意")
+    response = client.post(reverse("review:opinion", kwargs={"pk": review.pk}), form)
+    assert "科务会集体研究决定" in response.content.decode()  # 000 第九条第二款
+    form.update(meeting_on=str(date.today()), meeting_minutes="科务会研究同意")
+    with mock.patch("review.services._issue_letter", return_value=None):
+        response = client.post(reverse("review:opinion", kwargs={"pk": review.pk}), form)
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.state == ReviewState.OPINION and review.findings.count() == 10
+    client.force_login(people["leader"])
+    client.post(reverse("review:decide", kwargs={"pk": review.pk}), {"decision": "approve"})
+    review.refresh_from_db()
+    assert review.state == ReviewState.PASSED
 
 
 def test_api_refuses_incomplete_submission_with_the_list(agency, section, people, client):
@@ -104,3 +118,32 @@ def test_home_page_counts_overdue_reviews(agency, section, people, client):
         review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
     client.force_login(people["reviewer"])
     assert "已超期 1 件" in client.get(reverse("home")).content.decode()
+
+
+def test_api_runs_a_review_to_the_leaders_approval(agency, section, people, client):
+    from review.services import review_submit
+
+    matter = make_matter(agency, section, people["officer"], amount="20000")
+    review = review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
+    client.force_login(people["reviewer"])
+    url = lambda name: reverse(name, kwargs={"pk": review.pk})  # noqa: E731
+    json = {"content_type": "application/json"}
+    response = client.post(url("api-review-assign"), {"reviewer": people["reviewer"].pk, "first": True}, **json)
+    assert response.status_code == 200 and response.json()["reviewers"][0]["first"]
+    response = client.post(url("api-review-supplement"), {"items": ["询问笔录"], "supply_by": "2099-01-01"}, **json)
+    assert response.json()["state"] == "supplementing" and response.json()["due"] is None
+    client.force_login(people["chief"])
+    response = client.post(url("api-review-provide"), {"materials": {"询问笔录": {"note": "已补"}}}, **json)
+    assert response.status_code == 200 and response.json()["due"]
+    client.force_login(people["reviewer"])
+    checks = [{"finding": "pass"} for _ in agency_rules(agency).value("review.checklist")]
+    body = {"findings": checks, "outcome": "agree", "opinion": "同意", "meeting_on": str(date.today()),
+            "meeting_minutes": "科务会同意"}
+    with mock.patch("review.services._issue_letter", return_value=None):
+        response = client.post(url("api-review-opinion"), body, **json)
+    assert response.status_code == 200 and response.json()["outcome"] == "agree"
+    assert client.post(url("api-review-decide"), {"decision": "approve"}, **json).status_code == 403
+    client.force_login(people["leader"])
+    response = client.post(url("api-review-decide"), {"decision": "approve"}, **json)
+    assert response.json()["state"] == "passed"
+    assert client.get(reverse("api-review-scope", kwargs={"pk": matter.pk})).json()["required"]
