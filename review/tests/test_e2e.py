@@ -16,7 +16,6 @@ from review.models import LegalReview
 from review.tests.helpers import pass_review
 
 pytestmark = pytest.mark.django_db
-pytest.importorskip("matters.instruments")  # 文书 issuing lands with the instruments branch
 
 
 def _people(make_staff, agency, section):

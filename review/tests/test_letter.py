@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 
+from matters.tests import documents
 from org.tests.factories import SectionFactory
 from review import services
 from review.tests.helpers import checklist_all_pass, complete_submission, make_matter
 
 pytestmark = pytest.mark.django_db
-documents = pytest.importorskip("matters.tests.documents")  # lands with the instruments branch
 
 
 def test_opinion_letter_renders_in_chinese_as_docx_and_pdf(agency, section, make_staff):

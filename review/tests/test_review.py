@@ -46,7 +46,7 @@ def _pass_review(matter, people, *, outcome="agree"):
 
 @pytest.fixture
 def no_letter():
-    """Until matters.instruments lands the letter is not rendered here (see test_letter)."""
+    """Skip rendering the 意见书 where a test is about something else (test_letter renders it)."""
     with mock.patch("review.services._issue_letter", return_value=None):
         yield
 
