@@ -129,7 +129,7 @@ def _event(kind, review, acting_user, **data):
 
 
 def _open_review(review_pk) -> LegalReview:
-    return LegalReview.objects.select_for_update().select_related("matter", "agency").get(pk=review_pk)
+    return LegalReview.objects.select_for_update(of=("self",)).select_related("matter", "agency").get(pk=review_pk)
 
 
 # --- submission ------------------------------------------------------------------------------------
