@@ -166,11 +166,11 @@ def instrument_issue(
 ) -> Instrument:
     """Issue one 文书: number it, render DOCX and PDF, store both in the vault, record the event.
 
-    `capability` is "matters.act" for officers; the legal-review opinion (seed 000 附件2) is issued
+    `capability` is the step's own (matters.act, .approve, .decide); the legal-review opinion (seed 000 附件2) is issued
     with "review.conduct". Raises ValidationError (Chinese) or PermissionDenied.
     """
     kind = _type(type_code)
-    if capability not in ("matters.act", "review.conduct"):
+    if capability not in ("matters.act", "matters.approve", "matters.decide", "review.conduct"):
         raise ValidationError(f"不能以“{capability}”权限制作文书。")
     if matter is not None:
         if agency is not None and agency.pk != matter.agency_id:

@@ -531,7 +531,7 @@ def matter_transition(
             issued = instrument_issue(
                 matter=matter,
                 type_code=t.instrument,
-                content=_instrument_content(matter, cleaned),
+                content=_instrument_content(matter, cleaned, t, rules),
                 step=step,
                 acting_user=acting_user,
                 capability=t.capability,
@@ -567,12 +567,19 @@ def matter_transition(
     return step
 
 
-def _instrument_content(matter: Matter, cleaned: dict) -> dict:
+def _instrument_content(matter: Matter, cleaned: dict, t: Transition, rules) -> dict:
+    """What the 文书 says: the step's own fields over what the matter has settled so far."""
+    hazards = "\n".join(h.description for h in matter.hazards.exclude(state="rectified"))
     content = {
         "facts": matter.facts,
         "basis": matter.legal_basis,
         "amount": str(matter.fine_amount) if matter.fine_amount is not None else "",
+        "hazards": hazards,
+        "decision": matter.data.get("decision") or matter.data.get("proposed_decision", ""),
     }
+    if t.code == "extend":
+        rule = rules.rule("compulsion.seizure_extension")
+        content["period"] = f"延长{rule.value}{UNIT_LABELS.get(rule.unit, rule.unit)}"
     content.update({k: v for k, v in _json(cleaned).items() if v not in (None, "")})
     if isinstance(content.get("measures"), list):
         from matters.workflows import MEASURE_CHOICES
@@ -594,6 +601,10 @@ def _apply(matter: Matter, t: Transition, cleaned: dict, step: Step, now: dateti
         matter.fine_amount = cleaned.get("amount")
         matter.measures = cleaned.get("measures", []) if t.code != "decide_on_spot" else []
         fields += ["fine_amount", "measures"]
+    if t.code in ("propose", "decide") and cleaned.get("decision"):
+        key = "proposed_decision" if t.code == "propose" else "decision"
+        matter.data = {**matter.data, key: cleaned["decision"]}
+        fields.append("data")
     if t.code == "inspect":
         lines = [ln.strip() for ln in (cleaned.get("hazards") or "").splitlines() if ln.strip()]
         for line in lines:
