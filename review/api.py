@@ -12,7 +12,7 @@ from matters.services import matter_mark_major
 from review import selectors, services
 from review.choices import Finding, LeaderDecision
 from review.models import LegalReview
-from review.scope import review_required
+from review.scope import GATED, gated_transition, review_required
 from zhifa.api import CapabilityMixin
 
 
@@ -76,7 +76,7 @@ def _out(review):
 
 class SubmitSerializer(serializers.Serializer):
     matter = serializers.IntegerField()
-    transition = serializers.CharField(default="decide")
+    transition = serializers.ChoiceField(choices=GATED, required=False, help_text="默认为案件下一步的决定环节")
     application = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
     situation = serializers.CharField(allow_blank=True, default="")
     draft_decision = serializers.CharField(allow_blank=True, default="")
@@ -94,6 +94,7 @@ class SubmitView(CapabilityMixin, APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=values.pop("matter"))
+        values.setdefault("transition", gated_transition(matter))
         review = services.review_submit(matter=matter, acting_user=request.user, **values)
         return Response(ReviewSerializer(review).data, status=201)
 
@@ -222,7 +223,7 @@ class ScopeView(CapabilityMixin, APIView):
     @extend_schema(summary="法制审核范围")
     def get(self, request, pk):
         matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
-        transition = request.query_params.get("transition", "decide")
+        transition = request.query_params.get("transition") or gated_transition(matter)
         required, hits = review_required(matter, transition)
         return Response({
             "required": required,

@@ -13,5 +13,5 @@ class ReviewConfig(AppConfig):
         gates.register("decide", scope.gate_decide)
         gates.register("seal", scope.gate_seal)
         gates.register("suspend", scope.gate_suspend)
-        for transition in ("decide", "seal", "suspend"):
+        for transition in scope.GATED:
             gates.register_after(transition, services.decision_file)

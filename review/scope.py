@@ -93,6 +93,17 @@ def scope_for(matter, transition: str = "decide", *, on=None) -> list[ScopeHit]:
     return hits
 
 
+GATED = ("decide", "seal", "suspend")
+
+
+def gated_transition(matter) -> str:
+    """The decision step the matter is heading for: its next gated step, else `decide`."""
+    from matters.workflows import workflow_for
+
+    available = {t.code for t in workflow_for(matter.kind, matter.procedure).available(matter.state)}
+    return next((code for code in GATED if code in available), "decide")
+
+
 def review_required(matter, transition: str = "decide") -> tuple[bool, list[ScopeHit]]:
     """In scope by the catalogue, or marked major by hand."""
     hits = scope_for(matter, transition)

@@ -18,7 +18,7 @@ from review.forms import (
     SubmissionForm,
     SupplementForm,
 )
-from review.scope import review_required
+from review.scope import GATED, gated_transition, review_required
 
 
 def _matter(request, pk):
@@ -79,7 +79,10 @@ def detail(request, pk: int):
 def submit(request, matter_pk: int):
     matter = _matter(request, matter_pk)
     rules = agency_rules(matter.agency)
-    required, hits = review_required(matter)
+    transition = request.GET.get("transition") or gated_transition(matter)
+    if transition not in GATED:
+        transition = "decide"
+    required, hits = review_required(matter, transition)
     form = SubmissionForm(
         request.POST or None,
         application_items=rules.value("review.application_items", default=[]),
@@ -87,7 +90,9 @@ def submit(request, matter_pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            review = services.review_submit(matter=matter, acting_user=request.user, **form.submission())
+            review = services.review_submit(
+                matter=matter, acting_user=request.user, transition=transition, **form.submission()
+            )
         except ValidationError as exc:
             _errors(form, exc)
         else:

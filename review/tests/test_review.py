@@ -121,6 +121,13 @@ def test_seal_of_a_compulsion_matter_needs_review(agency, section, people):
     matter = make_matter(agency, section, people["officer"], kind="compulsion", state="registered")
     assert {h.code for h in scope_for(matter, "seal")} == {"compulsion.seizure", "compulsion.premises-sealing"}
     assert gates.refusals(matter, "seal")
+    from review.scope import gated_transition
+
+    assert gated_transition(matter) == "seal"
+    review = services.review_submit(
+        matter=matter, acting_user=people["chief"], transition="seal", **complete_submission(matter)
+    )
+    assert {h["code"] for h in review.scope} == {"compulsion.seizure", "compulsion.premises-sealing"}
 
 
 # --- submission -----------------------------------------------------------------------------------
