@@ -7,6 +7,7 @@ number back and two issues at once never get the same one.
 
 import json
 import tempfile
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -57,6 +58,16 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "benefit_decision": ("decision",),
     "review_opinion": ("opinion",),
 }
+
+# Who signs for the other side: the party; on a 笔录 also the person questioned or present when it
+# is not the party (a witness questioned, a relative at an examination): 001 第十条.
+SIGNERS: dict[str, frozenset[str]] = {
+    "interview_record": frozenset({SignerRole.PARTY, SignerRole.OTHER}),
+    "examination_record": frozenset({SignerRole.PARTY, SignerRole.OTHER}),
+    "hearing_record": frozenset({SignerRole.PARTY, SignerRole.OTHER}),
+    "service_receipt": frozenset({SignerRole.PARTY, SignerRole.OTHER}),
+}
+DEFAULT_SIGNERS = frozenset({SignerRole.PARTY})
 
 # Seed 001: the party signs (第七、八、十条); who refuses, the refusal is recorded with a witness
 # (第二十条, 留置送达: 记明拒收事由和日期，由送达人、见证人签名).
@@ -130,14 +141,26 @@ def _filer(user, section):
 
 
 def _context(*, agency, matter, kind, number, year, content, issued_at, acting_user) -> dict:
+    """What a template sees: plain values only, never the model objects (a replaced template is
+    a file on disk; it must not reach a password hash or a method)."""
     officers = list(matter.officers.all()) if matter is not None else []
+    party = matter.party if matter is not None else None
+    section = matter.section if matter is not None else acting_user.section
     c = rendering.content_text(content)
     return {
-        "agency": agency,
-        "matter": matter,
-        "party": matter.party if matter is not None else None,
-        "section": matter.section if matter is not None else acting_user.section,
-        "type": kind,
+        "agency": {
+            "name": agency.name, "short_name": agency.short_name, "uscc": agency.uscc,
+            "address": agency.address, "phone": agency.phone,
+        },
+        "matter": {
+            "title": matter.title, "kind": matter.get_kind_display(),
+            "procedure": matter.get_procedure_display(), "facts": matter.facts, "legal_basis": matter.legal_basis,
+        } if matter is not None else None,
+        "party": {
+            "name": party.name, "kind": party.get_kind_display(), "id_number": party.id_number,
+            "address": party.address, "phone": party.phone,
+        } if party is not None else None,
+        "section": {"name": section.name} if section is not None else None,
         "code": kind.code,
         "title": kind.title,
         "number": number,
@@ -147,8 +170,39 @@ def _context(*, agency, matter, kind, number, year, content, issued_at, acting_u
         "party_signs": kind.party_signs,
         "served": kind.served,
         "officers": "、".join(o.name for o in officers) or acting_user.name,
-        "issued_by": acting_user,
+        "issued_by": {"name": acting_user.name},
         "issued_at": issued_at,
+    }
+
+
+def preview_context(agency, kind: InstrumentType, *, moment: datetime | None = None) -> dict:
+    """A template's context filled with sample values (for checking an agency's templates)."""
+    content = {key: f"（{label}示例）" for key, label in kind.fields}
+    if "amount" in content:
+        content["amount"] = "10000"
+    c = rendering.content_text(content)
+    moment = moment or timezone.now()
+    year = timezone.localtime(moment).year
+    return {
+        "agency": {
+            "name": agency.name, "short_name": agency.short_name, "uscc": agency.uscc,
+            "address": agency.address, "phone": agency.phone,
+        },
+        "matter": {"title": "（案由示例）", "kind": "", "procedure": "", "facts": "", "legal_basis": ""},
+        "party": {"name": "（当事人示例）", "kind": "法人", "id_number": "（证件号码示例）",
+                  "address": "（地址示例）", "phone": ""},
+        "section": {"name": "（承办科室示例）"},
+        "code": kind.code,
+        "title": kind.title,
+        "number": instrument_number(agency, kind, year, 1) if kind.numbered else "",
+        "year": year,
+        "c": c,
+        "fields": [(label, c.get(key, "")) for key, label in kind.fields],
+        "party_signs": kind.party_signs,
+        "served": kind.served,
+        "officers": "（执法人员示例）",
+        "issued_by": {"name": "（制作人示例）"},
+        "issued_at": moment,
     }
 
 
@@ -190,59 +244,77 @@ def instrument_issue(
     issued_at = issued_at or timezone.now()
     year = timezone.localtime(issued_at).year if timezone.is_aware(issued_at) else issued_at.year
 
-    sequence = number = None
-    if kind.numbered:
-        sequence = instrument_number_allocate(agency=agency, type_code=kind.code, year=year)
-        number = instrument_number(agency, kind, year, sequence)
-    instrument = Instrument.objects.create(
-        agency=agency,
-        matter=matter,
-        step=step,
-        type=kind.code,
-        title=kind.title,
-        year=year if kind.numbered else None,
-        sequence=sequence,
-        number=number or "",
-        content=content,
-        party_signs=kind.party_signs,
-        issued_by=acting_user,
-        issued_at=issued_at,
-    )
-    blocks = rendering.layout(
-        agency,
-        kind.code,
-        _context(
-            agency=agency, matter=matter, kind=kind, number=number or "", year=year,
-            content=content, issued_at=issued_at, acting_user=acting_user,
-        ),
-    )
-    # Each file names its 文书 (document properties), so two 文书 never share one vault record.
-    meta = {
-        "title": kind.title,
-        "number": number or "",
-        "identifier": f"zhifa-instrument-{agency.uscc}-{instrument.pk}",
-        "moment": timezone.localtime(issued_at) if timezone.is_aware(issued_at) else issued_at,
-    }
-    base = f"{kind.title}{number or ''}".replace("/", "-")
+    moment = timezone.localtime(issued_at) if timezone.is_aware(issued_at) else issued_at
+    # Each file carries an identifier of its own (document properties), so two 文书 never share
+    # one vault record even when their text is the same.
+    identifier = f"zhifa-instrument-{agency.uscc}-{uuid.uuid4().hex}"
     filer = _filer(acting_user, section)
     officers = list(matter.officers.all()) if matter is not None else [acting_user]
-    stored = {}
-    with tempfile.TemporaryDirectory(prefix="zhifa-instrument-") as folder:
-        for ext, render in (("docx", rendering.render_docx), ("pdf", rendering.render_pdf)):
-            path = Path(folder) / f"instrument.{ext}"
-            render(blocks, path, **meta)
-            stored[ext] = record_ingest(
+
+    def render(folder: Path, sequence: int | None) -> dict[str, Path]:
+        number = instrument_number(agency, kind, year, sequence) if sequence else ""
+        context = _context(
+            agency=agency, matter=matter, kind=kind, number=number, year=year,
+            content=content, issued_at=issued_at, acting_user=acting_user,
+        )
+        blocks = rendering.layout(agency, kind.code, context)
+        files = {}
+        for ext, draw in (("docx", rendering.render_docx), ("pdf", rendering.render_pdf)):
+            files[ext] = folder / f"instrument-{sequence or 0}.{ext}"
+            draw(blocks, files[ext], title=kind.title, number=number, identifier=identifier, moment=moment)
+        return files
+
+    with tempfile.TemporaryDirectory(prefix="zhifa-instrument-") as tmp:
+        folder = Path(tmp)
+        # Rendering takes most of the time, so it is done before any lock, on the number the
+        # counter would give now; the locks (the ledger head, then the counter) are held only to
+        # take the number and store the files. When another issue took that number meanwhile,
+        # the document is drawn again under the lock, with the number it really gets.
+        sequence = None
+        if kind.numbered:
+            last = (
+                InstrumentSequence.objects.filter(agency=agency, type=kind.code, year=year)
+                .values_list("last", flat=True)
+                .first()
+            )
+            guess = (last or 0) + 1
+            files = render(folder, guess)
+            sequence = instrument_number_allocate(agency=agency, type_code=kind.code, year=year)
+            if sequence != guess:
+                files = render(folder, sequence)
+        else:
+            files = render(folder, None)
+        number = instrument_number(agency, kind, year, sequence) if sequence else ""
+        instrument = Instrument.objects.create(
+            agency=agency,
+            matter=matter,
+            step=step,
+            type=kind.code,
+            title=kind.title,
+            year=year if kind.numbered else None,
+            sequence=sequence,
+            number=number,
+            content=content,
+            party_signs=kind.party_signs,
+            issued_by=acting_user,
+            issued_at=issued_at,
+        )
+        base = f"{kind.title}{number}"
+        stored = {
+            ext: record_ingest(
                 acting_user=filer,
                 section=section,
                 path=path,
                 original_name=f"{base}.{ext}",
-                title=f"{kind.title}{number or ''}（{ext.upper()}）",
+                title=f"{base}（{ext.upper()}）",
                 kind=RecordKind.DOCUMENT,
                 officers=officers,
                 party=matter.party if matter is not None else None,
                 confidentiality=matter.confidentiality if matter is not None else "normal",
                 filed_at=timezone.now(),
             ).version
+            for ext, path in files.items()
+        }
     instrument.docx = stored["docx"].record
     instrument.pdf = stored["pdf"].record
     instrument.save(update_fields=["docx", "pdf"])
@@ -291,6 +363,8 @@ def signature_record(
         raise ValidationError("签名日期早于文书制作日期。")
     witness = (witness or "").strip()
     refusal_reason = (refusal_reason or "").strip()
+    if refused and role not in (SignerRole.PARTY, SignerRole.OTHER):
+        raise ValidationError("只有当事人或其他有关人员会拒绝签名；执法人员、见证人应当签名。")
     if refused and (not witness or not refusal_reason):
         raise ValidationError(
             f"当事人拒绝签名的，须记明拒签事由和日期，并由见证人签名（{REFUSAL_RULE}）。"
@@ -345,7 +419,8 @@ def instrument_signed(instrument) -> bool:
     """Whether a 文书 the party must sign has the party's signature or a witnessed refusal."""
     if not instrument.party_signs:
         return True
+    signers = SIGNERS.get(instrument.type, DEFAULT_SIGNERS)
     return any(
-        s.role == SignerRole.PARTY and (not s.refused or (s.witness and s.refusal_reason))
+        s.role in signers and (not s.refused or (s.witness and s.refusal_reason))
         for s in instrument.signatures.all()
     )

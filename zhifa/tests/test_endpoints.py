@@ -20,6 +20,8 @@ from policy.services import arrangement_enter
 from records.services import exemption_record, record_ingest
 from records.tests.clips import make_video
 from records.uploads import upload_start
+from review.services import review_submit
+from review.tests.helpers import complete_submission, make_matter
 
 
 def _walk(patterns, prefix=""):
@@ -100,15 +102,38 @@ ROUTE_KWARGS = {
     "matters:list": {},
     "matters:workbench": {},
     "matters:new": {},
-    "matters:detail": {"pk": "matter"},
-    "matters:transition": {"pk": "matter", "code": "transition"},
-    "matters:sign": {"pk": "matter", "instrument": "instrument"},
-    "matters:major": {"pk": "matter"},
+    "matters:detail": {"pk": "case"},
+    "matters:transition": {"pk": "case", "code": "transition"},
+    "matters:sign": {"pk": "case", "instrument": "instrument"},
+    "matters:major": {"pk": "case"},
     "api-matters": {},
     "api-matters-workbench": {},
-    "api-matter": {"pk": "matter"},
-    "api-matter-transition": {"pk": "matter", "code": "transition"},
-    "api-matter-signature": {"pk": "matter", "instrument": "instrument"},
+    "api-matter": {"pk": "case"},
+    "api-matter-transition": {"pk": "case", "code": "transition"},
+    "api-matter-signature": {"pk": "case", "instrument": "instrument"},
+    "review:workbench": {},
+    "review:staffing": {},
+    "review:submit": {"matter_pk": "matter"},
+    "review:mark_major": {"matter_pk": "matter"},
+    "review:detail": {"pk": "review"},
+    "review:assign": {"pk": "review"},
+    "review:supplement": {"pk": "review"},
+    "review:provide": {"pk": "review"},
+    "review:extend": {"pk": "review"},
+    "review:opinion": {"pk": "review"},
+    "review:decide": {"pk": "review"},
+    "api-review-list": {},
+    "api-review-submit": {},
+    "api-review-staffing": {},
+    "api-review-detail": {"pk": "review"},
+    "api-review-assign": {"pk": "review"},
+    "api-review-supplement": {"pk": "review"},
+    "api-review-provide": {"pk": "review"},
+    "api-review-extend": {"pk": "review"},
+    "api-review-opinion": {"pk": "review"},
+    "api-review-decide": {"pk": "review"},
+    "api-review-scope": {"pk": "matter"},
+    "api-review-major": {"pk": "matter"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -189,9 +214,11 @@ def world(agency, section, make_staff, tmp_path):
     exemption = exemption_record(
         acting_user=officer, reason=reason, details="现场为爆炸危险区域", occurred_at=timezone.now()
     )
-    matter = matter_open(acting_user=officer, kind="penalty", title="测试案件", party=enterprise)
+    matter = make_matter(agency, section, officer, amount="20000")
+    review = review_submit(matter=matter, acting_user=users[Role.SECTION_CHIEF], **complete_submission(matter))
+    case = matter_open(acting_user=officer, kind="penalty", title="测试案件", party=enterprise)
     filing = matter_transition(
-        acting_user=officer, matter=matter, transition="request_filing", data={"facts": "事实", "basis": "依据"}
+        acting_user=officer, matter=case, transition="request_filing", data={"facts": "事实", "basis": "依据"}
     )
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
@@ -210,6 +237,8 @@ def world(agency, section, make_staff, tmp_path):
         "old": old.size,
         "new": new.size,
         "matter": matter.pk,
+        "review": review.pk,
+        "case": case.pk,
         "instrument": filing.instruments.get().pk,
         "transition": "approve_filing",
     }
@@ -299,7 +328,7 @@ def test_staff_of_another_agency_see_nothing_of_this_one(client, world):
     assert client.get(reverse("enterprise-detail", kwargs={"pk": objects["enterprise"]})).status_code == 404
     assert client.get(reverse("enterprises:detail", kwargs={"pk": objects["enterprise"]})).status_code == 404
     assert client.get(reverse("org:staff_detail", kwargs={"pk": objects["staff"]})).status_code == 404
-    assert client.get(reverse("matters:detail", kwargs={"pk": objects["matter"]})).status_code == 404
-    assert client.get(reverse("api-matter", kwargs={"pk": objects["matter"]})).status_code == 404
+    assert client.get(reverse("matters:detail", kwargs={"pk": objects["case"]})).status_code == 404
+    assert client.get(reverse("api-matter", kwargs={"pk": objects["case"]})).status_code == 404
     names = [s["name"] for s in client.get(reverse("staff-list")).json()["results"]]
     assert users[Role.OFFICER].name not in names
