@@ -1,4 +1,4 @@
-"""Whole cases through /api/v1/: a general-procedure penalty (通化 pack: AV for 勘验, 听证 and
+"""Whole cases through /api/v1/: an inspection referred for a case, the general-procedure penalty (通化 pack: AV for 检查, 勘验, 听证 and
 留置送达) and a 查封扣押, each refusal first (with its article, nothing changed), then the step."""
 
 from datetime import timedelta
@@ -61,6 +61,27 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
 
     def ago(days):
         return now - timedelta(days=days)
+
+    # The inspection that finds the hazard, orders it rectified, finds it not rectified and refers it.
+    insp = officer.post(
+        reverse("api-matters"), {"kind": "inspection", "title": "东兴化工年度检查", "party": team.party.pk,
+                                 "officers": pair},
+    ).json()["id"]
+    officer.step(insp, "plan", data={"place": "厂区", "time": _iso(ago(40)), "facts": "储罐区安全警示标志"})
+    inspect = {"data": {"place": "储罐区", "time": _iso(ago(39)), "findings": "储罐区未设置安全警示标志",
+                        "hazards": "储罐区未设置安全警示标志"}, "officers": pair}
+    detail = _refused_and_unchanged(officer, insp, "inspect", inspect, "必须有音像记录")
+    assert "第六条" in detail
+    officer.step(insp, "inspect", **inspect, records=[team.clip("现场检查录像").pk])
+    served = {"method": "direct", "recipient": "王某", "signer": "王某"}
+    officer.step(insp, "order_rectification", data={"basis": "安全生产法第三十五条",
+                                                    "rectify_by": timezone.localdate(ago(30)).isoformat()},
+                 service={**served, "served_at": _iso(ago(39)), "receipt": team.scan("整改指令书回执").pk})
+    officer.step(insp, "reinspect", data={"time": _iso(ago(29)), "rectified": "no", "result": "逾期未整改"},
+                 officers=pair, records=[team.clip("复查录像").pk],
+                 service={**served, "served_at": _iso(ago(29)), "receipt": team.scan("复查意见书回执").pk})
+    chief.step(insp, "refer", data={"reason": "逾期未整改，移交立案查处"})
+    assert Matter.objects.get(pk=insp).state == "referred"
 
     opened = officer.post(
         reverse("api-matters"),

@@ -1,5 +1,5 @@
 """Whole cases through the pages in a real headless Chromium, 通化 pack: a general-procedure
-penalty case (勘验, 立案, 呈批, 告知, 陈述申辩, 听证, 决定, 留置送达, 缴纳, 结案) and a 查封扣押,
+penalty case (检查 and referral, 立案, 勘验, 呈批, 告知, 陈述申辩, 听证, 决定, 留置送达, 缴纳, 结案) and a 查封扣押,
 each with the refusal first (shown in Chinese with its article; the matter does not move)."""
 
 import os
@@ -132,6 +132,24 @@ def test_a_general_procedure_penalty_case_through_the_pages(browser, live_server
     notice_receipt, hearing_receipt, decision_receipt = (
         team.scan("告知书送达回执"), team.scan("听证通知书送达回执"), team.scan("决定书送达回执")
     )
+
+    # The inspection finds the hazard, orders it rectified, finds it not rectified and refers it.
+    insp = _open_matter(officer, team, "inspection", "东兴化工年度检查")
+    officer.step(insp, "plan", {"place": "厂区", "time": _local(ago(40)), "facts": "储罐区安全警示标志"})
+    inspect = {"place": "储罐区", "time": _local(ago(39)), "findings": "储罐区未设置安全警示标志",
+               "hazards": "储罐区未设置安全警示标志"}
+    text = officer.step(insp, "inspect", inspect, officers=pair)
+    assert "必须有音像记录" in text and "第六条" in text and "已制定检查方案" in officer.state()
+    officer.step(insp, "inspect", inspect, officers=pair, records=[team.clip("现场检查录像")])
+    served = {"method": "direct", "recipient": "王某", "signer": "王某"}
+    officer.step(insp, "order_rectification", {"basis": "安全生产法第三十五条",
+                                               "rectify_by": timezone.localdate(ago(30)).isoformat()},
+                 service={**served, "served_at": _local(ago(39)), "receipt": team.scan("整改指令书回执").pk})
+    officer.step(insp, "reinspect", {"time": _local(ago(29)), "rectified": "no", "result": "逾期未整改"},
+                 officers=pair, records=[team.clip("复查录像")],
+                 service={**served, "served_at": _local(ago(29)), "receipt": team.scan("复查意见书回执").pk})
+    chief.step(insp, "refer", {"reason": "逾期未整改，移交立案查处"})
+    assert "移交立案查处" in chief.state()
 
     mid = _open_matter(officer, team, "penalty", "东兴化工未设置安全警示标志")
     officer.step(mid, "request_filing", {"facts": "储罐区未设置安全警示标志", "basis": "安全生产法第九十九条"})
