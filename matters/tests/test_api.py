@@ -1,5 +1,6 @@
-"""Whole cases through /api/v1/: an inspection referred for a case, the general-procedure penalty (通化 pack: AV for 检查, 勘验, 听证 and
-留置送达) and a 查封扣押, each refusal first (with its article, nothing changed), then the step."""
+"""Whole cases through /api/v1/: an inspection referred for a case, the general-procedure penalty
+(通化 pack: AV for 检查, 勘验, 听证 and 留置送达) and a 查封扣押, each refusal first (with its
+article, nothing changed), then the step."""
 
 from datetime import timedelta
 
