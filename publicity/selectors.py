@@ -1,0 +1,179 @@
+"""Reads of the publicity app. Portal reads are public and serve only `public` (the masked form);
+staff reads take the viewer."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from org.models import Agency, EnforcementCertificate
+from org.permissions import require
+from publicity.choices import CorrectionState, PublicationState
+from publicity.models import BasisChange, CorrectionRequest, EnforcementPower, Publication
+
+S = PublicationState
+PAGE_SIZE = 20
+
+
+def _on_display(today: date) -> Q:
+    # An item comes down by itself the day after its display period ends, whether or not
+    # publications_expire has run yet (000 第二十二条).
+    return Q(state=S.PUBLISHED) & (Q(display_until__isnull=True) | Q(display_until__gte=today))
+
+
+def portal_publications(*, today: date | None = None) -> QuerySet[Publication]:
+    """Everything the public may see now: published, reviewed, within the display period."""
+    return Publication.objects.filter(_on_display(today or timezone.localdate()))
+
+
+@dataclass
+class SearchPage:
+    items: list
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def portal_search(
+    *,
+    party: str = "",
+    category: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    number: str = "",
+    agency: int | None = None,
+    page: int = 1,
+) -> SearchPage:
+    """The portal's decision search: by party (prefix of the published name), type, date and
+    文书号, newest first. Keyed on indexes and without a total count, so that it stays fast with
+    millions of items."""
+    qs = portal_publications()
+    party = (party or "").strip()
+    if party:
+        # A prefix range instead of LIKE, so that every database can use the index.
+        qs = qs.filter(party_public__gte=party, party_public__lt=party + "\U0010ffff")
+    if category:
+        qs = qs.filter(category=category)
+    if date_from:
+        qs = qs.filter(decided_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(decided_on__lte=date_to)
+    if number:
+        qs = qs.filter(instrument_number=number.strip())
+    if agency:
+        qs = qs.filter(agency_id=agency)
+    page = max(1, min(int(page or 1), 500))
+    start = (page - 1) * PAGE_SIZE
+    rows = list(
+        qs.order_by("-decided_on", "-id").values("id", "public", "published_at")[start : start + PAGE_SIZE + 1]
+    )
+    return SearchPage(items=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
+
+
+def portal_publication(*, pk: int) -> Publication:
+    """One item for the portal: on display, or withdrawn (then only its note is shown)."""
+    today = timezone.localdate()
+    return Publication.objects.filter(_on_display(today) | Q(state=S.WITHDRAWN, published_at__isnull=False)).get(
+        pk=pk
+    )
+
+
+def portal_withdrawals(*, limit: int = 50) -> QuerySet[Publication]:
+    """Withdrawal notices: decisions that were public and were withdrawn (行政处罚法第四十八条)."""
+    return Publication.objects.filter(state=S.WITHDRAWN, published_at__isnull=False).order_by("-taken_down_at")[
+        :limit
+    ]
+
+
+def portal_feed(*, since=None, limit: int = 500) -> QuerySet[Publication]:
+    """What the provincial platform pulls (执法决定实时推送): newest publications first."""
+    qs = portal_publications()
+    if since:
+        qs = qs.filter(published_at__gt=since)
+    return qs.order_by("-published_at", "-id")[:limit]
+
+
+def portal_agencies() -> QuerySet[Agency]:
+    return Agency.objects.order_by("id")
+
+
+def portal_officers(*, agency: Agency, query: str = "") -> QuerySet[EnforcementCertificate]:
+    """Officers with a valid 执法证 (000 第六条第二款): name, unit, category, region, validity,
+    number; searchable by name or certificate number."""
+    today = timezone.localdate()
+    qs = (
+        EnforcementCertificate.objects.valid_on(today)
+        .filter(staff__agency=agency, staff__is_active=True)
+        .select_related("staff", "staff__section")
+        .order_by("staff__section_id", "staff__name")
+    )
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(Q(number=query) | Q(staff__name__contains=query))
+    return qs
+
+
+def certificate_check(*, number: str) -> EnforcementCertificate | None:
+    """Any certificate with this number, valid or not, so a citizen can see which it is."""
+    return (
+        EnforcementCertificate.objects.select_related("staff", "staff__agency", "staff__section")
+        .filter(number=(number or "").strip())
+        .first()
+    )
+
+
+def portal_powers(*, agency: Agency) -> QuerySet[EnforcementPower]:
+    return EnforcementPower.objects.filter(agency=agency).select_related("section")
+
+
+def correction_by_token(*, token: str) -> CorrectionRequest:
+    return CorrectionRequest.objects.select_related("publication").get(token=token)
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+def publication_list(*, viewer, state: str = "") -> QuerySet[Publication]:
+    require(viewer, "publicity.view")
+    qs = Publication.objects.filter(agency_id=viewer.agency_id)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-created_at", "-id")
+
+
+def publication_get(*, viewer, pk: int) -> Publication:
+    return publication_list(viewer=viewer).get(pk=pk)
+
+
+def publications_overdue(*, viewer, today: date | None = None) -> QuerySet[Publication]:
+    """Decisions not yet published after their deadline (000 第二十一条), for the dashboard."""
+    require(viewer, "publicity.view")
+    today = today or timezone.localdate()
+    return Publication.objects.filter(
+        agency_id=viewer.agency_id, state__in=(S.DRAFT, S.REVIEWED), due_on__lt=today
+    ).order_by("due_on")
+
+
+def corrections_pending(*, viewer) -> QuerySet[CorrectionRequest]:
+    require(viewer, "publicity.view")
+    return CorrectionRequest.objects.filter(
+        publication__agency_id=viewer.agency_id, state=CorrectionState.PENDING
+    ).select_related("publication")
+
+
+def basis_changes_open(*, viewer) -> list[tuple[BasisChange, list[Publication], list[EnforcementPower]]]:
+    """Changes of law or duty not yet resolved, each with the published items and powers citing it
+    (000 第十九条)."""
+    require(viewer, "publicity.view")
+    result = []
+    for change in BasisChange.objects.filter(agency_id=viewer.agency_id, resolved_at__isnull=True):
+        items = list(
+            portal_publications().filter(agency_id=viewer.agency_id, content__basis__icontains=change.basis)[:200]
+        )
+        powers = list(EnforcementPower.objects.filter(agency_id=viewer.agency_id, basis__contains=change.basis))
+        result.append((change, items, powers))
+    return result
