@@ -54,6 +54,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # --- inspections ---
     "inspections.view": ALL_STAFF,
     "inspections.draw": frozenset({R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
+    "inspections.record": frozenset({R.OFFICER, R.SECTION_CHIEF}),
 }
 
 

@@ -15,6 +15,7 @@ from publicity.services import (
     correction_decide,
     correction_request,
     publication_correct,
+    publication_draft,
     publication_publish,
     publication_review,
     publication_withdraw,
@@ -118,9 +119,6 @@ def test_the_snapshot_does_not_follow_its_source(agency, officer, reviewer):
         industry="化工",
         acting_user=None,
     )
-    item = draft(agency, officer, party=None, **{"party_kind": "", "party_name": ""}) if False else None
-    from publicity.services import publication_draft
-
     item = publication_draft(
         agency=agency,
         category="penalty",
@@ -180,5 +178,5 @@ def test_basis_change_lists_affected_items(agency, officer, reviewer):
         agency=agency, basis="第九十九条", description="条文修改", effective_on=date(2026, 9, 25), acting_user=reviewer
     )
     assert change.due_on == compute_deadline(date(2026, 9, 25), 20, "working_days").due  # 000 第十九条
-    [(found, items, powers)] = selectors.basis_changes_open(viewer=reviewer)
+    [(found, items, _powers)] = selectors.basis_changes_open(viewer=reviewer)
     assert found == change and items == [item]

@@ -1,0 +1,134 @@
+"""Flowcharts of enforcement procedures (000 公示制度第八条), drawn as inline SVG on the server from
+the workflow definitions the system runs (matters.workflows), so the published chart and the
+practice cannot differ. No script and no outside asset: the portal stays light and offline.
+
+Works with any object shaped like matters.workflows.Workflow: code, label, states (code, label),
+initial, transitions (code, label, sources, target; target None = recorded without moving).
+"""
+
+from collections import deque
+from dataclasses import dataclass
+from html import escape
+
+BOX_H = 40
+ROW_GAP = 64
+COL_GAP = 28
+PAD = 16
+CHAR_W = 14  # a CJK character at font-size 14
+LABEL_FONT = 12
+
+
+@dataclass
+class Box:
+    code: str
+    label: str
+    layer: int
+    x: float = 0
+    y: float = 0
+    w: float = 0
+
+
+def _layers(workflow) -> dict[str, int]:
+    """Breadth-first depth of each state from the initial one; unreachable states go last."""
+    depth = {workflow.initial: 0}
+    queue = deque([workflow.initial])
+    while queue:
+        state = queue.popleft()
+        for t in workflow.transitions:
+            if state in t.sources and t.target and t.target not in depth:
+                depth[t.target] = depth[state] + 1
+                queue.append(t.target)
+    last = max(depth.values(), default=0) + 1
+    return {s.code: depth.get(s.code, last) for s in workflow.states}
+
+
+def layout(workflow) -> tuple[dict[str, Box], float, float]:
+    layers = _layers(workflow)
+    boxes = {s.code: Box(s.code, s.label, layers[s.code]) for s in workflow.states}
+    rows: dict[int, list[Box]] = {}
+    for box in boxes.values():
+        box.w = max(96, len(box.label) * CHAR_W + 24)
+        rows.setdefault(box.layer, []).append(box)
+    width = max(sum(b.w for b in row) + COL_GAP * (len(row) - 1) for row in rows.values()) + 2 * PAD + 160
+    for layer, row in sorted(rows.items()):
+        total = sum(b.w for b in row) + COL_GAP * (len(row) - 1)
+        x = (width - 160 - total) / 2
+        for box in row:
+            box.x, box.y = x, PAD + layer * (BOX_H + ROW_GAP)
+            x += box.w + COL_GAP
+    height = PAD * 2 + (max(rows) + 1) * (BOX_H + ROW_GAP) - ROW_GAP
+    return boxes, width, height
+
+
+def _edges(workflow) -> dict[tuple[str, str], list[str]]:
+    edges: dict[tuple[str, str], list[str]] = {}
+    for t in workflow.transitions:
+        for source in t.sources:
+            if t.target:
+                edges.setdefault((source, t.target), []).append(t.label)
+    return edges
+
+
+def render_svg(workflow) -> str:
+    """The flowchart as an SVG element (a string safe to put into a page)."""
+    boxes, width, height = layout(workflow)
+    parts = [
+        f'<svg class="flow" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'role="img" aria-label="{escape(workflow.label)}流程图">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
+    ]
+    for (source, target), labels in _edges(workflow).items():
+        a, b = boxes[source], boxes[target]
+        label = escape("／".join(labels))
+        if b.layer > a.layer:
+            x1, y1 = a.x + a.w / 2, a.y + BOX_H
+            x2, y2 = b.x + b.w / 2, b.y
+            parts.append(
+                f'<path d="M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}" stroke="#555" fill="none" '
+                'marker-end="url(#arrow)"/>'
+            )
+            mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        else:  # back or sideways edge: around the right-hand side
+            x1, y1 = a.x + a.w, a.y + BOX_H / 2
+            x2, y2 = b.x + b.w, b.y + BOX_H / 2
+            bend = max(x1, x2) + 60
+            parts.append(
+                f'<path d="M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
+                'stroke="#888" stroke-dasharray="4 3" fill="none" marker-end="url(#arrow)"/>'
+            )
+            mx, my = bend - 10, (y1 + y2) / 2
+        parts.append(
+            f'<text x="{mx + 4:.0f}" y="{my:.0f}" font-size="{LABEL_FONT}" fill="#1d4ed8">{label}</text>'
+        )
+    for box in boxes.values():
+        final = getattr(next(s for s in workflow.states if s.code == box.code), "final", False)
+        initial = box.code == workflow.initial
+        fill = "#e0ecff" if initial else "#e8f5e9" if final else "#fff"
+        parts.append(
+            f'<g class="state" data-state="{escape(box.code)}"><rect x="{box.x:.0f}" y="{box.y:.0f}" '
+            f'width="{box.w:.0f}" height="{BOX_H}" rx="6" fill="{fill}" stroke="#333"/>'
+            f'<text x="{box.x + box.w / 2:.0f}" y="{box.y + 25:.0f}" font-size="14" text-anchor="middle">'
+            f"{escape(box.label)}</text></g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def steps_within(workflow) -> list[tuple[str, list[str]]]:
+    """Steps recorded without changing state (target None), by state: listed under the chart."""
+    result = []
+    for state in workflow.states:
+        labels = [t.label for t in workflow.transitions if t.target is None and state.code in t.sources]
+        if labels:
+            result.append((state.label, labels))
+    return result
+
+
+def published_workflows() -> list:
+    """The workflows the system runs; empty if the matters app has none (guarded import)."""
+    try:
+        from matters.workflows import WORKFLOWS
+    except ImportError:
+        return []
+    return list(WORKFLOWS.values())
