@@ -432,6 +432,7 @@ def correction_request(
 
     Raises ValidationError for missing fields or an item not on the portal.
     """
+    publication = Publication.objects.select_related("agency").get(pk=publication.pk)
     if publication.state != S.PUBLISHED:
         raise ValidationError("只能对正在公示的信息申请更正。")
     values = {"applicant": applicant, "contact": contact, "statement": statement, "evidence": evidence}
