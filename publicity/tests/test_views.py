@@ -159,3 +159,12 @@ def test_flowchart_renderer_on_a_workflow_shaped_object():
     assert svg.startswith("<svg") and svg.count("<rect") == 3
     assert "提交" in svg and "退回" in svg and "办结" in svg
     assert steps_within(w) == [("审查", ["补充材料"])]
+
+
+def test_overdue_items_are_flagged_on_the_dashboard(agency, officer, reviewer, client):
+    item = draft(agency, officer, decided_on=date(2026, 9, 25), instrument_number="逾期1号")
+    client.force_login(reviewer)
+    page = client.get(reverse("home")).content.decode()
+    assert "逾期未公开的执法决定" in page and "逾期1号" in page and "2026-10-12" in page
+    publish(item, reviewer)
+    assert "逾期1号" not in client.get(reverse("home")).content.decode()
