@@ -39,7 +39,17 @@ def _layers(workflow) -> dict[str, int]:
                 depth[t.target] = depth[state] + 1
                 queue.append(t.target)
     last = max(depth.values(), default=0) + 1
-    return {s.code: depth.get(s.code, last) for s in workflow.states}
+    layers = {s.code: depth.get(s.code, last) for s in workflow.states}
+    # End states go to the bottom row, below every step that can lead to them.
+    bottom = max((v for k, v in layers.items() if not _final(workflow, k)), default=0) + 1
+    for state in workflow.states:
+        if getattr(state, "final", False) and state.code != workflow.initial:
+            layers[state.code] = bottom
+    return layers
+
+
+def _final(workflow, code: str) -> bool:
+    return any(getattr(s, "final", False) for s in workflow.states if s.code == code)
 
 
 def layout(workflow) -> tuple[dict[str, Box], float, float]:
@@ -60,17 +70,10 @@ def layout(workflow) -> tuple[dict[str, Box], float, float]:
     return boxes, width, height
 
 
-def _edges(workflow) -> dict[tuple[str, str], list[str]]:
-    edges: dict[tuple[str, str], list[str]] = {}
-    for t in workflow.transitions:
-        for source in t.sources:
-            if t.target:
-                edges.setdefault((source, t.target), []).append(t.label)
-    return edges
-
-
 def render_svg(workflow) -> str:
-    """The flowchart as an SVG element (a string safe to put into a page)."""
+    """The flowchart as an SVG element (a string safe to put into a page). A step with one source
+    is labelled on its arrow; a step open from several states (e.g. 结案) is labelled once, by its
+    target, so the chart stays readable."""
     boxes, width, height = layout(workflow)
     parts = [
         f'<svg class="flow" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
@@ -78,29 +81,39 @@ def render_svg(workflow) -> str:
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
     ]
-    for (source, target), labels in _edges(workflow).items():
-        a, b = boxes[source], boxes[target]
-        label = escape("／".join(labels))
-        if b.layer > a.layer:
-            x1, y1 = a.x + a.w / 2, a.y + BOX_H
-            x2, y2 = b.x + b.w / 2, b.y
-            parts.append(
-                f'<path d="M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}" stroke="#555" fill="none" '
-                'marker-end="url(#arrow)"/>'
-            )
-            mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-        else:  # back or sideways edge: around the right-hand side
-            x1, y1 = a.x + a.w, a.y + BOX_H / 2
-            x2, y2 = b.x + b.w, b.y + BOX_H / 2
-            bend = max(x1, x2) + 60
-            parts.append(
-                f'<path d="M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
-                'stroke="#888" stroke-dasharray="4 3" fill="none" marker-end="url(#arrow)"/>'
-            )
-            mx, my = bend - 10, (y1 + y2) / 2
-        parts.append(
-            f'<text x="{mx + 4:.0f}" y="{my:.0f}" font-size="{LABEL_FONT}" fill="#1d4ed8">{label}</text>'
-        )
+    labels = []
+    side = 0
+    for t in workflow.transitions:
+        if not t.target:
+            continue
+        b = boxes[t.target]
+        sources = [s for s in t.sources if s in boxes and s != t.target]
+        for source in sources:
+            a = boxes[source]
+            if b.layer > a.layer:
+                x1, y1 = a.x + a.w / 2, a.y + BOX_H
+                x2, y2 = b.x + b.w / 2, b.y
+                parts.append(
+                    f'<path d="M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}" stroke="#555" fill="none" '
+                    'marker-end="url(#arrow)"/>'
+                )
+                mx, my = x1 + (x2 - x1) * 0.62, y1 + (y2 - y1) * 0.62  # nearer the target: fan-outs spread
+            else:  # back or sideways: a dashed curve round the right-hand side
+                side += 1
+                x1, y1 = a.x + a.w, a.y + BOX_H / 2
+                x2, y2 = b.x + b.w, b.y + BOX_H / 2 + 6
+                bend = max(x1, x2) + 24 + 10 * (side % 6)
+                parts.append(
+                    f'<path d="M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
+                    'stroke="#888" stroke-dasharray="4 3" fill="none" marker-end="url(#arrow)"/>'
+                )
+                mx, my = bend + 2, (y1 + y2) / 2
+            if len(sources) == 1:
+                labels.append((mx + 4, my, t.label))
+        if len(sources) > 1:
+            labels.append((b.x + b.w + 6, b.y - 6, t.label))
+    for x, y, text in labels:
+        parts.append(f'<text x="{x:.0f}" y="{y:.0f}" font-size="{LABEL_FONT}" fill="#1d4ed8">{escape(text)}</text>')
     for box in boxes.values():
         final = getattr(next(s for s in workflow.states if s.code == box.code), "final", False)
         initial = box.code == workflow.initial
