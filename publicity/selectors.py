@@ -68,8 +68,11 @@ def portal_search(
         qs = qs.filter(agency_id=agency)
     page = max(1, min(int(page or 1), 500))
     start = (page - 1) * PAGE_SIZE
+    # The page's ids come from an index alone (a filter that matches many rows sorts only small
+    # keys); the outer query then reads just those rows.
+    ids = qs.order_by("-decided_on", "-id").values("id")[start : start + PAGE_SIZE + 1]
     rows = list(
-        qs.order_by("-decided_on", "-id").values("id", "public", "published_at")[start : start + PAGE_SIZE + 1]
+        Publication.objects.filter(id__in=ids).order_by("-decided_on", "-id").values("id", "public", "published_at")
     )
     return SearchPage(items=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
 

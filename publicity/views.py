@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -17,7 +16,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET
 
 from org.permissions import capability_required, public
-from publicity import flowchart, selectors, services
+from publicity import flowchart, portal_page, selectors, services
 from publicity.choices import Category, PublicationState
 from publicity.forms import (
     BasisChangeForm,
@@ -130,7 +129,8 @@ def _date(value: str) -> date | None:
 @public
 @require_GET
 def decisions(request):
-    """The search page. Rendered without the staff context processors: the portal needs no session."""
+    """The search page, the portal's hot path: built by publicity.render (no session, no template
+    engine per request)."""
     q = {k: request.GET.get(k, "").strip()[:60] for k in ("party", "category", "from", "to", "number", "page")}
     error = ""
     if q["category"] and q["category"] not in Category.values:
@@ -144,16 +144,8 @@ def decisions(request):
         page=int(q["page"]) if q["page"].isdigit() else 1,
     )
     kept = {k: v for k, v in q.items() if v and k != "page"}
-    context = {
-        "page": page,
-        "q": q,
-        "qs": urlencode(kept) + "&" if kept else "",
-        "categories": Category.choices,
-        "error": error,
-        "base": reverse("publicity:decisions"),
-        "feeds": {k: reverse(f"publicity:feed_{k}") for k in ("json", "csv", "atom")},
-    }
-    return HttpResponse(loader.get_template("publicity/decisions.html").render(context))
+    qs = urlencode(kept) + "&" if kept else ""
+    return HttpResponse(portal_page.search_page(page=page, q=q, qs=qs, error=error))
 
 
 @public
