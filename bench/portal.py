@@ -2,7 +2,7 @@
 """Portal search throughput and latency against a bare Django view, on the same server, same run.
 
     .venv/bin/python bench/portal.py [--decisions 1000000] [--seconds 20] [--rounds 2]
-                                     [--concurrency 16] [--workers 5] [--data DIR]
+                                     [--concurrency N] [--workers 5] [--data DIR]
 
 1. A fresh data folder (or --data DIR, reused when it already holds the decisions), migrated, with
    one agency and `decisions` published decisions bulk-inserted (20 % natural persons, masked by the
@@ -10,9 +10,10 @@
 2. gunicorn (sync workers) serves the product with one extra route, /bench/bare/ (bench/site/portal_urls.py):
    a view that returns "ok" through the same middleware.
 3. A small asyncio HTTP client (one connection per request, as sync workers close them) runs
-   `concurrency` loops for `seconds`, alternating bare and search phases `rounds` times after a
-   warm-up. The search phase draws each request from a fixed mix of portal queries: the first
-   pages, a party-name prefix, a category, a date range, a 文书号.
+   `concurrency` loops (default: one per worker, enough to keep them all busy) for `seconds`,
+   alternating bare and search phases `rounds` times after a warm-up. The search phase draws each
+   request from a fixed mix of portal queries: the first pages, a party-name prefix, a category, a
+   date range, a 文书号.
 Reports requests/s and p50/p99 latency per phase, the throughput ratio search/bare and the p99 of the
 search page. The client runs on the same machine and its CPU use is reported too.
 """
@@ -202,10 +203,11 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=0, help="client connections (default: one per worker)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--data", type=Path, help="data folder to create or reuse (default: a temporary one)")
     args = parser.parse_args()
+    args.concurrency = args.concurrency or args.workers
 
     temporary = None
     if args.data is None:

@@ -5,7 +5,8 @@ from django.http import HttpResponse
 from django.urls import path
 
 from org.permissions import public
-from zhifa.urls import handler403, urlpatterns as product_urls  # noqa: F401
+from zhifa.urls import handler403  # noqa: F401
+from zhifa.urls import urlpatterns as product_urls
 
 
 @public
