@@ -299,4 +299,7 @@ def demo_load(*, password: str = DEMO_PASSWORD, today: date | None = None) -> Ag
             contact_person="安全科",
             supervising_section=sections[section],
         )
+    from publicity.demo import publicity_demo_load
+
+    publicity_demo_load(agency=agency, today=today)
     return agency
