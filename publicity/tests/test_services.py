@@ -180,3 +180,14 @@ def test_basis_change_lists_affected_items(agency, officer, reviewer):
     assert change.due_on == compute_deadline(date(2026, 9, 25), 20, "working_days").due  # 000 第十九条
     [(found, items, _powers)] = selectors.basis_changes_open(viewer=reviewer)
     assert found == change and items == [item]
+
+
+def test_expire_command(agency, officer, reviewer):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    publish(draft(agency, officer), reviewer)
+    out = StringIO()
+    call_command("publicity", "expire", stdout=out)
+    assert "撤下 0 条" in out.getvalue()
