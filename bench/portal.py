@@ -59,6 +59,7 @@ django.setup()
 from django.db import connection, transaction
 from org.services import agency_create
 from publicity.masking import public_view
+from publicity.portal_page import decision_row
 from stdnum.cn import uscc
 sys.path.append(os.environ["BENCH_DIR"])  # after the apps: bench/ledger.py must not shadow them
 from portal import CATEGORIES, CITIES, SURNAMES, TRADES, WORDS
@@ -70,7 +71,7 @@ agency = agency_create(name="基准测试市应急管理局", uscc=code + uscc.c
 rng = random.Random(7)
 today = date.today()
 now = datetime.now(tz.utc)
-columns = ("agency_id", "category", "state", "party_kind", "minor", "decided_on", "instrument_number",
+columns = ("id", "row_html", "agency_id", "category", "state", "party_kind", "minor", "decided_on", "instrument_number",
            "party_public", "content", "public", "version", "due_on", "published_at", "display_until",
            "withdrawal_note", "source", "created_at")
 sql = f"INSERT INTO publicity_publication ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
@@ -96,7 +97,7 @@ with connection.cursor() as cursor:
                    "result": f"罚款人民币{rng.randrange(1, 20)}万元", "decided_on": decided.isoformat(), "withheld": []}
         public = public_view(content, name_display="masked")
         published = now - timedelta(days=(today - decided).days) + timedelta(hours=9)
-        batch.append((agency.pk, category, "published", party["party_kind"], False, decided.isoformat(),
+        batch.append((i + 1, decision_row(i + 1, public), agency.pk, category, "published", party["party_kind"], False, decided.isoformat(),
                       content["instrument_number"], public["party"], json.dumps(content, ensure_ascii=False),
                       json.dumps(public, ensure_ascii=False), 1, (decided + timedelta(days=9)).isoformat(),
                       published.isoformat(), (decided + timedelta(days=730)).isoformat(), "", "", published.isoformat()))

@@ -33,6 +33,7 @@ class Publication(models.Model):
     party_public = models.CharField("公示的当事人名称", max_length=120)
     content = models.JSONField("内容快照")
     public = models.JSONField("公示内容")
+    row_html = models.TextField("列表行", blank=True, help_text="`public` as one escaped row of the portal's list")
     version = models.PositiveIntegerField("版本", default=1)
     due_on = models.DateField("应公开日期")
     published_at = models.DateTimeField("公示时间", null=True, blank=True)

@@ -31,20 +31,23 @@ def portal_shell(title: str) -> tuple[str, str]:
     return head, tail
 
 
-def decision_rows(items: list[dict], base: str) -> SafeString:
-    """<tr> rows for `items` (dicts with id and public, from selectors.portal_search)."""
-    if not items:
+def decision_row(pk: int, public: dict) -> str:
+    """One <tr> of the decision list, every value escaped; kept with the item (Publication.row_html)
+    whenever its public form changes, so that a search reads rows instead of rendering them. The
+    link is relative to the list's own address."""
+    p = public
+    return (
+        f"<tr><td>{escape(p['decided_on'])}</td>"
+        f'<td><a href="{int(pk)}/">{escape(p["party"])}</a></td>'
+        f"<td>{escape(p['category'])}</td><td>{escape(p['instrument_number'])}</td>"
+        f"<td>{escape(_truncate(p['result'], 40))}</td><td>{escape(p['agency'])}</td></tr>"
+    )
+
+
+def decision_rows(rows: list[str]) -> SafeString:
+    if not rows:
         return mark_safe('<tr><td colspan="6">没有符合条件的执法决定。</td></tr>')
-    out = []
-    for row in items:
-        p = row["public"]
-        out.append(
-            f"<tr><td>{escape(p['decided_on'])}</td>"
-            f'<td><a href="{base}{int(row["id"])}/">{escape(p["party"])}</a></td>'
-            f"<td>{escape(p['category'])}</td><td>{escape(p['instrument_number'])}</td>"
-            f"<td>{escape(_truncate(p['result'], 40))}</td><td>{escape(p['agency'])}</td></tr>"
-        )
-    return mark_safe("\n".join(out))  # noqa: S308 (every value escaped above)
+    return mark_safe("\n".join(rows))  # noqa: S308 (rows are built escaped by decision_row)
 
 
 def _input(label: str, name: str, value: str, kind: str = "text", placeholder: str = "") -> str:
@@ -53,8 +56,8 @@ def _input(label: str, name: str, value: str, kind: str = "text", placeholder: s
 
 
 def search_page(*, page, q: dict, qs: str, error: str) -> str:
-    """The whole search page: the query form (keeping the query), the rows, the pager, the feeds."""
-    base = reverse("publicity:decisions")
+    """The whole search page: the query form (keeping the query), the rows (`page` from
+    selectors.portal_search(..., rows=True)), the pager, the feeds."""
     options = "".join(
         f'<option value="{value}"{" selected" if value == q["category"] else ""}>{label}</option>'
         for value, label in Category.choices
@@ -81,7 +84,7 @@ def search_page(*, page, q: dict, qs: str, error: str) -> str:
             f'<p class="errors">{escape(error)}</p>' if error else "",
             '<table class="list"><thead><tr><th>决定日期</th><th>执法对象</th><th>类别</th><th>文书号</th>'
             "<th>结果</th><th>执法机关</th></tr></thead><tbody>\n",
-            decision_rows(page.items, base),
+            decision_rows(page.items),
             "\n</tbody></table>\n",
             f'<div class="pager">{"".join(pager)}</div>\n',
             f'<p class="muted">数据接口：<a href="{feeds["json"]}">JSON</a> · <a href="{feeds["csv"]}">CSV</a> · '

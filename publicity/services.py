@@ -31,6 +31,7 @@ from policy.services import deadline_track
 from publicity.choices import DEADLINE_RULE, OTHER_DEADLINE_RULE, Category, CorrectionState, PublicationState
 from publicity.masking import public_view
 from publicity.models import BasisChange, CorrectionRequest, EnforcementPower, Publication, PublicationVersion
+from publicity.portal_page import decision_row
 from records.choices import Confidentiality, RecordKind
 
 S = PublicationState
@@ -223,7 +224,8 @@ def publication_draft(
         acting_user=acting_user,
     )
     publication.due_on = timezone.localtime(deadline.due).date()
-    publication.save(update_fields=["due_on"])
+    publication.row_html = decision_row(publication.pk, public)
+    publication.save(update_fields=["due_on", "row_html"])
     event_record(
         kind="publication.draft",
         subject=publication,
@@ -403,6 +405,7 @@ def publication_correct(*, publication: Publication, changes: dict, reason: str,
     publication.content = content
     publication.public = _public(publication.agency, content)
     publication.party_public = publication.public["party"]
+    publication.row_html = decision_row(publication.pk, publication.public)
     publication.instrument_number = content["instrument_number"]
     publication.minor = bool(changes.get("minor", publication.minor))
     publication.version += 1

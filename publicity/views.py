@@ -142,6 +142,7 @@ def decisions(request):
         date_to=_date(q["to"]),
         number=q["number"],
         page=int(q["page"]) if q["page"].isdigit() else 1,
+        rows=True,
     )
     kept = {k: v for k, v in q.items() if v and k != "page"}
     qs = urlencode(kept) + "&" if kept else ""
