@@ -31,6 +31,16 @@ def portal_shell(title: str) -> tuple[str, str]:
     return head, tail
 
 
+@lru_cache(maxsize=1)
+def _feeds() -> dict[str, str]:
+    return {k: reverse(f"publicity:feed_{k}") for k in ("json", "csv", "atom")}
+
+
+@lru_cache(maxsize=1)
+def _category_options() -> tuple[tuple[str, str], ...]:
+    return tuple((value, str(label)) for value, label in Category.choices)
+
+
 def decision_row(pk: int, public: dict) -> str:
     """One <tr> of the decision list, every value escaped; kept with the item (Publication.row_html)
     whenever its public form changes, so that a search reads rows instead of rendering them. The
@@ -60,7 +70,7 @@ def search_page(*, page, q: dict, qs: str, error: str) -> str:
     selectors.portal_search(..., rows=True)), the pager, the feeds."""
     options = "".join(
         f'<option value="{value}"{" selected" if value == q["category"] else ""}>{label}</option>'
-        for value, label in Category.choices
+        for value, label in _category_options()
     )
     pager = []
     if page.has_previous:
@@ -68,8 +78,8 @@ def search_page(*, page, q: dict, qs: str, error: str) -> str:
     pager.append(f"<span>第{page.page}页</span>")
     if page.has_next:
         pager.append(f'<a href="?{escape(qs)}page={page.page + 1}">下一页</a>')
-    feeds = {k: reverse(f"publicity:feed_{k}") for k in ("json", "csv", "atom")}
     head, tail = portal_shell("执法决定查询")
+    feeds = _feeds()
     return "".join(
         [
             head,
