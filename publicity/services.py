@@ -246,15 +246,19 @@ def _locked(publication: Publication) -> Publication:
 
 
 @transaction.atomic
-def publication_review(*, publication: Publication, acting_user) -> Publication:
+def publication_review(*, publication: Publication, acting_user, version: int | None = None) -> Publication:
     """Record that the reviewer checked exactly the public form shown to them (000 第二十四条).
+    `version`: the version the reviewer was shown; if the content changed since, nothing happens.
 
-    Raises ValidationError unless the item is a draft; PermissionDenied without publicity.review.
+    Raises ValidationError unless the item is a draft, or when `version` is not the current one;
+    PermissionDenied without publicity.review.
     """
     publication = _locked(publication)
     require(acting_user, "publicity.review", agency=publication.agency)
     if publication.state != S.DRAFT:
         raise ValidationError(f"只有待审查的公示信息可以审查，当前状态为“{publication.get_state_display()}”。")
+    if version is not None and version != publication.version:
+        raise ValidationError("公示内容在您查看后已变更，请重新查看后再审查（公示制度第二十四条）。")
     publication.state = S.REVIEWED
     publication.reviewed_by = acting_user if getattr(acting_user, "pk", None) else None
     publication.reviewed_at = timezone.now()

@@ -312,7 +312,13 @@ def _act(request, pk, service, done: str):
 
 @capability_required("publicity.review", methods=("POST",))
 def staff_review(request, pk: int):
-    return _act(request, pk, services.publication_review, "已审查，可以发布。")
+    shown = request.POST.get("version", "")
+
+    def review(*, publication, acting_user):
+        version = int(shown) if shown.isdigit() else None
+        return services.publication_review(publication=publication, acting_user=acting_user, version=version)
+
+    return _act(request, pk, review, "已审查，可以发布。")
 
 
 @capability_required("publicity.review", methods=("POST",))

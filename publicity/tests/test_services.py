@@ -191,3 +191,11 @@ def test_expire_command(agency, officer, reviewer):
     out = StringIO()
     call_command("publicity", "expire", stdout=out)
     assert "撤下 0 条" in out.getvalue()
+
+
+def test_review_is_of_the_version_shown(agency, officer, reviewer):
+    item = draft(agency, officer)
+    publication_correct(publication=item, changes={"result": "罚款一万元"}, reason="笔误", acting_user=officer)
+    with pytest.raises(ValidationError, match="已变更"):
+        publication_review(publication=item, acting_user=reviewer, version=1)
+    assert publication_review(publication=item, acting_user=reviewer, version=2).state == PublicationState.REVIEWED
