@@ -274,6 +274,7 @@ def main() -> None:
         "bare_rps": round(bare_rps, 1),
         "search_rps": round(search_rps, 1),
         "ratio": round(search_rps / bare_rps, 3),
+        "ratio_per_round": [round(s["rps"] / b["rps"], 3) for s, b in zip(results["search"], results["bare"], strict=True)],
         "search_p50_ms": round(statistics.median(r["p50_ms"] for r in results["search"]), 2),
         "search_p99_ms": round(search_p99, 2),
         "bare_p99_ms": round(max(r["p99_ms"] for r in results["bare"]), 2),
