@@ -325,3 +325,26 @@ def workflow_for(kind: str, procedure: str = "general") -> Workflow:
     if kind == "penalty":
         return PENALTY_SIMPLE if procedure == "simple" else PENALTY_GENERAL
     return WORKFLOWS[kind]
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    label: str
+    met_by: tuple[str, ...]  # transitions that meet it; empty: a period of the party's, shown, never overdue work
+    task: bool = True
+
+
+# What each tracked deadline asks of whom, and which steps meet it. The figures are the packs'.
+DEADLINES: dict[str, DeadlineKind] = {
+    "penalty.filing_after_investigation": DeadlineKind("先行调查取证后补办立案", ("request_filing",)),
+    "penalty.decision_deadline": DeadlineKind("立案后作出处罚决定", ("decide", "dismiss")),
+    "penalty.evidence_preservation_decision": DeadlineKind("先行登记保存证据处理决定", ("decide_preservation",)),
+    "penalty.defence_period": DeadlineKind("当事人陈述申辩期限", (), task=False),
+    "penalty.hearing_request_period": DeadlineKind("当事人申请听证期限", (), task=False),
+    "penalty.service_deadline": DeadlineKind("送达行政处罚决定书", ("serve",)),
+    "penalty.payment_deadline": DeadlineKind("缴纳罚款（逾期应催告）", ("pay", "demand", "apply_court")),
+    "compulsion.demand_period": DeadlineKind("催告期（届满后方可申请强制执行）", (), task=False),
+    "compulsion.seizure_period": DeadlineKind("查封、扣押期限（届满前解除或延长）", ("release", "extend")),
+    "compulsion.seizure_extension": DeadlineKind("延长后的查封、扣押期限", ("release",)),
+    "archive.deadline_after_closing": DeadlineKind("结案后立卷归档", ()),
+}

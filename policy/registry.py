@@ -39,6 +39,7 @@ GROUPS = {
     "archive": "归档与保管",
     "review": "重大执法决定法制审核",
     "access": "记录信息调阅",
+    "service": "文书送达",
 }
 
 _ROLE_CODES = ["officer", "section_chief", "legal_reviewer", "leader", "archivist", "office", "admin"]
@@ -108,6 +109,8 @@ _SPECS = [
     RuleSpec("penalty.evidence_preservation_decision", "先行登记保存后作出处理决定期限", DURATION_UNITS),
     RuleSpec("penalty.simple_procedure_limit_person", "简易程序罚款上限（公民）", ("yuan",)),
     RuleSpec("penalty.simple_procedure_limit_organisation", "简易程序罚款上限（法人或其他组织）", ("yuan",)),
+    RuleSpec("penalty.collective_discussion_required", "情节复杂或重大违法行为须集体讨论决定", ("bool",)),
+    RuleSpec("penalty.closing_requires_execution", "罚款未缴纳且未采取执行措施的不得结案", ("bool",)),
     RuleSpec("penalty.simple_procedure_record_items", "简易程序应记录事项", ("list",), _STR_LIST),
     # --- compulsion -----------------------------------------------------------------------------
     RuleSpec("compulsion.officers_min", "实施行政强制措施执法人员最少人数", ("count",)),
@@ -160,6 +163,19 @@ _SPECS = [
                 "method": _STR,
             },
             ["no", "when", "matter_kind", "category", "stage"],
+        ),
+    ),
+    RuleSpec(
+        "av.required_steps",
+        "必须音像记录的办理环节",
+        ("table",),
+        _table(
+            {
+                "matter_kind": _MATTER_KINDS,
+                "step": {"type": "string", "pattern": "^[a-z_]+$"},
+                "item": _STR,
+            },
+            ["matter_kind", "step", "item"],
         ),
     ),
     RuleSpec("av.exemption_reasons", "不适宜音像记录的情形", ("list",), _STR_LIST),
@@ -273,6 +289,34 @@ _SPECS = [
     RuleSpec("review.opinion_copies", "法制审核意见书份数", ("count",)),
     RuleSpec("review.collective_decision", "审核意见须集体研究决定", ("bool",)),
     RuleSpec("review.recusal_required", "与审核事项有利害关系的审核人员应当回避", ("bool",)),
+    # --- service of documents -------------------------------------------------------------------
+    RuleSpec(
+        "service.requirements",
+        "各送达方式须留存的材料",
+        ("table",),
+        _table(
+            {
+                "method": {"enum": ["direct", "post", "left", "entrusted", "public_notice"]},
+                "requires": {
+                    "type": "array",
+                    "items": {
+                        "enum": [
+                            "receipt",
+                            "recipient_signature",
+                            "post_receipt",
+                            "refusal_reason",
+                            "witness",
+                            "av",
+                            "reason",
+                            "failed_methods",
+                            "notice",
+                        ]
+                    },
+                },
+            },
+            ["method", "requires"],
+        ),
+    ),
     # --- access to records ----------------------------------------------------------------------
     RuleSpec(
         "access.approval",

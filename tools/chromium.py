@@ -2,7 +2,8 @@
 """Find Debian's headless Chromium for browser tests, installing it when missing (as root).
 
 Playwright drives it through `executable_path`; it never downloads a browser of its own.
-    python tools/chromium.py      # prints the path
+    python tools/chromium.py          # prints the path
+    python tools/chromium.py --fonts  # only the CJK fonts (fonts-noto-cjk) 文书 PDFs embed; bin/setup runs it
 """
 
 import os
@@ -30,6 +31,29 @@ def find() -> str | None:
     return shutil.which("chromium")
 
 
+# The font 文书 PDFs embed (matters/rendering.py FONT_CANDIDATES looks in the same place).
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+
+
+def apt_install(*packages: str) -> None:
+    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    command = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def ensure_fonts() -> str:
+    """The CJK font file; installs Debian's `fonts-noto-cjk` as root if missing."""
+    if not os.path.isfile(CJK_FONT):
+        if os.geteuid() != 0:
+            raise RuntimeError("需要 Debian 的 fonts-noto-cjk 字体（sudo apt-get install fonts-noto-cjk），否则无法生成 PDF 文书")
+        apt_install("fonts-noto-cjk")
+    if not os.path.isfile(CJK_FONT):
+        raise RuntimeError(f"fonts-noto-cjk 安装后仍找不到 {CJK_FONT}")
+    return CJK_FONT
+
+
 def ensure() -> str:
     """The Chromium executable; installs Debian's `chromium` and `fonts-noto-cjk` as root if missing."""
     path = find()
@@ -37,11 +61,7 @@ def ensure() -> str:
         return path
     if os.geteuid() != 0:
         raise RuntimeError("需要 Debian 的 chromium 软件包（sudo apt-get install chromium fonts-noto-cjk）")
-    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"]
-    if subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    apt_install("chromium", "fonts-noto-cjk")
     path = find()
     if not path:
         raise RuntimeError("chromium 安装后仍找不到可执行文件")
@@ -50,7 +70,7 @@ def ensure() -> str:
 
 if __name__ == "__main__":
     try:
-        print(ensure())
+        print(ensure_fonts() if sys.argv[1:] == ["--fonts"] else ensure())
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         print(exc, file=sys.stderr)
         sys.exit(1)

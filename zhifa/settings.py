@@ -64,6 +64,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 2**20
 
 ZHIFA_POLICY_PACKS_DIR = Path(env.str("ZHIFA_POLICY_PACKS_DIR", default=str(BASE_DIR / "policy" / "packs")))
 
+# 文书: an agency's replacement templates (default: <data folder>/instrument_templates) and the
+# CJK font embedded in every PDF (default: Debian's fonts-noto-cjk, found in its usual places).
+ZHIFA_INSTRUMENT_TEMPLATES_DIR = env.str("ZHIFA_INSTRUMENT_TEMPLATES_DIR", default="")
+ZHIFA_PDF_FONT = env.str("ZHIFA_PDF_FONT", default="")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

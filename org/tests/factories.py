@@ -23,6 +23,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     uscc = factory.Sequence(lambda n: make_uscc(f"11210400MB{n:07d}"))
     jurisdiction = "测试市行政区域"
     policy_pack = "fushun-city"
+    instrument_prefix = "测应急"
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -1,0 +1,182 @@
+"""Reads of matters: who may see which, a matter's timeline and deadlines, the officer's workbench."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ledger.services import event_record
+from matters.models import Instrument, Matter, Service, Step
+from matters.workflows import DEADLINES, workflow_for
+from org.choices import Role
+from org.permissions import require
+from policy.models import Deadline
+from policy.selectors import agency_rules
+from records.choices import Confidentiality
+
+# Those who see every matter of the agency: they approve, review, archive or administer them.
+WIDE_READERS = (Role.LEADER, Role.LEGAL_REVIEWER, Role.ARCHIVIST, Role.ADMIN)
+
+
+def _visible(viewer) -> Q:
+    """Matters of the viewer's agency the viewer may open.
+
+    Officers and chiefs see their own section's matters and those they handle; leaders, legal
+    reviewers and archivists the agency's. 涉密 matters only the leader and their officers.
+    """
+    mine = Q(officers=viewer) | Q(opened_by=viewer)
+    wide = viewer.has_role(*WIDE_READERS)
+    normal = Q(pk__isnull=False) if wide else (Q(section_id=viewer.section_id) | mine)
+    secret = Q(pk__isnull=False) if viewer.has_role(Role.LEADER) else mine
+    return Q(agency_id=viewer.agency_id) & (
+        (~Q(confidentiality=Confidentiality.SECRET) & normal) | (Q(confidentiality=Confidentiality.SECRET) & secret)
+    )
+
+
+def matter_list(*, viewer, kind: str = "", state: str = "", query: str = "") -> QuerySet[Matter]:
+    require(viewer, "matters.view")
+    qs = Matter.objects.filter(_visible(viewer)).distinct()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state == "open":
+        qs = qs.filter(closed_at__isnull=True)
+    elif state:
+        qs = qs.filter(state=state)
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(party__name__icontains=query))
+    return qs.select_related("party", "section").prefetch_related("officers")
+
+
+def matter_for(*, viewer, pk: int, purpose: str = "查看执法事项") -> Matter:
+    """One matter for a viewer who may see it; the look is a ledger event (refusals too)."""
+    require(viewer, "matters.view")
+    matter = Matter.objects.filter(pk=pk, agency_id=viewer.agency_id).select_related("party", "section").first()
+    if matter is None:
+        raise Http404("没有这个执法事项。")
+    allowed = Matter.objects.filter(_visible(viewer), pk=pk).exists()
+    with transaction.atomic():
+        event_record(
+            kind="matter.view" if allowed else "matter.denied",
+            subject=matter,
+            acting_user=viewer,
+            data={"purpose": purpose},
+        )
+    if not allowed:
+        raise PermissionDenied("您无权查看该执法事项：它不属于您的科室，也不是您承办的。")
+    return matter
+
+
+def matter_steps(matter: Matter) -> QuerySet[Step]:
+    return (
+        matter.steps.select_related("acted_by", "exemption")
+        .prefetch_related(
+            "officers",
+            "records",
+            Prefetch(
+                "instruments",
+                queryset=Instrument.objects.select_related("docx", "pdf").prefetch_related(
+                    "signatures", Prefetch("services", queryset=Service.objects.prefetch_related("records"))
+                ),
+            ),
+        )
+        .order_by("acted_at", "pk")
+    )
+
+
+@dataclass
+class DeadlineRow:
+    matter: Matter
+    rule_key: str
+    label: str
+    due: datetime
+    provisional: bool
+    task: bool
+    met: bool
+    citation: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.task and not self.met and timezone.now() > self.due
+
+    @property
+    def status(self) -> str:
+        if self.met:
+            return "已办结"
+        if not self.task:
+            return "期间届满" if timezone.now() > self.due else "期间内"
+        return "已逾期" if self.overdue else "未到期"
+
+
+def _starters(matter: Matter, rule_key: str) -> set[str]:
+    return {t.code for t in workflow_for(matter.kind, matter.procedure).transitions if rule_key in t.starts}
+
+
+def _rule_or_none(matter, key):
+    try:
+        return agency_rules(matter.agency).rule(key)
+    except LookupError:
+        return None
+
+
+def _rows(matters: list[Matter]) -> list[DeadlineRow]:
+    """A deadline is met when a step that meets it came after the last step that started it."""
+    if not matters:
+        return []
+    ct = ContentType.objects.get_for_model(Matter)
+    by_id = {str(m.pk): m for m in matters}
+    deadlines = Deadline.objects.filter(subject_type=ct, subject_id__in=list(by_id)).order_by("pk")
+    steps: dict[int, list[Step]] = {}
+    for step in Step.objects.filter(matter__in=matters).only("pk", "matter_id", "transition").order_by("pk"):
+        steps.setdefault(step.matter_id, []).append(step)
+    rows, citations, latest = [], {}, {}
+    for d in deadlines:
+        matter = by_id[d.subject_id]
+        meaning = DEADLINES.get(d.rule_key)
+        if meaning is None:
+            continue
+        # Only the newest deadline of a rule counts (a recomputed or restarted one replaces it).
+        latest[(matter.pk, d.rule_key)] = d
+    for (matter_pk, rule_key), d in latest.items():
+        matter = by_id[str(matter_pk)]
+        meaning = DEADLINES[rule_key]
+        history = steps.get(matter.pk, [])
+        starters = _starters(matter, rule_key)
+        last_start = max((s.pk for s in history if s.transition in starters), default=0)
+        met = matter.closed_at is not None or any(
+            s.pk > last_start and s.transition in meaning.met_by for s in history
+        )
+        key = (matter.agency_id, rule_key)
+        if key not in citations:
+            rule = _rule_or_none(matter, rule_key)
+            citations[key] = "、".join(str(c) for c in rule.citations) if rule else ""
+        rows.append(
+            DeadlineRow(matter, rule_key, meaning.label, d.due, d.provisional, meaning.task, met, citations[key])
+        )
+    return sorted(rows, key=lambda r: r.due)
+
+
+def matter_deadlines(matter: Matter) -> list[DeadlineRow]:
+    return _rows([matter])
+
+
+def workbench(*, viewer) -> list[DeadlineRow]:
+    """Open deadlines of the matters the viewer handles (chiefs: their section's), soonest first;
+    overdue ones stay at the top, flagged."""
+    require(viewer, "matters.view")
+    qs = Matter.objects.filter(_visible(viewer), closed_at__isnull=True)
+    if viewer.has_role(Role.SECTION_CHIEF):
+        qs = qs.filter(Q(section_id=viewer.section_id) | Q(officers=viewer))
+    elif not viewer.has_role(*WIDE_READERS):
+        qs = qs.filter(officers=viewer)
+    matters = list(qs.distinct().select_related("party", "agency"))
+    rows = [r for r in _rows(matters) if r.task and not r.met]
+    return sorted(rows, key=lambda r: (not r.overdue, r.due))
+
+
+def available_transitions(matter: Matter):
+    return workflow_for(matter.kind, matter.procedure).available(matter.state)

@@ -1,0 +1,673 @@
+"""Writes on matters: opening one, and each named transition of its workflow.
+
+`matter_transition` is the one service every step goes through; the workflow definition says
+what the step needs (文书, officers, deadlines), the agency's pack says the figures and which
+steps must be recorded on video, and the checks below hold the rules that compare them. Each
+refusal is a ValidationError (or PermissionDenied) in Chinese naming the rule and its article,
+raised before anything is written.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from enterprises.choices import PartyKind
+from ledger.services import event_record
+from matters import gates
+from matters.choices import MatterKind, Procedure, ServiceMethod
+from matters.instrument_types import TYPES
+from matters.models import Hazard, Instrument, Matter, Service, Step
+from matters.workflows import Transition, Workflow, workflow_for
+from org.choices import Role
+from org.permissions import require
+from org.services import NotAssignable, officer_check_assignable
+from policy.calendar import deadline_for
+from policy.models import Deadline
+from policy.packs import RuleMissing
+from policy.registry import UNIT_LABELS
+from policy.selectors import agency_rules
+from policy.services import deadline_track
+from records.choices import RecordKind
+
+AV_KINDS = (RecordKind.VIDEO, RecordKind.AUDIO)
+
+REQUIREMENT_LABELS = {
+    "receipt": "送达回执（扫描件）",
+    "recipient_signature": "受送达人或签收人签名",
+    "post_receipt": "邮寄凭证和回执",
+    "refusal_reason": "拒收事由",
+    "witness": "见证人",
+    "av": "送达过程的音像记录",
+    "reason": "委托、转交的原因",
+    "failed_methods": "其他方式均无法送达的情况",
+    "notice": "留存的书面公告",
+}
+
+
+def _cite(rule) -> str:
+    return "、".join(str(c) for c in rule.citations)
+
+
+def _rules(matter: Matter, on: date | None = None):
+    return agency_rules(matter.agency, on)
+
+
+def _optional_rule(rules, key: str):
+    try:
+        return rules.rule(key)
+    except RuleMissing:
+        return None
+
+
+# --- opening -----------------------------------------------------------------------------------------
+
+
+def matter_open(
+    *,
+    acting_user,
+    kind: str,
+    title: str,
+    party=None,
+    officers=(),
+    procedure: str = Procedure.GENERAL,
+    section=None,
+    facts: str = "",
+    confidentiality: str | None = None,
+    opened_at: datetime | None = None,
+) -> Matter:
+    """Register a new matter in its workflow's first state, with the officers who handle it.
+
+    Raises PermissionDenied unless the user may act on matters; ValidationError for an unknown
+    kind, a missing title, a party of another agency's list, or an officer who may not be assigned
+    (no valid 执法证: 行政处罚法第四十二条).
+    """
+    require(acting_user, "matters.act", agency=acting_user.agency)
+    if kind not in MatterKind.values:
+        raise ValidationError(f"未知的执法事项类别：{kind}。")
+    if procedure not in Procedure.values or (procedure == Procedure.SIMPLE and kind != MatterKind.PENALTY):
+        raise ValidationError("简易程序只适用于行政处罚。")
+    if not (title or "").strip():
+        raise ValidationError("请填写事由。")
+    section = section or acting_user.section
+    if section is None or section.agency_id != acting_user.agency_id:
+        raise ValidationError("请选择本单位的承办科室。")
+    workflow = workflow_for(kind, procedure)
+    opened_at = opened_at or timezone.now()
+    team = _check_officers(list(officers) or [acting_user], on=timezone.localtime(opened_at).date())
+    matter = Matter(
+        agency=acting_user.agency,
+        section=section,
+        kind=kind,
+        procedure=procedure,
+        workflow=workflow.code,
+        state=workflow.initial,
+        title=title.strip(),
+        party=party,
+        facts=facts,
+        opened_by=acting_user,
+        opened_at=opened_at,
+    )
+    if confidentiality:
+        matter.confidentiality = confidentiality
+    matter.full_clean(exclude=["party", "officers"])
+    with transaction.atomic():
+        matter.save()
+        matter.officers.set(team)
+        event_record(
+            kind="matter.open",
+            subject=matter,
+            acting_user=acting_user,
+            data={
+                "kind": kind,
+                "procedure": procedure,
+                "title": matter.title,
+                "party": party.pk if party else None,
+                "officers": [o.pk for o in team],
+            },
+        )
+    return matter
+
+
+def _check_officers(officers, *, on: date) -> list:
+    team = list(dict.fromkeys(officers))
+    for officer in team:
+        try:
+            officer_check_assignable(staff=officer, on=on)
+        except NotAssignable as exc:
+            raise ValidationError(exc.messages if hasattr(exc, "messages") else str(exc)) from exc
+    return team
+
+
+# --- transitions ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ServiceInput:
+    """What the officer reports about one act of service (送达)."""
+
+    method: str
+    recipient: str
+    served_at: datetime
+    place: str = ""
+    signer: str = ""
+    refusal_reason: str = ""
+    witness: str = ""
+    reason: str = ""
+    failed_methods: str = ""
+    medium: str = ""
+    tracking_number: str = ""
+    receipt: object = None  # Record: the scanned 送达回执
+    post_receipt: object = None  # Record: 付邮凭证 and 回执
+    av: object = None  # Record: recording of the service
+    notice: object = None  # Record: the public notice kept
+
+
+def _parse(field, raw):
+    if raw in (None, "", []):
+        return None
+    label = field.label
+    try:
+        if field.kind == "date":
+            return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        if field.kind == "datetime":
+            value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value)
+            return value
+        if field.kind == "decimal":
+            value = Decimal(str(raw))
+            if value < 0 or not value.is_finite():
+                raise ValueError
+            return value
+    except (ValueError, InvalidOperation):
+        raise ValidationError(f"“{label}”格式不正确：{raw}。") from None
+    if field.kind == "choice":
+        if raw not in dict(field.choices):
+            raise ValidationError(f"“{label}”只能选择：{'、'.join(dict(field.choices).values())}。")
+        return raw
+    if field.kind == "multichoice":
+        values = [raw] if isinstance(raw, str) else list(raw)
+        unknown = [v for v in values if v not in dict(field.choices)]
+        if unknown:
+            raise ValidationError(f"“{label}”中有未知选项：{'、'.join(unknown)}。")
+        return values
+    if field.kind == "bool":
+        return bool(raw)
+    return str(raw).strip()
+
+
+def _clean(transition: Transition, data: dict) -> dict:
+    cleaned, missing = {}, []
+    for f in transition.fields:
+        value = _parse(f, data.get(f.name))
+        if value is None or value == "":
+            if f.required:
+                missing.append(f.label)
+            continue
+        cleaned[f.name] = value
+    if missing:
+        raise ValidationError(f"{transition.label}：请填写{'、'.join(missing)}。")
+    return cleaned
+
+
+def _json(data: dict) -> dict:
+    out = {}
+    for k, v in data.items():
+        if isinstance(v, datetime):
+            out[k] = timezone.localtime(v).isoformat(timespec="minutes")
+        elif isinstance(v, date):
+            out[k] = v.isoformat()
+        elif isinstance(v, Decimal):
+            out[k] = str(v)
+        else:
+            out[k] = v
+    return out
+
+
+def _may_act(user, matter: Matter, transition: Transition) -> None:
+    require(user, transition.capability, agency=matter.agency)
+    if transition.capability == "matters.act":
+        handles = matter.officers.filter(pk=user.pk).exists()
+        chief = user.has_role(Role.SECTION_CHIEF) and user.section_id == matter.section_id
+        if not (handles or chief):
+            raise PermissionDenied("只有承办本事项的执法人员或本科室负责人可以办理此环节。")
+    elif (
+        transition.capability == "matters.approve"
+        and not user.has_role(Role.LEADER)
+        and user.section_id != matter.section_id
+    ):
+        raise PermissionDenied("只有承办科室的负责人或局领导可以审批此环节。")
+
+
+def _steps_done(matter: Matter, *codes: str) -> bool:
+    return matter.steps.filter(transition__in=codes).exists()
+
+
+def _check_officer_count(matter, transition, team, occurred_on, rules) -> None:
+    if not transition.officers_rule:
+        return
+    rule = _optional_rule(rules, transition.officers_rule)
+    if rule is None:
+        return
+    needed = int(rule.value)
+    if len(team) < needed:
+        raise ValidationError(
+            f"{transition.label}须由不少于{needed}名执法人员进行，本次只登记了{len(team)}名"
+            f"（{_cite(rule)}）。"
+        )
+
+
+def av_requirement(matter: Matter, transition_code: str, rules=None):
+    """The pack row saying this step must be recorded on video, with its rule; else None."""
+    rules = rules or _rules(matter)
+    rule = _optional_rule(rules, "av.required_steps")
+    if rule is None:
+        return None
+    for row in rule.value:
+        if row["matter_kind"] == matter.kind and row["step"] == transition_code:
+            return row, rule
+    return None
+
+
+def _check_av(matter, transition, records, exemption, rules) -> None:
+    found = av_requirement(matter, transition.code, rules)
+    if found is None:
+        return
+    row, rule = found
+    if exemption is not None:
+        if exemption.agency_id != matter.agency_id:
+            raise ValidationError("所附不适宜音像记录的说明不属于本单位。")
+        return
+    if not any(r.kind in AV_KINDS for r in records):
+        raise ValidationError(
+            f"{transition.label}（{row['item']}）必须有音像记录：请关联本环节的录音录像，"
+            f"或登记不适宜音像记录的情形和原因（{_cite(rule)}）。"
+        )
+
+
+def service_requirements(matter: Matter, method: str, rules=None) -> tuple[list[str], object]:
+    rules = rules or _rules(matter)
+    rule = rules.rule("service.requirements")
+    for row in rule.value:
+        if row["method"] == method:
+            return list(row["requires"]), rule
+    return [], rule
+
+
+def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
+    if service.method not in ServiceMethod.values:
+        raise ValidationError(f"未知的送达方式：{service.method}。")
+    if not (service.recipient or "").strip():
+        raise ValidationError("请填写受送达人。")
+    if service.served_at is None:
+        raise ValidationError("请填写送达时间。")
+    if service.served_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError("送达时间不能晚于现在。")
+    requires, rule = service_requirements(matter, service.method, rules)
+    present = {
+        "receipt": service.receipt is not None,
+        "recipient_signature": bool(service.signer.strip()),
+        "post_receipt": service.post_receipt is not None and bool(service.tracking_number.strip()),
+        "refusal_reason": bool(service.refusal_reason.strip()),
+        "witness": bool(service.witness.strip()),
+        "av": service.av is not None and service.av.kind in AV_KINDS,
+        "reason": bool(service.reason.strip()),
+        "failed_methods": bool(service.failed_methods.strip()),
+        "notice": service.notice is not None and bool(service.medium.strip()),
+    }
+    missing = [REQUIREMENT_LABELS[r] for r in requires if not present[r]]
+    if missing:
+        method = ServiceMethod(service.method).label
+        raise ValidationError(f"{method}须留存：{'、'.join(missing)}（{_cite(rule)}）。")
+    for record in (service.receipt, service.post_receipt, service.av, service.notice):
+        if record is not None and record.agency_id != matter.agency_id:
+            raise ValidationError("送达材料中有不属于本单位的记录。")
+
+
+def _deadline(matter: Matter, rule_key: str) -> Deadline | None:
+    return (
+        Deadline.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Matter), subject_id=str(matter.pk), rule_key=rule_key
+        )
+        .order_by("-start", "-pk")
+        .first()
+    )
+
+
+def _fine_limit_rule(matter, rules):
+    kind = matter.party.kind if matter.party else None
+    key = (
+        "penalty.simple_procedure_limit_person"
+        if kind == PartyKind.NATURAL_PERSON
+        else "penalty.simple_procedure_limit_organisation"
+    )
+    return rules.rule(key)
+
+
+def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, rules, service=None) -> None:
+    """Rules particular to one step, each refusal naming its article."""
+    code = transition.code
+    wf = matter.workflow
+    if code == "decide_on_spot":
+        if matter.party is None:
+            raise ValidationError("当场处罚须登记当事人。")
+        rule = _fine_limit_rule(matter, rules)
+        amount = data.get("amount") or Decimal(0)
+        if amount > Decimal(str(rule.value)):
+            who = "公民" if matter.party.kind == PartyKind.NATURAL_PERSON else "法人或者其他组织"
+            raise ValidationError(
+                f"对{who}罚款{amount}元超过简易程序（当场处罚）上限{rule.value}元，应当适用一般程序（{_cite(rule)}）。"
+            )
+        items = _optional_rule(rules, "penalty.simple_procedure_record_items")
+        if items is not None and not (data.get("defence") or "").strip():
+            raise ValidationError(f"简易程序须记录当事人陈述、申辩及复核处理情况（{_cite(items)}）。")
+    if wf == "penalty_general" and code in ("decide", "discuss") and matter.state == "notified":
+        defended = _steps_done(matter, "record_defence")
+        period = _deadline(matter, "penalty.defence_period")
+        if not defended and period is not None and now <= period.due:
+            rule = rules.rule("penalty.defence_period")
+            raise ValidationError(
+                f"陈述申辩期限至{timezone.localtime(period.due):%Y年%m月%d日}届满，当事人尚未陈述申辩，"
+                f"期限届满前不能作出决定（{_cite(rule)}）。"
+            )
+    if wf == "penalty_general" and code == "decide" and matter.major and not _steps_done(matter, "discuss"):
+        rule = _optional_rule(rules, "penalty.collective_discussion_required")
+        if rule is not None and rule.value:
+            raise ValidationError(f"重大行政处罚案件须经负责人集体讨论后方可作出决定（{_cite(rule)}）。")
+    if code == "request_hearing":
+        period = _deadline(matter, "penalty.hearing_request_period")
+        requested = data["requested_on"]
+        if period is not None and requested > timezone.localtime(period.due).date():
+            rule = rules.rule("penalty.hearing_request_period")
+            raise ValidationError(
+                f"听证申请期限已于{timezone.localtime(period.due):%Y年%m月%d日}届满（{_cite(rule)}）。"
+            )
+    if code == "notify_hearing":
+        rule = rules.rule("penalty.hearing_notice_lead")
+        served = service.served_at if service else now
+        earliest = deadline_for(rule, served).due
+        if timezone.localtime(data["hearing_at"]).date() < earliest:
+            unit = UNIT_LABELS.get(rule.unit, rule.unit)
+            raise ValidationError(
+                f"听证通知须在举行听证的{rule.value}{unit}前送达当事人：{timezone.localtime(served):%Y年%m月%d日}送达的，"
+                f"听证最早可定于{earliest:%Y年%m月%d日}（{_cite(rule)}）。"
+            )
+    if code == "hold_hearing":
+        scheduled = matter.steps.filter(transition="notify_hearing").order_by("-pk").first()
+        hearing_at = datetime.fromisoformat(scheduled.data["hearing_at"]) if scheduled else None
+        if hearing_at and now < hearing_at:
+            raise ValidationError(f"听证定于{hearing_at:%Y年%m月%d日 %H:%M}举行，尚未到时间。")
+    if code == "pay" and matter.fine_amount and data["amount"] < matter.fine_amount:
+        raise ValidationError(f"缴纳数额{data['amount']}元少于决定的罚款{matter.fine_amount}元。")
+    if code == "apply_court":
+        demand = _deadline(matter, "compulsion.demand_period")
+        rule = rules.rule("compulsion.demand_period")
+        if demand is None:
+            raise ValidationError(f"申请人民法院强制执行前须先书面催告当事人履行（{_cite(rule)}）。")
+        if now <= demand.due:
+            raise ValidationError(
+                f"催告书送达后{rule.value}日内当事人仍可履行，{timezone.localtime(demand.due):%Y年%m月%d日}后方可申请"
+                f"（{_cite(rule)}）。"
+            )
+    if code == "close" and wf in ("penalty_general", "penalty_simple") and matter.state == "served":
+        rule = _optional_rule(rules, "penalty.closing_requires_execution")
+        if matter.fine_amount and rule is not None and rule.value:
+            raise ValidationError(
+                f"罚款{matter.fine_amount}元尚未缴纳，也没有申请强制执行，不能结案（{_cite(rule)}）。"
+            )
+    if code == "close" and wf == "inspection":
+        open_hazards = matter.hazards.exclude(state="rectified").count()
+        if open_hazards:
+            raise ValidationError(f"还有{open_hazards}项隐患未确认整改，不能结案；未整改的应移交立案查处。")
+    if code == "extend":
+        period = _deadline(matter, "compulsion.seizure_period")
+        if period is not None and now > period.due:
+            rule = rules.rule("compulsion.seizure_extension")
+            raise ValidationError(f"查封、扣押期限已届满，不能再延长（{_cite(rule)}）。")
+    if code == "reinspect":
+        rectify_by = matter.data.get("rectify_by")
+        when = timezone.localtime(data["time"]).date()
+        if rectify_by and when < date.fromisoformat(rectify_by):
+            raise ValidationError(f"复查应在整改期限（{rectify_by}）届满后进行，或当事人报告整改完毕后进行。")
+
+
+def _served_instrument(matter: Matter, transition: Transition, issued: Instrument | None) -> Instrument:
+    if issued is not None:
+        return issued
+    # A `serve` step delivers the latest served 文书 not yet delivered (the decision).
+    for instrument in matter.instruments.order_by("-issued_at", "-pk"):
+        if TYPES[instrument.type].served and not instrument.services.exists():
+            return instrument
+    raise ValidationError("没有待送达的文书。")
+
+
+def matter_transition(
+    *,
+    acting_user,
+    matter: Matter,
+    transition: str,
+    data: dict | None = None,
+    officers=(),
+    records=(),
+    exemption=None,
+    service: ServiceInput | None = None,
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> Step:
+    """Take one named step of the matter's workflow.
+
+    Changes: a Step row; the matter's state and the facts the step settles (fine, measures,
+    hazards); the step's 文书 (numbered, rendered, in the vault); its service record; the
+    deadlines it starts; one ledger event. Raises PermissionDenied for the wrong role or a user
+    who does not handle the matter; ValidationError when the state does not allow the step, a
+    required field, officer, recording, exemption or service item is missing, a deadline rule
+    forbids it, or another app's gate (legal review) stops it. Nothing changes on a refusal.
+    """
+    workflow: Workflow = workflow_for(matter.kind, matter.procedure)
+    t = workflow.transition(transition)
+    if t is None:
+        raise ValidationError(f"{workflow.label}没有“{transition}”这一环节。")
+    _may_act(acting_user, matter, t)
+    with transaction.atomic():
+        matter = Matter.objects.select_for_update().get(pk=matter.pk)
+        if matter.state not in t.sources:
+            possible = "、".join(x.label for x in workflow.available(matter.state)) or "无"
+            raise ValidationError(
+                f"当前环节为“{workflow.state(matter.state).label}”，不能办理“{t.label}”。可办理的环节：{possible}。"
+            )
+        if t.once and _steps_done(matter, t.code):
+            raise ValidationError(f"“{t.label}”只能办理一次。")
+        now = timezone.now()
+        occurred_at = occurred_at or now
+        rules = _rules(matter, timezone.localtime(occurred_at).date())
+        cleaned = _clean(t, data or {})
+        # Field work is done by officers holding a 执法证; approvals are the approver's alone.
+        fieldwork = t.capability == "matters.act" or bool(officers)
+        team = (
+            _check_officers(list(officers) or [acting_user], on=timezone.localtime(occurred_at).date())
+            if fieldwork
+            else []
+        )
+        if t.officers_rule:
+            _check_officer_count(matter, t, team, occurred_at, rules)
+        records = list(records)
+        for r in records:
+            if r.agency_id != matter.agency_id:
+                raise ValidationError("关联的记录不属于本单位。")
+        _check_av(matter, t, records, exemption, rules)
+        if t.serve:
+            if service is None:
+                raise ValidationError(f"{t.label}：请登记送达方式和送达情况。")
+            _check_service(matter, service, rules)
+        _guard(matter, t, cleaned, now, rules, service)
+        refused = gates.refusals(matter, t.code)
+        if refused:
+            raise ValidationError(refused)
+
+        step = Step.objects.create(
+            matter=matter,
+            transition=t.code,
+            label=t.label,
+            from_state=matter.state,
+            to_state=t.target or matter.state,
+            note=note,
+            data=_json(cleaned),
+            exemption=exemption,
+            occurred_at=occurred_at,
+            acted_by=acting_user,
+        )
+        step.officers.set(team)
+        step.records.set(records)
+        _apply(matter, t, cleaned, step, now)
+        issued = None
+        if t.instrument:
+            from matters.instruments import instrument_issue
+
+            issued = instrument_issue(
+                matter=matter,
+                type_code=t.instrument,
+                content=_instrument_content(matter, cleaned, t, rules),
+                step=step,
+                acting_user=acting_user,
+                capability=t.capability,
+            )
+        if t.serve:
+            _record_service(matter, _served_instrument(matter, t, issued), service, acting_user)
+        start = service.served_at if (t.serve and service) else occurred_at
+        for key in t.starts:
+            if _optional_rule(rules, key) is None:
+                continue
+            if key == "compulsion.seizure_extension":  # the extension runs on from the first period's end
+                first = _deadline(matter, "compulsion.seizure_period")
+                start = first.due if first else start
+            deadline_track(agency=matter.agency, subject=matter, rule_key=key, start=start)
+        event = event_record(
+            kind=f"matter.{t.code}",
+            subject=matter,
+            acting_user=acting_user,
+            data={
+                "step": step.pk,
+                "from": step.from_state,
+                "to": step.to_state,
+                "data": step.data,
+                "officers": [o.pk for o in team],
+                "records": [r.pk for r in records],
+                "exemption": exemption.pk if exemption else None,
+                "instrument": issued.number if issued else None,
+            },
+        )
+        step.event_index = event.index
+        step.save(update_fields=["event_index"])
+        gates.run_after(matter, t.code, step)
+    return step
+
+
+def _instrument_content(matter: Matter, cleaned: dict, t: Transition, rules) -> dict:
+    """What the 文书 says: the step's own fields over what the matter has settled so far."""
+    hazards = "\n".join(h.description for h in matter.hazards.exclude(state="rectified"))
+    content = {
+        "facts": matter.facts,
+        "basis": matter.legal_basis,
+        "amount": str(matter.fine_amount) if matter.fine_amount is not None else "",
+        "hazards": hazards,
+        "decision": matter.data.get("decision") or matter.data.get("proposed_decision", ""),
+    }
+    if t.code == "extend":
+        rule = rules.rule("compulsion.seizure_extension")
+        content["period"] = f"延长{rule.value}{UNIT_LABELS.get(rule.unit, rule.unit)}"
+    content.update({k: v for k, v in _json(cleaned).items() if v not in (None, "")})
+    if isinstance(content.get("measures"), list):
+        from matters.workflows import MEASURE_CHOICES
+
+        labels = dict(MEASURE_CHOICES)
+        content["measures"] = "、".join(labels.get(m, m) for m in content["measures"])
+    return content
+
+
+def _apply(matter: Matter, t: Transition, cleaned: dict, step: Step, now: datetime) -> None:
+    """What the step settles on the matter itself."""
+    fields = ["state"]
+    if t.code in ("request_filing", "propose", "decide", "decide_on_spot"):
+        for attr, key in (("facts", "facts"), ("legal_basis", "basis")):
+            if cleaned.get(key):
+                setattr(matter, attr, cleaned[key])
+                fields.append(attr)
+    if t.code in ("propose", "decide", "decide_on_spot"):
+        matter.fine_amount = cleaned.get("amount")
+        matter.measures = cleaned.get("measures", []) if t.code != "decide_on_spot" else []
+        fields += ["fine_amount", "measures"]
+    if t.code in ("propose", "decide") and cleaned.get("decision"):
+        key = "proposed_decision" if t.code == "propose" else "decision"
+        matter.data = {**matter.data, key: cleaned["decision"]}
+        fields.append("data")
+    if t.code == "inspect":
+        lines = [ln.strip() for ln in (cleaned.get("hazards") or "").splitlines() if ln.strip()]
+        for line in lines:
+            Hazard.objects.create(matter=matter, description=line, found_in=step)
+    if t.code in ("order_rectification", "onsite_measures"):
+        matter.data = {**matter.data, "rectify_by": cleaned["rectify_by"].isoformat()}
+        matter.hazards.filter(state="open").update(rectify_by=cleaned["rectify_by"])
+        fields.append("data")
+    if t.code == "reinspect":
+        state = "rectified" if cleaned["rectified"] == "yes" else "not_rectified"
+        matter.hazards.exclude(state="rectified").update(state=state, checked_in=step)
+    if t.target:
+        matter.state = t.target
+    if t.target == "closed" or (t.target and next(
+        s for s in workflow_for(matter.kind, matter.procedure).states if s.code == t.target
+    ).final):
+        matter.closed_at = now
+        fields.append("closed_at")
+    matter.save(update_fields=fields)
+
+
+def _record_service(matter: Matter, instrument: Instrument, service: ServiceInput, acting_user) -> Service:
+    details = {
+        k: v
+        for k, v in {
+            "signer": service.signer,
+            "refusal_reason": service.refusal_reason,
+            "witness": service.witness,
+            "reason": service.reason,
+            "failed_methods": service.failed_methods,
+            "medium": service.medium,
+            "tracking_number": service.tracking_number,
+        }.items()
+        if v
+    }
+    row = Service.objects.create(
+        instrument=instrument,
+        method=service.method,
+        recipient=service.recipient.strip(),
+        served_at=service.served_at,
+        place=service.place,
+        details=details,
+        recorded_by=acting_user,
+    )
+    row.records.set([r for r in (service.receipt, service.post_receipt, service.av, service.notice) if r])
+    return row
+
+
+def matter_mark_major(*, acting_user, matter: Matter, reason: str) -> Matter:
+    """Mark a matter 重大 by hand (collective discussion and legal review then apply)."""
+    require(acting_user, "matters.view", agency=matter.agency)
+    if not acting_user.has_role(Role.LEGAL_REVIEWER, Role.LEADER, Role.SECTION_CHIEF):
+        raise PermissionDenied("只有法制审核人员、科室负责人或局领导可以认定重大案件。")
+    if not (reason or "").strip():
+        raise ValidationError("认定重大案件须说明理由。")
+    with transaction.atomic():
+        matter = Matter.objects.select_for_update().get(pk=matter.pk)
+        matter.major = True
+        matter.major_reason = reason.strip()
+        matter.save(update_fields=["major", "major_reason"])
+        event_record(kind="matter.mark_major", subject=matter, acting_user=acting_user, data={"reason": reason})
+    return matter
+
+
+def end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
