@@ -25,3 +25,17 @@ class DrawForm(forms.Form):
 
 class ResultForm(forms.Form):
     result = forms.CharField(label="检查结果", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RecusalForm(forms.Form):
+    officer = forms.ModelChoiceField(label="执法人员", queryset=None)
+    party = forms.ModelChoiceField(label="检查对象", queryset=None)
+    reason = forms.CharField(label="回避事由（如近亲属任该单位负责人、曾在该单位任职）", max_length=200)
+
+    def __init__(self, *args, agency, **kwargs):
+        from enterprises.models import Enterprise
+        from org.choices import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = agency.staff.filter(role_assignments__role=Role.OFFICER, is_active=True)
+        self.fields["party"].queryset = Enterprise.objects.filter(agency=agency)

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from inspections.draw import draw
-from inspections.models import InspectionDraw, InspectionItem
+from inspections.models import InspectionDraw, InspectionItem, Recusal
 from org.permissions import require
 
 
@@ -35,3 +35,8 @@ def draw_list(*, viewer) -> QuerySet[InspectionDraw]:
 
 def draw_get(*, viewer, pk: int) -> InspectionDraw:
     return draw_list(viewer=viewer).prefetch_related("tasks__party", "tasks__officers").get(pk=pk)
+
+
+def recusal_list(*, viewer) -> QuerySet[Recusal]:
+    require(viewer, "inspections.view")
+    return Recusal.objects.filter(officer__agency_id=viewer.agency_id).select_related("officer", "party")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("items/<int:pk>/draw/", views.draw_new, name="draw_new"),
     path("draws/<int:pk>/", views.draw_detail, name="draw"),
     path("tasks/<int:pk>/result/", views.task_result, name="task_result"),
+    path("recusals/new/", views.recusal_new, name="recusal_new"),
 ]

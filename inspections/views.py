@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from inspections import selectors, services
-from inspections.forms import DrawForm, ItemForm, ResultForm
+from inspections.forms import DrawForm, ItemForm, RecusalForm, ResultForm
 from inspections.models import InspectionDraw, InspectionItem, InspectionTask
 from org.permissions import capability_required, public
 
@@ -39,7 +39,11 @@ def public_draw(request, pk: int):
 
 @capability_required("inspections.view", methods=("GET",))
 def staff_list(request):
-    context = {"items": selectors.item_list(viewer=request.user), "draws": selectors.draw_list(viewer=request.user)}
+    context = {
+        "items": selectors.item_list(viewer=request.user),
+        "draws": selectors.draw_list(viewer=request.user),
+        "recusals": selectors.recusal_list(viewer=request.user),
+    }
     return render(request, "inspections/list.html", context)
 
 
@@ -106,3 +110,18 @@ def task_result(request, pk: int):
             messages.success(request, "检查结果已登记并公示。")
             return redirect("inspections:draw", pk=task.draw_id)
     return render(request, "zhifa/form_page.html", {"form": form, "heading": f"检查结果：{task.party.name}"})
+
+
+@capability_required("inspections.draw")
+def recusal_new(request):
+    form = RecusalForm(request.POST or None, agency=request.user.agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recusal_record(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "已登记回避，抽取时不再为该对象抽到此人。")
+            return redirect("inspections:list")
+    return render(request, "zhifa/form_page.html", {"form": form, "heading": "登记回避"})

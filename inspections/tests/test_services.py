@@ -135,3 +135,12 @@ def test_results_are_published(agency, chief, officers, parties, client):
     assert "危险化学品企业安全生产检查" in page and "每年2次" in page and "30%" in page
     detail = client.get(reverse("publicity:inspection_draw", kwargs={"pk": record.pk})).content.decode()
     assert "未发现违法行为" in detail and task.party.name in detail
+
+
+def test_recusal_page(agency, chief, officers, parties, client):
+    client.force_login(chief)
+    url = reverse("inspections:recusal_new")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"officer": officers[1].pk, "party": parties[0].pk, "reason": "曾在该单位任职"})
+    assert response.status_code == 302
+    assert "曾在该单位任职" in client.get(reverse("inspections:list")).content.decode()

@@ -132,6 +132,7 @@ ROUTE_KWARGS = {
     "inspections:draw_new": {"pk": "item"},
     "inspections:draw": {"pk": "draw"},
     "inspections:task_result": {"pk": "task"},
+    "inspections:recusal_new": {},
     "inspection-item-list": {},
     "inspection-item-detail": {"pk": "item"},
     "inspection-item-draw": {"pk": "item"},
