@@ -10,7 +10,11 @@ How decisions reach the portal (for `matters` and any other source):
     publication_withdraw(publication=p, reason=..., acting_user=user)   # revoked/unlawful/remade
 
 Every version of the content is kept (PublicationVersion) and stored in the vault as a record;
-nothing is deleted. Every service writes its ledger event in its own transaction.
+nothing is deleted. Every service writes its ledger event in its own transaction. `acting_user`
+may be None (the system, e.g. a matter's decision handed over from `transaction.on_commit`);
+a person needs publicity.draft (officers, chiefs, leaders, office, legal reviewers, admins).
+The matter kinds (inspection, penalty, compulsion, licensing, confirmation, benefit) are the
+categories; the deadline to publish runs from `decided_on`.
 """
 
 import json
