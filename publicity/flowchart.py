@@ -77,41 +77,65 @@ def render_svg(workflow) -> str:
     boxes, width, height = layout(workflow)
     parts = [
         f'<svg class="flow" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'style="max-width:{width:.0f}px" '
         f'role="img" aria-label="{escape(workflow.label)}流程图">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
     ]
     labels = []
     side = 0
+    # Steps between the same two states share one arrow (e.g. 责令限期整改／现场处理措施).
+    single: dict[tuple[str, str], list[str]] = {}
+    shared: list[tuple[str, list[str], str]] = []
     for t in workflow.transitions:
-        if not t.target:
-            continue
-        b = boxes[t.target]
         sources = [s for s in t.sources if s in boxes and s != t.target]
-        for source in sources:
-            a = boxes[source]
-            if b.layer > a.layer:
-                x1, y1 = a.x + a.w / 2, a.y + BOX_H
-                x2, y2 = b.x + b.w / 2, b.y
-                parts.append(
-                    f'<path d="M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}" stroke="#555" fill="none" '
-                    'marker-end="url(#arrow)"/>'
-                )
-                mx, my = x1 + (x2 - x1) * 0.62, y1 + (y2 - y1) * 0.62  # nearer the target: fan-outs spread
-            else:  # back or sideways: a dashed curve round the right-hand side
-                side += 1
-                x1, y1 = a.x + a.w, a.y + BOX_H / 2
-                x2, y2 = b.x + b.w, b.y + BOX_H / 2 + 6
-                bend = max(x1, x2) + 24 + 10 * (side % 6)
-                parts.append(
-                    f'<path d="M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
-                    'stroke="#888" stroke-dasharray="4 3" fill="none" marker-end="url(#arrow)"/>'
-                )
-                mx, my = bend + 2, (y1 + y2) / 2
-            if len(sources) == 1:
-                labels.append((mx + 4, my, t.label))
-        if len(sources) > 1:
-            labels.append((b.x + b.w + 6, b.y - 6, t.label))
+        if not t.target or not sources:
+            continue
+        if len(sources) == 1:
+            single.setdefault((sources[0], t.target), []).append(t.label)
+        else:
+            shared.append((t.target, sources, t.label))
+    edges = [(a, b, "／".join(names)) for (a, b), names in single.items()]
+    edges += [(source, target, "") for target, sources, _ in shared for source in sources]
+    for source, target, label in edges:
+        a, b = boxes[source], boxes[target]
+        if b.layer == a.layer + 1:
+            x1, y1 = a.x + a.w / 2, a.y + BOX_H
+            x2, y2 = b.x + b.w / 2, b.y
+            parts.append(
+                f'<path d="M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}" stroke="#555" fill="none" '
+                'marker-end="url(#arrow)"/>'
+            )
+            mx, my = x1 + (x2 - x1) * 0.62, y1 + (y2 - y1) * 0.62  # nearer the target: fan-outs spread
+        elif b.layer > a.layer:  # skips rows: a curve round the left, clear of the boxes between
+            side += 1
+            x1, y1 = a.x, a.y + BOX_H / 2
+            x2, y2 = b.x + min(24, b.w / 4), b.y
+            bend = max(4, min(a.x, b.x) - 30 - 8 * (side % 5))
+            parts.append(
+                f'<path d="M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2 - 30:.0f} {x2:.0f},{y2:.0f}" '
+                'stroke="#555" fill="none" marker-end="url(#arrow)"/>'
+            )
+            mx, my = bend + 4, (y1 + y2) / 2
+        else:  # back or sideways: a dashed curve round the right-hand side
+            side += 1
+            x1, y1 = a.x + a.w, a.y + BOX_H / 2
+            x2, y2 = b.x + b.w, b.y + BOX_H / 2 + 6
+            bend = max(x1, x2) + 24 + 10 * (side % 6)
+            parts.append(
+                f'<path d="M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
+                'stroke="#888" stroke-dasharray="4 3" fill="none" marker-end="url(#arrow)"/>'
+            )
+            mx, my = bend + 2, (y1 + y2) / 2
+        if label:
+            labels.append((mx + 4, my, label))
+    seen: set[tuple[str, str]] = set()
+    for target, _, label in shared:
+        b = boxes[target]
+        if (target, label) not in seen:
+            seen.add((target, label))
+            offset = 14 * sum(1 for t, _ in seen if t == target)
+            labels.append((b.x + b.w + 6, b.y - 20 + offset, label))
     for x, y, text in labels:
         parts.append(f'<text x="{x:.0f}" y="{y:.0f}" font-size="{LABEL_FONT}" fill="#1d4ed8">{escape(text)}</text>')
     for box in boxes.values():
