@@ -199,3 +199,18 @@ def test_review_is_of_the_version_shown(agency, officer, reviewer):
     with pytest.raises(ValidationError, match="已变更"):
         publication_review(publication=item, acting_user=reviewer, version=1)
     assert publication_review(publication=item, acting_user=reviewer, version=2).state == PublicationState.REVIEWED
+
+
+def test_yuyao_display_periods(make_staff):
+    from org.tests.factories import AgencyFactory, SectionFactory
+
+    yuyao = AgencyFactory(policy_pack="yuyao-city")
+    section = SectionFactory(agency=yuyao)
+    officer = make_staff("officer", agency=yuyao, section=section, username="yy_officer")
+    reviewer = make_staff("legal_reviewer", agency=yuyao, section=section, username="yy_reviewer")
+    general = publish(draft(yuyao, officer), reviewer)
+    minor = publish(draft(yuyao, officer, minor=True), reviewer)
+    on = timezone.localdate(general.published_at)
+    # 002 二（一）5: at most 5 years; minor, corrected penalties shorter but not under 1 year.
+    assert general.display_until == compute_deadline(on, 5, "years").due
+    assert minor.display_until == compute_deadline(on, 1, "years").due
