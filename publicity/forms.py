@@ -11,6 +11,7 @@ class CorrectionRequestForm(forms.Form):
     evidence = forms.CharField(
         label="证据（证明公示信息不准确的材料及其说明）", widget=forms.Textarea(attrs={"rows": 4})
     )
+    evidence_file = forms.FileField(label="证据文件（可选，不超过20 MB）", required=False)
 
 
 class DraftForm(forms.Form):

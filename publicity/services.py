@@ -435,13 +435,26 @@ def publication_correct(*, publication: Publication, changes: dict, reason: str,
 # --- corrections requested by the public (000 第二十五条) -----------------------------------------
 
 
+# A product limit for files sent by the public (not a figure of any regulation).
+EVIDENCE_MAX_BYTES = 20 * 2**20
+
+
 @transaction.atomic
 def correction_request(
-    *, publication: Publication, applicant: str, contact: str, statement: str, evidence: str
+    *,
+    publication: Publication,
+    applicant: str,
+    contact: str,
+    statement: str,
+    evidence: str,
+    evidence_file: Path | None = None,
+    evidence_name: str = "",
 ) -> CorrectionRequest:
-    """Anyone asks for a correction with evidence. Open to the public (no acting user).
+    """Anyone asks for a correction with evidence. Open to the public (no acting user). A file of
+    evidence, if sent, goes into the vault as a restricted record.
 
-    Raises ValidationError for missing fields or an item not on the portal.
+    Raises ValidationError for missing fields, a file over EVIDENCE_MAX_BYTES, or an item not on
+    the portal.
     """
     publication = Publication.objects.select_related("agency").get(pk=publication.pk)
     if publication.state != S.PUBLISHED:
@@ -454,6 +467,25 @@ def correction_request(
     correction = CorrectionRequest.objects.create(
         publication=publication, **{k: v.strip() for k, v in values.items()}
     )
+    if evidence_file is not None:
+        from records.services import record_ingest
+
+        if Path(evidence_file).stat().st_size > EVIDENCE_MAX_BYTES:
+            raise ValidationError(f"证据文件不能超过 {EVIDENCE_MAX_BYTES // 2**20} MB，可改为说明后由本机关联系取证。")
+        section = publication.agency.sections.order_by("id").first()
+        if section is None:
+            raise ValidationError("本单位尚未设置科室，证据文件无法存档。")
+        result = record_ingest(
+            acting_user=None,
+            section=section,
+            path=Path(evidence_file),
+            original_name=evidence_name or Path(evidence_file).name,
+            kind=RecordKind.DOCUMENT,
+            title=f"公示信息更正申请证据（{applicant.strip()}）",
+            confidentiality=Confidentiality.RESTRICTED,
+        )
+        correction.evidence_record = result.version.record
+        correction.save(update_fields=["evidence_record"])
     event_record(
         kind="publication.correction_request",
         subject=correction,

@@ -28,6 +28,7 @@ from publicity.forms import (
 )
 from publicity.masking import PUBLIC_FIELDS
 from publicity.models import CorrectionRequest, Publication
+from records import uploads
 
 FIELD_LABELS = {
     "agency": "执法机关",
@@ -237,11 +238,19 @@ def correction_new(request, pk: int):
         item = selectors.portal_publications().get(pk=pk)
     except Publication.DoesNotExist:
         raise Http404("没有该执法决定信息。") from None
-    form = CorrectionRequestForm(request.POST or None)
+    form = CorrectionRequestForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("evidence_file")
         try:
-            correction = services.correction_request(publication=item, **form.cleaned_data)
+            if upload:
+                with uploads.delivered_file(upload) as path:
+                    correction = services.correction_request(
+                        publication=item, evidence_file=path, evidence_name=upload.name, **data
+                    )
+            else:
+                correction = services.correction_request(publication=item, **data)
         except ValidationError as exc:
             errors = exc.messages
         else:

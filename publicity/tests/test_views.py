@@ -60,9 +60,17 @@ def test_feeds(agency, officer, reviewer, client):
 def test_correction_from_the_portal_and_its_answer(agency, officer, reviewer, client):
     item = publish(draft(agency, officer, instrument_number="C号"), reviewer)
     url = reverse("publicity:correction_new", kwargs={"pk": item.pk})
-    response = client.post(url, {"applicant": "李某", "contact": "139", "statement": "金额有误", "evidence": "决定书"})
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    evidence = SimpleUploadedFile("决定书.pdf", b"%PDF-1.4\n...\n%%EOF\n", content_type="application/pdf")
+    response = client.post(
+        url,
+        {"applicant": "李某", "contact": "139", "statement": "金额有误", "evidence": "决定书", "evidence_file": evidence},
+    )
     assert response.status_code == 302
     correction = CorrectionRequest.objects.get()
+    assert correction.evidence_record.confidentiality == "restricted"
+    assert correction.evidence_record.versions.get().original_name == "决定书.pdf"
     status = client.get(response["Location"]).content.decode()
     assert correction.token in status and "正在核实" in status
     client.force_login(reviewer)
