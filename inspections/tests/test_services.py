@@ -144,3 +144,15 @@ def test_recusal_page(agency, chief, officers, parties, client):
     response = client.post(url, {"officer": officers[1].pk, "party": parties[0].pk, "reason": "曾在该单位任职"})
     assert response.status_code == 302
     assert "曾在该单位任职" in client.get(reverse("inspections:list")).content.decode()
+
+
+def test_draw_through_the_api(agency, chief, officers, parties, client):
+    item = _item(agency, chief)
+    client.force_login(chief)
+    response = client.post(reverse("inspection-item-draw", kwargs={"pk": item.pk}), {"plan": "API抽查"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert draw(body["seed"], body["inputs"]) == body["result"]
+    assert client.get(reverse("inspection-draw-list")).json()["results"][0]["plan"] == "API抽查"
+    client.force_login(officers[0])
+    assert client.post(reverse("inspection-item-draw", kwargs={"pk": item.pk}), {"plan": "x"}).status_code == 403
