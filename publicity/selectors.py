@@ -63,10 +63,15 @@ def portal_search(
     where = ["state = %s", "(display_until IS NULL OR display_until >= %s)"]
     params: list = [S.PUBLISHED, ops.adapt_datefield_value(timezone.localdate())]
     party = (party or "").strip()
-    if party:
-        # A prefix range instead of LIKE, so that every database can use the index.
+    if party and connection.vendor == "sqlite":
+        # A prefix range instead of LIKE, so that SQLite uses the index (code-point order).
         where.append("party_public >= %s AND party_public < %s")
         params += [party, party + "\U0010ffff"]
+    elif party:
+        # Elsewhere the collation may not order by code point: LIKE is right whatever it is.
+        escaped = party.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("party_public LIKE %s ESCAPE '\\'")
+        params.append(escaped + "%")
     if category:
         where.append("category = %s")
         params.append(category)
