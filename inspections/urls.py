@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from inspections import views
 
 app_name = "inspections"
-urlpatterns = []
+urlpatterns = [
+    path("", views.staff_list, name="list"),
+    path("items/new/", views.item_new, name="item_new"),
+    path("items/<int:pk>/draw/", views.draw_new, name="draw_new"),
+    path("draws/<int:pk>/", views.draw_detail, name="draw"),
+    path("tasks/<int:pk>/result/", views.task_result, name="task_result"),
+    path("recusals/new/", views.recusal_new, name="recusal_new"),
+]

@@ -49,11 +49,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "review.approve": frozenset({R.LEADER}),
     # --- publicity ---
     "publicity.view": ALL_STAFF,
-    "publicity.draft": frozenset({R.OFFICER, R.SECTION_CHIEF, R.OFFICE, R.LEGAL_REVIEWER, R.ADMIN}),
+    "publicity.draft": frozenset({R.OFFICER, R.SECTION_CHIEF, R.LEADER, R.OFFICE, R.LEGAL_REVIEWER, R.ADMIN}),
     "publicity.review": frozenset({R.LEGAL_REVIEWER, R.LEADER}),
     # --- inspections ---
     "inspections.view": ALL_STAFF,
     "inspections.draw": frozenset({R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
+    "inspections.record": frozenset({R.OFFICER, R.SECTION_CHIEF}),
 }
 
 

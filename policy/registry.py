@@ -135,6 +135,7 @@ _SPECS = [
         {"enum": ["full", "masked", "hidden"]},
     ),
     RuleSpec("publicity.correction_on_request", "有证据申请更正的须核实、更正并告知", ("bool",)),
+    RuleSpec("publicity.inspection_recuse_last_inspector", "双随机抽查中上次检查该对象的执法人员回避", ("bool",)),
     # --- audio/video records --------------------------------------------------------------------
     RuleSpec("av.ingest_deadline", "音像记录导出存储期限", DURATION_UNITS),
     RuleSpec("av.ingest_deadline_after_return", "异地或连续执法返回后导出存储期限", DURATION_UNITS),

@@ -300,6 +300,9 @@ def demo_load(*, password: str = DEMO_PASSWORD, today: date | None = None) -> Ag
             supervising_section=sections[section],
         )
     _demo_matters(agency)
+    from publicity.demo import publicity_demo_load
+
+    publicity_demo_load(agency=agency, today=today)
     return agency
 
 

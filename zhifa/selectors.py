@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from org.choices import Role
 from org.models import EnforcementCertificate, Staff
-from org.permissions import require
+from org.permissions import can, require
 from policy.calendar import workday_calendar
 from policy.selectors import agency_rules
 
@@ -69,6 +69,10 @@ def home_summary(*, viewer) -> dict:
             "reviewing": len(bench.reviewing),
             "awaiting_leader": len(bench.awaiting_leader),
         }
+    if can(viewer, "publicity.view"):
+        from publicity.selectors import publications_overdue
+
+        summary["publications_overdue"] = list(publications_overdue(viewer=viewer)[:20])
     if Role.ADMIN in roles:
         summary["calendar_years"] = [
             (year, calendar.year_source(year)) for year in (today.year, today.year + 1)

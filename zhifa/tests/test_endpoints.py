@@ -134,6 +134,48 @@ ROUTE_KWARGS = {
     "api-review-decide": {"pk": "review"},
     "api-review-scope": {"pk": "matter"},
     "api-review-major": {"pk": "matter"},
+    # --- publicity (the portal's routes are public) and inspections ---
+    "publicity:index": {},
+    "publicity:officers": {},
+    "publicity:powers": {},
+    "publicity:procedures": {},
+    "publicity:complaints": {},
+    "publicity:inspection_items": {},
+    "publicity:inspection_draw": {"pk": "draw"},
+    "publicity:decisions": {},
+    "publicity:decision": {"pk": "publication"},
+    "publicity:correction_new": {"pk": "publication"},
+    "publicity:withdrawals": {},
+    "publicity:correction_lookup": {},
+    "publicity:correction": {"token": "token"},
+    "publicity:feed_json": {},
+    "publicity:feed_csv": {},
+    "publicity:feed_atom": {},
+    "publicity:staff_list": {},
+    "publicity:staff_new": {},
+    "publicity:staff_detail": {"pk": "publication"},
+    "publicity:staff_review": {"pk": "publication"},
+    "publicity:staff_publish": {"pk": "publication"},
+    "publicity:staff_withdraw": {"pk": "publication"},
+    "publicity:staff_correction": {"pk": "correction"},
+    "publicity:staff_change_new": {},
+    "publicity:staff_power_new": {},
+    "publication-list": {},
+    "publication-detail": {"pk": "publication"},
+    "publication-review": {"pk": "publication"},
+    "publication-publish": {"pk": "publication"},
+    "publication-withdraw": {"pk": "publication"},
+    "inspections:list": {},
+    "inspections:item_new": {},
+    "inspections:draw_new": {"pk": "item"},
+    "inspections:draw": {"pk": "draw"},
+    "inspections:task_result": {"pk": "task"},
+    "inspections:recusal_new": {},
+    "inspection-item-list": {},
+    "inspection-item-detail": {"pk": "item"},
+    "inspection-item-draw": {"pk": "item"},
+    "inspection-draw-list": {},
+    "inspection-draw-detail": {"pk": "draw"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -220,6 +262,7 @@ def world(agency, section, make_staff, tmp_path):
     filing = matter_transition(
         acting_user=officer, matter=case, transition="request_filing", data={"facts": "事实", "basis": "依据"}
     )
+    publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -241,8 +284,62 @@ def world(agency, section, make_staff, tmp_path):
         "case": case.pk,
         "instrument": filing.instruments.get().pk,
         "transition": "approve_filing",
+        "publication": publication.pk,
+        "correction": correction.pk,
+        "token": correction.token,
+        "item": item.pk,
+        "draw": draw.pk,
+        "task": draw.tasks.first().pk,
     }
     return users, objects
+
+
+def _publicity_world(agency, officer, users, make_staff):
+    """A published decision with a pending correction request, and a 双随机 item with one draw."""
+    from decimal import Decimal
+
+    from inspections.services import draw_run, item_create
+    from publicity.services import (
+        correction_request,
+        publication_draft,
+        publication_publish,
+        publication_review,
+    )
+
+    reviewer = users[Role.LEGAL_REVIEWER]
+    publication = publication_draft(
+        agency=agency,
+        category="penalty",
+        decided_on=timezone.localdate(),
+        party_kind="legal_person",
+        party_name="测试化工有限公司",
+        instrument_number="测罚〔2026〕1号",
+        cause="事由",
+        basis="依据",
+        result="结果",
+        acting_user=officer,
+    )
+    publication_review(publication=publication, acting_user=reviewer)
+    publication_publish(publication=publication, acting_user=reviewer)
+    correction = correction_request(
+        publication=publication, applicant="某某", contact="13900000000", statement="有误", evidence="证据"
+    )
+    make_staff(Role.OFFICER, certificate=True, username="as_officer_2")
+    item = item_create(
+        agency=agency,
+        acting_user=None,
+        name="安全生产检查",
+        basis="《安全生产法》第六十五条",
+        target="生产经营单位",
+        content="主体责任",
+        proportion=Decimal("100"),
+        frequency="每年1次",
+        draws_per_year=1,
+        method="现场检查",
+        officers_per_target=2,
+    )
+    draw = draw_run(item=item, plan="测试抽查", acting_user=None)
+    return publication, correction, item, draw
 
 
 def _url(name, objects):
