@@ -97,6 +97,29 @@ def test_numbers_count_per_agency_type_and_year_in_the_official_style(matter, of
     # 2026-12-31 16:30 UTC is already 2027 in China: the year is the agency's local year.
     late = issue(matter, officer, issued_at=datetime(2026, 12, 31, 16, 30, tzinfo=ZoneInfo("UTC")))
     assert late.number == "测应急罚决〔2027〕2号"
+    # Another agency counts on its own, under its own 代字.
+    from org.tests.factories import AgencyFactory, SectionFactory, StaffFactory
+
+    other = AgencyFactory(instrument_prefix="顺应急")
+    other_officer = StaffFactory(agency=other, section=SectionFactory(agency=other), roles=("officer",))
+    own = instrument_issue(
+        agency=other, type_code="penalty_decision", content=sample_content("penalty_decision"),
+        acting_user=other_officer,
+    )
+    assert own.number == f"顺应急罚决〔{this_year}〕1号"
+
+
+@pytest.mark.django_db
+def test_the_files_are_drawn_in_a_temporary_folder_that_is_removed(matter, officer, tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    issue(matter, officer)
+    with pytest.raises(ValidationError):
+        issue(matter, officer, content=sample_content("penalty_decision") | {"facts": "😀"})
+    assert list(scratch.iterdir()) == []
 
 
 @pytest.mark.django_db
