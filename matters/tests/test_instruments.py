@@ -397,7 +397,7 @@ def test_unknown_kind_missing_content_and_foreign_users_are_refused(matter, offi
     with pytest.raises(ValidationError, match="未知的文书种类"):
         issue(matter, officer, "no_such_kind", content={})
     with pytest.raises(ValidationError, match="缺少必填内容：基本情况"):
-        issue(matter, officer, content={"basis": "x", "decision": "y"})
+        issue(matter, officer, content={"facts": "  ", "basis": "x", "decision": "y"})
     with pytest.raises(PermissionDenied):
         issue(matter, make_staff("archivist"))
     from org.tests.factories import AgencyFactory, StaffFactory
