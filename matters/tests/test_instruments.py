@@ -260,6 +260,7 @@ def test_every_kind_renders_to_a_docx_and_a_pdf_that_show_its_chinese_text(matte
         fonts = pdf_fonts(made.pdf)
         assert fonts and all(f["embedded"] for f in fonts), code
         assert {f["file"] for f in fonts} == {"/FontFile3"}, code
+        assert all(f["name"].endswith("NotoSerifCJKSC") for f in fonts), fonts
     assert Instrument.objects.count() == 33
     assert Record.objects.filter(kind="document").count() == 66
 
