@@ -332,6 +332,22 @@ def test_review_opinion_follows_the_seed_annex_and_is_issued_by_the_legal_review
         "本文书一式两份：一份由政策法规科备案，一份交案件承办科室。",
         "共 1 页 第 1 页",
     )
+    # 一式两份 (000 第十一条): two copies in one file, each marked, its pages counted on their own.
+    import pypdfium2 as pdfium
+
+    from matters.tests.documents import flat, record_bytes
+
+    pages = [p.get_textpage().get_text_range() for p in pdfium.PdfDocument(record_bytes(made.pdf))]
+    assert len(pages) == 2
+    assert "（第一份政策法规科备案）" in flat(pages[0]) and "（第二份交案件承办科室）" in flat(pages[1])
+    for page in pages:
+        assert made.number in flat(page) and "共1页第1页" in flat(page)
+    with zipfile.ZipFile(io.BytesIO(record_bytes(made.docx))) as docx:
+        body = docx.read("word/document.xml").decode()
+        footers = "".join(docx.read(n).decode() for n in docx.namelist() if n.startswith("word/footer"))
+    assert body.count("<w:sectPr") == 2 and body.count('w:start="1"') == 2 and "SECTIONPAGES" in footers
+    first_section = body[body.index("<w:sectPr"):body.index("</w:sectPr>")]
+    assert "<w:footerReference" in first_section  # the second inherits it
     # The legal reviewer may not file for the case's section: the system files on their behalf.
     assert made.pdf.section_id == matter.section_id and made.pdf.created_by is None
     # Without a matter (an opinion on a matter kept on paper), it files under the reviewer's section.
