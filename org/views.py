@@ -21,6 +21,10 @@ def agency(request):
     }
     if can(viewer, "org.view_staff"):
         context["staff"] = selectors.staff_list(viewer=viewer)
+    if can(viewer, "review.view"):
+        from review.selectors import staffing
+
+        context["review_staffing"] = staffing(agency=viewer.agency)
     return render(request, "org/agency.html", context)
 
 

@@ -59,6 +59,16 @@ def home_summary(*, viewer) -> dict:
             )
             if k in rules
         ]
+    if Role.LEGAL_REVIEWER in roles or Role.LEADER in roles:
+        from review.selectors import workbench
+
+        bench = workbench(viewer=viewer)
+        summary["review_bench"] = {
+            "overdue": len(bench.overdue),
+            "due_soon": len(bench.due_soon),
+            "reviewing": len(bench.reviewing),
+            "awaiting_leader": len(bench.awaiting_leader),
+        }
     if Role.ADMIN in roles:
         summary["calendar_years"] = [
             (year, calendar.year_source(year)) for year in (today.year, today.year + 1)

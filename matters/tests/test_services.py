@@ -275,8 +275,11 @@ def test_licensing_runs_application_to_service(agency, team, leader, company, se
     assert Instrument.objects.filter(matter=m).values_list("type", flat=True).count() == 2
 
 
-def test_a_major_case_is_decided_only_after_collective_discussion(agency, team, chief, leader, company, section, tmp_path):
+def test_a_major_case_is_decided_only_after_collective_discussion(
+    agency, team, chief, leader, company, section, tmp_path, make_staff
+):
     from matters.services import matter_mark_major
+    from review.tests.helpers import pass_review
 
     a, b = team
     m = matter_open(acting_user=a, kind="penalty", title="重大案件", party=company, officers=[a, b])
@@ -292,6 +295,8 @@ def test_a_major_case_is_decided_only_after_collective_discussion(agency, team, 
     msg = refused(step, leader, m, "decide", decide)
     assert "集体讨论" in msg and "第五十七条" in msg
     step(leader, m, "discuss", {"time": NOW(), "participants": "局领导班子", "discussion": "同意", "conclusion": "吊销"})
+    assert "法制审核" in refused(step, leader, m, "decide", decide)  # the review gate (review app)
+    pass_review(m, submitter=chief, reviewer=make_staff("legal_reviewer", legal_qualification="A1"), leader=leader)
     step(leader, m, "decide", decide)
     m.refresh_from_db()
     assert m.state == "decided" and m.measures == ["licence_revocation"]

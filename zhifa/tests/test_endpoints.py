@@ -19,6 +19,8 @@ from policy.services import arrangement_enter
 from records.services import exemption_record, record_ingest
 from records.tests.clips import make_video
 from records.uploads import upload_start
+from review.services import review_submit
+from review.tests.helpers import complete_submission, make_matter
 
 
 def _walk(patterns, prefix=""):
@@ -96,6 +98,29 @@ ROUTE_KWARGS = {
     "records:exemption_acknowledge": {"pk": "exemption"},
     "ledger:status": {},
     "ledger:verifier": {},
+    "review:workbench": {},
+    "review:staffing": {},
+    "review:submit": {"matter_pk": "matter"},
+    "review:mark_major": {"matter_pk": "matter"},
+    "review:detail": {"pk": "review"},
+    "review:assign": {"pk": "review"},
+    "review:supplement": {"pk": "review"},
+    "review:provide": {"pk": "review"},
+    "review:extend": {"pk": "review"},
+    "review:opinion": {"pk": "review"},
+    "review:decide": {"pk": "review"},
+    "api-review-list": {},
+    "api-review-submit": {},
+    "api-review-staffing": {},
+    "api-review-detail": {"pk": "review"},
+    "api-review-assign": {"pk": "review"},
+    "api-review-supplement": {"pk": "review"},
+    "api-review-provide": {"pk": "review"},
+    "api-review-extend": {"pk": "review"},
+    "api-review-opinion": {"pk": "review"},
+    "api-review-decide": {"pk": "review"},
+    "api-review-scope": {"pk": "matter"},
+    "api-review-major": {"pk": "matter"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -176,6 +201,8 @@ def world(agency, section, make_staff, tmp_path):
     exemption = exemption_record(
         acting_user=officer, reason=reason, details="现场为爆炸危险区域", occurred_at=timezone.now()
     )
+    matter = make_matter(agency, section, officer, amount="20000")
+    review = review_submit(matter=matter, acting_user=users[Role.SECTION_CHIEF], **complete_submission(matter))
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -192,6 +219,8 @@ def world(agency, section, make_staff, tmp_path):
         "exemption": exemption.pk,
         "old": old.size,
         "new": new.size,
+        "matter": matter.pk,
+        "review": review.pk,
     }
     return users, objects
 

@@ -1,0 +1,267 @@
+"""API of legal review: reads, and each write through its service."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from matters.models import Matter
+from matters.services import matter_mark_major
+from review import selectors, services
+from review.choices import Finding, LeaderDecision
+from review.models import LegalReview
+from review.scope import GATED, gated_transition, review_required
+from zhifa.api import CapabilityMixin
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    outcome = serializers.SerializerMethodField()
+    number = serializers.SerializerMethodField()
+    reviewers = serializers.SerializerMethodField()
+    findings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LegalReview
+        fields = [
+            "id", "matter", "transition", "state", "scope", "application", "situation", "draft_decision",
+            "submitted_by", "submitted_at", "clock_started_on", "days_used", "due", "due_provisional",
+            "extended_at", "extension_reason", "leader_decision", "leader_collective", "leader_at", "filed_at",
+            "outcome", "number", "reviewers", "findings",
+        ]
+
+    def _opinion(self, obj):
+        return getattr(obj, "opinion", None) if hasattr(obj, "opinion") else None
+
+    def get_outcome(self, obj):
+        opinion = self._opinion(obj)
+        return opinion.outcome if opinion else None
+
+    def get_number(self, obj):
+        opinion = self._opinion(obj)
+        return opinion.instrument.number if opinion and opinion.instrument else None
+
+    def get_reviewers(self, obj):
+        return [{"id": a.reviewer_id, "name": a.reviewer.name, "first": a.first} for a in obj.assignments.all()]
+
+    def get_findings(self, obj):
+        return [{"position": f.position, "item": f.item, "finding": f.finding, "note": f.note}
+                for f in obj.findings.all()]
+
+
+class ReviewListView(CapabilityMixin, ListAPIView):
+    capability = "review.view"
+    serializer_class = ReviewSerializer
+
+    def get_queryset(self):
+        return selectors.review_list(viewer=self.request.user).order_by("-submitted_at", "-pk")
+
+
+class ReviewDetailView(CapabilityMixin, RetrieveAPIView):
+    capability = "review.view"
+    serializer_class = ReviewSerializer
+
+    def get_queryset(self):
+        return selectors.review_list(viewer=self.request.user)
+
+
+def _review(request, pk, capability="review.view"):
+    return selectors.review_get(viewer=request.user, pk=pk, capability=capability)
+
+
+def _out(review):
+    return Response(ReviewSerializer(review).data)
+
+
+class SubmitSerializer(serializers.Serializer):
+    matter = serializers.IntegerField()
+    transition = serializers.ChoiceField(choices=GATED, required=False, help_text="默认为案件下一步的决定环节")
+    application = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
+    situation = serializers.CharField(allow_blank=True, default="")
+    draft_decision = serializers.CharField(allow_blank=True, default="")
+    materials = serializers.DictField(default=dict, help_text="材料名称 → {note, records: [记录ID]}")
+
+
+class SubmitView(CapabilityMixin, APIView):
+    """送审: a complete submission, or 400 with the list of what is missing."""
+
+    capability = "review.submit"
+
+    @extend_schema(request=SubmitSerializer, responses=ReviewSerializer, summary="送法制审核")
+    def post(self, request):
+        data = SubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=values.pop("matter"))
+        values.setdefault("transition", gated_transition(matter))
+        review = services.review_submit(matter=matter, acting_user=request.user, **values)
+        return Response(ReviewSerializer(review).data, status=201)
+
+
+class AssignSerializer(serializers.Serializer):
+    reviewer = serializers.IntegerField()
+    first = serializers.BooleanField(default=False)
+    interest = serializers.CharField(allow_blank=True, default="")
+
+
+class AssignView(CapabilityMixin, APIView):
+    capability = "review.conduct"
+
+    @extend_schema(request=AssignSerializer, responses=ReviewSerializer, summary="指派审核人员")
+    def post(self, request, pk):
+        review = _review(request, pk)
+        data = AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        reviewer = get_object_or_404(request.user.agency.staff.all(), pk=values.pop("reviewer"))
+        services.review_assign(review=review, reviewer=reviewer, acting_user=request.user, **values)
+        return _out(review)
+
+
+class SupplementSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.CharField())
+    supply_by = serializers.DateField()
+    note = serializers.CharField(allow_blank=True, default="")
+
+
+class SupplementView(CapabilityMixin, APIView):
+    capability = "review.conduct"
+
+    @extend_schema(request=SupplementSerializer, responses=ReviewSerializer, summary="要求补正材料（期限暂停）")
+    def post(self, request, pk):
+        review = _review(request, pk)
+        data = SupplementSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.review_supplement_request(review=review, acting_user=request.user, **data.validated_data)
+        return _out(_review(request, pk))
+
+
+class ProvideSerializer(serializers.Serializer):
+    materials = serializers.DictField()
+
+
+class ProvideView(CapabilityMixin, APIView):
+    capability = "review.submit"
+
+    @extend_schema(request=ProvideSerializer, responses=ReviewSerializer, summary="提交补正材料")
+    def post(self, request, pk):
+        review = _review(request, pk, "review.submit")
+        data = ProvideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _out(services.review_supplement_provide(review=review, acting_user=request.user,
+                                                       **data.validated_data))
+
+
+class ExtendSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ExtendView(CapabilityMixin, APIView):
+    capability = "review.approve"
+
+    @extend_schema(request=ExtendSerializer, responses=ReviewSerializer, summary="批准延长审核期限")
+    def post(self, request, pk):
+        review = _review(request, pk)
+        data = ExtendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _out(services.review_extend(review=review, acting_user=request.user, **data.validated_data))
+
+
+class FindingSerializer(serializers.Serializer):
+    finding = serializers.ChoiceField(choices=Finding.choices)
+    note = serializers.CharField(allow_blank=True, default="")
+
+
+class OpinionSerializer(serializers.Serializer):
+    findings = FindingSerializer(many=True)
+    outcome = serializers.CharField()
+    opinion = serializers.CharField()
+    suggestions = serializers.ListField(child=serializers.CharField(), default=list)
+    adviser = serializers.CharField(allow_blank=True, default="")
+    meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
+    meeting_participants = serializers.CharField(allow_blank=True, default="")
+    meeting_minutes = serializers.CharField(allow_blank=True, default="")
+
+
+class OpinionView(CapabilityMixin, APIView):
+    capability = "review.conduct"
+
+    @extend_schema(request=OpinionSerializer, responses=ReviewSerializer, summary="出具审核意见书")
+    def post(self, request, pk):
+        review = _review(request, pk)
+        data = OpinionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values["findings"] = [dict(f) for f in values["findings"]]
+        services.review_opinion_issue(review=review, acting_user=request.user, **values)
+        return _out(_review(request, pk))
+
+
+class DecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=LeaderDecision.choices)
+    collective = serializers.BooleanField(default=False)
+    note = serializers.CharField(allow_blank=True, default="")
+
+
+class DecideView(CapabilityMixin, APIView):
+    capability = "review.approve"
+
+    @extend_schema(request=DecideSerializer, responses=ReviewSerializer, summary="领导决定")
+    def post(self, request, pk):
+        review = _review(request, pk)
+        data = DecideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _out(services.review_leader_decide(review=review, acting_user=request.user, **data.validated_data))
+
+
+class ScopeView(CapabilityMixin, APIView):
+    """Whether a matter's decision needs legal review, and the catalogue entries that apply."""
+
+    capability = "matters.view"
+
+    @extend_schema(summary="法制审核范围")
+    def get(self, request, pk):
+        matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
+        transition = request.query_params.get("transition") or gated_transition(matter)
+        required, hits = review_required(matter, transition)
+        return Response({
+            "required": required,
+            "major": matter.major,
+            "major_reason": matter.major_reason,
+            "entries": [h.as_dict() for h in hits],
+        })
+
+
+class MajorSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class MajorView(CapabilityMixin, APIView):
+    capability = "review.conduct"
+
+    @extend_schema(request=MajorSerializer, summary="标记为重大案件")
+    def post(self, request, pk):
+        matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
+        data = MajorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        matter = matter_mark_major(matter=matter, acting_user=request.user, **data.validated_data)
+        return Response({"major": True, "major_reason": matter.major_reason})
+
+
+class StaffingView(CapabilityMixin, APIView):
+    capability = "review.view"
+
+    @extend_schema(summary="法制审核人员配备比例")
+    def get(self, request):
+        s = selectors.staffing_for_viewer(viewer=request.user)
+        return Response({
+            "reviewers": s.reviewers,
+            "qualified": s.qualified,
+            "officers": s.officers,
+            "percent": s.percent,
+            "minimum": s.minimum,
+            "short": s.short,
+            "needed": s.needed,
+            "citations": [str(c) for c in s.rule.citations] if s.rule else [],
+        })

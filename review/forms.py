@@ -1,0 +1,135 @@
+"""Forms of legal review; their fields come from the agency's pack (items, materials, checklist)."""
+
+from django import forms
+
+from review.choices import Finding, LeaderDecision
+
+
+class SubmissionForm(forms.Form):
+    """申请表 (000 第六条), 情况说明, 拟作决定书 and one field per material of 第五条."""
+
+    situation = forms.CharField(label="拟作决定的情况说明", widget=forms.Textarea, required=False)
+    draft_decision = forms.CharField(label="拟作出的决定书文本", widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, application_items, materials, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.application_items = list(application_items)
+        self.material_rows = [row for row in materials if not row["supplied_by"]]
+        for n, item in enumerate(self.application_items):
+            self.fields[f"app_{n}"] = forms.CharField(
+                label=f"申请表：{item}", widget=forms.Textarea(attrs={"rows": 2}), required=False
+            )
+        for n, row in enumerate(self.material_rows):
+            label = row["item"] + ("" if row["required"] else "（如有）")
+            self.fields[f"mat_{n}"] = forms.CharField(
+                label=label, required=False, help_text="写明材料名称、页数或执法记录编号"
+            )
+
+    def submission(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "application": {item: data.get(f"app_{n}", "") for n, item in enumerate(self.application_items)},
+            "situation": data.get("situation", ""),
+            "draft_decision": data.get("draft_decision", ""),
+            "materials": {
+                row["item"]: {"note": data.get(f"mat_{n}", "")}
+                for n, row in enumerate(self.material_rows)
+                if data.get(f"mat_{n}")
+            },
+        }
+
+
+class ProvideForm(forms.Form):
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for n, item in enumerate(self.items):
+            self.fields[f"item_{n}"] = forms.CharField(label=item, required=False)
+
+    def materials(self) -> dict:
+        return {
+            item: {"note": self.cleaned_data.get(f"item_{n}", "")}
+            for n, item in enumerate(self.items)
+            if self.cleaned_data.get(f"item_{n}")
+        }
+
+
+class AssignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(label="审核人员", queryset=None)
+    first = forms.BooleanField(label="初审人员", required=False)
+    interest = forms.CharField(
+        label="利害关系", required=False, help_text="与当事人有亲属等利害关系的，写明情况（将被要求回避）"
+    )
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = agency.staff.filter(
+            is_active=True, role_assignments__role="legal_reviewer"
+        ).distinct()
+
+
+class SupplementForm(forms.Form):
+    items = forms.CharField(label="需补正的材料（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
+    supply_by = forms.DateField(label="补正期限", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="补正要求", required=False)
+
+
+class ExtendForm(forms.Form):
+    reason = forms.CharField(label="延长理由（案件复杂的情况）", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OpinionForm(forms.Form):
+    """The checklist (000 第七条), the outcome (第九条) and the meeting that decided it."""
+
+    outcome = forms.ChoiceField(label="审核意见类型")
+    opinion = forms.CharField(label="审查意见", widget=forms.Textarea(attrs={"rows": 3}))
+    suggestions = forms.CharField(
+        label="意见建议（每行一条）", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    adviser = forms.CharField(label="法律顾问、专家", required=False)
+    meeting_on = forms.DateField(
+        label="科务会日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    meeting_participants = forms.CharField(label="科务会参加人员", required=False)
+    meeting_minutes = forms.CharField(
+        label="科务会研究记录", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, checklist, outcomes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checklist = list(checklist)
+        self.fields["outcome"].choices = outcomes
+        for n, item in enumerate(self.checklist):
+            self.fields[f"finding_{n}"] = forms.ChoiceField(
+                label=f"{n + 1}. {item}", choices=[("", "—"), *Finding.choices], required=False
+            )
+            self.fields[f"note_{n}"] = forms.CharField(label="情况", required=False)
+
+    def checklist_rows(self):
+        return [(self[f"finding_{n}"], self[f"note_{n}"]) for n in range(len(self.checklist))]
+
+    def arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "findings": [
+                {"finding": data.get(f"finding_{n}", ""), "note": data.get(f"note_{n}", "")}
+                for n in range(len(self.checklist))
+            ],
+            "outcome": data["outcome"],
+            "opinion": data["opinion"],
+            "suggestions": (data.get("suggestions") or "").splitlines(),
+            "adviser": data.get("adviser", ""),
+            "meeting_on": data.get("meeting_on"),
+            "meeting_participants": data.get("meeting_participants", ""),
+            "meeting_minutes": data.get("meeting_minutes", ""),
+        }
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(label="领导决定", choices=LeaderDecision.choices)
+    collective = forms.BooleanField(label="经局领导集体讨论决定（承办科室对审核意见有异议的）", required=False)
+    note = forms.CharField(label="意见或集体讨论记录", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class MajorForm(forms.Form):
+    reason = forms.CharField(label="重大案件理由", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))

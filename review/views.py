@@ -1,0 +1,221 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from matters.models import Matter
+from matters.services import matter_mark_major
+from org.permissions import can, capability_required
+from policy.selectors import agency_rules
+from review import selectors, services
+from review.choices import ReviewState
+from review.forms import (
+    AssignForm,
+    DecideForm,
+    ExtendForm,
+    MajorForm,
+    OpinionForm,
+    ProvideForm,
+    SubmissionForm,
+    SupplementForm,
+)
+from review.scope import GATED, gated_transition, review_required
+
+
+def _matter(request, pk):
+    return get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
+
+
+def _errors(form, exc):
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+def _after_submit(request, review):
+    if can(request.user, "review.view"):
+        return redirect("review:detail", review.pk)
+    return redirect("review:submit", review.matter_id)
+
+
+@capability_required("review.view")
+def workbench(request):
+    return render(
+        request,
+        "review/workbench.html",
+        {
+            "bench": selectors.workbench(viewer=request.user),
+            "staffing": selectors.staffing_for_viewer(viewer=request.user),
+        },
+    )
+
+
+@capability_required("review.view")
+def staffing(request):
+    return render(request, "review/staffing.html", {"staffing": selectors.staffing_for_viewer(viewer=request.user)})
+
+
+@capability_required("review.view")
+def detail(request, pk: int):
+    review = selectors.review_get(viewer=request.user, pk=pk)
+    user = request.user
+    conduct = can(user, "review.conduct") and review.state in (ReviewState.REVIEWING, ReviewState.SUPPLEMENTING)
+    approve = can(user, "review.approve")
+    return render(
+        request,
+        "review/detail.html",
+        {
+            "review": review,
+            "opinion": getattr(review, "opinion", None),
+            "assign_form": AssignForm(agency=user.agency) if conduct else None,
+            "supplement_form": SupplementForm() if conduct and review.state == ReviewState.REVIEWING else None,
+            "extend_form": ExtendForm()
+            if approve and not review.extended_at and review.state == ReviewState.REVIEWING
+            else None,
+            "decide_form": DecideForm() if approve and review.state == ReviewState.OPINION else None,
+        },
+    )
+
+
+@capability_required("review.submit")
+def submit(request, matter_pk: int):
+    matter = _matter(request, matter_pk)
+    rules = agency_rules(matter.agency)
+    transition = request.GET.get("transition") or gated_transition(matter)
+    if transition not in GATED:
+        transition = "decide"
+    required, hits = review_required(matter, transition)
+    form = SubmissionForm(
+        request.POST or None,
+        application_items=rules.value("review.application_items", default=[]),
+        materials=services.material_requirements(matter, rules),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_submit(
+                matter=matter, acting_user=request.user, transition=transition, **form.submission()
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, "已送法制审核。")
+            return _after_submit(request, review)
+    return render(
+        request,
+        "review/submit.html",
+        {"matter": matter, "form": form, "required": required, "hits": hits, "reviews": matter.legal_reviews.all()},
+    )
+
+
+@capability_required("review.conduct")
+def mark_major(request, matter_pk: int):
+    matter = _matter(request, matter_pk)
+    form = MajorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            matter_mark_major(matter=matter, reason=form.cleaned_data["reason"], acting_user=request.user)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, f"已将“{matter.title}”标记为重大案件。")
+            return redirect("review:workbench")
+    return render(
+        request,
+        "zhifa/form_page.html",
+        {"form": form, "heading": f"标记为重大案件：{matter.title}", "submit": "标记"},
+    )
+
+
+def _post_action(request, pk, form_class, call, done, **form_kwargs):
+    review = selectors.review_get(viewer=request.user, pk=pk)
+    form = form_class(request.POST, **form_kwargs)
+    try:
+        if not form.is_valid():
+            raise ValidationError([f"{form.fields[f].label if f in form.fields else ''}：{'；'.join(e)}"
+                                   for f, e in form.errors.items()])
+        call(review, form)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("review:detail", review.pk)
+
+
+@capability_required("review.conduct", methods=("POST",))
+def assign(request, pk: int):
+    return _post_action(
+        request, pk, AssignForm,
+        lambda review, form: services.review_assign(review=review, acting_user=request.user, **form.cleaned_data),
+        "已指派审核人员。", agency=request.user.agency,
+    )
+
+
+@capability_required("review.conduct", methods=("POST",))
+def supplement(request, pk: int):
+    def call(review, form):
+        services.review_supplement_request(
+            review=review,
+            items=form.cleaned_data["items"].splitlines(),
+            supply_by=form.cleaned_data["supply_by"],
+            note=form.cleaned_data["note"],
+            acting_user=request.user,
+        )
+
+    return _post_action(request, pk, SupplementForm, call, "已要求补正材料，审核期限暂停计算。")
+
+
+@capability_required("review.approve", methods=("POST",))
+def extend(request, pk: int):
+    return _post_action(
+        request, pk, ExtendForm,
+        lambda review, form: services.review_extend(review=review, acting_user=request.user, **form.cleaned_data),
+        "已批准延长审核期限。",
+    )
+
+
+@capability_required("review.approve", methods=("POST",))
+def decide(request, pk: int):
+    return _post_action(
+        request, pk, DecideForm,
+        lambda review, form: services.review_leader_decide(review=review, acting_user=request.user,
+                                                           **form.cleaned_data),
+        "已记录领导决定。",
+    )
+
+
+@capability_required("review.submit")
+def provide(request, pk: int):
+    review = selectors.review_get(viewer=request.user, pk=pk, capability="review.submit")
+    pending = review.supplements.filter(supplied_at__isnull=True).last()
+    form = ProvideForm(request.POST or None, items=pending.items if pending else [])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_supplement_provide(review=review, materials=form.materials(), acting_user=request.user)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, "已补正材料，审核期限继续计算。")
+            return _after_submit(request, review)
+    return render(
+        request,
+        "zhifa/form_page.html",
+        {"form": form, "heading": f"补正材料：{review.matter.title}", "submit": "提交补正材料"},
+    )
+
+
+@capability_required("review.conduct")
+def opinion(request, pk: int):
+    review = selectors.review_get(viewer=request.user, pk=pk)
+    rules = agency_rules(review.agency)
+    form = OpinionForm(
+        request.POST or None,
+        checklist=rules.value("review.checklist", default=[]),
+        outcomes=services.outcome_choices(rules),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_opinion_issue(review=review, acting_user=request.user, **form.arguments())
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, "已出具法制审核意见书。")
+            return redirect("review:detail", review.pk)
+    return render(request, "review/opinion.html", {"review": review, "form": form})
