@@ -187,6 +187,34 @@ def content_text(content: dict) -> dict[str, str]:
     return {str(k): _text(v) for k, v in (content or {}).items()}
 
 
+def content_lists(content: dict) -> dict[str, list[str]]:
+    """The list values of the content, item by item, for a template to loop over (`lists`): each
+    item one line, with no "|" (the separator of @field, @row and @copies)."""
+    return {
+        str(k): [_text(item).replace(BREAK, " ").replace("|", "｜") for item in v]
+        for k, v in (content or {}).items()
+        if isinstance(v, list | tuple)
+    }
+
+
+_CN_NUM = "〇一二三四五六七八九十"
+
+
+@register.filter
+def cn_num(value) -> str:
+    """1 → 一 … 99 → 九十九 (copy and item ordinals)."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not 0 <= n < 100:
+        return str(n)
+    if n <= 10:
+        return _CN_NUM[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN_NUM[tens]) + "十" + (_CN_NUM[ones] if ones else "")
+
+
 def template_dirs(agency) -> list[Path]:
     root = getattr(settings, "ZHIFA_INSTRUMENT_TEMPLATES_DIR", "") or Path(settings.DATA_DIR) / "instrument_templates"
     root = Path(root)

@@ -356,6 +356,16 @@ def test_review_opinion_follows_the_seed_annex_and_is_issued_by_the_legal_review
         content={"case": "某纸质案卷", "opinion": "建议补充调查。"},
     )
     assert alone.number == f"测应急法审〔{year}〕2号" and alone.pdf.section_id == legal.pk
+    # The copies the agency's rules ask for, when the review names them.
+    three = instrument_issue(
+        agency=numbered_agency, type_code="review_opinion", acting_user=reviewer, capability="review.conduct",
+        content={"opinion": "同意。", "copies": ["法制审核机构留存归档", "随案卷退一大队存档", "报局领导"]},
+    )
+    pages = [p.get_textpage().get_text_range() for p in pdfium.PdfDocument(record_bytes(three.pdf))]
+    assert [flat(p).split("）")[0] for p in pages] == [
+        "（第一份法制审核机构留存归档", "（第二份随案卷退一大队存档", "（第三份报局领导"
+    ]
+    assert_shows(three, "本文书一式三份：法制审核机构留存归档；随案卷退一大队存档；报局领导。")
     assert_shows(alone, "你处提交的某纸质案卷案件", "审查意见：建议补充调查。")
 
 
