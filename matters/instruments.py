@@ -93,7 +93,7 @@ def instrument_number_allocate(*, agency, type_code: str, year: int) -> int:
     # Lock order: the ledger head first, as every service that writes an event does, then the
     # sequence; a caller that already wrote an event in this transaction cannot deadlock with us.
     _head_for_update()
-    while True:
+    for _attempt in range(3):
         seq = (
             InstrumentSequence.objects.select_for_update()
             .filter(agency=agency, type=type_code, year=year)
@@ -107,6 +107,8 @@ def instrument_number_allocate(*, agency, type_code: str, year: int) -> int:
             break
         except IntegrityError:
             continue  # the other transaction committed the row; lock it on the next pass
+    else:
+        raise RuntimeError(f"无法取得文书编号计数器：{agency} {type_code} {year}")
     seq.last += 1
     seq.save(update_fields=["last"])
     return seq.last
@@ -123,7 +125,7 @@ def _check_content(kind: InstrumentType, content) -> dict:
     missing = [
         labels.get(key, key)
         for key in REQUIRED.get(kind.code, ())
-        if content.get(key) in (None, "", [], {})
+        if content.get(key) in (None, [], {}) or (isinstance(content.get(key), str) and not content[key].strip())
     ]
     if missing:
         raise ValidationError(f"《{kind.title}》缺少必填内容：{'、'.join(missing)}。")
@@ -166,6 +168,7 @@ def _context(*, agency, matter, kind, number, year, content, issued_at, acting_u
         "number": number,
         "year": year,
         "c": c,
+        "lists": rendering.content_lists(content),
         "fields": [(label, c.get(key, "")) for key, label in kind.fields],
         "party_signs": kind.party_signs,
         "served": kind.served,
@@ -197,6 +200,7 @@ def preview_context(agency, kind: InstrumentType, *, moment: datetime | None = N
         "number": instrument_number(agency, kind, year, 1) if kind.numbered else "",
         "year": year,
         "c": c,
+        "lists": rendering.content_lists(content),
         "fields": [(label, c.get(key, "")) for key, label in kind.fields],
         "party_signs": kind.party_signs,
         "served": kind.served,

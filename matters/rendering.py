@@ -13,6 +13,7 @@ language; the same lines make both the DOCX and the PDF, so the two never say di
     @sign 文字          签名栏：文字后留出签名、日期的空白
     @note 文字          小字注记（如“本文书一式两份”）
     @pagebreak         另起一页
+    @copies 甲|乙       一式多份：全文逐份重复，每份另起一页、右上角注明“（甲）”，页码每份单独计
     其他非空行           正文段落，首行缩进两字
 
 Templates are looked up, first found wins, in
@@ -54,7 +55,8 @@ FONT_MISSING = (
 # never start a layout line of its own (a value "…\n@title x" stays text).
 BREAK = "\u2028"
 DIRECTIVES = frozenset(
-    {"agency", "title", "number", "heading", "field", "row", "left", "center", "right", "sign", "note", "pagebreak"}
+    {"agency", "title", "number", "heading", "field", "row", "left", "center", "right", "sign", "note", "pagebreak",
+     "copies"}
 )
 
 register = template.Library()
@@ -185,6 +187,34 @@ def content_text(content: dict) -> dict[str, str]:
     return {str(k): _text(v) for k, v in (content or {}).items()}
 
 
+def content_lists(content: dict) -> dict[str, list[str]]:
+    """The list values of the content, item by item, for a template to loop over (`lists`): each
+    item one line, with no "|" (the separator of @field, @row and @copies)."""
+    return {
+        str(k): [_text(item).replace(BREAK, " ").replace("|", "｜") for item in v]
+        for k, v in (content or {}).items()
+        if isinstance(v, list | tuple)
+    }
+
+
+_CN_NUM = "〇一二三四五六七八九十"
+
+
+@register.filter
+def cn_num(value) -> str:
+    """1 → 一 … 99 → 九十九 (copy and item ordinals)."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not 0 <= n < 100:
+        return str(n)
+    if n <= 10:
+        return _CN_NUM[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN_NUM[tens]) + "十" + (_CN_NUM[ones] if ones else "")
+
+
 def template_dirs(agency) -> list[Path]:
     root = getattr(settings, "ZHIFA_INSTRUMENT_TEMPLATES_DIR", "") or Path(settings.DATA_DIR) / "instrument_templates"
     root = Path(root)
@@ -249,6 +279,18 @@ def parse(text: str) -> list[Block]:
     return blocks
 
 
+def split_copies(blocks: list[Block]) -> tuple[list[str], list[Block]]:
+    """The labels of an @copies line (none: one copy, unlabelled) and the blocks without it."""
+    labels: list[str] = []
+    body = []
+    for block in blocks:
+        if block.kind == "copies":
+            labels = [part.strip() for part in block.text.split("|") if part.strip()]
+        else:
+            body.append(block)
+    return labels, body
+
+
 # ---------------------------------------------------------------- DOCX
 
 BODY_PT = 14  # 四号
@@ -257,6 +299,7 @@ SIZES_PT = {"agency": 18, "title": 22, "number": 14, "heading": 14, "note": 10.5
 
 def render_docx(blocks: list[Block], path: Path, *, title: str, number: str, identifier: str, moment) -> None:
     from docx import Document
+    from docx.enum.section import WD_SECTION
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
     from docx.oxml import OxmlElement
@@ -293,54 +336,57 @@ def render_docx(blocks: list[Block], path: Path, *, title: str, number: str, ide
                 r.font.size = Pt(size)
         return p
 
-    table = None
-    for block in blocks:
-        if block.kind != "row":
-            table = None
-        k = block.kind
-        if k == "agency":
-            para(block.text, align=WD_ALIGN_PARAGRAPH.CENTER, size=SIZES_PT[k], bold=True)
-        elif k == "title":
-            p = para(block.text, align=WD_ALIGN_PARAGRAPH.CENTER, size=SIZES_PT[k], bold=True)
-            p.paragraph_format.space_after = Pt(6)
-        elif k in ("number", "center"):
-            para(block.text, align=WD_ALIGN_PARAGRAPH.CENTER, size=SIZES_PT.get(k))
-        elif k == "heading":
-            para(block.text, size=SIZES_PT[k], bold=True)
-        elif k == "field":
-            lines = block.text.split(BREAK)
-            para(lines[0], label=block.label)
-            for line in lines[1:]:
-                para(line, indent=True)
-        elif k == "row":
-            if table is None:
-                table = doc.add_table(rows=0, cols=2)
-                table.style = "Table Grid"
-                table.alignment = WD_TABLE_ALIGNMENT.CENTER
-            cells = table.add_row().cells
-            cells[0].width, cells[1].width = Cm(4), Cm(11.6)
-            cells[0].paragraphs[0].add_run(block.label).bold = True
-            lines = block.text.split(BREAK) if block.text else [""]
-            cells[1].paragraphs[0].add_run(lines[0])
-            for line in lines[1:]:
-                cells[1].add_paragraph(line)
-        elif k == "left":
-            para(block.text)
-        elif k == "right":
-            para(block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
-        elif k == "sign":
-            # The date sits against the right margin whatever the label's length (a right tab).
-            p = para(f"{block.text}：＿＿＿＿＿＿＿＿\t年　　月　　日")
-            p.paragraph_format.tab_stops.add_tab_stop(Cm(21 - 2.8 - 2.6), WD_TAB_ALIGNMENT.RIGHT)
-        elif k == "note":
-            para(block.text, size=SIZES_PT[k])
-        elif k == "pagebreak":
-            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        else:
-            for line in block.text.split(BREAK):
-                para(line, indent=True)
+    def draw(blocks: list[Block]) -> None:
+        table = None
+        for block in blocks:
+            if block.kind != "row":
+                table = None
+            k = block.kind
+            if k == "agency":
+                para(block.text, align=WD_ALIGN_PARAGRAPH.CENTER, size=SIZES_PT[k], bold=True)
+            elif k == "title":
+                p = para(block.text, align=WD_ALIGN_PARAGRAPH.CENTER, size=SIZES_PT[k], bold=True)
+                p.paragraph_format.space_after = Pt(6)
+            elif k in ("number", "center"):
+                para(block.text, align=WD_ALIGN_PARAGRAPH.CENTER, size=SIZES_PT.get(k))
+            elif k == "heading":
+                para(block.text, size=SIZES_PT[k], bold=True)
+            elif k == "field":
+                lines = block.text.split(BREAK)
+                para(lines[0], label=block.label)
+                for line in lines[1:]:
+                    para(line, indent=True)
+            elif k == "row":
+                if table is None:
+                    table = doc.add_table(rows=0, cols=2)
+                    table.style = "Table Grid"
+                    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+                cells = table.add_row().cells
+                cells[0].width, cells[1].width = Cm(4), Cm(11.6)
+                cells[0].paragraphs[0].add_run(block.label).bold = True
+                lines = block.text.split(BREAK) if block.text else [""]
+                cells[1].paragraphs[0].add_run(lines[0])
+                for line in lines[1:]:
+                    cells[1].add_paragraph(line)
+            elif k == "left":
+                para(block.text)
+            elif k == "right":
+                para(block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            elif k == "sign":
+                # The date sits against the right margin whatever the label's length (a right tab).
+                p = para(f"{block.text}：＿＿＿＿＿＿＿＿\t年　　月　　日")
+                p.paragraph_format.tab_stops.add_tab_stop(Cm(21 - 2.8 - 2.6), WD_TAB_ALIGNMENT.RIGHT)
+            elif k == "note":
+                para(block.text, size=SIZES_PT[k])
+            elif k == "pagebreak":
+                doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            else:
+                for line in block.text.split(BREAK):
+                    para(line, indent=True)
 
-    # 共 N 页 第 N 页 in the footer, as fields Word and LibreOffice fill in.
+    labels, body = split_copies(blocks)
+    # 共 N 页 第 N 页 in the footer, as fields Word and LibreOffice fill in; made before the copies,
+    # whose sections inherit it.
     footer = sec.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -362,10 +408,25 @@ def render_docx(blocks: list[Block], path: Path, *, title: str, number: str, ide
         footer.add_run()._r.append(end)
 
     footer.add_run("共 ")
-    field("NUMPAGES")
+    field("SECTIONPAGES" if labels else "NUMPAGES")
     footer.add_run(" 页　第 ")
     field("PAGE")
     footer.add_run(" 页")
+
+    for i, label in enumerate(labels or [""]):
+        # Each copy is a section of its own, its pages counted from 1 (SECTIONPAGES below).
+        section = doc.add_section(WD_SECTION.NEW_PAGE) if i else sec
+        if labels and section._sectPr.find(qn("w:pgNumType")) is None:  # a new section copies the last one's
+            pg = OxmlElement("w:pgNumType")
+            pg.set(qn("w:start"), "1")
+            cols = section._sectPr.find(qn("w:cols"))
+            if cols is not None:
+                cols.addprevious(pg)
+            else:
+                section._sectPr.append(pg)
+        if labels:
+            para(f"（{label}）", align=WD_ALIGN_PARAGRAPH.RIGHT, size=SIZES_PT["note"])
+        draw(body)
 
     props = doc.core_properties
     props.title = title
@@ -444,13 +505,7 @@ def render_pdf(blocks: list[Block], path: Path, *, title: str, number: str, iden
 
     font = font_path()
 
-    class _PDF(FPDF):
-        def footer(self):
-            self.set_y(-20)
-            self.set_font("cjk", size=10.5)
-            self.cell(0, 8, f"共 {{nb}} 页　第 {self.page_no()} 页", align=Align.C)
-
-    pdf = _PDF(format="A4", unit="mm")
+    pdf = FPDF(format="A4", unit="mm")
     try:
         pdf.add_font("cjk", fname=str(font), collection_font_number=_face_index(str(font)))
     except (OSError, ValueError, KeyError) as exc:
@@ -501,46 +556,67 @@ def render_pdf(blocks: list[Block], path: Path, *, title: str, number: str, iden
                 row.cell(block.text.replace(BREAK, "\n"))
         rows.clear()
 
-    for block in blocks:
-        if block.kind == "row":
-            rows.append(block)
-            continue
+    def draw(blocks: list[Block]) -> None:
+        for block in blocks:
+            if block.kind == "row":
+                rows.append(block)
+                continue
+            flush_rows()
+            k = block.kind
+            if k == "agency":
+                write(block.text, size=SIZES_PT[k], align=Align.C, bold=True)
+            elif k == "title":
+                write(block.text, size=SIZES_PT[k], align=Align.C, bold=True, gap=2)
+            elif k in ("number", "center"):
+                write(block.text, align=Align.C, size=SIZES_PT.get(k, BODY_PT))
+            elif k == "heading":
+                write(block.text, size=SIZES_PT[k], bold=True)
+            elif k == "field":
+                lines = block.text.split(BREAK)
+                write(f"{block.label}：{lines[0]}")
+                for line in lines[1:]:
+                    write(line, indent=True)
+            elif k == "left":
+                write(block.text)
+            elif k == "right":
+                write(block.text, align=Align.R)
+            elif k == "sign":
+                # Label and a line to sign on, then the date against the right margin.
+                pdf.set_font("cjk", size=BODY_PT)
+                line_h = BODY_PT * 0.3528 * 1.5
+                left = width * 0.66
+                label = f"{block.text}："
+                blank = max(4, int((left - pdf.get_string_width(label) - 2 * pdf.c_margin) / pdf.get_string_width("＿")))
+                pdf.cell(left, line_h, label + "＿" * blank)
+                pdf.cell(width - left, line_h, "年　　月　　日", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            elif k == "note":
+                write(block.text, size=SIZES_PT[k])
+            elif k == "pagebreak":
+                pdf.add_page()
+            else:
+                for line in block.text.split(BREAK):
+                    write(line, indent=True)
         flush_rows()
-        k = block.kind
-        if k == "agency":
-            write(block.text, size=SIZES_PT[k], align=Align.C, bold=True)
-        elif k == "title":
-            write(block.text, size=SIZES_PT[k], align=Align.C, bold=True, gap=2)
-        elif k in ("number", "center"):
-            write(block.text, align=Align.C, size=SIZES_PT.get(k, BODY_PT))
-        elif k == "heading":
-            write(block.text, size=SIZES_PT[k], bold=True)
-        elif k == "field":
-            lines = block.text.split(BREAK)
-            write(f"{block.label}：{lines[0]}")
-            for line in lines[1:]:
-                write(line, indent=True)
-        elif k == "left":
-            write(block.text)
-        elif k == "right":
-            write(block.text, align=Align.R)
-        elif k == "sign":
-            # Label and a line to sign on, then the date against the right margin.
-            pdf.set_font("cjk", size=BODY_PT)
-            line_h = BODY_PT * 0.3528 * 1.5
-            left = width * 0.66
-            label = f"{block.text}："
-            blank = max(4, int((left - pdf.get_string_width(label) - 2 * pdf.c_margin) / pdf.get_string_width("＿")))
-            pdf.cell(left, line_h, label + "＿" * blank)
-            pdf.cell(width - left, line_h, "年　　月　　日", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        elif k == "note":
-            write(block.text, size=SIZES_PT[k])
-        elif k == "pagebreak":
+
+    labels, body = split_copies(blocks)
+    starts = []
+    for i, label in enumerate(labels or [""]):
+        if i:
             pdf.add_page()
-        else:
-            for line in block.text.split(BREAK):
-                write(line, indent=True)
-    flush_rows()
+        starts.append(pdf.page)
+        if label:
+            write(f"（{label}）", size=SIZES_PT["note"], align=Align.R)
+        draw(body)
+    # 共 N 页 第 N 页, counted within each copy: drawn on every page once all pages exist.
+    last = pdf.page
+    pdf.set_auto_page_break(False)
+    pdf.set_font("cjk", size=10.5)
+    for start, end in zip(starts, [*starts[1:], last + 1], strict=True):
+        for page in range(start, end):
+            pdf.page = page
+            pdf.set_xy(pdf.l_margin, pdf.h - 20)
+            pdf.cell(width, 8, f"共 {end - start} 页　第 {page - start + 1} 页", align=Align.C)
+    pdf.page = last
     missing = sorted(set(pdf.fonts["cjk"].missing_glyphs))
     if missing:
         # A character the font lacks would print as a blank in an official document.

@@ -4,6 +4,7 @@ PDF text comes from PDFium (the engine of Chrome's viewer): what it extracts is 
 viewer maps the glyphs to, and a page that renders without errors is a page that opens.
 """
 
+import ctypes
 import io
 import re
 
@@ -61,11 +62,9 @@ def pdf_fonts(record) -> list[dict]:
             for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]):
                 font = raw.FPDFTextObj_GetFont(obj.raw)
                 size = raw.FPDFFont_GetBaseFontName(font, None, 0)
-                buffer = (raw.c_char * size)() if hasattr(raw, "c_char") else None
-                name = ""
-                if buffer is not None:
-                    raw.FPDFFont_GetBaseFontName(font, buffer, size)
-                    name = bytes(buffer).rstrip(b"\0").decode("latin-1")
+                buffer = ctypes.create_string_buffer(size)
+                raw.FPDFFont_GetBaseFontName(font, buffer, size)
+                name = buffer.value.decode("latin-1")
                 fonts[name] = {
                     "name": name,
                     "embedded": bool(raw.FPDFFont_GetIsEmbedded(font)),

@@ -97,6 +97,29 @@ def test_numbers_count_per_agency_type_and_year_in_the_official_style(matter, of
     # 2026-12-31 16:30 UTC is already 2027 in China: the year is the agency's local year.
     late = issue(matter, officer, issued_at=datetime(2026, 12, 31, 16, 30, tzinfo=ZoneInfo("UTC")))
     assert late.number == "测应急罚决〔2027〕2号"
+    # Another agency counts on its own, under its own 代字.
+    from org.tests.factories import AgencyFactory, SectionFactory, StaffFactory
+
+    other = AgencyFactory(instrument_prefix="顺应急")
+    other_officer = StaffFactory(agency=other, section=SectionFactory(agency=other), roles=("officer",))
+    own = instrument_issue(
+        agency=other, type_code="penalty_decision", content=sample_content("penalty_decision"),
+        acting_user=other_officer,
+    )
+    assert own.number == f"顺应急罚决〔{this_year}〕1号"
+
+
+@pytest.mark.django_db
+def test_the_files_are_drawn_in_a_temporary_folder_that_is_removed(matter, officer, tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    issue(matter, officer)
+    with pytest.raises(ValidationError):
+        issue(matter, officer, content=sample_content("penalty_decision") | {"facts": "😀"})
+    assert list(scratch.iterdir()) == []
 
 
 @pytest.mark.django_db
@@ -168,11 +191,16 @@ def test_a_number_taken_while_rendering_is_not_printed_twice(matter, officer, mo
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_issuers_get_one_to_twenty_without_gap_or_repeat(make_staff, agency, section, party):
+def test_twenty_concurrent_issuers_get_one_to_twenty_without_gap_or_repeat(
+    make_staff, agency, section, party, settings, tmp_path
+):
     if connection.vendor != "postgresql":
         pytest.skip(
             "需要 PostgreSQL：SQLite 测试库为内存共享缓存，不支持多线程并发写入（文件库由写锁串行化）"
         )
+    # A one-line agency template keeps the twenty (or, when a number moved, forty) renders short.
+    settings.ZHIFA_INSTRUMENT_TEMPLATES_DIR = str(tmp_path)
+    (tmp_path / "rectification_order.txt").write_text("@title {{ title }}\n@number {{ number }}\n", encoding="utf-8")
     agency.instrument_prefix = "测应急"
     agency.save(update_fields=["instrument_prefix"])
     officers = [make_staff("officer", certificate=True) for _ in range(4)]
@@ -232,6 +260,7 @@ def test_every_kind_renders_to_a_docx_and_a_pdf_that_show_its_chinese_text(matte
         fonts = pdf_fonts(made.pdf)
         assert fonts and all(f["embedded"] for f in fonts), code
         assert {f["file"] for f in fonts} == {"/FontFile3"}, code
+        assert all(f["name"].endswith("NotoSerifCJKSC") for f in fonts), fonts
     assert Instrument.objects.count() == 33
     assert Record.objects.filter(kind="document").count() == 66
 
@@ -303,6 +332,22 @@ def test_review_opinion_follows_the_seed_annex_and_is_issued_by_the_legal_review
         "本文书一式两份：一份由政策法规科备案，一份交案件承办科室。",
         "共 1 页 第 1 页",
     )
+    # 一式两份 (000 第十一条): two copies in one file, each marked, its pages counted on their own.
+    import pypdfium2 as pdfium
+
+    from matters.tests.documents import flat, record_bytes
+
+    pages = [p.get_textpage().get_text_range() for p in pdfium.PdfDocument(record_bytes(made.pdf))]
+    assert len(pages) == 2
+    assert "（第一份政策法规科备案）" in flat(pages[0]) and "（第二份交案件承办科室）" in flat(pages[1])
+    for page in pages:
+        assert made.number in flat(page) and "共1页第1页" in flat(page)
+    with zipfile.ZipFile(io.BytesIO(record_bytes(made.docx))) as docx:
+        body = docx.read("word/document.xml").decode()
+        footers = "".join(docx.read(n).decode() for n in docx.namelist() if n.startswith("word/footer"))
+    assert body.count("<w:sectPr") == 2 and body.count('w:start="1"') == 2 and "SECTIONPAGES" in footers
+    first_section = body[body.index("<w:sectPr"):body.index("</w:sectPr>")]
+    assert "<w:footerReference" in first_section  # the second inherits it
     # The legal reviewer may not file for the case's section: the system files on their behalf.
     assert made.pdf.section_id == matter.section_id and made.pdf.created_by is None
     # Without a matter (an opinion on a matter kept on paper), it files under the reviewer's section.
@@ -311,6 +356,16 @@ def test_review_opinion_follows_the_seed_annex_and_is_issued_by_the_legal_review
         content={"case": "某纸质案卷", "opinion": "建议补充调查。"},
     )
     assert alone.number == f"测应急法审〔{year}〕2号" and alone.pdf.section_id == legal.pk
+    # The copies the agency's rules ask for, when the review names them.
+    three = instrument_issue(
+        agency=numbered_agency, type_code="review_opinion", acting_user=reviewer, capability="review.conduct",
+        content={"opinion": "同意。", "copies": ["法制审核机构留存归档", "随案卷退一大队存档", "报局领导"]},
+    )
+    pages = [p.get_textpage().get_text_range() for p in pdfium.PdfDocument(record_bytes(three.pdf))]
+    assert [flat(p).split("）")[0] for p in pages] == [
+        "（第一份法制审核机构留存归档", "（第二份随案卷退一大队存档", "（第三份报局领导"
+    ]
+    assert_shows(three, "本文书一式三份：法制审核机构留存归档；随案卷退一大队存档；报局领导。")
     assert_shows(alone, "你处提交的某纸质案卷案件", "审查意见：建议补充调查。")
 
 
@@ -369,7 +424,7 @@ def test_unknown_kind_missing_content_and_foreign_users_are_refused(matter, offi
     with pytest.raises(ValidationError, match="未知的文书种类"):
         issue(matter, officer, "no_such_kind", content={})
     with pytest.raises(ValidationError, match="缺少必填内容：基本情况"):
-        issue(matter, officer, content={"basis": "x", "decision": "y"})
+        issue(matter, officer, content={"facts": "  ", "basis": "x", "decision": "y"})
     with pytest.raises(PermissionDenied):
         issue(matter, make_staff("archivist"))
     from org.tests.factories import AgencyFactory, StaffFactory
