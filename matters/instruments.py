@@ -142,6 +142,25 @@ def _filer(user, section):
     return None
 
 
+def pack_figures(agency, on) -> dict:
+    """The pack's scalar rules as plain values for templates: {"penalty_payment_deadline":
+    {"value": 15, "text": "15日", "cite": "《…》第…条"}} — so a 文书 quotes the figure the pack sets."""
+    from policy.registry import UNIT_LABELS
+    from policy.selectors import agency_rules
+
+    when = timezone.localtime(on).date() if isinstance(on, datetime) else on
+    figures = {}
+    for rule in agency_rules(agency, when):
+        if isinstance(rule.value, bool) or not isinstance(rule.value, int | float | str):
+            continue
+        figures[rule.key.replace(".", "_")] = {
+            "value": rule.value,
+            "text": f"{rule.value}{UNIT_LABELS.get(rule.unit, '')}",
+            "cite": "、".join(str(c) for c in rule.citations),
+        }
+    return figures
+
+
 def _context(*, agency, matter, kind, number, year, content, issued_at, acting_user) -> dict:
     """What a template sees: plain values only, never the model objects (a replaced template is
     a file on disk; it must not reach a password hash or a method)."""
@@ -175,6 +194,7 @@ def _context(*, agency, matter, kind, number, year, content, issued_at, acting_u
         "officers": "、".join(o.name for o in officers) or acting_user.name,
         "issued_by": {"name": acting_user.name},
         "issued_at": issued_at,
+        "rules": pack_figures(agency, issued_at),
     }
 
 
@@ -207,6 +227,7 @@ def preview_context(agency, kind: InstrumentType, *, moment: datetime | None = N
         "officers": "（执法人员示例）",
         "issued_by": {"name": "（制作人示例）"},
         "issued_at": moment,
+        "rules": pack_figures(agency, moment),
     }
 
 

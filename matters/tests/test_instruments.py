@@ -293,6 +293,15 @@ def test_a_decision_shows_its_content_party_amount_and_signature_lines(matter, o
 
 
 @pytest.mark.django_db
+def test_figures_quoted_in_a_document_come_from_the_agencys_pack(matter, officer):
+    """The payment period and the late surcharge are the pack's rules, with their article."""
+    decision = issue(matter, officer, "penalty_decision", content=sample_content("penalty_decision") | {"payment": ""})
+    assert_shows(decision, "15日内缴至指定银行", "每日按罚款数额的3%加处罚款")
+    demand = issue(matter, officer, "payment_demand", content={"amount": "5000", "period": "2026-12-31"})
+    assert_shows(demand, "依据《中华人民共和国行政处罚法》第七十二条第一款第（一）项", "3%加处罚款")
+
+
+@pytest.mark.django_db
 def test_content_cannot_inject_layout_lines(matter, officer):
     content = sample_content("penalty_decision") | {"facts": "第一行\n@title 伪造的标题"}
     made = issue(matter, officer, content=content)
