@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PublicityConfig(AppConfig):
     name = "publicity"
     verbose_name = "行政执法公示"
+
+    def ready(self):
+        from publicity import hooks
+
+        hooks.register()

@@ -1,0 +1,53 @@
+"""Decisions reach publicity from the matters they are made in.
+
+Registered on the matters' decision steps (matters/gates.py): the draft is written in the same
+transaction as the decision, so a decision never exists without its publication draft and the
+publication deadline (000 第二十一条) runs from the day it was made.
+"""
+
+from django.utils import timezone
+
+from policy.selectors import agency_rules
+from publicity.services import deadline_rule_key, publication_draft
+
+# The steps that make a decision to be published (事后公开, 000 第十二条), per matter kind.
+DECISION_STEPS = {
+    "penalty": ("decide", "decide_on_spot"),
+    "compulsion": ("seal", "suspend"),
+    "licensing": ("decide",),
+    "confirmation": ("decide",),
+    "benefit": ("decide",),
+}
+
+
+def draft_decision(matter, step) -> None:
+    if step.transition not in DECISION_STEPS.get(matter.kind, ()):
+        return
+    decided_on = timezone.localtime(step.occurred_at).date()
+    if deadline_rule_key(matter.kind) not in agency_rules(matter.agency, decided_on):
+        return  # the agency's pack sets no publicity system for this kind of decision
+    instrument = step.instruments.exclude(number="").first()
+    data = step.data or {}
+    result = data.get("decision") or data.get("reason") or ""
+    if matter.fine_amount:
+        result = f"{result}（罚款{matter.fine_amount}元）" if result else f"罚款{matter.fine_amount}元"
+    publication_draft(
+        agency=matter.agency,
+        category=matter.kind,
+        decided_on=decided_on,
+        instrument_number=instrument.number if instrument else "",
+        cause=matter.title,
+        basis=data.get("basis") or matter.legal_basis,
+        result=result or step.label,
+        party=matter.party,
+        minor=matter.procedure == "simple",
+        source=f"matters.matter:{matter.pk}",
+        acting_user=step.acted_by,
+    )
+
+
+def register() -> None:
+    from matters import gates
+
+    for code in sorted({c for steps in DECISION_STEPS.values() for c in steps}):
+        gates.register_after(code, draft_decision)

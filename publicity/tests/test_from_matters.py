@@ -1,0 +1,58 @@
+"""A decision made in a matter is handed to publicity as a draft, in the decision's transaction."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from enterprises.models import Party
+from matters.models import Instrument
+from matters.services import ServiceInput, matter_open, matter_transition
+from publicity.models import Publication
+from publicity.selectors import portal_publications
+from records.services import record_ingest
+from records.tests.clips import make_docx
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_penalty_decision_becomes_an_unpublished_draft_due_by_the_packs_deadline(
+    agency, section, make_staff, tmp_path
+):
+    a = make_staff("officer", certificate=True)
+    b = make_staff("officer", certificate=True)
+    chief = make_staff("section_chief", "officer", certificate=True)
+    leader = make_staff("leader")
+    person = Party.objects.create(
+        agency=agency, kind="natural_person", name="孙小明", id_number="110101199003070011",
+        phone="13800000000", address="抚顺市某街1号",
+    )
+    matter = matter_open(acting_user=a, kind="penalty", title="未如实记录培训情况", party=person, officers=[a, b])
+
+    def step(user, code, data=None, **kw):
+        matter.refresh_from_db()
+        return matter_transition(acting_user=user, matter=matter, transition=code, data=data or {}, **kw)
+
+    step(a, "request_filing", {"facts": "未如实记录", "basis": "安全生产法第九十七条"})
+    step(chief, "approve_filing")
+    step(a, "propose", {"facts": "未如实记录", "basis": "安全生产法第九十七条", "decision": "罚款", "amount": "5000"})
+    step(leader, "approve_proposal")
+    receipt = record_ingest(
+        acting_user=a, section=section, path=make_docx(tmp_path / "回执.docx", text="回执"), original_name="回执.docx"
+    ).version.record
+    step(a, "notify", service=ServiceInput("direct", "孙小明", timezone.now() - timedelta(days=10),
+                                          signer="孙小明", receipt=receipt))
+    assert not Publication.objects.exists()
+    step(leader, "decide", {"facts": "未如实记录", "basis": "安全生产法第九十七条", "decision": "罚款伍仟元",
+                            "amount": "5000"})
+
+    publication = Publication.objects.get()
+    decision = Instrument.objects.get(matter=matter, type="penalty_decision")
+    assert publication.source == f"matters.matter:{matter.pk}"
+    assert publication.instrument_number == decision.number and publication.category == "penalty"
+    assert publication.state == "draft" and publication not in portal_publications()
+    # fushun-city: penalties are published within 7 working days of the decision.
+    assert publication.due_on > timezone.localdate()
+    # The draft keeps the party's data; what the public would see is masked.
+    assert publication.content["party_id_number"] == "110101199003070011"
+    assert "110101199003070011" not in str(publication.public) and "孙小明" not in str(publication.public)
