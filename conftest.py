@@ -62,3 +62,32 @@ def _data_dir(request, tmp_path_factory):
     settings_fixture.DATA_DIR = data
     settings_fixture.ZHIFA_BLOB_STORE = f"file://{data}/blobs"
     yield data
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's, installed by tools/chromium.py) driven by Playwright."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
+    import chromium
+
+    executable = chromium.ensure()
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the test are plain
+    # synchronous calls, so Django's guard against async contexts is lifted for the module.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=chromium.LAUNCH_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -2,42 +2,16 @@
 penalty case (检查 and referral, 立案, 勘验, 呈批, 告知, 陈述申辩, 听证, 决定, 留置送达, 缴纳, 结案) and a 查封扣押,
 each with the refusal first (shown in Chinese with its article; the matter does not move)."""
 
-import os
 import re
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-import chromium
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FMT = "%Y-%m-%dT%H:%M"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium.ensure()
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the test are plain
-    # synchronous calls, so Django's guard against async contexts is lifted for the module.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=chromium.LAUNCH_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _local(moment) -> str:
