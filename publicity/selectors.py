@@ -39,6 +39,23 @@ class SearchPage:
         return self.page > 1
 
 
+def _single_name(table: str, prefix: str) -> str | None:
+    """The one published name the prefix matches, when all its matches share it
+    (two index probes: the least and the greatest name in the prefix's range)."""
+    if connection.vendor == "sqlite":
+        condition, params = "party_public >= %s AND party_public < %s", [prefix, prefix + "\U0010ffff"]
+    else:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        condition, params = "party_public LIKE %s ESCAPE '\\'", [escaped + "%"]
+    # Two ordered LIMIT 1 probes: each is one index seek (MIN and MAX together would scan the range).
+    probe = f"SELECT party_public FROM {table} WHERE state = %s AND {condition} ORDER BY party_public"  # noqa: S608
+    sql = f"SELECT ({probe} LIMIT 1), ({probe} DESC LIMIT 1)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [S.PUBLISHED, *params, S.PUBLISHED, *params])
+        low, high = cursor.fetchone()
+    return low if low is not None and low == high else None
+
+
 def portal_search(
     *,
     party: str = "",
@@ -63,7 +80,14 @@ def portal_search(
     where = ["state = %s", "(display_until IS NULL OR display_until >= %s)"]
     params: list = [S.PUBLISHED, ops.adapt_datefield_value(timezone.localdate())]
     party = (party or "").strip()
-    if party and connection.vendor == "sqlite":
+    table = connection.ops.quote_name(Publication._meta.db_table)
+    exact = _single_name(table, party) if party else None
+    if exact is not None:
+        # Every match has one published name (a surname matches "王**", a masked person): equality
+        # walks the index in date order, where a range would sort every match.
+        where.append("party_public = %s")
+        params.append(exact)
+    elif party and connection.vendor == "sqlite":
         # A prefix range instead of LIKE, so that SQLite uses the index (code-point order).
         where.append("party_public >= %s AND party_public < %s")
         params += [party, party + "\U0010ffff"]
@@ -89,7 +113,6 @@ def portal_search(
         params.append(int(agency))
     page = max(1, min(int(page or 1), 500))
     params += [PAGE_SIZE + 1, (page - 1) * PAGE_SIZE]
-    table = connection.ops.quote_name(Publication._meta.db_table)
     columns = "row_html" if rows else "id"
     # Only fixed fragments are joined into the text; every value is a parameter.
     sql = (

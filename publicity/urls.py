@@ -5,7 +5,8 @@ from publicity import views
 
 app_name = "publicity"
 urlpatterns = [
-    # the public portal
+    # the public portal (the decision search first: the busiest page)
+    path("decisions/", views.decisions, name="decisions"),
     path("", views.index, name="index"),
     path("officers/", views.officers, name="officers"),
     path("powers/", views.powers, name="powers"),
@@ -13,7 +14,6 @@ urlpatterns = [
     path("complaints/", views.complaints, name="complaints"),
     path("inspections/", inspection_views.public_items, name="inspection_items"),
     path("inspections/draws/<int:pk>/", inspection_views.public_draw, name="inspection_draw"),
-    path("decisions/", views.decisions, name="decisions"),
     path("decisions/<int:pk>/", views.decision, name="decision"),
     path("decisions/<int:pk>/correction/", views.correction_new, name="correction_new"),
     path("withdrawals/", views.withdrawals, name="withdrawals"),

@@ -5,6 +5,8 @@ from org.permissions import public
 from zhifa import views
 
 urlpatterns = [
+    # The public portal first: it is the busiest path and needs no log-in (resolved in one step).
+    path("public/", include("publicity.urls")),
     path("", views.home, name="home"),
     path("login/", public(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
@@ -17,7 +19,6 @@ urlpatterns = [
     path("matters/", include("matters.urls")),
     path("review/", include("review.urls")),
     path("inspections/", include("inspections.urls")),
-    path("public/", include("publicity.urls")),
     path("api/v1/", include("zhifa.api_urls")),
 ]
 
