@@ -156,7 +156,7 @@ def pack_figures(agency, on) -> dict:
         figures[rule.key.replace(".", "_")] = {
             "value": rule.value,
             "text": f"{rule.value}{UNIT_LABELS.get(rule.unit, '')}",
-            "cite": "、".join(str(c) for c in rule.citations),
+            "cite": rule.cited("、"),
         }
     return figures
 

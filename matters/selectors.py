@@ -116,13 +116,6 @@ def _starters(matter: Matter, rule_key: str) -> set[str]:
     return {t.code for t in workflow_for(matter.kind, matter.procedure).transitions if rule_key in t.starts}
 
 
-def _rule_or_none(matter, key):
-    try:
-        return agency_rules(matter.agency).rule(key)
-    except LookupError:
-        return None
-
-
 def _rows(matters: list[Matter]) -> list[DeadlineRow]:
     """A deadline is met when a step that meets it came after the last step that started it."""
     if not matters:
@@ -133,7 +126,7 @@ def _rows(matters: list[Matter]) -> list[DeadlineRow]:
     steps: dict[int, list[Step]] = {}
     for step in Step.objects.filter(matter__in=matters).only("pk", "matter_id", "transition").order_by("pk"):
         steps.setdefault(step.matter_id, []).append(step)
-    rows, citations, latest = [], {}, {}
+    rows, citations, latest, packs = [], {}, {}, {}
     for d in deadlines:
         matter = by_id[d.subject_id]
         meaning = DEADLINES.get(d.rule_key)
@@ -152,8 +145,10 @@ def _rows(matters: list[Matter]) -> list[DeadlineRow]:
         )
         key = (matter.agency_id, rule_key)
         if key not in citations:
-            rule = _rule_or_none(matter, rule_key)
-            citations[key] = "、".join(str(c) for c in rule.citations) if rule else ""
+            if matter.agency_id not in packs:
+                packs[matter.agency_id] = agency_rules(matter.agency)
+            rule = packs[matter.agency_id].get(rule_key)
+            citations[key] = rule.cited("、") if rule else ""
         rows.append(
             DeadlineRow(matter, rule_key, meaning.label, d.due, d.provisional, meaning.task, met, citations[key])
         )

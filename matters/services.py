@@ -8,7 +8,7 @@ raised before anything is written.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
@@ -28,7 +28,6 @@ from org.permissions import require
 from org.services import NotAssignable, officer_check_assignable
 from policy.calendar import deadline_for
 from policy.models import Deadline
-from policy.packs import RuleMissing
 from policy.registry import UNIT_LABELS
 from policy.selectors import agency_rules
 from policy.services import deadline_track
@@ -49,19 +48,8 @@ REQUIREMENT_LABELS = {
 }
 
 
-def _cite(rule) -> str:
-    return "、".join(str(c) for c in rule.citations)
-
-
 def _rules(matter: Matter, on: date | None = None):
     return agency_rules(matter.agency, on)
-
-
-def _optional_rule(rules, key: str):
-    try:
-        return rules.rule(key)
-    except RuleMissing:
-        return None
 
 
 # --- opening -----------------------------------------------------------------------------------------
@@ -251,21 +239,21 @@ def _steps_done(matter: Matter, *codes: str) -> bool:
 def _check_officer_count(matter, transition, team, occurred_on, rules) -> None:
     if not transition.officers_rule:
         return
-    rule = _optional_rule(rules, transition.officers_rule)
+    rule = rules.get(transition.officers_rule)
     if rule is None:
         return
     needed = int(rule.value)
     if len(team) < needed:
         raise ValidationError(
             f"{transition.label}须由不少于{needed}名执法人员进行，本次只登记了{len(team)}名"
-            f"（{_cite(rule)}）。"
+            f"（{rule.cited('、')}）。"
         )
 
 
 def av_requirement(matter: Matter, transition_code: str, rules=None):
     """The pack row saying this step must be recorded on video, with its rule; else None."""
     rules = rules or _rules(matter)
-    rule = _optional_rule(rules, "av.required_steps")
+    rule = rules.get("av.required_steps")
     if rule is None:
         return None
     for row in rule.value:
@@ -286,7 +274,7 @@ def _check_av(matter, transition, records, exemption, rules) -> None:
     if not any(r.kind in AV_KINDS for r in records):
         raise ValidationError(
             f"{transition.label}（{row['item']}）必须有音像记录：请关联本环节的录音录像，"
-            f"或登记不适宜音像记录的情形和原因（{_cite(rule)}）。"
+            f"或登记不适宜音像记录的情形和原因（{rule.cited('、')}）。"
         )
 
 
@@ -323,7 +311,7 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     missing = [REQUIREMENT_LABELS[r] for r in requires if not present[r]]
     if missing:
         method = ServiceMethod(service.method).label
-        raise ValidationError(f"{method}须留存：{'、'.join(missing)}（{_cite(rule)}）。")
+        raise ValidationError(f"{method}须留存：{'、'.join(missing)}（{rule.cited('、')}）。")
     for record in (service.receipt, service.post_receipt, service.av, service.notice):
         if record is not None and record.agency_id != matter.agency_id:
             raise ValidationError("送达材料中有不属于本单位的记录。")
@@ -361,11 +349,11 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
         if amount > Decimal(str(rule.value)):
             who = "公民" if matter.party.kind == PartyKind.NATURAL_PERSON else "法人或者其他组织"
             raise ValidationError(
-                f"对{who}罚款{amount}元超过简易程序（当场处罚）上限{rule.value}元，应当适用一般程序（{_cite(rule)}）。"
+                f"对{who}罚款{amount}元超过简易程序（当场处罚）上限{rule.value}元，应当适用一般程序（{rule.cited('、')}）。"
             )
-        items = _optional_rule(rules, "penalty.simple_procedure_record_items")
+        items = rules.get("penalty.simple_procedure_record_items")
         if items is not None and not (data.get("defence") or "").strip():
-            raise ValidationError(f"简易程序须记录当事人陈述、申辩及复核处理情况（{_cite(items)}）。")
+            raise ValidationError(f"简易程序须记录当事人陈述、申辩及复核处理情况（{items.cited('、')}）。")
     if wf == "penalty_general" and code in ("decide", "discuss") and matter.state == "notified":
         defended = _steps_done(matter, "record_defence")
         period = _deadline(matter, "penalty.defence_period")
@@ -373,19 +361,19 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
             rule = rules.rule("penalty.defence_period")
             raise ValidationError(
                 f"陈述申辩期限至{timezone.localtime(period.due):%Y年%m月%d日}届满，当事人尚未陈述申辩，"
-                f"期限届满前不能作出决定（{_cite(rule)}）。"
+                f"期限届满前不能作出决定（{rule.cited('、')}）。"
             )
     if wf == "penalty_general" and code == "decide" and matter.major and not _steps_done(matter, "discuss"):
-        rule = _optional_rule(rules, "penalty.collective_discussion_required")
+        rule = rules.get("penalty.collective_discussion_required")
         if rule is not None and rule.value:
-            raise ValidationError(f"重大行政处罚案件须经负责人集体讨论后方可作出决定（{_cite(rule)}）。")
+            raise ValidationError(f"重大行政处罚案件须经负责人集体讨论后方可作出决定（{rule.cited('、')}）。")
     if code == "request_hearing":
         period = _deadline(matter, "penalty.hearing_request_period")
         requested = data["requested_on"]
         if period is not None and requested > timezone.localtime(period.due).date():
             rule = rules.rule("penalty.hearing_request_period")
             raise ValidationError(
-                f"听证申请期限已于{timezone.localtime(period.due):%Y年%m月%d日}届满（{_cite(rule)}）。"
+                f"听证申请期限已于{timezone.localtime(period.due):%Y年%m月%d日}届满（{rule.cited('、')}）。"
             )
     if code == "notify_hearing":
         rule = rules.rule("penalty.hearing_notice_lead")
@@ -395,7 +383,7 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
             unit = UNIT_LABELS.get(rule.unit, rule.unit)
             raise ValidationError(
                 f"听证通知须在举行听证的{rule.value}{unit}前送达当事人：{timezone.localtime(served):%Y年%m月%d日}送达的，"
-                f"听证最早可定于{earliest:%Y年%m月%d日}（{_cite(rule)}）。"
+                f"听证最早可定于{earliest:%Y年%m月%d日}（{rule.cited('、')}）。"
             )
     if code == "hold_hearing":
         scheduled = matter.steps.filter(transition="notify_hearing").order_by("-pk").first()
@@ -408,17 +396,17 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
         demand = _deadline(matter, "compulsion.demand_period")
         rule = rules.rule("compulsion.demand_period")
         if demand is None:
-            raise ValidationError(f"申请人民法院强制执行前须先书面催告当事人履行（{_cite(rule)}）。")
+            raise ValidationError(f"申请人民法院强制执行前须先书面催告当事人履行（{rule.cited('、')}）。")
         if now <= demand.due:
             raise ValidationError(
                 f"催告书送达后{rule.value}日内当事人仍可履行，{timezone.localtime(demand.due):%Y年%m月%d日}后方可申请"
-                f"（{_cite(rule)}）。"
+                f"（{rule.cited('、')}）。"
             )
     if code == "close" and wf in ("penalty_general", "penalty_simple") and matter.state == "served":
-        rule = _optional_rule(rules, "penalty.closing_requires_execution")
+        rule = rules.get("penalty.closing_requires_execution")
         if matter.fine_amount and rule is not None and rule.value:
             raise ValidationError(
-                f"罚款{matter.fine_amount}元尚未缴纳，也没有申请强制执行，不能结案（{_cite(rule)}）。"
+                f"罚款{matter.fine_amount}元尚未缴纳，也没有申请强制执行，不能结案（{rule.cited('、')}）。"
             )
     if code == "close" and wf == "inspection":
         open_hazards = matter.hazards.exclude(state="rectified").count()
@@ -428,7 +416,7 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
         period = _deadline(matter, "compulsion.seizure_period")
         if period is not None and now > period.due:
             rule = rules.rule("compulsion.seizure_extension")
-            raise ValidationError(f"查封、扣押期限已届满，不能再延长（{_cite(rule)}）。")
+            raise ValidationError(f"查封、扣押期限已届满，不能再延长（{rule.cited('、')}）。")
     if code == "reinspect":
         rectify_by = matter.data.get("rectify_by")
         when = timezone.localtime(data["time"]).date()
@@ -540,7 +528,7 @@ def matter_transition(
             _record_service(matter, _served_instrument(matter, t, issued), service, acting_user)
         start = service.served_at if (t.serve and service) else occurred_at
         for key in t.starts:
-            if _optional_rule(rules, key) is None:
+            if rules.get(key) is None:
                 continue
             if key == "compulsion.seizure_extension":  # the extension runs on from the first period's end
                 first = _deadline(matter, "compulsion.seizure_period")
@@ -618,9 +606,7 @@ def _apply(matter: Matter, t: Transition, cleaned: dict, step: Step, now: dateti
         matter.hazards.exclude(state="rectified").update(state=state, checked_in=step)
     if t.target:
         matter.state = t.target
-    if t.target == "closed" or (t.target and next(
-        s for s in workflow_for(matter.kind, matter.procedure).states if s.code == t.target
-    ).final):
+    if t.target and workflow_for(matter.kind, matter.procedure).state(t.target).final:
         matter.closed_at = now
         fields.append("closed_at")
     matter.save(update_fields=fields)
@@ -667,7 +653,3 @@ def matter_mark_major(*, acting_user, matter: Matter, reason: str) -> Matter:
         matter.save(update_fields=["major", "major_reason"])
         event_record(kind="matter.mark_major", subject=matter, acting_user=acting_user, data={"reason": reason})
     return matter
-
-
-def end_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))

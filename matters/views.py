@@ -117,7 +117,7 @@ def _service_requirements(matter):
                 "method": method,
                 "label": label,
                 "requires": requirement_labels(codes),
-                "citation": "、".join(str(c) for c in rule.citations),
+                "citation": rule.cited("、"),
             }
         )
     return rows
@@ -138,7 +138,7 @@ def _transition_panels(request, matter, bound: TransitionForm | None = None):
                 "form": form,
                 "allowed": allowed,
                 "instrument": TYPES[t.instrument].title if t.instrument else "",
-                "av": {"item": av[0]["item"], "citation": "、".join(map(str, av[1].citations))} if av else None,
+                "av": {"item": av[0]["item"], "citation": av[1].cited("、")} if av else None,
             }
         )
     return panels

@@ -176,6 +176,10 @@ class Rule:
     note: str | None = None
     line: int | None = None
 
+    def cited(self, sep: str = "；") -> str:
+        """The rule's citations as one line of text, e.g. 《…》第五十八条；《…》第十条."""
+        return sep.join(str(c) for c in self.citations)
+
     def applies_on(self, day: date) -> bool:
         if self.effective_from and day < self.effective_from:
             return False
@@ -236,6 +240,10 @@ class ResolvedPack:
             return self.rules[key]
         except KeyError:
             raise RuleMissing(f"政策包“{self.pack.title}”在{self.on.isoformat()}没有规则“{key}”") from None
+
+    def get(self, key: str) -> Rule | None:
+        """The rule, or None where the pack does not set it."""
+        return self.rules.get(key)
 
     def value(self, key: str, default=RuleMissing):
         if key not in self.rules and default is not RuleMissing:

@@ -86,7 +86,7 @@ def _finding(code: str, message: str, rule: Rule | None) -> dict:
         "code": code,
         "message": message,
         "rule": rule.key if rule else None,
-        "citation": "；".join(str(c) for c in rule.citations) if rule else None,
+        "citation": rule.cited() if rule else None,
     }
 
 

@@ -34,7 +34,7 @@ class ScopeHit:
 
 
 def _citation(rule) -> str:
-    return "；".join(str(c) for c in rule.citations)
+    return rule.cited()
 
 
 def fine_threshold(rules, party) -> tuple[Decimal | None, object | None]:

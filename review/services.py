@@ -317,7 +317,7 @@ def review_assign(*, review, reviewer, acting_user, first: bool = False, interes
         if review.assignments.filter(first=True).exists():
             raise ValidationError("本案已指派初审人员。")
         if rules.value("review.first_reviewer_legal_qualification", default=False) and not reviewer.legal_qualification:
-            cite = "；".join(str(c) for c in rules.rule("review.first_reviewer_legal_qualification").citations)
+            cite = rules.rule("review.first_reviewer_legal_qualification").cited()
             raise ValidationError(f"{reviewer.name}未取得法律职业资格，不能担任初审人员（{cite}）。")
     assignment = ReviewerAssignment.objects.create(
         review=review, reviewer=reviewer, first=first, assigned_by=acting_user, assigned_at=timezone.now()
@@ -328,7 +328,7 @@ def review_assign(*, review, reviewer, acting_user, first: bool = False, interes
 
 def _recusal_cite(rules) -> str:
     if "review.recusal_required" in rules:
-        return "；".join(str(c) for c in rules.rule("review.recusal_required").citations)
+        return rules.rule("review.recusal_required").cited()
     return "回避规定"
 
 
@@ -381,7 +381,7 @@ def review_opinion_issue(
     if not (opinion or "").strip():
         errors.append("请填写审查意见")
     if rules.value("review.collective_decision", default=False) and not (meeting_on and meeting_minutes.strip()):
-        cite = "；".join(str(c) for c in rules.rule("review.collective_decision").citations)
+        cite = rules.rule("review.collective_decision").cited()
         errors.append(f"审核意见须经科务会集体研究决定，请填写会议日期和研究记录（{cite}）")
     if outcome == Outcome.AGREE and any(r.get("finding") == Finding.ISSUE for r in findings):
         errors.append("审核内容存在问题的，不能提出同意的审核意见")

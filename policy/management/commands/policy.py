@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"    {rule.summary}")
                 self.stdout.write(
                     "    依据："
-                    + "；".join(str(c) for c in rule.citations)
+                    + rule.cited()
                     + ("" if rule.pack_id == resolved.pack.id else f"（沿用 {rule.pack_id}）")
                 )
 
