@@ -7,6 +7,7 @@ from enterprises import selectors, services
 from enterprises.forms import EnterpriseForm
 from enterprises.models import Enterprise
 from org.permissions import capability_required
+from zhifa.forms import form_refusal
 
 
 @capability_required("enterprises.view")
@@ -37,8 +38,7 @@ def enterprise_new(request):
                 acting_user=request.user, agency=agency, **form.cleaned_data
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已登记：{enterprise.name}。")
             return redirect("enterprises:detail", pk=enterprise.pk)

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from equipment import selectors, services
 from equipment.forms import DeviceForm, IssueForm
 from org.permissions import can, capability_required
+from zhifa.forms import form_refusal
 
 
 @capability_required("equipment.view")
@@ -17,8 +18,7 @@ def device_list(request):
         try:
             device = services.device_register(acting_user=request.user, agency=agency, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已登记 {device}。")
             return redirect("equipment:list")

@@ -12,6 +12,7 @@ from inspections import selectors, services
 from inspections.forms import DrawForm, ItemForm, RecusalForm, ResultForm
 from inspections.models import InspectionDraw, InspectionItem, InspectionTask
 from org.permissions import capability_required, public
+from zhifa.forms import form_refusal
 
 
 @public
@@ -54,8 +55,7 @@ def item_new(request):
         try:
             services.item_create(agency=request.user.agency, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已列入随机抽查事项清单。")
             return redirect("inspections:list")
@@ -73,8 +73,7 @@ def draw_new(request, pk: int):
         try:
             record = services.draw_run(item=item, plan=form.cleaned_data["plan"], acting_user=request.user)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已抽取 {record.tasks.count()} 户，结果已公示。")
             return redirect("inspections:draw", pk=record.pk)
@@ -104,8 +103,7 @@ def task_result(request, pk: int):
         try:
             services.task_result_record(task=task, result=form.cleaned_data["result"], acting_user=request.user)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, "检查结果已登记并公示。")
             return redirect("inspections:draw", pk=task.draw_id)
@@ -119,8 +117,7 @@ def recusal_new(request):
         try:
             services.recusal_record(acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已登记回避，抽取时不再为该对象抽到此人。")
             return redirect("inspections:list")

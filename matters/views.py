@@ -21,6 +21,7 @@ from matters.workflows import WORKFLOWS, workflow_for
 from org.choices import Role
 from org.permissions import can, capability_required
 from records import uploads
+from zhifa.forms import form_refusal
 
 MAJOR_ROLES = (Role.LEGAL_REVIEWER, Role.SECTION_CHIEF, Role.LEADER)
 
@@ -70,13 +71,6 @@ def matter_list(request):
     )
 
 
-def _refused(form, exc) -> list[str]:
-    found = exc.messages if isinstance(exc, ValidationError) else [str(exc) or "您没有权限执行此操作。"]
-    for message in found:
-        form.add_error(None, message)
-    return found
-
-
 @capability_required("matters.act")
 def matter_new(request):
     form = MatterOpenForm(request.POST or None, agency=request.user.agency)
@@ -94,7 +88,7 @@ def matter_new(request):
                 confidentiality=data["confidentiality"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已登记执法事项：{matter.title}。")
             return redirect("matters:detail", pk=matter.pk)
@@ -248,7 +242,7 @@ def matter_transition(request, pk: int, code: str):
                 acting_user=request.user, matter=matter, transition=t.code, **form.call_kwargs()
             )
         except (ValidationError, PermissionDenied) as exc:
-            refusal = _refused(form, exc)
+            refusal = form_refusal(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 400
             matter.refresh_from_db()
             return _detail(request, matter, bound=form, refusal=refusal, status=status)

@@ -8,6 +8,7 @@ from org.forms import CertificateForm, RolesForm, StaffForm
 from org.models import Staff
 from org.permissions import can, capability_required
 from policy.selectors import packset
+from zhifa.forms import form_refusal
 
 
 @capability_required("org.view_agency")
@@ -45,11 +46,6 @@ def staff_detail(request, pk: int):
     )
 
 
-def _form_error(form, exc: ValidationError):
-    for message in exc.messages:
-        form.add_error(None, message)
-
-
 @capability_required("org.manage_staff")
 def staff_new(request):
     agency = request.user.agency
@@ -58,7 +54,7 @@ def staff_new(request):
         try:
             staff = services.staff_create(acting_user=request.user, agency=agency, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已登记人员：{staff.name}。")
             return redirect("org:staff_detail", pk=staff.pk)
@@ -89,7 +85,7 @@ def certificate_new(request, pk: int):
                 acting_user=request.user, staff=staff, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已登记执法证 {certificate.number}。")
             return redirect("org:staff_detail", pk=staff.pk)

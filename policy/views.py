@@ -14,6 +14,7 @@ from policy.packs import PackError
 from policy.registry import GROUPS
 from policy.selectors import packset, rules_for_viewer
 from zhifa.dates import parse_date
+from zhifa.forms import form_refusal
 
 
 @capability_required("policy.view")
@@ -88,8 +89,7 @@ def arrangement_new(request):
         try:
             arrangement = services.arrangement_enter(acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已录入{arrangement.year}年节假日安排，相关期限已重新计算。")
             return redirect("policy:calendar")

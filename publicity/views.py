@@ -29,6 +29,7 @@ from publicity.forms import (
 from publicity.masking import PUBLIC_FIELDS
 from publicity.models import CorrectionRequest, Publication
 from records import uploads
+from zhifa.forms import form_refusal
 
 FIELD_LABELS = {
     "agency": "执法机关",
@@ -343,8 +344,7 @@ def staff_withdraw(request, pk: int):
         try:
             services.publication_withdraw(publication=item, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已撤回，公示平台显示撤回说明。")
             return redirect("publicity:staff_detail", pk=pk)
@@ -359,8 +359,7 @@ def staff_new(request):
         try:
             item = services.publication_draft(agency=request.user.agency, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已起草，应于 {item.due_on:%Y-%m-%d} 前公开。")
             return redirect("publicity:staff_detail", pk=item.pk)
@@ -382,8 +381,7 @@ def staff_correction(request, pk: int):
                 correction=found, accept=data["accept"], answer=data["answer"], changes=changes, acting_user=request.user
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已答复申请人。")
             return redirect("publicity:staff_list")
@@ -398,8 +396,7 @@ def staff_change_new(request):
         try:
             services.basis_change_record(agency=request.user.agency, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已登记，受影响的公示内容列于公示管理页。")
             return redirect("publicity:staff_list")
@@ -413,8 +410,7 @@ def staff_power_new(request):
         try:
             services.power_save(agency=request.user.agency, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已保存到行政执法事项清单。")
             return redirect("publicity:powers")

@@ -14,6 +14,7 @@ from records import selectors, services, uploads
 from records.choices import Confidentiality, ExplanationKind, RecordKind
 from records.forms import CorrectionForm, DownloadForm, ExemptionForm, ExplanationForm
 from records.models import Exemption, Interruption
+from zhifa.forms import form_refusal
 
 
 @capability_required("records.view")
@@ -145,8 +146,7 @@ def exemptions(request):
         try:
             exemption = services.exemption_record(acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已记录并报告{exemption.reported_to.name}。")
             return redirect("records:exemptions")

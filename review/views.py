@@ -19,15 +19,11 @@ from review.forms import (
     SupplementForm,
 )
 from review.scope import GATED, gated_transition, review_required
+from zhifa.forms import form_refusal
 
 
 def _matter(request, pk):
     return get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
-
-
-def _errors(form, exc):
-    for message in exc.messages:
-        form.add_error(None, message)
 
 
 def _after_submit(request, review):
@@ -94,7 +90,7 @@ def submit(request, matter_pk: int):
                 matter=matter, acting_user=request.user, transition=transition, **form.submission()
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已送法制审核。")
             return _after_submit(request, review)
@@ -113,7 +109,7 @@ def mark_major(request, matter_pk: int):
         try:
             matter_mark_major(matter=matter, reason=form.cleaned_data["reason"], acting_user=request.user)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"已将“{matter.title}”标记为重大案件。")
             return redirect("review:workbench")
@@ -190,7 +186,7 @@ def provide(request, pk: int):
         try:
             services.review_supplement_provide(review=review, materials=form.materials(), acting_user=request.user)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已补正材料，审核期限继续计算。")
             return _after_submit(request, review)
@@ -214,7 +210,7 @@ def opinion(request, pk: int):
         try:
             services.review_opinion_issue(review=review, acting_user=request.user, **form.arguments())
         except ValidationError as exc:
-            _errors(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, "已出具法制审核意见书。")
             return redirect("review:detail", review.pk)
