@@ -130,7 +130,10 @@ def search_paths(rng: random.Random, count: int = 2000) -> list[str]:
             query = {"category": rng.choice(CATEGORIES), "page": rng.randint(1, 3)}
         elif kind < 0.95:
             start = today - timedelta(days=rng.randrange(30, 360))
-            query = {"from": start.isoformat(), "to": (start + timedelta(days=rng.randrange(1, 60))).isoformat()}
+            query = {
+                "from": start.isoformat(),
+                "to": (start + timedelta(days=rng.randrange(1, 60))).isoformat(),
+            }
         else:
             query = {"number": f"抚应急罚〔{today.year}〕{rng.randrange(0, 1000)}号"}
         paths.append("/public/decisions/?" + urlencode(query))
@@ -194,17 +197,23 @@ def prepare(data: Path, decisions: int) -> None:
         return
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     started = time.perf_counter()
-    subprocess.run([PYTHON, "-c", LOAD, str(decisions)], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PYTHON, "-c", LOAD, str(decisions)], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     print(f"inserted {decisions} published decisions in {time.perf_counter() - started:.0f} s", flush=True)
     marker.write_text(str(decisions))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--decisions", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=0, help="client connections (default: one per worker)")
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="client connections (default: one per worker)"
+    )
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--data", type=Path, help="data folder to create or reuse (default: a temporary one)")
     args = parser.parse_args()
@@ -274,7 +283,9 @@ def main() -> None:
         "bare_rps": round(bare_rps, 1),
         "search_rps": round(search_rps, 1),
         "ratio": round(search_rps / bare_rps, 3),
-        "ratio_per_round": [round(s["rps"] / b["rps"], 3) for s, b in zip(results["search"], results["bare"], strict=True)],
+        "ratio_per_round": [
+            round(s["rps"] / b["rps"], 3) for s, b in zip(results["search"], results["bare"], strict=True)
+        ],
         "search_p50_ms": round(statistics.median(r["p50_ms"] for r in results["search"]), 2),
         "search_p99_ms": round(search_p99, 2),
         "bare_p99_ms": round(max(r["p99_ms"] for r in results["bare"]), 2),

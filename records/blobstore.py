@@ -10,8 +10,8 @@ Every file is stored under its SHA-256 and never overwritten or removed by the a
 
 Memory use does not depend on the file size: content is read in fixed chunks into two
 preallocated buffers; SHA-256 runs in a helper thread (hashlib releases the GIL) while the
-main thread writes the same chunk, so each byte is read once and copied once; the file store
-fsyncs once, at the end.
+main thread writes the same chunk (in small write() calls, see WRITE_SIZE), so each byte is
+read once and copied once; the file store fsyncs once, at the end.
 
 This module does not need Django settings; boto3 is imported only when an S3 store is used.
 """
@@ -51,6 +51,10 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 4 * 1024 * 1024
+# Each chunk is handed to write() in slices of this size. On Linux 6.x with ext4's large folios,
+# multi-megabyte write() calls into a new file ran 3-4x slower per byte than 8 KiB ones (the size
+# coreutils uses); bench/write_size.py measures it on the disk at hand.
+WRITE_SIZE = 8 * 1024
 DEFAULT_URL = "file:blobs"
 TEMP_SUFFIX = ".part"
 
@@ -167,14 +171,21 @@ def _fill(stream: Any, view: memoryview) -> int:
     return got
 
 
-def _write_all(fd: int, view: memoryview) -> None:
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+def _write_all(fd: int, view: memoryview, write_size: int = WRITE_SIZE) -> None:
+    write = os.write
+    for start in range(0, len(view), write_size):
+        piece = view[start : start + write_size]
+        while piece:
+            piece = piece[write(fd, piece) :]
 
 
 def _copy_and_hash(
-    source: Source, fd: int, progress: Progress | None, chunk_size: int, target: str
+    source: Source,
+    fd: int,
+    progress: Progress | None,
+    chunk_size: int,
+    target: str,
+    write_size: int = WRITE_SIZE,
 ) -> tuple[str, int]:
     """Stream ``source`` into the open file ``fd`` (``target`` names it in messages); its
     SHA-256 (hex) and size.
@@ -203,7 +214,7 @@ def _copy_and_hash(
             chunk = views[slot][:n]
             pending[slot] = pool.submit(digest.update, chunk)
             try:
-                _write_all(fd, chunk)
+                _write_all(fd, chunk, write_size)
             except OSError as exc:
                 raise BlobStoreError(f"写入{target}时出错：{_os_message(exc)}") from exc
             total += n
@@ -286,6 +297,7 @@ class BlobStore(abc.ABC):
     """Write-once storage of files addressed by their SHA-256 (lowercase hex)."""
 
     chunk_size: int = CHUNK_SIZE
+    write_size: int = WRITE_SIZE
 
     @abc.abstractmethod
     def put(
@@ -341,11 +353,12 @@ class FileSystemBlobStore(BlobStore):
     the files are read-only; protecting the folder itself is the job of the system operator.
     """
 
-    def __init__(self, root: Path | str, *, chunk_size: int = CHUNK_SIZE):
+    def __init__(self, root: Path | str, *, chunk_size: int = CHUNK_SIZE, write_size: int = WRITE_SIZE):
         self.root = Path(root)
         self.objects_dir = self.root / "sha256"
         self.temp_dir = self.root / "tmp"
         self.chunk_size = chunk_size
+        self.write_size = write_size
 
     def path(self, sha256: str) -> Path:
         return self.objects_dir / _shard(_check_digest(sha256))
@@ -357,7 +370,9 @@ class FileSystemBlobStore(BlobStore):
         temp, fd = _create_temp(self.temp_dir)
         try:
             try:
-                sha256, size = _copy_and_hash(source, fd, progress, self.chunk_size, f"存储（{self.root}）")
+                sha256, size = _copy_and_hash(
+                    source, fd, progress, self.chunk_size, f"存储（{self.root}）", self.write_size
+                )
                 final = self.path(sha256)
                 if final.exists():
                     return self._existing(final, sha256, size)
@@ -482,6 +497,7 @@ class S3BlobStore(BlobStore):
         connect_timeout: float = 10,
         read_timeout: float = 120,
         chunk_size: int = CHUNK_SIZE,
+        write_size: int = WRITE_SIZE,
     ):
         if not _BUCKET_RE.fullmatch(bucket or ""):
             raise BlobStoreConfigError(f"存储桶名称无效：{bucket!r}（3–63 个小写字母、数字、点或连字符）。")
@@ -498,6 +514,7 @@ class S3BlobStore(BlobStore):
         self.multipart_chunksize = multipart_chunksize
         self.max_concurrency = max_concurrency
         self.chunk_size = chunk_size
+        self.write_size = write_size
         self._access_key = access_key
         self._secret_key = secret_key
         self._max_attempts = max_attempts
@@ -636,7 +653,12 @@ class S3BlobStore(BlobStore):
         try:
             try:
                 sha256, size = _copy_and_hash(
-                    source, fd, progress, self.chunk_size, f"本地暂存文件（{self.spool_dir}）"
+                    source,
+                    fd,
+                    progress,
+                    self.chunk_size,
+                    f"本地暂存文件（{self.spool_dir}）",
+                    self.write_size,
                 )
             finally:
                 os.close(fd)
@@ -824,7 +846,9 @@ class S3BlobStore(BlobStore):
 
 # --- configuration -----------------------------------------------------------------------------------------
 
-_S3_PARAMETERS = {"endpoint", "region", "access_key", "secret_key", "prefix"}
+_S3_PARAMETERS = {"endpoint", "region", "access_key", "secret_key", "prefix", "write_size"}
+_FILE_PARAMETERS = {"write_size"}
+_WRITE_SIZE_MIN = 4096
 
 
 def _redact(url: str) -> str:
@@ -837,13 +861,14 @@ def blobstore_from_url(url: str | None, *, data_dir: Path | str) -> BlobStore:
 
     * ``file:blobs`` (the default), ``file:relative/path``: a folder under ``data_dir``;
       ``file:///absolute/path``: that folder.
+    * Both kinds take ``?write_size=N``: the bytes per write() call (see WRITE_SIZE).
     * ``s3://bucket?endpoint=http://127.0.0.1:9000&region=…&access_key=…&secret_key=…&prefix=…``;
       without keys in the address, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or boto3's own
       configuration) are used. Uploads are spooled in ``data_dir/spool``.
     """
     data_dir = Path(data_dir)
     url = (url or DEFAULT_URL).strip()
-    scheme, colon, rest = url.partition(":")
+    scheme, colon, _ = url.partition(":")
     if not colon or not scheme:
         raise BlobStoreConfigError(
             f"存储地址格式不正确：{_redact(url)}。示例：file:blobs、file:///srv/zhifa/blobs 或 "
@@ -851,15 +876,18 @@ def blobstore_from_url(url: str | None, *, data_dir: Path | str) -> BlobStore:
         )
     scheme = scheme.lower()
     if scheme == "file":
-        return FileSystemBlobStore(_file_path(url, rest, data_dir))
+        if "#" in url:
+            raise BlobStoreConfigError(f"file: 存储地址不能带“#”：{url}")
+        location, _, query = url.partition("?")
+        params = _parameters("file", query, _FILE_PARAMETERS, url)
+        path = _file_path(location, location.partition(":")[2], data_dir)
+        return FileSystemBlobStore(path, write_size=_write_size(params, url))
     if scheme == "s3":
         return _s3_store(url, data_dir)
     raise BlobStoreConfigError(f"不支持的存储地址类型“{scheme}:”（{_redact(url)}）：仅支持 file: 和 s3:。")
 
 
 def _file_path(url: str, rest: str, data_dir: Path) -> Path:
-    if "?" in rest or "#" in rest:
-        raise BlobStoreConfigError(f"file: 存储地址不能带参数：{url}")
     if rest.startswith("//"):
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
@@ -874,6 +902,34 @@ def _file_path(url: str, rest: str, data_dir: Path) -> Path:
     return path if path.is_absolute() else data_dir / path
 
 
+def _parameters(scheme: str, query: str, allowed: set[str], shown: str) -> dict[str, str]:
+    """The address's ``?name=value`` parameters, each known and given once."""
+    try:
+        parsed = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise BlobStoreConfigError(f"{scheme}: 存储地址的参数格式不正确：{shown}") from None
+    unknown = sorted(set(parsed) - allowed)
+    if unknown:
+        raise BlobStoreConfigError(
+            f"{scheme}: 存储地址有不认识的参数 {'、'.join(unknown)}（可用：{'、'.join(sorted(allowed))}）：{shown}"
+        )
+    repeated = sorted(name for name, values in parsed.items() if len(values) > 1)
+    if repeated:
+        raise BlobStoreConfigError(f"{scheme}: 存储地址的参数 {'、'.join(repeated)} 出现了多次：{shown}")
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def _write_size(params: dict[str, str], shown: str) -> int:
+    value = params.get("write_size")
+    if value is None:
+        return WRITE_SIZE
+    if not value.isdigit() or not _WRITE_SIZE_MIN <= int(value) <= CHUNK_SIZE:
+        raise BlobStoreConfigError(
+            f"存储地址的 write_size 应为 {_WRITE_SIZE_MIN} 到 {CHUNK_SIZE} 之间的字节数：{shown}"
+        )
+    return int(value)
+
+
 def _s3_store(url: str, data_dir: Path) -> S3BlobStore:
     shown = _redact(url)
     parts = urlsplit(url)
@@ -885,19 +941,7 @@ def _s3_store(url: str, data_dir: Path) -> S3BlobStore:
         )
     if parts.path not in ("", "/"):
         raise BlobStoreConfigError(f"s3: 存储地址在存储桶名称之后不能有路径，请用 prefix 参数：{shown}")
-    try:
-        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
-    except ValueError:
-        raise BlobStoreConfigError(f"s3: 存储地址的参数格式不正确：{shown}") from None
-    unknown = sorted(set(query) - _S3_PARAMETERS)
-    if unknown:
-        raise BlobStoreConfigError(
-            f"s3: 存储地址有不认识的参数 {'、'.join(unknown)}（可用：{'、'.join(sorted(_S3_PARAMETERS))}）：{shown}"
-        )
-    repeated = sorted(name for name, values in query.items() if len(values) > 1)
-    if repeated:
-        raise BlobStoreConfigError(f"s3: 存储地址的参数 {'、'.join(repeated)} 出现了多次：{shown}")
-    params = {name: values[0] for name, values in query.items()}
+    params = _parameters("s3", parts.query, _S3_PARAMETERS, shown)
     endpoint = params.get("endpoint") or None
     if endpoint is not None:
         endpoint_parts = urlsplit(endpoint)
@@ -918,4 +962,5 @@ def _s3_store(url: str, data_dir: Path) -> S3BlobStore:
         secret_key=secret_key,
         prefix=params.get("prefix", "sha256/"),
         spool_dir=data_dir / "spool",
+        write_size=_write_size(params, shown),
     )

@@ -24,6 +24,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from records.blobstore import (
+    WRITE_SIZE,
     BlobInfo,
     BlobNotFoundError,
     BlobStoreConfigError,
@@ -151,6 +152,24 @@ def test_put_from_paths_and_streams(tmp_path, kind):
     assert info.sha256 == hashlib.sha256(data).hexdigest()
     assert info.size == len(data)
     assert store.path(info.sha256).read_bytes() == data
+
+
+@pytest.mark.parametrize("write_size", [1000, 8192, 4 * MiB])
+def test_put_writes_in_slices_and_survives_short_writes(tmp_path, monkeypatch, write_size):
+    """Each chunk goes to write() in slices; a write() that takes fewer bytes is continued."""
+    source = random_file(tmp_path / "in.bin", MiB + 4321, seed=5)
+    real_write, sizes = os.write, []
+
+    def short_write(fd, data):
+        sizes.append(len(data))
+        return real_write(fd, bytes(data[: max(1, len(data) * 3 // 4)]))
+
+    monkeypatch.setattr(os, "write", short_write)
+    store = FileSystemBlobStore(tmp_path / "store", chunk_size=256 * 1024, write_size=write_size)
+    info = store.put(source)
+    monkeypatch.undo()
+    assert store.path(info.sha256).read_bytes() == source.read_bytes()
+    assert max(sizes) == min(write_size, 256 * 1024)
 
 
 def test_empty_file(tmp_path):
@@ -579,6 +598,18 @@ def test_s3_addresses(tmp_path, monkeypatch):
     assert (from_env._access_key, from_env._secret_key) == ("ENVKEY", "ENVSECRET")
 
 
+def test_write_size_from_the_address(tmp_path):
+    assert blobstore_from_url("file:blobs", data_dir=tmp_path).write_size == WRITE_SIZE
+    store = blobstore_from_url("file:///srv/zhifa/blobs?write_size=65536", data_dir=tmp_path)
+    assert (store.root, store.write_size) == (Path("/srv/zhifa/blobs"), 65536)
+    relative = blobstore_from_url("file:vault?write_size=131072", data_dir=tmp_path)
+    assert (relative.root, relative.write_size) == (tmp_path / "vault", 131072)
+    s3 = blobstore_from_url(
+        "s3://zhifa-records?write_size=16384&access_key=A&secret_key=B", data_dir=tmp_path
+    )
+    assert s3.write_size == 16384
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
@@ -586,7 +617,12 @@ def test_s3_addresses(tmp_path, monkeypatch):
         ("/srv/blobs", "存储地址格式不正确"),
         ("file:", "缺少路径"),
         ("file://fileserver/blobs", "不能指定其他主机"),
-        ("file:blobs?mode=x", "不能带参数"),
+        ("file:blobs?mode=x", "不认识的参数 mode"),
+        ("file:blobs#x", "不能带“#”"),
+        ("file:blobs?write_size=8k", "write_size 应为 4096 到 4194304 之间"),
+        ("file:blobs?write_size=512", "write_size 应为"),
+        ("file:blobs?write_size=1&write_size=2", "出现了多次"),
+        ("s3://zhifa-records?write_size=0", "write_size 应为"),
         ("s3://", "缺少存储桶名称"),
         ("s3://Bad_Bucket", "存储桶名称无效"),
         ("s3://zhifa-records/evidence", "请用 prefix 参数"),
