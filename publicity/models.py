@@ -141,11 +141,13 @@ class CorrectionRequest(models.Model):
     )
     decided_at = models.DateTimeField("答复时间", null=True, blank=True)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    client_address = models.GenericIPAddressField("提交来源地址", null=True, blank=True)
 
     class Meta:
         verbose_name = "更正申请"
         verbose_name_plural = "更正申请"
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client_address", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.applicant} → {self.publication_id}"

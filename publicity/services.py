@@ -19,11 +19,13 @@ categories; the deadline to publish runs from `decided_on`.
 
 import json
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from enterprises.choices import PartyKind
@@ -37,6 +39,7 @@ from publicity.masking import public_view
 from publicity.models import BasisChange, CorrectionRequest, EnforcementPower, Publication, PublicationVersion
 from publicity.portal_page import decision_row
 from records.choices import Confidentiality, RecordKind
+from records.models import RecordVersion
 
 S = PublicationState
 CONTENT_FIELDS = (
@@ -439,6 +442,36 @@ def publication_correct(*, publication: Publication, changes: dict, reason: str,
 EVIDENCE_MAX_BYTES = 20 * 2**20
 
 
+class TooManyRequests(ValidationError):
+    """A public request refused because its sender (or everyone, for evidence bytes) sent too much."""
+
+
+def _public_limits(client_address: str | None, evidence_bytes: int) -> None:
+    """Refuse a public request over the ZHIFA_PUBLIC_* limits; nothing is stored before this check."""
+    now = timezone.now()
+    if client_address is not None:
+        recent = CorrectionRequest.objects.filter(client_address=client_address)
+        for window, limit, label in (
+            (timedelta(hours=1), settings.ZHIFA_PUBLIC_REQUESTS_PER_HOUR, "一小时"),
+            (timedelta(days=1), settings.ZHIFA_PUBLIC_REQUESTS_PER_DAY, "一天"),
+        ):
+            if recent.filter(created_at__gt=now - window).count() >= limit:
+                raise TooManyRequests(
+                    f"同一网络地址{label}内最多可提交 {limit} 份更正申请，本次未提交。请稍后再试，"
+                    "或通过本机关公布的投诉举报渠道反映。"
+                )
+    if evidence_bytes:
+        today = CorrectionRequest.objects.filter(
+            created_at__gt=now - timedelta(days=1), evidence_record__isnull=False
+        ).values("evidence_record")
+        sent = RecordVersion.objects.filter(record__in=today).aggregate(total=Sum("size"))["total"] or 0
+        if sent + evidence_bytes > settings.ZHIFA_PUBLIC_EVIDENCE_BYTES_PER_DAY:
+            raise TooManyRequests(
+                "今天通过门户收到的证据文件已达系统上限，本次未提交。请明天再试，"
+                "或不附文件提交申请、在证据说明中写明证据，由本机关联系取证。"
+            )
+
+
 @transaction.atomic
 def correction_request(
     *,
@@ -449,12 +482,13 @@ def correction_request(
     evidence: str,
     evidence_file: Path | None = None,
     evidence_name: str = "",
+    client_address: str | None = None,
 ) -> CorrectionRequest:
     """Anyone asks for a correction with evidence. Open to the public (no acting user). A file of
     evidence, if sent, goes into the vault as a restricted record.
 
     Raises ValidationError for missing fields, a file over EVIDENCE_MAX_BYTES, or an item not on
-    the portal.
+    the portal; TooManyRequests (a ValidationError) over the ZHIFA_PUBLIC_* limits.
     """
     publication = Publication.objects.select_related("agency").get(pk=publication.pk)
     if publication.state != S.PUBLISHED:
@@ -464,14 +498,16 @@ def correction_request(
     for key, value in values.items():
         if not (value or "").strip():
             raise ValidationError(f"{labels[key]}不能为空（公示制度第二十五条：有证据证明信息不准确的可申请更正）。")
+    evidence_bytes = Path(evidence_file).stat().st_size if evidence_file is not None else 0
+    if evidence_bytes > EVIDENCE_MAX_BYTES:
+        raise ValidationError(f"证据文件不能超过 {EVIDENCE_MAX_BYTES // 2**20} MB，可改为说明后由本机关联系取证。")
+    _public_limits(client_address, evidence_bytes)
     correction = CorrectionRequest.objects.create(
-        publication=publication, **{k: v.strip() for k, v in values.items()}
+        publication=publication, client_address=client_address, **{k: v.strip() for k, v in values.items()}
     )
     if evidence_file is not None:
         from records.services import record_ingest
 
-        if Path(evidence_file).stat().st_size > EVIDENCE_MAX_BYTES:
-            raise ValidationError(f"证据文件不能超过 {EVIDENCE_MAX_BYTES // 2**20} MB，可改为说明后由本机关联系取证。")
         section = publication.agency.sections.order_by("id").first()
         if section is None:
             raise ValidationError("本单位尚未设置科室，证据文件无法存档。")

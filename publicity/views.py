@@ -30,6 +30,7 @@ from publicity.masking import PUBLIC_FIELDS
 from publicity.models import CorrectionRequest, Publication
 from records import uploads
 from zhifa.forms import form_refusal
+from zhifa.http import client_address
 
 FIELD_LABELS = {
     "agency": "执法机关",
@@ -241,8 +242,9 @@ def correction_new(request, pk: int):
         raise Http404("没有该执法决定信息。") from None
     form = CorrectionRequestForm(request.POST or None, request.FILES or None)
     errors = []
+    status = 200
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = dict(form.cleaned_data, client_address=client_address(request))
         upload = data.pop("evidence_file")
         try:
             if upload:
@@ -254,9 +256,11 @@ def correction_new(request, pk: int):
                 correction = services.correction_request(publication=item, **data)
         except ValidationError as exc:
             errors = exc.messages
+            status = 429 if isinstance(exc, services.TooManyRequests) else 200
         else:
             return redirect("publicity:correction", token=correction.token)
-    return render(request, "publicity/correction_form.html", {"item": item, "form": form, "errors": errors})
+    context = {"item": item, "form": form, "errors": errors}
+    return render(request, "publicity/correction_form.html", context, status=status)
 
 
 @public

@@ -62,6 +62,15 @@ ZHIFA_MAX_FILE_SIZE = env.int("ZHIFA_MAX_FILE_SIZE", default=16 * 2**30)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20  # larger uploads are spooled to disk, never held in memory
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 2**20
 
+# Requests the public may send without logging in (correction requests with evidence files):
+# per client address per hour and per day, and evidence bytes per day from everyone together.
+# These protect the write-once vault from flooding; they are product limits, not regulation.
+ZHIFA_PUBLIC_REQUESTS_PER_HOUR = env.int("ZHIFA_PUBLIC_REQUESTS_PER_HOUR", default=5)
+ZHIFA_PUBLIC_REQUESTS_PER_DAY = env.int("ZHIFA_PUBLIC_REQUESTS_PER_DAY", default=20)
+ZHIFA_PUBLIC_EVIDENCE_BYTES_PER_DAY = env.int("ZHIFA_PUBLIC_EVIDENCE_BYTES_PER_DAY", default=2 * 2**30)
+# How many reverse proxies in front of zhifa append to X-Forwarded-For (0: use the peer address).
+ZHIFA_TRUSTED_PROXIES = env.int("ZHIFA_TRUSTED_PROXIES", default=0)
+
 ZHIFA_POLICY_PACKS_DIR = Path(env.str("ZHIFA_POLICY_PACKS_DIR", default=str(BASE_DIR / "policy" / "packs")))
 
 # 文书: an agency's replacement templates (default: <data folder>/instrument_templates) and the

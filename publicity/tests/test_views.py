@@ -82,6 +82,67 @@ def test_correction_from_the_portal_and_its_answer(agency, officer, reviewer, cl
     assert "经核实与决定书一致" in status and "行政复议" in status
 
 
+def _ask(client, item, file_bytes=None, **meta):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"applicant": "李某", "contact": "139", "statement": "金额有误", "evidence": "决定书"}
+    if file_bytes is not None:
+        data["evidence_file"] = SimpleUploadedFile("证据.pdf", file_bytes, content_type="application/pdf")
+    return client.post(reverse("publicity:correction_new", kwargs={"pk": item.pk}), data, **meta)
+
+
+def test_public_correction_requests_are_limited_per_address(agency, officer, reviewer, client, settings):
+    from records.models import Record
+
+    settings.ZHIFA_PUBLIC_REQUESTS_PER_HOUR = 2
+    item = publish(draft(agency, officer, instrument_number="L号"), reviewer)
+    first = {"REMOTE_ADDR": "203.0.113.7"}
+    assert _ask(client, item, **first).status_code == 302
+    assert _ask(client, item, b"%PDF-1.4 a", **first).status_code == 302
+    records = Record.objects.count()
+    refused = _ask(client, item, b"%PDF-1.4 b", **first)
+    assert refused.status_code == 429
+    assert "同一网络地址一小时内最多可提交 2 份更正申请，本次未提交" in refused.content.decode()
+    assert CorrectionRequest.objects.count() == 2 and Record.objects.count() == records  # nothing kept
+    assert set(CorrectionRequest.objects.values_list("client_address", flat=True)) == {"203.0.113.7"}
+    client.force_login(reviewer)
+    staff_page = client.get(reverse("publicity:staff_detail", kwargs={"pk": item.pk})).content.decode()
+    assert "来源地址 203.0.113.7" in staff_page
+    client.logout()
+    # Another address is not held back; a forged X-Forwarded-For is not believed without a proxy.
+    assert _ask(client, item, REMOTE_ADDR="198.51.100.9").status_code == 302
+    assert _ask(client, item, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="192.0.2.1").status_code == 429
+    # Behind one trusted proxy, the address the proxy appended counts, not what the client wrote.
+    settings.ZHIFA_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    assert _ask(client, item, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.7", **proxy).status_code == 429
+    assert _ask(client, item, HTTP_X_FORWARDED_FOR="203.0.113.7, 192.0.2.1", **proxy).status_code == 302
+    assert CorrectionRequest.objects.filter(client_address="192.0.2.1").count() == 1
+    # Requests an hour old no longer count against the hour.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    CorrectionRequest.objects.filter(client_address="203.0.113.7").update(
+        created_at=timezone.now() - timedelta(hours=1, minutes=1)
+    )
+    assert _ask(client, item, **first).status_code == 302
+
+
+def test_public_evidence_bytes_are_capped_per_day(agency, officer, reviewer, client, settings):
+    from records.models import Record
+
+    settings.ZHIFA_PUBLIC_EVIDENCE_BYTES_PER_DAY = 1000
+    item = publish(draft(agency, officer, instrument_number="E号"), reviewer)
+    assert _ask(client, item, b"%PDF-" + b"x" * 595, REMOTE_ADDR="203.0.113.1").status_code == 302
+    records = Record.objects.count()
+    refused = _ask(client, item, b"%PDF-" + b"y" * 495, REMOTE_ADDR="203.0.113.2")
+    assert refused.status_code == 429 and "证据文件已达系统上限" in refused.content.decode()
+    assert CorrectionRequest.objects.count() == 1 and Record.objects.count() == records
+    # Without a file the request still goes in.
+    assert _ask(client, item, REMOTE_ADDR="203.0.113.2").status_code == 302
+
+
 def test_staff_review_and_publish_pages(agency, officer, reviewer, client):
     client.force_login(officer)
     response = client.post(
