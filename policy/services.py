@@ -14,6 +14,7 @@ from policy.calendar import compute_deadline, deadline_for, due_moment, workday_
 from policy.models import CalendarArrangement, Deadline
 from policy.registry import DURATION_UNITS
 from policy.selectors import agency_rules
+from policy.signals import deadline_moved
 
 
 @transaction.atomic
@@ -81,9 +82,17 @@ def arrangement_enter(
 
 @transaction.atomic
 def deadline_track(
-    *, agency, subject: models.Model, rule_key: str, start: datetime, acting_user=None
+    *,
+    agency,
+    subject: models.Model,
+    rule_key: str,
+    start: datetime,
+    acting_user=None,
+    amount: int | None = None,
 ) -> Deadline:
-    """Compute and keep the deadline that rule `rule_key` of the agency's pack sets from `start`.
+    """Compute and keep the deadline that rule `rule_key` of the agency's pack sets from `start`;
+    `amount`, when given, replaces the rule's figure in the rule's unit (what is left of a period
+    that was stopped and runs again).
 
     Raises policy.packs.RuleMissing if the pack sets no such rule on that date, ValidationError
     if the rule is not a duration.
@@ -92,7 +101,13 @@ def deadline_track(
     rule = agency_rules(agency, on).rule(rule_key)
     if rule.unit not in DURATION_UNITS:
         raise ValidationError(f"规则“{rule_key}”不是期限规则，不能计算届满时间。")
-    result = deadline_for(rule, start)
+    if amount is None:
+        result = deadline_for(rule, start)
+        amount = int(rule.value)
+    else:
+        if amount < 0:
+            raise ValidationError("期限数值不能为负数。")
+        result = compute_deadline(start, amount, rule.unit)
     deadline = Deadline.objects.create(
         agency=agency,
         subject_type=ContentType.objects.get_for_model(subject),
@@ -102,7 +117,7 @@ def deadline_track(
         start=start
         if isinstance(start, datetime)
         else timezone.make_aware(datetime.combine(start, time.min)),
-        amount=int(rule.value),
+        amount=amount,
         unit=rule.unit,
         due=due_moment(result.due),
         provisional=result.provisional,
@@ -113,6 +128,25 @@ def deadline_track(
         acting_user=acting_user,
         agency=agency,
         data={"rule": rule_key, "due": deadline.due.isoformat(), "provisional": result.provisional},
+    )
+    return deadline
+
+
+def deadline_extend(*, deadline: Deadline, by: int, rule_key: str, acting_user=None) -> Deadline:
+    """Lengthen a tracked deadline by `by` of its own unit, as rule `rule_key` allows (an approved
+    extension); the due time is computed again from the original start."""
+    if by <= 0:
+        raise ValidationError("延长的期限数值必须大于零。")
+    deadline.amount += by
+    result = compute_deadline(deadline.start, deadline.amount, deadline.unit)
+    deadline.due, deadline.provisional = due_moment(result.due), result.provisional
+    deadline.save(update_fields=["amount", "due", "provisional", "computed_at"])
+    event_record(
+        kind="deadline.extend",
+        subject=deadline,
+        acting_user=acting_user,
+        agency=deadline.agency,
+        data={"rule": rule_key, "by": by, "due": deadline.due.isoformat(), "provisional": result.provisional},
     )
     return deadline
 
@@ -132,5 +166,7 @@ def deadlines_recompute(*, year: int) -> int:
         due = due_moment(result.due)
         if due != deadline.due or result.provisional != deadline.provisional:
             Deadline.objects.filter(pk=deadline.pk).update(due=due, provisional=result.provisional)
+            deadline.due, deadline.provisional = due, result.provisional
+            deadline_moved.send(sender=Deadline, deadline=deadline)
             changed += 1
     return changed

@@ -15,3 +15,7 @@ class ReviewConfig(AppConfig):
         gates.register("suspend", scope.gate_suspend)
         for transition in scope.GATED:
             gates.register_after(transition, services.decision_file)
+        # A review's due time moves with its tracked deadline when a year's holidays are entered.
+        from policy.signals import deadline_moved
+
+        deadline_moved.connect(services.due_follow, dispatch_uid="review.due_follow")

@@ -3,6 +3,7 @@ submission, supplements, reviewers, the checklist and opinion, the leader's deci
 
 from datetime import date, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,8 +11,10 @@ from django.utils import timezone
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
-from policy.calendar import compute_deadline, due_moment, workday_calendar
+from policy.calendar import workday_calendar
+from policy.models import Deadline
 from policy.selectors import agency_rules
+from policy.services import deadline_extend, deadline_track
 from review.choices import Finding, LeaderDecision, Outcome, ReviewState
 from review.models import (
     ChecklistFinding,
@@ -112,16 +115,45 @@ def working_days_between(start: date, end: date) -> int:
 
 
 def _start_clock(review, rules, today: date) -> None:
-    """Run the clock from `today` for what is left of the period."""
+    """Run the clock from `today` for what is left of the period, as a tracked policy Deadline (so
+    that entering a year's holidays moves it; see due_follow) with its due time copied onto the
+    review for lists and ordering."""
     limit = _limit(rules, review)
     review.clock_started_on = today
     if limit is None:
         review.due, review.due_provisional = None, False
+    else:
+        amount, unit = limit
+        remaining = max(amount - review.days_used, 0) if unit == "working_days" else amount
+        deadline = deadline_track(
+            agency=review.agency, subject=review, rule_key="review.time_limit", start=today, amount=remaining
+        )
+        review.due, review.due_provisional = deadline.due, deadline.provisional
+    review.save(update_fields=["clock_started_on", "due", "due_provisional"])
+
+
+def _clock(review) -> Deadline | None:
+    """The tracked deadline of the review's current run of the clock."""
+    return (
+        Deadline.objects.filter(
+            subject_type=ContentType.objects.get_for_model(LegalReview),
+            subject_id=str(review.pk),
+            rule_key="review.time_limit",
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def due_follow(sender, deadline: Deadline, **kwargs) -> None:
+    """policy.signals.deadline_moved: a running review's due time follows its tracked deadline."""
+    if deadline.rule_key != "review.time_limit":
         return
-    amount, unit = limit
-    remaining = max(amount - review.days_used, 0) if unit == "working_days" else amount
-    result = compute_deadline(today, remaining, unit)
-    review.due, review.due_provisional = due_moment(result.due), result.provisional
+    if deadline.subject_type_id != ContentType.objects.get_for_model(LegalReview).pk:
+        return
+    review = LegalReview.objects.filter(pk=deadline.subject_id, state=ReviewState.REVIEWING).first()
+    if review is not None and (current := _clock(review)) is not None and current.pk == deadline.pk:
+        LegalReview.objects.filter(pk=review.pk).update(due=deadline.due, due_provisional=deadline.provisional)
 
 
 def _event(kind, review, acting_user, **data):
@@ -187,8 +219,8 @@ def review_submit(
         submitted_by=acting_user,
         submitted_at=now,
     )
-    _start_clock(review, rules, today)
     review.save()
+    _start_clock(review, rules, today)
     _store_materials(review, materials, now)
     _event(
         "review.submit",
@@ -251,8 +283,8 @@ def review_supplement_provide(*, review, materials: dict, acting_user) -> LegalR
     request.supplied_at = now
     request.save(update_fields=["supplied_at"])
     review.state = ReviewState.REVIEWING
+    review.save(update_fields=["state"])
     _start_clock(review, agency_rules(review.agency), timezone.localdate())
-    review.save(update_fields=["state", "clock_started_on", "due", "due_provisional"])
     _event("review.supplement_provide", review, acting_user, items=list(materials),
            due=review.due.isoformat() if review.due else None)
     return review
@@ -274,9 +306,15 @@ def review_extend(*, review, reason: str, acting_user) -> LegalReview:
         raise ValidationError("请写明延长理由（案件复杂的情况）。")
     rule = rules.rule("review.extension")
     review.extended_by, review.extended_at, review.extension_reason = acting_user, timezone.now(), reason
-    if review.state == ReviewState.REVIEWING and review.due:
-        result = compute_deadline(timezone.localtime(review.due).date(), int(rule.value), rule.unit)
-        review.due, review.due_provisional = due_moment(result.due), result.provisional
+    deadline = _clock(review) if review.state == ReviewState.REVIEWING and review.due else None
+    if deadline is not None:
+        if deadline.unit != rule.unit:
+            raise ValidationError(
+                f"政策包中审核期限（{deadline.unit}）与延长期限（{rule.unit}）的单位不一致，"
+                "无法计算延长后的期限，请联系系统管理员修正政策包。"
+            )
+        deadline_extend(deadline=deadline, by=int(rule.value), rule_key="review.extension", acting_user=acting_user)
+        review.due, review.due_provisional = deadline.due, deadline.provisional
     review.save()
     _event("review.extend", review, acting_user, reason=reason,
            due=review.due.isoformat() if review.due else None)
