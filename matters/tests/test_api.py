@@ -289,3 +289,62 @@ def test_schema_lists_the_matter_endpoints(client, team):
         "/api/v1/matters/workbench/",
     ):
         assert path in paths, path
+
+
+def test_simple_procedure_on_the_spot(client, team):
+    """简易程序 through the API: the on-the-spot limit refused with its article, then decided, handed
+    over (the payment period starts), paid and closed."""
+    officer, chief = Api(client, team.officer), Api(client, team.chief)
+    pair = [team.officer.pk, team.partner.pk]
+    opened = officer.post(
+        reverse("api-matters"),
+        {"kind": "penalty", "procedure": "simple", "title": "东兴化工当场处罚", "party": team.party.pk,
+         "officers": pair},
+    )
+    assert opened.status_code == 201, opened.json()
+    mid = opened.json()["id"]
+    assert opened.json()["state_label"] == "登记"
+    decide = {"time": _iso(timezone.now()), "place": "厂区大门", "facts": "未按规定佩戴劳动防护用品",
+              "basis": "安全生产法第九十九条", "amount": "3001", "defence": "当事人未提出陈述申辩"}
+    detail = _refused_and_unchanged(officer, mid, "decide_on_spot", {"data": decide, "officers": pair},
+                                    "超过简易程序", "3000")
+    assert "第五十一条" in detail
+    officer.step(mid, "decide_on_spot", data={**decide, "amount": "3000"}, officers=pair)
+    officer.step(mid, "serve", service={"method": "direct", "recipient": "王某", "served_at": _iso(timezone.now()),
+                                        "signer": "王某", "receipt": team.scan("当场处罚决定书回执").pk})
+    body = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
+    assert body["state"] == "served"
+    assert [i["type"] for i in body["instruments"]] == ["simple_penalty_decision"]
+    assert any(d["rule_key"] == "penalty.payment_deadline" for d in body["deadlines"])
+    officer.step(mid, "pay", data={"amount": "3000", "paid_on": timezone.localdate().isoformat()})
+    chief.step(mid, "close", data={"result": "罚款已缴纳"})
+    assert Matter.objects.get(pk=mid).state == "closed"
+
+
+def test_licensing_from_application_to_service(client, team):
+    """行政许可 through the API: accepted (a posted notice needs its receipt), examined by two
+    officers, decided by the leader, served and closed."""
+    officer, leader, chief = Api(client, team.officer), Api(client, team.leader), Api(client, team.chief)
+    pair = [team.officer.pk, team.partner.pk]
+    mid = officer.post(
+        reverse("api-matters"),
+        {"kind": "licensing", "title": "危险化学品经营许可", "party": team.party.pk, "officers": pair},
+    ).json()["id"]
+    posted = {"method": "post", "recipient": "通化东兴化工有限公司", "served_at": _iso(timezone.now()),
+              "tracking_number": "EMS1234567890"}
+    _refused_and_unchanged(officer, mid, "accept", {"data": {"facts": "申请危险化学品经营许可"}, "service": posted},
+                           "邮寄凭证")
+    posted["post_receipt"] = team.scan("付邮凭证").pk
+    officer.step(mid, "accept", data={"facts": "申请危险化学品经营许可"}, service=posted)
+    _refused_and_unchanged(officer, mid, "examine_application",
+                           {"data": {"findings": "符合条件"}, "officers": [team.officer.pk]}, "不少于2名")
+    officer.step(mid, "examine_application", data={"findings": "符合条件"}, officers=pair)
+    refused = officer.step(mid, "decide", expect=403, data={"facts": "f", "basis": "b", "decision": "准予"})
+    assert "权限" in refused["detail"]
+    leader.step(mid, "decide", data={"facts": "申请材料齐全", "basis": "危险化学品安全管理条例",
+                                     "decision": "准予许可"})
+    officer.step(mid, "serve", service=posted)
+    chief.step(mid, "close", data={"result": "已送达许可决定"})
+    body = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
+    assert body["state"] == "closed"
+    assert [i["type"] for i in body["instruments"]] == ["acceptance_notice", "licensing_decision", "closing_approval"]

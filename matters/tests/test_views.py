@@ -304,3 +304,34 @@ def test_a_signed_page_scan_goes_into_the_vault(client, team, tmp_path):
     assert not signature.refused and signature.scan is not None
     page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
     assert reverse("records:detail", kwargs={"pk": signature.scan_id}) in page
+
+
+def test_simple_procedure_through_the_pages(client, team):
+    """Opened on the form as 简易程序; the page offers 当场处罚 and refuses a fine over the limit on
+    the form, then decides and hands the decision over."""
+    client.force_login(team.officer)
+    client.post(
+        reverse("matters:new"),
+        {"kind": "penalty", "procedure": "simple", "title": "当场处罚", "party": team.party.pk,
+         "officers": [team.officer.pk, team.partner.pk], "confidentiality": "normal"},
+    )
+    matter = Matter.objects.get()
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "行政处罚（简易程序）" in page and "当场作出行政处罚决定" in page
+    fields = {"time": _local(timezone.now()), "place": "厂区大门", "facts": "未佩戴防护用品",
+              "basis": "安全生产法第九十九条", "amount": "5000", "defence": "无"}
+    pair = [team.officer, team.partner]
+    refused = _post_step(client, matter, "decide_on_spot", fields, officers=pair)
+    assert refused.status_code == 400 and "超过简易程序" in refused.content.decode()
+    assert not Step.objects.filter(matter=matter).exists()
+    done = _post_step(client, matter, "decide_on_spot", {**fields, "amount": "1000"}, officers=pair)
+    assert done.status_code == 302
+    receipt = team.scan("回执")
+    served = _post_step(client, matter, "serve", {}, service={
+        "method": "direct", "recipient": "王某", "served_at": _local(timezone.now()), "signer": "王某",
+        "receipt": receipt.pk})
+    assert served.status_code == 302, served.content.decode()[-2000:]
+    matter.refresh_from_db()
+    assert matter.state == "served"
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "当场行政处罚决定书" in page and "缴纳罚款" in page
