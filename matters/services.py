@@ -22,7 +22,7 @@ from matters import gates
 from matters.choices import MatterKind, Procedure, ServiceMethod
 from matters.instrument_types import TYPES
 from matters.models import Hazard, Instrument, Matter, Service, Step
-from matters.workflows import Transition, Workflow, workflow_for
+from matters.workflows import DECISION_STEPS, Transition, Workflow, workflow_for
 from org.choices import Role
 from org.permissions import require
 from org.services import NotAssignable, officer_check_assignable
@@ -412,6 +412,14 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
         open_hazards = matter.hazards.exclude(state="rectified").count()
         if open_hazards:
             raise ValidationError(f"还有{open_hazards}项隐患未确认整改，不能结案；未整改的应移交立案查处。")
+    if code == "revoke":
+        decided = matter.steps.filter(transition__in=DECISION_STEPS.get(matter.kind, ())).order_by("pk").first()
+        if data["revoked_on"] > timezone.localdate(now):
+            raise ValidationError("决定撤销之日不能晚于今天。")
+        if decided is not None and data["revoked_on"] < timezone.localtime(decided.occurred_at).date():
+            raise ValidationError(
+                f"决定撤销之日不能早于作出决定之日（{timezone.localtime(decided.occurred_at):%Y年%m月%d日}）。"
+            )
     if code == "extend":
         period = _deadline(matter, "compulsion.seizure_period")
         if period is not None and now > period.due:
@@ -606,7 +614,7 @@ def _apply(matter: Matter, t: Transition, cleaned: dict, step: Step, now: dateti
         matter.hazards.exclude(state="rectified").update(state=state, checked_in=step)
     if t.target:
         matter.state = t.target
-    if t.target and workflow_for(matter.kind, matter.procedure).state(t.target).final:
+    if t.target and workflow_for(matter.kind, matter.procedure).state(t.target).final and not matter.closed_at:
         matter.closed_at = now
         fields.append("closed_at")
     matter.save(update_fields=fields)

@@ -85,6 +85,21 @@ MEASURE_CHOICES = (
 F_MEASURES = Field("measures", "其他处罚（可多选）", "multichoice", required=False, choices=MEASURE_CHOICES)
 
 CLOSE = State("closed", "已结案", final=True)
+REVOKED = State("revoked", "决定已撤销或确认违法", final=True)
+
+
+def _revoke(sources: tuple[str, ...]) -> Transition:
+    """A decision revoked, found unlawful or to be remade (by 复议, a court or the agency itself): the
+    matter records it and its published decision is taken down (000 公示制度第十四条、第二十二条)."""
+    return Transition(
+        "revoke", "决定被撤销、确认违法或责令重作", sources, "revoked", "000 第十四条；行政处罚法 第四十八条第二款",
+        capability="matters.decide",
+        fields=(
+            Field("reason", "撤销、确认违法或责令重作的情况", "textarea"),
+            Field("document", "依据文书（复议决定书、判决书或本机关决定的文号）"),
+            Field("revoked_on", "决定撤销之日", "date"),
+        ),
+    )
 
 
 def _close(sources: tuple[str, ...], article: str) -> Transition:
@@ -151,6 +166,7 @@ PENALTY_GENERAL = Workflow(
         State("executed", "已执行"),
         State("court", "已申请法院强制执行"),
         CLOSE,
+        REVOKED,
     ),
     initial="registered",
     transitions=(
@@ -227,6 +243,7 @@ PENALTY_GENERAL = Workflow(
         Transition("dismiss", "不予处罚或撤销立案", ("filed", "proposed", "approved", "notified", "heard"),
                    "closed", "001 第二十三条", capability="matters.decide", fields=(F_REASON,)),
         _close(("executed", "served"), "001 第二十三条"),
+        _revoke(("decided", "served", "executed", "court", "closed")),
     ),
 )
 
@@ -238,6 +255,7 @@ PENALTY_SIMPLE = Workflow(
         State("served", "决定书已交付"),
         State("executed", "已执行"),
         CLOSE,
+        REVOKED,
     ),
     initial="registered",
     transitions=(
@@ -250,6 +268,7 @@ PENALTY_SIMPLE = Workflow(
         Transition("pay", "缴纳罚款", ("served",), "executed", "001 第十七条第（六）项",
                    fields=(Field("amount", "缴纳数额（元）", "decimal"), Field("paid_on", "缴纳日期", "date"))),
         _close(("executed", "served"), "001 第二十三条"),
+        _revoke(("decided", "served", "executed", "closed")),
     ),
 )
 
@@ -260,6 +279,7 @@ COMPULSION = Workflow(
         State("in_force", "强制措施实施中"),
         State("released", "已解除"),
         CLOSE,
+        REVOKED,
     ),
     initial="registered",
     transitions=(
@@ -277,6 +297,7 @@ COMPULSION = Workflow(
                    capability="matters.approve", instrument="release_decision", serve=True,
                    officers_rule="compulsion.officers_min", fields=(F_REASON, F_ITEMS)),
         _close(("released",), "001 第二十三条"),
+        _revoke(("in_force", "released", "closed")),
     ),
 )
 
@@ -291,6 +312,7 @@ def _application_workflow(kind: str, label: str, decision: str) -> Workflow:
             State("decided", "已作出决定"),
             State("served", "决定已送达"),
             CLOSE,
+            REVOKED,
         ),
         initial="applied",
         transitions=(
@@ -303,6 +325,7 @@ def _application_workflow(kind: str, label: str, decision: str) -> Workflow:
                        instrument=decision, fields=(F_FACTS, F_BASIS, Field("decision", "决定内容", "textarea"))),
             Transition("serve", "送达决定", ("decided",), "served", "004 第七条", serve=True),
             _close(("served",), "004 第七条"),
+            _revoke(("decided", "served", "closed")),
         ),
     )
 
@@ -318,6 +341,17 @@ WORKFLOWS: dict[str, Workflow] = {
         _application_workflow("confirmation", "行政确认", "confirmation_decision"),
         _application_workflow("benefit", "行政给付", "benefit_decision"),
     )
+}
+
+
+# The steps that make the decision of a matter, per kind: what publicity publishes (000 第十二条) and
+# what a revocation undoes.
+DECISION_STEPS: dict[str, tuple[str, ...]] = {
+    "penalty": ("decide", "decide_on_spot"),
+    "compulsion": ("seal", "suspend"),
+    "licensing": ("decide",),
+    "confirmation": ("decide",),
+    "benefit": ("decide",),
 }
 
 

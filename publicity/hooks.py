@@ -5,19 +5,15 @@ transaction as the decision, so a decision never exists without its publication 
 publication deadline (000 第二十一条) runs from the day it was made.
 """
 
+from datetime import date
+
 from django.utils import timezone
 
+from matters.workflows import DECISION_STEPS
 from policy.selectors import agency_rules
-from publicity.services import deadline_rule_key, publication_draft
-
-# The steps that make a decision to be published (事后公开, 000 第十二条), per matter kind.
-DECISION_STEPS = {
-    "penalty": ("decide", "decide_on_spot"),
-    "compulsion": ("seal", "suspend"),
-    "licensing": ("decide",),
-    "confirmation": ("decide",),
-    "benefit": ("decide",),
-}
+from publicity.choices import PublicationState
+from publicity.models import Publication
+from publicity.services import deadline_rule_key, publication_draft, publication_withdraw
 
 
 def draft_decision(matter, step) -> None:
@@ -46,8 +42,24 @@ def draft_decision(matter, step) -> None:
     )
 
 
+def withdraw_revoked(matter, step) -> None:
+    """A decision revoked, found unlawful or to be remade: its publication is taken down with a note in
+    the revocation's own transaction (000 第十四条、第二十二条); a draft is withdrawn before it is shown."""
+    data = step.data or {}
+    reason = f"{data.get('reason', '')}（{data.get('document', '')}）"
+    revoked_on = date.fromisoformat(data["revoked_on"]) if data.get("revoked_on") else None
+    live = Publication.objects.filter(source=f"matters.matter:{matter.pk}").exclude(
+        state__in=(PublicationState.WITHDRAWN, PublicationState.EXPIRED)
+    )
+    for publication in live.order_by("pk"):
+        publication_withdraw(
+            publication=publication, reason=reason, acting_user=step.acted_by, occurred_on=revoked_on
+        )
+
+
 def register() -> None:
     from matters import gates
 
     for code in sorted({c for steps in DECISION_STEPS.values() for c in steps}):
         gates.register_after(code, draft_decision)
+    gates.register_after("revoke", withdraw_revoked)

@@ -56,3 +56,54 @@ def test_a_penalty_decision_becomes_an_unpublished_draft_due_by_the_packs_deadli
     # The draft keeps the party's data; what the public would see is masked.
     assert publication.content["party_id_number"] == "110101199003070011"
     assert "110101199003070011" not in str(publication.public) and "孙小明" not in str(publication.public)
+
+
+def test_a_revoked_decision_is_taken_down_in_the_revocations_transaction(agency, section, make_staff, tmp_path):
+    """复议 revokes a decision after the matter was closed: the matter records it (only the leader may),
+    refuses a revocation date in the future, and the published item is withdrawn with the note at once."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from publicity.tests.helpers import publish
+
+    a = make_staff("officer", certificate=True)
+    b = make_staff("officer", certificate=True)
+    chief = make_staff("section_chief", "officer", certificate=True)
+    leader = make_staff("leader")
+    reviewer = make_staff("legal_reviewer", username="reviewer")
+    company = Party.objects.create(agency=agency, kind="legal_person", name="抚顺某化工有限公司",
+                                   id_number="91210400MA0000000X")
+    matter = matter_open(acting_user=a, kind="penalty", procedure="simple", title="当场处罚", party=company,
+                         officers=[a, b])
+
+    def step(user, code, data=None, **kw):
+        matter.refresh_from_db()
+        return matter_transition(acting_user=user, matter=matter, transition=code, data=data or {}, **kw)
+
+    step(a, "decide_on_spot", {"time": timezone.now(), "place": "厂区", "facts": "未佩戴防护用品",
+                               "basis": "安全生产法第九十九条", "amount": "2000", "defence": "无"}, officers=[a, b])
+    receipt = record_ingest(
+        acting_user=a, section=section, path=make_docx(tmp_path / "回执.docx", text="回执"), original_name="回执.docx"
+    ).version.record
+    step(a, "serve", service=ServiceInput("direct", "王某", timezone.now(), signer="王某", receipt=receipt))
+    step(a, "pay", {"amount": "2000", "paid_on": timezone.localdate().isoformat()})
+    step(chief, "close", {"result": "已缴纳"})
+    item = publish(Publication.objects.get(source=f"matters.matter:{matter.pk}"), reviewer)
+    assert item in portal_publications()
+
+    revoke = {"reason": "复议机关认为事实不清，决定撤销", "document": "抚政复决字〔2026〕12号",
+              "revoked_on": timezone.localdate().isoformat()}
+    with pytest.raises(PermissionDenied):
+        step(chief, "revoke", revoke)
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationError, match="不能晚于今天"):
+        step(leader, "revoke", {**revoke, "revoked_on": tomorrow})
+    item.refresh_from_db()
+    assert item.state == "published"
+    closed_at = matter.closed_at
+    step(leader, "revoke", revoke)
+    matter.refresh_from_db()
+    item.refresh_from_db()
+    assert matter.state == "revoked" and matter.closed_at == closed_at  # closing time kept
+    assert item.state == "withdrawn" and item not in portal_publications()
+    assert item.withdrawal_note == "复议机关认为事实不清，决定撤销（抚政复决字〔2026〕12号）"
+    assert item.withdrawal_due is not None
