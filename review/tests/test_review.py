@@ -196,16 +196,9 @@ def test_supplement_pauses_the_clock_and_extension_adds_five(agency, section, pe
         services.review_extend(review=review, reason="再延", acting_user=people["leader"])
 
 
-def test_entering_next_years_holidays_moves_a_running_review(agency, section, people, make_staff):
-    from django.utils import timezone
-
+def _enter_spring_festival_2027(make_staff):
     from policy.services import arrangement_enter
 
-    matter = make_matter(agency, section, people["officer"], amount="20000")
-    with mock.patch("django.utils.timezone.localdate", return_value=date(2027, 2, 4)):
-        review = services.review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
-    # 2027 is not yet entered: only 除夕 to 初三 (5–8 Feb) are taken as off, so the due date is provisional.
-    assert review.due_provisional and timezone.localtime(review.due).date() == date(2027, 2, 17)
     arrangement_enter(
         acting_user=make_staff("admin"),
         year=2027,
@@ -213,6 +206,17 @@ def test_entering_next_years_holidays_moves_a_running_review(agency, section, pe
         workdays=[date(2027, 2, 20)],
         document="测试用安排",
     )
+
+
+def test_entering_next_years_holidays_moves_a_running_review(agency, section, people, make_staff):
+    from django.utils import timezone
+
+    matter = make_matter(agency, section, people["officer"], amount="20000")
+    with mock.patch("django.utils.timezone.localdate", return_value=date(2027, 2, 4)):
+        review = services.review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
+    # 2027 is not yet entered: only 除夕 to 初三 (5–8 Feb) are taken as off, so the due date is provisional.
+    assert review.due_provisional and timezone.localtime(review.due).date() == date(2027, 2, 17)
+    _enter_spring_festival_2027(make_staff)
     review.refresh_from_db()
     # Off 5–12 Feb, Saturday 20 Feb worked: 15, 16, 17, 18, 19, 20, 22 Feb.
     assert not review.due_provisional and timezone.localtime(review.due).date() == date(2027, 2, 22)
@@ -221,8 +225,6 @@ def test_entering_next_years_holidays_moves_a_running_review(agency, section, pe
 def test_a_paused_review_is_not_moved_and_resumes_from_the_new_calendar(agency, section, people, make_staff):
     from django.utils import timezone
 
-    from policy.services import arrangement_enter
-
     matter = make_matter(agency, section, people["officer"], amount="20000")
     with mock.patch("django.utils.timezone.localdate", return_value=date(2027, 2, 1)):  # Monday
         review = services.review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
@@ -230,13 +232,7 @@ def test_a_paused_review_is_not_moved_and_resumes_from_the_new_calendar(agency, 
         services.review_supplement_request(
             review=review, items=["现场检查照片"], supply_by=date(2027, 2, 20), acting_user=people["reviewer"]
         )
-    arrangement_enter(
-        acting_user=make_staff("admin"),
-        year=2027,
-        holidays=[(date(2027, 2, d), "春节") for d in range(5, 13)],
-        workdays=[date(2027, 2, 20)],
-        document="测试用安排",
-    )
+    _enter_spring_festival_2027(make_staff)
     review.refresh_from_db()
     assert review.due is None  # stopped while materials are awaited
     with mock.patch("django.utils.timezone.localdate", return_value=date(2027, 2, 4)):
