@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ledger.services import event_record
 from org.permissions import require
-from policy.calendar import compute_deadline, deadline_for, due_moment, workday_calendar
+from policy.calendar import compute_deadline, due_moment, workday_calendar
 from policy.models import CalendarArrangement, Deadline
 from policy.registry import DURATION_UNITS
 from policy.selectors import agency_rules
@@ -101,13 +101,10 @@ def deadline_track(
     rule = agency_rules(agency, on).rule(rule_key)
     if rule.unit not in DURATION_UNITS:
         raise ValidationError(f"规则“{rule_key}”不是期限规则，不能计算届满时间。")
-    if amount is None:
-        result = deadline_for(rule, start)
-        amount = int(rule.value)
-    else:
-        if amount < 0:
-            raise ValidationError("期限数值不能为负数。")
-        result = compute_deadline(start, amount, rule.unit)
+    amount = int(rule.value) if amount is None else amount
+    if amount < 0:
+        raise ValidationError("期限数值不能为负数。")
+    result = compute_deadline(start, amount, rule.unit)
     deadline = Deadline.objects.create(
         agency=agency,
         subject_type=ContentType.objects.get_for_model(subject),
@@ -132,21 +129,26 @@ def deadline_track(
     return deadline
 
 
+def _computed(deadline: Deadline, calendar=None) -> tuple[datetime, bool]:
+    """The due time and provisional flag of a tracked deadline from its start, amount and unit."""
+    result = compute_deadline(deadline.start, deadline.amount, deadline.unit, calendar=calendar)
+    return due_moment(result.due), result.provisional
+
+
 def deadline_extend(*, deadline: Deadline, by: int, rule_key: str, acting_user=None) -> Deadline:
     """Lengthen a tracked deadline by `by` of its own unit, as rule `rule_key` allows (an approved
     extension); the due time is computed again from the original start."""
     if by <= 0:
         raise ValidationError("延长的期限数值必须大于零。")
     deadline.amount += by
-    result = compute_deadline(deadline.start, deadline.amount, deadline.unit)
-    deadline.due, deadline.provisional = due_moment(result.due), result.provisional
+    deadline.due, deadline.provisional = _computed(deadline)
     deadline.save(update_fields=["amount", "due", "provisional", "computed_at"])
     event_record(
         kind="deadline.extend",
         subject=deadline,
         acting_user=acting_user,
         agency=deadline.agency,
-        data={"rule": rule_key, "by": by, "due": deadline.due.isoformat(), "provisional": result.provisional},
+        data={"rule": rule_key, "by": by, "due": deadline.due.isoformat(), "provisional": deadline.provisional},
     )
     return deadline
 
@@ -162,11 +164,10 @@ def deadlines_recompute(*, year: int) -> int:
     for deadline in candidates.select_related("agency"):
         if deadline.unit == "hours":
             continue  # hours do not depend on the calendar
-        result = compute_deadline(deadline.start, deadline.amount, deadline.unit, calendar=calendar)
-        due = due_moment(result.due)
-        if due != deadline.due or result.provisional != deadline.provisional:
-            Deadline.objects.filter(pk=deadline.pk).update(due=due, provisional=result.provisional)
-            deadline.due, deadline.provisional = due, result.provisional
+        due, provisional = _computed(deadline, calendar)
+        if due != deadline.due or provisional != deadline.provisional:
+            Deadline.objects.filter(pk=deadline.pk).update(due=due, provisional=provisional)
+            deadline.due, deadline.provisional = due, provisional
             deadline_moved.send(sender=Deadline, deadline=deadline)
             changed += 1
     return changed
