@@ -413,9 +413,9 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
         if open_hazards:
             raise ValidationError(f"还有{open_hazards}项隐患未确认整改，不能结案；未整改的应移交立案查处。")
     if code == "revoke":
-        decided = matter.steps.filter(transition__in=DECISION_STEPS.get(matter.kind, ())).order_by("pk").first()
         if data["revoked_on"] > timezone.localdate(now):
             raise ValidationError("决定撤销之日不能晚于今天。")
+        decided = matter.steps.filter(transition__in=DECISION_STEPS.get(matter.kind, ())).order_by("pk").first()
         if decided is not None and data["revoked_on"] < timezone.localtime(decided.occurred_at).date():
             raise ValidationError(
                 f"决定撤销之日不能早于作出决定之日（{timezone.localtime(decided.occurred_at):%Y年%m月%d日}）。"

@@ -880,14 +880,15 @@ def blobstore_from_url(url: str | None, *, data_dir: Path | str) -> BlobStore:
             raise BlobStoreConfigError(f"file: 存储地址不能带“#”：{url}")
         location, _, query = url.partition("?")
         params = _parameters("file", query, _FILE_PARAMETERS, url)
-        path = _file_path(location, location.partition(":")[2], data_dir)
+        path = _file_path(location, data_dir)
         return FileSystemBlobStore(path, write_size=_write_size(params, url))
     if scheme == "s3":
         return _s3_store(url, data_dir)
     raise BlobStoreConfigError(f"不支持的存储地址类型“{scheme}:”（{_redact(url)}）：仅支持 file: 和 s3:。")
 
 
-def _file_path(url: str, rest: str, data_dir: Path) -> Path:
+def _file_path(url: str, data_dir: Path) -> Path:
+    rest = url.partition(":")[2]
     if rest.startswith("//"):
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
