@@ -51,11 +51,14 @@ def run_measured(cmd, env=None) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+def baseline_command(source: Path, copy: Path) -> list[str]:
+    """The yardstick: read once, hash with OpenSSL, write a durable copy."""
+    return ["bash", "-c", f"tee >(openssl dgst -sha256 >/dev/null) < '{source}' > '{copy}' && sync '{copy}'"]
+
+
 def baseline_once(source: Path, copy: Path) -> float:
-    """Read once, hash with OpenSSL, write a durable copy."""
     copy.unlink(missing_ok=True)
-    shell = f"tee >(openssl dgst -sha256 >/dev/null) < '{source}' > '{copy}' && sync '{copy}'"
-    seconds = run_measured(["bash", "-c", shell])[0]
+    seconds = run_measured(baseline_command(source, copy))[0]
     copy.unlink(missing_ok=True)
     return seconds
 

@@ -24,13 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ingest import baseline_command, make_file  # noqa: E402 (bench/ingest.py, beside this script)
+
 from records.blobstore import WRITE_SIZE, FileSystemBlobStore  # noqa: E402
-
-
-def make_file(path: Path, mib: int) -> None:
-    with path.open("wb") as fh:
-        for _ in range(mib):
-            fh.write(os.urandom(2**20))
 
 
 def timed(step) -> float:
@@ -42,8 +38,7 @@ def timed(step) -> float:
 
 
 def baseline(source: Path, copy: Path) -> None:
-    shell = f"tee >(openssl dgst -sha256 >/dev/null) < '{source}' > '{copy}' && sync '{copy}'"
-    subprocess.run(["bash", "-c", shell], check=True)
+    subprocess.run(baseline_command(source, copy), check=True)
 
 
 def put(source: Path, root: Path, write_size: int) -> None:
