@@ -37,6 +37,12 @@ KIND_FROM_MEDIA = {
 }
 
 
+# Kinds no AV rule applies to: the probe does not know every document format (.txt, .wps, a JSON
+# export), so either may stand for the other.
+_TEXTUAL = (RecordKind.DOCUMENT, RecordKind.OTHER)
+_CONTENT_LABELS = {RecordKind.OTHER: "无法识别为录像、录音、照片或文档的文件"}
+
+
 @dataclass(frozen=True)
 class IngestResult:
     version: RecordVersion
@@ -79,6 +85,27 @@ def _probe(path: Path, name: str):
         alias = Path(folder) / f"probe{suffix}"
         alias.symlink_to(path.resolve())
         return probe(alias)
+
+
+def _kind_from_content(declared: str | None, content: str, name: str) -> str:
+    """The record's kind is what the probe found in the file; a declared kind must agree with it.
+
+    A mismatch is refused, not stored with a finding: the person filing is there to pick the
+    right kind or file, the vault is write-once so a wrong kind could never be put right, and the
+    kind decides which rules apply (filing deadline, retention, interruptions). Raises ValidationError.
+    """
+    if declared is None or declared == content:
+        return content
+    if declared in _TEXTUAL and content in _TEXTUAL:
+        return RecordKind.DOCUMENT
+    if declared == RecordKind.DOCUMENT and content == RecordKind.PHOTO:
+        return declared  # a photographed or scanned paper document is a 文字记录
+    found = _CONTENT_LABELS.get(content, RecordKind(content).label)
+    wanted = RecordKind(declared).label
+    raise ValidationError(
+        f"文件“{name}”的内容经识别是{found}，与所选类型“{wanted}”不符，未存储。"
+        f"请改选与内容相符的类型（或不选，由系统按内容确定）；如该文件本应是{wanted}，请检查导出的是否为正确的文件。"
+    )
 
 
 def _finding(code: str, message: str, rule: Rule | None) -> dict:
@@ -185,7 +212,8 @@ def record_ingest(
     """Store a delivered file as a new record (version 1), or recognise it as already stored.
 
     Unreadable media is stored all the same (it is evidence) and flagged. Raises ValidationError
-    for an empty file, a file over the size limit, a bad file name, an unknown kind; PermissionDenied
+    for an empty file, a file over the size limit, a bad file name, an unknown kind or one the content
+    contradicts (the kind is taken from the content, see _kind_from_content); PermissionDenied
     when the user may not file records for the section.
     """
     if source == Source.DOCK:
@@ -203,7 +231,7 @@ def record_ingest(
         raise ValidationError("记录设备不属于本单位。")
     filed_at = filed_at or timezone.now()
     info = _probe(path, name)
-    kind = kind or KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER)
+    kind = _kind_from_content(kind, KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER), name)
     rules = agency_rules(section.agency, timezone.localdate(filed_at))
     recorded_end = info.recorded_end or (dock_time if kind in AV_KINDS else None)
     blob = blob_store().put(
@@ -362,7 +390,8 @@ def record_correct(
 ) -> RecordVersion:
     """Add a corrected version that supersedes the current one; the old version stays readable.
 
-    Raises ValidationError without a reason, or for the same content as the current version.
+    Raises ValidationError without a reason, for the same content as the current version, or for
+    content of another kind than the record's.
     """
     _can_file(acting_user, record.section)
     if not (reason or "").strip():
@@ -376,6 +405,7 @@ def record_correct(
         .first()
     )
     info = _probe(Path(path), name)
+    _kind_from_content(record.kind, KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER), name)
     blob = blob_store().put(Path(path))
     if blob.sha256 == current.sha256:
         raise ValidationError("更正版本与当前版本内容相同，无需更正。")
