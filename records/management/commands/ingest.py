@@ -47,12 +47,12 @@ class Command(BaseCommand):
                 user = Staff.objects.get(username=by, is_active=True)
             except Staff.DoesNotExist:
                 raise CommandError(f"人员“{by}”不存在或已停用。") from None
-        from records.storage import blob_store
+        from records.storage import temp_files_cleanup
 
-        removed = blob_store().cleanup_temp(older_than_seconds=24 * 3600)
+        removed = temp_files_cleanup()
         if removed:
             self.stderr.write(
-                f"已清理 {removed} 个超过一天的未完成暂存文件（中断的导入留下的，不含已存储的文件）。"
+                f"已清理 {removed} 个中断的存储留下的暂存文件（不含已存储的文件和正在写入的文件）。"
             )
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         self.stderr.write(f"设备 {device.serial}（{device.section.name}），共 {len(files)} 个文件。")
