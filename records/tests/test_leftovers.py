@@ -11,6 +11,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from records.blobstore import FileSystemBlobStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,3 +107,20 @@ def test_the_server_clears_leftovers_when_it_starts(tmp_path):
     )
     assert done.returncode == 0, done.stderr.decode()
     assert not left.exists()
+
+
+def test_zhifa_ingest_clears_leftovers_when_it_starts(tmp_path, _data_dir, db):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    left = _data_dir / "blobs" / "tmp" / ("f" * 32 + ".part")
+    left.parent.mkdir(parents=True, exist_ok=True)
+    left.write_bytes(b"half a clip")
+    os.utime(left, (HOURS_AGO, HOURS_AGO))
+    err = StringIO()
+    with pytest.raises(CommandError, match="未登记"):  # the cleanup comes first all the same
+        call_command("ingest", str(tmp_path), "--device", "DSJ-404", stdout=StringIO(), stderr=err)
+    assert not left.exists()
+    assert "已清理 1 个中断的存储留下的暂存文件" in err.getvalue()

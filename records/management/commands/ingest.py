@@ -39,6 +39,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, folder, device, by=None, title_prefix="", session_start=None, **options):
+        from records.storage import temp_files_cleanup
+
+        removed = temp_files_cleanup()  # first: a process that writes clears what killed writes left
+        if removed:
+            self.stderr.write(
+                f"已清理 {removed} 个中断的存储留下的暂存文件（不含已存储的文件和正在写入的文件）。"
+            )
         root = Path(folder)
         if not root.is_dir():
             raise CommandError(f"文件夹“{folder}”不存在或不是文件夹。")
@@ -52,13 +59,6 @@ class Command(BaseCommand):
                 user = Staff.objects.get(username=by, is_active=True)
             except Staff.DoesNotExist:
                 raise CommandError(f"人员“{by}”不存在或已停用。") from None
-        from records.storage import temp_files_cleanup
-
-        removed = temp_files_cleanup()
-        if removed:
-            self.stderr.write(
-                f"已清理 {removed} 个中断的存储留下的暂存文件（不含已存储的文件和正在写入的文件）。"
-            )
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         self.stderr.write(f"设备 {device.serial}（{device.section.name}），共 {len(files)} 个文件。")
         checks = self._clock_checks(device, root, files, session_start) if session_start else {}
