@@ -153,7 +153,10 @@ class Command(BaseCommand):
             if known is not None:
                 spans[path] = (known.recorded_start, known.recorded_end)
             elif stat.st_size:
-                spans[path] = recorded_span(path, relative.replace(os.sep, "／"))
+                try:
+                    spans[path] = recorded_span(path, relative.replace(os.sep, "／"))
+                except OSError:
+                    spans[path] = (None, None)  # unreadable here: the import itself reports it
         try:
             return clock_checks_from_session_start(agency=device.agency, session_start=start, clips=spans)
         except ValidationError as exc:
