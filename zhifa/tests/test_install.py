@@ -11,6 +11,7 @@ from email.parser import Parser
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -107,8 +108,12 @@ def _imported_modules() -> set[str]:
     return {n for n in names if n not in own and n not in sys.stdlib_module_names and n != "__future__"}
 
 
-def test_pip_install_dot_declares_every_distribution_the_product_imports(tmp_path):
-    declared = _built_requirements(tmp_path)
+@pytest.fixture(scope="module")
+def declared(tmp_path_factory) -> list[Requirement]:
+    return _built_requirements(tmp_path_factory.mktemp("install"))
+
+
+def test_pip_install_dot_declares_every_distribution_the_product_imports(declared):
     assert declared, "pyproject.toml declares no dependencies: `pip install .` would install none"
     available = _closure(declared)
     owners = metadata.packages_distributions()
@@ -120,9 +125,9 @@ def test_pip_install_dot_declares_every_distribution_the_product_imports(tmp_pat
     assert missing == {}, f"imported by the product but not declared in pyproject.toml: {missing}"
 
 
-def test_the_pinned_versions_satisfy_the_declared_ranges(tmp_path):
+def test_the_pinned_versions_satisfy_the_declared_ranges(declared):
     pins = _pins()
-    for requirement in _built_requirements(tmp_path):
+    for requirement in declared:
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement.name} is declared but has no pin in requirements.txt"
         assert requirement.specifier.contains(pins[name], prereleases=True), (
