@@ -186,6 +186,7 @@ _SPECS = [
     RuleSpec("av.notify_party_before_recording", "开启记录前告知当事人", ("bool",)),
     RuleSpec("av.interruption_tolerance", "同一设备相邻片段间隔超过即视为中断", SHORT_UNITS),
     RuleSpec("av.session_break", "同一设备相邻片段间隔超过即视为另一次执法活动", SHORT_UNITS),
+    RuleSpec("av.complete_and_playable", "音像记录须完整有效、可以读取，原始记录不得删改", ("bool",)),
     # --- equipment ------------------------------------------------------------------------------
     RuleSpec(
         "equipment.standard",
@@ -201,7 +202,7 @@ _SPECS = [
         ),
     ),
     RuleSpec("equipment.clock_sync_required", "使用前按当前日期时间校准设备", ("bool",)),
-    RuleSpec("equipment.clock_tolerance", "设备时间与采集站时间允许偏差", SHORT_UNITS),
+    RuleSpec("equipment.clock_tolerance", "设备时间与独立参照时间允许偏差", SHORT_UNITS),
     # --- written records ------------------------------------------------------------------------
     RuleSpec("records.scan_resolution_min", "纸质信息扫描最低分辨率", ("ppi",)),
     RuleSpec("records.collection_return_deadline", "采集结束后返还原始资料期限", DURATION_UNITS),

@@ -12,12 +12,21 @@ from ledger.selectors import events_of
 from org.models import Section
 from records import selectors, services, uploads
 from records.choices import Confidentiality, RecordKind, Source
-from records.models import Record, RecordVersion
+from records.models import DuplicateDelivery, Record, RecordVersion
 from zhifa.api import CapabilityMixin
+
+
+class DuplicateSerializer(serializers.ModelSerializer):
+    device = serializers.SlugRelatedField(slug_field="serial", read_only=True)
+
+    class Meta:
+        model = DuplicateDelivery
+        fields = ["name", "source", "device", "dock_time", "delivered_by", "delivered_at"]
 
 
 class VersionSerializer(serializers.ModelSerializer):
     superseded = serializers.SerializerMethodField()
+    duplicates = DuplicateSerializer(many=True, read_only=True)
 
     class Meta:
         model = RecordVersion
@@ -37,6 +46,9 @@ class VersionSerializer(serializers.ModelSerializer):
             "recorded_end",
             "time_source",
             "dock_time",
+            "clock_reference",
+            "clock_offset",
+            "duplicates",
             "source",
             "filed_by",
             "filed_at",
@@ -90,7 +102,7 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.record_list(
             viewer=self.request.user, query=self.request.query_params.get("q", "")
-        ).prefetch_related("versions", "officers")
+        ).prefetch_related("versions", "versions__duplicates__device", "officers")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

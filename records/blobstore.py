@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import errno
+import fcntl
 import functools
 import hashlib
 import io
@@ -57,6 +58,8 @@ CHUNK_SIZE = 4 * 1024 * 1024
 WRITE_SIZE = 8 * 1024
 DEFAULT_URL = "file:blobs"
 TEMP_SUFFIX = ".part"
+# A temporary file untouched this long and locked by no process is a leftover of a killed put.
+TEMP_GRACE_SECONDS = 60
 
 _DIGEST_RE = re.compile(r"[0-9a-f]{64}")
 _TEMP_RE = re.compile(r"[0-9a-f]{32}\.part")
@@ -236,16 +239,24 @@ def _hash_file(stream: Any, chunk_size: int = CHUNK_SIZE) -> str:
 
 
 def _create_temp(directory: Path) -> tuple[Path, int]:
+    """A new temporary file, locked (flock) by this process for as long as the descriptor is open:
+    the put keeps it open until the name is gone, so a lock that can be taken marks a leftover."""
     path = directory / f"{uuid.uuid4().hex}{TEMP_SUFFIX}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        return path, os.open(path, flags, 0o600)
+        fd = os.open(path, flags, 0o600)
     except OSError as exc:
         raise BlobStoreError(f"无法在 {directory} 创建临时文件：{_os_message(exc)}") from exc
+    with contextlib.suppress(OSError):  # a file system without locks: the age check alone protects it
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return path, fd
 
 
 def _remove_old_temps(directory: Path, older_than_seconds: float) -> int:
+    """Remove the leftovers of interrupted puts: only names this module gives its temporary files,
+    only files no running put holds locked, and only when untouched for `older_than_seconds` (which
+    covers the instant between creating a file and locking it)."""
     if not directory.is_dir():
         return 0
     cutoff = time.time() - older_than_seconds
@@ -254,9 +265,23 @@ def _remove_old_temps(directory: Path, older_than_seconds: float) -> int:
         if not _TEMP_RE.fullmatch(entry.name):
             continue
         with contextlib.suppress(FileNotFoundError):
-            if entry.stat(follow_symlinks=False).st_mtime <= cutoff:
+            if (
+                not entry.is_file(follow_symlinks=False)
+                or entry.stat(follow_symlinks=False).st_mtime > cutoff
+            ):
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a put in another process is still writing or uploading it
+                except OSError:
+                    pass  # no locks on this file system: the age check decides
                 os.unlink(entry.path)
                 removed += 1
+            finally:
+                os.close(fd)
     return removed
 
 
@@ -336,8 +361,9 @@ class BlobStore(abc.ABC):
         """The SHA-256 of every stored blob (any order)."""
 
     @abc.abstractmethod
-    def cleanup_temp(self, older_than_seconds: float = 24 * 3600) -> int:
-        """Remove temporary files left by interrupted puts; how many were removed."""
+    def cleanup_temp(self, older_than_seconds: float = TEMP_GRACE_SECONDS) -> int:
+        """Remove temporary files left by interrupted puts (never one a running put holds, in any
+        process, nor a stored blob); how many were removed."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.describe()}>"
@@ -369,17 +395,14 @@ class FileSystemBlobStore(BlobStore):
         _retain_until_datetime(retain_until)  # validated, not enforced here
         temp, fd = _create_temp(self.temp_dir)
         try:
-            try:
-                sha256, size = _copy_and_hash(
-                    source, fd, progress, self.chunk_size, f"存储（{self.root}）", self.write_size
-                )
-                final = self.path(sha256)
-                if final.exists():
-                    return self._existing(final, sha256, size)
-                os.fchmod(fd, 0o444)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            sha256, size = _copy_and_hash(
+                source, fd, progress, self.chunk_size, f"存储（{self.root}）", self.write_size
+            )
+            final = self.path(sha256)
+            if final.exists():
+                return self._existing(final, sha256, size)
+            os.fchmod(fd, 0o444)
+            os.fsync(fd)
             try:
                 self._make_parents(final.parent)
                 if not _publish(temp, final):  # stored meanwhile by another put
@@ -393,6 +416,7 @@ class FileSystemBlobStore(BlobStore):
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
+            os.close(fd)  # the lock goes with it, after the name
 
     def _existing(self, final: Path, sha256: str, size: int) -> BlobInfo:
         stored = final.stat().st_size
@@ -461,7 +485,7 @@ class FileSystemBlobStore(BlobStore):
                     if _DIGEST_RE.fullmatch(name) and name[:2] == first.name and name[2:4] == second.name:
                         yield name
 
-    def cleanup_temp(self, older_than_seconds: float = 24 * 3600) -> int:
+    def cleanup_temp(self, older_than_seconds: float = TEMP_GRACE_SECONDS) -> int:
         return _remove_old_temps(self.temp_dir, older_than_seconds)
 
 
@@ -651,17 +675,14 @@ class S3BlobStore(BlobStore):
         until = _retain_until_datetime(retain_until)
         spool, fd = _create_temp(self.spool_dir)
         try:
-            try:
-                sha256, size = _copy_and_hash(
-                    source,
-                    fd,
-                    progress,
-                    self.chunk_size,
-                    f"本地暂存文件（{self.spool_dir}）",
-                    self.write_size,
-                )
-            finally:
-                os.close(fd)
+            sha256, size = _copy_and_hash(
+                source,
+                fd,
+                progress,
+                self.chunk_size,
+                f"本地暂存文件（{self.spool_dir}）",
+                self.write_size,
+            )
             key = self.key(sha256)
             head = self._head(key, "存储")
             if head is not None:
@@ -680,6 +701,7 @@ class S3BlobStore(BlobStore):
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(spool)
+            os.close(fd)  # held (and locked) while the spool is uploaded, so no cleanup removes it
 
     def _check_size(self, head: dict[str, Any], key: str, size: int) -> None:
         stored = head.get("ContentLength")
@@ -797,7 +819,7 @@ class S3BlobStore(BlobStore):
                     if _DIGEST_RE.fullmatch(name) and item["Key"] == self.key(name):
                         yield name
 
-    def cleanup_temp(self, older_than_seconds: float = 24 * 3600) -> int:
+    def cleanup_temp(self, older_than_seconds: float = TEMP_GRACE_SECONDS) -> int:
         return _remove_old_temps(self.spool_dir, older_than_seconds)
 
     def ensure_bucket(self, object_lock: bool = True) -> bool:

@@ -92,6 +92,18 @@ class RecordVersion(models.Model):
     recorded_end = models.DateTimeField("记录结束", null=True, blank=True)
     time_source = models.CharField("时间来源", max_length=60, blank=True)
     dock_time = models.DateTimeField("采集站时间", null=True, blank=True)
+    clock_reference = models.CharField(
+        "设备时间参照",
+        max_length=200,
+        blank=True,
+        help_text="the independent time the device clock was checked against, or why it was not checked",
+    )
+    clock_offset = models.FloatField(
+        "设备时间偏差（秒）",
+        null=True,
+        blank=True,
+        help_text="device time minus the reference; empty: not checked",
+    )
     source = models.CharField("来源", max_length=10, choices=Source.choices)
     filed_by = models.ForeignKey(
         "org.Staff",
@@ -133,6 +145,8 @@ class Interruption(models.Model):
         "records.RecordVersion", on_delete=models.PROTECT, related_name="+", verbose_name="中断后片段"
     )
     gap_seconds = models.FloatField("中断时长（秒）")
+    rule = models.CharField("规则", max_length=60, blank=True)
+    citation = models.CharField("依据", max_length=300, blank=True)
     found_at = models.DateTimeField("发现时间", auto_now_add=True)
     cleared_by = models.ForeignKey(
         "records.RecordVersion",
@@ -151,6 +165,41 @@ class Interruption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} 中断 {self.gap_seconds:.0f} 秒"
+
+
+class DuplicateDelivery(models.Model):
+    """重复提交 — a file delivered again under another name (another dock folder, an upload of a clip
+    already imported). The content is stored once; the other name is kept on the record."""
+
+    version = models.ForeignKey(
+        "records.RecordVersion", on_delete=models.PROTECT, related_name="duplicates", verbose_name="记录版本"
+    )
+    name = models.CharField("文件名", max_length=255)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    device = models.ForeignKey(
+        "equipment.Device",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="记录设备",
+    )
+    dock_time = models.DateTimeField("采集站时间", null=True, blank=True)
+    delivered_by = models.ForeignKey(
+        "org.Staff", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name="提交人"
+    )
+    delivered_at = models.DateTimeField("提交时间")
+
+    class Meta:
+        verbose_name = "重复提交"
+        verbose_name_plural = "重复提交"
+        ordering = ["delivered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name", "source"], name="duplicate_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Explanation(models.Model):

@@ -24,7 +24,7 @@ from policy.packs import Rule
 from policy.selectors import agency_rules
 from records.choices import Confidentiality, ExplanationKind, RecordKind, Source
 from records.media import probe
-from records.models import Exemption, Explanation, Interruption, Record, RecordVersion
+from records.models import DuplicateDelivery, Exemption, Explanation, Interruption, Record, RecordVersion
 from records.storage import blob_store
 
 _FORBIDDEN_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
@@ -35,6 +35,28 @@ KIND_FROM_MEDIA = {
     "image": RecordKind.PHOTO,
     "document": RecordKind.DOCUMENT,
 }
+
+
+# Kinds no AV rule applies to: the probe does not know every document format (.txt, .wps, a JSON
+# export), so either may stand for the other.
+_TEXTUAL = (RecordKind.DOCUMENT, RecordKind.OTHER)
+_CONTENT_LABELS = {RecordKind.OTHER: "无法识别为录像、录音、照片或文档的文件"}
+
+
+@dataclass(frozen=True)
+class ClockCheck:
+    """A device's clock compared with a time that comes neither from the device nor from the dock's
+    copy of the file (a dock copies clips hours after they were recorded)."""
+
+    reference: str  # Chinese: what the clip's time was compared with, or why it was not compared
+    offset_seconds: float | None = None  # device time minus the reference; None: not checked
+
+
+NO_CLOCK_REFERENCE = ClockCheck(
+    "未核对设备时间：没有独立的参照时间（如执法人员登记的开始记录时间）；"
+    "采集站拷贝文件的时间晚于录制，不能作为参照。"
+)
+NO_EMBEDDED_TIME = ClockCheck("未核对设备时间：文件中没有记录时间。")
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,27 @@ def _probe(path: Path, name: str):
         alias = Path(folder) / f"probe{suffix}"
         alias.symlink_to(path.resolve())
         return probe(alias)
+
+
+def _kind_from_content(declared: str | None, content: str, name: str) -> str:
+    """The record's kind is what the probe found in the file; a declared kind must agree with it.
+
+    A mismatch is refused, not stored with a finding: the person filing is there to pick the
+    right kind or file, the vault is write-once so a wrong kind could never be put right, and the
+    kind decides which rules apply (filing deadline, retention, interruptions). Raises ValidationError.
+    """
+    if declared is None or declared == content:
+        return content
+    if declared in _TEXTUAL and content in _TEXTUAL:
+        return RecordKind.DOCUMENT
+    if declared == RecordKind.DOCUMENT and content == RecordKind.PHOTO:
+        return declared  # a photographed or scanned paper document is a 文字记录
+    found = _CONTENT_LABELS.get(content, RecordKind(content).label)
+    wanted = RecordKind(declared).label
+    raise ValidationError(
+        f"文件“{name}”的内容经识别是{found}，与所选类型“{wanted}”不符，未存储。"
+        f"请改选与内容相符的类型（或不选，由系统按内容确定）；如该文件本应是{wanted}，请检查导出的是否为正确的文件。"
+    )
 
 
 def _finding(code: str, message: str, rule: Rule | None) -> dict:
@@ -135,21 +178,76 @@ def _unit(rule: Rule) -> str:
     return UNIT_LABELS.get(rule.unit, "")
 
 
-def _clock_findings(rules, recorded_end: datetime | None, dock_time: datetime | None) -> list[dict]:
+def _clock_findings(rules, check: ClockCheck | None) -> list[dict]:
+    """A finding when the device clock was off by more than the pack allows, naming the reference."""
     rule = _rule(rules, "equipment.clock_tolerance")
-    if rule is None or recorded_end is None or dock_time is None:
+    if rule is None or check is None or check.offset_seconds is None:
         return []
-    offset = (recorded_end - dock_time).total_seconds()
+    offset = check.offset_seconds
     if abs(offset) <= _seconds(rule):
         return []
     direction = "快" if offset > 0 else "慢"
-    return [
-        _finding(
-            "clock",
-            f"文件内记录的时间比采集站时间{direction} {abs(offset):.0f} 秒，设备时间可能未按要求校准。",
-            rule,
+    finding = _finding(
+        "clock",
+        f"设备时间比{check.reference}{direction} {abs(offset):.0f} 秒，设备时间可能未按要求校准。",
+        rule,
+    )
+    finding["reference"] = check.reference
+    return [finding]
+
+
+def clock_checks_from_session_start(
+    *, agency, session_start: datetime, clips: dict, now: datetime | None = None
+) -> dict:
+    """The officer's recorded start of a recording session as the reference for a device's clock.
+
+    `clips` maps any key to the (recorded_start, recorded_end) embedded in each clip. The session is
+    the run of clips, each starting within the pack's av.session_break of the previous one's end,
+    whose first clip starts nearest the recorded start; its first clip's start minus the recorded
+    start is the device's offset, for every clip of the run. Other clips are not checked (they
+    belong to another activity). Raises ValidationError for a start in the future.
+    """
+    if timezone.is_naive(session_start):
+        raise ValidationError("登记的开始记录时间须带时区。")
+    if session_start > (now or timezone.now()):
+        raise ValidationError(
+            f"登记的开始记录时间 {timezone.localtime(session_start):%Y-%m-%d %H:%M:%S} 晚于现在，请核对后重新输入。"
         )
-    ]
+    rules = agency_rules(agency)
+    session = _rule(rules, "av.session_break")
+    window = timedelta(seconds=_seconds(session)) if session is not None else timedelta(0)
+    timed = sorted(
+        ((span[0], span[1] or span[0], key) for key, span in clips.items() if span[0]), key=lambda c: c[0]
+    )
+    runs: list[list] = []
+    for clip in timed:
+        if runs and session is not None and clip[0] - runs[-1][-1][1] <= window:
+            runs[-1].append(clip)
+        else:
+            runs.append([clip])
+    checks = {key: NO_EMBEDDED_TIME for key, span in clips.items() if not span[0]}
+    if not runs:
+        return checks
+    chosen = min(runs, key=lambda run: abs((run[0][0] - session_start).total_seconds()))
+    shown = timezone.localtime(session_start).strftime("%Y-%m-%d %H:%M:%S")
+    reference = f"执法人员登记的开始记录时间（{shown}，与本次执法活动第一段录像的开始时间相比）"
+    offset = (chosen[0][0] - session_start).total_seconds()
+    for run in runs:
+        for _start, _end, key in run:
+            checks[key] = (
+                ClockCheck(reference, offset)
+                if run is chosen
+                else ClockCheck(
+                    f"未核对设备时间：该片段不属于执法人员登记的开始记录时间（{shown}）所在的执法活动。"
+                )
+            )
+    return checks
+
+
+def recorded_span(path: Path, name: str) -> tuple[datetime | None, datetime | None]:
+    """The recorded start and end embedded in a file (see records.media.probe)."""
+    info = _probe(Path(path), name)
+    return info.recorded_start, info.recorded_end
 
 
 def _retain_until(rules, kind: str, when: datetime) -> date | None:
@@ -179,14 +277,20 @@ def record_ingest(
     party=None,
     confidentiality: str = Confidentiality.NORMAL,
     dock_time: datetime | None = None,
+    clock_check: ClockCheck | None = None,
     filed_at: datetime | None = None,
     progress=None,
 ) -> IngestResult:
     """Store a delivered file as a new record (version 1), or recognise it as already stored.
 
     Unreadable media is stored all the same (it is evidence) and flagged. Raises ValidationError
-    for an empty file, a file over the size limit, a bad file name, an unknown kind; PermissionDenied
+    for an empty file, a file over the size limit, a bad file name, an unknown kind or one the content
+    contradicts (the kind is taken from the content, see _kind_from_content); PermissionDenied
     when the user may not file records for the section.
+
+    `dock_time` is when the dock wrote the file: kept, never taken for the device's clock. The clock
+    is judged only against `clock_check`, an independent reference (a dock import without one says
+    so). The same content delivered again under another name is kept as a DuplicateDelivery.
     """
     if source == Source.DOCK:
         require(acting_user, "records.ingest_dock", agency=section.agency)
@@ -203,7 +307,7 @@ def record_ingest(
         raise ValidationError("记录设备不属于本单位。")
     filed_at = filed_at or timezone.now()
     info = _probe(path, name)
-    kind = kind or KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER)
+    kind = _kind_from_content(kind, KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER), name)
     rules = agency_rules(section.agency, timezone.localdate(filed_at))
     recorded_end = info.recorded_end or (dock_time if kind in AV_KINDS else None)
     blob = blob_store().put(
@@ -221,12 +325,29 @@ def record_ingest(
                 raise ValidationError(
                     "该文件已作为本单位其他科室的执法记录存储，未重复存储；如需查阅，请申请调阅。"
                 )
+            _duplicate_record(
+                existing,
+                name=name,
+                source=source,
+                device=device,
+                dock_time=dock_time,
+                acting_user=acting_user,
+                delivered_at=filed_at,
+            )
             return IngestResult(existing, created=False)
+        if clock_check is None and source == Source.DOCK:
+            clock_check = NO_CLOCK_REFERENCE
+        if clock_check is not None and info.recorded_start is None:
+            clock_check = NO_EMBEDDED_TIME
         deadline, late, findings = _filing_findings(rules, kind, recorded_end, filed_at)
-        findings += _clock_findings(rules, info.recorded_end, dock_time)
+        findings += _clock_findings(rules, clock_check)
         if not info.readable:
             findings.append(
-                _finding("unreadable", info.problem or "文件无法作为音视频读取，已按原样存储。", None)
+                _finding(
+                    "unreadable",
+                    info.problem or "文件无法作为音视频读取，已按原样存储。",
+                    _rule(rules, "av.complete_and_playable"),
+                )
             )
         record = Record.objects.create(
             agency=section.agency,
@@ -254,6 +375,8 @@ def record_ingest(
             recorded_end=info.recorded_end,
             time_source=info.time_source or "",
             dock_time=dock_time,
+            clock_reference=clock_check.reference[:200] if clock_check else "",
+            clock_offset=clock_check.offset_seconds if clock_check else None,
             source=source,
             filed_by=acting_user,
             filed_at=filed_at,
@@ -278,11 +401,42 @@ def record_ingest(
                 "recorded_end": _iso(info.recorded_end),
                 "source": source,
                 "findings": [f["code"] for f in findings],
+                "clock_offset": clock_check.offset_seconds if clock_check else None,
             },
         )
         if device is not None and version.recorded_start is not None:
             interruptions_detect(device=device, rules=rules, around=version)
     return IngestResult(version, created=True)
+
+
+def _duplicate_record(existing: RecordVersion, *, name, source, device, dock_time, acting_user, delivered_at):
+    """Keep the other name under which stored content arrived again (once per name and source)."""
+    if name == existing.original_name:
+        return
+    _duplicate, created = DuplicateDelivery.objects.get_or_create(
+        version=existing,
+        name=name,
+        source=source,
+        defaults={
+            "device": device,
+            "dock_time": dock_time,
+            "delivered_by": acting_user,
+            "delivered_at": delivered_at,
+        },
+    )
+    if created:
+        event_record(
+            kind="record.duplicate",
+            subject=existing.record,
+            acting_user=acting_user,
+            data={
+                "version": existing.number,
+                "name": name,
+                "source": source,
+                "device": device.serial if device else None,
+                "sha256": existing.sha256,
+            },
+        )
 
 
 def _may_read(user, record) -> bool:
@@ -338,7 +492,14 @@ def interruptions_detect(*, device, rules, around: RecordVersion) -> list[Interr
         gap = (after.recorded_start - before.recorded_end).total_seconds()
         if _seconds(tolerance) < gap <= _seconds(session) and around.pk in (before.pk, after.pk):
             interruption, created = Interruption.objects.get_or_create(
-                before=before, after=after, defaults={"device": device, "gap_seconds": gap}
+                before=before,
+                after=after,
+                defaults={
+                    "device": device,
+                    "gap_seconds": gap,
+                    "rule": tolerance.key,
+                    "citation": tolerance.cited()[:300],
+                },
             )
             if created:
                 event_record(
@@ -350,6 +511,8 @@ def interruptions_detect(*, device, rules, around: RecordVersion) -> list[Interr
                         "gap_seconds": gap,
                         "before": before.pk,
                         "after": after.pk,
+                        "rule": tolerance.key,
+                        "citation": tolerance.cited(),
                     },
                 )
                 found.append(interruption)
@@ -362,7 +525,8 @@ def record_correct(
 ) -> RecordVersion:
     """Add a corrected version that supersedes the current one; the old version stays readable.
 
-    Raises ValidationError without a reason, or for the same content as the current version.
+    Raises ValidationError without a reason, for the same content as the current version, or for
+    content of another kind than the record's.
     """
     _can_file(acting_user, record.section)
     if not (reason or "").strip():
@@ -376,6 +540,7 @@ def record_correct(
         .first()
     )
     info = _probe(Path(path), name)
+    _kind_from_content(record.kind, KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER), name)
     blob = blob_store().put(Path(path))
     if blob.sha256 == current.sha256:
         raise ValidationError("更正版本与当前版本内容相同，无需更正。")

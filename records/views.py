@@ -51,7 +51,7 @@ def record_detail(request, pk: int):
         return render(request, "404.html", status=404)
     versions = list(
         record.versions.select_related("filed_by")
-        .prefetch_related("explanations__written_by")
+        .prefetch_related("explanations__written_by", "duplicates__device", "duplicates__delivered_by")
         .order_by("number")
     )
     interruptions = Interruption.objects.filter(

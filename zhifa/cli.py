@@ -30,8 +30,34 @@ def main(argv: list[str] | None = None) -> None:
         print("\n其他 Django 管理命令（如 migrate、createsuperuser、check）也可直接使用：zhifa migrate")
         return
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
-    execute_from_command_line(["zhifa", *argv])
+    try:
+        execute_from_command_line(["zhifa", *argv])
+    except DatabaseError:
+        pending = None if "--traceback" in argv else _pending_migrations()
+        if not pending:
+            raise
+        from django.conf import settings
+
+        sys.stderr.write(
+            f"数据库尚未建立或不是当前版本（还有 {pending} 个数据库迁移未执行），命令未完成。\n"
+            f"请先运行：zhifa migrate（数据库：{settings.DATABASES['default']['NAME']}）\n"
+        )
+        sys.exit(1)
+
+
+def _pending_migrations() -> int:
+    """How many migrations the database lacks (0 when it is current or cannot be read)."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection.close()  # a failed statement may have left the connection unusable
+    try:
+        executor = MigrationExecutor(connection)
+        return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except DatabaseError:
+        return 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ EVENT_LABELS = {
     "record.export": "导出证据",
     "record.list": "列表查询",
     "record.denied": "调阅被拒绝",
+    "record.duplicate": "重复提交",
 }
 
 
@@ -61,3 +62,9 @@ def media_summary(media: dict) -> str:
     if media.get("container"):
         parts.append(f"格式 {media['container']}")
     return "，".join(parts)
+
+
+@register.filter
+def seconds_abs(value) -> str:
+    """A clock offset in whole seconds, without its sign (the words say fast or slow)."""
+    return f"{abs(float(value)):.0f}"

@@ -125,7 +125,9 @@ def test_a_dock_folder_is_imported_recursively_and_a_rerun_skips_everything(
     assert list(first.record.officers.all()) == [officer]
     assert first.record.created_by is None and first.filed_by is None
     assert first.findings == [] and first.late is False
-    assert first.dock_time == first.recorded_end  # the file time, within the clock tolerance
+    assert first.dock_time == first.recorded_end  # the file time, kept; never taken for the clock
+    assert first.clock_offset is None and first.clock_reference.startswith("未核对设备时间")
+    assert uploaded.duplicates.get().name == "上传过的.mp4"
     late = by_name["DCIM／101MEDIA／深夜／clip_old.mp4"]
     assert late.late is True and [f["code"] for f in late.findings] == ["late_filing"]
     assert by_name["DCIM／101MEDIA／损坏.mp4"].readable is False
@@ -136,7 +138,7 @@ def test_a_dock_folder_is_imported_recursively_and_a_rerun_skips_everything(
     error, out, err = _ingest(tmp_path / "dock")
     assert _summary(out) == (0, 5, 0, 0, 1)
     assert isinstance(error, CommandError)
-    assert err.count("已导入，跳过") == 4
+    assert err.count("已导入，跳过") == 5  # the web upload's dock name too, kept as its other name
     assert Record.objects.count() == 5 and Event.objects.filter(kind="record.create").count() == 5
 
 

@@ -17,6 +17,7 @@ from records import selectors
 from records.choices import Confidentiality, ExplanationKind, RecordKind
 from records.models import Exemption, Explanation, Interruption, Record, RecordVersion
 from records.services import (
+    ClockCheck,
     exemption_record,
     explanation_add,
     record_correct,
@@ -121,6 +122,11 @@ def test_unreadable_media_is_stored_and_flagged(officer, section, tmp_path):
     assert "unreadable" in codes
     finding = next(f for f in version.findings if f["code"] == "unreadable")
     assert "无法完整解码" in finding["message"]
+    # The article comes from the agency's pack with its citation.
+    assert finding["rule"] == "av.complete_and_playable"
+    assert finding["citation"] == (
+        "《抚顺市应急管理局执法音像记录管理制度》第二条；《抚顺市应急管理局执法音像记录管理制度》第十八条"
+    )
     assert blob_store().path(version.sha256).read_bytes() == path.read_bytes()
     assert events_for(version.record, "record.create")[0].data["findings"] == codes
 
@@ -202,20 +208,30 @@ def test_filing_within_the_deadline_is_not_late(officer, section, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("offset", "expected"), [(timedelta(minutes=5), ["clock"]), (timedelta(seconds=30), [])]
+    ("offset", "expected"), [(timedelta(minutes=-5), ["clock"]), (timedelta(seconds=30), [])]
 )
 def test_a_device_clock_off_by_more_than_the_tolerance_is_flagged(
     officer, section, tmp_path, offset, expected
 ):
     path = make_video(tmp_path / "a.mp4", seconds=2, creation_time=T0)
-    end = T0 + timedelta(seconds=2)
-    version = ingest(officer, section, path, dock_time=end + offset).version
+    reference = "执法人员登记的开始记录时间（2026-05-06 17:30:00）"
+    check = ClockCheck(reference, offset.total_seconds())
+    version = ingest(officer, section, path, clock_check=check).version
     assert [f["code"] for f in version.findings] == expected
-    assert version.dock_time == end + offset
+    assert version.clock_reference == reference and version.clock_offset == offset.total_seconds()
     if expected:
         finding = version.findings[0]
-        assert finding["message"] == "文件内记录的时间比采集站时间慢 300 秒，设备时间可能未按要求校准。"
+        assert finding["message"] == f"设备时间比{reference}慢 300 秒，设备时间可能未按要求校准。"
         assert finding["rule"] == "equipment.clock_tolerance" and finding["citation"]
+        assert finding["reference"] == reference
+
+
+def test_the_dock_s_copy_time_is_kept_but_never_taken_for_the_clock(officer, section, tmp_path):
+    path = make_video(tmp_path / "a.mp4", seconds=2, creation_time=T0)
+    copied = T0 + timedelta(hours=5)
+    version = ingest(officer, section, path, dock_time=copied).version
+    assert version.dock_time == copied and version.findings == []
+    assert version.clock_offset is None and version.clock_reference == ""
 
 
 def test_an_officer_of_another_section_cannot_file_for_this_section(
@@ -270,8 +286,13 @@ def test_only_a_gap_between_tolerance_and_session_break_is_an_interruption(
         "gap_seconds": pytest.approx(120),
         "before": versions[1].pk,
         "after": versions[2].pk,
+        "rule": "av.interruption_tolerance",
+        "citation": "《抚顺市应急管理局执法音像记录管理制度》第十条",
     }
     assert event.agency == device.agency
+    # It cites the article from the agency's pack, kept with the interruption.
+    assert interruption.rule == "av.interruption_tolerance"
+    assert interruption.citation == "《抚顺市应急管理局执法音像记录管理制度》第十条"
 
     # It needs an explanation, which is its own record.
     assert not interruption.explanations.exists()

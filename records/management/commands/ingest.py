@@ -11,8 +11,8 @@ from django.utils import timezone
 from equipment.models import Device
 from org.models import Staff
 from records.choices import Source
-from records.models import RecordVersion
-from records.services import record_ingest
+from records.models import DuplicateDelivery, RecordVersion
+from records.services import clock_checks_from_session_start, record_ingest, recorded_span
 
 
 def _human(size: float) -> str:
@@ -32,8 +32,20 @@ class Command(BaseCommand):
         parser.add_argument("--device", required=True, help="执法记录仪设备编号")
         parser.add_argument("--by", help="执行导入的人员登录名（默认：系统）")
         parser.add_argument("--title-prefix", default="", help="记录名称前缀")
+        parser.add_argument(
+            "--session-start",
+            help="执法人员登记的开始记录时间（如 2026-12-01T09:00 或 2026-12-01 09:00:00，北京时间），"
+            "用于核对设备时间；不提供时不核对（采集站拷贝文件的时间不能作为参照）",
+        )
 
-    def handle(self, *args, folder, device, by=None, title_prefix="", **options):
+    def handle(self, *args, folder, device, by=None, title_prefix="", session_start=None, **options):
+        from records.storage import temp_files_cleanup
+
+        removed = temp_files_cleanup()  # first: a process that writes clears what killed writes left
+        if removed:
+            self.stderr.write(
+                f"已清理 {removed} 个中断的存储留下的暂存文件（不含已存储的文件和正在写入的文件）。"
+            )
         root = Path(folder)
         if not root.is_dir():
             raise CommandError(f"文件夹“{folder}”不存在或不是文件夹。")
@@ -47,15 +59,9 @@ class Command(BaseCommand):
                 user = Staff.objects.get(username=by, is_active=True)
             except Staff.DoesNotExist:
                 raise CommandError(f"人员“{by}”不存在或已停用。") from None
-        from records.storage import blob_store
-
-        removed = blob_store().cleanup_temp(older_than_seconds=24 * 3600)
-        if removed:
-            self.stderr.write(
-                f"已清理 {removed} 个超过一天的未完成暂存文件（中断的导入留下的，不含已存储的文件）。"
-            )
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         self.stderr.write(f"设备 {device.serial}（{device.section.name}），共 {len(files)} 个文件。")
+        checks = self._clock_checks(device, root, files, session_start) if session_start else {}
         counts = {"stored": 0, "known": 0, "unreadable": 0, "late": 0, "errors": 0}
         total_bytes, started = 0, time.monotonic()
         tty = sys.stderr.isatty()
@@ -86,6 +92,7 @@ class Command(BaseCommand):
                     device=device,
                     officers=[device.holder] if device.holder else (),
                     dock_time=dock_time,
+                    clock_check=checks.get(path),
                     progress=progress,
                 )
             except (ValidationError, PermissionDenied) as exc:
@@ -126,12 +133,53 @@ class Command(BaseCommand):
                 f"{counts['errors']} 个文件未能导入，请按上面的提示处理后重新运行（已导入的不会重复存储）。"
             )
 
-    @staticmethod
-    def _already_imported(device, relative: str, size: int, dock_time) -> bool:
+    def _clock_checks(self, device, root: Path, files: list[Path], session_start: str) -> dict:
+        """Each file's clock check against the officer's recorded start of the session: the times
+        embedded in the clips (read from the vault for those imported before)."""
+        try:
+            start = datetime.fromisoformat(session_start.strip())
+        except ValueError:
+            raise CommandError(
+                f"开始记录时间“{session_start}”格式不正确，应为 2026-12-01T09:00 或 2026-12-01 09:00:00。"
+            ) from None
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start)
+        spans = {}
+        for path in files:
+            relative = str(path.relative_to(root))
+            stat = path.stat()
+            dock_time = timezone.make_aware(datetime.fromtimestamp(stat.st_mtime))
+            known = self._imported_version(device, relative, stat.st_size, dock_time)
+            if known is not None:
+                spans[path] = (known.recorded_start, known.recorded_end)
+            elif stat.st_size:
+                try:
+                    spans[path] = recorded_span(path, relative.replace(os.sep, "／"))
+                except OSError:
+                    spans[path] = (None, None)  # unreadable here: the import itself reports it
+        try:
+            return clock_checks_from_session_start(agency=device.agency, session_start=start, clips=spans)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
+
+    @classmethod
+    def _already_imported(cls, device, relative: str, size: int, dock_time) -> bool:
         """A re-run skips files already imported from this dock without re-reading them."""
-        return RecordVersion.objects.filter(
-            record__device=device,
-            original_name=relative.replace(os.sep, "／"),
-            size=size,
-            dock_time=dock_time,
-        ).exists()
+        return cls._imported_version(device, relative, size, dock_time) is not None
+
+    @staticmethod
+    def _imported_version(device, relative: str, size: int, dock_time):
+        name = relative.replace(os.sep, "／")
+        version = RecordVersion.objects.filter(
+            record__device=device, original_name=name, size=size, dock_time=dock_time
+        ).first()
+        if version is None:  # the same content imported before under another name
+            duplicate = (
+                DuplicateDelivery.objects.filter(
+                    device=device, name=name, source=Source.DOCK, dock_time=dock_time, version__size=size
+                )
+                .select_related("version")
+                .first()
+            )
+            version = duplicate.version if duplicate else None
+        return version
