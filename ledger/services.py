@@ -16,6 +16,7 @@ from ledger.models import Checkpoint, Cosignature, Event, Head, Node, Witness
 from ledger.note import NoteError, checkpoint_text, cosignatures_in, sign_note
 
 logger = logging.getLogger("zhifa.ledger")
+CLOCK_TOLERANCE = timedelta(minutes=10)  # how far ahead of this server a witness's clock may be
 
 
 def _head_for_update() -> Head:
@@ -184,6 +185,8 @@ def _submit(config: WitnessConfig, checkpoint: Checkpoint, old: int):
                 raise _Refused(f"应答中的副署无效：{exc}", old) from None
             if not found:
                 raise _Refused("应答中没有该见证方公钥的副署（请核对 ZHIFA_LEDGER_WITNESSES 中的公钥）", old)
+            if found[0].timestamp > timezone.now().timestamp() + CLOCK_TOLERANCE.total_seconds():
+                raise _Refused("副署时间晚于本机当前时间，不予采用（请核对见证方的时钟）", old)
             return found[0], checkpoint.size
         if reply.status == 409 and reply.content_type.startswith(witness.SIZE_TYPE):
             held = reply.body.strip()

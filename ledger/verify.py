@@ -2,7 +2,8 @@
 
 - every event row against the bytes it was hashed from (an edited row is named by its index);
 - the leaf numbers (a missing event leaves a gap);
-- the tree root at each signed checkpoint, and each checkpoint's signature (a rewritten log);
+- the tree root at each signed checkpoint, each checkpoint's signature (a rewritten log) and the
+  cosignatures of the configured witnesses stored with it;
 - an event rewritten together with its leaf hash: the stored subtrees (written when each leaf was
   appended) are compared with the recomputed ones, top down, to name the event;
 - the head (size and right edge) against the recomputed tree;
@@ -19,9 +20,9 @@ from dataclasses import dataclass
 
 from ledger import merkle
 from ledger.entries import entry_of
-from ledger.keys import verifier_key
+from ledger.keys import configured_witnesses, verifier_key
 from ledger.models import Checkpoint, Event, Head, Node
-from ledger.note import NoteError, open_note, parse_checkpoint
+from ledger.note import NoteError, cosignatures_in, open_note, parse_checkpoint
 
 MAX_LOCATED = 100  # events named by the subtree descent; more than this is one finding
 
@@ -103,7 +104,7 @@ def verify_ledger(
     progress: Callable[[str], None] = lambda _: None, *, against: list[KeptCheckpoint] = ()
 ) -> list[Finding]:
     findings: list[Finding] = []
-    checkpoints = sorted(Checkpoint.objects.all(), key=lambda c: c.size)
+    checkpoints = sorted(Checkpoint.objects.prefetch_related("cosignatures"), key=lambda c: c.size)
     vkey = verifier_key()
     wanted: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
@@ -117,6 +118,7 @@ def verify_ledger(
                 Finding(f"检查点（大小 {checkpoint.size}）", "数据库中的大小或根哈希与签名内容不一致")
             )
         wanted.setdefault(parsed.size, []).append(checkpoint)
+        _check_cosignatures(findings, checkpoint)
     kept: dict[int, list[KeptCheckpoint]] = {}
     for checkpoint in against:
         kept.setdefault(checkpoint.size, []).append(checkpoint)
@@ -171,6 +173,24 @@ def verify_ledger(
         except Exception as exc:  # a broken check must not lose the findings already made
             findings.append(Finding("核验程序", f"{getattr(check, '__name__', check)} 未能完成：{exc!r}"))
     return findings
+
+
+def _check_cosignatures(findings: list[Finding], checkpoint: Checkpoint) -> None:
+    """Each stored cosignature of a configured witness must verify on the checkpoint."""
+    keys = {w.name: w.vkey for w in configured_witnesses()}
+    for cosignature in checkpoint.cosignatures.all():
+        if cosignature.witness not in keys:
+            continue
+        try:
+            valid = cosignatures_in(checkpoint.note + cosignature.line, keys[cosignature.witness])
+        except NoteError as exc:
+            valid, reason = [], str(exc)
+        else:
+            reason = "不是该见证方公钥的副署"
+        if not valid:
+            findings.append(
+                Finding(f"检查点（大小 {checkpoint.size}）", f"见证方 {cosignature.witness} 的副署无效：{reason}")
+            )
 
 
 def _compare(findings: list[Finding], checkpoints: list[Checkpoint], root: bytes) -> list[int]:

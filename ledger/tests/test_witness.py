@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
@@ -44,10 +45,10 @@ def _events(agency, n):
 
 
 @contextmanager
-def _serving(state: Path, signer: str, port: int = 0):
+def _serving(state: Path, signer: str, port: int = 0, clock=time.time):
     """A witness on loopback for the length of the block (and never longer than a minute)."""
     server = witness.WitnessServer(
-        witness.Witness(signer_key=signer, logs={ORIGIN: [verifier_key()]}, state_path=state),
+        witness.Witness(signer_key=signer, logs={ORIGIN: [verifier_key()]}, state_path=state, clock=clock),
         "127.0.0.1",
         port,
     )
@@ -109,7 +110,7 @@ def test_a_cosignature_verifies_and_breaks_when_the_checkpoint_changes(witness_k
 
 @pytest.mark.django_db
 def test_the_witness_cosigns_consistent_checkpoints_and_refuses_a_rolled_back_or_forked_one(
-    agency, running, witness_key, tmp_path, django_capture_on_commit_callbacks
+    agency, running, witness_key, tmp_path, django_capture_on_commit_callbacks, login, make_staff
 ):
     _, vkey = witness_key
     _events(agency, 10)
@@ -145,6 +146,26 @@ def test_the_witness_cosigns_consistent_checkpoints_and_refuses_a_rolled_back_or
     assert cosignatures_in(kept, vkey)
     state = running.witness.state
     assert {r["reason"][:2] for r in state["refused"]} >= {"回退", "分叉", "一致"}
+    # zhifa's own view: the ledger page shows the witness, verify checks the stored cosignatures.
+    body = login(make_staff("officer")).get("/ledger/").content.decode()
+    assert "witness.test/w1" in body and "正常" in body
+    assert verify_ledger() == []
+    Cosignature.objects.filter(checkpoint=first).update(line=Cosignature.objects.get(checkpoint=second).line)
+    assert [str(f) for f in verify_ledger()] == [
+        f"检查点（大小 {first.size}）：见证方 witness.test/w1 的副署无效：witness.test/w1 的副署与检查点不符（检查点或副署已被改动）"
+    ]
+
+
+@pytest.mark.django_db
+def test_a_cosignature_dated_in_the_future_is_not_taken(
+    agency, witness_key, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    signer, vkey = witness_key
+    with _serving(tmp_path / "w.json", signer, clock=lambda: time.time() + 3600) as server:
+        settings.ZHIFA_LEDGER_WITNESSES = [f"{server.url} {vkey}"]
+        _events(agency, 2)
+        checkpoint = _sign(django_capture_on_commit_callbacks)
+    assert not checkpoint.cosignatures.exists() and "副署时间晚于本机当前时间" in Witness.objects.get().last_error
 
 
 @pytest.mark.django_db
