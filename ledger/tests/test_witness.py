@@ -310,3 +310,38 @@ def test_zhifa_witness_serve_runs_cosigns_and_stops_itself(tmp_path):
     finally:
         server.terminate()
         server.wait(15)
+
+
+@pytest.mark.django_db
+def test_a_proof_bundle_carries_the_cosignature_and_the_offline_verifier_checks_it(
+    agency, running, witness_key, tmp_path, django_capture_on_commit_callbacks
+):
+    import importlib.util
+    import json
+
+    from ledger.selectors import proof_bundle
+
+    spec = importlib.util.spec_from_file_location("verify_bundle_w", ROOT / "tools" / "verify_bundle.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    _, vkey = witness_key
+    events = _events(agency, 9)
+    _sign(django_capture_on_commit_callbacks)
+    bundle = proof_bundle(events[4])
+    assert tool.verify_bundle(bundle, witness_keys=[vkey]) == []
+    stranger = generate_cosigner("witness.test/w2")[1]
+    assert tool.verify_bundle(bundle, witness_keys=[stranger]) == ["检查点没有见证方 witness.test/w2 的副署"]
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "verify_bundle.py"), str(path), "--witness", vkey],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and "见证方 witness.test/w1 已副署该检查点" in result.stdout
+    head, _, last = bundle["checkpoint"].rstrip("\n").rpartition(" ")
+    blob = bytearray(base64.b64decode(last))
+    blob[-1] ^= 1  # one bit of the witness's signature
+    tampered = {**bundle, "checkpoint": f"{head} {base64.b64encode(bytes(blob)).decode()}\n"}
+    assert tool.verify_bundle(tampered, witness_keys=[vkey]) == [
+        "见证方 witness.test/w1 的副署与检查点不符：检查点或副署已被改动"
+    ]
