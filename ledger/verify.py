@@ -45,6 +45,7 @@ class KeptCheckpoint:
     size: int
     root: bytes
     source: str
+    witnesses: frozenset[str] = frozenset()  # configured witnesses whose valid cosignature it carries
 
 
 # Other apps add checks here (AppConfig.ready): each yields Findings.
@@ -107,6 +108,7 @@ def verify_ledger(
     checkpoints = sorted(Checkpoint.objects.prefetch_related("cosignatures"), key=lambda c: c.size)
     vkey = verifier_key()
     wanted: dict[int, list[Checkpoint]] = {}
+    witnessed: dict[int, set[str]] = {}  # size → witnesses whose valid cosignature is stored
     for checkpoint in checkpoints:
         try:
             parsed = parse_checkpoint(open_note(checkpoint.note, vkey))
@@ -118,7 +120,8 @@ def verify_ledger(
                 Finding(f"检查点（大小 {checkpoint.size}）", "数据库中的大小或根哈希与签名内容不一致")
             )
         wanted.setdefault(parsed.size, []).append(checkpoint)
-        _check_cosignatures(findings, checkpoint)
+        for witness in _check_cosignatures(findings, checkpoint):
+            witnessed.setdefault(checkpoint.size, set()).add(witness)
     kept: dict[int, list[KeptCheckpoint]] = {}
     for checkpoint in against:
         kept.setdefault(checkpoint.size, []).append(checkpoint)
@@ -166,7 +169,13 @@ def verify_ledger(
     _check_head(findings, tree)
     for size, group in sorted(kept.items()):
         for checkpoint in group:
-            _compare_kept(findings, checkpoint, tree.size, roots.get(size))
+            # The largest checkpoint in the database that a witness of the kept one also cosigned and
+            # that still holds: that witness saw both, so the two agree up to its size.
+            held = [
+                c for c, names in witnessed.items()
+                if c <= size and names & checkpoint.witnesses and c in roots and c not in failing
+            ]
+            _compare_kept(findings, checkpoint, tree.size, roots.get(size), max(held, default=0))
     for check in EXTRA_CHECKS:
         try:
             findings.extend(check(progress))
@@ -175,9 +184,11 @@ def verify_ledger(
     return findings
 
 
-def _check_cosignatures(findings: list[Finding], checkpoint: Checkpoint) -> None:
-    """Each stored cosignature of a configured witness must verify on the checkpoint."""
+def _check_cosignatures(findings: list[Finding], checkpoint: Checkpoint) -> list[str]:
+    """Each stored cosignature of a configured witness must verify on the checkpoint. Returns the
+    witnesses whose cosignature does."""
     keys = {w.name: w.vkey for w in configured_witnesses()}
+    good = []
     for cosignature in checkpoint.cosignatures.all():
         if cosignature.witness not in keys:
             continue
@@ -191,6 +202,9 @@ def _check_cosignatures(findings: list[Finding], checkpoint: Checkpoint) -> None
             findings.append(
                 Finding(f"检查点（大小 {checkpoint.size}）", f"见证方 {cosignature.witness} 的副署无效：{reason}")
             )
+        else:
+            good.append(cosignature.witness)
+    return good
 
 
 def _compare(findings: list[Finding], checkpoints: list[Checkpoint], root: bytes) -> list[int]:
@@ -292,7 +306,9 @@ def _check_head(findings: list[Finding], tree: _Range) -> None:
         findings.append(Finding("台账状态", "右边界节点与重新计算的树不一致"))
 
 
-def _compare_kept(findings: list[Finding], kept: KeptCheckpoint, size: int, root: bytes | None) -> None:
+def _compare_kept(
+    findings: list[Finding], kept: KeptCheckpoint, size: int, root: bytes | None, agreed: int
+) -> None:
     subject = f"所持检查点（{kept.source}，大小 {kept.size}）"
     if root is None:
         findings.append(
@@ -303,10 +319,10 @@ def _compare_kept(findings: list[Finding], kept: KeptCheckpoint, size: int, root
             )
         )
     elif root != kept.root:
-        findings.append(
-            Finding(
-                subject,
-                f"数据库前 {kept.size} 条事件的根哈希与检查点不符：第 1–{kept.size} 条中有事件被改写、删除"
-                "或台账被回退后重新写入（分叉）",
-            )
+        where = (
+            f"大小 {agreed} 的检查点经同一见证方副署且仍然成立，被改写或分叉的事件在第 {agreed + 1}–{kept.size} 条之间"
+            f"（序号 #{agreed}–#{kept.size - 1}）"
+            if agreed
+            else f"第 1–{kept.size} 条中有事件被改写、删除，或台账被回退后重新写入（分叉）"
         )
+        findings.append(Finding(subject, f"数据库前 {kept.size} 条事件的根哈希与检查点不符：{where}"))

@@ -221,7 +221,7 @@ def test_a_rollback_below_a_witnessed_checkpoint_fails_verify_against_the_witnes
     agency, running, tmp_path, django_capture_on_commit_callbacks
 ):
     _events(agency, 20)
-    _sign(django_capture_on_commit_callbacks)
+    earlier = _sign(django_capture_on_commit_callbacks)
     _events(agency, 30)
     witnessed = _sign(django_capture_on_commit_callbacks)
     assert witnessed.cosignatures.count() == 1
@@ -248,6 +248,10 @@ def test_a_rollback_below_a_witnessed_checkpoint_fails_verify_against_the_witnes
     assert row.failures == 1 and ("分叉" in row.last_error or "回退" in row.last_error)
     error, out = _verify("--against", running.url)
     assert f"数据库前 {total} 条事件的根哈希与检查点不符" in out
+    # The earlier checkpoint, cosigned by the same witness, still holds: the fork lies after it.
+    assert f"被改写或分叉的事件在第 {earlier.size + 1}–{total} 条之间" in out
+    error, out = _verify("--against", str(kept))  # the file carries the same witness's cosignature
+    assert f"被改写或分叉的事件在第 {earlier.size + 1}–{total} 条之间" in out
 
 
 @pytest.mark.django_db

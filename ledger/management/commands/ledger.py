@@ -70,15 +70,17 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{source} 中的检查点无法用本台账的公钥核验：{exc}（不是本台账签署的，或已被改动）。"
             ) from None
+        witnesses = set()
         for witness in configured_witnesses():
             try:
                 for cosigned in cosignatures_in(note, witness.vkey):
+                    witnesses.add(witness.name)
                     when = datetime.fromtimestamp(cosigned.timestamp, UTC).astimezone()
                     self.stdout.write(f"所持检查点带有见证方 {witness.name} 的副署（{when:%Y-%m-%d %H:%M:%S}）。")
             except NoteError as exc:
                 self.stdout.write(f"所持检查点中见证方 {witness.name} 的副署无效：{exc}")
         label = source if source.startswith("http") else Path(source).name
-        return KeptCheckpoint(checkpoint.size, checkpoint.root, label)
+        return KeptCheckpoint(checkpoint.size, checkpoint.root, label, frozenset(witnesses))
 
     def _verify(self, against=None, **_):
         kept = [self._kept(source) for source in against or []]
