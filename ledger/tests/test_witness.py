@@ -184,6 +184,9 @@ def test_a_witness_that_is_down_blocks_no_write_and_is_tried_again(
     assert Checkpoint.objects.filter(pk=checkpoint.pk).exists()
     row = Witness.objects.get()
     assert row.failures == 1 and "无法连接" in row.last_error and not Cosignature.objects.exists()
+    status = StringIO()
+    call_command("ledger", "status", stdout=status)
+    assert "见证方 witness.test/w1" in status.getvalue() and "连续 1 次未副署" in status.getvalue()
     _events(agency, 1)  # writes go on
     with _serving(tmp_path / "w.json", signer, port), django_capture_on_commit_callbacks(execute=True):
         assert checkpoint_sign_if_due(max_age=timedelta(hours=1)) is None  # nothing due: retry only
