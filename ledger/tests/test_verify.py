@@ -100,3 +100,12 @@ def test_when_the_stored_subtrees_were_rewritten_too_the_checkpoints_bound_the_r
     messages = [str(f) for f in verify_ledger()]
     start, end = events[-1].index + 1, middle[-1].index
     assert any(f"台账事件 #{start}–#{end}" in m and "被改写的事件在此范围内" in m for m in messages)
+
+
+def test_a_mistyped_witness_list_is_a_finding_not_a_crash(agency, settings):
+    _events(agency, 2)
+    settings.ZHIFA_LEDGER_WITNESSES = ["http://127.0.0.1:1"]
+    (finding,) = verify_ledger()
+    assert finding.subject == "见证方配置" and "应为“地址 公钥”" in finding.message
+    with pytest.raises(CommandError, match="ZHIFA_LEDGER_WITNESSES 第 1 项格式错误"):
+        call_command("ledger", "status", stdout=StringIO())

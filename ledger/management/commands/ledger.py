@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger.keys import configured_witnesses, verifier_key
@@ -20,7 +21,10 @@ FETCH_TIMEOUT = 10  # seconds to fetch a kept checkpoint from the portal or a wi
 
 class Command(BaseCommand):
     requires_system_checks = []  # unattended and frequent: the checks belong to deploy and serve
-    help = "执法记录台账：verify 全面核验；checkpoint 签署检查点；proof N 导出第 N 号事件的证明包；status 查看状态"
+    help = (
+        "执法记录台账：verify 全面核验（--against 与他人保存的检查点核对）；checkpoint 签署检查点；"
+        "proof N 导出第 N 号事件的证明包；status 查看状态与见证方"
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, title="子命令")
@@ -44,7 +48,10 @@ class Command(BaseCommand):
         sub.add_parser("status", help="台账大小与最新检查点")
 
     def handle(self, *args, action, **options):
-        getattr(self, f"_{action}")(**options)
+        try:
+            getattr(self, f"_{action}")(**options)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
 
     def _kept(self, source: str) -> KeptCheckpoint:
         """A checkpoint someone kept, read from a file or a URL and opened with this ledger's key."""
