@@ -49,3 +49,20 @@ def test_the_latest_checkpoint_is_published_with_its_cosignatures(client, agency
         assert missing.status_code == 404 and "没有大小为" in missing.content.decode()
     assert client.post("/public/ledger/checkpoint").status_code == 405
     assert client.get("/public/ledger/checkpoints/?page=abc").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_against_the_portal_url_on_loopback(live_server):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from org.tests.factories import AgencyFactory
+
+    _events(AgencyFactory(), 5)
+    checkpoint = checkpoint_sign()
+    out = StringIO()
+    call_command(
+        "ledger", "verify", "--against", f"{live_server.url}/public/ledger/checkpoint", stdout=out, stderr=StringIO()
+    )
+    assert f"/public/ledger/checkpoint，大小 {checkpoint.size}）一致" in out.getvalue()
