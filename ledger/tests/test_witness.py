@@ -237,8 +237,8 @@ def test_a_rollback_below_a_witnessed_checkpoint_fails_verify_against_the_witnes
     assert verify_ledger() == []  # the database alone cannot tell
 
     expected = f"检查点记录 {total} 条，数据库仅有 {lost_from} 条：第 {lost_from + 1}–{total} 条事件缺失"
-    for against in (running.url, str(kept)):
-        error, out = _verify("--against", against)
+    for against in (["--against", running.url], ["--against", str(kept)], ["--against-witnesses"]):
+        error, out = _verify(*against)
         assert error.returncode == 1 and expected in out, out
     assert "带有见证方 witness.test/w1 的副署" in out
 

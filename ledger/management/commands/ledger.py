@@ -38,6 +38,11 @@ class Command(BaseCommand):
             help="再与他人保存的检查点核对：文件、公示平台的 …/public/ledger/checkpoint，或见证方地址"
             "（只写 http://主机:端口 时取该见证方最近副署的检查点）；可重复。台账被回退或分叉时指出缺失的事件",
         )
+        verify.add_argument(
+            "--against-witnesses",
+            action="store_true",
+            help="再与 ZHIFA_LEDGER_WITNESSES 中每个见证方最近副署的检查点核对（可定时运行）",
+        )
         sub.add_parser("checkpoint", help="签署当前台账的检查点（可定时运行）")
         proof = sub.add_parser(
             "proof", help="导出某事件的证明包（JSON），可用 tools/verify_bundle.py 离线核验"
@@ -53,11 +58,11 @@ class Command(BaseCommand):
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from None
 
-    def _kept(self, source: str) -> KeptCheckpoint:
+    def _kept(self, source: str, *, witness: bool = False) -> KeptCheckpoint:
         """A checkpoint someone kept, read from a file or a URL and opened with this ledger's key."""
         if source.startswith(("http://", "https://")):
             url = source
-            if urlsplit(source).path in ("", "/"):
+            if witness or urlsplit(source).path in ("", "/"):
                 url = witness_checkpoint_url(source, settings.ZHIFA_LEDGER_ORIGIN)
             try:
                 note = fetch_note(url, timeout=FETCH_TIMEOUT)
@@ -89,8 +94,12 @@ class Command(BaseCommand):
         label = source if source.startswith("http") else Path(source).name
         return KeptCheckpoint(checkpoint.size, checkpoint.root, label, frozenset(witnesses))
 
-    def _verify(self, against=None, **_):
+    def _verify(self, against=None, against_witnesses=False, **_):
         kept = [self._kept(source) for source in against or []]
+        if against_witnesses:
+            if not configured_witnesses():
+                raise CommandError("尚未配置见证方（ZHIFA_LEDGER_WITNESSES），无法与见证方核对。")
+            kept += [self._kept(w.url, witness=True) for w in configured_witnesses()]
         findings = verify_ledger(progress=lambda message: self.stderr.write(message), against=kept)
         events = Event.objects.count()
         if findings:
