@@ -1,4 +1,5 @@
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -6,7 +7,8 @@ from rest_framework.views import APIView
 from ledger.keys import verifier_key
 from ledger.models import Checkpoint, Event
 from ledger.selectors import consistency, latest_checkpoint, proof_bundle
-from records.selectors import record_for
+from ledger.services import event_record
+from records.selectors import record_view
 from zhifa.api import CapabilityMixin
 
 
@@ -45,7 +47,9 @@ class ConsistencyView(CapabilityMixin, APIView):
 
 
 class EventProofView(CapabilityMixin, APIView):
-    """A proof bundle for one event of a record the viewer may read."""
+    """A proof bundle for one event of a record the viewer may read. The bundle shows the record's
+    metadata (file name, hash, section), so handing it out is a logged read; a refusal is logged
+    as a refusal (by the records selector, or here when the record is another agency's)."""
 
     capability = "records.view"
 
@@ -54,5 +58,16 @@ class EventProofView(CapabilityMixin, APIView):
         event = Event.objects.filter(index=index, subject_type="records.record").first()
         if event is None:
             return Response({"detail": "没有该序号的记录事件。"}, status=404)
-        record_for(viewer=request.user, pk=int(event.subject_id))
+        try:
+            record_view(viewer=request.user, pk=int(event.subject_id), purpose=f"获取第 {index} 号事件的证明包")
+        except Http404:
+            with transaction.atomic():
+                event_record(
+                    kind="ledger.proof_denied",
+                    subject=event,
+                    acting_user=request.user,
+                    agency=request.user.agency,
+                    data={"index": index, "reason": "该事件的记录不属于本单位"},
+                )
+            raise
         return Response(proof_bundle(event))

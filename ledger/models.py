@@ -94,3 +94,50 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size}"
+
+
+class Cosignature(models.Model):
+    """见证方副署 — a witness's cosignature of a checkpoint (c2sp.org/tlog-cosignature, Ed25519): the
+    witness checked that the checkpoint extends every earlier one it saw. The published checkpoint
+    carries these lines after the server's own signature."""
+
+    checkpoint = models.ForeignKey(
+        "ledger.Checkpoint", on_delete=models.PROTECT, related_name="cosignatures", verbose_name="检查点"
+    )
+    witness = models.CharField("见证方", max_length=200)
+    line = models.TextField("副署签名行")
+    signed_at = models.DateTimeField("副署时间")
+    received_at = models.DateTimeField("收到时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "见证方副署"
+        verbose_name_plural = "见证方副署"
+        ordering = ["checkpoint", "witness"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_cosignature_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} @ {self.checkpoint.size}"
+
+
+class Witness(models.Model):
+    """见证方 — one witness zhifa submits its checkpoints to (ZHIFA_LEDGER_WITNESSES): the size it
+    last cosigned for this ledger, as far as zhifa knows, and how the last attempt went. A witness
+    that is down is retried at the next checkpoint or periodic run; it never blocks a write."""
+
+    name = models.CharField("名称", max_length=200, unique=True)
+    url = models.CharField("地址", max_length=500)
+    size = models.BigIntegerField("已副署的大小", default=0)
+    last_attempt_at = models.DateTimeField("最近提交时间", null=True, blank=True)
+    last_success_at = models.DateTimeField("最近副署时间", null=True, blank=True)
+    last_error = models.TextField("最近一次失败原因", blank=True)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+
+    class Meta:
+        verbose_name = "见证方"
+        verbose_name_plural = "见证方"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

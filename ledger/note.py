@@ -231,3 +231,133 @@ def parse_checkpoint(text: str, origin: str | None = None) -> Checkpoint:
     if len(root) != 32:
         raise NoteError("检查点格式错误：根哈希必须是 32 字节")
     return Checkpoint(lines[0], int(lines[1]), root, tuple(lines[3:]))
+
+
+# --- cosignatures (c2sp.org/tlog-cosignature, Ed25519) ---------------------------------------------
+#
+# A witness's cosignature is a note signature on a checkpoint. Its key ID uses algorithm byte 0x04,
+# and it signs "cosignature/v1\ntime <T>\n" followed by the checkpoint text; the signature is the
+# big-endian u64 timestamp followed by the 64-byte Ed25519 signature.
+
+ALG_COSIGNATURE_V1 = 4
+MAX_TIMESTAMP = (1 << 63) - 1
+
+
+@dataclass(frozen=True)
+class Cosigned:
+    """A verified cosignature: the witness's name, the time it signed and its signature line."""
+
+    name: str
+    timestamp: int
+    line: str
+
+
+def _cosigner_key_id(name: str, public_key: bytes) -> bytes:
+    return sha256(name.encode() + b"\n" + bytes([ALG_COSIGNATURE_V1]) + public_key).digest()[:4]
+
+
+def _cosigner_keys(name: str, seed: bytes) -> tuple[str, str]:
+    public = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+    kid = _cosigner_key_id(name, public).hex()
+    alg = bytes([ALG_COSIGNATURE_V1])
+    return f"{SIGNER_PREFIX}{name}+{kid}+{_b64(alg + seed)}", f"{name}+{kid}+{_b64(alg + public)}"
+
+
+def _parse_cosigner(text: str, what: str) -> _Key:
+    parts = text.split("+", 2)
+    if len(parts) != 3 or not _valid_name(parts[0]) or not _HEX8.fullmatch(parts[1]):
+        raise NoteError(f"{what}格式错误")
+    try:
+        data = _b64decode(parts[2])
+    except NoteError:
+        raise NoteError(f"{what}格式错误：密钥数据不是有效的 Base64") from None
+    if len(data) != 33 or data[0] != ALG_COSIGNATURE_V1:
+        raise NoteError(f"{what}格式错误：不是 Ed25519 副署（cosignature/v1）密钥")
+    return _Key(parts[0], bytes.fromhex(parts[1]), data[1:])
+
+
+def generate_cosigner(name: str) -> tuple[str, str]:
+    """A new witness key named `name`: (signer key string, verifier key string)."""
+    if not isinstance(name, str) or not _valid_name(name):
+        raise NoteError("密钥名称不能为空，且不能包含空白字符或“+”")
+    return _cosigner_keys(name, Ed25519PrivateKey.generate().private_bytes_raw())
+
+
+def cosigner_verifier(vkey: str) -> _Key:
+    """Parse and check a witness's verifier key string."""
+    if not isinstance(vkey, str):
+        raise NoteError("见证方公钥格式错误")
+    parsed = _parse_cosigner(vkey, "见证方公钥")
+    if _cosigner_key_id(parsed.name, parsed.key) != parsed.key_id:
+        raise NoteError("见证方公钥的密钥标识与公钥不符")
+    return parsed
+
+
+def cosigner_verifier_for(signer_key: str) -> str:
+    """The verifier key string of a witness signer key string."""
+    parsed = _cosigner_signer(signer_key)
+    return _cosigner_keys(parsed.name, parsed.key)[1]
+
+
+def _cosigner_signer(skey: str) -> _Key:
+    if not isinstance(skey, str) or not skey.startswith(SIGNER_PREFIX):
+        raise NoteError("见证方私钥格式错误")
+    parsed = _parse_cosigner(skey[len(SIGNER_PREFIX) :], "见证方私钥")
+    public = Ed25519PrivateKey.from_private_bytes(parsed.key).public_key().public_bytes_raw()
+    if _cosigner_key_id(parsed.name, public) != parsed.key_id:
+        raise NoteError("见证方私钥的密钥标识与公钥不符")
+    return parsed
+
+
+def _cosigned_message(text: str, timestamp: int) -> bytes:
+    return f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode()
+
+
+def cosign(text: str, signer_key: str, timestamp: int) -> str:
+    """The cosignature line of checkpoint `text` at POSIX time `timestamp`."""
+    parsed = _cosigner_signer(signer_key)
+    if not 0 <= timestamp <= MAX_TIMESTAMP:
+        raise NoteError("副署时间无效")
+    private = Ed25519PrivateKey.from_private_bytes(parsed.key)
+    signature = private.sign(_cosigned_message(text, timestamp))
+    blob = parsed.key_id + timestamp.to_bytes(8, "big") + signature
+    return f"{SIG_PREFIX}{parsed.name} {_b64(blob)}\n"
+
+
+def note_text(note: str) -> str:
+    """The text of a signed note (everything before the blank line that precedes the signatures)."""
+    _check_text(note, "签名文本")
+    split = note.rfind("\n\n")
+    if split < 0:
+        raise NoteError("签名文本格式错误：缺少正文与签名之间的空行")
+    return note[: split + 1]
+
+
+def cosignatures_in(note: str, vkey: str) -> list[Cosigned]:
+    """The cosignatures in `note` made by witness key `vkey`, each verified. Lines of other keys
+    are ignored; a line of this key that does not verify raises NoteError."""
+    key = cosigner_verifier(vkey)
+    public = Ed25519PublicKey.from_public_bytes(key.key)
+    text = note_text(note)
+    found = []
+    for line in note[len(text) + 1 :].split("\n"):
+        name, _, b64 = line.removeprefix(SIG_PREFIX).partition(" ")
+        if not line.startswith(SIG_PREFIX) or name != key.name:
+            continue
+        blob = _b64decode(b64)
+        if len(blob) != 4 + 8 + 64 or blob[:4] != key.key_id:
+            continue
+        timestamp = int.from_bytes(blob[4:12], "big")
+        if timestamp > MAX_TIMESTAMP:
+            raise NoteError(f"{name} 的副署时间无效")
+        try:
+            public.verify(blob[12:], _cosigned_message(text, timestamp))
+        except InvalidSignature:
+            raise NoteError(f"{name} 的副署与检查点不符（检查点或副署已被改动）") from None
+        found.append(Cosigned(name, timestamp, line + "\n"))
+    return found
+
+
+def verifier_name(vkey: str) -> str:
+    """The name of a (log) verifier key string, after checking it."""
+    return _verifier(vkey).name

@@ -30,6 +30,18 @@ def latest_checkpoint(*, covering: int | None = None) -> Checkpoint:
     return checkpoint
 
 
+def published_note(checkpoint: Checkpoint) -> str:
+    """The checkpoint as published: the server's signed note followed by every witness's
+    cosignature line (c2sp.org/tlog-cosignature), so a reader can check both."""
+    lines = checkpoint.cosignatures.order_by("witness").values_list("line", flat=True)
+    return checkpoint.note + "".join(lines)
+
+
+def published_checkpoints() -> QuerySet[Checkpoint]:
+    """Every signed checkpoint, newest first, with its cosignatures."""
+    return Checkpoint.objects.order_by("-size", "-id").prefetch_related("cosignatures")
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -40,7 +52,7 @@ def proof_bundle(event: Event, *, since: Checkpoint | None = None) -> dict:
     bundle = {
         "format": BUNDLE_FORMAT,
         "verifier_key": verifier_key(),
-        "checkpoint": checkpoint.note,
+        "checkpoint": published_note(checkpoint),
         "leaf": {"index": event.index, "entry": _b64(event.entry.encode())},
         "inclusion_proof": [
             _b64(h) for h in merkle.inclusion_proof(event.index, checkpoint.size, stored_node)

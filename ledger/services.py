@@ -1,16 +1,22 @@
-"""Writes to the ledger: appending events (leaves) and signing checkpoints."""
+"""Writes to the ledger: appending events (leaves), signing checkpoints and collecting witnesses'
+cosignatures for them."""
 
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ledger import merkle
+from ledger import merkle, witness
 from ledger.entries import entry_of
-from ledger.keys import signing_keys
-from ledger.models import Checkpoint, Event, Head, Node
-from ledger.note import checkpoint_text, sign_note
+from ledger.keys import WitnessConfig, configured_witnesses, signing_keys
+from ledger.models import Checkpoint, Cosignature, Event, Head, Node, Witness
+from ledger.note import NoteError, checkpoint_text, cosignatures_in, sign_note
+
+logger = logging.getLogger("zhifa.ledger")
+CLOCK_TOLERANCE = timedelta(minutes=10)  # how far ahead of this server a witness's clock may be
 
 
 def _head_for_update() -> Head:
@@ -86,28 +92,138 @@ def stored_node(level: int, index: int) -> bytes:
 
 
 @transaction.atomic
-def checkpoint_sign() -> Checkpoint:
-    """Sign the current tree head (C2SP checkpoint). Signing the same size twice returns the
-    existing checkpoint: a size has one root."""
+def _checkpoint_sign() -> Checkpoint:
     head = _head_for_update()
     existing = Checkpoint.objects.filter(size=head.size).first()
     if existing:
         return existing
     root = merkle.tree_root(head.size, stored_node)
     signer, _ = signing_keys()
-    from django.conf import settings
-
     note = sign_note(checkpoint_text(settings.ZHIFA_LEDGER_ORIGIN, head.size, root), signer)
     return Checkpoint.objects.create(size=head.size, root_hash=root.hex(), note=note)
 
 
+def checkpoint_sign() -> Checkpoint:
+    """Sign the current tree head (C2SP checkpoint). Signing the same size twice returns the
+    existing checkpoint: a size has one root. Once the signature is committed, the checkpoint goes
+    to the configured witnesses (never while the head is locked: a slow witness must not hold up
+    the writes of everyone else)."""
+    checkpoint = _checkpoint_sign()
+    transaction.on_commit(checkpoint_cosign, robust=True)
+    return checkpoint
+
+
+class _Refused(Exception):
+    """A witness did not cosign; the message says why, in Chinese."""
+
+
+def checkpoint_cosign(*, checkpoint: Checkpoint | None = None) -> list[str]:
+    """Submit `checkpoint` (default: the latest) to every configured witness that has not cosigned
+    it yet (c2sp.org/tlog-witness add-checkpoint, with a consistency proof from the size that
+    witness last cosigned), and keep each cosignature with the checkpoint. A witness that is down or
+    refuses is recorded on its `Witness` row (reason, consecutive failures) and tried again at the
+    next checkpoint or periodic run. Returns one line per witness tried, in Chinese."""
+    witnesses = configured_witnesses()
+    checkpoint = checkpoint or Checkpoint.objects.order_by("-size").first()
+    if not witnesses or checkpoint is None:
+        return []
+    done = set(checkpoint.cosignatures.values_list("witness", flat=True))
+    return [_cosign_one(config, checkpoint) for config in witnesses if config.name not in done]
+
+
+def _cosign_one(config: WitnessConfig, checkpoint: Checkpoint) -> str:
+    row, _ = Witness.objects.get_or_create(name=config.name, defaults={"url": config.url})
+    now = timezone.now()
+    try:
+        cosigned, size = _submit(config, checkpoint, row.size)
+    except _Refused as exc:
+        size = exc.args[1] if len(exc.args) > 1 else row.size
+        Witness.objects.filter(pk=row.pk).update(
+            url=config.url, size=size, last_attempt_at=now, last_error=exc.args[0], failures=F("failures") + 1
+        )
+        logger.warning("witness %s did not cosign checkpoint %s: %s", config.name, checkpoint.size, exc.args[0])
+        return f"见证方 {config.name}：未副署，{exc.args[0]}"
+    with transaction.atomic():
+        Cosignature.objects.get_or_create(
+            checkpoint=checkpoint,
+            witness=config.name,
+            defaults={"line": cosigned.line, "signed_at": datetime.fromtimestamp(cosigned.timestamp, UTC)},
+        )
+        Witness.objects.filter(pk=row.pk).update(
+            url=config.url, size=size, last_attempt_at=now, last_success_at=now, last_error="", failures=0
+        )
+    return f"见证方 {config.name}：已副署大小为 {checkpoint.size} 的检查点"
+
+
+def _submit(config: WitnessConfig, checkpoint: Checkpoint, old: int):
+    """(verified cosignature, size) or _Refused(reason, size the witness holds)."""
+    for attempt in range(2):
+        if old > checkpoint.size:
+            raise _Refused(
+                f"该见证方已副署大小为 {old} 的检查点，而本台账现在只有 {checkpoint.size} 个事件："
+                f"台账可能已被回退，请立即核查（zhifa ledger verify --against {config.url}）",
+                old,
+            )
+        try:
+            proof = merkle.consistency_proof(old, checkpoint.size, stored_node)
+        except Node.DoesNotExist:
+            raise _Refused("本台账缺少计算一致性证明所需的树节点，请运行 zhifa ledger verify", old) from None
+        try:
+            reply = witness.submit(
+                config.url,
+                old_size=old,
+                proof=proof,
+                note=checkpoint.note,
+                timeout=settings.ZHIFA_LEDGER_WITNESS_TIMEOUT,
+            )
+        except witness.WitnessError as exc:
+            raise _Refused(f"{exc}；下次签署检查点时重试", old) from None
+        if reply.status == 200:
+            try:
+                found = cosignatures_in(checkpoint.note + reply.body, config.vkey)
+            except NoteError as exc:
+                raise _Refused(f"应答中的副署无效：{exc}", old) from None
+            if not found:
+                raise _Refused("应答中没有该见证方公钥的副署（请核对 ZHIFA_LEDGER_WITNESSES 中的公钥）", old)
+            if found[0].timestamp > timezone.now().timestamp() + CLOCK_TOLERANCE.total_seconds():
+                raise _Refused("副署时间晚于本机当前时间，不予采用（请核对见证方的时钟）", old)
+            return found[0], checkpoint.size
+        if reply.status == 409 and reply.content_type.startswith(witness.SIZE_TYPE):
+            held = reply.body.strip()
+            if not held.isdigit():
+                raise _Refused("见证方的应答无法解析", old)
+            if int(held) == old or attempt:
+                raise _Refused(
+                    f"该见证方在大小 {held} 记有与本台账不同的根哈希：台账已分叉或被回退后重写，请立即核查", int(held)
+                )
+            old = int(held)  # the witness holds another size: prove consistency from that one
+            continue
+        if reply.status == 422:
+            raise _Refused(
+                f"该见证方认为从大小 {old} 到 {checkpoint.size} 的一致性证明不成立："
+                "本台账与其此前副署的检查点不一致（被回退或分叉），请立即核查",
+                old,
+            )
+        reasons = {
+            403: "该见证方不信任本台账的签名公钥（请把本台账的核验公钥交给见证方配置）",
+            404: f"该见证方未配置本台账（来源 {settings.ZHIFA_LEDGER_ORIGIN}）",
+        }
+        raise _Refused(reasons.get(reply.status, f"见证方返回 {reply.status}：{reply.body.strip()[:200]}"), old)
+    raise AssertionError("unreachable")
+
+
 def checkpoint_sign_if_due(*, max_age: timedelta) -> Checkpoint | None:
     """Sign the tree head when events were added since the last checkpoint and that one is older
-    than `max_age` (the periodic signing that `zhifa serve` runs). Returns the new checkpoint."""
+    than `max_age` (the periodic signing that `zhifa serve` runs). Returns the new checkpoint.
+    Otherwise, witnesses that have not cosigned the latest checkpoint are tried again."""
     head = Head.objects.filter(pk=1).first()
     latest = Checkpoint.objects.order_by("-size").first()
-    if head is None or head.size == 0 or (latest and latest.size >= head.size):
-        return None
-    if latest and timezone.now() - latest.created_at < max_age:
+    if (
+        head is None
+        or head.size == 0
+        or (latest and latest.size >= head.size)
+        or (latest and timezone.now() - latest.created_at < max_age)
+    ):
+        checkpoint_cosign()  # witnesses that were down last time are tried again
         return None
     return checkpoint_sign()

@@ -2,19 +2,31 @@
 
 - every event row against the bytes it was hashed from (an edited row is named by its index);
 - the leaf numbers (a missing event leaves a gap);
-- the tree root at each signed checkpoint, and each checkpoint's signature (a rewritten log);
+- the tree root at each signed checkpoint, each checkpoint's signature (a rewritten log) and the
+  cosignatures of the configured witnesses stored with it;
+- an event rewritten together with its leaf hash: the stored subtrees (written when each leaf was
+  appended) are compared with the recomputed ones, top down, to name the event;
 - the head (size and right edge) against the recomputed tree;
+- optionally a checkpoint kept outside the database (a file, the portal, a witness): a database
+  that was rolled back below it, or that diverges from it, is reported with the lost range;
 - whatever other apps register (the records app re-hashes every stored file).
+
+Verification never stops at the first surprise: whatever it finds, it reports as a finding and
+goes on, so no finding already made is lost.
 """
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+
 from ledger import merkle
 from ledger.entries import entry_of
-from ledger.keys import verifier_key
-from ledger.models import Checkpoint, Event, Head
-from ledger.note import NoteError, open_note, parse_checkpoint
+from ledger.keys import configured_witnesses, verifier_key
+from ledger.models import Checkpoint, Event, Head, Node
+from ledger.note import NoteError, cosignatures_in, open_note, parse_checkpoint
+
+MAX_LOCATED = 100  # events named by the subtree descent; more than this is one finding
 
 
 @dataclass(frozen=True)
@@ -28,18 +40,32 @@ class Finding:
         return f"{self.subject}：{self.message}"
 
 
+@dataclass(frozen=True)
+class KeptCheckpoint:
+    """A checkpoint someone kept outside the database (already opened with the log's key)."""
+
+    size: int
+    root: bytes
+    source: str
+    witnesses: frozenset[str] = frozenset()  # configured witnesses whose valid cosignature it carries
+
+
 # Other apps add checks here (AppConfig.ready): each yields Findings.
 EXTRA_CHECKS: list[Callable[[Callable[[str], None]], Iterator[Finding]]] = []
 
 
 class _Range:
-    """The right edge of a tree being rebuilt leaf by leaf (a compact range from index 0)."""
+    """The right edge of a tree being rebuilt leaf by leaf (a compact range from index 0).
+    Every leaf hash is also kept (32 bytes each) so that a subtree can be recomputed."""
 
     def __init__(self):
         self.stack: list[tuple[int, bytes]] = []  # (level, hash), levels strictly decreasing
         self.size = 0
+        self.leaves = bytearray()
+        self._memo: dict[tuple[int, int], bytes] = {}
 
     def add(self, leaf: bytes) -> None:
+        self.leaves += leaf
         level, node = 0, leaf
         while self.stack and self.stack[-1][0] == level:
             _, left = self.stack.pop()
@@ -56,12 +82,40 @@ class _Range:
             node = merkle.node_hash(left, node)
         return node
 
+    def edge(self) -> list[tuple[int, int, bytes]]:
+        """The complete subtrees of the whole tree as (level, index, hash), largest first."""
+        result, start = [], 0
+        for level, node in self.stack:
+            result.append((level, start >> level, node))
+            start += 1 << level
+        return result
 
-def verify_ledger(progress: Callable[[str], None] = lambda _: None) -> list[Finding]:
+    def subtree(self, level: int, index: int) -> bytes:
+        """The recomputed hash of complete subtree (level, index). Subtrees of 16 leaves or more
+        are remembered, so a descent computes each one once."""
+        if level == 0:
+            return bytes(self.leaves[index * 32 : index * 32 + 32])
+        node = self._memo.get((level, index))
+        if node is None:
+            node = merkle.node_hash(self.subtree(level - 1, 2 * index), self.subtree(level - 1, 2 * index + 1))
+            if level >= 4:
+                self._memo[(level, index)] = node
+        return node
+
+
+def verify_ledger(
+    progress: Callable[[str], None] = lambda _: None, *, against: list[KeptCheckpoint] = ()
+) -> list[Finding]:
     findings: list[Finding] = []
-    checkpoints = sorted(Checkpoint.objects.all(), key=lambda c: c.size)
+    checkpoints = sorted(Checkpoint.objects.prefetch_related("cosignatures"), key=lambda c: c.size)
     vkey = verifier_key()
     wanted: dict[int, list[Checkpoint]] = {}
+    witnessed: dict[int, set[str]] = {}  # size → witnesses whose valid cosignature is stored
+    try:
+        witness_keys = {w.name: w.vkey for w in configured_witnesses()}
+    except ImproperlyConfigured as exc:
+        witness_keys = {}
+        findings.append(Finding("见证方配置", f"{exc}；本次未核验副署"))
     for checkpoint in checkpoints:
         try:
             parsed = parse_checkpoint(open_note(checkpoint.note, vkey))
@@ -73,57 +127,208 @@ def verify_ledger(progress: Callable[[str], None] = lambda _: None) -> list[Find
                 Finding(f"检查点（大小 {checkpoint.size}）", "数据库中的大小或根哈希与签名内容不一致")
             )
         wanted.setdefault(parsed.size, []).append(checkpoint)
+        for witness in _check_cosignatures(findings, checkpoint, witness_keys):
+            witnessed.setdefault(checkpoint.size, set()).add(witness)
+    kept: dict[int, list[KeptCheckpoint]] = {}
+    for checkpoint in against:
+        kept.setdefault(checkpoint.size, []).append(checkpoint)
+    roots: dict[int, bytes] = {}  # recomputed root at each signed or kept size
     tree = _Range()
-    if 0 in wanted:
-        _compare(findings, wanted.pop(0), tree.root())
+    roots[0] = tree.root()
+    gaps = 0
+    flagged: set[int] = set()  # events already named as edited
     expected = 0
     for event in Event.objects.order_by("index").iterator(chunk_size=5000):
         subject = f"台账事件 #{event.index}（{event.kind}，{event.subject_type}:{event.subject_id}）"
         while expected < event.index:
             findings.append(Finding(f"台账事件 #{expected}", "缺失：该序号的事件已不在数据库中"))
             expected += 1
+            gaps += 1
             tree.add(b"\x00" * 32)  # keep positions; the checkpoint comparison will fail as it should
+            if tree.size in wanted or tree.size in kept:
+                roots[tree.size] = tree.root()
         expected = event.index + 1
         recomputed = entry_of(event)
         if recomputed != event.entry.encode():
             findings.append(Finding(subject, "记录被修改：字段内容与登记时写入台账的内容不一致"))
+            flagged.add(event.index)
         leaf = merkle.leaf_hash(recomputed)
         if leaf.hex() != event.leaf_hash:
             findings.append(Finding(subject, "叶子哈希与内容不符"))
+            flagged.add(event.index)
         tree.add(leaf)
-        if tree.size in wanted:
-            _compare(findings, wanted.pop(tree.size), tree.root())
+        if tree.size in wanted or tree.size in kept:
+            roots[tree.size] = tree.root()
         if tree.size % 100_000 == 0:
             progress(f"已核对 {tree.size} 个事件")
-    for size in wanted:
-        findings.append(
-            Finding(
-                f"检查点（大小 {size}）",
-                f"台账现有 {tree.size} 个事件，少于已签名的大小：事件被删除或台账被截断",
+    failing = []
+    for size, group in sorted(wanted.items()):
+        if size in roots:
+            failing += _compare(findings, group, roots[size])
+        else:
+            findings.append(
+                Finding(
+                    f"检查点（大小 {size}）",
+                    f"台账现有 {tree.size} 个事件，少于已签名的大小：事件被删除或台账被截断",
+                )
             )
-        )
-    head = Head.objects.filter(pk=1).first()
-    if head and head.size != tree.size:
-        findings.append(Finding("台账状态", f"记录的大小为 {head.size}，实际事件数为 {tree.size}"))
-    elif head and head.size and _frontier_root(head) != tree.root():
-        findings.append(Finding("台账状态", "右边界节点与重新计算的树不一致"))
+    _locate(findings, tree, failing, [size for size in wanted if size in roots], gaps, flagged)
+    _check_head(findings, tree)
+    for size, group in sorted(kept.items()):
+        for checkpoint in group:
+            # The largest checkpoint in the database that a witness of the kept one also cosigned and
+            # that still holds: that witness saw both, so the two agree up to its size.
+            held = [
+                c for c, names in witnessed.items()
+                if c <= size and names & checkpoint.witnesses and c in roots and c not in failing
+            ]
+            _compare_kept(findings, checkpoint, tree.size, roots.get(size), max(held, default=0))
     for check in EXTRA_CHECKS:
-        findings.extend(check(progress))
+        try:
+            findings.extend(check(progress))
+        except Exception as exc:  # a broken check must not lose the findings already made
+            findings.append(Finding("核验程序", f"{getattr(check, '__name__', check)} 未能完成：{exc!r}"))
     return findings
 
 
-def _compare(findings: list[Finding], checkpoints: list[Checkpoint], root: bytes) -> None:
+def _check_cosignatures(findings: list[Finding], checkpoint: Checkpoint, keys: dict[str, str]) -> list[str]:
+    """Each stored cosignature of a configured witness must verify on the checkpoint. Returns the
+    witnesses whose cosignature does."""
+    good = []
+    for cosignature in checkpoint.cosignatures.all():
+        if cosignature.witness not in keys:
+            continue
+        try:
+            valid = cosignatures_in(checkpoint.note + cosignature.line, keys[cosignature.witness])
+        except NoteError as exc:
+            valid, reason = [], str(exc)
+        else:
+            reason = "不是该见证方公钥的副署"
+        if not valid:
+            findings.append(
+                Finding(f"检查点（大小 {checkpoint.size}）", f"见证方 {cosignature.witness} 的副署无效：{reason}")
+            )
+        else:
+            good.append(cosignature.witness)
+    return good
+
+
+def _compare(findings: list[Finding], checkpoints: list[Checkpoint], root: bytes) -> list[int]:
+    failed = []
     for checkpoint in checkpoints:
         if checkpoint.root_hash != root.hex():
+            failed.append(checkpoint.size)
             findings.append(
                 Finding(
                     f"检查点（大小 {checkpoint.size}）",
                     "重新计算的根哈希与已签名的不一致：已签名的事件被修改、删除或改写",
                 )
             )
+    return failed
 
 
-def _frontier_root(head: Head) -> bytes:
-    """The root the head's right edge stands for (its subtrees are all a root needs)."""
-    edge = {(level, index): bytes.fromhex(h) for level, index, h in head.frontier}
-    return merkle.tree_root(head.size, lambda level, index: edge[(level, index)])
+def _stored(level: int, index: int) -> bytes | None:
+    row = Node.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
+    try:
+        return bytes.fromhex(row) if row else None
+    except ValueError:
+        return None
+
+
+def _locate(
+    findings: list[Finding], tree: _Range, failing: list[int], passing: list[int], gaps: int, flagged: set[int]
+) -> None:
+    """Name events rewritten together with their leaf hash. Each complete subtree was stored when
+    its last leaf was appended; comparing the recomputed subtrees with the stored ones, from the
+    largest down to the leaves, follows only the branches that differ (a logarithmic number of
+    lookups per rewritten event). When the stored subtrees were rewritten too, the signed
+    checkpoints still bound where the change lies."""
+    if gaps:
+        return  # missing events are named already; a gap changes every subtree after it
+    named: list[tuple[int, bool]] = []  # (leaf index, whether its stored node exists)
+    pending = [(level, index, node) for level, index, node in tree.edge()]
+    while pending and len(named) <= MAX_LOCATED:
+        level, index, node = pending.pop(0)
+        stored = _stored(level, index)
+        if stored == node:
+            continue
+        if level == 0:
+            named.append((index, stored is not None))
+            continue
+        children = [(level - 1, 2 * index + side) for side in (0, 1)]
+        differing = [(lv, i, tree.subtree(lv, i)) for lv, i in children]
+        differing = [(lv, i, h) for lv, i, h in differing if _stored(lv, i) != h]
+        if not differing and stored is not None:
+            findings.append(
+                Finding(f"树节点（第 {level} 层第 {index} 个）", "存储的子树哈希与其两个子节点不符")
+            )
+        pending.extend(differing)
+    for index, exists in named[:MAX_LOCATED]:
+        if index in flagged:
+            continue
+        findings.append(
+            Finding(
+                f"台账事件 #{index}",
+                "事件与叶子哈希被一并改写：重新计算的叶子与写入时存储的树节点不一致"
+                if exists
+                else "写入时存储的叶子节点已不在数据库中，无法确认该事件未被改写",
+            )
+        )
+    if len(named) > MAX_LOCATED:
+        findings.append(Finding("台账事件", f"另有更多事件与存储的树节点不一致（仅列出前 {MAX_LOCATED} 个）"))
+    if failing and not named:
+        first = min(failing)
+        below = [size for size in passing if size < first and size not in failing]
+        start = max(below, default=0)
+        findings.append(
+            Finding(
+                f"台账事件 #{start}–#{first - 1}",
+                f"被改写的事件在此范围内：大小 {start} 的检查点仍然成立，大小 {first} 的已不成立"
+                "（存储的树节点也被一并改写）",
+            )
+        )
+
+
+def _check_head(findings: list[Finding], tree: _Range) -> None:
+    head = Head.objects.filter(pk=1).first()
+    if head is None:
+        if tree.size:
+            findings.append(Finding("台账状态", f"状态记录缺失，而数据库中有 {tree.size} 个事件"))
+        return
+    if head.size != tree.size:
+        findings.append(Finding("台账状态", f"记录的大小为 {head.size}，实际事件数为 {tree.size}"))
+        return
+    if not head.size:
+        return
+    try:
+        edge = {(int(level), int(index)): bytes.fromhex(h) for level, index, h in head.frontier}
+        root = merkle.tree_root(head.size, lambda level, index: edge[(level, index)])
+    except (KeyError, TypeError, ValueError):
+        findings.append(
+            Finding("台账状态", f"右边界节点与记录的大小 {head.size} 不符：状态记录被改动或未随事件一同回退")
+        )
+        return
+    if root != tree.root():
+        findings.append(Finding("台账状态", "右边界节点与重新计算的树不一致"))
+
+
+def _compare_kept(
+    findings: list[Finding], kept: KeptCheckpoint, size: int, root: bytes | None, agreed: int
+) -> None:
+    subject = f"所持检查点（{kept.source}，大小 {kept.size}）"
+    if root is None:
+        findings.append(
+            Finding(
+                subject,
+                f"检查点记录 {kept.size} 条，数据库仅有 {size} 条："
+                f"第 {size + 1}–{kept.size} 条事件缺失（序号 #{size}–#{kept.size - 1}），台账被回退或截断",
+            )
+        )
+    elif root != kept.root:
+        where = (
+            f"大小 {agreed} 的检查点经同一见证方副署且仍然成立，被改写或分叉的事件在第 {agreed + 1}–{kept.size} 条之间"
+            f"（序号 #{agreed}–#{kept.size - 1}）"
+            if agreed
+            else f"第 1–{kept.size} 条中有事件被改写、删除，或台账被回退后重新写入（分叉）"
+        )
+        findings.append(Finding(subject, f"数据库前 {kept.size} 条事件的根哈希与检查点不符：{where}"))

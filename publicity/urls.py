@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from inspections import views as inspection_views
 from publicity import views
@@ -22,6 +22,7 @@ urlpatterns = [
     path("feed.json", views.feed_json, name="feed_json"),
     path("feed.csv", views.feed_csv, name="feed_csv"),
     path("feed.atom", views.feed_atom, name="feed_atom"),
+    path("ledger/", include("ledger.public_urls")),
     # staff
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_new, name="staff_new"),

@@ -9,6 +9,7 @@
     python3 verify_bundle.py 证明包.json
     python3 verify_bundle.py 证明包.json --file 证据文件.pdf     # 同时核对文件是否就是登记的那一份
     python3 verify_bundle.py 证明包.json --key "<验证密钥>"      # 指定应当使用的验证密钥
+    python3 verify_bundle.py 证明包.json --witness "<见证方公钥>" # 要求该见证方已副署检查点
 
     退出码：0 证明有效；1 证明无效；2 无法读取输入。
 
@@ -20,6 +21,8 @@
        （RFC 9162 Merkle 树）。记录原文或其序号有任何改动，都无法得到同一根哈希。
     3. 一致性证明（如有）：较早的检查点与当前检查点一致，即台账在此期间只追加、未改写。
     4. 文件（使用 --file 时）：文件的 SHA-256 等于记录原文中登记的 sha256 值。
+    5. 见证方副署（使用 --witness 时）：其他单位运行的见证方已副署该检查点（c2sp.org/tlog-cosignature），
+       即见证方确认它所见到的台账只有追加、没有回退或分叉。
 
 程序也可作为模块导入：verify_bundle(bundle: dict, file_path=None) 返回问题列表，列表为空即证明有效。
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import datetime
 import hashlib
 import json
 import re
@@ -190,18 +194,37 @@ def _valid_name(name: str) -> bool:
     )
 
 
-def parse_verifier_key(vkey) -> tuple[str, bytes, bytes]:
-    """`<name>+<key ID>+<base64(0x01 || public key)>` → (name, key ID, public key)."""
+def parse_verifier_key(vkey, alg: int = 1, what: str = "验证密钥") -> tuple[str, bytes, bytes]:
+    """`<name>+<key ID>+<base64(alg || public key)>` → (name, key ID, public key). Algorithm 0x01 is
+    a log's Ed25519 key, 0x04 a witness's Ed25519 cosignature key (c2sp.org/tlog-cosignature)."""
     parts = vkey.split("+", 2) if isinstance(vkey, str) else []
     if len(parts) != 3 or not _valid_name(parts[0]) or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
-        raise Invalid("验证密钥格式错误")
-    data = _b64(parts[2], "验证密钥")
-    if len(data) != 33 or data[0] != 1:
-        raise Invalid("验证密钥不是 Ed25519 密钥")
+        raise Invalid(f"{what}格式错误")
+    data = _b64(parts[2], what)
+    if len(data) != 33 or data[0] != alg:
+        raise Invalid(f"{what}不是 Ed25519 {'密钥' if alg == 1 else '副署密钥'}")
     kid = hashlib.sha256(parts[0].encode() + b"\n" + data).digest()[:4]
     if kid.hex() != parts[1]:
-        raise Invalid("验证密钥的密钥标识与公钥不符")
+        raise Invalid(f"{what}的密钥标识与公钥不符")
     return parts[0], kid, data[1:]
+
+
+def check_cosignature(note: str, text: str, vkey: str) -> tuple[str, int]:
+    """A witness's cosignature of the checkpoint `text` in `note`: (witness name, POSIX time)."""
+    name, kid, public = parse_verifier_key(vkey, 4, "见证方公钥")
+    for line in note[len(text) + 1 : -1].split("\n"):
+        signer, _, sig64 = line[2:].partition(" ")
+        if signer != name:
+            continue
+        blob = _b64(sig64, "副署")
+        if len(blob) != 4 + 8 + 64 or blob[:4] != kid:
+            continue
+        timestamp = int.from_bytes(blob[4:12], "big")
+        message = f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode()
+        if not ed25519_verify(public, message, blob[12:]):
+            raise Invalid(f"见证方 {name} 的副署与检查点不符：检查点或副署已被改动")
+        return name, timestamp
+    raise Invalid(f"检查点没有见证方 {name} 的副署")
 
 
 def open_note(note, vkey: str) -> str:
@@ -271,7 +294,7 @@ def _signed_checkpoint(note, vkey: str, what: str) -> tuple[str, int, bytes]:
         raise Invalid(f"{what}未通过核验：{exc}") from None
 
 
-def check_bundle(bundle, file_path=None, expected_key=None) -> list[tuple[str, str]]:
+def check_bundle(bundle, file_path=None, expected_key=None, witness_keys=()) -> list[tuple[str, str]]:
     """The report: (kind, line) with kind "ok", "fail" or "info"."""
     out: list[tuple[str, str]] = []
 
@@ -311,6 +334,19 @@ def check_bundle(bundle, file_path=None, expected_key=None) -> list[tuple[str, s
     out.append(
         ("ok", f"检查点签名有效（签名者 {name}）：台账 {origin} 共 {size} 条记录，根哈希 {root.hex()}")
     )
+    note = bundle["checkpoint"]
+    for witness_key in witness_keys:
+        try:
+            witness, timestamp = check_cosignature(note, note[: note.rfind("\n\n") + 1], witness_key)
+        except Invalid as exc:
+            fail(str(exc))
+            continue
+        try:
+            utc = datetime.timezone.utc  # noqa: UP017 (datetime.UTC needs Python 3.11; this tool runs on 3.8)
+            when = f"{datetime.datetime.fromtimestamp(timestamp, utc):%Y-%m-%d %H:%M:%S} UTC"
+        except (OverflowError, OSError, ValueError):
+            when = f"时间戳 {timestamp}"
+        out.append(("ok", f"见证方 {witness} 已副署该检查点（{when}）：它见到的台账只有追加"))
 
     # 2. The record and its inclusion proof.
     leaf = bundle.get("leaf")
@@ -386,9 +422,10 @@ def check_bundle(bundle, file_path=None, expected_key=None) -> list[tuple[str, s
     return out
 
 
-def verify_bundle(bundle: dict, file_path=None, *, expected_key=None) -> list[str]:
+def verify_bundle(bundle: dict, file_path=None, *, expected_key=None, witness_keys=()) -> list[str]:
     """The problems found; an empty list means the proof holds."""
-    return [line for kind, line in check_bundle(bundle, file_path, expected_key) if kind == "fail"]
+    report = check_bundle(bundle, file_path, expected_key, witness_keys)
+    return [line for kind, line in report if kind == "fail"]
 
 
 def main(argv=None) -> int:
@@ -396,6 +433,9 @@ def main(argv=None) -> int:
     parser.add_argument("bundle", help="证明包 JSON 文件")
     parser.add_argument("--file", help="要核对的文件（记录中登记了 sha256 时）")
     parser.add_argument("--key", help="应当使用的验证密钥（执法机关公布的）")
+    parser.add_argument(
+        "--witness", action="append", default=[], help="要求该见证方已副署检查点：见证方公布的公钥（可重复）"
+    )
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
@@ -415,7 +455,7 @@ def main(argv=None) -> int:
         marks = {"ok": "✔ ", "fail": "✘ ", "info": ""}
     except (UnicodeEncodeError, LookupError):
         marks = {"ok": "√ ", "fail": "× ", "info": ""}
-    report = check_bundle(bundle, args.file, args.key)
+    report = check_bundle(bundle, args.file, args.key, args.witness)
     print(f"执法记录台账证明核验：{args.bundle}")
     for kind, line in report:
         print(marks[kind] + line)

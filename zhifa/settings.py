@@ -55,6 +55,9 @@ ZHIFA_LEDGER_ORIGIN = env.str("ZHIFA_LEDGER_ORIGIN", default="zhifa.local/ledger
 ZHIFA_LEDGER_SIGNING_KEY = env.str("ZHIFA_LEDGER_SIGNING_KEY", default="")
 # A running server signs a new checkpoint when events were added and the last one is this old.
 ZHIFA_CHECKPOINT_INTERVAL = env.int("ZHIFA_CHECKPOINT_INTERVAL", default=3600)
+# Witnesses that cosign each checkpoint (c2sp.org/tlog-witness): "URL VERIFIER_KEY" items, comma-separated.
+ZHIFA_LEDGER_WITNESSES = env.list("ZHIFA_LEDGER_WITNESSES", default=[])
+ZHIFA_LEDGER_WITNESS_TIMEOUT = env.float("ZHIFA_LEDGER_WITNESS_TIMEOUT", default=5.0)
 
 # Write-once evidence storage: file:blobs (inside the data folder) or s3://bucket?endpoint=…
 ZHIFA_BLOB_STORE = env.str("ZHIFA_BLOB_STORE", default="file:blobs")

@@ -176,6 +176,10 @@ ROUTE_KWARGS = {
     "inspection-item-draw": {"pk": "item"},
     "inspection-draw-list": {},
     "inspection-draw-detail": {"pk": "draw"},
+    "publicity:ledger_checkpoint": {},
+    "publicity:ledger_checkpoints": {},
+    "publicity:ledger_checkpoint_at": {"size": "new"},
+    "publicity:ledger_key": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",

@@ -1,22 +1,47 @@
 import json
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.models import Checkpoint, Event, Head
+from ledger.keys import configured_witnesses, verifier_key
+from ledger.models import Checkpoint, Event, Head, Witness
+from ledger.note import MAX_NOTE_BYTES, NoteError, cosignatures_in, open_note, parse_checkpoint
 from ledger.selectors import proof_bundle
 from ledger.services import checkpoint_sign
-from ledger.verify import verify_ledger
+from ledger.verify import KeptCheckpoint, verify_ledger
+from ledger.witness import WitnessError, fetch_note, witness_checkpoint_url
+
+FETCH_TIMEOUT = 10  # seconds to fetch a kept checkpoint from the portal or a witness
 
 
 class Command(BaseCommand):
     requires_system_checks = []  # unattended and frequent: the checks belong to deploy and serve
-    help = "执法记录台账：verify 全面核验；checkpoint 签署检查点；proof N 导出第 N 号事件的证明包；status 查看状态"
+    help = (
+        "执法记录台账：verify 全面核验（--against 与他人保存的检查点核对）；checkpoint 签署检查点；"
+        "proof N 导出第 N 号事件的证明包；status 查看状态与见证方"
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, title="子命令")
-        sub.add_parser(
+        verify = sub.add_parser(
             "verify", help="从数据库重新计算整棵树、核对每个事件与签名检查点，并重新计算每个文件的哈希"
+        )
+        verify.add_argument(
+            "--against",
+            action="append",
+            metavar="文件或网址",
+            help="再与他人保存的检查点核对：文件、公示平台的 …/public/ledger/checkpoint，或见证方地址"
+            "（只写 http://主机:端口 时取该见证方最近副署的检查点）；可重复。台账被回退或分叉时指出缺失的事件",
+        )
+        verify.add_argument(
+            "--against-witnesses",
+            action="store_true",
+            help="再与 ZHIFA_LEDGER_WITNESSES 中每个见证方最近副署的检查点核对（可定时运行）",
         )
         sub.add_parser("checkpoint", help="签署当前台账的检查点（可定时运行）")
         proof = sub.add_parser(
@@ -28,10 +53,54 @@ class Command(BaseCommand):
         sub.add_parser("status", help="台账大小与最新检查点")
 
     def handle(self, *args, action, **options):
-        getattr(self, f"_{action}")(**options)
+        try:
+            getattr(self, f"_{action}")(**options)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
 
-    def _verify(self, **_):
-        findings = verify_ledger(progress=lambda message: self.stderr.write(message))
+    def _kept(self, source: str, *, witness: bool = False) -> KeptCheckpoint:
+        """A checkpoint someone kept, read from a file or a URL and opened with this ledger's key."""
+        if source.startswith(("http://", "https://")):
+            url = source
+            if witness or urlsplit(source).path in ("", "/"):
+                url = witness_checkpoint_url(source, settings.ZHIFA_LEDGER_ORIGIN)
+            try:
+                note = fetch_note(url, timeout=FETCH_TIMEOUT)
+            except WitnessError as exc:
+                raise CommandError(f"无法取得所持检查点：{exc}") from None
+        else:
+            try:
+                with open(source, "rb") as fh:
+                    note = fh.read(MAX_NOTE_BYTES + 1).decode("utf-8")
+            except OSError as exc:
+                raise CommandError(f"无法读取 {source}：{exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise CommandError(f"{source} 不是检查点文本（应为 UTF-8 签名文本）。") from None
+        try:
+            checkpoint = parse_checkpoint(open_note(note, verifier_key()), settings.ZHIFA_LEDGER_ORIGIN)
+        except NoteError as exc:
+            raise CommandError(
+                f"{source} 中的检查点无法用本台账的公钥核验：{exc}（不是本台账签署的，或已被改动）。"
+            ) from None
+        witnesses = set()
+        for witness in configured_witnesses():
+            try:
+                for cosigned in cosignatures_in(note, witness.vkey):
+                    witnesses.add(witness.name)
+                    when = datetime.fromtimestamp(cosigned.timestamp, UTC).astimezone()
+                    self.stdout.write(f"所持检查点带有见证方 {witness.name} 的副署（{when:%Y-%m-%d %H:%M:%S}）。")
+            except NoteError as exc:
+                self.stdout.write(f"所持检查点中见证方 {witness.name} 的副署无效：{exc}")
+        label = source if source.startswith("http") else Path(source).name
+        return KeptCheckpoint(checkpoint.size, checkpoint.root, label, frozenset(witnesses))
+
+    def _verify(self, against=None, against_witnesses=False, **_):
+        kept = [self._kept(source) for source in against or []]
+        if against_witnesses:
+            if not configured_witnesses():
+                raise CommandError("尚未配置见证方（ZHIFA_LEDGER_WITNESSES），无法与见证方核对。")
+            kept += [self._kept(w.url, witness=True) for w in configured_witnesses()]
+        findings = verify_ledger(progress=lambda message: self.stderr.write(message), against=kept)
         events = Event.objects.count()
         if findings:
             for finding in findings:
@@ -42,10 +111,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"核验通过：{events} 个事件、{Checkpoint.objects.count()} 个签名检查点及全部存储文件均与记录一致。"
         )
+        for checkpoint in kept:
+            self.stdout.write(f"与所持检查点（{checkpoint.source}，大小 {checkpoint.size}）一致。")
 
     def _checkpoint(self, **_):
-        checkpoint = checkpoint_sign()
+        checkpoint = checkpoint_sign()  # the witnesses are asked once the signature is committed
         self.stdout.write(checkpoint.note, ending="")
+        for witness in Witness.objects.filter(name__in=[w.name for w in configured_witnesses()]):
+            if witness.failures:
+                self.stderr.write(f"见证方 {witness.name}：未副署（{witness.last_error}），下次签署时重试。")
+            else:
+                self.stderr.write(f"见证方 {witness.name}：已副署大小 {witness.size}。")
 
     def _proof(self, index, since=None, out=None, **_):
         try:
@@ -75,3 +151,13 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("尚无签名检查点。")
+        self.stdout.write(f"核验公钥：{verifier_key()}")
+        for witness in configured_witnesses():
+            row = Witness.objects.filter(name=witness.name).first()
+            if row is None:
+                state = "尚未提交"
+            elif row.failures:
+                state = f"连续 {row.failures} 次未副署：{row.last_error}"
+            else:
+                state = f"已副署大小 {row.size}"
+            self.stdout.write(f"见证方 {witness.name}（{witness.url}）：{state}")
