@@ -20,6 +20,7 @@ from matters.models import Instrument
 from matters.workflows import WORKFLOWS, workflow_for
 from org.choices import Role
 from org.permissions import can, capability_required
+from records import selectors as record_selectors
 from records import uploads
 from zhifa.forms import form_refusal
 
@@ -95,9 +96,9 @@ def matter_new(request):
     return render(request, "zhifa/form_page.html", {"form": form, "heading": "登记执法事项", "submit": "登记"})
 
 
-def _matter(request, pk, purpose="查看执法事项"):
+def _matter(request, pk, purpose="查看执法事项", read=True):
     try:
-        return selectors.matter_for(viewer=request.user, pk=pk, purpose=purpose)
+        return selectors.matter_for(viewer=request.user, pk=pk, purpose=purpose, read=read)
     except Http404:
         return None
 
@@ -178,6 +179,27 @@ def _decorate(instrument) -> None:
         service.rows = [(SERVICE_DETAIL_LABELS.get(k, k), v) for k, v in service.details.items()]
 
 
+def _mark_unreadable_records(viewer, steps, loose) -> None:
+    """Linked records show their title only to those who may read them (another section's or a
+    涉密 record shows its number alone); the titles shown are a logged read of those records."""
+    linked = [r for step in steps for r in step.linked]
+    linked += [r for i in [*loose, *(i for s in steps for i in s.instruments.all())] for sv in i.services.all()
+               for r in sv.records.all()]
+    if not linked:
+        return
+    readable = set()
+    if can(viewer, "records.view"):
+        readable = set(
+            record_selectors.record_list(viewer=viewer)
+            .filter(pk__in={r.pk for r in linked})
+            .values_list("pk", flat=True)
+        )
+    for r in linked:
+        r.hidden = r.pk not in readable
+    shown = {r.pk: r for r in linked if not r.hidden}
+    record_selectors.record_list_logged(viewer=viewer, records=list(shown.values()), purpose="执法事项页面关联记录")
+
+
 def _detail(request, matter, *, bound=None, refusal=None, status=200):
     workflow = workflow_for(matter.kind, matter.procedure)
     steps = list(selectors.matter_steps(matter))
@@ -196,6 +218,7 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
     )
     for instrument in loose:
         _decorate(instrument)
+    _mark_unreadable_records(request.user, steps, loose)
     to_sign = [i for step in steps for i in step.instruments.all() if i.party_signs]
     to_sign += [i for i in loose if i.party_signs]
     context = {
@@ -226,15 +249,29 @@ def matter_detail(request, pk: int):
     return _detail(request, matter)
 
 
+def _shown_again(request, matter, exc, label: str) -> None:
+    """A step that was not taken shows the matter again: a refused one is logged as denied (never
+    as a view), one sent back for its input as a view of the page."""
+    if isinstance(exc, PermissionDenied):
+        selectors.matter_refused(viewer=request.user, matter=matter, reason=f"办理“{label}”被拒绝：{exc}")
+    else:
+        selectors.matter_read_logged(viewer=request.user, matter=matter, purpose=f"办理“{label}”未通过校验")
+
+
 @capability_required("matters.view", methods=("POST",))
 def matter_transition(request, pk: int, code: str):
-    matter = _matter(request, pk, purpose="办理环节")
+    matter = _matter(request, pk, purpose="办理环节", read=False)
     if matter is None:
         return render(request, "404.html", status=404)
     t = workflow_for(matter.kind, matter.procedure).transition(code)
     if t is None:
         messages.error(request, f"该执法事项没有“{code}”这一环节。")
         return redirect("matters:detail", pk=pk)
+    try:
+        services.matter_may_act(acting_user=request.user, matter=matter, transition=t.code)
+    except PermissionDenied as exc:
+        _shown_again(request, matter, exc, t.label)
+        return _detail(request, matter, refusal=[str(exc)], status=403)
     form = TransitionForm(request.POST, transition=t, matter=matter, viewer=request.user)
     if form.is_valid():
         try:
@@ -244,11 +281,13 @@ def matter_transition(request, pk: int, code: str):
         except (ValidationError, PermissionDenied) as exc:
             refusal = form_refusal(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 400
+            _shown_again(request, matter, exc, t.label)
             matter.refresh_from_db()
             return _detail(request, matter, bound=form, refusal=refusal, status=status)
         issued = ", ".join(i.number or i.title for i in step.instruments.all())
         messages.success(request, f"已办理“{step.label}”。" + (f"已制作文书：{issued}。" if issued else ""))
         return redirect(f"{matter_url(matter)}#step-{step.pk}")
+    _shown_again(request, matter, None, t.label)
     problems = [
         f"{form.fields[name].label}：{'；'.join(errors)}" if name in form.fields else "；".join(errors)
         for name, errors in form.errors.items()
@@ -260,7 +299,7 @@ def matter_transition(request, pk: int, code: str):
 def instrument_sign(request, pk: int, instrument: int):
     from matters.instruments import signature_record
 
-    matter = _matter(request, pk, purpose="登记文书签名")
+    matter = _matter(request, pk, purpose="登记文书签名", read=False)
     if matter is None:
         return render(request, "404.html", status=404)
     target = Instrument.objects.filter(pk=instrument, matter=matter).first()
@@ -279,6 +318,8 @@ def instrument_sign(request, pk: int, instrument: int):
         else:
             signature_record(instrument=target, scan_path=None, acting_user=request.user, **data)
     except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, PermissionDenied):
+            selectors.matter_refused(viewer=request.user, matter=matter, reason=f"登记文书签名被拒绝：{exc}")
         found = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         messages.error(request, "；".join(found))
     else:
@@ -289,7 +330,7 @@ def instrument_sign(request, pk: int, instrument: int):
 
 @capability_required("matters.view", methods=("POST",))
 def matter_mark_major(request, pk: int):
-    matter = _matter(request, pk, purpose="认定重大案件")
+    matter = _matter(request, pk, purpose="认定重大案件", read=False)
     if matter is None:
         return render(request, "404.html", status=404)
     form = MajorForm(request.POST)
@@ -299,6 +340,8 @@ def matter_mark_major(request, pk: int):
     try:
         services.matter_mark_major(acting_user=request.user, matter=matter, reason=form.cleaned_data["reason"])
     except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, PermissionDenied):
+            selectors.matter_refused(viewer=request.user, matter=matter, reason=f"认定重大案件被拒绝：{exc}")
         found = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         messages.error(request, "；".join(found))
     else:
