@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from matters import selectors, services
 from matters.choices import MatterKind, ServiceMethod
-from matters.forms import MajorForm, MatterOpenForm, SignatureForm, TransitionForm, requirement_labels
+from matters.forms import (
+    MajorForm,
+    MatterOpenForm,
+    SignatureForm,
+    TransitionForm,
+    linkable_records,
+    requirement_labels,
+)
 from matters.instrument_types import TYPES
 from matters.models import Instrument
 from matters.workflows import WORKFLOWS, workflow_for
@@ -179,14 +186,14 @@ def _decorate(instrument) -> None:
         service.rows = [(SERVICE_DETAIL_LABELS.get(k, k), v) for k, v in service.details.items()]
 
 
-def _mark_unreadable_records(viewer, steps, loose) -> None:
+def _mark_unreadable_records(viewer, steps, loose) -> list:
     """Linked records show their title only to those who may read them (another section's or a
-    涉密 record shows its number alone); the titles shown are a logged read of those records."""
+    涉密 record shows its number alone). Returns the records whose titles are shown."""
     linked = [r for step in steps for r in step.linked]
     linked += [r for i in [*loose, *(i for s in steps for i in s.instruments.all())] for sv in i.services.all()
                for r in sv.records.all()]
     if not linked:
-        return
+        return []
     readable = set()
     if can(viewer, "records.view"):
         readable = set(
@@ -196,8 +203,7 @@ def _mark_unreadable_records(viewer, steps, loose) -> None:
         )
     for r in linked:
         r.hidden = r.pk not in readable
-    shown = {r.pk: r for r in linked if not r.hidden}
-    record_selectors.record_list_logged(viewer=viewer, records=list(shown.values()), purpose="执法事项页面关联记录")
+    return [r for r in linked if not r.hidden]
 
 
 def _detail(request, matter, *, bound=None, refusal=None, status=200):
@@ -218,9 +224,15 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
     )
     for instrument in loose:
         _decorate(instrument)
-    _mark_unreadable_records(request.user, steps, loose)
+    shown = _mark_unreadable_records(request.user, steps, loose)
     to_sign = [i for step in steps for i in step.instruments.all() if i.party_signs]
     to_sign += [i for i in loose if i.party_signs]
+    panels = _transition_panels(request, matter, bound)
+    if any(p["form"] is not None for p in panels):
+        shown += list(linkable_records(request.user, matter))  # offered in the steps' forms
+    # The page shows these records' titles: one logged read of their metadata.
+    unique = list({r.pk: r for r in shown}.values())
+    record_selectors.record_list_logged(viewer=request.user, records=unique, purpose="执法事项页面")
     context = {
         "matter": matter,
         "workflow": workflow,
@@ -228,7 +240,7 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
         "steps": steps,
         "loose_instruments": loose,
         "deadlines": selectors.matter_deadlines(matter),
-        "panels": _transition_panels(request, matter, bound),
+        "panels": panels,
         "service_requirements": _service_requirements(matter),
         "to_sign": to_sign,
         "signature_form": SignatureForm(),
