@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 
 from enterprises.models import Enterprise
+from ledger.refusals import object_visible
 from org.permissions import require
 
 
@@ -17,4 +18,6 @@ def enterprise_list(*, viewer, query: str = "") -> QuerySet[Enterprise]:
 
 
 def enterprise_get(*, viewer, pk: int) -> Enterprise:
-    return enterprise_list(viewer=viewer).get(pk=pk)
+    return object_visible(
+        enterprise_list(viewer=viewer), pk=pk, viewer=viewer, missing="本单位登记簿中没有这个生产经营单位。"
+    )

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from enterprises import selectors, services
@@ -23,7 +24,7 @@ def enterprise_list(request):
 def enterprise_detail(request, pk: int):
     try:
         enterprise = selectors.enterprise_get(viewer=request.user, pk=pk)
-    except Enterprise.DoesNotExist:
+    except (Enterprise.DoesNotExist, Http404):
         return render(request, "404.html", status=404)
     return render(request, "enterprises/detail.html", {"e": enterprise})
 

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from equipment.choices import DeviceKind, DeviceStatus
 from equipment.models import Device
+from ledger.refusals import object_visible
 from org.models import Section, Staff
 from org.permissions import require
 from policy.selectors import agency_rules
@@ -18,6 +19,10 @@ def device_list(*, viewer) -> QuerySet[Device]:
         .select_related("section", "holder")
         .order_by("section_id", "kind", "serial")
     )
+
+
+def device_get(*, viewer, pk: int) -> Device:
+    return object_visible(device_list(viewer=viewer), pk=pk, viewer=viewer, missing="本单位没有这台设备。")
 
 
 @dataclass(frozen=True)

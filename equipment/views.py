@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from equipment import selectors, services
 from equipment.forms import DeviceForm, IssueForm
@@ -37,7 +37,7 @@ def device_list(request):
 
 @capability_required("equipment.manage", methods=("POST",))
 def device_issue(request, pk: int):
-    device = get_object_or_404(selectors.device_list(viewer=request.user), pk=pk)
+    device = selectors.device_get(viewer=request.user, pk=pk)
     form = IssueForm(request.POST, agency=request.user.agency)
     try:
         if not form.is_valid():
@@ -52,7 +52,7 @@ def device_issue(request, pk: int):
 
 @capability_required("equipment.manage", methods=("POST",))
 def device_return(request, pk: int):
-    device = get_object_or_404(selectors.device_list(viewer=request.user), pk=pk)
+    device = selectors.device_get(viewer=request.user, pk=pk)
     try:
         services.device_return(acting_user=request.user, device=device)
     except ValidationError as exc:

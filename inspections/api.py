@@ -42,9 +42,10 @@ class InspectionItemViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DrawRequestSerializer, responses=DrawSerializer, summary="双随机抽取")
     @action(detail=True, methods=["post"])
     def draw(self, request, pk=None):
+        item = self.get_object()
         data = DrawRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        record = services.draw_run(item=self.get_object(), plan=data.validated_data["plan"], acting_user=request.user)
+        record = services.draw_run(item=item, plan=data.validated_data["plan"], acting_user=request.user)
         return Response(DrawSerializer(record).data, status=status.HTTP_201_CREATED)
 
 

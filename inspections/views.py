@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from inspections import selectors, services
 from inspections.forms import DrawForm, ItemForm, RecusalForm, ResultForm
-from inspections.models import InspectionDraw, InspectionItem, InspectionTask
+from inspections.models import InspectionDraw
 from org.permissions import capability_required, public
 from zhifa.forms import form_refusal
 
@@ -64,10 +64,7 @@ def item_new(request):
 
 @capability_required("inspections.draw")
 def draw_new(request, pk: int):
-    try:
-        item = selectors.item_list(viewer=request.user).get(pk=pk)
-    except InspectionItem.DoesNotExist:
-        raise Http404("没有该抽查事项。") from None
+    item = selectors.item_get(viewer=request.user, pk=pk)
     form = DrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,21 +80,13 @@ def draw_new(request, pk: int):
 
 @capability_required("inspections.view", methods=("GET",))
 def draw_detail(request, pk: int):
-    try:
-        record = selectors.draw_get(viewer=request.user, pk=pk)
-    except InspectionDraw.DoesNotExist:
-        raise Http404("没有该抽取记录。") from None
+    record = selectors.draw_get(viewer=request.user, pk=pk)
     return render(request, "inspections/draw.html", {"d": record, "tasks": record.tasks.all()})
 
 
 @capability_required("inspections.record")
 def task_result(request, pk: int):
-    try:
-        task = InspectionTask.objects.select_related("draw", "party").get(
-            pk=pk, draw__agency_id=request.user.agency_id
-        )
-    except InspectionTask.DoesNotExist:
-        raise Http404("没有该检查任务。") from None
+    task = selectors.task_for(viewer=request.user, pk=pk)
     form = ResultForm(request.POST or None, initial={"result": task.result})
     if request.method == "POST" and form.is_valid():
         try:

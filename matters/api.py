@@ -3,7 +3,9 @@
 Views are thin: ids are resolved inside the matter's agency and the services decide the rest.
 """
 
-from django.core.exceptions import ValidationError
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -257,8 +259,18 @@ class SignatureInputSerializer(serializers.Serializer):
     witness = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _matter(request, pk: int, purpose: str) -> Matter:
-    return selectors.matter_for(viewer=request.user, pk=pk, purpose=purpose)
+def _matter(request, pk: int, purpose: str, *, read: bool = True) -> Matter:
+    return selectors.matter_for(viewer=request.user, pk=pk, purpose=purpose, read=read)
+
+
+@contextmanager
+def _refusals_logged(request, matter: Matter, what: str):
+    """A service's refusal of a change is logged as `matter.denied` (the request read nothing)."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        selectors.matter_refused(viewer=request.user, matter=matter, reason=f"{what}被拒绝：{exc}")
+        raise
 
 
 def _records(viewer, matter, ids) -> list[Record]:
@@ -356,7 +368,7 @@ class TransitionView(CapabilityMixin, APIView):
         summary="办理一个环节（拒绝时返回中文理由及依据，不作任何改变）",
     )
     def post(self, request, pk: int, code: str):
-        matter = _matter(request, pk, "接口办理环节")
+        matter = _matter(request, pk, "接口办理环节", read=False)
         body = TransitionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         v = body.validated_data
@@ -372,18 +384,19 @@ class TransitionView(CapabilityMixin, APIView):
             for key, pk_ in linked.items():
                 linked[key] = _records(request.user, matter, [pk_])[0] if pk_ else None
             service = ServiceInput(**s, **linked)
-        step = services.matter_transition(
-            acting_user=request.user,
-            matter=matter,
-            transition=code,
-            data=v["data"],
-            officers=_officers(matter, v["officers"]),
-            records=_records(request.user, matter, v["records"]),
-            exemption=exemption,
-            service=service,
-            note=v["note"],
-            occurred_at=v.get("occurred_at"),
-        )
+        with _refusals_logged(request, matter, f"办理环节“{code}”"):
+            step = services.matter_transition(
+                acting_user=request.user,
+                matter=matter,
+                transition=code,
+                data=v["data"],
+                officers=_officers(matter, v["officers"]),
+                records=_records(request.user, matter, v["records"]),
+                exemption=exemption,
+                service=service,
+                note=v["note"],
+                occurred_at=v.get("occurred_at"),
+            )
         return Response(StepSerializer(step).data, status=201)
 
 
@@ -398,15 +411,16 @@ class SignatureView(CapabilityMixin, APIView):
     def post(self, request, pk: int, instrument: int):
         from matters.instruments import signature_record
 
-        matter = _matter(request, pk, "接口登记签名")
+        matter = _matter(request, pk, "接口登记签名", read=False)
         target = Instrument.objects.filter(pk=instrument, matter=matter).first()
         if target is None:
             raise Http404("该执法事项没有这份文书。")
         body = SignatureInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        signature = signature_record(
-            instrument=target, scan_path=None, acting_user=request.user, **body.validated_data
-        )
+        with _refusals_logged(request, matter, "登记文书签名"):
+            signature = signature_record(
+                instrument=target, scan_path=None, acting_user=request.user, **body.validated_data
+            )
         return Response(SignatureSerializer(signature).data, status=201)
 
 

@@ -7,9 +7,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from ledger.refusals import object_visible, refusal_record
 from ledger.services import event_record
 from matters.models import Instrument, Matter, Service, Step
 from matters.workflows import DEADLINES, workflow_for
@@ -52,23 +52,50 @@ def matter_list(*, viewer, kind: str = "", state: str = "", query: str = "") -> 
     return qs.select_related("party", "section").prefetch_related("officers")
 
 
-def matter_for(*, viewer, pk: int, purpose: str = "查看执法事项") -> Matter:
-    """One matter for a viewer who may see it; the look is a ledger event (refusals too)."""
+def matter_visible(*, viewer, matter: Matter) -> bool:
+    return Matter.objects.filter(_visible(viewer), pk=matter.pk).exists()
+
+
+def refusal_message(matter: Matter) -> str:
+    """Why a matter is refused, and who can act on it instead."""
+    if matter.confidentiality == Confidentiality.SECRET:
+        return "该执法事项涉及国家秘密，只有局领导和承办人员可以查看和办理；如需参与，请报局领导批准。"
+    return (
+        f"您无权查看该执法事项：它由{matter.section.name}承办，不是您承办的。"
+        f"请由{matter.section.name}的承办人员或科室负责人办理，或报局领导。"
+    )
+
+
+def matter_for(*, viewer, pk: int, purpose: str = "查看执法事项", read: bool = True) -> Matter:
+    """One matter for a viewer who may see it. A look at it is a `matter.view` event; a refusal
+    is a `matter.denied` event and never a view. Routes that change the matter pass
+    `read=False`: the change's own event records what they did (and a refused change is denied).
+
+    Raises Http404 (not in the viewer's agency) or PermissionDenied naming who can act.
+    """
     require(viewer, "matters.view")
-    matter = Matter.objects.filter(pk=pk, agency_id=viewer.agency_id).select_related("party", "section").first()
-    if matter is None:
-        raise Http404("没有这个执法事项。")
-    allowed = Matter.objects.filter(_visible(viewer), pk=pk).exists()
-    with transaction.atomic():
-        event_record(
-            kind="matter.view" if allowed else "matter.denied",
-            subject=matter,
-            acting_user=viewer,
-            data={"purpose": purpose},
-        )
-    if not allowed:
-        raise PermissionDenied("您无权查看该执法事项：它不属于您的科室，也不是您承办的。")
+    matter = object_visible(
+        Matter.objects.filter(agency_id=viewer.agency_id).select_related("party", "section"),
+        pk=pk,
+        viewer=viewer,
+        missing="没有这个执法事项。",
+    )
+    if not matter_visible(viewer=viewer, matter=matter):
+        matter_refused(viewer=viewer, matter=matter, reason=purpose)
+        raise PermissionDenied(refusal_message(matter))
+    if read:
+        matter_read_logged(viewer=viewer, matter=matter, purpose=purpose)
     return matter
+
+
+def matter_read_logged(*, viewer, matter: Matter, purpose: str) -> None:
+    with transaction.atomic():
+        event_record(kind="matter.view", subject=matter, acting_user=viewer, data={"purpose": purpose})
+
+
+def matter_refused(*, viewer, matter: Matter, reason: str) -> None:
+    """A refused look at or action on a matter (the service's refusal included) is logged."""
+    refusal_record(subject=matter, acting_user=viewer, reason=reason)
 
 
 def matter_steps(matter: Matter) -> QuerySet[Step]:

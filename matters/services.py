@@ -232,6 +232,14 @@ def _may_act(user, matter: Matter, transition: Transition) -> None:
         raise PermissionDenied("只有承办科室的负责人或局领导可以审批此环节。")
 
 
+def matter_may_act(*, acting_user, matter: Matter, transition: str) -> None:
+    """Raise PermissionDenied unless `acting_user` may take `transition` on `matter` (the pages
+    check this before the step's form, so a refusal is a refusal and not a form to fill in)."""
+    t = workflow_for(matter.kind, matter.procedure).transition(transition)
+    if t is not None:
+        _may_act(acting_user, matter, t)
+
+
 def _steps_done(matter: Matter, *codes: str) -> bool:
     return matter.steps.filter(transition__in=codes).exists()
 
@@ -652,6 +660,10 @@ def matter_mark_major(*, acting_user, matter: Matter, reason: str) -> Matter:
     require(acting_user, "matters.view", agency=matter.agency)
     if not acting_user.has_role(Role.LEGAL_REVIEWER, Role.LEADER, Role.SECTION_CHIEF):
         raise PermissionDenied("只有法制审核人员、科室负责人或局领导可以认定重大案件。")
+    from matters.selectors import matter_visible, refusal_message
+
+    if acting_user is not None and not matter_visible(viewer=acting_user, matter=matter):
+        raise PermissionDenied(refusal_message(matter))
     if not (reason or "").strip():
         raise ValidationError("认定重大案件须说明理由。")
     with transaction.atomic():

@@ -14,12 +14,20 @@ from django.utils import timezone
 
 from matters import selectors, services
 from matters.choices import MatterKind, ServiceMethod
-from matters.forms import MajorForm, MatterOpenForm, SignatureForm, TransitionForm, requirement_labels
+from matters.forms import (
+    MajorForm,
+    MatterOpenForm,
+    SignatureForm,
+    TransitionForm,
+    linkable_records,
+    requirement_labels,
+)
 from matters.instrument_types import TYPES
 from matters.models import Instrument
 from matters.workflows import WORKFLOWS, workflow_for
 from org.choices import Role
 from org.permissions import can, capability_required
+from records import selectors as record_selectors
 from records import uploads
 from zhifa.forms import form_refusal
 
@@ -95,9 +103,9 @@ def matter_new(request):
     return render(request, "zhifa/form_page.html", {"form": form, "heading": "登记执法事项", "submit": "登记"})
 
 
-def _matter(request, pk, purpose="查看执法事项"):
+def _matter(request, pk, purpose="查看执法事项", read=True):
     try:
-        return selectors.matter_for(viewer=request.user, pk=pk, purpose=purpose)
+        return selectors.matter_for(viewer=request.user, pk=pk, purpose=purpose, read=read)
     except Http404:
         return None
 
@@ -178,6 +186,26 @@ def _decorate(instrument) -> None:
         service.rows = [(SERVICE_DETAIL_LABELS.get(k, k), v) for k, v in service.details.items()]
 
 
+def _mark_unreadable_records(viewer, steps, loose) -> list:
+    """Linked records show their title only to those who may read them (another section's or a
+    涉密 record shows its number alone). Returns the records whose titles are shown."""
+    linked = [r for step in steps for r in step.linked]
+    linked += [r for i in [*loose, *(i for s in steps for i in s.instruments.all())] for sv in i.services.all()
+               for r in sv.records.all()]
+    if not linked:
+        return []
+    readable = set()
+    if can(viewer, "records.view"):
+        readable = set(
+            record_selectors.record_list(viewer=viewer)
+            .filter(pk__in={r.pk for r in linked})
+            .values_list("pk", flat=True)
+        )
+    for r in linked:
+        r.hidden = r.pk not in readable
+    return [r for r in linked if not r.hidden]
+
+
 def _detail(request, matter, *, bound=None, refusal=None, status=200):
     workflow = workflow_for(matter.kind, matter.procedure)
     steps = list(selectors.matter_steps(matter))
@@ -196,8 +224,15 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
     )
     for instrument in loose:
         _decorate(instrument)
+    shown = _mark_unreadable_records(request.user, steps, loose)
     to_sign = [i for step in steps for i in step.instruments.all() if i.party_signs]
     to_sign += [i for i in loose if i.party_signs]
+    panels = _transition_panels(request, matter, bound)
+    if any(p["form"] is not None for p in panels):
+        shown += list(linkable_records(request.user, matter))  # offered in the steps' forms
+    # The page shows these records' titles: one logged read of their metadata.
+    unique = list({r.pk: r for r in shown}.values())
+    record_selectors.record_list_logged(viewer=request.user, records=unique, purpose="执法事项页面")
     context = {
         "matter": matter,
         "workflow": workflow,
@@ -205,7 +240,7 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
         "steps": steps,
         "loose_instruments": loose,
         "deadlines": selectors.matter_deadlines(matter),
-        "panels": _transition_panels(request, matter, bound),
+        "panels": panels,
         "service_requirements": _service_requirements(matter),
         "to_sign": to_sign,
         "signature_form": SignatureForm(),
@@ -226,15 +261,29 @@ def matter_detail(request, pk: int):
     return _detail(request, matter)
 
 
+def _shown_again(request, matter, exc, label: str) -> None:
+    """A step that was not taken shows the matter again: a refused one is logged as denied (never
+    as a view), one sent back for its input as a view of the page."""
+    if isinstance(exc, PermissionDenied):
+        selectors.matter_refused(viewer=request.user, matter=matter, reason=f"办理“{label}”被拒绝：{exc}")
+    else:
+        selectors.matter_read_logged(viewer=request.user, matter=matter, purpose=f"办理“{label}”未通过校验")
+
+
 @capability_required("matters.view", methods=("POST",))
 def matter_transition(request, pk: int, code: str):
-    matter = _matter(request, pk, purpose="办理环节")
+    matter = _matter(request, pk, purpose="办理环节", read=False)
     if matter is None:
         return render(request, "404.html", status=404)
     t = workflow_for(matter.kind, matter.procedure).transition(code)
     if t is None:
         messages.error(request, f"该执法事项没有“{code}”这一环节。")
         return redirect("matters:detail", pk=pk)
+    try:
+        services.matter_may_act(acting_user=request.user, matter=matter, transition=t.code)
+    except PermissionDenied as exc:
+        _shown_again(request, matter, exc, t.label)
+        return _detail(request, matter, refusal=[str(exc)], status=403)
     form = TransitionForm(request.POST, transition=t, matter=matter, viewer=request.user)
     if form.is_valid():
         try:
@@ -244,11 +293,13 @@ def matter_transition(request, pk: int, code: str):
         except (ValidationError, PermissionDenied) as exc:
             refusal = form_refusal(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 400
+            _shown_again(request, matter, exc, t.label)
             matter.refresh_from_db()
             return _detail(request, matter, bound=form, refusal=refusal, status=status)
         issued = ", ".join(i.number or i.title for i in step.instruments.all())
         messages.success(request, f"已办理“{step.label}”。" + (f"已制作文书：{issued}。" if issued else ""))
         return redirect(f"{matter_url(matter)}#step-{step.pk}")
+    _shown_again(request, matter, None, t.label)
     problems = [
         f"{form.fields[name].label}：{'；'.join(errors)}" if name in form.fields else "；".join(errors)
         for name, errors in form.errors.items()
@@ -260,7 +311,7 @@ def matter_transition(request, pk: int, code: str):
 def instrument_sign(request, pk: int, instrument: int):
     from matters.instruments import signature_record
 
-    matter = _matter(request, pk, purpose="登记文书签名")
+    matter = _matter(request, pk, purpose="登记文书签名", read=False)
     if matter is None:
         return render(request, "404.html", status=404)
     target = Instrument.objects.filter(pk=instrument, matter=matter).first()
@@ -279,6 +330,8 @@ def instrument_sign(request, pk: int, instrument: int):
         else:
             signature_record(instrument=target, scan_path=None, acting_user=request.user, **data)
     except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, PermissionDenied):
+            selectors.matter_refused(viewer=request.user, matter=matter, reason=f"登记文书签名被拒绝：{exc}")
         found = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         messages.error(request, "；".join(found))
     else:
@@ -289,7 +342,7 @@ def instrument_sign(request, pk: int, instrument: int):
 
 @capability_required("matters.view", methods=("POST",))
 def matter_mark_major(request, pk: int):
-    matter = _matter(request, pk, purpose="认定重大案件")
+    matter = _matter(request, pk, purpose="认定重大案件", read=False)
     if matter is None:
         return render(request, "404.html", status=404)
     form = MajorForm(request.POST)
@@ -299,6 +352,8 @@ def matter_mark_major(request, pk: int):
     try:
         services.matter_mark_major(acting_user=request.user, matter=matter, reason=form.cleaned_data["reason"])
     except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, PermissionDenied):
+            selectors.matter_refused(viewer=request.user, matter=matter, reason=f"认定重大案件被拒绝：{exc}")
         found = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         messages.error(request, "；".join(found))
     else:

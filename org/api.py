@@ -201,7 +201,7 @@ class OfficerCheckView(CapabilityMixin, APIView):
         summary="核对某人能否承担执法工作",
     )
     def get(self, request, pk: int):
-        staff = selectors.staff_list(viewer=request.user).get(pk=pk)
+        staff = selectors.staff_for(viewer=request.user, pk=pk)
         on = _on_param(request)
         try:
             certificate = services.officer_check_assignable(staff=staff, on=on)

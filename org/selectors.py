@@ -4,8 +4,9 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
+from ledger.refusals import object_visible, refusal_record
 from org.models import Agency, EnforcementCertificate, Section, Staff
-from org.permissions import require
+from org.permissions import can, require
 
 
 def agency_of(*, viewer) -> Agency:
@@ -36,7 +37,17 @@ def staff_get(*, viewer, pk: int) -> Staff:
     """One member of staff: anyone may see themselves; others need org.view_staff."""
     if viewer.pk == pk:
         return Staff.objects.get(pk=pk)
-    return staff_list(viewer=viewer).get(pk=pk)
+    if not can(viewer, "org.view_staff"):
+        other = Staff.objects.filter(pk=pk).first()
+        if other is not None:
+            refusal_record(subject=other, acting_user=viewer, reason="无查看人员信息的权限")
+        require(viewer, "org.view_staff")
+    return staff_for(viewer=viewer, pk=pk)
+
+
+def staff_for(*, viewer, pk: int) -> Staff:
+    """A member of the viewer's agency staff (org.view_staff); any other id is a logged 404."""
+    return object_visible(staff_list(viewer=viewer), pk=pk, viewer=viewer, missing="本单位没有这名人员。")
 
 
 def officer_list_assignable(*, viewer, on: date) -> QuerySet[Staff]:

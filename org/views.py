@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from org import selectors, services
@@ -33,7 +34,7 @@ def agency(request):
 def staff_detail(request, pk: int):
     try:
         staff = selectors.staff_get(viewer=request.user, pk=pk)
-    except Staff.DoesNotExist:
+    except (Staff.DoesNotExist, Http404):
         return render(request, "404.html", status=404)
     return render(
         request,
@@ -63,7 +64,7 @@ def staff_new(request):
 
 @capability_required("org.manage_staff", methods=("POST",))
 def staff_roles(request, pk: int):
-    staff = get_object_or_404(selectors.staff_list(viewer=request.user), pk=pk)
+    staff = selectors.staff_for(viewer=request.user, pk=pk)
     form = RolesForm(request.POST)
     if form.is_valid():
         try:
@@ -77,7 +78,7 @@ def staff_roles(request, pk: int):
 
 @capability_required("org.manage_certificates")
 def certificate_new(request, pk: int):
-    staff = get_object_or_404(selectors.staff_list(viewer=request.user), pk=pk)
+    staff = selectors.staff_for(viewer=request.user, pk=pk)
     form = CertificateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -95,9 +95,8 @@ class PublicationViewSet(CapabilityMixin, mixins.CreateModelMixin, viewsets.Read
     @extend_schema(request=WithdrawSerializer, responses=PublicationSerializer, summary="撤回")
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
+        publication = self.get_object()
         data = WithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.publication_withdraw(
-            publication=self.get_object(), acting_user=request.user, **data.validated_data
-        )
+        item = services.publication_withdraw(publication=publication, acting_user=request.user, **data.validated_data)
         return Response(PublicationSerializer(item).data)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from ledger.refusals import object_visible
 from org.models import Agency, EnforcementCertificate
 from org.permissions import require
 from publicity.choices import CorrectionState, PublicationState
@@ -202,7 +203,14 @@ def publication_list(*, viewer, state: str = "") -> QuerySet[Publication]:
 
 
 def publication_get(*, viewer, pk: int) -> Publication:
-    return publication_list(viewer=viewer).get(pk=pk)
+    return object_visible(publication_list(viewer=viewer), pk=pk, viewer=viewer, missing="没有该公示信息。")
+
+
+def correction_get(*, viewer, pk: int) -> CorrectionRequest:
+    """A correction request about one of the viewer's agency's publications."""
+    require(viewer, "publicity.view")
+    qs = CorrectionRequest.objects.filter(publication__agency_id=viewer.agency_id).select_related("publication")
+    return object_visible(qs, pk=pk, viewer=viewer, missing="没有该更正申请。")
 
 
 def publications_overdue(*, viewer, today: date | None = None) -> QuerySet[Publication]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from org.permissions import capability_required, public
 from publicity import flowchart, portal_page, selectors, services
-from publicity.choices import Category, PublicationState
+from publicity.choices import Category, CorrectionState, PublicationState
 from publicity.forms import (
     BasisChangeForm,
     CorrectionDecideForm,
@@ -372,10 +372,9 @@ def staff_new(request):
 
 @capability_required("publicity.review")
 def staff_correction(request, pk: int):
-    try:
-        found = selectors.corrections_pending(viewer=request.user).get(pk=pk)
-    except CorrectionRequest.DoesNotExist:
-        raise Http404("没有该待核实的更正申请。") from None
+    found = selectors.correction_get(viewer=request.user, pk=pk)
+    if found.state != CorrectionState.PENDING:
+        raise Http404("没有该待核实的更正申请。")
     form = CorrectionDecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -5,11 +5,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from ledger.refusals import object_visible
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
 from records.choices import Confidentiality
-from records.models import Record, RecordVersion
+from records.models import Exemption, Record, RecordVersion
 from records.storage import blob_store
 
 WIDE_READERS = (Role.LEADER, Role.ARCHIVIST)
@@ -64,22 +65,32 @@ def record_list(*, viewer, query: str = "") -> QuerySet[Record]:
 
 
 def record_for(*, viewer, pk: int) -> Record:
-    """The record if the viewer may read it. Raises Record.DoesNotExist (other agency) or
-    PermissionDenied with a Chinese message naming what approval is needed."""
+    """The record if the viewer may read it. Raises Http404 (no such record in the viewer's
+    agency) or PermissionDenied with a Chinese message naming who can approve; both are logged
+    as `record.denied` when the record exists."""
     require(viewer, "records.view")
-    try:
-        record = Record.objects.select_related("section", "agency", "device", "party", "created_by").get(
-            pk=pk, agency_id=viewer.agency_id
-        )
-    except Record.DoesNotExist:
-        raise Http404("记录不存在，或不属于本单位。") from None
+    record = object_visible(
+        Record.objects.select_related("section", "agency", "device", "party", "created_by").filter(
+            agency_id=viewer.agency_id
+        ),
+        pk=pk,
+        viewer=viewer,
+        missing="记录不存在，或不属于本单位。",
+    )
     if not Record.objects.filter(_visible(viewer), pk=pk).exists():
         _log_refusal(viewer, record)
-        raise PermissionDenied(
-            f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
-            "调阅须经承办科室负责人批准；在调阅审批功能上线前，仅本科室人员可以查看。"
-        )
+        raise PermissionDenied(refusal_message(record))
     return record
+
+
+def refusal_message(record: Record) -> str:
+    """Why a record is refused, and who can let the viewer see it."""
+    if record.confidentiality == Confidentiality.SECRET:
+        return "该记录涉及国家秘密，只有局领导和登记人可以查看；如确需调阅，请报局领导批准。"
+    return (
+        f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
+        "调阅须经承办科室负责人批准；在调阅审批功能上线前，仅本科室人员可以查看。"
+    )
 
 
 def _log_refusal(viewer, record: Record) -> None:
@@ -118,3 +129,11 @@ def version_download(*, viewer, record_pk: int, number: int, purpose: str):
             data={"version": number, "sha256": version.sha256, "purpose": purpose.strip()},
         )
     return version, blob_store().open(version.sha256)
+
+
+def exemption_for(*, viewer, pk: int) -> Exemption:
+    """An exemption of the viewer's agency (its service decides who may act on it)."""
+    require(viewer, "records.file")
+    return object_visible(
+        Exemption.objects.filter(agency_id=viewer.agency_id), pk=pk, viewer=viewer, missing="没有这条不适宜音像记录的说明。"
+    )

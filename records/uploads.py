@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
+from ledger.refusals import refusal_record
 from records.models import Upload
 from records.services import _can_file, clean_file_name, record_ingest
 
@@ -48,7 +49,15 @@ def upload_start(*, acting_user, section, file_name: str, size: int) -> Upload:
 
 
 def upload_for(*, viewer, pk) -> Upload:
-    return Upload.objects.get(pk=pk, created_by=viewer)
+    """An upload session of the viewer's own. Anyone else's is refused (and the refusal logged)
+    with Upload.DoesNotExist, so the answer does not say whether it exists."""
+    upload = Upload.objects.filter(pk=pk).first()
+    if upload is not None and upload.created_by_id != viewer.pk:
+        refusal_record(subject=upload, acting_user=viewer, reason="不是本人发起的上传")
+        upload = None
+    if upload is None:
+        raise Upload.DoesNotExist
+    return upload
 
 
 def upload_append(*, upload: Upload, offset: int, stream, length: int) -> Upload:

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from equipment.models import Device
+from ledger.refusals import refusal_record
 from ledger.selectors import events_of
 from org.permissions import capability_required
 from policy.selectors import agency_rules
@@ -22,6 +23,8 @@ def record_list(request):
     query = request.GET.get("q", "")
     records = selectors.record_list(viewer=request.user, query=query).prefetch_related("versions")
     page = Paginator(records, 50).get_page(request.GET.get("page"))
+    # The page shows each record's title, section and files: a read of their metadata.
+    selectors.record_list_logged(viewer=request.user, records=list(page), purpose="记录列表页")
     return render(request, "records/list.html", {"page": page, "query": query})
 
 
@@ -74,6 +77,7 @@ def record_detail(request, pk: int):
 def version_download(request, pk: int, number: int):
     form = DownloadForm(request.POST)
     if not form.is_valid():
+        selectors.record_for(viewer=request.user, pk=pk)  # a refusal comes before the missing purpose
         messages.error(request, "下载记录须填写用途。")
         return redirect("records:detail", pk=pk)
     version, stream = selectors.version_download(
@@ -167,11 +171,12 @@ def exemptions(request):
 
 @capability_required("records.file", methods=("POST",))
 def exemption_acknowledge(request, pk: int):
-    exemption = Exemption.objects.filter(pk=pk, agency_id=request.user.agency_id).first()
-    if exemption is None:
-        return render(request, "404.html", status=404)
+    exemption = selectors.exemption_for(viewer=request.user, pk=pk)
     try:
         services.exemption_acknowledge(acting_user=request.user, exemption=exemption)
+    except PermissionDenied as exc:
+        refusal_record(subject=exemption, acting_user=request.user, reason=str(exc))
+        raise
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

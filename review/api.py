@@ -1,5 +1,6 @@
 """API of legal review: reads, and each write through its service."""
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -7,7 +8,7 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matters.models import Matter
+from matters.selectors import matter_for, matter_refused
 from matters.services import matter_mark_major
 from review import selectors, services
 from review.choices import Finding, LeaderDecision
@@ -65,6 +66,9 @@ class ReviewDetailView(CapabilityMixin, RetrieveAPIView):
     def get_queryset(self):
         return selectors.review_list(viewer=self.request.user)
 
+    def get_object(self):
+        return selectors.review_view(viewer=self.request.user, pk=self.kwargs["pk"], purpose="接口查看")
+
 
 def _review(request, pk, capability="review.view"):
     return selectors.review_get(viewer=request.user, pk=pk, capability=capability)
@@ -93,9 +97,13 @@ class SubmitView(CapabilityMixin, APIView):
         data = SubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=values.pop("matter"))
+        matter = matter_for(viewer=request.user, pk=values.pop("matter"), purpose="接口送法制审核", read=False)
         values.setdefault("transition", gated_transition(matter))
-        review = services.review_submit(matter=matter, acting_user=request.user, **values)
+        try:
+            review = services.review_submit(matter=matter, acting_user=request.user, **values)
+        except PermissionDenied as exc:
+            matter_refused(viewer=request.user, matter=matter, reason=f"送法制审核被拒绝：{exc}")
+            raise
         return Response(ReviewSerializer(review).data, status=201)
 
 
@@ -222,7 +230,7 @@ class ScopeView(CapabilityMixin, APIView):
 
     @extend_schema(summary="法制审核范围")
     def get(self, request, pk):
-        matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
+        matter = matter_for(viewer=request.user, pk=pk, purpose="接口查看法制审核范围")
         transition = request.query_params.get("transition") or gated_transition(matter)
         required, hits = review_required(matter, transition)
         return Response({
@@ -242,10 +250,14 @@ class MajorView(CapabilityMixin, APIView):
 
     @extend_schema(request=MajorSerializer, summary="标记为重大案件")
     def post(self, request, pk):
-        matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
+        matter = matter_for(viewer=request.user, pk=pk, purpose="接口标记重大案件", read=False)
         data = MajorSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        matter = matter_mark_major(matter=matter, acting_user=request.user, **data.validated_data)
+        try:
+            matter = matter_mark_major(matter=matter, acting_user=request.user, **data.validated_data)
+        except PermissionDenied as exc:
+            matter_refused(viewer=request.user, matter=matter, reason=f"标记重大案件被拒绝：{exc}")
+            raise
         return Response({"major": True, "major_reason": matter.major_reason})
 
 

@@ -3,10 +3,15 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from ledger.refusals import object_visible, refusal_record
+from ledger.services import event_record
+from matters import selectors as matter_selectors
+from matters.models import Matter
 from org.choices import Role
 from org.models import Staff
 from org.permissions import require
@@ -15,17 +20,52 @@ from review.choices import ReviewState
 from review.models import LegalReview
 from review.scope import review_required
 
+# Those who see every review of the agency: the reviewers conduct them, the leader decides them.
+# Everyone else sees the reviews of the matters they may see (their section's, their own).
+WIDE_READERS = (Role.LEGAL_REVIEWER, Role.LEADER)
 
-def review_list(*, viewer, capability: str = "review.view") -> QuerySet[LegalReview]:
-    """The agency's reviews; the handling section reaches its own submissions with review.submit."""
-    require(viewer, capability)
+
+def _agency_reviews(viewer) -> QuerySet[LegalReview]:
     return LegalReview.objects.filter(agency_id=viewer.agency_id).select_related(
         "matter", "matter__section", "matter__party", "submitted_by"
     )
 
 
+def _visible(viewer, qs: QuerySet[LegalReview]) -> QuerySet[LegalReview]:
+    if viewer.has_role(*WIDE_READERS):
+        return qs
+    return qs.filter(matter__in=Matter.objects.filter(matter_selectors._visible(viewer)))
+
+
+def review_list(*, viewer, capability: str = "review.view") -> QuerySet[LegalReview]:
+    """The agency's reviews the viewer may see; the handling section reaches its own submissions
+    with review.submit."""
+    require(viewer, capability)
+    return _visible(viewer, _agency_reviews(viewer))
+
+
 def review_get(*, viewer, pk: int, capability: str = "review.view") -> LegalReview:
-    return get_object_or_404(review_list(viewer=viewer, capability=capability), pk=pk)
+    """One review. Raises Http404 (not in the viewer's agency) or PermissionDenied naming who may
+    see it; both are logged as `review.denied` when the review exists."""
+    require(viewer, capability)
+    review = object_visible(
+        _agency_reviews(viewer), pk=pk, viewer=viewer, missing="没有这项法制审核。", kind="review.denied"
+    )
+    if not _visible(viewer, LegalReview.objects.filter(pk=review.pk)).exists():
+        refusal_record(subject=review, acting_user=viewer, reason="不在可查看范围内", kind="review.denied")
+        raise PermissionDenied(
+            f"您无权查看这项法制审核：所涉执法事项由{review.matter.section.name}承办。"
+            f"只有法制审核人员、局领导和{review.matter.section.name}的承办人员可以查看。"
+        )
+    return review
+
+
+def review_view(*, viewer, pk: int, purpose: str = "查看法制审核") -> LegalReview:
+    """Read one review (the matter's draft decision and materials): checked, then logged."""
+    review = review_get(viewer=viewer, pk=pk)
+    with transaction.atomic():
+        event_record(kind="review.view", subject=review, acting_user=viewer, data={"purpose": purpose})
+    return review
 
 
 @dataclass

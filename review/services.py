@@ -4,7 +4,7 @@ submission, supplements, reviewers, the checklist and opinion, the leader's deci
 from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -80,6 +80,33 @@ def submission_missing(*, matter, rules, application: dict, situation: str, draf
         if not _provided(materials.get(row["item"])):
             missing.append(row["item"])
     return missing
+
+
+def _may_submit(acting_user, matter) -> None:
+    """Only those who may see the matter (its section, its officers) send it or its supplements."""
+    from matters.selectors import matter_visible, refusal_message
+
+    if acting_user is not None and not matter_visible(viewer=acting_user, matter=matter):
+        raise PermissionDenied(refusal_message(matter))
+
+
+def _material_records(acting_user, materials: dict) -> None:
+    """Records attached as materials must be records the submitter may read: a review shows them
+    to the reviewers, so attaching one would hand it on."""
+    from records.selectors import record_list
+
+    ids = set()
+    for entry in materials.values():
+        if isinstance(entry, dict):
+            ids |= {int(i) for i in entry.get("records") or [] if str(i).isdigit()}
+            if any(not str(i).isdigit() for i in entry.get("records") or []):
+                raise ValidationError("送审材料中的记录编号须为整数。")
+    if not ids or acting_user is None:
+        return
+    found = set(record_list(viewer=acting_user).filter(pk__in=ids).values_list("pk", flat=True))
+    missing = sorted(ids - found)
+    if missing:
+        raise ValidationError(f"找不到或无权使用记录：#{'、#'.join(map(str, missing))}。")
 
 
 def _store_materials(review, materials: dict, now) -> None:
@@ -182,7 +209,9 @@ def review_submit(
     the matter already has a review under way.
     """
     require(acting_user, "review.submit", agency=matter.agency)
+    _may_submit(acting_user, matter)
     materials = materials or {}
+    _material_records(acting_user, materials)
     today = timezone.localdate()
     rules = agency_rules(matter.agency, today)
     if LegalReview.objects.filter(matter=matter, transition=transition, state__in=OPEN_STATES).exists():
@@ -272,6 +301,8 @@ def review_supplement_provide(*, review, materials: dict, acting_user) -> LegalR
     """The section hands in the supplements; the clock runs again for the working days left."""
     review = _open_review(review.pk)
     require(acting_user, "review.submit", agency=review.agency)
+    _may_submit(acting_user, review.matter)
+    _material_records(acting_user, materials)
     if review.state != ReviewState.SUPPLEMENTING:
         raise ValidationError("本次法制审核没有待补正的材料。")
     request = review.supplements.filter(supplied_at__isnull=True).last()

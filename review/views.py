@@ -1,8 +1,8 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
 
-from matters.models import Matter
+from matters.selectors import matter_for, matter_read_logged, matter_refused
 from matters.services import matter_mark_major
 from org.permissions import can, capability_required
 from policy.selectors import agency_rules
@@ -22,8 +22,16 @@ from review.scope import GATED, gated_transition, review_required
 from zhifa.forms import form_refusal
 
 
-def _matter(request, pk):
-    return get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
+def _matter(request, pk, purpose: str):
+    """The matter through the selector that decides what this viewer may see. A GET shows it (a
+    read); a POST is an action, logged by its service, or as denied when refused."""
+    return matter_for(viewer=request.user, pk=pk, purpose=purpose, read=request.method == "GET")
+
+
+def _shown_again(request, matter, purpose: str) -> None:
+    """A POST that renders the page again (invalid input) shows the matter: a read."""
+    if request.method == "POST":
+        matter_read_logged(viewer=request.user, matter=matter, purpose=purpose)
 
 
 def _after_submit(request, review):
@@ -51,7 +59,7 @@ def staffing(request):
 
 @capability_required("review.view")
 def detail(request, pk: int):
-    review = selectors.review_get(viewer=request.user, pk=pk)
+    review = selectors.review_view(viewer=request.user, pk=pk)
     user = request.user
     conduct = can(user, "review.conduct") and review.state in (ReviewState.REVIEWING, ReviewState.SUPPLEMENTING)
     approve = can(user, "review.approve")
@@ -73,7 +81,7 @@ def detail(request, pk: int):
 
 @capability_required("review.submit")
 def submit(request, matter_pk: int):
-    matter = _matter(request, matter_pk)
+    matter = _matter(request, matter_pk, "送法制审核")
     rules = agency_rules(matter.agency)
     transition = request.GET.get("transition") or gated_transition(matter)
     if transition not in GATED:
@@ -91,9 +99,13 @@ def submit(request, matter_pk: int):
             )
         except ValidationError as exc:
             form_refusal(form, exc)
+        except PermissionDenied as exc:
+            matter_refused(viewer=request.user, matter=matter, reason=f"送法制审核被拒绝：{exc}")
+            raise
         else:
             messages.success(request, "已送法制审核。")
             return _after_submit(request, review)
+    _shown_again(request, matter, "送法制审核")
     return render(
         request,
         "review/submit.html",
@@ -103,16 +115,20 @@ def submit(request, matter_pk: int):
 
 @capability_required("review.conduct")
 def mark_major(request, matter_pk: int):
-    matter = _matter(request, matter_pk)
+    matter = _matter(request, matter_pk, "标记重大案件")
     form = MajorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             matter_mark_major(matter=matter, reason=form.cleaned_data["reason"], acting_user=request.user)
         except ValidationError as exc:
             form_refusal(form, exc)
+        except PermissionDenied as exc:
+            matter_refused(viewer=request.user, matter=matter, reason=f"标记重大案件被拒绝：{exc}")
+            raise
         else:
             messages.success(request, f"已将“{matter.title}”标记为重大案件。")
             return redirect("review:workbench")
+    _shown_again(request, matter, "标记重大案件")
     return render(
         request,
         "zhifa/form_page.html",
@@ -199,7 +215,8 @@ def provide(request, pk: int):
 
 @capability_required("review.conduct")
 def opinion(request, pk: int):
-    review = selectors.review_get(viewer=request.user, pk=pk)
+    read = selectors.review_view if request.method == "GET" else selectors.review_get
+    review = read(viewer=request.user, pk=pk)
     rules = agency_rules(review.agency)
     form = OpinionForm(
         request.POST or None,

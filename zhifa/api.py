@@ -2,10 +2,12 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ledger.refusals import object_visible
 from org.permissions import HasCapability
 from policy.packs import RuleMissing
 
@@ -37,3 +39,14 @@ class CapabilityMixin:
     permission_classes = (HasCapability,)
     capability: str
     capabilities: dict = {}
+
+    def get_object(self):
+        """The object of a detail route from the viewer's queryset; an id outside it that exists
+        (another agency's, one the viewer may not see) is logged as `<model>.denied` before the 404."""
+        try:
+            return super().get_object()
+        except Http404:
+            pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            if self.lookup_field == "pk" and pk is not None and str(pk).isdigit():
+                object_visible(self.get_queryset(), pk=int(pk), viewer=self.request.user)
+            raise

@@ -47,11 +47,11 @@ def _refused_and_unchanged(api, matter_id, code, body, *fragments):
     detail = api.step(matter_id, code, expect=400, **body)["detail"]
     for fragment in fragments:
         assert fragment in detail, (fragment, detail)
-    # The refused look at the matter is logged (matter.view); nothing else happens.
+    # Nothing happens, and nothing is logged: a refused step is no read of the matter.
     after = (Step.objects.count(), Service.objects.count())
     assert after == before[:2]
     assert Matter.objects.get(pk=matter_id).state == state
-    assert not Event.objects.filter(index__gt=before[2]).exclude(kind="matter.view").exists()
+    assert not Event.objects.filter(index__gt=before[2]).exists()
     return detail
 
 
@@ -277,6 +277,22 @@ def test_the_api_refuses_what_the_viewer_may_not_see_or_link(client, team, make_
     detail = officer.step(mid, "investigate_first", expect=400, data={"reason": "x"}, records=[theirs.pk])["detail"]
     assert f"#{theirs.pk}" in detail
     assert officer.post(reverse("api-matters"), {"kind": "penalty", "title": "x", "party": 99999}).status_code == 400
+
+
+def test_a_step_refused_for_the_role_is_logged_as_denied_never_as_a_view(client, team):
+    officer = Api(client, team.officer)
+    mid = officer.post(reverse("api-matters"), {"kind": "penalty", "title": "本科室事项"}).json()["id"]
+    last = Event.objects.order_by("-index").first().index
+    response = officer.post(reverse("api-matter-transition", kwargs={"pk": mid, "code": "approve_filing"}), {})
+    assert response.status_code == 403 and "负责人" in response.json()["detail"]
+    added = list(Event.objects.filter(index__gt=last))
+    assert [(e.kind, e.actor_id, e.subject_id) for e in added] == [("matter.denied", team.officer.pk, str(mid))]
+    assert "approve_filing" in added[0].data["reason"] or "审批" in added[0].data["reason"]
+    # The same from the matter page.
+    client.force_login(team.officer)
+    page = client.post(reverse("matters:transition", kwargs={"pk": mid, "code": "approve_filing"}), {})
+    assert page.status_code == 403
+    assert list(Event.objects.filter(index__gt=added[0].index).values_list("kind", flat=True)) == ["matter.denied"]
 
 
 def test_schema_lists_the_matter_endpoints(client, team):

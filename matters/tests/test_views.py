@@ -95,13 +95,14 @@ def test_a_refused_step_shows_the_article_and_changes_nothing(client, team):
     client.force_login(team.officer)
     page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
     assert "现场勘验" in page and "必须音像记录" in page and "id_examine-findings" in page
-    steps, events = Step.objects.count(), Event.objects.exclude(kind="matter.view").count()
+    reads = ("matter.view", "record.list")  # the page shown again is a read, nothing else
+    steps, events = Step.objects.count(), Event.objects.exclude(kind__in=reads).count()
     fields = {"time": _local(timezone.now() - timedelta(hours=1)), "place": "储罐区", "findings": "未设置标志"}
     response = _post_step(client, matter, "examine", fields, officers=[team.officer, team.partner])
     body = response.content.decode()
     assert response.status_code == 400 and "必须有音像记录" in body and "第十一条" in body
     assert 'value="储罐区"' in body  # the form keeps what was typed
-    assert Step.objects.count() == steps and Event.objects.exclude(kind="matter.view").count() == events
+    assert Step.objects.count() == steps and Event.objects.exclude(kind__in=reads).count() == events
 
     clip = team.clip("勘验录像")
     response = _post_step(client, matter, "examine", fields, officers=[team.officer, team.partner], records=[clip])
@@ -109,6 +110,29 @@ def test_a_refused_step_shows_the_article_and_changes_nothing(client, team):
     page = client.get(response["Location"]).content.decode()
     assert "已办理“现场勘验”" in page and "勘验笔录" in page and "勘验录像" in page
     assert reverse("records:detail", kwargs={"pk": clip.pk}) in page
+
+
+def test_linked_records_show_their_title_only_to_those_who_may_read_them(client, team, tmp_path):
+    from records.services import record_ingest
+    from records.tests.clips import make_pdf
+
+    matter = _filed(team)
+    secret = record_ingest(
+        acting_user=team.officer, section=team.section, path=make_pdf(tmp_path / "s.pdf"), original_name="s.pdf",
+        title="涉密厂区图纸", confidentiality="secret",
+    ).version.record
+    clip = team.clip("勘验录像")
+    client.force_login(team.officer)
+    fields = {"time": _local(timezone.now() - timedelta(hours=1)), "place": "储罐区", "findings": "未设置标志"}
+    response = _post_step(client, matter, "examine", fields, officers=[team.officer, team.partner],
+                          records=[clip, secret])
+    assert response.status_code == 302
+    client.force_login(team.partner)  # handles the matter, but did not file the 涉密 record
+    last = Event.objects.order_by("-index").first().index
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "勘验录像" in page and "涉密厂区图纸" not in page and f"#{secret.pk}（无权查看）" in page
+    shown = Event.objects.get(index__gt=last, kind="record.list", actor=team.partner)
+    assert clip.pk in shown.data["records"] and secret.pk not in shown.data["records"]
 
 
 def test_approval_forms_only_for_those_who_may_approve(client, team):

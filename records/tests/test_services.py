@@ -523,6 +523,9 @@ def test_a_record_of_another_agency_does_not_exist_for_the_viewer(people, sectio
     with pytest.raises(Http404):
         selectors.record_for(viewer=elsewhere, pk=record.pk)
     assert list(selectors.record_list(viewer=elsewhere)) == []
+    # The attempt is logged as a refusal, in the viewer's own agency's name.
+    denied = Event.objects.get(kind="record.denied", subject_id=str(record.pk))
+    assert denied.actor == elsewhere and denied.agency_id == elsewhere.agency_id
 
 
 def test_viewing_and_downloading_are_logged_with_who_and_why(people, section, tmp_path):

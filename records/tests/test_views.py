@@ -230,3 +230,26 @@ def test_a_refused_look_is_logged_even_though_the_request_fails(tmp_path):
     denied = Event.objects.filter(kind="record.denied", subject_id=str(record.pk), actor=stranger)
     assert denied.count() == 2
     assert not Event.objects.filter(kind="record.view", actor=stranger).exists()
+
+
+def test_the_list_page_logs_one_read_of_the_records_it_shows(login, officer, section, agency, make_staff, tmp_path):
+    """The list shows titles, sections and file names: one `record.list` event names those shown
+    (and only those the viewer may see)."""
+    mine = record_ingest(
+        acting_user=officer, section=section, path=make_pdf(tmp_path / "a.pdf", "a"), original_name="a.pdf",
+        title="本科室检查笔录",
+    ).version.record
+    other = SectionFactory(agency=agency, name="执法监察二大队")
+    hidden = record_ingest(
+        acting_user=make_staff("officer", section=other), section=other, path=make_pdf(tmp_path / "b.pdf", "b"),
+        original_name="b.pdf", title="二大队检查笔录",
+    ).version.record
+    before = Event.objects.count()
+    response = login(officer).get("/records/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "本科室检查笔录" in html and "二大队检查笔录" not in html
+    added = list(Event.objects.order_by("index")[before:])
+    assert [e.kind for e in added] == ["record.list"]
+    assert added[0].actor == officer and added[0].data["records"] == [mine.pk]
+    assert hidden.pk not in added[0].data["records"]

@@ -147,3 +147,87 @@ def test_api_runs_a_review_to_the_leaders_approval(agency, section, people, clie
     response = client.post(url("api-review-decide"), {"decision": "approve"}, **json)
     assert response.json()["state"] == "passed"
     assert client.get(reverse("api-review-scope", kwargs={"pk": matter.pk})).json()["required"]
+
+
+def _kinds_since(index):
+    from ledger.models import Event
+
+    return list(Event.objects.filter(index__gt=index).values_list("kind", flat=True))
+
+
+def _last():
+    from ledger.models import Event
+
+    return Event.objects.order_by("-index").values_list("index", flat=True).first() or -1
+
+
+def test_review_submit_takes_only_a_matter_the_viewer_may_see(agency, section, people, client, make_staff, tmp_path):
+    """Another section's matter: the submission page, the scope API, the API submission and the
+    service itself refuse it, say who can act, and log a refusal (never a view)."""
+    from django.core.exceptions import PermissionDenied
+
+    from records.services import record_ingest
+    from records.tests.clips import make_pdf
+    from review.services import review_submit
+
+    other = SectionFactory(agency=agency, name="危化科")
+    theirs = make_staff("officer", certificate=True, section=other)
+    matter = make_matter(agency, other, theirs, amount="20000")
+    client.force_login(people["officer"])
+    last = _last()
+    for url in (
+        reverse("review:submit", kwargs={"matter_pk": matter.pk}),
+        reverse("api-review-scope", kwargs={"pk": matter.pk}),
+    ):
+        response = client.get(url)
+        body = response.content.decode()
+        assert response.status_code == 403, url
+        assert matter.title not in body and "major_reason" not in body
+        assert "危化科" in body  # who handles it
+    submission = {"matter": matter.pk, **complete_submission(matter)}
+    response = client.post(reverse("api-review-submit"), submission, content_type="application/json")
+    assert response.status_code == 403
+    assert _kinds_since(last) == ["matter.denied"] * 3
+    with pytest.raises(PermissionDenied):
+        review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
+    assert not LegalReview.objects.exists()
+
+    # Their own matter, but a material naming a record of that section: refused, nothing stored.
+    mine = make_matter(agency, section, people["officer"], amount="20000")
+    record = record_ingest(
+        acting_user=theirs, section=other, path=make_pdf(tmp_path / "x.pdf"), original_name="x.pdf", title="危化科笔录"
+    ).version.record
+    submission = complete_submission(mine)
+    item = next(iter(submission["materials"]))
+    submission["materials"][item] = {"note": "见附件", "records": [record.pk]}
+    response = client.post(
+        reverse("api-review-submit"), {"matter": mine.pk, **submission}, content_type="application/json"
+    )
+    assert response.status_code == 400 and f"#{record.pk}" in response.json()["detail"]
+    assert not LegalReview.objects.exists()
+
+
+def test_a_review_shows_to_its_section_reviewers_and_leader_only(agency, section, people, client, make_staff):
+    from review.services import review_submit
+
+    other = SectionFactory(agency=agency, name="危化科")
+    theirs = make_staff("officer", certificate=True, section=other)
+    matter = make_matter(agency, other, theirs, amount="20000")
+    review = review_submit(matter=matter, acting_user=theirs, **complete_submission(matter))
+    url = reverse("review:detail", kwargs={"pk": review.pk})
+    last = _last()
+    client.force_login(people["chief"])  # the chief of another section
+    response = client.get(url)
+    assert response.status_code == 403 and "危化科" in response.content.decode()
+    assert client.get(reverse("api-review-detail", kwargs={"pk": review.pk})).status_code == 403
+    assert review.pk not in [r["id"] for r in client.get(reverse("api-review-list")).json()["results"]]
+    assert _kinds_since(last) == ["review.denied", "review.denied"]
+    for who in ("reviewer", "leader"):
+        client.force_login(people[who])
+        assert client.get(url).status_code == 200
+    assert _kinds_since(last)[2:] == ["review.view", "review.view"]
+    stranger = AgencyFactory()
+    client.force_login(make_staff("legal_reviewer", agency=stranger, section=SectionFactory(agency=stranger)))
+    last = _last()
+    assert client.get(url).status_code == 404
+    assert _kinds_since(last) == ["review.denied"]

@@ -396,13 +396,15 @@ def test_writes_refused_without_the_role_change_nothing(name, world, client):
             if role in CAPABILITIES[capability] and OWNER_ONLY.get(name, role) == role:
                 continue
             client.force_login(user)
-            events = Event.objects.count()
+            # A refusal of someone else's object is logged (*.denied); nothing else is written.
+            changes = Event.objects.exclude(kind__endswith=".denied")
+            events = changes.count()
             if method == "POST":
                 response = client.post(url, {"name": "x", "roles": ["admin"]})
             else:
                 response = client.patch(url, {"name": "改名"}, content_type="application/json")
             assert response.status_code == 403, (url, method, role, response.status_code)
-            assert Event.objects.count() == events, (url, method, role)
+            assert changes.count() == events, (url, method, role)
             client.logout()
 
 
@@ -433,3 +435,283 @@ def test_staff_of_another_agency_see_nothing_of_this_one(client, world):
     assert client.get(reverse("api-matter", kwargs={"pk": objects["case"]})).status_code == 404
     names = [s["name"] for s in client.get(reverse("staff-list")).json()["results"]]
     assert users[Role.OFFICER].name not in names
+
+
+# --- object-level access: every route that takes an id, walked with ids the viewer may not see ---
+
+LOGIN = "log-in and log-out: no object"
+OWN = "a list or page of the viewer's own agency, filtered by its selector; takes no id"
+FORM = "a form that creates something in the viewer's own agency or section; takes no id"
+NATIONAL = "national rules and the statutory calendar, the same for every agency"
+SCHEMA = "the API's description: no data"
+LEDGER = "the ledger's signed checkpoints and key: hashes, no content"
+PORTAL = "the public portal: only what was published, open to anyone"
+
+# Routes that take no object id (or only public ones), each with the reason it is not walked.
+NOT_WALKED = {
+    "home": OWN,
+    "login": LOGIN,
+    "logout": LOGIN,
+    "org:agency": OWN,
+    "org:staff_new": FORM,
+    "policy:rules": NATIONAL,
+    "policy:calendar": NATIONAL,
+    "policy:arrangement_new": NATIONAL,
+    "enterprises:list": OWN,
+    "enterprises:new": FORM,
+    "api-token": LOGIN,
+    "api-schema": SCHEMA,
+    "api-docs": SCHEMA,
+    "api-me": OWN,
+    "api-agency": OWN,
+    "api-officers-assignable": OWN,
+    "api-policy-packs": NATIONAL,
+    "api-policy-rules": NATIONAL,
+    "api-workdays-add": NATIONAL,
+    "api-workdays-deadline": NATIONAL,
+    "section-list": OWN,
+    "staff-list": OWN,
+    "certificate-list": OWN,
+    "enterprise-list": OWN,
+    "arrangement-list": NATIONAL,
+    "arrangement-detail": NATIONAL + " (an entry of the national holiday calendar)",
+    "records:list": OWN,
+    "records:upload": FORM,
+    "records:exemptions": OWN,
+    "equipment:list": OWN,
+    "device-list": OWN,
+    "record-list": OWN,
+    "api-upload-start": FORM,
+    "api-ledger-checkpoint": LEDGER,
+    "api-ledger-key": LEDGER,
+    "api-ledger-consistency": LEDGER,
+    "ledger:status": LEDGER,
+    "ledger:verifier": LEDGER,
+    "matters:list": OWN,
+    "matters:workbench": OWN,
+    "matters:new": FORM,
+    "api-matters": OWN,
+    "api-matters-workbench": OWN,
+    "review:workbench": OWN,
+    "review:staffing": OWN,
+    "api-review-list": OWN,
+    "api-review-submit": FORM + " (the matter id is in the body: test_review_submit_takes_only_a_matter_the_viewer_may_see)",
+    "api-review-staffing": OWN,
+    "publicity:index": PORTAL,
+    "publicity:officers": PORTAL,
+    "publicity:powers": PORTAL,
+    "publicity:procedures": PORTAL,
+    "publicity:complaints": PORTAL,
+    "publicity:inspection_items": PORTAL,
+    "publicity:inspection_draw": PORTAL,
+    "publicity:decisions": PORTAL,
+    "publicity:decision": PORTAL,
+    "publicity:correction_new": PORTAL,
+    "publicity:withdrawals": PORTAL,
+    "publicity:correction_lookup": PORTAL,
+    "publicity:correction": PORTAL + " (the applicant's own secret token)",
+    "publicity:feed_json": PORTAL,
+    "publicity:feed_csv": PORTAL,
+    "publicity:feed_atom": PORTAL,
+    "publicity:staff_list": OWN,
+    "publicity:staff_new": FORM,
+    "publicity:staff_change_new": FORM,
+    "publicity:staff_power_new": FORM,
+    "publication-list": OWN,
+    "inspections:list": OWN,
+    "inspections:item_new": FORM,
+    "inspections:recusal_new": FORM,
+    "inspection-item-list": OWN,
+    "inspection-draw-list": OWN,
+}
+WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
+# Roles tried for an id of another section or a 涉密 item: those who see only their own section's
+# (leaders, reviewers and archivists see across sections by design).
+NARROW = (Role.OFFICER, Role.SECTION_CHIEF)
+ANY = (Role.OFFICER, Role.SECTION_CHIEF, Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN, Role.ARCHIVIST, Role.OFFICE)
+
+
+def test_every_route_is_walked_or_says_why_not():
+    assert set(NOT_WALKED) <= set(ROUTES)
+    takes_ids = {n for n, p in ROUTES.items() if set(p.pattern.regex.groupindex) - {"format"}}
+    assert takes_ids == {n for n in ROUTES if ROUTE_KWARGS[n]}
+    # A route that takes an id is walked unless it is public or national (said above).
+    assert {n for n in takes_ids if n in NOT_WALKED} == {
+        "arrangement-detail",
+        "publicity:inspection_draw",
+        "publicity:decision",
+        "publicity:correction_new",
+        "publicity:correction",
+    }
+    assert all(ROUTE_KWARGS[n] for n in WALKED)
+
+
+def _record(officer, section, tmp_path, title, **kwargs):
+    from records.tests.clips import make_pdf
+
+    path = make_pdf(tmp_path / f"{title}.pdf", text=str(abs(hash(title))))
+    version = record_ingest(
+        acting_user=officer, section=section, path=path, original_name=f"{title}.pdf", title=title, **kwargs
+    ).version
+    event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
+    return {"record": version.record_id, "version": version.number, "event": event.index}
+
+
+def _cases(officer, enterprise, title, submitter, **kwargs):
+    """A case with a 文书 (for the matter routes) and a major matter sent for review."""
+    from matters.models import Matter
+
+    case = matter_open(acting_user=officer, kind="penalty", title=title, party=enterprise, **kwargs)
+    filing = matter_transition(
+        acting_user=officer, matter=case, transition="request_filing", data={"facts": "事实", "basis": "依据"}
+    )
+    matter = make_matter(officer.agency, officer.section, officer, amount="20000")
+    Matter.objects.filter(pk=matter.pk).update(title=f"{title}（重大）", **kwargs)
+    matter.refresh_from_db()
+    review = review_submit(matter=matter, acting_user=submitter, **complete_submission(matter))
+    return {"case": case.pk, "instrument": filing.instruments.get().pk, "matter": matter.pk, "review": review.pk}
+
+
+def _another_agency(tmp_path) -> dict:
+    """Every kind of object, in another agency."""
+    from org.tests.factories import AgencyFactory, SectionFactory
+
+    agency = AgencyFactory()
+    section = SectionFactory(agency=agency, name="执法监察一大队")
+    users = {role: StaffFactory(roles=(role,), agency=agency, section=section) for role in Role.values}
+    officer = users[Role.OFFICER]
+    certificate = CertificateFactory(staff=officer)
+    enterprise = enterprise_create(
+        agency=agency,
+        uscc=make_uscc("91210403MA0000009"),
+        name="外单位化工有限公司",
+        legal_representative="某某",
+        industry="化工",
+    )
+    device = device_register(agency=agency, section=section, kind="body_camera", serial="WDW-001")
+    upload = upload_start(acting_user=officer, section=section, file_name="外单位.mp4", size=10)
+    reason = agency_rules(agency).value("av.exemption_reasons")[0]
+    exemption = exemption_record(
+        acting_user=officer, reason=reason, details="外单位现场为爆炸危险区域", occurred_at=timezone.now()
+    )
+
+    def make_staff(*roles, certificate=False, **kwargs):
+        staff = StaffFactory(roles=roles, agency=agency, section=section)
+        if certificate:
+            CertificateFactory(staff=staff)
+        return staff
+
+    publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
+    return {
+        "staff": officer.pk,
+        "section": section.pk,
+        "certificate": certificate.pk,
+        "enterprise": enterprise.pk,
+        "device": device.pk,
+        "upload": upload.pk,
+        "exemption": exemption.pk,
+        "publication": publication.pk,
+        "correction": correction.pk,
+        "item": item.pk,
+        "draw": draw.pk,
+        "task": draw.tasks.first().pk,
+        **_record(officer, section, tmp_path, "外单位执法记录"),
+        **_cases(officer, enterprise, "外单位案件", users[Role.SECTION_CHIEF]),
+    }
+
+
+def _another_section(agency, tmp_path) -> dict:
+    """Records, matters and reviews of another section of the same agency, and someone else's upload."""
+    from org.tests.factories import SectionFactory
+
+    section = SectionFactory(agency=agency, name="执法监察二大队")
+    officer = StaffFactory(roles=(Role.OFFICER,), agency=agency, section=section)
+    CertificateFactory(staff=officer)
+    chief = StaffFactory(roles=(Role.SECTION_CHIEF,), agency=agency, section=section)
+    upload = upload_start(acting_user=officer, section=section, file_name="外科室.mp4", size=10)
+    return {
+        "upload": upload.pk,
+        **_record(officer, section, tmp_path, "外科室执法记录"),
+        **_cases(officer, None, "外科室案件", chief),
+    }
+
+
+def _secret(officer, tmp_path) -> dict:
+    """涉密 records and matters of the viewer's own section, handled by a colleague."""
+    from records.choices import Confidentiality
+
+    secret = Confidentiality.SECRET
+    return {
+        **_record(officer, officer.section, tmp_path, "涉密执法记录", confidentiality=secret),
+        **_cases(officer, None, "涉密案件", officer, confidentiality=secret),
+    }
+
+
+MARKERS = ("外单位化工", "外单位执法记录", "外单位案件", "外科室执法记录", "外科室案件", "涉密执法记录", "涉密案件")
+
+
+def _probe(users, capability, roles, name):
+    owner = OWNER_ONLY.get(name)
+    for role in roles:
+        if role in CAPABILITIES[capability] and owner in (None, role):
+            return users[role]
+    return None
+
+
+def _send(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    if method == "PATCH":
+        return client.patch(url, b"", content_type="application/offset+octet-stream", HTTP_UPLOAD_OFFSET="0")
+    return client.post(url, {})
+
+
+@pytest.mark.django_db
+def test_every_route_refuses_ids_of_another_agency_another_section_and_secret_items(world, client, tmp_path):
+    """Each route that takes an id, with each method it answers, as someone who holds the route's
+    capability: an id from another agency, another section or a 涉密 item is refused (403/404), the
+    refusal is a `*.denied` event, nothing else is written and none of the object's content shows."""
+    users, objects = world
+    colleague = StaffFactory(roles=(Role.OFFICER,), agency=users[Role.OFFICER].agency, section=users[Role.OFFICER].section)
+    CertificateFactory(staff=colleague)
+    variants = {
+        "another agency": (_another_agency(tmp_path), ANY),
+        "another section": (_another_section(users[Role.OFFICER].agency, tmp_path), NARROW),
+        "涉密": (_secret(colleague, tmp_path), NARROW),
+    }
+    failures, walked = [], 0
+    for name in WALKED:
+        kwargs = ROUTE_KWARGS[name]
+        caps = _view_capabilities(ROUTES[name])
+        for variant, (foreign, roles) in variants.items():
+            if not any(key in foreign for key in kwargs.values()):
+                continue
+            ids = {**objects, **foreign}
+            url = reverse(name, kwargs={k: ids[v] for k, v in kwargs.items()}) + QUERY.get(name, "").format(**ids)
+            for method, capability in caps.items():
+                cls = getattr(ROUTES[name].callback, "cls", None)
+                if method not in ("GET", "POST", "PATCH") or (cls and method.lower() not in cls.http_method_names):
+                    continue  # (DRF adds HEAD to a viewset's actions once it has answered a GET)
+                probe = _probe(users, capability, roles, name)
+                if probe is None:
+                    continue
+                client.force_login(probe)
+                last = Event.objects.order_by("-index").values_list("index", flat=True).first()
+                response = _send(client, method, url)
+                added = list(Event.objects.filter(index__gt=last).values_list("kind", "actor_id"))
+                body = response.content.decode(errors="replace") if not response.streaming else ""
+                walked += 1
+                problem = None
+                if response.status_code not in (403, 404):
+                    problem = f"answered {response.status_code}"
+                elif not any(kind.endswith(".denied") and actor == probe.pk for kind, actor in added):
+                    problem = f"no *.denied event (events: {added})"
+                elif any(not kind.endswith(".denied") for kind, _ in added):
+                    problem = f"wrote more than a refusal: {added}"
+                elif any(marker in body for marker in MARKERS):
+                    problem = "shows the object's content"
+                if problem:
+                    failures.append(f"{method} {name} ({variant}, as {probe.role_codes}): {problem}")
+                client.logout()
+    assert failures == [], "\n".join(failures)
+    assert walked > 100
