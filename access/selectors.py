@@ -23,11 +23,11 @@ WIDE = (Role.ARCHIVIST, Role.LEADER, Role.LEGAL_REVIEWER)
 
 
 def _visible(viewer) -> Q:
-    mine = Q(requester_staff=viewer) | Q(created_by=viewer)
+    """Requests the viewer may see: their own, those for their section's records (the handling
+    section knows who reads its files), or all of the agency's for records managers and leaders."""
     if viewer.has_role(*WIDE):
         return Q(agency_id=viewer.agency_id)
-    if viewer.has_role(Role.SECTION_CHIEF):
-        return Q(agency_id=viewer.agency_id) & (mine | Q(handling_section_id=viewer.section_id))
+    mine = Q(requester_staff=viewer) | Q(created_by=viewer) | Q(handling_section_id=viewer.section_id)
     return Q(agency_id=viewer.agency_id) & mine
 
 
@@ -65,7 +65,7 @@ def request_for(*, viewer, pk: int, log: bool = True) -> AccessRequest:
     if not AccessRequest.objects.filter(_visible(viewer), pk=pk).exists():
         _log_denied(viewer, request, {"number": request.number})
         raise PermissionDenied(
-            f"调阅申请{request.number}只有申请人、{request.handling_section.name}负责人、档案管理员和局领导可以查看。"
+            f"您没有权限查看调阅申请{request.number}：只有申请人、{request.handling_section.name}人员、档案管理员和局领导可以查看。"
         )
     if log:
         with transaction.atomic():
@@ -139,7 +139,7 @@ def session_view(*, viewer, session: ViewingSession, record_pk: int):
     ):
         _log_denied(viewer, record, {"number": request.number, "session": session.pk})
         raise PermissionDenied(
-            "只能在进行中的调阅场次内、由陪同的记录信息管理人员或申请人本人查看；"
+            "您没有权限查看：只能在进行中的调阅场次内、由陪同的记录信息管理人员或申请人本人查看；"
             f"请由档案管理员{session.manager.name}开启调阅场次。"
         )
     version = RecordVersion.objects.filter(record=record).order_by("-number").first()

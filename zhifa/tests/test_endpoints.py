@@ -176,6 +176,18 @@ ROUTE_KWARGS = {
     "inspection-item-draw": {"pk": "item"},
     "inspection-draw-list": {},
     "inspection-draw-detail": {"pk": "draw"},
+    # --- access ---
+    "api-access-requests": {},
+    "api-access-request": {"pk": "access_request"},
+    "api-access-decision": {"pk": "access_request"},
+    "api-access-session-open": {"pk": "access_request"},
+    "api-access-copies": {"pk": "access_request"},
+    "api-access-post": {"pk": "access_request"},
+    "api-access-disc-log": {"pk": "access_request"},
+    "api-access-session-close": {"pk": "access_session"},
+    "api-access-session-record": {"pk": "access_session", "record": "record"},
+    "api-access-keep-marks": {},
+    "api-access-register": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -185,6 +197,8 @@ QUERY = {
 }
 # Reachable only by the person who started the upload, whatever their roles.
 OWNER_ONLY = {"api-upload": Role.OFFICER, "api-upload-finish": Role.OFFICER}
+# Inside a viewing session only its accompanying records manager (or the requester) looks.
+OWNER_ONLY["api-access-session-record"] = Role.ARCHIVIST
 
 
 def _view_capabilities(pattern: URLPattern) -> dict[str, str] | None:
@@ -263,6 +277,7 @@ def world(agency, section, make_staff, tmp_path):
         acting_user=officer, matter=case, transition="request_filing", data={"facts": "事实", "basis": "依据"}
     )
     publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
+    access_request, access_session = _access_world(section, version, users, make_staff)
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -290,8 +305,29 @@ def world(agency, section, make_staff, tmp_path):
         "item": item.pk,
         "draw": draw.pk,
         "task": draw.tasks.first().pk,
+        "access_request": access_request.pk,
+        "access_session": access_session.pk,
     }
     return users, objects
+
+
+def _access_world(section, version, users, make_staff):
+    """An approved access request of the handling section (by someone outside `users`) with an
+    open viewing session accompanied by the archivist."""
+    from access.services import request_submit, session_open
+
+    requester = make_staff(Role.OFFICER, username="access_requester", section=section)
+    request = request_submit(
+        acting_user=requester,
+        requester_kind="own_section",
+        action="view",
+        purpose="核查",
+        records=[version.record],
+        period_start=timezone.now() - timedelta(minutes=1),
+        period_end=timezone.now() + timedelta(days=1),
+    )
+    archivist = users[Role.ARCHIVIST]
+    return request, session_open(request=request, manager=archivist, acting_user=archivist)
 
 
 def _publicity_world(agency, officer, users, make_staff):
