@@ -475,3 +475,110 @@ def keep_mark(*, record: Record, reason: str, note: str = "", acting_user) -> Ke
             },
         )
     return mark
+
+
+def _file_event(version: RecordVersion):
+    """The ledger event that registered this stored file (its creation or the correction)."""
+    from ledger.models import Event
+
+    for event in Event.objects.filter(
+        subject_type="records.record", subject_id=str(version.record_id), kind__in=["record.create", "record.version"]
+    ).order_by("index"):
+        if event.data.get("sha256") == version.sha256:
+            return event
+    raise ValidationError(f"台账中找不到记录“{version.record.title}”第{version.number}版的登记事件。")
+
+
+def request_export(*, request: AccessRequest, out_dir: Path, acting_user=None):
+    """Export the approved copies of a request as an evidence package (access.package): the files,
+    the 证据复制说明 and (where signed) the 刻盘存储记录表 as PDF, each with its ledger proof on one
+    freshly signed checkpoint; the ISO's SHA-256 goes into the register. Returns (Export, result).
+
+    Raises ValidationError when nothing was copied, when the pack wants a signed disc log and there
+    is none, or when the folder cannot take the package; PermissionDenied."""
+    import tempfile
+
+    from access.models import Export
+    from access.package import PackageItem, package_build
+    from access.rendering import disc_log_pdf, statement_pdf
+    from ledger.selectors import proof_bundle
+    from ledger.services import checkpoint_sign
+
+    if acting_user is not None:
+        _require_manager(acting_user, request.agency)
+    copies = list(
+        request.copies.select_related("version__record__device", "version__record__created_by", "maker")
+        .prefetch_related("version__record__officers")
+        .order_by("pk")
+    )
+    if request.state != RequestState.APPROVED or not copies:
+        raise ValidationError(f"调阅申请{request.number}没有已登记的复制件，不能导出证据包。")
+    log = DiscLog.objects.filter(request=request).select_related("approved_by").first()
+    if log is None and access_rules.value(request.agency, "access.disc_log_required", False):
+        raise ValidationError(
+            "刻制光盘前须填写刻盘存储记录表，由参与办案的人员签名并经主要负责人签字"
+            f"（{access_rules.citation(request.agency, 'access.disc_log_required')}）。"
+        )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n = request.exports.count() + 1
+    label = f"{request.number}-{n}"
+    versions = list({c.version_id: c.version for c in copies}.values())
+    with tempfile.TemporaryDirectory() as folder:
+        docs = [("证据复制说明.pdf", statement_pdf(request, copies, Path(folder) / "statement.pdf"))]
+        if log is not None:
+            docs.append(("刻盘存储记录表.pdf", disc_log_pdf(request, log, versions, Path(folder) / "disc.pdf")))
+        with transaction.atomic():
+            doc_events = [
+                event_record(
+                    kind="access.export_document",
+                    subject=request,
+                    acting_user=acting_user,
+                    data={"number": request.number, "package": label, "name": name,
+                          "sha256": _sha256_of(path)},
+                )
+                for name, path in docs
+            ]
+        checkpoint = checkpoint_sign()
+        file_items = []
+        for v in versions:
+            local = Path(folder) / f"v{v.pk}"
+            with blob_store().open(v.sha256) as src, local.open("wb") as dst:
+                for chunk in iter(lambda src=src: src.read(1 << 20), b""):
+                    dst.write(chunk)
+            file_items.append(PackageItem(path=local, name=v.original_name, proof=proof_bundle(_file_event(v))))
+        doc_items = [
+            PackageItem(path=path, name=name, proof=proof_bundle(event))
+            for (name, path), event in zip(docs, doc_events, strict=True)
+        ]
+        try:
+            result = package_build(
+                label=label, files=file_items, documents=doc_items, out_dir=out_dir,
+                title=f"{request.agency.name} 调阅{request.number} 证据包", organization=request.agency.name,
+            )
+        except (ValueError, OSError) as exc:
+            raise ValidationError(f"无法写入证据包：{exc}") from exc
+    with transaction.atomic():
+        export = Export.objects.create(
+            request=request, package_number=label, iso_sha256=result.iso_sha256,
+            iso_size=result.iso_path.stat().st_size, files=len(file_items) + len(doc_items),
+            checkpoint_size=checkpoint.size, created_by=acting_user, created_at=timezone.now(),
+        )
+        event_record(
+            kind="access.export",
+            subject=request,
+            acting_user=acting_user,
+            data={"number": request.number, "package": label, "iso_sha256": result.iso_sha256,
+                  "iso_size": export.iso_size, "files": export.files, "checkpoint": checkpoint.size},
+        )
+    return export, result
+
+
+def _sha256_of(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
