@@ -188,6 +188,20 @@ ROUTE_KWARGS = {
     "api-access-session-record": {"pk": "access_session", "record": "record"},
     "api-access-keep-marks": {},
     "api-access-register": {},
+    "access:list": {},
+    "access:new": {},
+    "access:register": {},
+    "access:detail": {"pk": "access_request"},
+    "access:decide": {"pk": "access_request"},
+    "access:session_open": {"pk": "access_request"},
+    "access:copy": {"pk": "access_request"},
+    "access:disc_log": {"pk": "access_request"},
+    "access:post": {"pk": "access_request"},
+    "access:export": {"pk": "access_request"},
+    "access:session_close": {"pk": "access_session"},
+    "access:session_record": {"pk": "access_session", "record": "record"},
+    "access:session_content": {"pk": "access_session", "record": "record"},
+    "access:keep_mark": {"record": "record"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -199,6 +213,8 @@ QUERY = {
 OWNER_ONLY = {"api-upload": Role.OFFICER, "api-upload-finish": Role.OFFICER}
 # Inside a viewing session only its accompanying records manager (or the requester) looks.
 OWNER_ONLY["api-access-session-record"] = Role.ARCHIVIST
+OWNER_ONLY["access:session_record"] = Role.ARCHIVIST
+OWNER_ONLY["access:session_content"] = Role.ARCHIVIST
 
 
 def _view_capabilities(pattern: URLPattern) -> dict[str, str] | None:
