@@ -414,3 +414,24 @@ class RegisterView(CapabilityMixin, APIView):
                 for e in lines
             ]
         )
+
+
+class ExportView(CapabilityMixin, APIView):
+    """Write the evidence package (bag and ISO) into the data folder; the ISO's SHA-256 goes into
+    the register."""
+
+    capability = "access.manage"
+
+    def post(self, request, pk: int):
+        from django.conf import settings
+
+        target = selectors.request_for(viewer=request.user, pk=pk, log=False)
+        export, result = services.request_export(
+            request=target, out_dir=Path(settings.DATA_DIR) / "exports", acting_user=request.user
+        )
+        return Response(
+            {"package_number": export.package_number, "iso_sha256": export.iso_sha256, "iso_size": export.iso_size,
+             "files": export.files, "checkpoint_size": export.checkpoint_size, "bag_path": str(result.bag_path),
+             "iso_path": str(result.iso_path)},
+            status=201,
+        )

@@ -184,6 +184,7 @@ ROUTE_KWARGS = {
     "api-access-copies": {"pk": "access_request"},
     "api-access-post": {"pk": "access_request"},
     "api-access-disc-log": {"pk": "access_request"},
+    "api-access-export": {"pk": "access_request"},
     "api-access-session-close": {"pk": "access_session"},
     "api-access-session-record": {"pk": "access_session", "record": "record"},
     "api-access-keep-marks": {},
