@@ -77,3 +77,12 @@ def is_archived(record) -> bool:
         Matter.objects.filter(steps__records=record, closed_at__isnull=False).exists()
         or Matter.objects.filter(instruments__pdf=record, closed_at__isnull=False).exists()
     )
+
+
+def is_conclusive(record, types) -> bool:
+    """Whether the record is the file of a conclusive 文书 (e.g. the 行政处罚决定书)."""
+    from django.db.models import Q
+
+    from matters.models import Instrument
+
+    return Instrument.objects.filter(Q(pdf=record) | Q(docx=record), type__in=list(types)).exists()

@@ -142,6 +142,16 @@ def request_submit(
                 f"以下记录尚未归档（所属事项未结案）：{'、'.join(pending[:10])}。尚未归档的案件资料不适用调阅程序"
                 f"（{access_rules.citation(agency, 'access.archived_only')}），请与承办科室联系。"
             )
+    conclusive_types = access_rules.value(agency, "access.party_conclusive_instruments", None)
+    party = requester_kind in (RequesterKind.PARTY, RequesterKind.PARTY_LAWYER)
+    if conclusive_types and party and proceedings == Proceedings.NONE:
+        other = [r.title for r in chosen if not access_rules.is_conclusive(r, conclusive_types)]
+        if other:
+            raise ValidationError(
+                f"当事人及其代理律师只能查阅、复制处罚决定书等结论性文件，以下记录不属于：{'、'.join(other[:10])}"
+                f"（{access_rules.citation(agency, 'access.party_conclusive_instruments')}）。"
+                "案件已进入行政复议或诉讼程序的，请在“复议诉讼情况”中注明，按复议法、诉讼法办理。"
+            )
     kinds = [(_text(d.kind, "材料名称", 60), d) for d in documents]
     if len(kinds) > MAX_DOCUMENTS:
         raise ValidationError(f"申请材料最多{MAX_DOCUMENTS}份。")

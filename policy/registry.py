@@ -368,6 +368,7 @@ _SPECS = [
         ("list",),
         {"type": "array", "minItems": 1, "items": {"enum": ["objection", "obstruction", "incident", "other"]}},
     ),
+    RuleSpec("access.party_conclusive_instruments", "当事人及其律师可查阅复制的结论性文书", ("list",), _STR_LIST),
     RuleSpec("access.records_manager_role", "陪同调阅的记录信息管理人员角色", ("text",), {"enum": _ROLE_CODES}),
 ]
 

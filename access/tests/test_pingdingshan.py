@@ -52,15 +52,23 @@ def test_records_not_yet_archived_are_outside_the_access_rules(people, stored):
 
 
 def test_a_lawyer_without_the_practice_certificate_is_refused_with_the_list(people, stored, archived, scan):
+    from matters.models import Instrument
+
+    Instrument.objects.create(agency=archived.agency, matter=archived, type="penalty_decision",
+                              title="行政处罚决定书", pdf=stored[0], issued_by=people.author, issued_at=timezone.now())
+    lawyer = {"acting_user": people.archivist, "requester_kind": "party_lawyer", "action": "copy",
+              "purpose": "代理", "requester_name": "陈律师", "requester_org": "某律师事务所", **_when()}
     with pytest.raises(ValidationError) as refused:
-        request_submit(acting_user=people.archivist, requester_kind="party_lawyer", action="copy", purpose="代理",
-                       records=stored, requester_name="陈律师", requester_org="某律师事务所",
-                       documents=_docs(scan, LAWYER_DOCS[:-1]), **_when())
+        request_submit(records=stored[:1], documents=_docs(scan, LAWYER_DOCS[:-1]), **lawyer)
     assert "缺少：律师执业证" in refused.value.messages[0]
-    request = request_submit(acting_user=people.archivist, requester_kind="party_lawyer", action="copy",
-                             purpose="代理", records=stored, requester_name="陈律师", requester_org="某律师事务所",
-                             documents=_docs(scan, LAWYER_DOCS), **_when())
+    # Conclusive documents only (第五条): the 询问笔录 is not one, unless the case is in litigation (第六条).
+    with pytest.raises(ValidationError) as refused:
+        request_submit(records=stored, documents=_docs(scan, LAWYER_DOCS), **lawyer)
+    assert "结论性文件" in refused.value.messages[0] and stored[1].title in refused.value.messages[0]
+    request = request_submit(records=stored[:1], documents=_docs(scan, LAWYER_DOCS), **lawyer)
     assert request.state == "approved" and request.documents.count() == 5
+    suing = request_submit(records=stored, documents=_docs(scan, LAWYER_DOCS), proceedings="litigation", **lawyer)
+    assert suing.get_proceedings_display() == "行政诉讼"
 
 
 def test_a_court_reads_without_approval_and_staff_borrow_with_the_leader(people, stored, archived, scan):
