@@ -65,8 +65,8 @@ def test_another_section_needs_the_leaders_approval_and_reads_only_in_a_session(
     assert read.status_code == 200
     assert Event.objects.filter(kind="record.view", actor=people.outsider, data__grant=f"调阅申请{number}").exists()
     # Viewing only: no download under a view grant.
-    download = outsider.get(f"/api/v1/records/{record.pk}/versions/1/download/", {"purpose": "复制"})
-    assert download.status_code in (403, 404, 405)
+    download = outsider.get(f"/api/v1/records/{record.pk}/versions/1/content/", {"purpose": "复制"})
+    assert download.status_code == 403
     inside = outsider.get(f"/api/v1/access/sessions/{sid}/records/{record.pk}/")
     assert inside.status_code == 200 and inside.json()["download"] is False
     closed = api(people.archivist).post(f"/api/v1/access/sessions/{sid}/close/", {"note": "无异常"}, format="json")
@@ -189,3 +189,33 @@ def test_a_secret_record_is_not_approved_for_copying(people, section, tmp_path, 
     refused = api(people.leader).post(f"/api/v1/access/requests/{body['id']}/decision/", {"approve": True})
     assert refused.status_code == 400 and "依保密规定不予复制" in refused.json()["detail"]
     assert AccessRequest.objects.get(pk=body["id"]).state == "pending"
+
+
+def test_tonghua_a_partys_copy_goes_to_the_head_of_the_bureau(agency, people, stored, period):
+    """通化 第二十八条: a party's copy needs the 局主要负责人 (or an authorised deputy); viewing by the
+    party is not provided for in that pack and is refused."""
+    agency.policy_pack = "tonghua-city"
+    agency.save(update_fields=["policy_pack"])
+    body = submit(people.archivist, stored, period, requester_kind="party", action="copy",
+                  requester_name="某化工有限公司").json()
+    assert body["state"] == "pending" and body["approver"] == "局领导" and "第二十八条" in body["rule_citation"]
+    refused = api(people.chief).post(f"/api/v1/access/requests/{body['id']}/decision/", {"approve": True})
+    assert refused.status_code == 403 and "局领导审批" in refused.json()["detail"]
+    assert api(people.leader).post(f"/api/v1/access/requests/{body['id']}/decision/", {"approve": True}).json()[
+        "state"
+    ] == "approved"
+    view = submit(people.archivist, stored, period, requester_kind="party", action="view", requester_name="某公司")
+    assert view.status_code == 400 and "可以申请：复制" in view.json()["detail"]
+
+
+def test_the_records_page_opens_under_a_grant_and_the_download_is_refused_and_logged(login, people, stored, period):
+    body = submit(people.outsider, stored[:1], period, requester_kind="other_section", action="view").json()
+    api(people.leader).post(f"/api/v1/access/requests/{body['id']}/decision/", {"approve": True})
+    api(people.archivist).post(f"/api/v1/access/requests/{body['id']}/sessions/", {})
+    client = login(people.outsider)
+    page = client.get(f"/records/{stored[0].pk}/")
+    assert page.status_code == 200 and stored[0].title in page.content.decode()
+    download = client.post(f"/records/{stored[0].pk}/versions/1/download/", {"purpose": "带走"})
+    assert download.status_code == 403
+    assert Event.objects.filter(kind="record.denied", subject_id=str(stored[0].pk), actor=people.outsider).exists()
+    assert not Event.objects.filter(kind="record.download", actor=people.outsider).exists()
