@@ -397,6 +397,8 @@ class RegisterView(CapabilityMixin, APIView):
         q = request.query_params
         since = parse_date(q["since"]) if q.get("since") else None
         until = parse_date(q["until"]) if q.get("until") else None
+        selectors.register_read_log(viewer=request.user, fmt="api", filters={"kind": q.get("kind", "")[:40],
+                                    "number": q.get("number", "")[:20], "since": since, "until": until})
         lines = selectors.register_lines(
             viewer=request.user, kind=q.get("kind", ""), number=q.get("number", ""), since=since, until=until
         )[:1000]

@@ -201,3 +201,15 @@ def register_lines(
     if until:
         qs = qs.filter(created_at__date__lte=until)
     return qs.order_by("index")
+
+
+def register_read_log(*, viewer, fmt: str, filters: dict) -> None:
+    """Reading or exporting the register (it names requesters and records) is itself logged."""
+    with transaction.atomic():
+        event_record(
+            kind="access.register_read",
+            subject=viewer.agency,
+            acting_user=viewer,
+            agency=viewer.agency,
+            data={"format": fmt, "filters": {k: str(v) for k, v in filters.items() if v}},
+        )

@@ -241,6 +241,7 @@ def register(request):
         since=d.get("since"), until=d.get("until"),
     )
     fmt = request.GET.get("format", "")
+    selectors.register_read_log(viewer=request.user, fmt=fmt if fmt in ("xlsx", "pdf") else "html", filters=d)
     if fmt in ("xlsx", "pdf"):
         rows = rendering.register_rows(lines[:5000], selectors.REGISTER_KINDS)
         with tempfile.TemporaryDirectory() as folder:

@@ -49,6 +49,8 @@ def test_the_register_filters_and_exports_xlsx_and_pdf(login, people, copied):
 
     pdf = client.get("/access/register/", {"format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    reads = Event.objects.filter(kind="access.register_read", actor=people.archivist).values_list("data", flat=True)
+    assert [r["format"] for r in reads] == ["html", "html", "xlsx", "pdf"]
     # A reader without the register capability is refused.
     assert login(people.author).get("/access/register/").status_code == 403
 
