@@ -51,6 +51,9 @@ def test_export_writes_a_bag_a_party_can_verify_and_an_iso_that_reads_back(peopl
 
     bag = bagit.Bag(str(bag_path))
     bag.validate()
+    cli = subprocess.run([sys.executable, "-m", "bagit", "--validate", str(bag_path)], capture_output=True, text=True,
+                         timeout=60)
+    assert cli.returncode == 0, cli.stderr
     assert set(bag.algorithms) == {"sha256", "sha512"}
     names = {Path(p).name for p in bag.payload_files()}
     assert {"r0.pdf", "r1.pdf", "证据复制说明.pdf", "刻盘存储记录表.pdf", "verify_bundle.py", "README.txt"} <= names
