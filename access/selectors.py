@@ -32,7 +32,8 @@ def _visible(viewer) -> Q:
 
 
 def request_list(*, viewer, state: str = "", kind: str = "") -> QuerySet[AccessRequest]:
-    require(viewer, "access.request") if not can(viewer, "access.register") else None
+    if not can(viewer, "access.register"):
+        require(viewer, "access.request")
     qs = AccessRequest.objects.filter(_visible(viewer)).select_related("handling_section", "requester_staff")
     if state:
         qs = qs.filter(state=state)

@@ -251,6 +251,18 @@ def check_approver(user, request: AccessRequest) -> None:
         )
 
 
+def fee_note(agency) -> str:
+    """What the pack says about fees (003 附件4 第十一条), for the request page and the 说明."""
+    parts = []
+    if access_rules.value(agency, "access.viewing_free", False):
+        parts.append("查阅不收费")
+    if access_rules.value(agency, "access.copy_at_cost", False):
+        parts.append("复制费用由申请人自行支付")
+    if not parts:
+        return ""
+    return f"{'；'.join(parts)}（{access_rules.citation(agency, 'access.copy_at_cost') or access_rules.citation(agency, 'access.viewing_free')}）"
+
+
 def confidential_records(request: AccessRequest) -> list[Record]:
     return [r for r in request.records.all() if r.confidentiality != Confidentiality.NORMAL]
 

@@ -97,6 +97,7 @@ def request_detail(request, pk: int):
         "exports": target.exports.all(),
         "confidential": services.confidential_records(target),
         "approver_label": services.approver_label(target),
+        "fee_note": services.fee_note(target.agency),
         "can_decide": approver,
         "can_manage": manager and target.state == RequestState.APPROVED,
         "can_copy": manager and target.state == RequestState.APPROVED and target.action == Action.COPY,

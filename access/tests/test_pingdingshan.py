@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from access.services import Presented, copy_make, request_decide, request_export, request_submit
+from access.services import Presented, copy_make, fee_note, request_decide, request_export, request_submit
 from matters.models import Step
 from review.tests.helpers import make_matter
 
@@ -94,6 +94,9 @@ def test_a_disc_needs_the_signed_disc_log_and_the_statement_names_what_it_proves
     assert "证明对象" in refused.value.messages[0]
     copy_make(request=request, version=stored[0].versions.get(), medium="disc", extractor="孙其他",
               extracted_at=timezone.now(), proves="现场检查情况", fee="2.00", acting_user=people.archivist)
+    assert fee_note(request.agency).startswith("查阅不收费；复制费用由申请人自行支付（") and "第十一条" in fee_note(
+        request.agency
+    )
     with pytest.raises(ValidationError) as refused:
         request_export(request=request, out_dir=tmp_path, acting_user=people.archivist)
     assert "刻盘存储记录表" in refused.value.messages[0] and "第九条" in refused.value.messages[0]
