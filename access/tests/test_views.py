@@ -86,3 +86,20 @@ def test_a_record_is_marked_for_long_term_keeping(login, people, stored):
     other = client.post("/api/v1/access/keep-marks/", {"record": stored[1].pk, "reason": "other"})
     assert other.status_code == 400 and "说明" in other.json()["detail"]
     assert Event.objects.filter(kind="access.keep_mark", subject_id=str(stored[0].pk)).count() == 1
+
+
+def test_the_request_list_takes_the_same_queries_for_many_requests(login, people, stored, django_assert_max_num_queries):
+    client = login(people.archivist)
+
+    def ask():
+        request_submit(acting_user=people.outsider, requester_kind="other_section", action="view", purpose="核查",
+                       records=stored, period_start=timezone.now(), period_end=timezone.now() + timedelta(days=1))
+
+    ask()
+    with django_assert_max_num_queries(12) as one:
+        assert client.get("/access/").status_code == 200
+    for _ in range(5):
+        ask()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get("/access/").content.decode()
+    assert html.count("DY") >= 6
