@@ -58,6 +58,21 @@ def statement_pdf(request, copies, path: Path) -> Path:
     return path
 
 
+def disc_log_rows(version, log) -> list[tuple[str, str]]:
+    """One file's lines of the 刻盘存储记录表, the media facts taken from the stored file's probe."""
+    record = version.record
+    device = record.device
+    return [
+        ("执法人员", "、".join(o.name for o in record.officers.all()) or "—"),
+        ("摄录人员", record.created_by.name if record.created_by else "—"),
+        ("摄录起止时间", f"{_t(version.recorded_start)} 至 {_t(version.recorded_end)}"),
+        ("摄录地点", log.place),
+        ("设备品牌和型号", f"{device.get_kind_display()} {device.model or ''}（编号 {device.serial}）" if device else "—"),
+        ("录音录像格式", _format(version)),
+        ("长度", _length(version)),
+    ]
+
+
 def disc_log_pdf(request, log, versions, path: Path) -> Path:
     """执法音像记录设备摄录内容刻盘存储记录表 (003 附件3 第九条): per file the officers, who
     recorded, start and end, place, device brand and model, format and length (from the media
@@ -68,20 +83,8 @@ def disc_log_pdf(request, log, versions, path: Path) -> Path:
         Block("number", f"调阅编号：{request.number}"),
     ]
     for i, v in enumerate(versions, start=1):
-        record = v.record
-        officers = "、".join(o.name for o in record.officers.all()) or "—"
-        device = record.device
-        blocks += [
-            Block("heading", f"{i}. {record.title}"),
-            Block("row", officers, "执法人员"),
-            Block("row", record.created_by.name if record.created_by else "—", "摄录人员"),
-            Block("row", f"{_t(v.recorded_start)} 至 {_t(v.recorded_end)}", "摄录起止时间"),
-            Block("row", log.place, "摄录地点"),
-            Block("row", f"{device.get_kind_display()} {device.model or ''}（编号 {device.serial}）" if device else "—",
-                  "设备品牌和型号"),
-            Block("row", _format(v), "录音录像格式"),
-            Block("row", _length(v), "长度"),
-        ]
+        blocks.append(Block("heading", f"{i}. {v.record.title}"))
+        blocks += [Block("row", value, label) for label, value in disc_log_rows(v, log)]
     blocks += [
         Block("row", "、".join(log.signers), "办案人员签名"),
         Block("row", f"{log.approved_by.name}　{_t(log.approved_at)}", "主要负责人签字"),

@@ -105,3 +105,26 @@ def test_a_changed_proof_fails_even_with_a_fixed_up_manifest(people, stored, tmp
     bagit.Bag(str(bag_path)).validate()
     bad = _verify(bag_path)
     assert bad.returncode == 1 and "r0.pdf" in bad.stdout
+
+
+def test_the_disc_log_takes_the_media_facts_from_the_stored_file(people, section, tmp_path):
+    """003 附件3 第九条: officers, who recorded, start and end, place, device and model, format, length."""
+    from access.models import DiscLog
+    from access.rendering import disc_log_rows
+    from equipment.services import device_register
+    from records.services import record_ingest
+    from records.tests.clips import make_video
+
+    device = device_register(agency=section.agency, section=section, kind="body_camera", serial="DSJ-7",
+                             model="海康 DSJ-V7")
+    start = timezone.now().replace(microsecond=0) - timedelta(hours=1)
+    clip = make_video(tmp_path / "检查.mp4", seconds=3, creation_time=start)
+    version = record_ingest(acting_user=people.author, section=section, path=clip, original_name="检查.mp4",
+                            device=device, officers=[people.author, people.chief]).version
+    log = DiscLog(place="某化工厂区", signers=["张承办"], approved_by=people.leader, approved_at=timezone.now())
+    rows = dict(disc_log_rows(version, log))
+    assert rows["执法人员"] == "张承办、王科长" and rows["摄录人员"] == "张承办" and rows["摄录地点"] == "某化工厂区"
+    assert "DSJ-V7" in rows["设备品牌和型号"] and "DSJ-7" in rows["设备品牌和型号"]
+    assert rows["录音录像格式"].startswith("mp4") and "h264" in rows["录音录像格式"]
+    assert rows["长度"] == "00:00:03"
+    assert rows["摄录起止时间"].startswith(timezone.localtime(start).strftime("%Y-%m-%d %H:%M:%S"))
