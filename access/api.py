@@ -89,6 +89,9 @@ class RequestSerializer(serializers.ModelSerializer):
             "decision_note",
             "posted_at",
             "posting_note",
+            "lent_at",
+            "returned_at",
+            "return_note",
             "created_at",
             "documents",
             "sessions",
@@ -437,3 +440,24 @@ class ExportView(CapabilityMixin, APIView):
              "iso_path": str(result.iso_path)},
             status=201,
         )
+
+
+class LoanSerializer(serializers.Serializer):
+    returned = serializers.BooleanField(default=False)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class LoanView(CapabilityMixin, APIView):
+    """借出 (returned=false) or 归还 (returned=true) of an approved loan."""
+
+    capability = "access.manage"
+
+    def post(self, request, pk: int):
+        s = LoanSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        target = selectors.request_for(viewer=request.user, pk=pk, log=False)
+        if s.validated_data["returned"]:
+            done = services.loan_return(request=target, note=s.validated_data["note"], acting_user=request.user)
+        else:
+            done = services.loan_out(request=target, acting_user=request.user)
+        return Response(RequestSerializer(done).data)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("access/requests/<int:pk>/decision/", api.DecisionView.as_view(), name="api-access-decision"),
     path("access/requests/<int:pk>/sessions/", api.SessionOpenView.as_view(), name="api-access-session-open"),
     path("access/requests/<int:pk>/copies/", api.CopyView.as_view(), name="api-access-copies"),
+    path("access/requests/<int:pk>/loan/", api.LoanView.as_view(), name="api-access-loan"),
     path("access/requests/<int:pk>/post/", api.PostView.as_view(), name="api-access-post"),
     path("access/requests/<int:pk>/export/", api.ExportView.as_view(), name="api-access-export"),
     path("access/requests/<int:pk>/disc-log/", api.DiscLogView.as_view(), name="api-access-disc-log"),

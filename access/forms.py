@@ -66,6 +66,11 @@ class DiscLogForm(forms.Form):
     signers = forms.CharField(label="参与办案人员签名（逗号分隔）", max_length=1000)
 
 
+class LoanForm(forms.Form):
+    returned = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(label="归还情况（是否完整）", max_length=300, required=False)
+
+
 class PostForm(forms.Form):
     note = forms.CharField(label="寄送情况（收件单位、邮件号）", max_length=200)
 

@@ -57,6 +57,9 @@ class AccessRequest(models.Model):
     )
     decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     decision_note = models.CharField("审批意见", max_length=300, blank=True)
+    lent_at = models.DateTimeField("借出时间", null=True, blank=True)
+    returned_at = models.DateTimeField("归还时间", null=True, blank=True)
+    return_note = models.CharField("归还情况", max_length=300, blank=True)
     posted_at = models.DateTimeField("寄送时间", null=True, blank=True)
     posting_note = models.CharField("寄送情况", max_length=200, blank=True)
     created_by = models.ForeignKey(

@@ -176,6 +176,8 @@ REGISTER_KINDS = {
     "access.session_close": "结束调阅",
     "access.copy": "复制",
     "access.post": "寄送",
+    "access.lend": "借出",
+    "access.return": "归还",
     "access.disc_log": "刻盘存储记录表签字",
     "access.export": "导出证据包",
     "access.denied": "拒绝查看",

@@ -424,6 +424,43 @@ def copy_make(
     return copy
 
 
+def loan_out(*, request: AccessRequest, acting_user) -> AccessRequest:
+    """An approved loan (003 附件4 第七条: staff only, with the leader's approval) leaves the archive
+    inside its period. Raises ValidationError."""
+    _require_manager(acting_user, request.agency)
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.action != Action.BORROW or locked.state != RequestState.APPROVED:
+            raise ValidationError(f"调阅申请{locked.number}不是已批准的借阅，不能借出。")
+        if locked.lent_at is not None:
+            raise ValidationError("已经借出。")
+        if not (locked.period_start <= timezone.now() <= locked.period_end):
+            raise ValidationError("现在不在批准的借阅期内。")
+        locked.lent_at = timezone.now()
+        locked.save(update_fields=["lent_at"])
+        event_record(kind="access.lend", subject=locked, acting_user=acting_user,
+                     data={"number": locked.number, "to": locked.requester_name,
+                           "due": locked.period_end.isoformat()})
+    return locked
+
+
+def loan_return(*, request: AccessRequest, note: str = "", acting_user) -> AccessRequest:
+    """The loaned file came back; the note says whether it is complete (第八条: 不得拆解、涂改、抽取)."""
+    _require_manager(acting_user, request.agency)
+    note = _text(note, "归还情况", 300, required=False)
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.lent_at is None or locked.returned_at is not None:
+            raise ValidationError("该申请没有未归还的借出。")
+        locked.returned_at = timezone.now()
+        locked.return_note = note
+        locked.save(update_fields=["returned_at", "return_note"])
+        event_record(kind="access.return", subject=locked, acting_user=acting_user,
+                     data={"number": locked.number, "note": note,
+                           "overdue": locked.returned_at > locked.period_end})
+    return locked
+
+
 def request_post(*, request: AccessRequest, note: str, acting_user) -> AccessRequest:
     """来函调阅: the approved copies were posted (000 调阅第八条)."""
     _require_manager(acting_user, request.agency)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/copies/", views.copy_make, name="copy"),
     path("<int:pk>/disc-log/", views.disc_log, name="disc_log"),
     path("<int:pk>/post/", views.request_post, name="post"),
+    path("<int:pk>/loan/", views.loan, name="loan"),
     path("<int:pk>/export/", views.request_export, name="export"),
     path("sessions/<int:pk>/close/", views.session_close, name="session_close"),
     path("sessions/<int:pk>/records/<int:record>/", views.session_record, name="session_record"),

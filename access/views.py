@@ -194,6 +194,18 @@ def request_post(request, pk: int):
 
 
 @capability_required("access.manage", methods=("POST",))
+def loan(request, pk: int):
+    def act(target, d):
+        if d["returned"]:
+            services.loan_return(request=target, note=d["note"], acting_user=request.user)
+            return "已登记归还。"
+        services.loan_out(request=target, acting_user=request.user)
+        return "已登记借出。"
+
+    return _act(request, pk, forms.LoanForm, act)
+
+
+@capability_required("access.manage", methods=("POST",))
 def request_export(request, pk: int):
     target = selectors.request_for(viewer=request.user, pk=pk, log=False)
     try:

@@ -100,3 +100,25 @@ def test_a_disc_needs_the_signed_disc_log_and_the_statement_names_what_it_proves
     with pytest.raises(ValidationError) as refused:
         request_export(request=request, out_dir=tmp_path, acting_user=people.archivist)
     assert "刻盘存储记录表" in refused.value.messages[0] and "第九条" in refused.value.messages[0]
+
+
+def test_an_approved_loan_is_lent_and_returned(people, stored, archived):
+    from rest_framework.test import APIClient
+
+    borrow = request_submit(acting_user=people.outsider, requester_kind="other_section", action="borrow",
+                            purpose="执法监督", records=stored, **_when())
+    client = APIClient()
+    client.force_authenticate(people.archivist)
+    early = client.post(f"/api/v1/access/requests/{borrow.pk}/loan/", {})
+    assert early.status_code == 400 and "不是已批准的借阅" in early.json()["detail"]
+    request_decide(request=borrow, approve=True, note="同意借阅三日", acting_user=people.leader)
+    lent = client.post(f"/api/v1/access/requests/{borrow.pk}/loan/", {})
+    assert lent.status_code == 200 and lent.json()["lent_at"]
+    back = client.post(f"/api/v1/access/requests/{borrow.pk}/loan/", {"returned": True, "note": "案卷完整"})
+    assert back.status_code == 200 and back.json()["return_note"] == "案卷完整"
+    again = client.post(f"/api/v1/access/requests/{borrow.pk}/loan/", {"returned": True})
+    assert again.status_code == 400
+    from ledger.models import Event
+
+    kinds = list(Event.objects.filter(data__number=borrow.number).order_by("index").values_list("kind", flat=True))
+    assert kinds == ["access.request", "access.approve", "access.lend", "access.return"]
