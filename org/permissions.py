@@ -55,6 +55,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "inspections.view": ALL_STAFF,
     "inspections.draw": frozenset({R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
     "inspections.record": frozenset({R.OFFICER, R.SECTION_CHIEF}),
+    # --- access (记录信息调阅) ---
+    "access.request": frozenset({R.OFFICER, R.SECTION_CHIEF, R.LEADER, R.LEGAL_REVIEWER, R.ARCHIVIST}),
+    "access.approve": frozenset({R.SECTION_CHIEF, R.LEADER}),
+    "access.manage": frozenset({R.ARCHIVIST}),
+    "access.register": frozenset({R.ARCHIVIST, R.SECTION_CHIEF, R.LEADER, R.LEGAL_REVIEWER}),
+    "access.sign_disc_log": frozenset({R.LEADER}),
+    "access.keep_mark": frozenset({R.SECTION_CHIEF, R.LEADER, R.ARCHIVIST}),
 }
 
 

@@ -347,6 +347,30 @@ _SPECS = [
     ),
     RuleSpec("access.supervised_viewing", "调阅时由记录信息管理人员陪同监督", ("bool",)),
     RuleSpec("access.register_required", "调阅须登记", ("bool",)),
+    RuleSpec("access.archived_only", "调阅程序只适用于已归档的记录", ("bool",)),
+    RuleSpec(
+        "access.no_copy_confidentiality",
+        "不予复制的密级",
+        ("list",),
+        {"type": "array", "minItems": 1, "items": {"enum": ["restricted", "secret"]}},
+    ),
+    RuleSpec(
+        "access.copy_statement",
+        "证据复制件文字说明须载明的事项",
+        ("list",),
+        {"type": "array", "minItems": 1, "items": {"enum": ["maker", "extractor", "extracted_at", "proves"]}},
+    ),
+    RuleSpec("access.disc_log_required", "刻盘存储须填写刻盘存储记录表并经主要负责人签字", ("bool",)),
+    RuleSpec("access.viewing_free", "查阅不收费", ("bool",)),
+    RuleSpec("access.copy_at_cost", "复制费用由申请人自行支付", ("bool",)),
+    RuleSpec(
+        "access.long_term_keeping",
+        "须刻录光盘长期保存音像资料的情形",
+        ("list",),
+        {"type": "array", "minItems": 1, "items": {"enum": ["objection", "obstruction", "incident", "other"]}},
+    ),
+    RuleSpec("access.party_conclusive_instruments", "当事人及其律师可查阅复制的结论性文书", ("list",), _STR_LIST),
+    RuleSpec("access.records_manager_role", "陪同调阅的记录信息管理人员角色", ("text",), {"enum": _ROLE_CODES}),
 ]
 
 RULES: dict[str, RuleSpec] = {spec.key: spec for spec in _SPECS}

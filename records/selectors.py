@@ -9,6 +9,7 @@ from ledger.refusals import object_visible
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
+from records import grants
 from records.choices import Confidentiality
 from records.models import Exemption, Record, RecordVersion
 from records.storage import blob_store
@@ -64,10 +65,14 @@ def record_list(*, viewer, query: str = "") -> QuerySet[Record]:
     return qs.order_by("-id")
 
 
-def record_for(*, viewer, pk: int) -> Record:
+def record_for(*, viewer, pk: int, use: str | None = None) -> Record:
     """The record if the viewer may read it. Raises Http404 (no such record in the viewer's
     agency) or PermissionDenied with a Chinese message naming who can approve; both are logged
-    as `record.denied` when the record exists."""
+    as `record.denied` when the record exists.
+
+    With `use` ("read" or "download"), an approved access grant (000 记录信息调阅监督制度第六条)
+    also opens the record; its label is kept on `record.grant` for the read's ledger event.
+    """
     require(viewer, "records.view")
     record = object_visible(
         Record.objects.select_related("section", "agency", "device", "party", "created_by").filter(
@@ -77,9 +82,12 @@ def record_for(*, viewer, pk: int) -> Record:
         viewer=viewer,
         missing="记录不存在，或不属于本单位。",
     )
+    record.grant = None
     if not Record.objects.filter(_visible(viewer), pk=pk).exists():
-        _log_refusal(viewer, record)
-        raise PermissionDenied(refusal_message(record))
+        record.grant = grants.grant_for(viewer, record, use) if use else None
+        if record.grant is None:
+            _log_refusal(viewer, record)
+            raise PermissionDenied(refusal_message(record))
     return record
 
 
@@ -89,7 +97,8 @@ def refusal_message(record: Record) -> str:
         return "该记录涉及国家秘密，只有局领导和登记人可以查看；如确需调阅，请报局领导批准。"
     return (
         f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
-        "调阅须经承办科室负责人批准；在调阅审批功能上线前，仅本科室人员可以查看。"
+        "调阅须经承办科室负责人或主管领导批准：请在“记录调阅”中提交调阅申请，批准后在调阅期内"
+        "（须陪同查看的，在档案管理员开启的调阅场次内）查看。"
     )
 
 
@@ -104,9 +113,12 @@ def _log_refusal(viewer, record: Record) -> None:
 
 def record_view(*, viewer, pk: int, purpose: str = "查看记录详情") -> Record:
     """Read a record's page: checked (a refusal is logged), then logged with who, when and why."""
-    record = record_for(viewer=viewer, pk=pk)
+    record = record_for(viewer=viewer, pk=pk, use="read")
+    data = {"purpose": purpose}
+    if record.grant:
+        data["grant"] = record.grant
     with transaction.atomic():
-        event_record(kind="record.view", subject=record, acting_user=viewer, data={"purpose": purpose})
+        event_record(kind="record.view", subject=record, acting_user=viewer, data=data)
     return record
 
 
@@ -117,7 +129,7 @@ def version_download(*, viewer, record_pk: int, number: int, purpose: str):
         from django.core.exceptions import ValidationError
 
         raise ValidationError("下载记录须填写用途。")
-    record = record_for(viewer=viewer, pk=record_pk)
+    record = record_for(viewer=viewer, pk=record_pk, use="download")
     version = RecordVersion.objects.filter(record=record, number=number).first()
     if version is None:
         raise Http404(f"该记录没有第{number}版。")
@@ -126,7 +138,8 @@ def version_download(*, viewer, record_pk: int, number: int, purpose: str):
             kind="record.download",
             subject=record,
             acting_user=viewer,
-            data={"version": number, "sha256": version.sha256, "purpose": purpose.strip()},
+            data={"version": number, "sha256": version.sha256, "purpose": purpose.strip()}
+            | ({"grant": record.grant} if record.grant else {}),
         )
     return version, blob_store().open(version.sha256)
 

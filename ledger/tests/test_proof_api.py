@@ -52,5 +52,5 @@ def test_another_agencys_proof_bundle_is_refused_and_logged(login, make_staff, c
     response = login(outsider).get(f"/api/v1/ledger/events/{event.index}/proof/")
     assert response.status_code == 404
     assert not _reads(record).exists()
-    (denied,) = Event.objects.filter(kind="ledger.proof_denied", actor=outsider)
-    assert denied.agency == elsewhere and denied.data["index"] == event.index
+    (denied,) = Event.objects.filter(kind="record.denied", actor=outsider)
+    assert denied.agency == elsewhere and denied.subject_id == str(record.pk)

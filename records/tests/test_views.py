@@ -74,7 +74,7 @@ def test_an_officer_of_another_section_is_refused_in_chinese(login, late_clip, a
     response = login(make_staff("officer", section=other)).get(f"/records/{late_clip.record_id}/")
     assert response.status_code == 403
     html = response.content.decode()
-    assert "无权访问" in html and "执法监察一大队" in html and "承办科室负责人批准" in html
+    assert "无权访问" in html and "执法监察一大队" in html and "承办科室负责人或主管领导批准" in html and "提交调阅申请" in html
     assert _views(late_clip.record) == 0
 
 

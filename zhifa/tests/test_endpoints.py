@@ -180,6 +180,35 @@ ROUTE_KWARGS = {
     "publicity:ledger_checkpoints": {},
     "publicity:ledger_checkpoint_at": {"size": "new"},
     "publicity:ledger_key": {},
+    # --- access ---
+    "api-access-requests": {},
+    "api-access-request": {"pk": "access_request"},
+    "api-access-decision": {"pk": "access_request"},
+    "api-access-session-open": {"pk": "access_request"},
+    "api-access-copies": {"pk": "access_request"},
+    "api-access-post": {"pk": "access_request"},
+    "api-access-loan": {"pk": "access_request"},
+    "api-access-disc-log": {"pk": "access_request"},
+    "api-access-export": {"pk": "access_request"},
+    "api-access-session-close": {"pk": "access_session"},
+    "api-access-session-record": {"pk": "access_session", "record": "record"},
+    "api-access-keep-marks": {},
+    "api-access-register": {},
+    "access:list": {},
+    "access:new": {},
+    "access:register": {},
+    "access:detail": {"pk": "access_request"},
+    "access:decide": {"pk": "access_request"},
+    "access:session_open": {"pk": "access_request"},
+    "access:copy": {"pk": "access_request"},
+    "access:disc_log": {"pk": "access_request"},
+    "access:post": {"pk": "access_request"},
+    "access:loan": {"pk": "access_request"},
+    "access:export": {"pk": "access_request"},
+    "access:session_close": {"pk": "access_session"},
+    "access:session_record": {"pk": "access_session", "record": "record"},
+    "access:session_content": {"pk": "access_session", "record": "record"},
+    "access:keep_mark": {"record": "record"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -189,6 +218,10 @@ QUERY = {
 }
 # Reachable only by the person who started the upload, whatever their roles.
 OWNER_ONLY = {"api-upload": Role.OFFICER, "api-upload-finish": Role.OFFICER}
+# Inside a viewing session only its accompanying records manager (or the requester) looks.
+OWNER_ONLY["api-access-session-record"] = Role.ARCHIVIST
+OWNER_ONLY["access:session_record"] = Role.ARCHIVIST
+OWNER_ONLY["access:session_content"] = Role.ARCHIVIST
 
 
 def _view_capabilities(pattern: URLPattern) -> dict[str, str] | None:
@@ -267,6 +300,7 @@ def world(agency, section, make_staff, tmp_path):
         acting_user=officer, matter=case, transition="request_filing", data={"facts": "事实", "basis": "依据"}
     )
     publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
+    access_request, access_session = _access_world(section, version, users, make_staff)
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -294,8 +328,29 @@ def world(agency, section, make_staff, tmp_path):
         "item": item.pk,
         "draw": draw.pk,
         "task": draw.tasks.first().pk,
+        "access_request": access_request.pk,
+        "access_session": access_session.pk,
     }
     return users, objects
+
+
+def _access_world(section, version, users, make_staff):
+    """An approved access request of the handling section (by someone outside `users`) with an
+    open viewing session accompanied by the archivist."""
+    from access.services import request_submit, session_open
+
+    requester = make_staff(Role.OFFICER, username="access_requester", section=section)
+    request = request_submit(
+        acting_user=requester,
+        requester_kind="own_section",
+        action="view",
+        purpose="核查",
+        records=[version.record],
+        period_start=timezone.now() - timedelta(minutes=1),
+        period_end=timezone.now() + timedelta(days=1),
+    )
+    archivist = users[Role.ARCHIVIST]
+    return request, session_open(request=request, manager=archivist, acting_user=archivist)
 
 
 def _publicity_world(agency, officer, users, make_staff):
@@ -523,6 +578,16 @@ NOT_WALKED = {
     "inspections:recusal_new": FORM,
     "inspection-item-list": OWN,
     "inspection-draw-list": OWN,
+    "publicity:ledger_checkpoint": PORTAL,
+    "publicity:ledger_checkpoints": PORTAL,
+    "publicity:ledger_checkpoint_at": PORTAL + " (signed checkpoints are public by design)",
+    "publicity:ledger_key": PORTAL,
+    "access:list": OWN,
+    "access:new": FORM,
+    "access:register": OWN,
+    "api-access-requests": OWN,
+    "api-access-keep-marks": FORM,
+    "api-access-register": OWN,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
@@ -542,6 +607,7 @@ def test_every_route_is_walked_or_says_why_not():
         "publicity:decision",
         "publicity:correction_new",
         "publicity:correction",
+        "publicity:ledger_checkpoint_at",
     }
     assert all(ROUTE_KWARGS[n] for n in WALKED)
 
