@@ -55,6 +55,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "inspections.view": ALL_STAFF,
     "inspections.draw": frozenset({R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
     "inspections.record": frozenset({R.OFFICER, R.SECTION_CHIEF}),
+    # --- archive ---
+    "archive.view": frozenset({R.ARCHIVIST, R.LEADER, R.SECTION_CHIEF, R.ADMIN}),
+    "archive.manage": frozenset({R.ARCHIVIST}),
+    "archive.approve_disposal": frozenset({R.LEADER}),
+    "archive.hold": frozenset({R.ARCHIVIST, R.LEGAL_REVIEWER, R.LEADER}),
+    "archive.collect": frozenset({R.OFFICER, R.SECTION_CHIEF, R.ARCHIVIST}),
 }
 
 

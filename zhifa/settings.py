@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "review",
     "publicity",
     "inspections",
+    "archive",
 ]
 
 MIDDLEWARE = [
