@@ -133,3 +133,23 @@ def collection_list(*, viewer, party) -> QuerySet[Collection]:
     return Collection.objects.filter(party=party).select_related("collected_by", "section").prefetch_related(
         "items__record__versions"
     )
+
+
+def casefile_for_hold(*, viewer, pk: int) -> CaseFile:
+    """The case file a hold is placed on: the agency's, without reading its contents (legal reviewers
+    place holds for 复议 and 诉讼)."""
+    require(viewer, "archive.hold")
+    case_file = CaseFile.objects.filter(pk=pk, agency_id=viewer.agency_id).first()
+    if case_file is None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError("本单位没有这个案卷，请核对案卷序号。")
+    return case_file
+
+
+def hold_for(*, viewer, pk: int) -> Hold:
+    require(viewer, "archive.hold")
+    hold = Hold.objects.filter(pk=pk, agency_id=viewer.agency_id).first()
+    if hold is None:
+        raise Http404("没有这个保全。")
+    return hold

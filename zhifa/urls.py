@@ -19,6 +19,7 @@ urlpatterns = [
     path("matters/", include("matters.urls")),
     path("review/", include("review.urls")),
     path("inspections/", include("inspections.urls")),
+    path("archive/", include("archive.urls")),
     path("api/v1/", include("zhifa.api_urls")),
 ]
 
