@@ -4,6 +4,7 @@ anonymous, as a member of staff without roles, and as each role, for reads and f
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -176,6 +177,44 @@ ROUTE_KWARGS = {
     "inspection-item-draw": {"pk": "item"},
     "inspection-draw-list": {},
     "inspection-draw-detail": {"pk": "draw"},
+    # --- archive ---
+    "archive:queue": {},
+    "archive:detail": {"pk": "case_file"},
+    "archive:pdf": {"pk": "case_file"},
+    "archive:seal": {"pk": "case_file"},
+    "archive:check": {"pk": "case_file"},
+    "archive:add": {"pk": "case_file"},
+    "archive:describe": {"pk": "case_file"},
+    "archive:volume": {"pk": "case_file"},
+    "archive:holds": {},
+    "archive:hold_new": {},
+    "archive:hold_release": {"pk": "hold"},
+    "archive:disposals": {},
+    "archive:disposal_new": {},
+    "archive:disposal_decide": {"pk": "disposal"},
+    "archive:enterprise": {"pk": "enterprise"},
+    "archive:collection_new": {"pk": "enterprise"},
+    "archive:collection_return": {"pk": "enterprise", "collection": "collection"},
+    "archive:enterprise_export": {"pk": "enterprise"},
+    "archive:carriers": {},
+    "archive:carrier_new": {},
+    "archive:carrier_label": {"pk": "carrier"},
+    "archive:carrier_custody": {"pk": "carrier"},
+    "archive-case-file-list": {},
+    "archive-case-file-detail": {"pk": "case_file"},
+    "archive-case-file-queue": {},
+    "archive-case-file-check": {"pk": "case_file"},
+    "archive-case-file-seal": {"pk": "case_file"},
+    "archive-case-file-add": {"pk": "case_file"},
+    "archive-case-file-volume": {"pk": "case_file"},
+    "archive-hold-list": {},
+    "archive-hold-detail": {"pk": "hold"},
+    "archive-hold-release": {"pk": "hold"},
+    "archive-disposal-list": {},
+    "archive-disposal-detail": {"pk": "disposal"},
+    "archive-disposal-decide": {"pk": "disposal"},
+    "archive-carrier-list": {},
+    "archive-carrier-detail": {"pk": "carrier"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -263,6 +302,7 @@ def world(agency, section, make_staff, tmp_path):
         acting_user=officer, matter=case, transition="request_filing", data={"facts": "事实", "basis": "依据"}
     )
     publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
+    archive_objects = _archive_world(agency, officer, users, enterprise, tmp_path)
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -290,8 +330,37 @@ def world(agency, section, make_staff, tmp_path):
         "item": item.pk,
         "draw": draw.pk,
         "task": draw.tasks.first().pk,
+        **archive_objects,
     }
     return users, objects
+
+
+def _archive_world(agency, officer, users, enterprise, tmp_path):
+    """A case file (of a matter marked closed: the walk is about roles, not the workflow), a hold,
+    a proposed destruction list, a carrier and an enterprise collection."""
+    from archive.models import Disposal
+    from archive.services import carrier_register, casefile_assemble, collection_create, hold_place
+    from matters.models import Matter
+    from records.tests.clips import make_docx
+
+    m = matter_open(acting_user=officer, kind="inspection", title="归档测试检查", party=enterprise)
+    Matter.objects.filter(pk=m.pk).update(closed_at=timezone.now())
+    m.refresh_from_db()
+    with transaction.atomic():
+        case_file = casefile_assemble(matter=m)
+    hold = hold_place(acting_user=None, agency=agency, kind="litigation", reference="（2026）辽04行初1号",
+                      case_file=case_file)
+    disposal = Disposal.objects.create(agency=agency, reason="测试", proposed_by=users[Role.ARCHIVIST],
+                                       proposed_at=timezone.now())
+    carrier = carrier_register(acting_user=users[Role.ARCHIVIST], number="GP-2026-001", kind="disc",
+                               period="2026年", retention="10年", party=enterprise)
+    doc = make_docx(tmp_path / "基础信息.docx", text="企业基础信息表")
+    collection = collection_create(
+        acting_user=officer, party=enterprise, category="base", subject="企业基础信息", summary="基础信息表",
+        collected_on=timezone.localdate(), files=[(doc, "基础信息.docx")], originals_from="企业",
+    )
+    return {"case_file": case_file.pk, "hold": hold.pk, "disposal": disposal.pk, "carrier": carrier.pk,
+            "collection": collection.pk}
 
 
 def _publicity_world(agency, officer, users, make_staff):
