@@ -222,8 +222,8 @@ def media_problem(sha256: str) -> str | None:
             for s in container.streams.video:
                 s.codec_context.skip_frame = "NONKEY"
             decoded = {s.index: 0 for s in streams}
-            for packet in container.demux(*streams):
-                if packet.size == 0:
+            for packet in container.demux(*streams):  # the last, empty packet of each stream flushes it
+                if packet.stream.type not in ("video", "audio"):
                     continue
                 for _frame in packet.decode():
                     decoded[packet.stream.index] += 1

@@ -509,7 +509,7 @@ def disposal_blockers(case_file: CaseFile, today=None) -> list[str]:
     )
     for hold in holds:
         reasons.append(f"{label}处于保全中（{hold.get_kind_display()}，{hold.reference}），解除前不得销毁")
-    for record in records:
+    for record in [] if reasons else records:  # the file's own period first; then what else keeps its records
         kept, permanent = record_retain_until(record)
         if permanent or (kept and kept >= today):
             reasons.append(
