@@ -48,10 +48,9 @@ def page_count(item) -> int:
         return 0
 
 
-def _front(case_file, items) -> bytes:
+def _front(pdf, case_file, items) -> None:
     from fpdf.enums import Align, XPos, YPos
 
-    pdf = _fpdf()
     pdf.add_page()
     pdf.set_font("cjk", size=22)
     pdf.ln(20)
@@ -99,14 +98,12 @@ def _front(case_file, items) -> bytes:
             row.cell(item.title)
             row.cell(item.dated.isoformat())
             row.cell(item.page_label or ("音像" if item.record.kind in ("video", "audio") else ""))
-    return bytes(pdf.output())
 
 
-def _back(case_file, items, total_pages: int) -> bytes:
+def _back(pdf, case_file, items, total_pages: int) -> None:
     from fpdf.enums import Align, XPos, YPos
 
-    pdf = _fpdf()
-    pdf.add_page()
+    pdf.add_page(format="A4")
     pdf.set_font("cjk", size=18)
     pdf.cell(0, 12, "备考表", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", size=11)
@@ -130,42 +127,38 @@ def _back(case_file, items, total_pages: int) -> bytes:
         lines.append(f"情况说明：{case_file.remarks}")
     lines.append(f"立卷人：{case_file.sealed_by.name if case_file.sealed_by else '（未归档）'}")
     lines.append(f"立卷时间：{cn_date(timezone.localtime(case_file.sealed_at).date()) if case_file.sealed_at else '—'}")
+    pdf.set_auto_page_break(True, margin=20)
     for line in lines:
         for part in wrap(line, pdf.epw - 2, pdf.get_string_width):
             pdf.cell(0, 7, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
 
 
 def _image_page(data: bytes, fmt: str) -> bytes:
     """A scanned page on an A4 page, the image embedded as stored (a JPEG is not re-encoded)."""
-    pdf = _fpdf()
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
     pdf.add_page()
     pdf.image(io.BytesIO(data), x=10, y=10, w=190, keep_aspect_ratio=True, h=277)
     return bytes(pdf.output())
 
 
-def _stamps(sizes: list[tuple[float, float]]):
+def _stamp_pages(pdf, sizes: list[tuple[float, float]]) -> None:
     """One overlay page per document page, of the same size (points), with its page number at the
-    bottom right: one fpdf2 document, so the font is embedded once."""
-    from fpdf import FPDF
-    from pypdf import PdfReader
-
-    pdf = FPDF(unit="pt", format="A4")
-    font = font_path()
-    pdf.add_font("cjk", fname=str(font), collection_font_number=_face_index(str(font)))
-    pdf.fonts["cjk"].ttfont.recalcBBoxes = False
+    bottom right."""
     pdf.set_auto_page_break(False)
     for number, (width, height) in enumerate(sizes, start=1):
-        pdf.add_page(format=(width, height))
+        w, h = width * 25.4 / 72, height * 25.4 / 72  # the document is in millimetres
+        pdf.add_page(format=(w, h))
         pdf.set_font("cjk", size=10)
-        pdf.set_xy(width - 90, height - 30)
-        pdf.cell(70, 12, f"第 {number} 页", align="R")
-    return PdfReader(io.BytesIO(bytes(pdf.output()))).pages
+        pdf.set_xy(w - 32, h - 11)
+        pdf.cell(25, 5, f"第 {number} 页", align="R")
 
 
 def render_case_file(case_file, out: Path) -> int:
-    """Write the whole printed file to `out`; returns its number of pages."""
+    """Write the whole printed file to `out`; returns its number of pages. Cover, contents, page
+    numbers and 备考表 are one fpdf2 document (the font is embedded and subset once), split apart."""
     from pypdf import PdfReader, PdfWriter
 
     items = list(case_file.items.select_related("record", "version").order_by("position"))
@@ -178,14 +171,18 @@ def render_case_file(case_file, out: Path) -> int:
             data = stream.read()
         fmt = (item.version.format or "").lower()
         pages += PdfReader(io.BytesIO(_image_page(data, fmt) if fmt in IMAGE_FORMATS else data)).pages
+    pdf = _fpdf()
+    _front(pdf, case_file, items)
+    front = pdf.page
+    _stamp_pages(pdf, [(float(p.mediabox.width), float(p.mediabox.height)) for p in pages])
+    _back(pdf, case_file, items, len(pages))
+    drawn = PdfReader(io.BytesIO(bytes(pdf.output()))).pages
     writer = PdfWriter()
-    for page in PdfReader(io.BytesIO(_front(case_file, items))).pages:
+    for page in drawn[:front]:
         writer.add_page(page)
-    if pages:
-        stamps = _stamps([(float(p.mediabox.width), float(p.mediabox.height)) for p in pages])
-        for page, stamp in zip(pages, stamps, strict=True):
-            writer.add_page(page).merge_page(stamp)  # the document's page, unchanged, under its number
-    for page in PdfReader(io.BytesIO(_back(case_file, items, len(pages)))).pages:
+    for page, stamp in zip(pages, drawn[front : front + len(pages)], strict=True):
+        writer.add_page(page).merge_page(stamp)  # the document's page, unchanged, under its number
+    for page in drawn[front + len(pages) :]:
         writer.add_page(page)
     writer.add_metadata({"/Title": f"{case_file.code} {case_file.title}", "/Creator": "zhifa"})
     with open(out, "wb") as handle:
