@@ -13,9 +13,11 @@ from archive.models import CaseFile
 from archive.selectors import collection_list
 from ledger.services import event_record
 from org.permissions import require
+from policy.selectors import agency_rules
 from records.storage import blob_store
 
 INDEX_NAME = "存储信息明细表.csv"
+DEFAULT_LEVELS = ("企业名称", "时间", "事项")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
@@ -37,12 +39,18 @@ def enterprise_export(*, viewer, party, out: Path) -> list[dict]:
     require(viewer, "archive.view", agency=party.agency)
     out = Path(out)
     store = blob_store()
-    top = out / _safe(party.name)
     rows: list[dict] = []
     read: list[int] = []
 
+    levels = agency_rules(party.agency).value("archive.enterprise_directory", default=list(DEFAULT_LEVELS))
+
+    def folder_of(day, subject) -> Path:
+        """The three-level directory in the pack's order (第十七条)."""
+        parts = {"企业名称": party.name, "时间": day.isoformat(), "事项": subject}
+        return out.joinpath(*(_safe(parts[level]) for level in levels if level in parts))
+
     def put(day, subject, record, version, extra):
-        folder = top / day.isoformat() / _safe(subject)
+        folder = folder_of(day, subject)
         folder.mkdir(parents=True, exist_ok=True)
         target = _unique(folder, version.original_name)
         with store.open(version.sha256) as src, open(target, "wb") as dst:
@@ -56,7 +64,7 @@ def enterprise_export(*, viewer, party, out: Path) -> list[dict]:
         })
 
     for c in collection_list(viewer=viewer, party=party):
-        folder = top / c.collected_on.isoformat() / _safe(c.subject)
+        folder = folder_of(c.collected_on, c.subject)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "说明.txt").write_text(
             f"采集时间：{c.collected_on.isoformat()}\n采集人员：{c.collected_by.name}（{c.section.name}）\n"
