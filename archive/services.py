@@ -269,6 +269,10 @@ def casefile_add(
         raise ValidationError("请写明补充归档的理由（如：纸质原件扫描入卷）。")
     if not (title or "").strip():
         raise ValidationError("请填写题名。")
+    for value, label, limit in ((title, "题名", 200), (reason, "补充理由", 300), (author, "责任者", 100),
+                                (number, "文号", 60)):
+        if len((value or "").strip()) > limit:
+            raise ValidationError(f"{label}最多{limit}个字。")
     today = timezone.localdate()
     dated = dated or today
     if dated > today:
@@ -423,6 +427,8 @@ def casefile_new_volume(*, acting_user, matter, reason: str) -> CaseFile:
     require(acting_user, "archive.manage", agency=matter.agency)
     if not (reason or "").strip():
         raise ValidationError("另立新卷须写明理由。")
+    if len(reason.strip()) > 300:
+        raise ValidationError("另立新卷的理由最多300字。")
     first = CaseFile.objects.select_for_update().filter(matter=matter, volume=1).first()
     if first is None:
         raise ValidationError("该执法事项尚未组卷。")
@@ -485,6 +491,8 @@ def hold_release(*, acting_user, hold: Hold, reason: str) -> Hold:
         raise ValidationError("该保全已解除。")
     if not (reason or "").strip():
         raise ValidationError("解除保全须写明理由（如：复议决定已生效）。")
+    if len(reason.strip()) > 300:
+        raise ValidationError("解除理由最多300字。")
     hold.released_by, hold.released_at, hold.release_reason = acting_user, timezone.now(), reason.strip()[:300]
     hold.save(update_fields=["released_by", "released_at", "release_reason"])
     event_record(kind="hold.release", subject=hold, acting_user=acting_user, data={"reason": hold.release_reason})
@@ -571,6 +579,8 @@ def disposal_decide(*, acting_user, disposal: Disposal, approve: bool, note: str
         raise ValidationError(f"该销毁清册已{disposal.get_state_display()}。")
     if not approve and not (note or "").strip():
         raise ValidationError("不批准销毁须写明理由。")
+    if len((note or "").strip()) > 300:
+        raise ValidationError("审批意见最多300字。")
     if approve:
         blockers = []
         for item in disposal.items.select_related("case_file"):
@@ -610,8 +620,8 @@ def collection_create(
         rule = agency_rules(party.agency).get("archive.collection_note_fields")
         cite = f"（{rule.cited('、')}）" if rule else ""
         raise ValidationError(f"信息采集须如实填写{'、'.join(missing)}{cite}。")
-    if len(subject) > 200:
-        raise ValidationError("事项名称最多200字。")
+    if len(subject) > 200 or len((originals_from or "").strip()) > 200:
+        raise ValidationError("事项名称、原始资料提供方各最多200字。")
     now = timezone.now()
     if collected_on > timezone.localdate():
         raise ValidationError("采集时间不能晚于今天。")
