@@ -34,6 +34,7 @@ from archive.pdf import render_case_file
 from enterprises.selectors import enterprise_get
 from org.permissions import capability_required
 from records import uploads
+from records.selectors import record_list_logged
 from records.storage import blob_store
 from zhifa.forms import form_refusal
 
@@ -278,9 +279,13 @@ def disposal_decide(request, pk: int):
 @capability_required("enterprises.view", methods=("GET",))
 def enterprise(request, pk: int):
     party = _party(request, pk)
+    collections = list(selectors.collection_list(viewer=request.user, party=party))
+    # the page shows the collected records' names and resolution: a read of their metadata, logged
+    record_list_logged(viewer=request.user, records=[i.record for c in collections for i in c.items.all()],
+                       purpose="查看一企一档")
     context = {
         "party": party,
-        "collections": selectors.collection_list(viewer=request.user, party=party),
+        "collections": collections,
         "form": CollectionForm(),
         "return_form": ReturnForm(),
         "now": timezone.now(),

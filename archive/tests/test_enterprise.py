@@ -56,6 +56,8 @@ def test_collections_scans_and_the_export_tree(desk, login):
     client = login(d.archivist)
     page = client.get(f"/archive/enterprises/{d.party.pk}/")
     assert page.status_code == 200 and "营业执照副本扫描" in page.content.decode() and "300PPI" in page.content.decode()
+    read = Event.objects.filter(kind="record.list", actor=d.archivist).latest("index")
+    assert read.data == {"purpose": "查看一企一档", "records": [item.record_id]}
     response = client.get(f"/archive/enterprises/{d.party.pk}/export/")
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as z:
