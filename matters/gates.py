@@ -7,6 +7,11 @@ An app registers in its AppConfig.ready():
 
 `review` uses this to stop a decision that needs legal review until review has passed, and to
 file the decision back to the review section (备案).
+
+A tracked deadline that no step of the matter meets (the archiving deadline, met by sealing the
+case file in `archive`) is decided by the app that owns it:
+
+    gates.register_met("archive.deadline_after_closing", met)   # met(matters) -> set of matter pks
 """
 
 from collections import defaultdict
@@ -14,6 +19,7 @@ from collections.abc import Callable
 
 _checks: dict[str, list[Callable]] = defaultdict(list)
 _after: dict[str, list[Callable]] = defaultdict(list)
+_met: dict[str, Callable] = {}
 
 
 def register(transition: str, check: Callable) -> None:
@@ -33,3 +39,14 @@ def refusals(matter, transition: str) -> list[str]:
 def run_after(matter, transition: str, step) -> None:
     for hook in _after[transition]:
         hook(matter, step)
+
+
+def register_met(rule_key: str, check: Callable) -> None:
+    _met[rule_key] = check
+
+
+def met_elsewhere(rule_key: str, matters) -> set | None:
+    """The pks of `matters` whose deadline `rule_key` another app counts as met; None when no app
+    decides it (the matter's own steps do)."""
+    check = _met.get(rule_key)
+    return None if check is None else set(check(matters))

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ledger.refusals import object_visible, refusal_record
 from ledger.services import event_record
+from matters import gates
 from matters.models import Instrument, Matter, Service, Step
 from matters.workflows import DEADLINES, workflow_for
 from org.choices import Role
@@ -161,15 +162,19 @@ def _rows(matters: list[Matter]) -> list[DeadlineRow]:
             continue
         # Only the newest deadline of a rule counts (a recomputed or restarted one replaces it).
         latest[(matter.pk, d.rule_key)] = d
+    elsewhere = {key: gates.met_elsewhere(key, matters) for key in {k for _, k in latest}}
     for (matter_pk, rule_key), d in latest.items():
         matter = by_id[str(matter_pk)]
         meaning = DEADLINES[rule_key]
         history = steps.get(matter.pk, [])
         starters = _starters(matter, rule_key)
         last_start = max((s.pk for s in history if s.transition in starters), default=0)
-        met = matter.closed_at is not None or any(
-            s.pk > last_start and s.transition in meaning.met_by for s in history
-        )
+        if elsewhere[rule_key] is not None:
+            met = matter.pk in elsewhere[rule_key]  # e.g. archiving: met by sealing the case file
+        else:
+            met = matter.closed_at is not None or any(
+                s.pk > last_start and s.transition in meaning.met_by for s in history
+            )
         key = (matter.agency_id, rule_key)
         if key not in citations:
             if matter.agency_id not in packs:

@@ -62,6 +62,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "access.register": frozenset({R.ARCHIVIST, R.SECTION_CHIEF, R.LEADER, R.LEGAL_REVIEWER}),
     "access.sign_disc_log": frozenset({R.LEADER}),
     "access.keep_mark": frozenset({R.SECTION_CHIEF, R.LEADER, R.ARCHIVIST}),
+    # --- archive ---
+    "archive.view": frozenset({R.ARCHIVIST, R.LEADER, R.SECTION_CHIEF, R.ADMIN}),
+    "archive.manage": frozenset({R.ARCHIVIST}),
+    "archive.approve_disposal": frozenset({R.LEADER}),
+    "archive.hold": frozenset({R.ARCHIVIST, R.LEGAL_REVIEWER, R.LEADER}),
+    "archive.collect": frozenset({R.OFFICER, R.SECTION_CHIEF, R.ARCHIVIST}),
 }
 
 

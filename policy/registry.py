@@ -216,10 +216,19 @@ _SPECS = [
             {
                 "case_kind": _STR,
                 "period": {"oneOf": [{"const": "permanent"}, {"type": "integer", "minimum": 1}]},
+                # which facts of a case put it in this row (archive.retention evaluates them)
+                "when": {
+                    "enum": ["major_penalty", "major_impact", "complex", "hearing", "compulsory_execution", "other"]
+                },
             },
             ["case_kind", "period"],
         ),
     ),
+    RuleSpec("archive.av_item_fields", "归档音像资料须注明事项", ("list",), _STR_LIST),
+    RuleSpec("archive.enterprise_directory", "一企一档电子信息管理目录层级", ("list",), _STR_LIST),
+    RuleSpec("archive.collection_note_fields", "信息采集说明文档须记录事项", ("list",), _STR_LIST),
+    RuleSpec("archive.carrier_label_fields", "存储载体标签须注明事项", ("list",), _STR_LIST),
+    RuleSpec("archive.disposal_appraisal", "保管期限届满须鉴定后方可销毁", ("bool",)),
     # --- legal review ---------------------------------------------------------------------------
     RuleSpec("review.statutory_situations", "法律规定应当法制审核的情形", ("list",), _STR_LIST),
     RuleSpec("review.first_reviewer_legal_qualification", "初次从事法制审核须取得法律职业资格", ("bool",)),

@@ -365,6 +365,16 @@ class BlobStore(abc.ABC):
         """Remove temporary files left by interrupted puts (never one a running put holds, in any
         process, nor a stored blob); how many were removed."""
 
+    def retain(self, sha256: str, until: dt.date) -> bool:
+        """Keep a stored blob at least until `until` where the store can enforce it (S3 Object Lock):
+        a retention is only ever extended, never shortened. False where the store has no such lock
+        (the file system store never removes a blob anyway)."""
+        return False
+
+    def retained_until(self, sha256: str) -> dt.datetime | None:
+        """The date the store keeps the blob locked until, None when it has no lock."""
+        return None
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.describe()}>"
 
@@ -768,6 +778,19 @@ class S3BlobStore(BlobStore):
             args["VersionId"] = head["VersionId"]
         with self._errors("设置保留期限", key):
             self.client.put_object_retention(**args)
+
+    def retain(self, sha256: str, until: dt.date) -> bool:
+        key = self.key(sha256)
+        head = self._head(key, "设置保留期限")
+        if head is None:
+            raise BlobNotFoundError(f"存储桶“{self.bucket}”中没有对象 {key}，无法延长保留期限。")
+        self._ensure_retention(key, head, _retain_until_datetime(until))
+        return True
+
+    def retained_until(self, sha256: str) -> dt.datetime | None:
+        key = self.key(sha256)
+        head = self._head(key, "查询")
+        return None if head is None else head.get("ObjectLockRetainUntilDate")
 
     def open(self, sha256: str) -> BinaryIO:
         key = self.key(sha256)

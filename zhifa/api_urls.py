@@ -74,4 +74,5 @@ urlpatterns = [
     path("", include("publicity.api_urls")),
     path("", include("inspections.api_urls")),
     path("", include("access.api_urls")),
+    path("", include("archive.api_urls")),
 ]

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "publicity",
     "inspections",
     "access",
+    "archive",
 ]
 
 MIDDLEWARE = [

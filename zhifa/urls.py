@@ -20,6 +20,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("inspections/", include("inspections.urls")),
     path("access/", include("access.urls")),
+    path("archive/", include("archive.urls")),
     path("api/v1/", include("zhifa.api_urls")),
 ]
 

@@ -14,6 +14,11 @@ def home(request):
         context["matter_rows"] = rows[:8]
         context["matter_due"] = len(rows)
         context["matter_overdue"] = sum(1 for r in rows if r.overdue)
+    if can(request.user, "archive.manage"):
+        from archive.selectors import casefile_queue
+
+        queue = casefile_queue(viewer=request.user)
+        context["archive"] = {"due": len(queue), "overdue": sum(1 for r in queue if r.overdue)}
     return render(request, "zhifa/home.html", context)
 
 

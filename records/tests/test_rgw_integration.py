@@ -332,3 +332,29 @@ def test_s3_blobstore_refuses_a_bucket_without_object_lock(blobstore_module, rgw
     store = _store(blobstore_module, rgw, bucket, tmp_path / "spool")
     with pytest.raises(blobstore_module.BlobStoreError, match="对象锁定"):
         store.ensure_bucket(object_lock=True)
+
+
+def test_s3_blobstore_retain_extends_an_archived_objects_lock(blobstore_module, rgw, s3, tmp_path):
+    """Sealing a case file (archive) extends each object's lock to the file's retention date; a
+    shorter date never shortens it, and radosgw then refuses deleting the version until that date."""
+    bucket = f"zhifa-archive-{uuid.uuid4().hex[:12]}"
+    store = _store(blobstore_module, rgw, bucket, tmp_path / "spool")
+    store.ensure_bucket(object_lock=True)
+    data = os.urandom(50_000)
+    first = dt.date.today() + dt.timedelta(days=2)
+    sha256 = store.put(io.BytesIO(data), retain_until=first).sha256
+    kept = dt.date.today() + dt.timedelta(days=3650)  # a ten-year case file
+
+    assert store.retain(sha256, kept) is True
+    midnight = dt.datetime(kept.year, kept.month, kept.day, tzinfo=dt.UTC)
+    assert store.retained_until(sha256) == midnight
+    key = store.key(sha256)
+    retention = s3.get_object_retention(Bucket=bucket, Key=key)["Retention"]
+    assert (retention["Mode"], retention["RetainUntilDate"]) == ("COMPLIANCE", midnight)
+
+    store.retain(sha256, first)  # an earlier date leaves the lock as it is
+    assert store.retained_until(sha256) == midnight
+    version = s3.head_object(Bucket=bucket, Key=key)["VersionId"]
+    with pytest.raises(ClientError) as refused:
+        s3.delete_object(Bucket=bucket, Key=key, VersionId=version)
+    assert _error_code(refused) == "AccessDenied"

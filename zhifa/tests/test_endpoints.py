@@ -4,6 +4,7 @@ anonymous, as a member of staff without roles, and as each role, for reads and f
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -209,6 +210,44 @@ ROUTE_KWARGS = {
     "access:session_record": {"pk": "access_session", "record": "record"},
     "access:session_content": {"pk": "access_session", "record": "record"},
     "access:keep_mark": {"record": "record"},
+    # --- archive ---
+    "archive:queue": {},
+    "archive:detail": {"pk": "case_file"},
+    "archive:pdf": {"pk": "case_file"},
+    "archive:seal": {"pk": "case_file"},
+    "archive:check": {"pk": "case_file"},
+    "archive:add": {"pk": "case_file"},
+    "archive:describe": {"pk": "case_file"},
+    "archive:volume": {"pk": "case_file"},
+    "archive:holds": {},
+    "archive:hold_new": {},
+    "archive:hold_release": {"pk": "hold"},
+    "archive:disposals": {},
+    "archive:disposal_new": {},
+    "archive:disposal_decide": {"pk": "disposal"},
+    "archive:enterprise": {"pk": "enterprise"},
+    "archive:collection_new": {"pk": "enterprise"},
+    "archive:collection_return": {"pk": "enterprise", "collection": "collection"},
+    "archive:enterprise_export": {"pk": "enterprise"},
+    "archive:carriers": {},
+    "archive:carrier_new": {},
+    "archive:carrier_label": {"pk": "carrier"},
+    "archive:carrier_custody": {"pk": "carrier"},
+    "archive-case-file-list": {},
+    "archive-case-file-detail": {"pk": "case_file"},
+    "archive-case-file-queue": {},
+    "archive-case-file-check": {"pk": "case_file"},
+    "archive-case-file-seal": {"pk": "case_file"},
+    "archive-case-file-add": {"pk": "case_file"},
+    "archive-case-file-volume": {"pk": "case_file"},
+    "archive-hold-list": {},
+    "archive-hold-detail": {"pk": "hold"},
+    "archive-hold-release": {"pk": "hold"},
+    "archive-disposal-list": {},
+    "archive-disposal-detail": {"pk": "disposal"},
+    "archive-disposal-decide": {"pk": "disposal"},
+    "archive-carrier-list": {},
+    "archive-carrier-detail": {"pk": "carrier"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -301,6 +340,7 @@ def world(agency, section, make_staff, tmp_path):
     )
     publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
     access_request, access_session = _access_world(section, version, users, make_staff)
+    archive_objects = _archive_world(agency, officer, users, enterprise, tmp_path)
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -330,6 +370,7 @@ def world(agency, section, make_staff, tmp_path):
         "task": draw.tasks.first().pk,
         "access_request": access_request.pk,
         "access_session": access_session.pk,
+        **archive_objects,
     }
     return users, objects
 
@@ -351,6 +392,32 @@ def _access_world(section, version, users, make_staff):
     )
     archivist = users[Role.ARCHIVIST]
     return request, session_open(request=request, manager=archivist, acting_user=archivist)
+def _archive_world(agency, officer, users, enterprise, tmp_path):
+    """A case file (of a matter marked closed: the walk is about roles, not the workflow), a hold,
+    a proposed destruction list, a carrier and an enterprise collection."""
+    from archive.models import Disposal
+    from archive.services import carrier_register, casefile_assemble, collection_create, hold_place
+    from matters.models import Matter
+    from records.tests.clips import make_docx
+
+    m = matter_open(acting_user=officer, kind="inspection", title="归档测试检查", party=enterprise)
+    Matter.objects.filter(pk=m.pk).update(closed_at=timezone.now())
+    m.refresh_from_db()
+    with transaction.atomic():
+        case_file = casefile_assemble(matter=m)
+    hold = hold_place(acting_user=None, agency=agency, kind="litigation", reference="（2026）辽04行初1号",
+                      case_file=case_file)
+    disposal = Disposal.objects.create(agency=agency, reason="测试", proposed_by=users[Role.ARCHIVIST],
+                                       proposed_at=timezone.now())
+    carrier = carrier_register(acting_user=users[Role.ARCHIVIST], number="GP-2026-001", kind="disc",
+                               period="2026年", retention="10年", party=enterprise)
+    doc = make_docx(tmp_path / "基础信息.docx", text="企业基础信息表")
+    collection = collection_create(
+        acting_user=officer, party=enterprise, category="base", subject="企业基础信息", summary="基础信息表",
+        collected_on=timezone.localdate(), files=[(doc, "基础信息.docx")], originals_from="企业",
+    )
+    return {"case_file": case_file.pk, "hold": hold.pk, "disposal": disposal.pk, "carrier": carrier.pk,
+            "collection": collection.pk}
 
 
 def _publicity_world(agency, officer, users, make_staff):
@@ -588,6 +655,18 @@ NOT_WALKED = {
     "api-access-requests": OWN,
     "api-access-keep-marks": FORM,
     "api-access-register": OWN,
+    "archive:queue": OWN,
+    "archive:holds": OWN,
+    "archive:hold_new": FORM,
+    "archive:disposals": OWN,
+    "archive:disposal_new": FORM,
+    "archive:carriers": OWN,
+    "archive:carrier_new": FORM,
+    "archive-case-file-list": OWN,
+    "archive-case-file-queue": OWN,
+    "archive-hold-list": OWN,
+    "archive-disposal-list": OWN,
+    "archive-carrier-list": OWN,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's

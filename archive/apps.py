@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ArchiveConfig(AppConfig):
+    name = "archive"
+    verbose_name = "立卷归档"
+
+    def ready(self):
+        from archive import hooks
+
+        hooks.register()

@@ -1,0 +1,155 @@
+"""Reads of the archive: which case files a viewer may see, the archivist's 待归档 queue, and the
+logged reads of a case file and an enterprise's file."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from archive.choices import CaseFileState, DisposalState
+from archive.hooks import ARCHIVING_DEADLINE
+from archive.models import Carrier, CaseFile, Collection, Disposal, Hold
+from ledger.services import event_record
+from org.choices import Role
+from org.permissions import require
+from policy.models import Deadline
+
+WIDE = (Role.ARCHIVIST, Role.LEADER, Role.ADMIN)
+
+
+def _visible(viewer) -> Q:
+    """Case files of matters the viewer may open (matters' own rule): archivists, leaders and
+    administrators the agency's; chiefs their section's."""
+    from matters.models import Matter
+    from matters.selectors import _visible as matter_visible
+
+    if viewer.has_role(*WIDE):
+        matters = Matter.objects.filter(matter_visible(viewer))
+    else:
+        matters = Matter.objects.filter(matter_visible(viewer), section_id=viewer.section_id)
+    return Q(agency_id=viewer.agency_id, matter__in=matters.values("pk"))
+
+
+def casefile_list(*, viewer, state: str = "") -> QuerySet[CaseFile]:
+    require(viewer, "archive.view")
+    qs = CaseFile.objects.filter(_visible(viewer)).select_related("matter", "section")
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+@dataclass
+class QueueRow:
+    case_file: CaseFile
+    due: datetime | None
+    provisional: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and timezone.now() > self.due
+
+
+def casefile_queue(*, viewer) -> list[QueueRow]:
+    """待归档: open volumes, the archiving deadline of each (overdue first, then soonest)."""
+    files = list(casefile_list(viewer=viewer, state=CaseFileState.OPEN))
+    ct = ContentType.objects.get_for_model(files[0].matter) if files else None
+    latest = {}
+    if files:
+        for d in Deadline.objects.filter(
+            subject_type=ct, subject_id__in=[str(f.matter_id) for f in files], rule_key=ARCHIVING_DEADLINE
+        ).order_by("pk"):
+            latest[d.subject_id] = d
+    rows = []
+    for f in files:
+        d = latest.get(str(f.matter_id))
+        rows.append(QueueRow(f, d.due if d else None, d.provisional if d else False))
+    far = timezone.now().replace(year=9999)
+    return sorted(rows, key=lambda r: (not r.overdue, r.due or far, r.case_file.pk))
+
+
+def casefile_for(*, viewer, pk: int, purpose: str = "查看案卷") -> CaseFile:
+    """One case file for a viewer who may see it; the look is a ledger event, a refusal too."""
+    require(viewer, "archive.view")
+    case_file = CaseFile.objects.filter(pk=pk, agency_id=viewer.agency_id).select_related(
+        "matter", "section", "agency", "sealed_by", "pdf"
+    ).first()
+    if case_file is None:
+        raise Http404("没有这个案卷。")
+    allowed = CaseFile.objects.filter(_visible(viewer), pk=pk).exists()
+    with transaction.atomic():
+        event_record(
+            kind="casefile.view" if allowed else "casefile.denied",
+            subject=case_file,
+            acting_user=viewer,
+            data={"purpose": purpose},
+        )
+    if not allowed:
+        raise PermissionDenied(
+            f"您无权查看该案卷：它由{case_file.section.name}承办。请向档案管理员申请调阅。"
+        )
+    return case_file
+
+
+def casefile_items(case_file):
+    return case_file.items.select_related("record", "version", "instrument", "step").order_by("position")
+
+
+def hold_list(*, viewer) -> QuerySet[Hold]:
+    require(viewer, "archive.view")
+    return Hold.objects.filter(agency_id=viewer.agency_id).select_related("case_file", "record", "placed_by")
+
+
+def disposal_list(*, viewer) -> QuerySet[Disposal]:
+    require(viewer, "archive.view")
+    return Disposal.objects.filter(agency_id=viewer.agency_id).prefetch_related("items__case_file")
+
+
+def disposal_pending_count(*, viewer) -> int:
+    return disposal_list(viewer=viewer).filter(state=DisposalState.PROPOSED).count()
+
+
+def carrier_list(*, viewer) -> QuerySet[Carrier]:
+    require(viewer, "archive.view")
+    return Carrier.objects.filter(agency_id=viewer.agency_id).select_related("party")
+
+
+def carrier_for(*, viewer, pk: int) -> Carrier:
+    require(viewer, "archive.view")
+    carrier = carrier_list(viewer=viewer).filter(pk=pk).first()
+    if carrier is None:
+        raise Http404("没有这个存储载体。")
+    return carrier
+
+
+def collection_list(*, viewer, party) -> QuerySet[Collection]:
+    require(viewer, "enterprises.view")
+    if party.agency_id != viewer.agency_id:
+        raise Http404("没有这个企业。")
+    return Collection.objects.filter(party=party).select_related("collected_by", "section").prefetch_related(
+        "items__record__versions"
+    )
+
+
+def casefile_for_hold(*, viewer, pk: int) -> CaseFile:
+    """The case file a hold is placed on: the agency's, without reading its contents (legal reviewers
+    place holds for 复议 and 诉讼)."""
+    require(viewer, "archive.hold")
+    case_file = CaseFile.objects.filter(pk=pk, agency_id=viewer.agency_id).first()
+    if case_file is None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError("本单位没有这个案卷，请核对案卷序号。")
+    return case_file
+
+
+def hold_for(*, viewer, pk: int) -> Hold:
+    require(viewer, "archive.hold")
+    hold = Hold.objects.filter(pk=pk, agency_id=viewer.agency_id).first()
+    if hold is None:
+        raise Http404("没有这个保全。")
+    return hold

@@ -1,0 +1,758 @@
+"""Writes of the archive: assembling, completing, checking and sealing case files; later volumes;
+legal holds; disposal; enterprise information collections and storage carriers. Every service
+writes its ledger event in the transaction of its change."""
+
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from archive import integrity
+from archive.choices import (
+    CarrierKind,
+    CaseFileState,
+    CollectionCategory,
+    CustodyAction,
+    DisposalState,
+    HoldKind,
+    ItemSource,
+)
+from archive.models import (
+    Carrier,
+    CaseFile,
+    CaseFileItem,
+    Collection,
+    CollectionItem,
+    CustodyEntry,
+    Disposal,
+    DisposalItem,
+    Hold,
+    IntegrityCheck,
+)
+from archive.pdf import page_count, render_case_file
+from archive.retention import AV_KINDS, lock_date, record_retain_until, retention_for, until
+from ledger.services import event_record
+from org.choices import Role
+from org.permissions import require
+from policy.calendar import compute_deadline, due_moment
+from policy.selectors import agency_rules
+from records.choices import Confidentiality, RecordKind
+from records.services import clean_file_name, record_ingest
+from records.storage import blob_store
+
+SCAN_FORMATS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+RETENTION_CHOICES = ("permanent", "30", "10", "5")  # the 档案 tiers, offered only where no pack rule decides
+
+
+# --- assembling --------------------------------------------------------------------------------------------
+
+
+def _code(agency, year: int) -> str:
+    prefix = agency.instrument_prefix or agency.short_name or ""
+    taken = CaseFile.objects.filter(agency=agency, volume=1, code__startswith=f"{prefix}档〔{year}〕").count()
+    return f"{prefix}档〔{year}〕{taken + 1}号"
+
+
+def _ordered_sources(matter):
+    """(record, version, instrument, step, source, dated, title, number, author) in procedure order:
+    step by step, each step's own records, then the 文书 it issued, then what was served with it."""
+    from matters.models import Instrument, Service
+
+    steps = list(matter.steps.prefetch_related("records__versions", "officers").order_by("acted_at", "pk"))
+    instruments = list(Instrument.objects.filter(matter=matter).select_related("pdf").order_by("issued_at", "pk"))
+    services = list(
+        Service.objects.filter(instrument__matter=matter)
+        .select_related("instrument")
+        .prefetch_related("records__versions")
+        .order_by("recorded_at", "pk")
+    )
+
+    def step_of(moment):
+        found = None
+        for s in steps:
+            if s.acted_at <= moment + timedelta(seconds=1):
+                found = s
+        return found
+
+    agency_name = matter.agency.name
+    # A 文书 is filed as its PDF (its DOCX is the editable copy, not the archival form).
+    instrument_files = {pk for inst in instruments for pk in (inst.pdf_id, inst.docx_id) if pk}
+    out = []
+    for order, step in enumerate(steps):
+        for record in step.records.all():
+            if record.pk in instrument_files:
+                continue
+            version = record.current_version
+            when = version.recorded_start or step.occurred_at
+            out.append((order, 0, record, version, None, step, ItemSource.STEP, when, record.title, "", None))
+        for inst in instruments:
+            if inst.step_id == step.pk and inst.pdf_id:
+                version = inst.pdf.versions.order_by("-number").first()
+                out.append(
+                    (order, 1, inst.pdf, version, inst, step, ItemSource.INSTRUMENT, inst.issued_at, inst.title,
+                     inst.number, agency_name)
+                )
+        for service in services:
+            if step_of(service.recorded_at) is not step:
+                continue
+            for record in service.records.all():
+                version = record.current_version
+                out.append(
+                    (order, 2, record, version, service.instrument, step, ItemSource.SERVICE, service.served_at,
+                     f"{service.instrument.title}{record.title and '·' + record.title}", "", None)
+                )
+    loose = len(steps)
+    for inst in instruments:
+        if inst.step_id is None and inst.pdf_id:
+            version = inst.pdf.versions.order_by("-number").first()
+            out.append((loose, 1, inst.pdf, version, inst, None, ItemSource.INSTRUMENT, inst.issued_at, inst.title,
+                        inst.number, agency_name))
+    out.sort(key=lambda row: (row[0], row[1]))
+    return out
+
+
+def _av_defaults(record, version, step) -> dict:
+    if record.kind not in AV_KINDS:
+        return {}
+    maker = record.created_by.name if record.created_by else "、".join(o.name for o in record.officers.all())
+    return {
+        "av_section": record.section.name,
+        "av_maker": maker[:100],
+        "av_made_at": version.recorded_start or version.filed_at,
+        "av_proves": (f"{step.label}过程" if step else "")[:300],
+    }
+
+
+def _add_item(case_file, position, record, version, *, source, instrument=None, step=None, dated, title,
+              number="", author=None, added_by=None, added_reason="") -> CaseFileItem:
+    if version is None:
+        raise ValidationError(f"记录《{record.title}》没有已存储的文件，不能归入案卷。")
+    when = dated if not isinstance(dated, datetime) else timezone.localtime(dated).date()
+    item = CaseFileItem(
+        case_file=case_file,
+        position=position,
+        source=source,
+        record=record,
+        version=version,
+        instrument=instrument,
+        step=step,
+        number=number or "",
+        author=(author or (record.created_by.name if record.created_by else record.section.name))[:100],
+        title=(title or record.title)[:200],
+        dated=when,
+        added_by=added_by,
+        added_reason=added_reason,
+        **_av_defaults(record, version, step),
+    )
+    item.pages = page_count(item)
+    item.save()
+    return item
+
+
+def _number_pages(case_file) -> None:
+    page = 1
+    for item in case_file.items.order_by("position"):
+        first = page if item.pages else None
+        if item.first_page != first:
+            CaseFileItem.objects.filter(pk=item.pk).update(first_page=first)
+        page += item.pages
+
+
+@transaction.atomic
+def casefile_assemble(*, matter, acting_user=None) -> CaseFile:
+    """Gather a closed matter's 文书, records and recordings into volume 1 of its case file, in the
+    order of the procedure (000 全过程记录制度第十七条). Runs in the closing step's transaction; once
+    assembled it is not assembled again."""
+    from org.models import Agency
+
+    existing = CaseFile.objects.filter(matter=matter, volume=1).first()
+    if existing is not None:
+        return existing
+    if matter.closed_at is None:
+        raise ValidationError("执法事项尚未办结，不能组卷。")
+    Agency.objects.select_for_update().get(pk=matter.agency_id)  # one 档号 sequence per agency
+    closed_on = timezone.localtime(matter.closed_at).date()
+    filing = matter.steps.filter(transition__in=("approve_filing", "decide_on_spot", "accept")).order_by("pk").first()
+    case_file = CaseFile.objects.create(
+        agency=matter.agency,
+        section=matter.section,
+        matter=matter,
+        code=_code(matter.agency, closed_on.year),
+        title=matter.title[:200],
+        cause=(f"{matter.get_kind_display()}：{matter.title}")[:200],
+        party_name=matter.party.name if matter.party else "",
+        filed_on=timezone.localtime(filing.occurred_at).date() if filing else timezone.localtime(matter.opened_at).date(),
+        closed_on=closed_on,
+        handlers="、".join(o.name for o in matter.officers.all())[:300],
+    )
+    seen = set()
+    position = 0
+    for _o, _k, record, version, inst, step, source, dated, title, number, author in _ordered_sources(matter):
+        if record.pk in seen:
+            continue
+        seen.add(record.pk)
+        position += 1
+        _add_item(case_file, position, record, version, source=source, instrument=inst, step=step, dated=dated,
+                  title=title, number=number, author=author)
+    _number_pages(case_file)
+    event_record(
+        kind="casefile.assemble",
+        subject=case_file,
+        acting_user=acting_user,
+        data={"matter": matter.pk, "code": case_file.code, "items": position},
+    )
+    return case_file
+
+
+def _editable(case_file: CaseFile) -> CaseFile:
+    case_file = CaseFile.objects.select_for_update().get(pk=case_file.pk)
+    if case_file.state != CaseFileState.OPEN:
+        raise ValidationError(
+            f"案卷 {case_file.code} 已{case_file.get_state_display()}，不能再改动；需要补充的请由档案管理员另立新卷并写明理由。"
+        )
+    return case_file
+
+
+def scan_ppi(path: Path) -> int | None:
+    """The resolution a scan declares in the image itself (JFIF/EXIF/PNG pHYs), the smaller axis."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            dpi = image.info.get("dpi")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValidationError(f"扫描件无法作为图像打开：{exc}") from exc
+    if not dpi:
+        return None
+    return round(min(float(dpi[0]), float(dpi[1])))
+
+
+def _check_scan(agency, path: Path, name: str) -> int | None:
+    """A scanned page must reach the pack's resolution (000 信息采集存储分析和归档制度第五条)."""
+    if Path(name).suffix.lower() not in SCAN_FORMATS:
+        return None
+    rule = agency_rules(agency).get("records.scan_resolution_min")
+    ppi = scan_ppi(path)
+    if rule is None:
+        return ppi
+    if ppi is None:
+        raise ValidationError(
+            f"扫描件“{name}”未载明分辨率，无法确认达到{rule.value}PPI（{rule.cited('、')}），请按{rule.value}PPI以上重新扫描。"
+        )
+    if ppi < int(rule.value):
+        raise ValidationError(
+            f"扫描件“{name}”分辨率为{ppi}PPI，低于{rule.value}PPI（{rule.cited('、')}），未存储，请重新扫描。"
+        )
+    return ppi
+
+
+def _store_scan(*, section, path: Path, name: str, title: str):
+    """Into the vault as it is (no recompression, 第十一条): the bytes uploaded are the bytes kept."""
+    return record_ingest(acting_user=None, section=section, path=path, original_name=name, title=title)
+
+
+def casefile_add(
+    *, acting_user, case_file: CaseFile, path: Path, original_name: str, title: str, reason: str,
+    author: str = "", number: str = "", dated=None,
+) -> CaseFileItem:
+    """The archivist adds what is missing — a paper original scanned in — to an open volume, with why.
+
+    Raises PermissionDenied (not an archivist), ValidationError (sealed file, no reason or title, a
+    scan below the pack's resolution, a future date)."""
+    require(acting_user, "archive.manage", agency=case_file.agency)
+    name = clean_file_name(original_name)
+    if not (reason or "").strip():
+        raise ValidationError("请写明补充归档的理由（如：纸质原件扫描入卷）。")
+    if not (title or "").strip():
+        raise ValidationError("请填写题名。")
+    for value, label, limit in ((title, "题名", 200), (reason, "补充理由", 300), (author, "责任者", 100),
+                                (number, "文号", 60)):
+        if len((value or "").strip()) > limit:
+            raise ValidationError(f"{label}最多{limit}个字。")
+    today = timezone.localdate()
+    dated = dated or today
+    if dated > today:
+        raise ValidationError("文件日期不能晚于今天。")
+    if case_file.state != CaseFileState.OPEN:
+        _editable(case_file)
+    _check_scan(case_file.agency, Path(path), name)
+    result = _store_scan(section=case_file.section, path=Path(path), name=name, title=title.strip())
+    with transaction.atomic():
+        case_file = _editable(case_file)
+        record = result.version.record
+        if case_file.items.filter(record=record).exists():
+            raise ValidationError("该文件已在本卷中。")
+        position = (case_file.items.aggregate(m=Max("position"))["m"] or 0) + 1
+        item = _add_item(
+            case_file, position, record, result.version, source=ItemSource.ADDED, dated=dated, title=title.strip(),
+            number=number.strip(), author=author.strip() or case_file.section.name, added_by=acting_user,
+            added_reason=reason.strip()[:300],
+        )
+        _number_pages(case_file)
+        event_record(
+            kind="casefile.add",
+            subject=case_file,
+            acting_user=acting_user,
+            data={"item": item.pk, "record": record.pk, "sha256": result.version.sha256, "reason": reason.strip()},
+        )
+    return item
+
+
+@transaction.atomic
+def casefile_item_describe(
+    *, acting_user, item: CaseFileItem, av_section: str, av_maker: str, av_made_at: datetime | None, av_proves: str
+) -> CaseFileItem:
+    """Name an AV item's section, maker, time and what it proves (000 记录信息调阅监督制度第四条)."""
+    require(acting_user, "archive.manage", agency=item.case_file.agency)
+    _editable(item.case_file)
+    if av_made_at and av_made_at > timezone.now():
+        raise ValidationError("制作时间不能晚于现在。")
+    values = {"av_section": av_section, "av_maker": av_maker, "av_proves": av_proves}
+    for field, value in values.items():
+        limit = CaseFileItem._meta.get_field(field).max_length
+        if len((value or "").strip()) > limit:
+            raise ValidationError(f"{CaseFileItem._meta.get_field(field).verbose_name}最多{limit}个字。")
+        setattr(item, field, (value or "").strip())
+    item.av_made_at = av_made_at
+    item.save(update_fields=["av_section", "av_maker", "av_made_at", "av_proves"])
+    event_record(kind="casefile.describe", subject=item.case_file, acting_user=acting_user,
+                 data={"item": item.pk, **values, "av_made_at": av_made_at.isoformat() if av_made_at else None})
+    return item
+
+
+@transaction.atomic
+def casefile_check(*, acting_user, case_file: CaseFile) -> IntegrityCheck:
+    """Run the 四性 checks now and keep the report with the file."""
+    require(acting_user, "archive.manage", agency=case_file.agency)
+    sealed = case_file.state == CaseFileState.SEALED
+    findings = integrity.run_checks(case_file, lock_date=lock_date(case_file) if sealed else None)
+    return _keep_report(case_file, findings, acting_user)
+
+
+def _keep_report(case_file, findings, acting_user, *, at_sealing=False) -> IntegrityCheck:
+    ok = all(f["ok"] for f in findings)
+    report = IntegrityCheck.objects.create(
+        case_file=case_file, ok=ok, findings=findings, ran_by=acting_user, ran_at=timezone.now(), at_sealing=at_sealing
+    )
+    event_record(
+        kind="casefile.check",
+        subject=case_file,
+        acting_user=acting_user,
+        data={"report": report.pk, "ok": ok, "failed": [f"{f['aspect']}:{f['item']}" for f in findings if not f["ok"]]},
+    )
+    return report
+
+
+def casefile_seal(
+    *, acting_user, case_file: CaseFile, major_impact: bool = False, complex_case: bool = False,
+    retention: str = "", remarks: str = "",
+) -> CaseFile:
+    """Seal a volume: 四性 checks must pass; the retention comes from the pack (the longest row the
+    case meets); the printed file goes into the vault; the stored objects are locked until the
+    retention ends (S3 Object Lock); the archiving deadline is met. A sealed volume never changes.
+
+    Raises PermissionDenied (not an archivist of the agency), ValidationError (already sealed, a
+    check fails — naming it, no retention where the pack sets none)."""
+    require(acting_user, "archive.manage", agency=case_file.agency)
+    if case_file.state != CaseFileState.OPEN:
+        raise ValidationError(f"案卷 {case_file.code} 已{case_file.get_state_display()}。")
+    if len(remarks or "") > 2000:
+        raise ValidationError("备考表说明最多2000字。")
+    case_file.major_impact, case_file.complex_case = bool(major_impact), bool(complex_case)
+    found = retention_for(case_file)
+    if found is not None:
+        years, basis = found.years, found.basis
+    elif retention in RETENTION_CHOICES:
+        years = None if retention == "permanent" else int(retention)
+        basis = "本单位政策包未规定，由档案管理员按档案管理规定确定"
+    else:
+        raise ValidationError(
+            "本单位政策包未规定案卷保管期限（archive.retention），请选择保管期限：永久、30年、10年或5年。"
+        )
+    findings = integrity.run_checks(case_file)
+    if not all(f["ok"] for f in findings):
+        raise ValidationError(f"四性检测未通过，不能归档：{integrity.summary(findings)}")
+    case_file.retention_years, case_file.retention_permanent = years, years is None
+    case_file.retention_basis = basis[:300]
+    case_file.retain_until = until(case_file.closed_on, years)
+    case_file.remarks = (remarks or "").strip()
+    case_file.sealed_by, case_file.sealed_at = acting_user, timezone.now()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"案卷-{case_file.pk}.pdf"
+        render_case_file(case_file, out)
+        printed = record_ingest(
+            acting_user=None, section=case_file.section, path=out, original_name=f"{case_file.code}.pdf",
+            title=f"案卷 {case_file.code}", kind=RecordKind.DOCUMENT,
+        ).version
+    lock = lock_date(case_file)
+    store = blob_store()
+    digests = sorted({i.version.sha256 for i in case_file.items.select_related("version")} | {printed.sha256})
+    for digest in digests:
+        store.retain(digest, lock)  # only ever extends: a record in several files keeps the longest
+    with transaction.atomic():
+        locked = _editable(case_file)
+        locked.__dict__.update(
+            {k: getattr(case_file, k) for k in (
+                "major_impact", "complex_case", "retention_years", "retention_permanent", "retention_basis",
+                "retain_until", "remarks", "sealed_by_id", "sealed_at")}
+        )
+        locked.state = CaseFileState.SEALED
+        locked.pdf = printed.record
+        locked.save()
+        _keep_report(locked, findings, acting_user, at_sealing=True)
+        event_record(
+            kind="casefile.seal",
+            subject=locked,
+            acting_user=acting_user,
+            data={
+                "code": locked.code,
+                "retention": locked.retention_label,
+                "basis": locked.retention_basis,
+                "retain_until": locked.retain_until.isoformat() if locked.retain_until else None,
+                "pdf": printed.sha256,
+                "items": [[i.position, i.record_id, i.version.sha256] for i in locked.items.select_related("version")],
+                "lock_until": lock.isoformat(),
+            },
+        )
+    return locked
+
+
+@transaction.atomic
+def casefile_new_volume(*, acting_user, matter, reason: str) -> CaseFile:
+    """A later addition to a sealed file is a new volume, with its reason; the sealed ones stay."""
+    require(acting_user, "archive.manage", agency=matter.agency)
+    if not (reason or "").strip():
+        raise ValidationError("另立新卷须写明理由。")
+    if len(reason.strip()) > 300:
+        raise ValidationError("另立新卷的理由最多300字。")
+    first = CaseFile.objects.select_for_update().filter(matter=matter, volume=1).first()
+    if first is None:
+        raise ValidationError("该执法事项尚未组卷。")
+    last = CaseFile.objects.filter(matter=matter).order_by("-volume").first()
+    if last.state == CaseFileState.OPEN:
+        raise ValidationError(f"第{last.volume}卷尚未归档，请直接在该卷中补充。")
+    volume = last.volume + 1
+    case_file = CaseFile.objects.create(
+        agency=first.agency, section=first.section, matter=matter, volume=volume,
+        volume_reason=reason.strip()[:300], code=f"{first.code}-{volume}", title=first.title, cause=first.cause,
+        party_name=first.party_name, filed_on=first.filed_on, closed_on=first.closed_on, handlers=first.handlers,
+    )
+    event_record(kind="casefile.volume", subject=case_file, acting_user=acting_user,
+                 data={"matter": matter.pk, "volume": volume, "reason": reason.strip()})
+    return case_file
+
+
+def sealed_matters(matters) -> set[int]:
+    """Matters whose first volume is sealed: their archiving deadline is met (gates.register_met)."""
+    return set(
+        CaseFile.objects.filter(matter__in=matters, volume=1)
+        .exclude(state=CaseFileState.OPEN)
+        .values_list("matter_id", flat=True)
+    )
+
+
+# --- holds and disposal ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hold_place(*, acting_user, agency, kind: str, reference: str, case_file=None, record=None) -> Hold:
+    """Keep a case file or record beyond its retention while a 复议, 诉讼, access request or
+    complaint is open. Other apps (access) place holds through this service."""
+    require(acting_user, "archive.hold", agency=agency)
+    if kind not in HoldKind.values:
+        raise ValidationError(f"未知的保全事由“{kind}”。")
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise ValidationError("请填写复议、诉讼案号或申请编号（最多100字）。")
+    if case_file is None and record is None:
+        raise ValidationError("请指明保全的案卷或记录。")
+    for subject in (case_file, record):
+        if subject is not None and subject.agency_id != agency.pk:
+            raise ValidationError("保全的案卷或记录不属于本单位。")
+    hold = Hold.objects.create(
+        agency=agency, kind=kind, reference=reference, case_file=case_file, record=record,
+        placed_by=acting_user, placed_at=timezone.now(),
+    )
+    event_record(kind="hold.place", subject=hold, acting_user=acting_user,
+                 data={"kind": kind, "reference": reference, "case_file": getattr(case_file, "pk", None),
+                       "record": getattr(record, "pk", None)})
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, acting_user, hold: Hold, reason: str) -> Hold:
+    require(acting_user, "archive.hold", agency=hold.agency)
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at:
+        raise ValidationError("该保全已解除。")
+    if not (reason or "").strip():
+        raise ValidationError("解除保全须写明理由（如：复议决定已生效）。")
+    if len(reason.strip()) > 300:
+        raise ValidationError("解除理由最多300字。")
+    hold.released_by, hold.released_at, hold.release_reason = acting_user, timezone.now(), reason.strip()[:300]
+    hold.save(update_fields=["released_by", "released_at", "release_reason"])
+    event_record(kind="hold.release", subject=hold, acting_user=acting_user, data={"reason": hold.release_reason})
+    return hold
+
+
+def disposal_blockers(case_file: CaseFile, today=None) -> list[str]:
+    """Why a case file may not be proposed for destruction (empty: it may)."""
+    today = today or timezone.localdate()
+    reasons = []
+    label = f"案卷 {case_file.code}"
+    if case_file.state != CaseFileState.SEALED:
+        reasons.append(f"{label}{case_file.get_state_display()}，不能列入销毁清册")
+        return reasons
+    if case_file.retention_permanent:
+        reasons.append(f"{label}为永久保管")
+    elif case_file.retain_until and case_file.retain_until >= today:
+        reasons.append(f"{label}保管期限至{case_file.retain_until:%Y年%m月%d日}，尚未届满")
+    records = [i.record for i in case_file.items.select_related("record")]
+    holds = Hold.objects.filter(released_at__isnull=True).filter(
+        models_q_case_or_records(case_file, records)
+    )
+    for hold in holds:
+        reasons.append(f"{label}处于保全中（{hold.get_kind_display()}，{hold.reference}），解除前不得销毁")
+    for record in [] if reasons else records:  # the file's own period first; then what else keeps its records
+        kept, permanent = record_retain_until(record)
+        if permanent or (kept and kept >= today):
+            reasons.append(
+                f"{label}中的《{record.title}》还须保存"
+                + ("（另一案卷永久保管）" if permanent else f"至{kept:%Y年%m月%d日}（所在其他案卷或音像记录最短保存期限）")
+            )
+    if Disposal.objects.filter(items__case_file=case_file, state=DisposalState.PROPOSED).exists():
+        reasons.append(f"{label}已在待审批的销毁清册中")
+    return reasons
+
+
+def models_q_case_or_records(case_file, records):
+    from django.db.models import Q
+
+    return Q(case_file=case_file) | Q(record__in=records)
+
+
+@transaction.atomic
+def disposal_propose(*, acting_user, case_files, reason: str) -> Disposal:
+    """The archivist proposes a destruction list after appraisal (档案法实施条例第二十四条). Nothing on
+    hold and nothing whose retention has not run can be proposed; the refusal names each reason."""
+    require(acting_user, "archive.manage", agency=acting_user.agency)
+    case_files = list(case_files)
+    if not case_files:
+        raise ValidationError("请选择要列入销毁清册的案卷。")
+    if not (reason or "").strip():
+        raise ValidationError("请填写鉴定意见（为何不再需要保存）。")
+    blockers = []
+    for case_file in case_files:
+        if case_file.agency_id != acting_user.agency_id:
+            raise ValidationError("案卷不属于本单位。")
+        blockers += disposal_blockers(case_file)
+    if blockers:
+        raise ValidationError("不能列入销毁清册：" + "；".join(blockers) + "。")
+    disposal = Disposal.objects.create(
+        agency=acting_user.agency, reason=reason.strip(), proposed_by=acting_user, proposed_at=timezone.now()
+    )
+    for case_file in case_files:
+        DisposalItem.objects.create(
+            disposal=disposal,
+            case_file=case_file,
+            contents=[
+                {"record": i.record_id, "title": i.title, "sha256": i.version.sha256, "size": i.version.size}
+                for i in case_file.items.select_related("version")
+            ],
+        )
+    event_record(kind="disposal.propose", subject=disposal, acting_user=acting_user,
+                 data={"case_files": [c.code for c in case_files], "reason": reason.strip()})
+    return disposal
+
+
+@transaction.atomic
+def disposal_decide(*, acting_user, disposal: Disposal, approve: bool, note: str = "") -> Disposal:
+    """The leader approves or rejects a destruction list. On approval each file is marked destroyed;
+    its metadata, hashes and ledger events stay (the 销毁清册 records what, why, who, when)."""
+    require(acting_user, "archive.approve_disposal", agency=disposal.agency)
+    disposal = Disposal.objects.select_for_update().get(pk=disposal.pk)
+    if disposal.state != DisposalState.PROPOSED:
+        raise ValidationError(f"该销毁清册已{disposal.get_state_display()}。")
+    if not approve and not (note or "").strip():
+        raise ValidationError("不批准销毁须写明理由。")
+    if len((note or "").strip()) > 300:
+        raise ValidationError("审批意见最多300字。")
+    if approve:
+        blockers = []
+        for item in disposal.items.select_related("case_file"):
+            blockers += [b for b in disposal_blockers(item.case_file) if "待审批的销毁清册" not in b]
+        if blockers:
+            raise ValidationError("不能批准销毁：" + "；".join(blockers) + "。")
+        CaseFile.objects.filter(disposal_items__disposal=disposal).update(state=CaseFileState.DISPOSED)
+    disposal.state = DisposalState.APPROVED if approve else DisposalState.REJECTED
+    disposal.decided_by, disposal.decided_at, disposal.decision_note = acting_user, timezone.now(), (note or "").strip()[:300]
+    disposal.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    event_record(kind="disposal.approve" if approve else "disposal.reject", subject=disposal, acting_user=acting_user,
+                 data={"note": disposal.decision_note, "case_files": list(disposal.items.values_list("case_file_id", flat=True))})
+    return disposal
+
+
+# --- 一企一档: collections and carriers -----------------------------------------------------------------
+
+
+def collection_create(
+    *, acting_user, party, category: str, subject: str, summary: str, collected_on, files: list[tuple[Path, str]],
+    originals_from: str = "", originals_received_at: datetime | None = None,
+) -> Collection:
+    """Collect an enterprise's information: every file stored as it is, scans checked for resolution
+    (第五条), with the collection's 说明 (第七条); originals lent for scanning are due back within the
+    pack's period (第九条).
+
+    Raises ValidationError (a missing 说明 item, a scan below the resolution — nothing is stored
+    then, a future date, an enterprise of another agency)."""
+    require(acting_user, "archive.collect", agency=party.agency)
+    if acting_user.section_id is None:
+        raise PermissionDenied("您不属于任何科室，不能采集信息；请由承办科室人员采集。")
+    if category not in CollectionCategory.values:
+        raise ValidationError(f"未知的信息类别“{category}”。")
+    subject, summary = (subject or "").strip(), (summary or "").strip()
+    missing = [n for n, v in (("事项名称", subject), ("内容概述", summary), ("采集时间", collected_on)) if not v]
+    if missing:
+        rule = agency_rules(party.agency).get("archive.collection_note_fields")
+        cite = f"（{rule.cited('、')}）" if rule else ""
+        raise ValidationError(f"信息采集须如实填写{'、'.join(missing)}{cite}。")
+    if len(subject) > 200 or len((originals_from or "").strip()) > 200:
+        raise ValidationError("事项名称、原始资料提供方各最多200字。")
+    now = timezone.now()
+    if collected_on > timezone.localdate():
+        raise ValidationError("采集时间不能晚于今天。")
+    if originals_received_at and originals_received_at > now:
+        raise ValidationError("原始资料接收时间不能晚于现在。")
+    if not files:
+        raise ValidationError("请上传采集的文件。")
+    checked = []
+    for path, name in files:
+        name = clean_file_name(name)
+        checked.append((Path(path), name, _check_scan(party.agency, Path(path), name)))
+    stored = [
+        (_store_scan(section=acting_user.section, path=path, name=name, title=f"{subject}·{Path(name).stem}"), ppi)
+        for path, name, ppi in checked
+    ]
+    due = None
+    if originals_from.strip():
+        rule = agency_rules(party.agency).get("records.collection_return_deadline")
+        start = originals_received_at or now
+        if rule is not None:
+            due = due_moment(compute_deadline(start, int(rule.value), rule.unit).due)
+    with transaction.atomic():
+        collection = Collection.objects.create(
+            agency=party.agency, section=acting_user.section, party=party, category=category, subject=subject,
+            summary=summary, collected_on=collected_on, collected_by=acting_user,
+            originals_from=originals_from.strip()[:200], originals_due=due,
+        )
+        for result, ppi in stored:
+            CollectionItem.objects.create(collection=collection, record=result.version.record, ppi=ppi)
+        event_record(
+            kind="collection.create", subject=collection, acting_user=acting_user,
+            data={"party": party.pk, "subject": subject, "files": [[r.version.sha256, ppi] for r, ppi in stored],
+                  "originals_due": due.isoformat() if due else None},
+        )
+    return collection
+
+
+@transaction.atomic
+def collection_return_originals(*, acting_user, collection: Collection, returned_at: datetime) -> Collection:
+    require(acting_user, "archive.collect", agency=collection.agency)
+    collection = Collection.objects.select_for_update().get(pk=collection.pk)
+    if not collection.originals_from:
+        raise ValidationError("该次采集没有借用原始资料。")
+    if collection.originals_returned_at:
+        raise ValidationError("原始资料已登记返还。")
+    if returned_at > timezone.now():
+        raise ValidationError("返还时间不能晚于现在。")
+    if returned_at < collection.created_at - timedelta(days=366) or returned_at.date() < collection.collected_on:
+        raise ValidationError("返还时间不能早于采集时间。")
+    collection.originals_returned_at = returned_at
+    collection.save(update_fields=["originals_returned_at"])
+    late = bool(collection.originals_due and returned_at > collection.originals_due)
+    event_record(kind="collection.return", subject=collection, acting_user=acting_user,
+                 data={"returned_at": returned_at.isoformat(), "late": late})
+    return collection
+
+
+@transaction.atomic
+def carrier_register(
+    *, acting_user, number: str, kind: str, period: str, retention: str, party=None,
+    confidentiality: str = Confidentiality.NORMAL, contents: str = "", holder: str = "",
+) -> Carrier:
+    """Register a storage carrier with what its label must say (第十八条); custody starts (第二十条)."""
+    require(acting_user, "archive.manage", agency=acting_user.agency)
+    number, period, retention = (number or "").strip(), (period or "").strip(), (retention or "").strip()
+    if kind not in CarrierKind.values:
+        raise ValidationError(f"未知的载体类型“{kind}”。")
+    if confidentiality not in Confidentiality.values:
+        raise ValidationError(f"未知密级“{confidentiality}”。")
+    missing = [n for n, v in (("编号", number), ("时间", period), ("保管期限", retention)) if not v]
+    if missing:
+        rule = agency_rules(acting_user.agency).get("archive.carrier_label_fields")
+        raise ValidationError(f"载体标签须注明{'、'.join(missing)}" + (f"（{rule.cited('、')}）" if rule else "") + "。")
+    for value, field in ((number, "number"), (period, "period"), (retention, "retention")):
+        limit = Carrier._meta.get_field(field).max_length
+        if len(value) > limit:
+            raise ValidationError(f"{Carrier._meta.get_field(field).verbose_name}最多{limit}个字。")
+    if party is not None and party.agency_id != acting_user.agency_id:
+        raise ValidationError("企业不属于本单位。")
+    if Carrier.objects.filter(agency=acting_user.agency, number=number).exists():
+        raise ValidationError(f"载体编号“{number}”已登记。")
+    now = timezone.now()
+    carrier = Carrier.objects.create(
+        agency=acting_user.agency, number=number, kind=kind, party=party, period=period, retention=retention,
+        confidentiality=confidentiality, contents=(contents or "").strip(), holder=(holder or acting_user.name)[:100],
+        registered_by=acting_user, registered_at=now,
+    )
+    CustodyEntry.objects.create(carrier=carrier, action=CustodyAction.REGISTER, holder=carrier.holder,
+                                occurred_at=now, recorded_by=acting_user, note="登记入库")
+    event_record(kind="carrier.register", subject=carrier, acting_user=acting_user,
+                 data={"number": number, "kind": kind, "party": getattr(party, "pk", None), "retention": retention})
+    return carrier
+
+
+@transaction.atomic
+def carrier_custody(*, acting_user, carrier: Carrier, action: str, holder: str, note: str = "",
+                    occurred_at: datetime | None = None) -> CustodyEntry:
+    require(acting_user, "archive.manage", agency=carrier.agency)
+    if action not in CustodyAction.values or action == CustodyAction.REGISTER:
+        raise ValidationError(f"未知的保管事项“{action}”。")
+    holder = (holder or "").strip()
+    if not holder or len(holder) > 100:
+        raise ValidationError("请填写保管人或借用人（最多100字）。")
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now():
+        raise ValidationError("时间不能晚于现在。")
+    last = carrier.custody.order_by("-occurred_at", "-pk").first()
+    if last and occurred_at < last.occurred_at:
+        raise ValidationError("时间不能早于上一次保管记录。")
+    entry = CustodyEntry.objects.create(carrier=carrier, action=action, holder=holder, note=(note or "").strip()[:300],
+                                        occurred_at=occurred_at, recorded_by=acting_user)
+    carrier.holder = holder
+    carrier.save(update_fields=["holder"])
+    event_record(kind="carrier.custody", subject=carrier, acting_user=acting_user,
+                 data={"action": action, "holder": holder, "at": occurred_at.isoformat()})
+    return entry
+
+
+# --- fixity ---------------------------------------------------------------------------------------------
+
+
+def archive_check_all(*, acting_user=None) -> dict:
+    """Re-run the 四性 checks over every sealed file (fixity); one summary."""
+    if acting_user is not None and not acting_user.has_role(Role.ARCHIVIST):
+        raise PermissionDenied("只有档案管理员可以运行四性检测。")
+    checked, failed = 0, []
+    for case_file in CaseFile.objects.filter(state=CaseFileState.SEALED).select_related("agency").order_by("pk"):
+        with transaction.atomic():
+            findings = integrity.run_checks(case_file, lock_date=lock_date(case_file))
+            report = _keep_report(case_file, findings, acting_user)
+        checked += 1
+        if not report.ok:
+            failed.append((case_file, integrity.summary(findings)))
+    return {"checked": checked, "failed": failed}

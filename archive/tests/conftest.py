@@ -1,0 +1,81 @@
+"""An agency ready to close matters quickly: officers with 执法证, their chief, a leader, an
+archivist and an enterprise; `close_inspection` walks the shortest real workflow to closing."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from enterprises.services import enterprise_create
+from matters.services import ServiceInput, matter_open, matter_transition
+from org.tests.factories import make_uscc
+from records.services import record_ingest
+from records.tests.clips import make_docx, make_video
+
+
+@dataclass
+class Desk:
+    agency: object
+    section: object
+    officer: object
+    partner: object
+    chief: object
+    leader: object
+    archivist: object
+    party: object
+    folder: Path
+
+    def step(self, user, matter, code, data=None, **kw):
+        matter.refresh_from_db()
+        return matter_transition(acting_user=user, matter=matter, transition=code, data=data or {}, **kw)
+
+    def clip(self, name: str, *, noise=False):
+        path = make_video(self.folder / name, seconds=1, creation_time=timezone.now() - timedelta(hours=2), noise=noise)
+        return record_ingest(acting_user=self.officer, section=self.section, path=path, original_name=name).version.record
+
+    def receipt(self, name="送达回执.docx"):
+        path = make_docx(self.folder / name, text=f"送达回执 {name}")
+        return record_ingest(acting_user=self.officer, section=self.section, path=path, original_name=name).version.record
+
+    def served(self, when, name="送达回执.docx"):
+        return ServiceInput("direct", "王某", when, signer="王某", receipt=self.receipt(name))
+
+    def close_inspection(self, title="例行检查", *, records=()):
+        """登记 → 制定检查方案 → 现场检查 → 结案审批: three 文书 and a closed matter."""
+        ago = lambda h: timezone.now() - timedelta(hours=h)  # noqa: E731
+        m = matter_open(acting_user=self.officer, kind="inspection", title=title, party=self.party,
+                        officers=[self.officer, self.partner])
+        self.step(self.officer, m, "plan", {"place": "厂区", "time": ago(5), "facts": "危化品储存"})
+        self.step(self.officer, m, "inspect", {"place": "厂区", "time": ago(4), "findings": "未发现问题"},
+                  officers=[self.officer, self.partner], records=list(records))
+        self.step(self.chief, m, "close", {"result": "检查未发现问题"})
+        m.refresh_from_db()
+        return m
+
+
+@pytest.fixture
+def desk(agency, section, make_staff, tmp_path):
+    agency.instrument_prefix = "抚应急"
+    agency.save(update_fields=["instrument_prefix"])
+    party = enterprise_create(
+        agency=agency, uscc=make_uscc("91210400MA0000001"), name="抚顺东华化工有限公司",
+        legal_representative="王某", industry="危险化学品",
+    )
+    return Desk(
+        agency=agency,
+        section=section,
+        officer=make_staff("officer", certificate=True, name="李执法", username="li"),
+        partner=make_staff("officer", certificate=True, name="张执法", username="zhang"),
+        chief=make_staff("section_chief", "officer", certificate=True, name="赵科长", username="zhao"),
+        leader=make_staff("leader", name="钱局长", username="qian"),
+        archivist=make_staff("archivist", name="郑档案", username="zheng"),
+        party=party,
+        folder=tmp_path,
+    )
+
+
+def use_pack(desk, pack: str) -> None:
+    desk.agency.policy_pack = pack
+    desk.agency.save(update_fields=["policy_pack"])

@@ -1,0 +1,36 @@
+"""The archivist's pages: the 待归档 queue with an overdue file in red, and the count on the home page;
+other roles are refused with a Chinese message naming who can act."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from archive.models import CaseFile
+from ledger.models import Event
+from policy.models import Deadline
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_overdue_file_is_red_in_the_queue_and_counted_on_the_home_page(desk, login, make_staff):
+    m = desk.close_inspection("逾期归档检查")
+    case_file = CaseFile.objects.get(matter=m)
+    Deadline.objects.filter(rule_key="archive.deadline_after_closing").update(due=timezone.now() - timedelta(days=1))
+    client = login(desk.archivist)
+    home = client.get("/").content.decode()
+    assert "待归档案卷" in home and "1 卷" in home and "已逾期 1 卷" in home
+    queue = client.get("/archive/").content.decode()
+    assert 'class="overdue"' in queue and "已逾期" in queue and case_file.code in queue
+    detail = client.get(f"/archive/files/{case_file.pk}/").content.decode()
+    assert "卷内目录" in detail and "现场检查方案" in detail and "检测并归档" in detail
+    refused = login(desk.officer).post(f"/archive/files/{case_file.pk}/seal/", {"retention": "10"})
+    assert refused.status_code == 403 and "档案管理员" in refused.content.decode()
+    assert CaseFile.objects.get(pk=case_file.pk).state == "open"
+    # a chief of another section may not read the file: refused in Chinese, and the refusal logged
+    from org.tests.factories import SectionFactory
+
+    other = make_staff("section_chief", section=SectionFactory(agency=desk.agency, name="危化科"), username="wei")
+    denied = login(other).get(f"/archive/files/{case_file.pk}/")
+    assert denied.status_code == 403 and "调阅" in denied.content.decode()
+    assert Event.objects.filter(kind="casefile.denied", actor=other, subject_id=str(case_file.pk)).exists()
