@@ -101,5 +101,8 @@ def test_home_matter_list_and_matter_page_fit_a_phone(browser, live_server, agen
             page.click("main table a:has-text('未如实记录')")
         assert "未如实记录" in page.inner_text("h1")
         check_page(page, "执法事项页")
+        page.locator("details[id^='t-'] > summary").first.click()  # a step's form, opened
+        assert page.locator("details[id^='t-'] button[type=submit]").first.is_visible()
+        check_page(page, "环节表单")
     finally:
         context.close()
