@@ -28,7 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = "penalty_decision,penalty_notice,inspection_record,rectification_order,onsite_measures,interview_record"
+KINDS = (
+    "penalty_decision,penalty_notice,inspection_record,rectification_order,onsite_measures,interview_record"
+)
 
 SAMPLES = {
     "place": "抚顺市望花区化工路1号测试精细化工有限公司二号生产车间及原料仓库",
@@ -37,7 +39,11 @@ SAMPLES = {
     "内容、参加人员以及考核结果等情况；二号车间三名新入职操作工未经培训即上岗作业。",
     "findings": "检查人员在当事人安全管理人员陪同下，对二号生产车间、原料仓库和配电室进行了检查，"
     "查阅了安全生产责任制、教育培训档案和隐患排查记录。",
-    "hazards": ["二号车间东侧消防通道堆放原料桶，堵塞通道", "配电箱未可靠接地，箱门缺失", "三名新入职操作工未经安全培训上岗"],
+    "hazards": [
+        "二号车间东侧消防通道堆放原料桶，堵塞通道",
+        "配电箱未可靠接地，箱门缺失",
+        "三名新入职操作工未经安全培训上岗",
+    ],
     "basis": "《中华人民共和国安全生产法》第二十八条第一款、第九十七条第三项",
     "rectify_by": "2026年12月8日",
     "measures": "责令立即清理消防通道，配电箱停止使用直至整改完毕，未经培训人员暂停上岗。",
@@ -46,7 +52,10 @@ SAMPLES = {
     "payment": "自收到本决定书之日起十五日内，到指定银行缴纳罚款。",
     "rights": "如不服本决定，可以在收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。",
     "interviewee": "张某某，男，1980年5月出生，测试精细化工有限公司安全管理人员",
-    "questions": ["问：你单位新入职人员是否经过安全培训？答：还没有来得及培训。", "问：培训记录由谁负责？答：由我负责。"],
+    "questions": [
+        "问：你单位新入职人员是否经过安全培训？答：还没有来得及培训。",
+        "问：培训记录由谁负责？答：由我负责。",
+    ],
 }
 
 
@@ -66,16 +75,29 @@ def documents(kinds: list[str]) -> list[dict]:
     from matters.instruments import preview_context
     from org.models import Agency
 
-    agency = Agency(name="抚顺市应急管理局", uscc="112104000000000001", policy_pack="fushun-city", instrument_prefix="抚应急")
+    agency = Agency(
+        name="抚顺市应急管理局",
+        uscc="112104000000000001",
+        policy_pack="fushun-city",
+        instrument_prefix="抚应急",
+    )
     out = []
     for code in kinds:
         kind = TYPES[code]
         context = preview_context(agency, kind)
-        content = {key: SAMPLES.get(key, f"{label}：经现场核实，情况属实，当事人无异议。") for key, label in kind.fields}
+        content = {
+            key: SAMPLES.get(key, f"{label}：经现场核实，情况属实，当事人无异议。")
+            for key, label in kind.fields
+        }
         context["c"] = rendering.content_text(content)
         context["lists"] = rendering.content_lists(content)
         context["fields"] = [(label, context["c"].get(key, "")) for key, label in kind.fields]
-        meta = {"title": kind.title, "number": context["number"], "identifier": f"bench-{code}", "moment": context["issued_at"]}
+        meta = {
+            "title": kind.title,
+            "number": context["number"],
+            "identifier": f"bench-{code}",
+            "moment": context["issued_at"],
+        }
         out.append({"code": code, "agency": agency, "context": context, "meta": meta})
     return out
 
@@ -119,7 +141,9 @@ def floor_prepare(count: int, *, tight: bool = False) -> tuple[list, float]:
         if tight:
             keep = rendering.CFF_TABLES if loaded.is_cff and loaded.is_cid_keyed else None
             for tag in list(loaded.ttfont.keys()):
-                if tag != "GlyphOrder" and (tag in rendering.UNUSED_TABLES or (keep is not None and tag not in keep)):
+                if tag != "GlyphOrder" and (
+                    tag in rendering.UNUSED_TABLES or (keep is not None and tag not in keep)
+                ):
                     del loaded.ttfont[tag]
         pdfs.append(pdf)
     return pdfs, statistics.median(seconds)
@@ -138,7 +162,9 @@ def rss_mb() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--kinds", default=KINDS, help="文书 kinds, comma-separated")
     args = parser.parse_args()
@@ -172,8 +198,11 @@ def main() -> None:
                     for pdf, text, doc in zip(prepared[step], texts, docs, strict=True):
                         floor_once(pdf, text, work / f"{step}-{doc['code']}.pdf")
                 rates[step].append(len(docs) / (time.perf_counter() - started))
-            print(f"round {round_number + 1} ({', '.join(turn)}): "
-                  + ", ".join(f"{name} {rates[name][-1]:.2f}/s" for name in order), flush=True)
+            print(
+                f"round {round_number + 1} ({', '.join(turn)}): "
+                + ", ".join(f"{name} {rates[name][-1]:.2f}/s" for name in order),
+                flush=True,
+            )
 
     def ratio(name):
         return statistics.median(z / f for z, f in zip(rates["zhifa"], rates[name], strict=True))
@@ -182,15 +211,25 @@ def main() -> None:
         rate = statistics.median(rates[name])
         return f"{rate:.2f}/s ({1000 / rate:.0f} ms each)"
 
-    print(f"kinds: {', '.join(doc['code'] for doc in docs)}; rounds: {args.rounds}; load average: "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"first 文书 in the process (parses the face): {first:.2f} s; resident memory it added: {held:.0f} MB")
-    print(f"fpdf2 add_font of the face (median; what each 文书 paid before): {statistics.median(add_font):.2f} s")
-    print(f"zhifa (DOCX + PDF): {each('zhifa')} 文书")
+    print(
+        f"kinds: {', '.join(doc['code'] for doc in docs)}; rounds: {args.rounds}; load average: "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"first 文书 in the process (parses the face): {first:.2f} s; resident memory it added: {held:.0f} MB"
+    )
+    print(
+        f"fpdf2 add_font of the face (median; what each 文书 paid before): {statistics.median(add_font):.2f} s"
+    )
+    print(f"zhifa (文书, DOCX + PDF): {each('zhifa')}")
     print(f"floor (fpdf2 alone, font loaded): {each('floor')}; ratio zhifa / floor: {ratio('floor'):.2f}")
-    print(f"tight floor (same, unused tables removed): {each('tight')}; ratio zhifa / tight: {ratio('tight'):.2f}")
-    print(f"peak RSS (the floor holds one parsed face per document): "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"tight floor (same, unused tables removed): {each('tight')}; ratio zhifa / tight: {ratio('tight'):.2f}"
+    )
+    print(
+        f"peak RSS (the floor holds one parsed face per document): "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
 
 
 if __name__ == "__main__":
