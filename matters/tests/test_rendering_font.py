@@ -6,9 +6,15 @@ from datetime import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from matters import rendering
 from matters.rendering import Block
+
+# Drawing a PDF never touches the database: run once, on SQLite (saves CI time).
+pytestmark = pytest.mark.skipif(
+    connection.vendor == "postgresql", reason="PDF 渲染与数据库无关，已在 SQLite 上测试"
+)
 
 MOMENT = datetime(2026, 11, 24, 9, 30)
 
