@@ -27,7 +27,9 @@ as a CIDFontType0C subset by fpdf2; ReportLab could not embed it). No viewer-sup
 ever relied on.
 """
 
+import copy
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -449,7 +451,6 @@ def font_path() -> Path:
     raise ValidationError(FONT_MISSING)
 
 
-@lru_cache(maxsize=8)
 def _face_index(path: str) -> int:
     """The simplified-Chinese face of a font collection (Noto CJK's SC), else the first."""
     if not path.lower().endswith((".ttc", ".otc")):
@@ -462,6 +463,93 @@ def _face_index(path: str) -> int:
             if family.endswith(" SC"):
                 return i
     return 0
+
+
+# ---------------------------------------------------------------- the font, parsed once per process
+#
+# fpdf2's add_font reads the face's cmap and metrics (some 65,000 glyphs) and keeps a fontTools
+# TTFont that output() subsets in place, so neither can simply be shared between documents. The
+# parsed face is kept per process as a prototype whose tables never change once built; each
+# document gets a shallow copy with its own mutable parts: the glyphs it used, its missing
+# characters, its font descriptor and a freshly opened TTFont for the subsetting.
+
+# A CID-keyed CFF face is embedded as its CFF table alone (/FontFile3, CIDFontType0C), so the
+# per-document font opens only that and the tables a well-formed font needs; every other table
+# (layout, vertical metrics, cmap, names) would be read and subset for nothing.
+CFF_TABLES = frozenset({"CFF ", "head", "hhea", "maxp", "post"})
+# Tables a PDF viewer never uses, also dropped by fpdf2's subsetter: removed before it runs, so it
+# does not decompile them to look for extended layout formats first.
+UNUSED_TABLES = frozenset(
+    {"BASE", "GDEF", "GPOS", "GSUB", "JSTF", "MATH", "FFTM", "hdmx", "meta", "sbix", "SVG ", "CBDT", "CBLC",
+     "EBDT", "EBLC", "EBSC", "CPAL", "COLR"}
+)
+_PROTOTYPES_LOCK = threading.Lock()
+
+
+class _Widths(dict):
+    """Advance widths by code point; an unknown one reads as the face's default width without
+    being stored (fpdf2's defaultdict would insert it, writing to state shared between threads)."""
+
+    __slots__ = ("default",)
+
+    def __missing__(self, key):
+        return self.default
+
+
+@lru_cache(maxsize=4)
+def _prototype(path: str, stamp: tuple[int, int]):
+    """The face parsed once per process (and per version of the file on disk: `stamp` is its
+    modification time and size, so an upgraded font package is read again)."""
+    from fpdf import FPDF
+
+    holder = FPDF()
+    holder.add_font("cjk", fname=path, collection_font_number=_face_index(path))
+    proto = holder.fonts["cjk"]
+    widths = _Widths(proto.cw)
+    widths.default = proto.cw.default_factory()
+    proto.cw = widths
+    proto.close()  # each document opens its own TTFont; the parsed tables are not needed again
+    proto.ttfont = None
+    proto.subset = None
+    return proto
+
+
+def _document_font(pdf, path: Path) -> None:
+    """Give `pdf` the CJK face as "cjk" without parsing it again."""
+    from fontTools import ttLib
+    from fpdf.fonts import SubsetMap
+
+    stat = path.stat()
+    with _PROTOTYPES_LOCK:  # one parse when several threads issue the first 文书 together
+        proto = _prototype(str(path), (stat.st_mtime_ns, stat.st_size))
+    font = copy.copy(proto)  # shares the read-only cmap, glyph ids and widths
+    font.i = len(pdf.fonts) + 1
+    font.desc = copy.copy(proto.desc)  # output() names it and gives it an object number
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    # recalcBBoxes off: the subset keeps the whole face's bounding box (a valid superset) instead of
+    # recomputing it from every outline.
+    font.ttfont = ttLib.TTFont(
+        str(path), fontNumber=proto.collection_font_number, lazy=True, recalcTimestamp=False, recalcBBoxes=False
+    )
+    keep_only = CFF_TABLES if proto.is_cff and proto.is_cid_keyed else None
+    for tag in list(font.ttfont.reader.keys()):
+        if tag in UNUSED_TABLES or (keep_only is not None and tag not in keep_only):
+            del font.ttfont[tag]
+    font.subset = SubsetMap(font)
+    pdf.fonts["cjk"] = font
+    if font.is_cff and font.is_cid_keyed:
+        pdf.pdf_version = max(pdf.pdf_version, "1.6")  # as add_font does for such a face
+
+
+def _release_font(font) -> None:
+    """Close a document's TTFont and drop fpdf2's memo of its glyphs (a functools.cache shared by
+    every SubsetMap, which would otherwise keep the document's font alive). fpdf2 does the same at
+    the end of output(); this is for a document refused or failed before that."""
+    font.subset.pick.cache_clear()
+    font.subset.get_glyph.cache_clear()
+    font.close()
 
 
 # Chinese line-breaking (避头尾): these never begin a line, those never end one.
@@ -501,18 +589,26 @@ def wrap(text: str, width: float, measure) -> list[str]:
 
 def render_pdf(blocks: list[Block], path: Path, *, title: str, number: str, identifier: str, moment) -> None:
     from fpdf import FPDF
-    from fpdf.enums import Align, TextMode, WrapMode, XPos, YPos
 
     font = font_path()
 
     pdf = FPDF(format="A4", unit="mm")
     try:
-        pdf.add_font("cjk", fname=str(font), collection_font_number=_face_index(str(font)))
+        _document_font(pdf, font)
     except (OSError, ValueError, KeyError) as exc:
         raise ValidationError(f"{FONT_MISSING}（{font}：{exc}）") from exc
-    # The subset keeps the whole face's bounding box (a valid superset) instead of recomputing it
-    # from every outline twice over, which took half the time of a page.
-    pdf.fonts["cjk"].ttfont.recalcBBoxes = False
+    try:
+        _draw_pdf(pdf, blocks, path, title=title, number=number, identifier=identifier, moment=moment)
+    except BaseException:
+        _release_font(pdf.fonts["cjk"])
+        raise
+
+
+def _draw_pdf(
+    pdf, blocks: list[Block], path: Path, *, title: str, number: str, identifier: str, moment
+) -> None:
+    from fpdf.enums import Align, TextMode, WrapMode, XPos, YPos
+
     pdf.set_margins(28, 37, 26)
     pdf.set_auto_page_break(True, margin=35)
     pdf.set_title(title)
