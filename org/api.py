@@ -2,9 +2,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -198,10 +199,21 @@ class OfficerCheckView(CapabilityMixin, APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("on", str, description="日期 YYYY-MM-DD，默认今天")],
+        responses=inline_serializer(
+            "OfficerCheck",
+            {
+                "assignable": serializers.BooleanField(),
+                "reason": serializers.CharField(required=False, help_text="不能承担执法工作的原因"),
+                "certificate": serializers.CharField(required=False, help_text="有效执法证编号"),
+                "on": serializers.DateField(),
+            },
+        ),
         summary="核对某人能否承担执法工作",
     )
     def get(self, request, pk: int):
-        staff = selectors.staff_list(viewer=request.user).get(pk=pk)
+        staff = selectors.staff_list(viewer=request.user).filter(pk=pk).first()
+        if staff is None:
+            raise NotFound("本单位没有这名工作人员，或该人员不存在。")
         on = _on_param(request)
         try:
             certificate = services.officer_check_assignable(staff=staff, on=on)

@@ -2,14 +2,19 @@ from django import forms
 
 from enterprises.choices import PartyKind
 from publicity.choices import Category
+from publicity.services import PUBLIC_TEXT_MAX
 
 
 class CorrectionRequestForm(forms.Form):
     applicant = forms.CharField(label="申请人", max_length=60)
     contact = forms.CharField(label="联系方式", max_length=100)
-    statement = forms.CharField(label="申请更正的内容和理由", widget=forms.Textarea(attrs={"rows": 4}))
+    statement = forms.CharField(
+        label="申请更正的内容和理由", max_length=PUBLIC_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
     evidence = forms.CharField(
-        label="证据（证明公示信息不准确的材料及其说明）", widget=forms.Textarea(attrs={"rows": 4})
+        label="证据（证明公示信息不准确的材料及其说明）",
+        max_length=PUBLIC_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     evidence_file = forms.FileField(label="证据文件（可选，不超过20 MB）", required=False)
 

@@ -72,13 +72,23 @@ class RecordSerializer(serializers.ModelSerializer):
 
 class RecordUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    title = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     kind = serializers.ChoiceField(choices=RecordKind.choices, required=False)
     section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False)
     device = serializers.SlugRelatedField(
         slug_field="serial", queryset=Device.objects.all(), required=False, allow_null=True
     )
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One ledger event about a record, as the history endpoint lists it."""
+
+    index = serializers.IntegerField(help_text="台账序号")
+    kind = serializers.CharField(help_text="事件类型")
+    time = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True, help_text="操作人；系统操作为空")
+    data = serializers.DictField(help_text="事件内容")
 
 
 class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
@@ -133,7 +143,7 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         responses={(200, "application/octet-stream"): bytes},
         summary="下载某版本的文件",
     )
-    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)/content")
+    @action(detail=True, methods=["get"], url_path="versions/<int:number>/content")
     def content(self, request, pk=None, number=None):
         version, stream = selectors.version_download(
             viewer=request.user,
@@ -143,8 +153,8 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         )
         return FileResponse(stream, as_attachment=True, filename=version.original_name.replace("／", "_"))
 
-    @extend_schema(summary="记录的台账历史")
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=HistoryEntrySerializer(many=True), summary="记录的台账历史")
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         record = selectors.record_view(viewer=request.user, pk=int(pk), purpose="查看台账历史")
         return Response(
@@ -177,7 +187,7 @@ class UploadStartSerializer(serializers.Serializer):
 
 
 class UploadFinishSerializer(serializers.Serializer):
-    title = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     kind = serializers.ChoiceField(choices=RecordKind.choices, required=False)
     device = serializers.SlugRelatedField(
         slug_field="serial", queryset=Device.objects.all(), required=False, allow_null=True
