@@ -81,19 +81,19 @@ class StaffSerializer(serializers.ModelSerializer):
 class StaffCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     name = serializers.CharField(max_length=30)
-    password = serializers.CharField(min_length=8, write_only=True, required=False)
+    password = serializers.CharField(min_length=8, max_length=128, write_only=True, required=False)
     section = serializers.PrimaryKeyRelatedField(
         queryset=Section.objects.all(), required=False, allow_null=True
     )
-    roles = serializers.ListField(child=serializers.CharField(), allow_empty=True)
-    position = serializers.CharField(required=False, allow_blank=True, default="")
-    phone = serializers.CharField(required=False, allow_blank=True, default="")
+    roles = serializers.ListField(child=serializers.CharField(max_length=20), allow_empty=True, max_length=20)
+    position = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
     frontline = serializers.BooleanField(required=False, default=False)
-    legal_qualification = serializers.CharField(required=False, allow_blank=True, default="")
+    legal_qualification = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
 
 
 class RolesSerializer(serializers.Serializer):
-    roles = serializers.ListField(child=serializers.CharField(), allow_empty=True)
+    roles = serializers.ListField(child=serializers.CharField(max_length=20), allow_empty=True, max_length=20)
 
 
 class MeView(CapabilityMixin, APIView):

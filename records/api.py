@@ -13,6 +13,7 @@ from org.models import Section
 from records import selectors, services, uploads
 from records.choices import Confidentiality, RecordKind, Source
 from records.models import Record, RecordVersion
+from utilities.bounds import ID_MAX
 from zhifa.api import CapabilityMixin
 
 
@@ -182,7 +183,7 @@ class OctetStreamParser(BaseParser):
 
 class UploadStartSerializer(serializers.Serializer):
     file_name = serializers.CharField(max_length=255)
-    size = serializers.IntegerField(min_value=0)
+    size = serializers.IntegerField(min_value=0, max_value=ID_MAX)
     section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False)
 
 

@@ -13,6 +13,7 @@ from review import selectors, services
 from review.choices import Finding, LeaderDecision
 from review.models import LegalReview
 from review.scope import GATED, gated_transition, review_required
+from utilities.bounds import ID_MAX, TEXT_LINE, TEXT_LONG
 from zhifa.api import CapabilityMixin
 
 
@@ -75,11 +76,11 @@ def _out(review):
 
 
 class SubmitSerializer(serializers.Serializer):
-    matter = serializers.IntegerField()
+    matter = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     transition = serializers.ChoiceField(choices=GATED, required=False, help_text="默认为案件下一步的决定环节")
-    application = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
-    situation = serializers.CharField(allow_blank=True, default="")
-    draft_decision = serializers.CharField(allow_blank=True, default="")
+    application = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=TEXT_LONG), default=dict)
+    situation = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
+    draft_decision = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
     materials = serializers.DictField(default=dict, help_text="材料名称 → {note, records: [记录ID]}")
 
 
@@ -100,9 +101,9 @@ class SubmitView(CapabilityMixin, APIView):
 
 
 class AssignSerializer(serializers.Serializer):
-    reviewer = serializers.IntegerField()
+    reviewer = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     first = serializers.BooleanField(default=False)
-    interest = serializers.CharField(allow_blank=True, default="")
+    interest = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LINE)
 
 
 class AssignView(CapabilityMixin, APIView):
@@ -120,9 +121,9 @@ class AssignView(CapabilityMixin, APIView):
 
 
 class SupplementSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.CharField())
+    items = serializers.ListField(child=serializers.CharField(max_length=TEXT_LINE), max_length=100)
     supply_by = serializers.DateField()
-    note = serializers.CharField(allow_blank=True, default="")
+    note = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 
 
 class SupplementView(CapabilityMixin, APIView):
@@ -154,7 +155,7 @@ class ProvideView(CapabilityMixin, APIView):
 
 
 class ExtendSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=300)
 
 
 class ExtendView(CapabilityMixin, APIView):
@@ -170,18 +171,18 @@ class ExtendView(CapabilityMixin, APIView):
 
 class FindingSerializer(serializers.Serializer):
     finding = serializers.ChoiceField(choices=Finding.choices)
-    note = serializers.CharField(allow_blank=True, default="")
+    note = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 
 
 class OpinionSerializer(serializers.Serializer):
-    findings = FindingSerializer(many=True)
-    outcome = serializers.CharField()
-    opinion = serializers.CharField()
-    suggestions = serializers.ListField(child=serializers.CharField(), default=list)
-    adviser = serializers.CharField(allow_blank=True, default="")
+    findings = FindingSerializer(many=True, max_length=100)
+    outcome = serializers.CharField(max_length=30)
+    opinion = serializers.CharField(max_length=TEXT_LONG)
+    suggestions = serializers.ListField(child=serializers.CharField(max_length=TEXT_LONG), default=list, max_length=100)
+    adviser = serializers.CharField(allow_blank=True, default="", max_length=200)
     meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
-    meeting_participants = serializers.CharField(allow_blank=True, default="")
-    meeting_minutes = serializers.CharField(allow_blank=True, default="")
+    meeting_participants = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
+    meeting_minutes = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 
 
 class OpinionView(CapabilityMixin, APIView):
@@ -201,7 +202,7 @@ class OpinionView(CapabilityMixin, APIView):
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=LeaderDecision.choices)
     collective = serializers.BooleanField(default=False)
-    note = serializers.CharField(allow_blank=True, default="")
+    note = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 
 
 class DecideView(CapabilityMixin, APIView):
@@ -234,7 +235,7 @@ class ScopeView(CapabilityMixin, APIView):
 
 
 class MajorSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=300)
 
 
 class MajorView(CapabilityMixin, APIView):

@@ -237,3 +237,45 @@ def test_the_server_caps_a_body_where_the_app_does_and_says_so_in_chinese():
         assert "超过系统上限" in json.loads(body)["detail"]
     finally:
         server.close()
+
+
+# Request texts that need no maxLength of their own, each with the reason.
+UNBOUNDED_TEXT_OK = {
+    "/api/v1/auth/token/": "the log-in: username and password are checked, never stored",
+    ".device": "a device is looked up by its serial, never stored as text",
+}
+
+
+def _unbounded_texts(schema) -> list[str]:
+    """Every string a request body may carry with no maxLength (enums and formatted values aside)."""
+    components = schema["components"]["schemas"]
+    found = []
+
+    def walk(node, where):
+        if "$ref" in node:
+            node = components[node["$ref"].rsplit("/", 1)[-1]]
+        for key in ("allOf", "oneOf", "anyOf"):
+            for part in node.get(key, []):
+                walk(part, where)
+        if node.get("readOnly"):
+            return
+        if node.get("type") == "string" and "enum" not in node and "format" not in node and "maxLength" not in node:
+            found.append(where)
+        if node.get("type") == "array":
+            walk(node.get("items", {}), f"{where}[]")
+        for name, child in node.get("properties", {}).items():
+            walk(child, f"{where}.{name}")
+        if isinstance(node.get("additionalProperties"), dict):
+            walk(node["additionalProperties"], f"{where}{{}}")
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                walk(content["schema"], f"{method.upper()} {path} ")
+    return [w for w in found if not any(key in w for key in UNBOUNDED_TEXT_OK)]
+
+
+def test_every_text_a_request_may_carry_has_a_declared_length(demo, client):
+    client.force_login(demo.staff.get(username="chief1"))
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    assert _unbounded_texts(schema) == []
