@@ -279,3 +279,41 @@ def test_every_text_a_request_may_carry_has_a_declared_length(demo, client):
     client.force_login(demo.staff.get(username="chief1"))
     schema = client.get("/api/v1/schema/", {"format": "json"}).json()
     assert _unbounded_texts(schema) == []
+
+
+def test_every_form_of_the_product_bounds_its_texts_and_numbers():
+    import importlib
+    import inspect
+
+    from django import forms
+    from django.conf import settings as django_settings
+
+    from utilities.forms import BoundedForm
+
+    unbounded = []
+    for app in django_settings.INSTALLED_APPS:
+        if "." in app:
+            continue
+        try:
+            module = importlib.import_module(f"{app}.forms")
+        except ModuleNotFoundError:
+            continue
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            ours = cls.__module__ == module.__name__ and issubclass(cls, forms.BaseForm)
+            if ours and not issubclass(cls, BoundedForm):
+                unbounded.append(f"{module.__name__}.{name}")
+    assert unbounded == []
+
+
+def test_a_form_page_refuses_a_paragraph_past_its_bound_and_opens_nothing(demo, client):
+    officer = demo.staff.get(username="officer1")
+    client.force_login(officer)
+    matters = Matter.objects.count()
+    response = client.post(
+        "/matters/new/",
+        {"kind": "inspection", "procedure": "general", "title": "日常检查", "facts": "查" * 20_001,
+         "confidentiality": "normal", "officers": [officer.pk]},
+    )
+    assert response.status_code == 200
+    assert "20000" in " ".join(response.context["form"].errors["facts"])
+    assert Matter.objects.count() == matters

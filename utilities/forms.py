@@ -1,0 +1,33 @@
+"""The base of every form: no text or number field comes in without a bound."""
+
+from django import forms
+from django.core.validators import MaxLengthValidator, MaxValueValidator
+
+from utilities.bounds import INT_MAX, TEXT_LINE, TEXT_LONG
+
+
+def bound_fields(fields) -> None:
+    """Give each text field without a max_length one (a paragraph TEXT_LONG, a line TEXT_LINE) and
+    each integer field without a max_value INT_MAX; a field that declares its own bound keeps it."""
+    for field in fields.values():
+        if isinstance(field, forms.CharField) and field.max_length is None:
+            limit = TEXT_LONG if isinstance(field.widget, forms.Textarea) else TEXT_LINE
+            field.max_length = limit
+            field.validators.append(MaxLengthValidator(limit))
+            field.widget.attrs.setdefault("maxlength", str(limit))
+        elif isinstance(field, forms.IntegerField) and field.max_value is None:
+            field.max_value = INT_MAX
+            field.validators.append(MaxValueValidator(INT_MAX))
+            field.widget.attrs.setdefault("max", str(INT_MAX))
+
+
+class BoundedForm(forms.Form):
+    """forms.Form with bound_fields applied to its fields, declared and added in __init__ alike."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_fields(self.fields)
+
+    def full_clean(self):
+        bound_fields(self.fields)  # fields a subclass added after this __init__ ran
+        super().full_clean()
