@@ -196,6 +196,16 @@ class UploadFinishSerializer(serializers.Serializer):
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL)
 
 
+class UploadStateSerializer(serializers.Serializer):
+    """Where a resumable upload stands."""
+
+    id = serializers.UUIDField()
+    file_name = serializers.CharField()
+    size = serializers.IntegerField(help_text="文件总字节数")
+    received = serializers.IntegerField(help_text="已接收字节数（续传位置）")
+    record = serializers.IntegerField(allow_null=True, help_text="完成后登记的记录编号")
+
+
 def _upload_state(upload) -> dict:
     return {
         "id": str(upload.pk),
@@ -209,7 +219,7 @@ def _upload_state(upload) -> dict:
 class UploadStartView(CapabilityMixin, APIView):
     capability = "records.file"
 
-    @extend_schema(request=UploadStartSerializer, summary="开始可续传上传")
+    @extend_schema(request=UploadStartSerializer, responses={201: UploadStateSerializer}, summary="开始可续传上传")
     def post(self, request):
         data = UploadStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -237,11 +247,13 @@ class UploadView(CapabilityMixin, APIView):
         except (uploads.Upload.DoesNotExist, ValidationError):
             raise PermissionDenied("您没有权限访问该上传会话：它不存在，或不是您发起的。") from None
 
-    @extend_schema(summary="查询已接收字节数（续传位置）")
+    @extend_schema(responses=UploadStateSerializer, summary="查询已接收字节数（续传位置）")
     def get(self, request, pk):
         return Response(_upload_state(self._get(request, pk)))
 
-    @extend_schema(request={"application/offset+octet-stream": bytes}, summary="上传一段数据")
+    @extend_schema(
+        request={"application/offset+octet-stream": bytes}, responses=UploadStateSerializer, summary="上传一段数据"
+    )
     def patch(self, request, pk):
         upload = self._get(request, pk)
         try:

@@ -1,7 +1,7 @@
 """API of legal review: reads, and each write through its service."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
@@ -35,17 +35,38 @@ class ReviewSerializer(serializers.ModelSerializer):
     def _opinion(self, obj):
         return getattr(obj, "opinion", None) if hasattr(obj, "opinion") else None
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_outcome(self, obj):
         opinion = self._opinion(obj)
         return opinion.outcome if opinion else None
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_number(self, obj):
         opinion = self._opinion(obj)
         return opinion.instrument.number if opinion and opinion.instrument else None
 
+    @extend_schema_field(
+        inline_serializer(
+            "ReviewAssignment",
+            {"id": serializers.IntegerField(), "name": serializers.CharField(), "first": serializers.BooleanField()},
+            many=True,
+        )
+    )
     def get_reviewers(self, obj):
         return [{"id": a.reviewer_id, "name": a.reviewer.name, "first": a.first} for a in obj.assignments.all()]
 
+    @extend_schema_field(
+        inline_serializer(
+            "ReviewFindingRow",
+            {
+                "position": serializers.IntegerField(),
+                "item": serializers.CharField(),
+                "finding": serializers.CharField(),
+                "note": serializers.CharField(),
+            },
+            many=True,
+        )
+    )
     def get_findings(self, obj):
         return [{"position": f.position, "item": f.item, "finding": f.finding, "note": f.note}
                 for f in obj.findings.all()]
@@ -221,7 +242,19 @@ class ScopeView(CapabilityMixin, APIView):
 
     capability = "matters.view"
 
-    @extend_schema(summary="法制审核范围")
+    @extend_schema(
+        parameters=[OpenApiParameter("transition", str, description="拟作出决定的环节，默认案件下一步的决定环节")],
+        responses=inline_serializer(
+            "ReviewScope",
+            {
+                "required": serializers.BooleanField(),
+                "major": serializers.BooleanField(),
+                "major_reason": serializers.CharField(),
+                "entries": serializers.ListField(child=serializers.DictField(), help_text="适用的审核目录条目"),
+            },
+        ),
+        summary="法制审核范围",
+    )
     def get(self, request, pk):
         matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
         transition = request.query_params.get("transition") or gated_transition(matter)
@@ -241,7 +274,13 @@ class MajorSerializer(serializers.Serializer):
 class MajorView(CapabilityMixin, APIView):
     capability = "review.conduct"
 
-    @extend_schema(request=MajorSerializer, summary="标记为重大案件")
+    @extend_schema(
+        request=MajorSerializer,
+        responses=inline_serializer(
+            "MajorMarked", {"major": serializers.BooleanField(), "major_reason": serializers.CharField()}
+        ),
+        summary="标记为重大案件",
+    )
     def post(self, request, pk):
         matter = get_object_or_404(Matter.objects.filter(agency_id=request.user.agency_id), pk=pk)
         data = MajorSerializer(data=request.data)
@@ -253,7 +292,22 @@ class MajorView(CapabilityMixin, APIView):
 class StaffingView(CapabilityMixin, APIView):
     capability = "review.view"
 
-    @extend_schema(summary="法制审核人员配备比例")
+    @extend_schema(
+        responses=inline_serializer(
+            "ReviewerStaffing",
+            {
+                "reviewers": serializers.IntegerField(),
+                "qualified": serializers.IntegerField(),
+                "officers": serializers.IntegerField(),
+                "percent": serializers.FloatField(allow_null=True),
+                "minimum": serializers.FloatField(allow_null=True),
+                "short": serializers.BooleanField(),
+                "needed": serializers.IntegerField(),
+                "citations": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
+        summary="法制审核人员配备比例",
+    )
     def get(self, request):
         s = selectors.staffing_for_viewer(viewer=request.user)
         return Response({

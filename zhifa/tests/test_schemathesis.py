@@ -21,7 +21,11 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from enterprises.models import Party
 from matters.models import Instrument, Matter
 from org.models import Section, Staff
+from publicity.models import Publication
 from records.models import Record
+from review.models import LegalReview
+from review.services import review_submit
+from review.tests.helpers import complete_submission, make_matter
 from zhifa.demo import demo_load
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +55,8 @@ def _real_ids(agency, user) -> dict[str, list]:
         "/api/v1/sections/{id}": list(Section.objects.filter(agency=agency).values_list("pk", flat=True)),
         "/api/v1/enterprises/{id}": list(Party.objects.filter(agency=agency).values_list("pk", flat=True)),
         "/api/v1/records/{id}": list(Record.objects.filter(agency=agency).values_list("pk", flat=True)),
+        "/api/v1/reviews/{id}": list(LegalReview.objects.filter(matter__agency=agency).values_list("pk", flat=True)),
+        "/api/v1/publications/{id}": list(Publication.objects.filter(agency=agency).values_list("pk", flat=True)),
         "instrument": list(Instrument.objects.filter(matter__agency=agency).values_list("pk", flat=True)),
     }
 
@@ -59,6 +65,9 @@ def _real_ids(agency, user) -> dict[str, list]:
 def api_schema(client):
     agency = demo_load()
     user = agency.staff.get(username="chief1")
+    # A legal review under way, so the review routes have one to show.
+    matter = make_matter(agency, user.section, agency.staff.get(username="officer1"), amount="20000")
+    review_submit(matter=matter, acting_user=user, **complete_submission(matter))
     token = Token.objects.create(user=user)
     client.force_login(user)
     response = client.get("/api/v1/schema/", {"format": "json"})
