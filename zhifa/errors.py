@@ -86,12 +86,13 @@ class RequestBoundsMiddleware:
                 "大文件请使用可续传上传或记录仪接入导入。",
             )
         query = request.META.get("QUERY_STRING", "")
-        if len(query) > QUERY_STRING_MAX or any(
-            len(v) > TEXT_LINE for _, values in request.GET.lists() for v in values
-        ):
+        values = [v for _, listed in request.GET.lists() for v in listed] if len(query) <= QUERY_STRING_MAX else []
+        if len(query) > QUERY_STRING_MAX or any(len(v) > TEXT_LINE for v in values):
             return answer(
                 request, 400, "查询条件过长", f"查询条件过长：每项最多 {TEXT_LINE} 个字，请缩短后重试。"
             )
+        if any("\x00" in v for v in values):  # PostgreSQL cannot even compare such a text
+            return answer(request, 400, "请求有误", "查询条件含有不可见的控制字符（NUL），请删除后重试。")
         return self.get_response(request)
 
 

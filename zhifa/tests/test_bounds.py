@@ -112,6 +112,8 @@ def test_bad_route_ids_missing_officers_and_long_queries_are_no_server_errors(de
     long = api.get("/api/v1/records/", {"q": "查" * 20000})
     assert long.status_code == 400 and "查询条件过长" in long.json()["detail"]
     assert api.get("/api/v1/matters/", {"q": "x" * 20000}).status_code == 400
+    nul = api.get("/api/v1/matters/", {"q": "a\x00b"})  # PostgreSQL refuses to compare it: was a 500
+    assert nul.status_code == 400 and "NUL" in nul.json()["detail"]
     client.defaults.pop("HTTP_AUTHORIZATION")
     client.force_login(chief)
     page = client.get("/records/", {"q": "x" * 20000})
