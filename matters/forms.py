@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from enterprises.models import Party
 from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
+from matters.models import Matter
 from matters.services import REQUIREMENT_LABELS, ServiceInput
 from matters.workflows import Field
 from org.models import EnforcementCertificate, Staff
@@ -15,7 +16,7 @@ from org.permissions import can
 from records.choices import Confidentiality
 from records.models import Exemption, Record
 from records.selectors import record_list
-from utilities.forms import BoundedForm
+from utilities.forms import BoundedForm, ColumnDecimalField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -84,7 +85,8 @@ def _field(f):
             **common,
         )
     if f.kind == "decimal":
-        return forms.DecimalField(min_value=0, decimal_places=2, max_digits=14, **common)
+        column = Matter._meta.get_field("fine_amount")  # where amounts are kept (see services._parse)
+        return ColumnDecimalField(max_digits=column.max_digits, decimal_places=column.decimal_places, **common)
     if f.kind == "choice":
         return forms.ChoiceField(choices=[("", "——请选择——"), *f.choices], **common)
     if f.kind == "multichoice":

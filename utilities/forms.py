@@ -3,7 +3,7 @@
 from django import forms
 from django.core.validators import MaxLengthValidator, MaxValueValidator
 
-from utilities.bounds import INT_MAX, TEXT_LINE, TEXT_LONG
+from utilities.bounds import INT_MAX, TEXT_LINE, TEXT_LONG, decimal_bounded
 
 
 def bound_fields(fields) -> None:
@@ -31,3 +31,18 @@ class BoundedForm(forms.Form):
     def full_clean(self):
         bound_fields(self.fields)  # fields a subclass added after this __init__ ran
         super().full_clean()
+
+
+class ColumnDecimalField(forms.DecimalField):
+    """A decimal form field that refuses, in the words of utilities.bounds, what its column cannot
+    keep: 罚款数额不能为负数, 罚款数额最多保留两位小数, 罚款数额超出上限."""
+
+    def __init__(self, *, max_digits: int, decimal_places: int, minimum=0, maximum=None, **kwargs):
+        self.bounds = {"max_digits": max_digits, "decimal_places": decimal_places, "minimum": minimum,
+                      "maximum": maximum}
+        super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return decimal_bounded(value, label=str(self.label or "数额"), **self.bounds)

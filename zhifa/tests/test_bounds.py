@@ -319,3 +319,17 @@ def test_a_form_page_refuses_a_paragraph_past_its_bound_and_opens_nothing(demo, 
     assert response.status_code == 200
     assert "20000" in " ".join(response.context["form"].errors["facts"])
     assert Matter.objects.count() == matters
+
+
+def test_the_step_form_on_the_matter_page_refuses_a_negative_fine_in_the_same_words(demo, client):
+    officer = demo.staff.get(username="officer1")
+    matter = _filed_penalty(demo)
+    client.force_login(officer)
+    response = client.post(
+        f"/matters/{matter.pk}/transitions/propose/",
+        {"propose-facts": "铝粉尘积尘", "propose-basis": "第十四条", "propose-decision": "罚款", "propose-amount": "-5"},
+    )
+    assert response.status_code == 400
+    assert "罚款数额不能为负数" in response.content.decode()
+    matter.refresh_from_db()
+    assert matter.state == "filed" and matter.fine_amount is None
