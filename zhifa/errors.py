@@ -122,3 +122,13 @@ def waitress_limits() -> dict:
 
     parser.RequestEntityTooLarge = ChineseRequestEntityTooLarge
     return {"max_request_body_size": limit + 1}
+
+
+def csrf_failure(request, reason=""):
+    """Django's CSRF refusal, in Chinese (its own page is English)."""
+    return answer(
+        request,
+        403,
+        "页面已过期",
+        "表单已过期或来源无法核实，本次操作未作任何更改。请刷新页面后重新提交。",
+    )

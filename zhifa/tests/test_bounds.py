@@ -333,3 +333,12 @@ def test_the_step_form_on_the_matter_page_refuses_a_negative_fine_in_the_same_wo
     assert "罚款数额不能为负数" in response.content.decode()
     matter.refresh_from_db()
     assert matter.state == "filed" and matter.fine_amount is None
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused_in_chinese(demo):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo.staff.get(username="officer1"))
+    response = client.post("/matters/new/", {"title": "x"})
+    assert response.status_code == 403 and "页面已过期" in response.content.decode()
