@@ -32,7 +32,14 @@ from policy.registry import UNIT_LABELS
 from policy.selectors import agency_rules
 from policy.services import deadline_track
 from records.choices import RecordKind
-from utilities.bounds import TEXT_LINE, TEXT_LONG, decimal_for_column, text_bounded, text_for_column
+from utilities.bounds import (
+    TEXT_LINE,
+    TEXT_LONG,
+    decimal_for_column,
+    text_bounded,
+    text_for_column,
+    year_bounded,
+)
 
 AV_KINDS = (RecordKind.VIDEO, RecordKind.AUDIO)
 
@@ -164,9 +171,9 @@ def _parse(field, raw):
     label = field.label
     try:
         if field.kind == "date":
-            return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+            return year_bounded(raw if isinstance(raw, date) else date.fromisoformat(str(raw)), label=label)
         if field.kind == "datetime":
-            value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+            value = year_bounded(raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw)), label=label)
             if timezone.is_naive(value):
                 value = timezone.make_aware(value)
             return value
@@ -176,7 +183,7 @@ def _parse(field, raw):
     except (ValueError, InvalidOperation, TypeError, OverflowError):
         shown = str(raw)[:40] + ("…" if len(str(raw)) > 40 else "")
         example = "2026-11-24 09:30" if field.kind == "datetime" else "2026-11-24"
-        raise ValidationError(f"“{label}”不是有效的时间：{shown}。应写成 {example}。") from None
+        raise ValidationError(f"“{label}”不是有效的日期或时间：{shown}。应写成 {example}。") from None
     if field.kind == "choice":
         if not isinstance(raw, str) or raw not in dict(field.choices):
             raise ValidationError(f"“{label}”只能选择：{'、'.join(dict(field.choices).values())}。")

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 TEXT_LINE = 500  # a one-line field (place, name of a witness, a reason given in a line)
 TEXT_LONG = 20_000  # a paragraph field (facts, opinion, draft decision)
 QUERY_MAX = 200  # a search box
+# Dates a person may enter for an enforcement step: calendars and deadlines are computed from them.
+YEAR_MIN, YEAR_MAX = 1990, 2100
 # Portable integer ranges (Django's PositiveIntegerField and BigAutoField on every engine).
 INT_MAX = 2_147_483_647
 ID_MAX = 9_223_372_036_854_775_807
@@ -120,3 +122,10 @@ def query_text(params, name: str = "q", *, label: str = "查询内容", max_leng
     if "\x00" in value:
         raise ValidationError(f"{label}含有不可见的控制字符（NUL），请删除后重试。")
     return value.strip()
+
+
+def year_bounded(value, *, label: str):
+    """A date or datetime whose year lies in [YEAR_MIN, YEAR_MAX]; Chinese ValidationError otherwise."""
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise ValidationError(f"{label_of(label)}应在 {YEAR_MIN} 年至 {YEAR_MAX} 年之间。")
+    return value

@@ -342,3 +342,17 @@ def test_a_form_sent_without_its_csrf_token_is_refused_in_chinese(demo):
     client.force_login(demo.staff.get(username="officer1"))
     response = client.post("/matters/new/", {"title": "x"})
     assert response.status_code == 403 and "页面已过期" in response.content.decode()
+
+
+def test_a_step_date_in_year_9999_is_refused_before_any_deadline_is_computed(demo, client):
+    officer = demo.staff.get(username="officer1")
+    matter = Matter.objects.get(agency=demo, title="年度执法检查")
+    api = _api(client, officer)
+    steps = Step.objects.count()
+    response = api.post(
+        f"/api/v1/matters/{matter.pk}/transitions/inspect/",
+        {"data": {"place": "厂区", "time": "9999-12-31T23:59", "findings": "检查"}},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "1990 年至 2100 年" in response.json()["detail"]
+    assert Step.objects.count() == steps
