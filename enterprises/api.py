@@ -6,6 +6,7 @@ from enterprises import selectors, services
 from enterprises.models import Enterprise
 from enterprises.services import ENTERPRISE_FIELDS
 from org.models import Section
+from utilities.bounds import INT_MAX, TEXT_LONG
 from zhifa.api import CapabilityMixin
 
 
@@ -23,16 +24,16 @@ class EnterpriseWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     legal_representative = serializers.CharField(max_length=30)
     industry = serializers.CharField(max_length=60)
-    region = serializers.CharField(required=False, allow_blank=True)
-    address = serializers.CharField(required=False, allow_blank=True)
-    phone = serializers.CharField(required=False, allow_blank=True)
-    business_scope = serializers.CharField(required=False, allow_blank=True)
-    employees = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    risk_level = serializers.CharField(required=False)
+    region = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    business_scope = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LONG)
+    employees = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=INT_MAX)
+    risk_level = serializers.CharField(required=False, max_length=20)
     major_hazard_source = serializers.BooleanField(required=False)
-    hazardous_processes = serializers.CharField(required=False, allow_blank=True)
-    contact_person = serializers.CharField(required=False, allow_blank=True)
-    contact_phone = serializers.CharField(required=False, allow_blank=True)
+    hazardous_processes = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    contact_person = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
     supervising_section = serializers.PrimaryKeyRelatedField(
         queryset=Section.objects.all(), required=False, allow_null=True
     )

@@ -1,9 +1,10 @@
 from django import forms
 
 from enterprises.choices import RiskLevel
+from utilities.forms import BoundedForm
 
 
-class EnterpriseForm(forms.Form):
+class EnterpriseForm(BoundedForm):
     uscc = forms.CharField(label="统一社会信用代码", max_length=18, min_length=18)
     name = forms.CharField(label="单位名称", max_length=120)
     legal_representative = forms.CharField(label="法定代表人（主要负责人）", max_length=30)

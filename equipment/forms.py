@@ -1,9 +1,10 @@
 from django import forms
 
 from equipment.choices import DeviceKind
+from utilities.forms import BoundedForm
 
 
-class DeviceForm(forms.Form):
+class DeviceForm(BoundedForm):
     kind = forms.ChoiceField(label="类型", choices=DeviceKind.choices)
     serial = forms.CharField(label="设备编号", max_length=60)
     model = forms.CharField(label="型号", max_length=60, required=False)
@@ -14,7 +15,7 @@ class DeviceForm(forms.Form):
         self.fields["section"].queryset = agency.sections.all()
 
 
-class IssueForm(forms.Form):
+class IssueForm(BoundedForm):
     holder = forms.ModelChoiceField(label="领用人", queryset=None)
 
     def __init__(self, *args, agency, **kwargs):

@@ -1,7 +1,11 @@
 from django import forms
 
+from utilities.forms import BoundedForm
 
-class ItemForm(forms.Form):
+SMALL_INT_MAX = 32767  # the PositiveSmallIntegerField columns these counts are kept in
+
+
+class ItemForm(BoundedForm):
     name = forms.CharField(label="抽查事项", max_length=200)
     basis = forms.CharField(label="抽查依据", widget=forms.Textarea(attrs={"rows": 2}))
     section = forms.ModelChoiceField(label="实施机构", queryset=None, required=False)
@@ -10,24 +14,24 @@ class ItemForm(forms.Form):
     content = forms.CharField(label="抽查内容", widget=forms.Textarea(attrs={"rows": 2}))
     proportion = forms.DecimalField(label="抽查比例（%）", min_value=0.01, max_value=100, decimal_places=2)
     frequency = forms.CharField(label="抽查频次", max_length=60)
-    draws_per_year = forms.IntegerField(label="每年抽取次数上限", min_value=1)
+    draws_per_year = forms.IntegerField(label="每年抽取次数上限", min_value=1, max_value=SMALL_INT_MAX)
     method = forms.CharField(label="抽查方式", max_length=100)
-    officers_per_target = forms.IntegerField(label="每户检查人员数", min_value=1, initial=2)
+    officers_per_target = forms.IntegerField(label="每户检查人员数", min_value=1, max_value=SMALL_INT_MAX, initial=2)
 
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = agency.sections.all()
 
 
-class DrawForm(forms.Form):
+class DrawForm(BoundedForm):
     plan = forms.CharField(label="抽查计划（名称）", max_length=200)
 
 
-class ResultForm(forms.Form):
+class ResultForm(BoundedForm):
     result = forms.CharField(label="检查结果", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class RecusalForm(forms.Form):
+class RecusalForm(BoundedForm):
     officer = forms.ModelChoiceField(label="执法人员", queryset=None)
     party = forms.ModelChoiceField(label="检查对象", queryset=None)
     reason = forms.CharField(label="回避事由（如近亲属任该单位负责人、曾在该单位任职）", max_length=200)

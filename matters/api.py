@@ -24,7 +24,13 @@ from org.permissions import can
 from records.choices import Confidentiality
 from records.models import Exemption, Record
 from records.selectors import record_list
+from utilities.bounds import ID_MAX, TEXT_LINE, TEXT_LONG
 from zhifa.api import CapabilityMixin
+
+
+def _id():
+    """An object id as it comes in: a positive integer that fits the id column."""
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX)
 
 
 class PersonSerializer(serializers.Serializer):
@@ -130,7 +136,7 @@ class AvailableTransitionSerializer(serializers.Serializer):
 
 
 class MatterSerializer(serializers.ModelSerializer):
-    party = PersonSerializer(read_only=True)
+    party = PersonSerializer(read_only=True, allow_null=True)
     officers = PersonSerializer(many=True, read_only=True)
     state_label = serializers.SerializerMethodField()
 
@@ -216,37 +222,37 @@ class MatterOpenSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MatterKind.choices)
     procedure = serializers.ChoiceField(choices=Procedure.choices, default=Procedure.GENERAL)
     title = serializers.CharField(max_length=200)
-    party = serializers.IntegerField(required=False, allow_null=True)
-    officers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    facts = serializers.CharField(required=False, allow_blank=True, default="")
+    party = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX)
+    officers = serializers.ListField(child=_id(), required=False, default=list, max_length=100)
+    facts = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LONG)
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL)
 
 
 class ServiceInputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=ServiceMethod.choices)
-    recipient = serializers.CharField(allow_blank=True, default="")
+    recipient = serializers.CharField(allow_blank=True, default="", max_length=100)
     served_at = serializers.DateTimeField()
-    place = serializers.CharField(required=False, allow_blank=True, default="")
-    signer = serializers.CharField(required=False, allow_blank=True, default="")
-    refusal_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    witness = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    failed_methods = serializers.CharField(required=False, allow_blank=True, default="")
-    medium = serializers.CharField(required=False, allow_blank=True, default="")
-    tracking_number = serializers.CharField(required=False, allow_blank=True, default="")
-    receipt = serializers.IntegerField(required=False, allow_null=True, help_text="送达回执扫描件的记录编号")
-    post_receipt = serializers.IntegerField(required=False, allow_null=True, help_text="邮寄凭证和回执的记录编号")
-    av = serializers.IntegerField(required=False, allow_null=True, help_text="送达过程音像记录的记录编号")
-    notice = serializers.IntegerField(required=False, allow_null=True, help_text="留存公告的记录编号")
+    place = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    signer = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LINE)
+    refusal_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LINE)
+    witness = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LINE)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LINE)
+    failed_methods = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LINE)
+    medium = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LINE)
+    tracking_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LINE)
+    receipt = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX, help_text="送达回执扫描件的记录编号")
+    post_receipt = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX, help_text="邮寄凭证和回执的记录编号")
+    av = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX, help_text="送达过程音像记录的记录编号")
+    notice = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX, help_text="留存公告的记录编号")
 
 
 class TransitionInputSerializer(serializers.Serializer):
     data = serializers.DictField(required=False, default=dict, help_text="本环节的填报内容，键为环节字段名")
-    officers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    records = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    exemption = serializers.IntegerField(required=False, allow_null=True)
+    officers = serializers.ListField(child=_id(), required=False, default=list, max_length=100)
+    records = serializers.ListField(child=_id(), required=False, default=list, max_length=100)
+    exemption = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX)
     service = ServiceInputSerializer(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LONG)
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
@@ -255,8 +261,8 @@ class SignatureInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     signed_on = serializers.DateField()
     refused = serializers.BooleanField(default=False)
-    refusal_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    witness = serializers.CharField(required=False, allow_blank=True, default="")
+    refusal_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    witness = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
 
 
 def _matter(request, pk: int, purpose: str, *, read: bool = True) -> Matter:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from enterprises.models import Party
 from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
+from matters.models import Matter
 from matters.services import REQUIREMENT_LABELS, ServiceInput
 from matters.workflows import Field
 from org.models import EnforcementCertificate, Staff
@@ -15,6 +16,7 @@ from org.permissions import can
 from records.choices import Confidentiality
 from records.models import Exemption, Record
 from records.selectors import record_list
+from utilities.forms import BoundedForm, ColumnDecimalField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -83,7 +85,8 @@ def _field(f):
             **common,
         )
     if f.kind == "decimal":
-        return forms.DecimalField(min_value=0, decimal_places=2, max_digits=14, **common)
+        column = Matter._meta.get_field("fine_amount")  # where amounts are kept (see services._parse)
+        return ColumnDecimalField(max_digits=column.max_digits, decimal_places=column.decimal_places, **common)
     if f.kind == "choice":
         return forms.ChoiceField(choices=[("", "——请选择——"), *f.choices], **common)
     if f.kind == "multichoice":
@@ -112,7 +115,7 @@ SERVICE_RECORDS = (
 )
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(BoundedForm):
     """One step of a matter: the step's own fields, who took part, what it links, how it was served."""
 
     def __init__(self, *args, transition, matter, viewer, **kwargs):
@@ -197,7 +200,7 @@ def requirement_labels(codes) -> list[str]:
     return [REQUIREMENT_LABELS.get(c, c) for c in codes]
 
 
-class MatterOpenForm(forms.Form):
+class MatterOpenForm(BoundedForm):
     kind = forms.ChoiceField(label="类别", choices=MatterKind.choices)
     procedure = forms.ChoiceField(
         label="程序", choices=Procedure.choices, initial=Procedure.GENERAL, help_text="简易程序只适用于当场行政处罚。"
@@ -220,7 +223,7 @@ class MatterOpenForm(forms.Form):
         self.fields["officers"].queryset = assignable_officers(agency)
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(BoundedForm):
     role = forms.ChoiceField(label="签名人身份", choices=SignerRole.choices, initial=SignerRole.PARTY)
     name = forms.CharField(label="姓名", max_length=60)
     signed_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
@@ -230,5 +233,5 @@ class SignatureForm(forms.Form):
     scan = forms.FileField(label="签名页扫描件", required=False)
 
 
-class MajorForm(forms.Form):
+class MajorForm(BoundedForm):
     reason = forms.CharField(label="认定为重大案件的理由", widget=forms.Textarea(attrs={"rows": 2}))

@@ -32,6 +32,14 @@ from policy.registry import UNIT_LABELS
 from policy.selectors import agency_rules
 from policy.services import deadline_track
 from records.choices import RecordKind
+from utilities.bounds import (
+    TEXT_LINE,
+    TEXT_LONG,
+    decimal_for_column,
+    text_bounded,
+    text_for_column,
+    year_bounded,
+)
 
 AV_KINDS = (RecordKind.VIDEO, RecordKind.AUDIO)
 
@@ -79,8 +87,10 @@ def matter_open(
         raise ValidationError(f"未知的执法事项类别：{kind}。")
     if procedure not in Procedure.values or (procedure == Procedure.SIMPLE and kind != MatterKind.PENALTY):
         raise ValidationError("简易程序只适用于行政处罚。")
-    if not (title or "").strip():
+    title = text_for_column(title, label="事由", model=Matter, field="title")
+    if not title:
         raise ValidationError("请填写事由。")
+    facts = text_bounded(facts, label="违法事实 / 基本情况", max_length=TEXT_LONG)
     section = section or acting_user.section
     if section is None or section.agency_id != acting_user.agency_id:
         raise ValidationError("请选择本单位的承办科室。")
@@ -161,32 +171,34 @@ def _parse(field, raw):
     label = field.label
     try:
         if field.kind == "date":
-            return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+            return year_bounded(raw if isinstance(raw, date) else date.fromisoformat(str(raw)), label=label)
         if field.kind == "datetime":
-            value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+            value = year_bounded(raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw)), label=label)
             if timezone.is_naive(value):
                 value = timezone.make_aware(value)
             return value
         if field.kind == "decimal":
-            value = Decimal(str(raw))
-            if value < 0 or not value.is_finite():
-                raise ValueError
-            return value
-    except (ValueError, InvalidOperation):
-        raise ValidationError(f"“{label}”格式不正确：{raw}。") from None
+            # Amounts (罚款数额, 缴纳数额) are kept in Matter.fine_amount: its digits and places bound them.
+            return decimal_for_column(raw, label=label, model=Matter, field="fine_amount")
+    except (ValueError, InvalidOperation, TypeError, OverflowError):
+        shown = str(raw)[:40] + ("…" if len(str(raw)) > 40 else "")
+        example = "2026-11-24 09:30" if field.kind == "datetime" else "2026-11-24"
+        raise ValidationError(f"“{label}”不是有效的日期或时间：{shown}。应写成 {example}。") from None
     if field.kind == "choice":
-        if raw not in dict(field.choices):
+        if not isinstance(raw, str) or raw not in dict(field.choices):
             raise ValidationError(f"“{label}”只能选择：{'、'.join(dict(field.choices).values())}。")
         return raw
     if field.kind == "multichoice":
-        values = [raw] if isinstance(raw, str) else list(raw)
-        unknown = [v for v in values if v not in dict(field.choices)]
+        values = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else [raw]
+        unknown = [str(v)[:40] for v in values if not isinstance(v, str) or v not in dict(field.choices)]
         if unknown:
-            raise ValidationError(f"“{label}”中有未知选项：{'、'.join(unknown)}。")
+            raise ValidationError(f"“{label}”中有未知选项：{'、'.join(unknown[:5])}。")
         return values
     if field.kind == "bool":
         return bool(raw)
-    return str(raw).strip()
+    if isinstance(raw, dict | list):
+        raise ValidationError(f"“{label}”应为文字。")
+    return text_bounded(raw, label=label, max_length=TEXT_LONG if field.kind == "textarea" else TEXT_LINE)
 
 
 def _clean(transition: Transition, data: dict) -> dict:
@@ -284,6 +296,27 @@ def _check_av(matter, transition, records, exemption, rules) -> None:
             f"{transition.label}（{row['item']}）必须有音像记录：请关联本环节的录音录像，"
             f"或登记不适宜音像记录的情形和原因（{rule.cited('、')}）。"
         )
+
+
+SERVICE_TEXT_LABELS = {
+    "recipient": "受送达人",
+    "place": "送达地点",
+    "signer": "签收人",
+    "refusal_reason": "拒收事由",
+    "witness": "见证人",
+    "reason": "委托、转交的原因",
+    "failed_methods": "其他方式无法送达的情况",
+    "medium": "公告载体",
+    "tracking_number": "邮件号码",
+}
+
+
+def _bound_service_text(service: ServiceInput) -> None:
+    """Each text of a service fits where it is kept: a Service column, or one line of its details."""
+    for name, label in SERVICE_TEXT_LABELS.items():
+        column = Service._meta.get_field(name) if name in ("recipient", "place") else None
+        limit = column.max_length if column else TEXT_LINE
+        setattr(service, name, text_bounded(getattr(service, name), label=label, max_length=limit))
 
 
 def service_requirements(matter: Matter, method: str, rules=None) -> tuple[list[str], object]:
@@ -477,6 +510,9 @@ def matter_transition(
     if t is None:
         raise ValidationError(f"{workflow.label}没有“{transition}”这一环节。")
     _may_act(acting_user, matter, t)
+    note = text_bounded(note, label="说明", max_length=TEXT_LONG)
+    if service is not None:
+        _bound_service_text(service)
     with transaction.atomic():
         matter = Matter.objects.select_for_update().get(pk=matter.pk)
         if matter.state not in t.sources:
@@ -664,12 +700,13 @@ def matter_mark_major(*, acting_user, matter: Matter, reason: str) -> Matter:
 
     if acting_user is not None and not matter_visible(viewer=acting_user, matter=matter):
         raise PermissionDenied(refusal_message(matter))
-    if not (reason or "").strip():
+    reason = text_for_column(reason, label="重大案件理由", model=Matter, field="major_reason")
+    if not reason:
         raise ValidationError("认定重大案件须说明理由。")
     with transaction.atomic():
         matter = Matter.objects.select_for_update().get(pk=matter.pk)
         matter.major = True
-        matter.major_reason = reason.strip()
+        matter.major_reason = reason
         matter.save(update_fields=["major", "major_reason"])
         event_record(kind="matter.mark_major", subject=matter, acting_user=acting_user, data={"reason": reason})
     return matter

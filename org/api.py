@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -80,19 +80,19 @@ class StaffSerializer(serializers.ModelSerializer):
 class StaffCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     name = serializers.CharField(max_length=30)
-    password = serializers.CharField(min_length=8, write_only=True, required=False)
+    password = serializers.CharField(min_length=8, max_length=128, write_only=True, required=False)
     section = serializers.PrimaryKeyRelatedField(
         queryset=Section.objects.all(), required=False, allow_null=True
     )
-    roles = serializers.ListField(child=serializers.CharField(), allow_empty=True)
-    position = serializers.CharField(required=False, allow_blank=True, default="")
-    phone = serializers.CharField(required=False, allow_blank=True, default="")
+    roles = serializers.ListField(child=serializers.CharField(max_length=20), allow_empty=True, max_length=20)
+    position = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
     frontline = serializers.BooleanField(required=False, default=False)
-    legal_qualification = serializers.CharField(required=False, allow_blank=True, default="")
+    legal_qualification = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
 
 
 class RolesSerializer(serializers.Serializer):
-    roles = serializers.ListField(child=serializers.CharField(), allow_empty=True)
+    roles = serializers.ListField(child=serializers.CharField(max_length=20), allow_empty=True, max_length=20)
 
 
 class MeView(CapabilityMixin, APIView):
@@ -198,6 +198,15 @@ class OfficerCheckView(CapabilityMixin, APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("on", str, description="日期 YYYY-MM-DD，默认今天")],
+        responses=inline_serializer(
+            "OfficerCheck",
+            {
+                "assignable": serializers.BooleanField(),
+                "reason": serializers.CharField(required=False, help_text="不能承担执法工作的原因"),
+                "certificate": serializers.CharField(required=False, help_text="有效执法证编号"),
+                "on": serializers.DateField(),
+            },
+        ),
         summary="核对某人能否承担执法工作",
     )
     def get(self, request, pk: int):

@@ -1,9 +1,10 @@
 from django import forms
 
 from org.choices import Role
+from utilities.forms import BoundedForm
 
 
-class StaffForm(forms.Form):
+class StaffForm(BoundedForm):
     username = forms.CharField(label="登录名", max_length=150)
     name = forms.CharField(label="姓名", max_length=30)
     password = forms.CharField(label="初始密码", widget=forms.PasswordInput, min_length=8)
@@ -21,13 +22,13 @@ class StaffForm(forms.Form):
         self.fields["section"].queryset = agency.sections.all()
 
 
-class RolesForm(forms.Form):
+class RolesForm(BoundedForm):
     roles = forms.MultipleChoiceField(
         label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
 
 
-class CertificateForm(forms.Form):
+class CertificateForm(BoundedForm):
     number = forms.CharField(label="证件编号", max_length=40)
     category = forms.CharField(label="执法类别", max_length=60, initial="安全生产")
     region = forms.CharField(label="执法区域", max_length=100)

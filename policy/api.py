@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,7 +30,22 @@ def _int(value: str | None, label: str) -> int:
 class PackListView(CapabilityMixin, APIView):
     capability = "policy.view_all_packs"
 
-    @extend_schema(summary="全部政策包")
+    @extend_schema(
+        responses=inline_serializer(
+            "PackSummary",
+            {
+                "id": serializers.CharField(),
+                "title": serializers.CharField(),
+                "agency": serializers.CharField(allow_null=True),
+                "extends": serializers.CharField(allow_null=True),
+                "effective_from": serializers.DateField(allow_null=True),
+                "effective_to": serializers.DateField(allow_null=True),
+                "rules": serializers.IntegerField(help_text="规则条数"),
+            },
+            many=True,
+        ),
+        summary="全部政策包",
+    )
     def get(self, request):
         packs = packset()
         return Response(
@@ -57,6 +72,16 @@ class RulesView(CapabilityMixin, APIView):
             OpenApiParameter("on", str, description="适用日期，默认今天"),
             OpenApiParameter("pack", str, description="政策包标识，默认本单位的政策包"),
         ],
+        responses=inline_serializer(
+            "ResolvedRules",
+            {
+                "pack": serializers.CharField(),
+                "title": serializers.CharField(),
+                "chain": serializers.ListField(child=serializers.CharField(), help_text="继承链"),
+                "on": serializers.DateField(),
+                "rules": serializers.ListField(child=serializers.DictField(), help_text="规则、取值、单位及其依据"),
+            },
+        ),
         summary="某日适用的规则及其依据",
     )
     def get(self, request):
@@ -84,6 +109,16 @@ class WorkdaysAddView(CapabilityMixin, APIView):
             OpenApiParameter("start", str, required=True),
             OpenApiParameter("days", int, required=True),
         ],
+        responses=inline_serializer(
+            "WorkdaysAdded",
+            {
+                "start": serializers.DateField(),
+                "days": serializers.IntegerField(),
+                "due": serializers.DateField(),
+                "provisional": serializers.BooleanField(),
+                "provisional_years": serializers.ListField(child=serializers.IntegerField()),
+            },
+        ),
         summary="起算日期后第 N 个工作日",
     )
     def get(self, request):
@@ -110,6 +145,16 @@ class DeadlineView(CapabilityMixin, APIView):
             OpenApiParameter("amount", int, required=True),
             OpenApiParameter("unit", str, required=True, enum=list(DURATION_UNITS)),
         ],
+        responses=inline_serializer(
+            "ComputedDeadline",
+            {
+                "start": serializers.DateField(),
+                "amount": serializers.IntegerField(),
+                "unit": serializers.CharField(),
+                "due": serializers.CharField(help_text="届满日期（YYYY-MM-DD）"),
+                "provisional": serializers.BooleanField(),
+            },
+        ),
         summary="按期限规则计算届满日期",
     )
     def get(self, request):

@@ -3,15 +3,17 @@ from datetime import date, timedelta
 
 from django import forms
 
+from utilities.forms import BoundedForm
+
 _RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*(?:(?:~|～|至|到|—|--)\s*(\d{4}-\d{2}-\d{2}))?\s*(.*)$")
 
 
-class WorkdaysForm(forms.Form):
+class WorkdaysForm(BoundedForm):
     start = forms.DateField(label="起算日期", widget=forms.DateInput(attrs={"type": "date"}))
     days = forms.IntegerField(label="工作日数", min_value=0, max_value=3650)
 
 
-class ArrangementForm(forms.Form):
+class ArrangementForm(BoundedForm):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     document = forms.CharField(
         label="依据文件",

@@ -9,6 +9,7 @@ from enterprises.choices import PartyKind
 from publicity import selectors, services
 from publicity.choices import Category
 from publicity.models import Publication
+from utilities.bounds import TEXT_LINE, TEXT_LONG
 from zhifa.api import CapabilityMixin
 
 
@@ -47,16 +48,18 @@ class DraftSerializer(serializers.Serializer):
     party_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     party_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     instrument_number = serializers.CharField(max_length=80)
-    cause = serializers.CharField()
-    basis = serializers.CharField()
-    result = serializers.CharField()
+    cause = serializers.CharField(max_length=TEXT_LONG)
+    basis = serializers.CharField(max_length=TEXT_LONG)
+    result = serializers.CharField(max_length=TEXT_LONG)
     minor = serializers.BooleanField(required=False, default=False)
-    withheld = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    withheld = serializers.ListField(
+        child=serializers.CharField(max_length=TEXT_LINE), required=False, default=list, max_length=100
+    )
     source = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
 class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_LONG)
     occurred_on = serializers.DateField(required=False)
 
 

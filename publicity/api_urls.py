@@ -1,11 +1,9 @@
 """API routes of publicity, included under /api/v1/."""
 
-from rest_framework.routers import DefaultRouter
-
 from publicity.api import PublicationViewSet
+from utilities.routers import IdRouter
 
-router = DefaultRouter()
-router.include_root_view = False
+router = IdRouter()
 router.register("publications", PublicationViewSet, basename="publication")
 
 urlpatterns = router.urls

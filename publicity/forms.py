@@ -2,19 +2,25 @@ from django import forms
 
 from enterprises.choices import PartyKind
 from publicity.choices import Category
+from publicity.services import PUBLIC_TEXT_MAX
+from utilities.forms import BoundedForm
 
 
-class CorrectionRequestForm(forms.Form):
+class CorrectionRequestForm(BoundedForm):
     applicant = forms.CharField(label="申请人", max_length=60)
     contact = forms.CharField(label="联系方式", max_length=100)
-    statement = forms.CharField(label="申请更正的内容和理由", widget=forms.Textarea(attrs={"rows": 4}))
+    statement = forms.CharField(
+        label="申请更正的内容和理由", max_length=PUBLIC_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
     evidence = forms.CharField(
-        label="证据（证明公示信息不准确的材料及其说明）", widget=forms.Textarea(attrs={"rows": 4})
+        label="证据（证明公示信息不准确的材料及其说明）",
+        max_length=PUBLIC_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     evidence_file = forms.FileField(label="证据文件（可选，不超过20 MB）", required=False)
 
 
-class DraftForm(forms.Form):
+class DraftForm(BoundedForm):
     category = forms.ChoiceField(label="执法类别", choices=Category.choices)
     decided_on = forms.DateField(label="决定日期", widget=forms.DateInput(attrs={"type": "date"}))
     party_kind = forms.ChoiceField(label="当事人类型", choices=PartyKind.choices)
@@ -35,14 +41,14 @@ class DraftForm(forms.Form):
         return [line.strip() for line in self.cleaned_data["withheld"].splitlines() if line.strip()]
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(BoundedForm):
     reason = forms.CharField(label="撤回理由（公开）", widget=forms.Textarea(attrs={"rows": 3}))
     occurred_on = forms.DateField(
         label="原决定被撤销、确认违法或要求重新作出的日期", widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
-class CorrectionDecideForm(forms.Form):
+class CorrectionDecideForm(BoundedForm):
     accept = forms.TypedChoiceField(
         label="核实结果",
         choices=(("1", "确需更正"), ("0", "不予更正")),
@@ -64,13 +70,13 @@ class CorrectionDecideForm(forms.Form):
     value = forms.CharField(label="更正后的内容", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class BasisChangeForm(forms.Form):
+class BasisChangeForm(BoundedForm):
     basis = forms.CharField(label="变化的法律、法规、规章或职能", max_length=200)
     description = forms.CharField(label="变化情况", widget=forms.Textarea(attrs={"rows": 3}))
     effective_on = forms.DateField(label="生效、废止或调整日期", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class PowerForm(forms.Form):
+class PowerForm(BoundedForm):
     code = forms.CharField(label="事项编码", max_length=40)
     name = forms.CharField(label="事项名称", max_length=200)
     category = forms.ChoiceField(label="执法类别", choices=Category.choices)

@@ -40,6 +40,7 @@ from publicity.models import BasisChange, CorrectionRequest, EnforcementPower, P
 from publicity.portal_page import decision_row
 from records.choices import Confidentiality, RecordKind
 from records.models import RecordVersion
+from utilities.bounds import text_bounded
 
 S = PublicationState
 CONTENT_FIELDS = (
@@ -472,6 +473,10 @@ def _public_limits(client_address: str | None, evidence_bytes: int) -> None:
             )
 
 
+# What one anonymous correction request may say (a product limit against flooding, not a regulation).
+PUBLIC_TEXT_MAX = 5000
+
+
 @transaction.atomic
 def correction_request(
     *,
@@ -495,8 +500,15 @@ def correction_request(
         raise ValidationError("只能对正在公示的信息申请更正。")
     values = {"applicant": applicant, "contact": contact, "statement": statement, "evidence": evidence}
     labels = {"applicant": "申请人", "contact": "联系方式", "statement": "更正内容和理由", "evidence": "证据"}
+    limits = {
+        "applicant": CorrectionRequest._meta.get_field("applicant").max_length,
+        "contact": CorrectionRequest._meta.get_field("contact").max_length,
+        "statement": PUBLIC_TEXT_MAX,
+        "evidence": PUBLIC_TEXT_MAX,
+    }
     for key, value in values.items():
-        if not (value or "").strip():
+        values[key] = text_bounded(value, label=labels[key], max_length=limits[key])
+        if not values[key]:
             raise ValidationError(f"{labels[key]}不能为空（公示制度第二十五条：有证据证明信息不准确的可申请更正）。")
     evidence_bytes = Path(evidence_file).stat().st_size if evidence_file is not None else 0
     if evidence_bytes > EVIDENCE_MAX_BYTES:

@@ -13,6 +13,7 @@ from org.models import Section
 from records import selectors, services, uploads
 from records.choices import Confidentiality, RecordKind, Source
 from records.models import DuplicateDelivery, Record, RecordVersion
+from utilities.bounds import ID_MAX
 from zhifa.api import CapabilityMixin
 
 
@@ -84,13 +85,23 @@ class RecordSerializer(serializers.ModelSerializer):
 
 class RecordUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    title = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     kind = serializers.ChoiceField(choices=RecordKind.choices, required=False)
     section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False)
     device = serializers.SlugRelatedField(
         slug_field="serial", queryset=Device.objects.all(), required=False, allow_null=True
     )
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One ledger event about a record, as the history endpoint lists it."""
+
+    index = serializers.IntegerField(help_text="台账序号")
+    kind = serializers.CharField(help_text="事件类型")
+    time = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True, help_text="操作人；系统操作为空")
+    data = serializers.DictField(help_text="事件内容")
 
 
 class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
@@ -145,7 +156,7 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         responses={(200, "application/octet-stream"): bytes},
         summary="下载某版本的文件",
     )
-    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)/content")
+    @action(detail=True, methods=["get"], url_path="versions/<int:number>/content")
     def content(self, request, pk=None, number=None):
         version, stream = selectors.version_download(
             viewer=request.user,
@@ -155,8 +166,8 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         )
         return FileResponse(stream, as_attachment=True, filename=version.original_name.replace("／", "_"))
 
-    @extend_schema(summary="记录的台账历史")
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=HistoryEntrySerializer(many=True), summary="记录的台账历史")
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         record = selectors.record_view(viewer=request.user, pk=int(pk), purpose="查看台账历史")
         return Response(
@@ -184,17 +195,27 @@ class OctetStreamParser(BaseParser):
 
 class UploadStartSerializer(serializers.Serializer):
     file_name = serializers.CharField(max_length=255)
-    size = serializers.IntegerField(min_value=0)
+    size = serializers.IntegerField(min_value=0, max_value=ID_MAX)
     section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False)
 
 
 class UploadFinishSerializer(serializers.Serializer):
-    title = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     kind = serializers.ChoiceField(choices=RecordKind.choices, required=False)
     device = serializers.SlugRelatedField(
         slug_field="serial", queryset=Device.objects.all(), required=False, allow_null=True
     )
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL)
+
+
+class UploadStateSerializer(serializers.Serializer):
+    """Where a resumable upload stands."""
+
+    id = serializers.UUIDField()
+    file_name = serializers.CharField()
+    size = serializers.IntegerField(help_text="文件总字节数")
+    received = serializers.IntegerField(help_text="已接收字节数（续传位置）")
+    record = serializers.IntegerField(allow_null=True, help_text="完成后登记的记录编号")
 
 
 def _upload_state(upload) -> dict:
@@ -210,7 +231,7 @@ def _upload_state(upload) -> dict:
 class UploadStartView(CapabilityMixin, APIView):
     capability = "records.file"
 
-    @extend_schema(request=UploadStartSerializer, summary="开始可续传上传")
+    @extend_schema(request=UploadStartSerializer, responses={201: UploadStateSerializer}, summary="开始可续传上传")
     def post(self, request):
         data = UploadStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -238,11 +259,13 @@ class UploadView(CapabilityMixin, APIView):
         except (uploads.Upload.DoesNotExist, ValidationError):
             raise PermissionDenied("您没有权限访问该上传会话：它不存在，或不是您发起的。") from None
 
-    @extend_schema(summary="查询已接收字节数（续传位置）")
+    @extend_schema(responses=UploadStateSerializer, summary="查询已接收字节数（续传位置）")
     def get(self, request, pk):
         return Response(_upload_state(self._get(request, pk)))
 
-    @extend_schema(request={"application/offset+octet-stream": bytes}, summary="上传一段数据")
+    @extend_schema(
+        request={"application/offset+octet-stream": bytes}, responses=UploadStateSerializer, summary="上传一段数据"
+    )
     def patch(self, request, pk):
         upload = self._get(request, pk)
         try:

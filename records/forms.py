@@ -1,24 +1,25 @@
 from django import forms
 
 from records.choices import Confidentiality
+from utilities.forms import BoundedForm
 
 
-class DownloadForm(forms.Form):
+class DownloadForm(BoundedForm):
     purpose = forms.CharField(
         label="用途", max_length=200, help_text="如：案件审理、执法监督、当事人申请（记入调阅记录）"
     )
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(BoundedForm):
     file = forms.FileField(label="更正后的文件")
     reason = forms.CharField(label="更正理由", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ExplanationForm(forms.Form):
+class ExplanationForm(BoundedForm):
     text = forms.CharField(label="书面说明", widget=forms.Textarea(attrs={"rows": 3}), min_length=5)
 
 
-class ExemptionForm(forms.Form):
+class ExemptionForm(BoundedForm):
     reason = forms.ChoiceField(label="情形", choices=())
     details = forms.CharField(label="具体原因和依据", widget=forms.Textarea(attrs={"rows": 3}))
     occurred_at = forms.DateTimeField(

@@ -26,6 +26,7 @@ from records.choices import Confidentiality, ExplanationKind, RecordKind, Source
 from records.media import probe
 from records.models import DuplicateDelivery, Exemption, Explanation, Interruption, Record, RecordVersion
 from records.storage import blob_store
+from utilities.bounds import TEXT_LONG, text_bounded, text_for_column
 
 _FORBIDDEN_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 AV_KINDS = (RecordKind.VIDEO, RecordKind.AUDIO, RecordKind.PHOTO)
@@ -297,6 +298,7 @@ def record_ingest(
     else:
         _can_file(acting_user, section)
     name = clean_file_name(original_name)
+    title = text_for_column(title, label="记录名称", model=Record, field="title")  # before any byte is stored
     path = Path(path)
     _check_file(path, name)
     if kind is not None and kind not in RecordKind.values:
@@ -353,7 +355,7 @@ def record_ingest(
             agency=section.agency,
             section=section,
             kind=kind,
-            title=(title or "").strip() or Path(name).stem,
+            title=title or Path(name).stem[: Record._meta.get_field("title").max_length],
             party=party,
             device=device,
             confidentiality=confidentiality,
@@ -529,7 +531,8 @@ def record_correct(
     content of another kind than the record's.
     """
     _can_file(acting_user, record.section)
-    if not (reason or "").strip():
+    reason = text_bounded(reason, label="更正理由", max_length=TEXT_LONG)
+    if not reason:
         raise ValidationError("更正须写明理由。")
     name = clean_file_name(original_name)
     _check_file(Path(path), name)
@@ -600,7 +603,8 @@ def explanation_add(
     record_for(viewer=acting_user, pk=target_record.pk)
     if kind not in ExplanationKind.values:
         raise ValidationError(f"未知说明类型“{kind}”。")
-    if not (text or "").strip() or len(text.strip()) < 5:
+    text = text_bounded(text, label="说明", max_length=TEXT_LONG)
+    if len(text) < 5:
         raise ValidationError("请写明具体原因（不少于5个字）。")
     explanation = Explanation.objects.create(
         kind=kind, version=version, interruption=interruption, text=text.strip(), written_by=acting_user
@@ -632,7 +636,9 @@ def exemption_record(
     reasons = rules.value("av.exemption_reasons", default=[])
     if reason not in reasons:
         raise ValidationError("请选择政策包列明的不适宜音像记录情形：" + "；".join(reasons))
-    if not (details or "").strip():
+    details = text_bounded(details, label="具体原因和依据", max_length=TEXT_LONG)
+    place = text_for_column(place, label="地点", model=Exemption, field="place")
+    if not details:
         raise ValidationError("请写明无法音像记录的具体原因和依据。")
     report_role = rules.value("av.exemption_report_to", default=Role.SECTION_CHIEF)
     chief = (
@@ -648,7 +654,7 @@ def exemption_record(
         agency=acting_user.agency,
         section=acting_user.section,
         reason=reason,
-        details=details.strip(),
+        details=details,
         occurred_at=occurred_at,
         place=place,
         party=party,

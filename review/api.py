@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from review import selectors, services
 from review.choices import Finding, LeaderDecision
 from review.models import LegalReview
 from review.scope import GATED, gated_transition, review_required
+from utilities.bounds import ID_MAX, TEXT_LINE, TEXT_LONG
 from zhifa.api import CapabilityMixin
 
 
@@ -35,17 +36,38 @@ class ReviewSerializer(serializers.ModelSerializer):
     def _opinion(self, obj):
         return getattr(obj, "opinion", None) if hasattr(obj, "opinion") else None
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_outcome(self, obj):
         opinion = self._opinion(obj)
         return opinion.outcome if opinion else None
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_number(self, obj):
         opinion = self._opinion(obj)
         return opinion.instrument.number if opinion and opinion.instrument else None
 
+    @extend_schema_field(
+        inline_serializer(
+            "ReviewAssignment",
+            {"id": serializers.IntegerField(), "name": serializers.CharField(), "first": serializers.BooleanField()},
+            many=True,
+        )
+    )
     def get_reviewers(self, obj):
         return [{"id": a.reviewer_id, "name": a.reviewer.name, "first": a.first} for a in obj.assignments.all()]
 
+    @extend_schema_field(
+        inline_serializer(
+            "ReviewFindingRow",
+            {
+                "position": serializers.IntegerField(),
+                "item": serializers.CharField(),
+                "finding": serializers.CharField(),
+                "note": serializers.CharField(),
+            },
+            many=True,
+        )
+    )
     def get_findings(self, obj):
         return [{"position": f.position, "item": f.item, "finding": f.finding, "note": f.note}
                 for f in obj.findings.all()]
@@ -79,11 +101,11 @@ def _out(review):
 
 
 class SubmitSerializer(serializers.Serializer):
-    matter = serializers.IntegerField()
+    matter = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     transition = serializers.ChoiceField(choices=GATED, required=False, help_text="默认为案件下一步的决定环节")
-    application = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
-    situation = serializers.CharField(allow_blank=True, default="")
-    draft_decision = serializers.CharField(allow_blank=True, default="")
+    application = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=TEXT_LONG), default=dict)
+    situation = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
+    draft_decision = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
     materials = serializers.DictField(default=dict, help_text="材料名称 → {note, records: [记录ID]}")
 
 
@@ -108,9 +130,9 @@ class SubmitView(CapabilityMixin, APIView):
 
 
 class AssignSerializer(serializers.Serializer):
-    reviewer = serializers.IntegerField()
+    reviewer = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     first = serializers.BooleanField(default=False)
-    interest = serializers.CharField(allow_blank=True, default="")
+    interest = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LINE)
 
 
 class AssignView(CapabilityMixin, APIView):
@@ -128,9 +150,9 @@ class AssignView(CapabilityMixin, APIView):
 
 
 class SupplementSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.CharField())
+    items = serializers.ListField(child=serializers.CharField(max_length=TEXT_LINE), max_length=100)
     supply_by = serializers.DateField()
-    note = serializers.CharField(allow_blank=True, default="")
+    note = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 
 
 class SupplementView(CapabilityMixin, APIView):
@@ -162,7 +184,7 @@ class ProvideView(CapabilityMixin, APIView):
 
 
 class ExtendSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=300)
 
 
 class ExtendView(CapabilityMixin, APIView):
@@ -178,18 +200,18 @@ class ExtendView(CapabilityMixin, APIView):
 
 class FindingSerializer(serializers.Serializer):
     finding = serializers.ChoiceField(choices=Finding.choices)
-    note = serializers.CharField(allow_blank=True, default="")
+    note = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 
 
 class OpinionSerializer(serializers.Serializer):
-    findings = FindingSerializer(many=True)
-    outcome = serializers.CharField()
-    opinion = serializers.CharField()
-    suggestions = serializers.ListField(child=serializers.CharField(), default=list)
-    adviser = serializers.CharField(allow_blank=True, default="")
+    findings = FindingSerializer(many=True, max_length=100)
+    outcome = serializers.CharField(max_length=30)
+    opinion = serializers.CharField(max_length=TEXT_LONG)
+    suggestions = serializers.ListField(child=serializers.CharField(max_length=TEXT_LONG), default=list, max_length=100)
+    adviser = serializers.CharField(allow_blank=True, default="", max_length=200)
     meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
-    meeting_participants = serializers.CharField(allow_blank=True, default="")
-    meeting_minutes = serializers.CharField(allow_blank=True, default="")
+    meeting_participants = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
+    meeting_minutes = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 
 
 class OpinionView(CapabilityMixin, APIView):
@@ -209,7 +231,7 @@ class OpinionView(CapabilityMixin, APIView):
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=LeaderDecision.choices)
     collective = serializers.BooleanField(default=False)
-    note = serializers.CharField(allow_blank=True, default="")
+    note = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 
 
 class DecideView(CapabilityMixin, APIView):
@@ -228,7 +250,19 @@ class ScopeView(CapabilityMixin, APIView):
 
     capability = "matters.view"
 
-    @extend_schema(summary="法制审核范围")
+    @extend_schema(
+        parameters=[OpenApiParameter("transition", str, description="拟作出决定的环节，默认案件下一步的决定环节")],
+        responses=inline_serializer(
+            "ReviewScope",
+            {
+                "required": serializers.BooleanField(),
+                "major": serializers.BooleanField(),
+                "major_reason": serializers.CharField(),
+                "entries": serializers.ListField(child=serializers.DictField(), help_text="适用的审核目录条目"),
+            },
+        ),
+        summary="法制审核范围",
+    )
     def get(self, request, pk):
         matter = matter_for(viewer=request.user, pk=pk, purpose="接口查看法制审核范围")
         transition = request.query_params.get("transition") or gated_transition(matter)
@@ -242,13 +276,19 @@ class ScopeView(CapabilityMixin, APIView):
 
 
 class MajorSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=300)
 
 
 class MajorView(CapabilityMixin, APIView):
     capability = "review.conduct"
 
-    @extend_schema(request=MajorSerializer, summary="标记为重大案件")
+    @extend_schema(
+        request=MajorSerializer,
+        responses=inline_serializer(
+            "MajorMarked", {"major": serializers.BooleanField(), "major_reason": serializers.CharField()}
+        ),
+        summary="标记为重大案件",
+    )
     def post(self, request, pk):
         matter = matter_for(viewer=request.user, pk=pk, purpose="接口标记重大案件", read=False)
         data = MajorSerializer(data=request.data)
@@ -264,7 +304,22 @@ class MajorView(CapabilityMixin, APIView):
 class StaffingView(CapabilityMixin, APIView):
     capability = "review.view"
 
-    @extend_schema(summary="法制审核人员配备比例")
+    @extend_schema(
+        responses=inline_serializer(
+            "ReviewerStaffing",
+            {
+                "reviewers": serializers.IntegerField(),
+                "qualified": serializers.IntegerField(),
+                "officers": serializers.IntegerField(),
+                "percent": serializers.FloatField(allow_null=True),
+                "minimum": serializers.FloatField(allow_null=True),
+                "short": serializers.BooleanField(),
+                "needed": serializers.IntegerField(),
+                "citations": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
+        summary="法制审核人员配备比例",
+    )
     def get(self, request):
         s = selectors.staffing_for_viewer(viewer=request.user)
         return Response({

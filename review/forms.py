@@ -3,9 +3,10 @@
 from django import forms
 
 from review.choices import Finding, LeaderDecision
+from utilities.forms import BoundedForm
 
 
-class SubmissionForm(forms.Form):
+class SubmissionForm(BoundedForm):
     """申请表 (000 第六条), 情况说明, 拟作决定书 and one field per material of 第五条."""
 
     situation = forms.CharField(label="拟作决定的情况说明", widget=forms.Textarea, required=False)
@@ -39,7 +40,7 @@ class SubmissionForm(forms.Form):
         }
 
 
-class ProvideForm(forms.Form):
+class ProvideForm(BoundedForm):
     def __init__(self, *args, items, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
@@ -54,7 +55,7 @@ class ProvideForm(forms.Form):
         }
 
 
-class AssignForm(forms.Form):
+class AssignForm(BoundedForm):
     reviewer = forms.ModelChoiceField(label="审核人员", queryset=None)
     first = forms.BooleanField(label="初审人员", required=False)
     interest = forms.CharField(
@@ -68,17 +69,17 @@ class AssignForm(forms.Form):
         ).distinct()
 
 
-class SupplementForm(forms.Form):
+class SupplementForm(BoundedForm):
     items = forms.CharField(label="需补正的材料（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
     supply_by = forms.DateField(label="补正期限", widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="补正要求", required=False)
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(BoundedForm):
     reason = forms.CharField(label="延长理由（案件复杂的情况）", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(BoundedForm):
     """The checklist (000 第七条), the outcome (第九条) and the meeting that decided it."""
 
     outcome = forms.ChoiceField(label="审核意见类型")
@@ -125,11 +126,11 @@ class OpinionForm(forms.Form):
         }
 
 
-class DecideForm(forms.Form):
+class DecideForm(BoundedForm):
     decision = forms.ChoiceField(label="领导决定", choices=LeaderDecision.choices)
     collective = forms.BooleanField(label="经局领导集体讨论决定（承办科室对审核意见有异议的）", required=False)
     note = forms.CharField(label="意见或集体讨论记录", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class MajorForm(forms.Form):
+class MajorForm(BoundedForm):
     reason = forms.CharField(label="重大案件理由", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))

@@ -25,6 +25,7 @@ from review.models import (
     SupplementRequest,
 )
 from review.scope import review_required
+from utilities.bounds import text_for_column
 
 OPEN_STATES = (ReviewState.SUPPLEMENTING, ReviewState.REVIEWING, ReviewState.OPINION)
 
@@ -333,7 +334,8 @@ def review_extend(*, review, reason: str, acting_user) -> LegalReview:
         raise ValidationError("法制审核期限已经延长过一次。")
     if review.state not in (ReviewState.REVIEWING, ReviewState.SUPPLEMENTING):
         raise ValidationError(f"法制审核处于“{review.get_state_display()}”状态，不能延长期限。")
-    if not (reason or "").strip():
+    reason = text_for_column(reason, label="延长理由", model=LegalReview, field="extension_reason")
+    if not reason:
         raise ValidationError("请写明延长理由（案件复杂的情况）。")
     rule = rules.rule("review.extension")
     review.extended_by, review.extended_at, review.extension_reason = acting_user, timezone.now(), reason
@@ -425,6 +427,7 @@ def review_opinion_issue(
 ) -> ReviewOpinion:
     """Record the checklist, the opinion decided by the section's meeting (科务会), and issue the
     意见书 (附件2) numbered by the agency's prefix, in the pack's number of copies."""
+    adviser = text_for_column(adviser, label="法律顾问、专家", model=ReviewOpinion, field="adviser")
     review = _open_review(review.pk)
     require(acting_user, "review.conduct", agency=review.agency)
     rules = agency_rules(review.agency)

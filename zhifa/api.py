@@ -25,12 +25,27 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
         # Field errors: keep them per field and add one Chinese sentence for people and simple clients.
-        parts = []
-        for field, messages in response.data.items():
-            text = "；".join(map(str, messages)) if isinstance(messages, list) else str(messages)
-            parts.append(text if field == "non_field_errors" else f"{field}：{text}")
+        parts = [text if not path else f"{path}：{text}" for path, text in _flatten(response.data)]
         response.data = {"detail": "；".join(parts), "errors": response.data}
     return response
+
+
+def _flatten(errors, path: str = ""):
+    """(field path, message) for every message in DRF's nested errors: a field of a nested
+    serializer is `service.served_at`, an item of a list `officers[2]`; never a Python repr."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = "" if key == "non_field_errors" else str(key)
+            if isinstance(key, int):
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{name}" if path and name else (name or path)
+            yield from _flatten(value, child)
+    elif isinstance(errors, list | tuple):
+        for value in errors:
+            yield from _flatten(value, path)
+    else:
+        yield path, str(errors)
 
 
 class CapabilityMixin:

@@ -2,7 +2,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
-from rest_framework.routers import DefaultRouter
 
 from enterprises.api import EnterpriseViewSet
 from equipment.api import DeviceViewSet
@@ -18,6 +17,7 @@ from org.api import (
 )
 from policy.api import ArrangementViewSet, DeadlineView, PackListView, RulesView, WorkdaysAddView
 from records.api import RecordViewSet, UploadFinishView, UploadStartView, UploadView
+from utilities.routers import IdRouter
 from zhifa.api import CapabilityMixin
 
 
@@ -36,11 +36,7 @@ class DocsView(CapabilityMixin, SpectacularSwaggerView):
     capability = "home.view"
 
 
-class Router(DefaultRouter):
-    include_root_view = False
-
-
-router = Router()
+router = IdRouter()
 router.register("sections", SectionViewSet, basename="section")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("certificates", CertificateViewSet, basename="certificate")

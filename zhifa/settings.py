@@ -63,7 +63,7 @@ ZHIFA_LEDGER_WITNESS_TIMEOUT = env.float("ZHIFA_LEDGER_WITNESS_TIMEOUT", default
 ZHIFA_BLOB_STORE = env.str("ZHIFA_BLOB_STORE", default="file:blobs")
 ZHIFA_MAX_FILE_SIZE = env.int("ZHIFA_MAX_FILE_SIZE", default=16 * 2**30)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20  # larger uploads are spooled to disk, never held in memory
-DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 2**20
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 2**20  # form fields and JSON bodies; files are bounded by ZHIFA_MAX_FILE_SIZE
 
 # Requests the public may send without logging in (correction requests with evidence files):
 # per client address per hour and per day, and evidence bytes per day from everyone together.
@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "zhifa.errors.RequestBoundsMiddleware",
 ]
 
 ROOT_URLCONF = "zhifa.urls"
@@ -173,6 +174,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 
+CSRF_FAILURE_VIEW = "zhifa.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

@@ -24,4 +24,7 @@ urlpatterns = [
     path("api/v1/", include("zhifa.api_urls")),
 ]
 
-handler403 = "zhifa.views.forbidden"
+handler400 = "zhifa.errors.bad_request"
+handler403 = "zhifa.errors.forbidden"
+handler404 = "zhifa.errors.not_found"
+handler500 = "zhifa.errors.server_error"

@@ -53,6 +53,7 @@ class Command(BaseCommand):
         url = f"http://{options['host']}:{options['port']}/login/"
         self.stdout.write(f"\n行政执法平台已启动，请在浏览器中打开：{url}\n按 Ctrl+C 停止。")
         self.stdout.flush()
+        from zhifa.errors import waitress_limits
         from zhifa.wsgi import application
 
         serve(
@@ -62,4 +63,5 @@ class Command(BaseCommand):
             threads=options["threads"],
             ident="zhifa",
             _quiet=True,
+            **waitress_limits(),
         )
