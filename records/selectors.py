@@ -118,3 +118,16 @@ def version_download(*, viewer, record_pk: int, number: int, purpose: str):
             data={"version": number, "sha256": version.sha256, "purpose": purpose.strip()},
         )
     return version, blob_store().open(version.sha256)
+
+
+def field_return_list(*, viewer) -> QuerySet:
+    """Recorded returns from work away: one's own, the section's for its chief, all for leaders."""
+    from records.models import FieldReturn
+
+    require(viewer, "records.view")
+    qs = FieldReturn.objects.filter(agency_id=viewer.agency_id).select_related("officer")
+    if viewer.has_role(*WIDE_READERS):
+        return qs
+    if viewer.has_role(Role.SECTION_CHIEF):
+        return qs.filter(Q(officer=viewer) | Q(officer__section_id=viewer.section_id))
+    return qs.filter(officer=viewer)
