@@ -484,6 +484,11 @@ def _check_decision_facts(data: dict, rules) -> None:
     named benchmark entry must be one of the pack's."""
     if "confiscation" in (data.get("measures") or []) and data.get("confiscation_value") is None:
         raise ValidationError("选择没收违法所得、非法财物的，须填写没收财物的价值（元），据此判断是否须法制审核。")
+    value = data.get("confiscation_value")
+    if value is not None and (value > Decimal("999999999999.99") or value != value.quantize(Decimal("0.01"))):
+        raise ValidationError("没收财物的价值须为不超过999999999999.99元、最多两位小数的金额。")
+    if len(data.get("corrects") or "") > 60:
+        raise ValidationError("被纠正的决定书文号最多60个字符。")
     code = data.get("benchmark")
     if code and benchmark_entry(rules, code) is None:
         rule = rules.get("review.benchmark")
