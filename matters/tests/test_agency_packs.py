@@ -26,6 +26,25 @@ pytestmark = pytest.mark.django_db
 _unique = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def plain_pdf(monkeypatch):
+    """Each 文书 is still rendered (DOCX) and filed, but its PDF is a one-line page in a core font:
+    embedding the CJK face takes most of a step's time, and the layout is test_instruments' subject."""
+    from fpdf import FPDF
+
+    from matters import rendering
+
+    def render_pdf(blocks, path, *, title, number, identifier, moment):
+        pdf = FPDF(format="A4", unit="mm")
+        pdf.add_page()
+        pdf.set_font("helvetica", size=10)
+        pdf.set_keywords(identifier)
+        pdf.cell(text=identifier)
+        pdf.output(str(path))
+
+    monkeypatch.setattr(rendering, "render_pdf", render_pdf)
+
+
 class Api:
     def __init__(self, client, user):
         self.client, self.user = client, user
