@@ -243,6 +243,10 @@ def test_one_penalty_case_under_each_agencys_own_rules(pack, client, make_staff,
         client.force_login(office.reviewer)
         listed = client.get(reverse("review:workbench")).content.decode()
         assert case["review"] in listed  # the workbench says why the case is under review
+        if place:  # and the review page shows the proposal's place in the benchmark
+            page = client.get(reverse("review:detail", kwargs={"pk": rid})).content.decode()
+            assert ("超出裁量幅度" in page) == (not case["within"])
+            assert place["violation"] in page
         if pack == "fushun-city":  # 审核第四条: then the leaders' collective discussion
             leader.refused(mid, "decide", "集体讨论", "第四条", data=decide)
             leader.step(mid, "discuss", data={"time": _iso(timezone.now()), "participants": "局领导班子",
