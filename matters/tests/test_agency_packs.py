@@ -4,7 +4,7 @@ particular rules each text sets: 余姚 附件1 and 二（二）4（1）, 通化
 第十条、第十二条, 抚顺县 第十条."""
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -19,7 +19,7 @@ from policy.selectors import agency_rules
 from publicity.models import Publication
 from records.tests.clips import make_image, make_video
 from review.models import LegalReview
-from review.services import material_requirements
+from review.services import material_requirements, working_days_between
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +101,12 @@ class Office:
         self.folder = tmp_path
         self.api = {who: Api(client, getattr(self, who)) for who in ("a", "chief", "leader", "reviewer")}
 
+    def clip_recorded_on(self, day, title):
+        """A recording made at 10:00 on `day`, uploaded through the API now."""
+        start = timezone.make_aware(datetime(day.year, day.month, day.day, 10, 0))
+        path = make_video(self.folder / f"{title}.mp4", seconds=1, creation_time=start, metadata={"title": title})
+        return self.api["a"].upload(path, title)
+
     def clip(self, title):
         path = make_video(self.folder / f"{title}.mp4", seconds=1, creation_time=timezone.now() - timedelta(minutes=9),
                           metadata={"title": f"{title}{next(_unique)}"})
@@ -129,18 +135,24 @@ CASES = {
     "yuyao-city": {
         "interview": ("附件1第15行", "附件1"), "notify_av": ("附件1第20行",),
         "fine": "50000", "benchmark": "aqscf-97.minor", "within": False, "review": "达到50000元",
+        "late": ["late_filing", "late_filing_max"],
     },
     "fushun-city": {
         "interview": ("设备第四条第（三）项", "音像记录设备使用管理办法和监督规则》第四条"),
         "notify_av": ("执法文书送达",),
         "fine": "100000", "benchmark": "aqscf-97.overdue", "within": True, "review": "达到100000元",
+        "late": ["late_filing"],
     },
     "pingdingshan-hitech": {
         "interview": "disputed", "notify_av": "disputed",
         "fine": "3000", "benchmark": None, "within": None, "review": "未规定数额",
+        "late": ["late_filing"],
     },
-    "tonghua-city": {"interview": None, "notify_av": None, "fine": "200000", "benchmark": None, "review": None},
-    "fushun-county-hrss": {"interview": None, "notify_av": None, "fine": "200000", "benchmark": None, "review": None},
+    "tonghua-city": {"interview": None, "notify_av": None, "fine": "200000", "benchmark": None, "review": None,
+                     "late": ["late_filing"]},
+    # 抚顺县 sets no filing period: a late file gets no finding.
+    "fushun-county-hrss": {"interview": None, "notify_av": None, "fine": "200000", "benchmark": None, "review": None,
+                           "late": []},
 }
 
 
@@ -201,6 +213,17 @@ def test_one_penalty_case_under_each_agencys_own_rules(pack, client, make_staff,
         a.step(mid, "interview", **interview, records=[office.clip("询问录像")])
     else:
         a.step(mid, "interview", **interview)
+
+    # A recording uploaded 4 working days after it was made: late where a filing period is set, and past
+    # 余姚's outer limit of 3 working days (二（二）4（1）).
+    day = timezone.localdate()
+    while working_days_between(day, timezone.localdate()) < 4:
+        day -= timedelta(days=1)
+    late = a.get(reverse("record-detail", kwargs={"pk": office.clip_recorded_on(day, "补交录像")})).json()
+    findings = late["versions"][0]["findings"]
+    assert [f["code"] for f in findings] == case["late"]
+    if "late_filing_max" in case["late"]:
+        assert "二（二）4（1）" in findings[1]["citation"]
 
     proposal = {"facts": "未对从业人员进行安全生产教育培训", "basis": "安全生产法第九十七条",
                 "decision": "罚款", "amount": case["fine"]}
