@@ -254,6 +254,10 @@ class TransitionInputSerializer(serializers.Serializer):
     service = ServiceInputSerializer(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LONG)
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    disputed = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="按音像记录清单须登记的环节：本环节是否可能引发争议（是则须音像记录）",
+    )
 
 
 class SignatureInputSerializer(serializers.Serializer):
@@ -402,6 +406,7 @@ class TransitionView(CapabilityMixin, APIView):
                 service=service,
                 note=v["note"],
                 occurred_at=v.get("occurred_at"),
+                disputed=v.get("disputed"),
             )
         return Response(StepSerializer(step).data, status=201)
 

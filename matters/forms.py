@@ -159,6 +159,16 @@ class TransitionForm(BoundedForm):
                     label=label, queryset=records, required=False, empty_label="（无）"
                 )
                 self.service_fields.append(f"service_{name}")
+        from matters.services import av_requirements
+
+        rows, _ = av_requirements(matter, transition.code)
+        if any(r.get("when") == "disputed" for r in rows):
+            # 003 附件1: these steps are recorded when they may give rise to a dispute; the officer says so.
+            self.fields["disputed"] = forms.ChoiceField(
+                label="本环节是否可能引发争议（可能引发争议的须音像记录）",
+                choices=[("", "——请选择——"), ("yes", "是"), ("no", "否")],
+                required=False,
+            )
         self.fields["occurred_at"] = _field(Field("occurred_at", "发生时间（不填为现在）", "datetime"))
         self.fields["note"] = forms.CharField(
             label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -193,6 +203,7 @@ class TransitionForm(BoundedForm):
             "service": self.service_input(),
             "note": self.cleaned_data.get("note") or "",
             "occurred_at": self.cleaned_data.get("occurred_at"),
+            "disputed": {"yes": True, "no": False}.get(self.cleaned_data.get("disputed") or ""),
         }
 
 

@@ -270,32 +270,77 @@ def _check_officer_count(matter, transition, team, occurred_on, rules) -> None:
         )
 
 
-def av_requirement(matter: Matter, transition_code: str, rules=None):
-    """The pack row saying this step must be recorded on video, with its rule; else None."""
+# What 音像 means where a pack does not list its recording methods: sound and picture recordings.
+DEFAULT_AV_MEDIA = ("video", "audio")
+
+
+def av_requirements(matter: Matter, transition_code: str, rules=None, *, method: str | None = None):
+    """The rows of the pack's recording list (`av.required_steps`) that apply to this step, with the
+    rule; a row limited to some ways of service applies only when the step serves that way."""
     rules = rules or _rules(matter)
     rule = rules.get("av.required_steps")
     if rule is None:
+        return [], None
+    rows = [
+        row
+        for row in rule.value
+        if row["matter_kind"] == matter.kind
+        and row["step"] == transition_code
+        and (not row.get("service_methods") or method in row["service_methods"])
+    ]
+    return rows, rule
+
+
+def av_requirement(matter: Matter, transition_code: str, rules=None):
+    """The first pack row saying this step must be recorded, with its rule; else None (for pages)."""
+    rows, rule = av_requirements(matter, transition_code, rules)
+    return (rows[0], rule) if rows else None
+
+
+def av_media(rules, rows) -> tuple[str, ...]:
+    """The record kinds that satisfy the rows: each row's own methods, else the pack's (通化 第三条
+    counts photos), else sound and picture recordings."""
+    listed = {m for row in rows for m in row.get("media", ())}
+    if listed:
+        return tuple(sorted(listed))
+    return tuple(rules.value("av.media_kinds", default=DEFAULT_AV_MEDIA))
+
+
+def _check_av(matter, transition, records, exemption, rules, *, service=None, disputed=None) -> bool | None:
+    """Refuse a step on the agency's recording list without a linked recording or a written
+    exemption (不适宜音像记录). Returns the officer's answer to 是否可能引发争议 where the list asks it."""
+    method = service.method if service is not None else None
+    rows, rule = av_requirements(matter, transition.code, rules, method=method)
+    if not rows:
         return None
-    for row in rule.value:
-        if row["matter_kind"] == matter.kind and row["step"] == transition_code:
-            return row, rule
-    return None
-
-
-def _check_av(matter, transition, records, exemption, rules) -> None:
-    found = av_requirement(matter, transition.code, rules)
-    if found is None:
-        return
-    row, rule = found
+    always = [r for r in rows if r.get("when", "always") == "always"]
+    asks = [r for r in rows if r.get("when") == "disputed"]
+    if asks and disputed is None:
+        where = "、".join(r.get("row", r["item"]) for r in asks)
+        raise ValidationError(
+            f"{transition.label}：请登记本环节是否可能引发争议；可能引发争议的，须音像记录（{where}；{rule.cited('、')}）。"
+        )
+    needed = always + (asks if disputed else [])
+    if not needed:
+        return disputed if asks else None
     if exemption is not None:
         if exemption.agency_id != matter.agency_id:
             raise ValidationError("所附不适宜音像记录的说明不属于本单位。")
-        return
-    if not any(r.kind in AV_KINDS for r in records):
+        return disputed if asks else None
+    media = av_media(rules, needed)
+    linked = list(records) + ([service.av] if service is not None and service.av is not None else [])
+    if not any(r.kind in media for r in linked):
+        row = needed[0]
+        where = f"，{row['row']}" if row.get("row") else ""
+        span = f"，自{row['start']}记录至{row['end']}" if row.get("start") and row.get("end") else ""
+        from records.choices import RecordKind
+
+        kinds = "、".join(RecordKind(m).label for m in media)
         raise ValidationError(
-            f"{transition.label}（{row['item']}）必须有音像记录：请关联本环节的录音录像，"
-            f"或登记不适宜音像记录的情形和原因（{rule.cited('、')}）。"
+            f"{transition.label}（{row['item']}）必须有音像记录（{kinds}）{span}：请关联本环节的记录，"
+            f"或登记不适宜音像记录的情形和原因（{rule.cited('、')}{where}）。"
         )
+    return disputed if asks else None
 
 
 SERVICE_TEXT_LABELS = {
@@ -344,7 +389,7 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
         "post_receipt": service.post_receipt is not None and bool(service.tracking_number.strip()),
         "refusal_reason": bool(service.refusal_reason.strip()),
         "witness": bool(service.witness.strip()),
-        "av": service.av is not None and service.av.kind in AV_KINDS,
+        "av": service.av is not None and service.av.kind in av_media(rules, []),
         "reason": bool(service.reason.strip()),
         "failed_methods": bool(service.failed_methods.strip()),
         "notice": service.notice is not None and bool(service.medium.strip()),
@@ -408,6 +453,8 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
         rule = rules.get("penalty.collective_discussion_required")
         if rule is not None and rule.value:
             raise ValidationError(f"重大行政处罚案件须经负责人集体讨论后方可作出决定（{rule.cited('、')}）。")
+    if code in ("propose", "decide"):
+        _check_decision_facts(data, rules)
     if code == "request_hearing":
         period = _deadline(matter, "penalty.hearing_request_period")
         requested = data["requested_on"]
@@ -473,6 +520,47 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
             raise ValidationError(f"复查应在整改期限（{rectify_by}）届满后进行，或当事人报告整改完毕后进行。")
 
 
+def _check_decision_facts(data: dict, rules) -> None:
+    """A confiscation states its value (the catalogue reviews it by value, 000 审核第三条（二）3); a
+    named benchmark entry must be one of the pack's."""
+    if "confiscation" in (data.get("measures") or []) and data.get("confiscation_value") is None:
+        raise ValidationError("选择没收违法所得、非法财物的，须填写没收财物的价值（元），据此判断是否须法制审核。")
+    value = data.get("confiscation_value")
+    if value is not None and (value > Decimal("999999999999.99") or value != value.quantize(Decimal("0.01"))):
+        raise ValidationError("没收财物的价值须为不超过999999999999.99元、最多两位小数的金额。")
+    if len(data.get("corrects") or "") > 60:
+        raise ValidationError("被纠正的决定书文号最多60个字符。")
+    code = data.get("benchmark")
+    if code and benchmark_entry(rules, code) is None:
+        rule = rules.get("review.benchmark")
+        known = "、".join(row["code"] for row in rule.value) if rule else "（本单位政策包未设裁量基准表）"
+        raise ValidationError(f"裁量基准编号“{code}”不在本单位的裁量基准表中。可选：{known}。")
+
+
+def benchmark_entry(rules, code: str) -> dict | None:
+    rule = rules.get("review.benchmark")
+    if rule is None or not code:
+        return None
+    return next((row for row in rule.value if row["code"] == code), None)
+
+
+def benchmark_place(rules, code: str, amount) -> dict | None:
+    """Where a proposed fine sits in the pack's benchmark (裁量基准): the entry, its range and whether
+    the amount is inside it (000 审核第五条（二）、第七条（四）; 余姚 二（三）3)."""
+    row = benchmark_entry(rules, code)
+    if row is None:
+        return None
+    rule = rules.rule("review.benchmark")
+    inside = amount is None or row["min"] <= Decimal(str(amount)) <= row["max"]
+    return {
+        **row,
+        "amount": str(amount) if amount is not None else None,
+        "within": inside,
+        "citation": rule.cited("、"),
+        "own": row["source"] == "agency",
+    }
+
+
 def _served_instrument(matter: Matter, transition: Transition, issued: Instrument | None) -> Instrument:
     if issued is not None:
         return issued
@@ -495,6 +583,7 @@ def matter_transition(
     service: ServiceInput | None = None,
     note: str = "",
     occurred_at: datetime | None = None,
+    disputed: bool | None = None,
 ) -> Step:
     """Take one named step of the matter's workflow.
 
@@ -504,6 +593,8 @@ def matter_transition(
     who does not handle the matter; ValidationError when the state does not allow the step, a
     required field, officer, recording, exemption or service item is missing, a deadline rule
     forbids it, or another app's gate (legal review) stops it. Nothing changes on a refusal.
+    `disputed` is the officer's answer, for a step the recording list requires only when it may give
+    rise to a dispute (003 附件1), to whether it may.
     """
     workflow: Workflow = workflow_for(matter.kind, matter.procedure)
     t = workflow.transition(transition)
@@ -539,7 +630,9 @@ def matter_transition(
         for r in records:
             if r.agency_id != matter.agency_id:
                 raise ValidationError("关联的记录不属于本单位。")
-        _check_av(matter, t, records, exemption, rules)
+        answered = _check_av(matter, t, records, exemption, rules, service=service, disputed=disputed)
+        if answered is not None:
+            cleaned["disputed"] = answered
         if t.serve:
             if service is None:
                 raise ValidationError(f"{t.label}：请登记送达方式和送达情况。")
@@ -641,6 +734,24 @@ def _apply(matter: Matter, t: Transition, cleaned: dict, step: Step, now: dateti
         matter.fine_amount = cleaned.get("amount")
         matter.measures = cleaned.get("measures", []) if t.code != "decide_on_spot" else []
         fields += ["fine_amount", "measures"]
+    if t.code in ("propose", "decide"):
+        # The decision restates the proposal's facts; what it leaves out stays as proposed.
+        before = matter.data or {}
+        value = cleaned.get("confiscation_value")
+        code = cleaned.get("benchmark") or (before.get("benchmark") or {}).get("code")
+        facts = {
+            "confiscation_value": str(value) if value is not None else before.get("confiscation_value"),
+            "corrects": cleaned.get("corrects") or before.get("corrects"),
+            "benchmark": benchmark_place(_rules(matter), code, cleaned.get("amount")),
+        }
+        kept = {k: v for k, v in before.items() if k not in facts}
+        matter.data = {**kept, **{k: v for k, v in facts.items() if v}}
+        fields.append("data")
+        if matter.data.get("corrects") and "correction" not in matter.measures:
+            matter.measures = [*matter.measures, "correction"]
+    if t.code == "examine_application" and cleaned.get("proposed_action") == "revoke":
+        matter.measures = ["licensing_revocation"]
+        fields.append("measures")
     if t.code in ("propose", "decide") and cleaned.get("decision"):
         key = "proposed_decision" if t.code == "propose" else "decision"
         matter.data = {**matter.data, key: cleaned["decision"]}

@@ -133,17 +133,45 @@ def _transition_panels(request, matter, bound: TransitionForm | None = None):
         if allowed:
             form = bound if bound is not None and bound.transition.code == t.code else None
             form = form or TransitionForm(transition=t, matter=matter, viewer=request.user)
-        av = services.av_requirement(matter, t.code)
+        av = _av_panel(matter, t.code)
         panels.append(
             {
                 "transition": t,
                 "form": form,
                 "allowed": allowed,
                 "instrument": TYPES[t.instrument].title if t.instrument else "",
-                "av": {"item": av[0]["item"], "citation": av[1].cited("、")} if av else None,
+                "av": av,
             }
         )
     return panels
+
+
+def _av_panel(matter, code: str) -> dict | None:
+    """What the agency's recording list asks of a step, in words for its panel."""
+    rows, rule = services.av_requirements(matter, code)
+    rows = rows or [r for r in (rule.value if rule else []) if r["matter_kind"] == matter.kind and r["step"] == code]
+    if not rows:
+        return None
+    from records.choices import RecordKind
+
+    row = rows[0]
+    conditions = []
+    if any(r.get("when") == "disputed" for r in rows):
+        conditions.append("可能引发争议的须记录，请登记是否可能引发争议")
+    methods = sorted({m for r in rows for m in r.get("service_methods", ())})
+    if methods:
+        from matters.choices import ServiceMethod
+
+        conditions.append("以" + "、".join(ServiceMethod(m).label for m in methods) + "方式送达的须记录")
+    media = services.av_media(services.agency_rules(matter.agency), rows)
+    return {
+        "item": "；".join(dict.fromkeys(r["item"] for r in rows)),
+        "rows": "、".join(dict.fromkeys(r["row"] for r in rows if r.get("row"))),
+        "span": f"自{row['start']}至{row['end']}" if row.get("start") and row.get("end") else "",
+        "conditions": "；".join(conditions),
+        "media": "、".join(RecordKind(m).label for m in media),
+        "citation": rule.cited("、"),
+    }
 
 
 SERVICE_DETAIL_LABELS = {

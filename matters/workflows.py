@@ -83,6 +83,19 @@ MEASURE_CHOICES = (
     ("closure", "提请关闭"),
 )
 F_MEASURES = Field("measures", "其他处罚（可多选）", "multichoice", required=False, choices=MEASURE_CHOICES)
+# The facts the review catalogue triggers on and the discretion benchmark (000 审核第三条、第五条（二）).
+F_CONFISCATION_VALUE = Field(
+    "confiscation_value", "没收违法所得、非法财物的价值（元）", "decimal", required=False,
+    help="选择没收的须填写，按价值判断是否须法制审核。",
+)
+F_CORRECTS = Field(
+    "corrects", "纠正的已生效处罚决定书文号", required=False,
+    help="本决定纠正已发生法律效力的行政处罚决定的，填写原决定书文号。",
+)
+F_BENCHMARK = Field(
+    "benchmark", "适用的裁量基准（基准编号）", required=False,
+    help="政策包裁量基准表中的编号，如 aqscf-97.general；拟处罚款应在该情形的幅度内。",
+)
 
 CLOSE = State("closed", "已结案", final=True)
 REVOKED = State("revoked", "决定已撤销或确认违法", final=True)
@@ -197,7 +210,8 @@ PENALTY_GENERAL = Workflow(
                    instrument="appraisal_request", fields=(F_ITEMS, F_REASON)),
         Transition("propose", "案件处理呈批", ("filed",), "proposed", "001 第十四条",
                    instrument="decision_proposal",
-                   fields=(F_FACTS, F_BASIS, Field("decision", "拟处理意见", "textarea"), F_AMOUNT, F_MEASURES)),
+                   fields=(F_FACTS, F_BASIS, Field("decision", "拟处理意见", "textarea"), F_AMOUNT, F_MEASURES,
+                           F_CONFISCATION_VALUE, F_CORRECTS, F_BENCHMARK)),
         Transition("approve_proposal", "批准处理意见", ("proposed",), "approved", "001 第十四条",
                    capability="matters.decide", fields=(F_OPINION,)),
         Transition("return_proposal", "退回补充调查", ("proposed",), "filed", "001 第十四条",
@@ -227,7 +241,8 @@ PENALTY_GENERAL = Workflow(
                    capability="matters.decide", instrument="penalty_decision",
                    starts=("penalty.service_deadline",),
                    fields=(F_FACTS, F_BASIS, Field("decision", "处罚决定", "textarea"), F_AMOUNT, F_MEASURES,
-                           Field("payment", "缴纳方式", required=False))),
+                           Field("payment", "缴纳方式", required=False), F_CONFISCATION_VALUE, F_CORRECTS,
+                           F_BENCHMARK)),
         Transition("serve", "送达行政处罚决定书", ("decided",), "served", "001 第十八至二十二条",
                    serve=True, starts=("penalty.payment_deadline",)),
         Transition("pay", "缴纳罚款", ("served",), "executed", "001 第二十三条",
@@ -290,6 +305,9 @@ COMPULSION = Workflow(
         Transition("suspend", "责令停产停业", ("registered",), "in_force", "001 第十三条",
                    instrument="suspension_order", serve=True, officers_rule="compulsion.officers_min",
                    fields=(F_REASON, F_BASIS, Field("period", "期限"))),
+        Transition("cut_supply", "通知停止供电、停止供应民用爆炸物品", ("registered", "in_force"), "in_force",
+                   "安全生产法 第七十条；000 审核第三条（三）3", capability="matters.approve",
+                   fields=(F_REASON, F_BASIS, Field("notified", "通知的有关单位", "textarea"))),
         Transition("extend", "延长查封、扣押期限", ("in_force",), None, "行政强制法 第二十五条",
                    capability="matters.approve", instrument="extension_decision", serve=True, once=True,
                    starts=("compulsion.seizure_extension",), fields=(F_REASON,)),
@@ -302,7 +320,22 @@ COMPULSION = Workflow(
 )
 
 
+LICENSING_ACTIONS = (("grant", "准予行政许可"), ("refuse", "不予行政许可"), ("revoke", "撤销行政许可"))
+
+
 def _application_workflow(kind: str, label: str, decision: str) -> Workflow:
+    examine_fields = (Field("findings", "审查意见", "textarea"),)
+    hearing = ()
+    if kind == "licensing":
+        # The catalogue reviews revoking a licence and a licence decided after a hearing (000 审核第三条（一）；
+        # 003 目录二); both are facts the steps record, not marks.
+        examine_fields += (
+            Field("proposed_action", "拟作出的决定", "choice", required=False, choices=LICENSING_ACTIONS),
+        )
+        hearing = (
+            Transition("hold_hearing", "举行听证", ("accepted", "reviewed"), None, "行政许可法 第四十七条、第四十八条",
+                       fields=(Field("participants", "参加人员", "textarea"), Field("defence", "听证情况", "textarea"))),
+        )
     return Workflow(
         kind, label, kind, "general",
         states=(
@@ -318,9 +351,9 @@ def _application_workflow(kind: str, label: str, decision: str) -> Workflow:
         transitions=(
             Transition("accept", "受理", ("applied",), "accepted", "004 第七条", instrument="acceptance_notice",
                        serve=True, fields=(Field("facts", "申请事项", "textarea"),)),
+            *hearing,
             Transition("examine_application", "审查", ("accepted",), "reviewed", "004 第七条",
-                       officers_rule="penalty.officers_min",
-                       fields=(Field("findings", "审查意见", "textarea"),)),
+                       officers_rule="penalty.officers_min", fields=examine_fields),
             Transition("decide", "作出决定", ("reviewed",), "decided", "004 第七条", capability="matters.decide",
                        instrument=decision, fields=(F_FACTS, F_BASIS, Field("decision", "决定内容", "textarea"))),
             Transition("serve", "送达决定", ("decided",), "served", "004 第七条", serve=True),

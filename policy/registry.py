@@ -174,6 +174,18 @@ _SPECS = [
                 "matter_kind": _MATTER_KINDS,
                 "step": {"type": "string", "pattern": "^[a-z_]+$"},
                 "item": _STR,
+                # always: the step is never taken without a recording; disputed: the officer states
+                # whether the step may give rise to a dispute, and then it is required.
+                "when": {"enum": ["always", "disputed"]},
+                "row": _STR,  # the row of the agency's list, e.g. 附件1第22行
+                "start": _STR,
+                "end": _STR,
+                "media": {"type": "array", "minItems": 1, "items": {"enum": ["video", "audio", "photo"]}},
+                "service_methods": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"enum": ["direct", "post", "left", "entrusted", "public_notice"]},
+                },
             },
             ["matter_kind", "step", "item"],
         ),
@@ -380,6 +392,47 @@ _SPECS = [
     ),
     RuleSpec("access.party_conclusive_instruments", "当事人及其律师可查阅复制的结论性文书", ("list",), _STR_LIST),
     RuleSpec("access.records_manager_role", "陪同调阅的记录信息管理人员角色", ("text",), {"enum": _ROLE_CODES}),
+]
+
+# --- each agency's recording list, filing clock and review catalogue as applied (issue 11) -----------
+_SPECS += [
+    RuleSpec(
+        "av.media_kinds",
+        "计为音像记录的记录方式",
+        ("list",),
+        {"type": "array", "minItems": 1, "items": {"enum": ["video", "audio", "photo"]}},
+    ),
+    RuleSpec(
+        "av.ingest_deadline_from",
+        "音像记录存储期限的起算点",
+        ("text",),
+        {"enum": ["recording_end", "day_end"]},
+    ),
+    RuleSpec("review.collective_discussion_after_review", "法制审核后报局领导集体讨论作出决定", ("bool",)),
+    RuleSpec(
+        "review.disagreement_decided_by",
+        "承办科室对审核意见有异议时的决定方式",
+        ("list",),
+        {"type": "array", "minItems": 1, "items": {"enum": ["leader", "collective"]}},
+    ),
+    RuleSpec("review.clock_restarts_after_supplement", "补充材料的，审核期限自补齐之日重新计算", ("bool",)),
+    RuleSpec(
+        "review.benchmark",
+        "行政处罚裁量基准（罚款）",
+        ("table",),
+        _table(
+            {
+                "code": {"type": "string", "pattern": "^[a-z0-9_.-]+$"},
+                "violation": _STR,
+                "basis": _STR,
+                "circumstance": _STR,
+                "min": _INT,
+                "max": _INT,
+                "source": {"enum": ["national", "agency"]},
+            },
+            ["code", "violation", "basis", "circumstance", "min", "max", "source"],
+        ),
+    ),
 ]
 
 RULES: dict[str, RuleSpec] = {spec.key: spec for spec in _SPECS}

@@ -11,7 +11,7 @@ from equipment.models import Device
 from ledger.selectors import events_of
 from org.models import Section
 from records import selectors, services, uploads
-from records.choices import Confidentiality, RecordKind, Source
+from records.choices import Confidentiality, RecordKind, ReturnKind, Source
 from records.models import DuplicateDelivery, Record, RecordVersion
 from utilities.bounds import ID_MAX
 from zhifa.api import CapabilityMixin
@@ -291,3 +291,55 @@ class UploadFinishView(UploadView):
             acting_user=request.user, upload=upload, source=Source.UPLOAD, **data.validated_data
         )
         return Response(RecordSerializer(version.record).data, status=201 if created else 200)
+
+
+class FieldReturnSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    officer = serializers.IntegerField(required=False, allow_null=True, help_text="执法人员（不填为本人）")
+    kind = serializers.ChoiceField(choices=ReturnKind.choices, help_text="连续工作、异地执法或偏远地区执法")
+    away_from = serializers.DateTimeField(help_text="外出执法开始时间")
+    returned_at = serializers.DateTimeField(help_text="返回单位时间；音像记录自此起算存储期限")
+    place = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+def _field_return_out(back) -> dict:
+    return {
+        "id": back.pk,
+        "officer": back.officer_id,
+        "kind": back.kind,
+        "away_from": back.away_from.isoformat(),
+        "returned_at": back.returned_at.isoformat(),
+        "place": back.place,
+        "note": back.note,
+    }
+
+
+class FieldReturnView(CapabilityMixin, APIView):
+    """返回单位登记 (000 执法音像记录管理制度第十四条; 003 附件3第六条; 002 二（二）4（1））."""
+
+    capability = "records.view"
+
+    @extend_schema(responses=FieldReturnSerializer(many=True), summary="返回单位登记（可查看的）")
+    def get(self, request):
+        rows = selectors.field_return_list(viewer=request.user)[:200]
+        return Response([_field_return_out(b) for b in rows])
+
+    @extend_schema(
+        request=FieldReturnSerializer,
+        responses={201: FieldReturnSerializer},
+        summary="登记连续工作、异地或偏远地区执法后返回单位的时间（音像记录存储期限自返回起算）",
+    )
+    def post(self, request):
+        from org.models import Staff
+
+        body = FieldReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        v = dict(body.validated_data)
+        officer = None
+        if v.pop("officer", None):
+            officer = Staff.objects.filter(agency_id=request.user.agency_id, pk=body.validated_data["officer"]).first()
+            if officer is None:
+                raise ValidationError("本单位没有这名执法人员。")
+        back = services.field_return_record(acting_user=request.user, officer=officer, **v)
+        return Response(_field_return_out(back), status=201)

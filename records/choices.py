@@ -25,3 +25,11 @@ class ExplanationKind(models.TextChoices):
     LATE_FILING = "late_filing", "逾期存储说明"
     INTERRUPTION = "interruption", "中断说明"
     CLOCK = "clock", "设备时间偏差说明"
+
+
+class ReturnKind(models.TextChoices):
+    """Why recordings could not be handed over the same day (000 执法音像记录管理制度第十四条; 003 附件3第六条)."""
+
+    CONTINUOUS = "continuous", "连续工作"
+    REMOTE = "remote", "异地执法"
+    OUTLYING = "outlying", "偏远、交通不便地区执法"

@@ -1,6 +1,6 @@
 from django import forms
 
-from records.choices import Confidentiality
+from records.choices import Confidentiality, ReturnKind
 from utilities.forms import BoundedForm
 
 
@@ -33,3 +33,11 @@ class ExemptionForm(BoundedForm):
 
 
 CONFIDENTIALITY_CHOICES = Confidentiality.choices
+
+
+class FieldReturnForm(forms.Form):
+    kind = forms.ChoiceField(label="情形", choices=ReturnKind.choices)
+    away_from = forms.DateTimeField(label="外出执法开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    returned_at = forms.DateTimeField(label="返回单位时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    place = forms.CharField(label="执法地点", max_length=200, required=False)
+    note = forms.CharField(label="说明", max_length=300, required=False)

@@ -1,6 +1,6 @@
 from django.db import models
 
-from records.choices import Confidentiality, ExplanationKind, RecordKind, Source
+from records.choices import Confidentiality, ExplanationKind, RecordKind, ReturnKind, Source
 
 
 class Record(models.Model):
@@ -306,3 +306,34 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.received}/{self.size}"
+
+
+class FieldReturn(models.Model):
+    """返回单位登记 — an officer's return to the office after continuous, remote or out-of-town work;
+    the filing period of the recordings made while away runs from it (000 执法音像记录管理制度第十四条;
+    003 附件3第六条; 002 二（二）4（1））."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="field_returns")
+    officer = models.ForeignKey(
+        "org.Staff", on_delete=models.PROTECT, related_name="field_returns", verbose_name="执法人员"
+    )
+    kind = models.CharField("情形", max_length=12, choices=ReturnKind.choices)
+    away_from = models.DateTimeField("外出执法开始时间")
+    returned_at = models.DateTimeField("返回单位时间")
+    place = models.CharField("执法地点", max_length=200, blank=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+    recorded_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "返回单位登记"
+        verbose_name_plural = "返回单位登记"
+        ordering = ["-returned_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(returned_at__gt=models.F("away_from")), name="field_return_after_leaving"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} {self.returned_at:%Y-%m-%d %H:%M}"

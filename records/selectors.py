@@ -150,3 +150,16 @@ def exemption_for(*, viewer, pk: int) -> Exemption:
     return object_visible(
         Exemption.objects.filter(agency_id=viewer.agency_id), pk=pk, viewer=viewer, missing="没有这条不适宜音像记录的说明。"
     )
+
+
+def field_return_list(*, viewer) -> QuerySet:
+    """Recorded returns from work away: one's own, the section's for its chief, all for leaders."""
+    from records.models import FieldReturn
+
+    require(viewer, "records.view")
+    qs = FieldReturn.objects.filter(agency_id=viewer.agency_id).select_related("officer")
+    if viewer.has_role(*WIDE_READERS):
+        return qs
+    if viewer.has_role(Role.SECTION_CHIEF):
+        return qs.filter(Q(officer=viewer) | Q(officer__section_id=viewer.section_id))
+    return qs.filter(officer=viewer)

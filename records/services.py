@@ -22,9 +22,17 @@ from org.permissions import require
 from policy.calendar import compute_deadline, due_moment
 from policy.packs import Rule
 from policy.selectors import agency_rules
-from records.choices import Confidentiality, ExplanationKind, RecordKind, Source
+from records.choices import Confidentiality, ExplanationKind, RecordKind, ReturnKind, Source
 from records.media import probe
-from records.models import DuplicateDelivery, Exemption, Explanation, Interruption, Record, RecordVersion
+from records.models import (
+    DuplicateDelivery,
+    Exemption,
+    Explanation,
+    FieldReturn,
+    Interruption,
+    Record,
+    RecordVersion,
+)
 from records.storage import blob_store
 from utilities.bounds import TEXT_LONG, text_bounded, text_for_column
 
@@ -142,35 +150,148 @@ def _seconds(rule: Rule) -> float:
     return float(rule.value) * (60 if rule.unit == "minutes" else 1)
 
 
+def _day_end(recorded_end: datetime, device, exclude=None) -> datetime:
+    """The end of the day's enforcement work: the last recording the device ended that day
+    (000 音像记录设备使用管理办法和监督规则第十一条, 执法音像记录管理制度第十四条)."""
+    if device is None:
+        return recorded_end
+    day = timezone.localtime(recorded_end).date()
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    same_day = RecordVersion.objects.filter(
+        record__device=device, recorded_end__gte=start, recorded_end__lt=start + timedelta(days=1)
+    )
+    if exclude is not None:
+        same_day = same_day.exclude(pk=exclude.pk)
+    latest = same_day.order_by("-recorded_end").values_list("recorded_end", flat=True).first()
+    return max(recorded_end, latest) if latest else recorded_end
+
+
+def _return_for(recorded_end: datetime, officers) -> FieldReturn | None:
+    """The officer's recorded return that covers a recording made while away."""
+    ids = [o.pk for o in officers if o is not None]
+    if not ids:
+        return None
+    return (
+        FieldReturn.objects.filter(officer_id__in=ids, away_from__lte=recorded_end, returned_at__gte=recorded_end)
+        .order_by("-returned_at")
+        .first()
+    )
+
+
 def _filing_findings(
-    rules, kind: str, recorded_end: datetime | None, filed_at: datetime
+    rules,
+    kind: str,
+    recorded_end: datetime | None,
+    filed_at: datetime,
+    *,
+    device=None,
+    officers=(),
+    exclude=None,
 ) -> tuple[datetime | None, bool, list[dict]]:
-    """The filing deadline of an AV file and whether it was missed (with the article)."""
+    """The filing deadline of an AV file and whether it was missed (with the article).
+
+    The period runs from where the pack says (`av.ingest_deadline_from`): the recording's end, or the
+    end of the day's work. After continuous, remote or out-of-town work it runs from the officer's
+    recorded return (`av.ingest_deadline_after_return`), and never past the pack's outer limit
+    (`av.ingest_deadline_max`, 余姚 二（二）4（1）: at most 3 working days)."""
     if kind not in AV_KINDS or recorded_end is None:
         return None, False, []
     rule = _rule(rules, "av.ingest_deadline")
     if rule is None:
         return None, False, []
-    deadline = due_moment(compute_deadline(recorded_end, int(rule.value), rule.unit).due)
+    from_day_end = rules.value("av.ingest_deadline_from", default="recording_end") == "day_end"
+    anchor = _day_end(recorded_end, device, exclude) if from_day_end else recorded_end
+    deadline = due_moment(compute_deadline(anchor, int(rule.value), rule.unit).due)
+    after_return = _rule(rules, "av.ingest_deadline_after_return")
+    back = _return_for(recorded_end, officers) if after_return is not None else None
+    if back is not None:
+        from_return = due_moment(compute_deadline(back.returned_at, int(after_return.value), after_return.unit).due)
+        if from_return > deadline:
+            rule, anchor, deadline = after_return, back.returned_at, from_return
     findings = []
     late = filed_at > deadline
     if late:
-        hours = (filed_at - recorded_end).total_seconds() / 3600
+        hours = (filed_at - anchor).total_seconds() / 3600
+        since = (
+            f"返回单位（{timezone.localtime(anchor):%m月%d日 %H:%M}）"
+            if back is not None and anchor == back.returned_at
+            else ("当天执法结束" if from_day_end else "记录结束")
+        )
         findings.append(
             _finding(
                 "late_filing",
-                f"记录结束后 {hours:.1f} 小时才存储，超过{rule.value}{_unit(rule)}的存储期限，须书面说明原因。",
+                f"{since}后 {hours:.1f} 小时才存储，超过{rule.value}{_unit(rule)}的存储期限，须书面说明原因。",
                 rule,
             )
         )
         hard = _rule(rules, "av.ingest_deadline_max")
-        if hard is not None and filed_at > due_moment(
-            compute_deadline(recorded_end, int(hard.value), hard.unit).due
-        ):
+        if hard is not None and filed_at > due_moment(compute_deadline(anchor, int(hard.value), hard.unit).due):
             findings.append(
                 _finding("late_filing_max", f"超过最长存储期限（{hard.value}{_unit(hard)}）。", hard)
             )
     return deadline, late, findings
+
+
+def field_return_record(
+    *,
+    acting_user,
+    kind: str,
+    away_from: datetime,
+    returned_at: datetime,
+    officer=None,
+    place: str = "",
+    note: str = "",
+) -> FieldReturn:
+    """Record that an officer came back to the office after continuous, remote or out-of-town work, so
+    that the recordings made while away are due from the return (000 执法音像记录管理制度第十四条;
+    003 附件3第六条; 002 二（二）4（1））.
+
+    Raises PermissionDenied unless the user may file records (for another officer: only the section
+    chief of that officer); ValidationError for an unknown kind, a time in the future or a return
+    before the work began, or text over its length.
+    """
+    require(acting_user, "records.file", agency=acting_user.agency)
+    officer = officer or acting_user
+    if officer.agency_id != acting_user.agency_id:
+        raise ValidationError("执法人员不属于本单位。")
+    if officer.pk != acting_user.pk and not (
+        acting_user.has_role(Role.SECTION_CHIEF) and acting_user.section_id == officer.section_id
+    ):
+        raise PermissionDenied("只能登记本人的返回；为本科室其他执法人员登记须由科室负责人办理。")
+    if kind not in ReturnKind.values:
+        raise ValidationError(f"请选择情形：{'、'.join(ReturnKind.labels)}。")
+    if away_from is None or returned_at is None:
+        raise ValidationError("请填写外出执法开始时间和返回单位时间。")
+    if returned_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError("返回单位时间不能晚于现在。")
+    if away_from >= returned_at:
+        raise ValidationError("返回单位时间须晚于外出执法开始时间。")
+    place, note = (place or "").strip(), (note or "").strip()
+    if len(place) > 200 or len(note) > 300:
+        raise ValidationError("执法地点最多200个字，说明最多300个字。")
+    with transaction.atomic():
+        back = FieldReturn.objects.create(
+            agency=acting_user.agency,
+            officer=officer,
+            kind=kind,
+            away_from=away_from,
+            returned_at=returned_at,
+            place=place,
+            note=note,
+            recorded_by=acting_user,
+        )
+        event_record(
+            kind="record.field_return",
+            subject=back,
+            acting_user=acting_user,
+            data={
+                "officer": officer.pk,
+                "kind": kind,
+                "away_from": away_from.isoformat(),
+                "returned_at": returned_at.isoformat(),
+            },
+        )
+    return back
 
 
 def _unit(rule: Rule) -> str:
@@ -341,7 +462,9 @@ def record_ingest(
             clock_check = NO_CLOCK_REFERENCE
         if clock_check is not None and info.recorded_start is None:
             clock_check = NO_EMBEDDED_TIME
-        deadline, late, findings = _filing_findings(rules, kind, recorded_end, filed_at)
+        deadline, late, findings = _filing_findings(
+            rules, kind, recorded_end, filed_at, device=device, officers=_present(acting_user, officers, device)
+        )
         findings += _clock_findings(rules, clock_check)
         if not info.readable:
             findings.append(
@@ -439,6 +562,23 @@ def _duplicate_record(existing: RecordVersion, *, name, source, device, dock_tim
                 "sha256": existing.sha256,
             },
         )
+
+
+def _correction_clock_check(current: RecordVersion, info) -> ClockCheck | None:
+    """A corrected file is checked against the reference the version it replaces was checked
+    against (the officer's recorded start): the same session, so the same reference time."""
+    if current.clock_offset is None or current.recorded_start is None:
+        return None
+    if info.recorded_start is None:
+        return NO_EMBEDDED_TIME
+    reference_time = current.recorded_start - timedelta(seconds=current.clock_offset)
+    return ClockCheck(current.clock_reference, (info.recorded_start - reference_time).total_seconds())
+
+
+def _present(acting_user, officers, device) -> list:
+    """Who made a recording, for matching a recorded return: its officers, its filer, the device's holder."""
+    people = [*officers, acting_user, getattr(device, "holder", None)]
+    return list({p.pk: p for p in people if p is not None}.values())
 
 
 def _may_read(user, record) -> bool:
@@ -548,6 +688,28 @@ def record_correct(
     if blob.sha256 == current.sha256:
         raise ValidationError("更正版本与当前版本内容相同，无需更正。")
     now = timezone.now()
+    # A corrected recording is checked as the first was: filing time, device clock, interruptions.
+    rules = agency_rules(record.agency, timezone.localdate(now))
+    device = record.device
+    recorded_end = info.recorded_end
+    deadline, late, findings = _filing_findings(
+        rules,
+        record.kind,
+        recorded_end,
+        now,
+        device=device,
+        officers=_present(acting_user, list(record.officers.all()), device),
+        exclude=current,
+    )
+    findings += _clock_findings(rules, _correction_clock_check(current, info))
+    if not info.readable:
+        findings.append(
+            _finding(
+                "unreadable",
+                info.problem or "文件无法作为音视频读取，已按原样存储。",
+                _rule(rules, "av.complete_and_playable"),
+            )
+        )
     version = RecordVersion.objects.create(
         record=record,
         number=current.number + 1,
@@ -567,7 +729,12 @@ def record_correct(
         filed_by=acting_user,
         filed_at=now,
         stored_at=now,
+        filing_deadline=deadline,
+        late=late,
+        findings=findings,
     )
+    if device is not None and version.recorded_start is not None:
+        interruptions_detect(device=device, rules=rules, around=version)
     event_record(
         kind="record.version",
         subject=record,
@@ -579,6 +746,7 @@ def record_correct(
             "size": blob.size,
             "name": name,
             "reason": reason.strip(),
+            "findings": [f["code"] for f in findings],
         },
     )
     return version

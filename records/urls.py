@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.record_list, name="list"),
     path("upload/", views.upload, name="upload"),
     path("exemptions/", views.exemptions, name="exemptions"),
+    path("returns/", views.field_returns, name="returns"),
     path("exemptions/<int:pk>/acknowledge/", views.exemption_acknowledge, name="exemption_acknowledge"),
     path("<int:pk>/", views.record_detail, name="detail"),
     path("<int:pk>/versions/<int:number>/download/", views.version_download, name="download"),

@@ -13,7 +13,7 @@ from org.permissions import capability_required
 from policy.selectors import agency_rules
 from records import selectors, services, uploads
 from records.choices import Confidentiality, ExplanationKind, RecordKind
-from records.forms import CorrectionForm, DownloadForm, ExemptionForm, ExplanationForm
+from records.forms import CorrectionForm, DownloadForm, ExemptionForm, ExplanationForm, FieldReturnForm
 from records.models import Exemption, Interruption
 from zhifa.forms import form_refusal
 
@@ -182,3 +182,28 @@ def exemption_acknowledge(request, pk: int):
     else:
         messages.success(request, "已确认知悉。")
     return redirect("records:exemptions")
+
+
+@capability_required("records.file")
+def field_returns(request):
+    """返回单位登记: the officer records coming back from continuous, remote or out-of-town work; the
+    recordings made while away are due from the return (000 执法音像记录管理制度第十四条; 003 附件3第六条)."""
+    form = FieldReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.field_return_record(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, "已登记返回单位时间，外出期间的音像记录自返回时起算存储期限。")
+            return redirect("records:returns")
+    rules = agency_rules(request.user.agency)
+    return render(
+        request,
+        "records/returns.html",
+        {
+            "form": form,
+            "returns": selectors.field_return_list(viewer=request.user)[:100],
+            "rule": rules.get("av.ingest_deadline_after_return"),
+        },
+    )

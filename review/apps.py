@@ -13,6 +13,7 @@ class ReviewConfig(AppConfig):
         gates.register("decide", scope.gate_decide)
         gates.register("seal", scope.gate_seal)
         gates.register("suspend", scope.gate_suspend)
+        gates.register("cut_supply", scope.gate_cut_supply)
         for transition in scope.GATED:
             gates.register_after(transition, services.decision_file)
         # A review's due time moves with its tracked deadline when a year's holidays are entered.

@@ -10,7 +10,7 @@ from enterprises.choices import PartyKind
 from policy.selectors import agency_rules
 
 # Triggers that a step itself is (查封、扣押 is the act of the `seal` step).
-STEP_TRIGGERS = {"seal": ("seizure", "premises_sealing")}
+STEP_TRIGGERS = {"seal": ("seizure", "premises_sealing"), "cut_supply": ("supply_cut",)}
 # Triggers that depend on an amount set by the pack (罚款 and 没收 of equal value).
 AMOUNT_TRIGGERS = ("fine", "confiscation")
 
@@ -71,7 +71,14 @@ def scope_for(matter, transition: str = "decide", *, on=None) -> list[ScopeHit]:
             continue
         trigger, reason = entry["trigger"], None
         if trigger == "fine":
-            if amount is not None and threshold is not None and Decimal(amount) >= threshold:
+            if amount is not None and amount > 0 and threshold is None:
+                # The catalogue names the fine without a figure (003 目录一4 较大数额罚款): until the agency
+                # adopts one, every fine is in scope.
+                reason = (
+                    f"罚款{amount:.0f}元；审核目录列有“{entry['text']}”但未规定数额，本机关尚未确定标准，"
+                    "所有罚款均须法制审核"
+                )
+            elif amount is not None and threshold is not None and Decimal(amount) >= threshold:
                 reason = f"罚款{amount:.0f}元，达到{threshold:.0f}元的审核标准（{_citation(threshold_rule)}）"
         elif trigger == "confiscation":
             if "confiscation" in measures:
@@ -82,6 +89,10 @@ def scope_for(matter, transition: str = "decide", *, on=None) -> list[ScopeHit]:
         elif trigger == "hearing":
             if _held_hearing(matter):
                 reason = "经过听证程序"
+        elif trigger == "correction":
+            if "correction" in measures:
+                corrects = (matter.data or {}).get("corrects") or ""
+                reason = f"纠正已发生法律效力的行政处罚决定{('（' + corrects + '）') if corrects else ''}"
         elif trigger == "benefit" and transition == "decide":
             reason = f"行政给付决定：{entry['text']}"  # the catalogue lists the kind of benefit itself
         elif trigger in STEP_TRIGGERS.get(transition, ()):
@@ -93,7 +104,7 @@ def scope_for(matter, transition: str = "decide", *, on=None) -> list[ScopeHit]:
     return hits
 
 
-GATED = ("decide", "seal", "suspend")
+GATED = ("decide", "seal", "suspend", "cut_supply")
 
 
 def gated_transition(matter) -> str:
@@ -121,13 +132,33 @@ def gate(matter, transition: str) -> str | None:
         LegalReview.objects.filter(matter=matter, transition=transition).order_by("-submitted_at", "-pk").first()
     )
     if review is not None and review.passed:
-        return None
+        return _collective_missing(matter, transition, review)
     why = "；".join(f"{h.text}（{h.reason}）" for h in hits) or f"已标记为重大案件：{matter.major_reason}"
     citation = hits[0].citation if hits else "行政处罚法 第五十八条"
     status = "尚未送法制审核" if review is None else f"法制审核{review.get_state_display()}"
     return (
         f"本案属于重大行政执法决定法制审核范围（{why}；依据：{citation}），{status}。"
         "法制审核未通过或者未经负责人同意、领导集体讨论通过的，不得作出决定（行政处罚法 第五十八条）。"
+    )
+
+
+def _collective_missing(matter, transition: str, review) -> str | None:
+    """抚顺 审核第四条: after review the decision goes to the leaders' collective discussion; the
+    leader's decision recorded as collective, or a 集体讨论 step after review, satisfies it."""
+    rules = agency_rules(matter.agency, timezone.localdate())
+    rule = rules.get("review.collective_discussion_after_review")
+    if rule is None or not rule.value or review.leader_collective:
+        return None
+    passed_at = review.leader_at or review.submitted_at
+    if matter.steps.filter(transition="discuss", occurred_at__gte=passed_at).exists():
+        return None
+    if review.leader_decision and review.leader_note and "leader" in rules.value(
+        "review.disagreement_decided_by", default=[]
+    ) and review.opinion.outcome != "agree":
+        return None  # 第十二条（二）: the 局主要负责人 decided on the section's objection
+    return (
+        f"法制审核已通过，重大行政执法决定还须报局领导集体讨论审查后作出（{rule.cited('、')}）。"
+        "请先办理“集体讨论”，或由局领导以集体讨论方式作出审核后的决定。"
     )
 
 
@@ -141,3 +172,7 @@ def gate_seal(matter) -> str | None:
 
 def gate_suspend(matter) -> str | None:
     return gate(matter, "suspend")
+
+
+def gate_cut_supply(matter) -> str | None:
+    return gate(matter, "cut_supply")

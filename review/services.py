@@ -152,7 +152,9 @@ def _start_clock(review, rules, today: date) -> None:
         review.due, review.due_provisional = None, False
     else:
         amount, unit = limit
-        remaining = max(amount - review.days_used, 0) if unit == "working_days" else amount
+        # 抚顺 审核第十条: with supplements the period runs afresh from the day all of them arrived.
+        restart = rules.value("review.clock_restarts_after_supplement", default=False)
+        remaining = max(amount - review.days_used, 0) if unit == "working_days" and not restart else amount
         deadline = deadline_track(
             agency=review.agency, subject=review, rule_key="review.time_limit", start=today, amount=remaining
         )
@@ -548,11 +550,21 @@ def review_leader_decide(
     if decision not in LeaderDecision.values:
         raise ValidationError("请选择领导决定。")
     agreed = review.opinion.outcome == Outcome.AGREE
+    rules = agency_rules(review.agency)
+    # 抚顺 审核第十二条（二）: on the section's objection the 局主要负责人 may decide instead.
+    leader_may = "leader" in rules.value("review.disagreement_decided_by", default=[])
     if decision == LeaderDecision.APPROVE and not agreed and not collective:
-        raise ValidationError(
-            "法制审核未通过的，不得作出决定；承办科室对审核意见有异议的，须报请局领导集体讨论决定"
-            "（行政处罚法 第五十八条）。"
-        )
+        if not leader_may:
+            raise ValidationError(
+                "法制审核未通过的，不得作出决定；承办科室对审核意见有异议的，须报请局领导集体讨论决定"
+                "（行政处罚法 第五十八条）。"
+            )
+        if not (note or "").strip():
+            cite = rules.rule("review.disagreement_decided_by").cited()
+            raise ValidationError(
+                "承办科室对审核意见有异议的，由局主要负责人决定须记录异议和决定理由，"
+                f"或报请局领导集体讨论决定（{cite}）。"
+            )
     if collective and not (note or "").strip():
         raise ValidationError("局领导集体讨论决定的，须记录讨论情况和结论。")
     review.leader_decision = decision

@@ -16,7 +16,7 @@ from org.api import (
     StaffViewSet,
 )
 from policy.api import ArrangementViewSet, DeadlineView, PackListView, RulesView, WorkdaysAddView
-from records.api import RecordViewSet, UploadFinishView, UploadStartView, UploadView
+from records.api import FieldReturnView, RecordViewSet, UploadFinishView, UploadStartView, UploadView
 from utilities.routers import IdRouter
 from zhifa.api import CapabilityMixin
 
@@ -64,6 +64,7 @@ urlpatterns = [
     path("ledger/key/", VerifierKeyView.as_view(), name="api-ledger-key"),
     path("ledger/consistency/", ConsistencyView.as_view(), name="api-ledger-consistency"),
     path("ledger/events/<int:index>/proof/", EventProofView.as_view(), name="api-ledger-proof"),
+    path("records/returns/", FieldReturnView.as_view(), name="api-field-returns"),
     *router.urls,
     path("", include("matters.api_urls")),
     path("", include("review.api_urls")),

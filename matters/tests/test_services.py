@@ -247,7 +247,8 @@ def test_court_enforcement_needs_a_demand_and_its_period(agency, team, chief, le
     step(chief, m, "approve_filing", {})
     step(a, m, "propose", {"facts": "f", "basis": "b", "decision": "罚款", "amount": "5000"})
     step(leader, m, "approve_proposal", {})
-    sv = lambda when: ServiceInput("direct", "钱某", when, signer="钱某", receipt=scan(a, section, tmp_path))  # noqa: E731
+    sv = lambda when: ServiceInput("direct", "钱某", when, signer="钱某", receipt=scan(a, section, tmp_path),  # noqa: E731
+                                   av=clip(a, section, tmp_path))  # 抚顺 设备第四条: on-site service is recorded
     step(a, m, "notify", {}, service=sv(NOW() - timedelta(days=60)))
     step(leader, m, "decide", {"facts": "f", "basis": "b", "decision": "罚款", "amount": "5000"})
     step(a, m, "serve", {}, service=sv(NOW() - timedelta(days=50)))
@@ -293,13 +294,14 @@ def test_a_major_case_is_decided_only_after_collective_discussion(
     step(a, m, "propose", {"facts": "f", "basis": "b", "decision": "吊销", "measures": ["licence_revocation"]})
     step(leader, m, "approve_proposal", {})
     step(a, m, "notify", {}, service=ServiceInput("direct", "钱某", NOW() - timedelta(days=20), signer="钱某",
-                                                  receipt=scan(a, section, tmp_path)))
+                                                  receipt=scan(a, section, tmp_path), av=clip(a, section, tmp_path)))
     decide = {"facts": "f", "basis": "b", "decision": "吊销许可证", "measures": ["licence_revocation"]}
     msg = refused(step, leader, m, "decide", decide)
     assert "集体讨论" in msg and "第五十七条" in msg
     step(leader, m, "discuss", {"time": NOW(), "participants": "局领导班子", "discussion": "同意", "conclusion": "吊销"})
     assert "法制审核" in refused(step, leader, m, "decide", decide)  # the review gate (review app)
-    pass_review(m, submitter=chief, reviewer=make_staff("legal_reviewer", legal_qualification="A1"), leader=leader)
+    pass_review(m, submitter=chief, reviewer=make_staff("legal_reviewer", legal_qualification="A1"), leader=leader,
+                collective=True)
     step(leader, m, "decide", decide)
     m.refresh_from_db()
     assert m.state == "decided" and m.measures == ["licence_revocation"]

@@ -11,9 +11,15 @@ from matters.services import ServiceInput, matter_open, matter_transition
 from publicity.models import Publication
 from publicity.selectors import portal_publications
 from records.services import record_ingest
-from records.tests.clips import make_docx
+from records.tests.clips import make_docx, make_video
 
 pytestmark = pytest.mark.django_db
+
+
+def _recording(officer, section, tmp_path):
+    """The recording of an on-site service, which 抚顺 requires (000 音像记录设备使用管理办法和监督规则第四条)."""
+    path = make_video(tmp_path / "送达录像.mp4", seconds=1, creation_time=timezone.now() - timedelta(minutes=5))
+    return record_ingest(acting_user=officer, section=section, path=path, original_name=path.name).version.record
 
 
 def test_a_penalty_decision_becomes_an_unpublished_draft_due_by_the_packs_deadline(
@@ -41,7 +47,7 @@ def test_a_penalty_decision_becomes_an_unpublished_draft_due_by_the_packs_deadli
         acting_user=a, section=section, path=make_docx(tmp_path / "回执.docx", text="回执"), original_name="回执.docx"
     ).version.record
     step(a, "notify", service=ServiceInput("direct", "孙小明", timezone.now() - timedelta(days=10),
-                                          signer="孙小明", receipt=receipt))
+                                          signer="孙小明", receipt=receipt, av=_recording(a, section, tmp_path)))
     assert not Publication.objects.exists()
     step(leader, "decide", {"facts": "未如实记录", "basis": "安全生产法第九十七条", "decision": "罚款伍仟元",
                             "amount": "5000"})
@@ -84,7 +90,8 @@ def test_a_revoked_decision_is_taken_down_in_the_revocations_transaction(agency,
     receipt = record_ingest(
         acting_user=a, section=section, path=make_docx(tmp_path / "回执.docx", text="回执"), original_name="回执.docx"
     ).version.record
-    step(a, "serve", service=ServiceInput("direct", "王某", timezone.now(), signer="王某", receipt=receipt))
+    step(a, "serve", service=ServiceInput("direct", "王某", timezone.now(), signer="王某", receipt=receipt,
+                                         av=_recording(a, section, tmp_path)))
     step(a, "pay", {"amount": "2000", "paid_on": timezone.localdate().isoformat()})
     step(chief, "close", {"result": "已缴纳"})
     item = publish(Publication.objects.get(source=f"matters.matter:{matter.pk}"), reviewer)

@@ -68,7 +68,7 @@ def checklist_all_pass(matter) -> list[dict]:
     return [{"finding": "pass", "note": ""} for _ in agency_rules(matter.agency).value("review.checklist")]
 
 
-def pass_review(matter, *, submitter, reviewer, leader, transition="decide"):
+def pass_review(matter, *, submitter, reviewer, leader, transition="decide", collective=False):
     """Take a matter's decision through legal review to the leader's approval (000 第五至十二条)."""
     from datetime import date
 
@@ -88,4 +88,8 @@ def pass_review(matter, *, submitter, reviewer, leader, transition="decide"):
         meeting_participants="法制审核机构全体人员",
         meeting_minutes="集体研究，同意。",
     )
+    if collective:  # the leaders decide in collective discussion after the review (000 审核第四条)
+        return services.review_leader_decide(
+            review=review, decision="approve", acting_user=leader, collective=True, note="局领导集体讨论，同意。"
+        )
     return services.review_leader_decide(review=review, decision="approve", acting_user=leader)

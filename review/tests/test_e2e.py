@@ -10,7 +10,7 @@ from enterprises.models import Party
 from matters.services import ServiceInput, matter_open, matter_transition
 from org.tests.factories import AgencyFactory, SectionFactory
 from records.services import record_ingest
-from records.tests.clips import make_docx
+from records.tests.clips import make_docx, make_video
 from review.choices import ReviewState
 from review.models import LegalReview
 from review.tests.helpers import pass_review
@@ -47,8 +47,11 @@ def _to_decision(p, agency, section, amount, tmp_path):
         acting_user=a, section=section, path=make_docx(tmp_path / f"回执{amount}.docx", text=f"回执{amount}"),
         original_name="送达回执.docx",
     ).version.record
+    clip = make_video(tmp_path / f"送达{amount}.mp4", seconds=1, creation_time=timezone.now() - timedelta(minutes=5),
+                      metadata={"title": amount})
+    av = record_ingest(acting_user=a, section=section, path=clip, original_name=clip.name).version.record
     step(a, "notify", {}, service=ServiceInput("direct", "孙某", timezone.now() - timedelta(days=20),
-                                               signer="孙某", receipt=receipt))
+                                               signer="孙某", receipt=receipt, av=av))
     m.refresh_from_db()
     return m, step
 
@@ -75,6 +78,11 @@ def test_decide_below_threshold_passes_at_threshold_waits_for_review(make_staff,
     m.refresh_from_db()
     assert m.state == "notified"
     review = pass_review(m, submitter=p["chief"], reviewer=p["reviewer"], leader=p["leader"])
+    if pack == "fushun-city":  # 000 审核第四条: after review, the leaders' collective discussion
+        with pytest.raises(ValidationError, match="第四条"):
+            step(p["leader"], "decide", {**DECIDE, "amount": at})
+        step(p["leader"], "discuss", {"time": timezone.now(), "participants": "局领导班子", "discussion": "同意",
+                                      "conclusion": "罚款"})
     decided = step(p["leader"], "decide", {**DECIDE, "amount": at})
     review.refresh_from_db()
     assert review.state == ReviewState.FILED and review.filed_step == decided  # 备案

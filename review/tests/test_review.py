@@ -69,6 +69,15 @@ def test_fushun_citizen_fine_at_threshold_is_stopped_until_review_passes(agency,
     assert "审核中" in gates.refusals(matter, "decide")[0]
     review.refresh_from_db()
     _pass_review_from(review, matter, people)
+    # 000 审核第四条: after the review the leaders' collective discussion, then the decision.
+    (refusal,) = gates.refusals(matter, "decide")
+    assert "集体讨论" in refusal and "第四条" in refusal
+    from django.utils import timezone
+
+    from matters.models import Step
+
+    Step.objects.create(matter=matter, transition="discuss", label="集体讨论", from_state="notified",
+                        to_state="discussed", occurred_at=timezone.now(), acted_by=people["leader"])
     assert gates.refusals(matter, "decide") == []
 
 
@@ -187,11 +196,12 @@ def test_supplement_pauses_the_clock_and_extension_adds_five(agency, section, pe
         review = services.review_supplement_provide(
             review=review, materials={"现场检查照片": {"note": "已补"}}, acting_user=people["chief"]
         )
-    assert review.due.date() == date(2026, 11, 16)  # 5 working days left from 11-09
+    # 000 审核第十条: the 7 working days run afresh from the day all supplements arrived (11-10 … 11-18).
+    assert review.due.date() == date(2026, 11, 18)
     with pytest.raises(PermissionDenied):  # the leader in charge approves (第十条)
         services.review_extend(review=review, reason="案件复杂", acting_user=people["reviewer"])
     review = services.review_extend(review=review, reason="案件复杂，涉及多个法律关系", acting_user=people["leader"])
-    assert review.due.date() == date(2026, 11, 23)
+    assert review.due.date() == date(2026, 11, 25)
     with pytest.raises(ValidationError, match="一次"):
         services.review_extend(review=review, reason="再延", acting_user=people["leader"])
 
@@ -239,8 +249,9 @@ def test_a_paused_review_is_not_moved_and_resumes_from_the_new_calendar(agency, 
         review = services.review_supplement_provide(
             review=review, materials={"现场检查照片": {"note": "已补"}}, acting_user=people["chief"]
         )
-    # 5 working days left from 4 Feb under the entered calendar: 15, 16, 17, 18, 19 Feb.
-    assert not review.due_provisional and timezone.localtime(review.due).date() == date(2027, 2, 19)
+    # 7 working days afresh from 4 Feb (000 审核第十条) under the entered calendar: 15–19, the make-up
+    # Saturday 20 and 22 Feb.
+    assert not review.due_provisional and timezone.localtime(review.due).date() == date(2027, 2, 22)
 
 
 def test_workbench_shows_overdue(agency, section, people):

@@ -98,6 +98,8 @@ ROUTE_KWARGS = {
     "api-ledger-consistency": {},
     "api-ledger-proof": {"index": "event"},
     "records:exemption_acknowledge": {"pk": "exemption"},
+    "records:returns": {},
+    "api-field-returns": {},
     "ledger:status": {},
     "ledger:verifier": {},
     "matters:list": {},
