@@ -39,7 +39,7 @@ class PackListView(CapabilityMixin, APIView):
                     "id": p.id,
                     "title": p.title,
                     "agency": p.agency,
-                    "extends": p.extends,
+                    "extends": list(p.extends),
                     "effective_from": p.effective_from,
                     "effective_to": p.effective_to,
                     "rules": len(p.rules),

@@ -19,7 +19,7 @@ def run(*args) -> str:
 
 
 def test_policy_lint_passes_on_the_shipped_packs():
-    assert "政策包检查通过：6 个政策包" in run("policy", "lint")
+    assert "政策包检查通过：7 个政策包" in run("policy", "lint")
 
 
 def test_policy_lint_fails_with_file_and_line(tmp_path, settings):
@@ -44,7 +44,7 @@ def test_policy_list_and_show():
     listing = run("policy", "list")
     assert "fushun-city" in listing and "（继承 national）" in listing
     shown = run("policy", "show", "yuyao-city", "--on", "2026-11-24")
-    assert "余姚市应急管理局政策包（yuyao-city → national）" in shown
+    assert "余姚市应急管理局政策包（yuyao-city → work-safety → national）" in shown
     assert "须法制审核的罚款数额（公民）（review.fine_threshold_person）：50000元" in shown
     data = json.loads(run("policy", "show", "fushun-city", "--json", "--on", "2026-11-24"))
     rules = {r["key"]: r for r in data["rules"]}

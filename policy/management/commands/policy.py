@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if action == "list":
             for pack_id in packs.ids:
                 pack = packs.packs[pack_id]
-                parent = f"（继承 {pack.extends}）" if pack.extends else ""
+                parent = f"（继承 {'、'.join(pack.extends)}）" if pack.extends else ""
                 period = f"{pack.effective_from or '—'} 起" + (
                     f" 至 {pack.effective_to}" if pack.effective_to else ""
                 )
