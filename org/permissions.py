@@ -55,6 +55,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "inspections.view": ALL_STAFF,
     "inspections.draw": frozenset({R.SECTION_CHIEF, R.LEADER, R.ADMIN}),
     "inspections.record": frozenset({R.OFFICER, R.SECTION_CHIEF}),
+    # --- policy supplements (本单位补充规定) ---
+    "policy.manage_supplements": frozenset({R.ADMIN}),
 }
 
 

@@ -218,7 +218,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-def _check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
+def check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
     unit, value = rule_raw.get("unit"), rule_raw.get("value")
     key = rule_raw.get("key")
     if unit not in UNITS:
@@ -313,7 +313,7 @@ def lint(packs_dir: Path, regulations_dir: Path | None, source_dir: Path | None 
                     Problem(ERROR, str(path), line, f"规则键“{key}”未在代码中定义（policy/registry.py）")
                 )
             elif "unit" in raw and "value" in raw:
-                problems += _check_value(raw, spec, path, line)
+                problems += check_value(raw, spec, path, line)
             if spec is not None and sites is not None:
                 problems += _check_read(raw, key, sites, path, line)
             cites = raw.get("cite") or []

@@ -36,6 +36,9 @@ class PackError(Exception):
         return ""
 
 
+SUPPLEMENT = "agency-supplement"  # the pack_id of a rule an agency adopted by its own document
+
+
 class RuleMissing(LookupError):
     """The agency's pack (and the packs it extends) set no value for a rule on that date."""
 

@@ -8,6 +8,7 @@ from django.http import Http404
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
+from policy.selectors import agency_rules
 from records.choices import Confidentiality
 from records.models import Record, RecordVersion
 from records.storage import blob_store
@@ -75,11 +76,23 @@ def record_for(*, viewer, pk: int) -> Record:
         raise Http404("记录不存在，或不属于本单位。") from None
     if not Record.objects.filter(_visible(viewer), pk=pk).exists():
         _log_refusal(viewer, record)
-        raise PermissionDenied(
-            f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
-            "调阅须经承办科室负责人批准；在调阅审批功能上线前，仅本科室人员可以查看。"
-        )
+        raise PermissionDenied(_refusal_text(record))
     return record
+
+
+def _refusal_text(record: Record) -> str:
+    """Who approves another section's access comes from the pack (抚顺 调阅第六条: 承办科室主管领导)."""
+    head = f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
+    rule = agency_rules(record.agency).get("access.other_section_approver")
+    if rule is None:
+        return head + (
+            "本单位制度未规定非承办科室调阅的审批人；在调阅审批功能上线前，仅本科室人员可以查看，"
+            f"请联系{record.section.name}。"
+        )
+    return (
+        head + f"调阅须经{rule.value}批准（{rule.cited('、')}）；在调阅审批功能上线前，仅本科室人员可以查看，"
+        f"请联系{record.section.name}。"
+    )
 
 
 def _log_refusal(viewer, record: Record) -> None:

@@ -73,4 +73,5 @@ urlpatterns = [
     path("", include("review.api_urls")),
     path("", include("publicity.api_urls")),
     path("", include("inspections.api_urls")),
+    path("", include("policy.api_urls")),
 ]
