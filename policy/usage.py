@@ -100,13 +100,14 @@ def scan_tests(root: Path, sites: dict[str, list[Site]]) -> dict[str, list[Exerc
     for key in sorted(set(RULES) | set(sites)):
         uses = [Exercise(name, "key") for name, text in texts.items() if key in text]
         named = {u.path for u in uses}
-        functions = {
-            site.function.rsplit(".", 1)[-1]
-            for site in sites.get(key, ())
-            if site.function and not site.function.rsplit(".", 1)[-1].startswith("_")
-        }
+        functions = set()
+        for site in sites.get(key, ()):
+            if site.function:
+                functions |= public_callers(root / site.path, site.function.split(".", 1)[0])
         for function in sorted(functions):
-            pattern = re.compile(rf"\b{re.escape(function)}\b")
+            # A call of the function, or its import by name (a test that hands it to a helper).
+            name = re.escape(function)
+            pattern = re.compile(rf"\b{name}\s*\(|^\s*from\s+\S+\s+import\s+.*\b{name}\b", re.MULTILINE)
             for name, text in texts.items():
                 if name not in named and pattern.search(text):
                     uses.append(Exercise(name, function))
@@ -114,6 +115,43 @@ def scan_tests(root: Path, sites: dict[str, list[Site]]) -> dict[str, list[Exerc
         if uses:
             result[key] = uses
     return result
+
+
+@lru_cache(maxsize=512)
+def _call_graph(path: Path) -> dict[str, set[str]]:
+    """Each top-level function of a module → the names it calls."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    graph = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            graph[node.name] = {
+                call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call)
+            }
+    return graph
+
+
+def public_callers(path: Path, function: str) -> set[str]:
+    """The function itself if public, else the public functions of its module that reach it through
+    private helpers (a test exercises `_guard` by calling `matter_transition`)."""
+    if not function.startswith("_"):
+        return {function}
+    try:
+        graph = _call_graph(path)
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return set()
+    found, seen, todo = set(), {function}, [function]
+    while todo:
+        target = todo.pop()
+        for caller, calls in graph.items():
+            if target in calls and caller not in seen:
+                seen.add(caller)
+                if caller.startswith("_"):
+                    todo.append(caller)
+                else:
+                    found.add(caller)
+    return found
 
 
 @lru_cache(maxsize=4)

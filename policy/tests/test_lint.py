@@ -581,14 +581,19 @@ def test_the_scan_reads_code_not_comments_or_tests(tmp_path):
         '"""Uses penalty.late_surcharge_cap in prose only."""\n'
         "# rules.rule(\"penalty.late_surcharge_cap\") in a comment\n"
         "def surcharge(rules):\n"
-        '    return rules.rule("penalty.late_surcharge_daily_rate")\n',
+        '    return rules.rule("penalty.late_surcharge_daily_rate")\n'
+        "def _cap(rules):\n"
+        '    return rules.get("compulsion.court_application_window")\n'
+        "def enforce(rules):\n"
+        "    return _cap(rules)\n",
         encoding="utf-8",
     )
     (tmp_path / "app" / "tests" / "test_x.py").write_text(
-        'def test_it():\n    assert "penalty.late_surcharge_cap"\n    surcharge(None)\n', encoding="utf-8"
+        'def test_it():\n    assert "penalty.late_surcharge_cap"\n    surcharge(None)\n    enforce(None)\n',
+        encoding="utf-8",
     )
     sites = scan_sites(tmp_path)
-    assert set(sites) == {"penalty.late_surcharge_daily_rate"}
+    assert set(sites) == {"penalty.late_surcharge_daily_rate", "compulsion.court_application_window"}
     [site] = sites["penalty.late_surcharge_daily_rate"]
     assert (site.path, site.function, site.line) == ("app/services.py", "surcharge", 4)
     tests = scan_tests(tmp_path, sites)
@@ -596,6 +601,10 @@ def test_the_scan_reads_code_not_comments_or_tests(tmp_path):
         ("app/tests/test_x.py", "surcharge")
     ]
     assert [(u.path, u.via) for u in tests["penalty.late_surcharge_cap"]] == [("app/tests/test_x.py", "key")]
+    # A private helper is exercised through the public function that calls it.
+    assert [(u.path, u.via) for u in tests["compulsion.court_application_window"]] == [
+        ("app/tests/test_x.py", "enforce")
+    ]
 
 
 def test_a_platform_default_needs_no_article_and_says_so(packs_dir):
