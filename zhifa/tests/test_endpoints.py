@@ -176,6 +176,8 @@ ROUTE_KWARGS = {
     "inspection-item-draw": {"pk": "item"},
     "inspection-draw-list": {},
     "inspection-draw-detail": {"pk": "draw"},
+    "policy:supplement_new": {},
+    "api-policy-supplements": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
