@@ -190,7 +190,7 @@ def test_resolving_an_unknown_pack_raises_pack_error(packset):
         ("yuyao-city", "publicity.penalty_deadline", 7, "working_days"),
         ("yuyao-city", "publicity.licensing_deadline", 7, "working_days"),
         ("yuyao-city", "publicity.other_deadline", 20, "working_days"),
-        ("yuyao-city", "publicity.display_period", 5, "years"),
+        ("yuyao-city", "publicity.penalty_display_period", 5, "years"),
         ("yuyao-city", "publicity.display_period_minimum", 1, "years"),
         # legal review
         ("fushun-city", "review.time_limit", 7, "working_days"),
