@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policy.packs import PackSet
-from policy.usage import ROOT, scan_sites, scan_tests
+from policy.usage import ROOT, applied_sites, exercised_by
 
 
 @dataclass
@@ -47,8 +47,8 @@ class ArticleCoverage:
 def coverage(packs_dir: Path, root: Path = ROOT, *, seeds_only: bool = True) -> list[ArticleCoverage]:
     """Every cited article (only the seed regulations' by default), in the order the packs cite them."""
     packset = PackSet(packs_dir)
-    sites = scan_sites(root)
-    tests = scan_tests(root, sites)
+    sites = applied_sites(str(root))
+    tests = exercised_by(str(root))
     articles: dict[tuple[str, str], ArticleCoverage] = {}
     for pack_id in packset.ids:
         for rule in packset.packs[pack_id].rules:

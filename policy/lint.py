@@ -16,7 +16,7 @@ import jsonschema
 
 from policy.packs import DOCUMENTS_FILE, Document, LineMap, PackError, PackSet, line_of, load_schema
 from policy.registry import DURATION_UNITS, RULES, SHORT_UNITS, UNITS
-from policy.usage import ROOT, scan_sites
+from policy.usage import ROOT, applied_sites
 
 ERROR = "错误"
 WARNING = "提示"
@@ -266,7 +266,7 @@ def lint(packs_dir: Path, regulations_dir: Path | None, source_dir: Path | None 
     pack sets and no product code applies is an error unless the rule says `informational`."""
     problems: list[Problem] = []
     packset = PackSet(packs_dir, strict=False)
-    sites = scan_sites(source_dir) if source_dir else None
+    sites = applied_sites(str(source_dir)) if source_dir else None
     problems += [Problem(ERROR, exc.path or str(packs_dir), exc.line, exc.message) for exc in packset.errors]
 
     catalogue_path = packs_dir / DOCUMENTS_FILE

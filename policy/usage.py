@@ -160,4 +160,10 @@ def applied_sites(root: str = str(ROOT)) -> dict[str, list[Site]]:
     return scan_sites(Path(root))
 
 
-__all__ = ["ROOT", "Exercise", "Site", "applied_sites", "scan_sites", "scan_tests"]
+@lru_cache(maxsize=4)
+def exercised_by(root: str = str(ROOT)) -> dict[str, list[Exercise]]:
+    """scan_tests over applied_sites, once per process."""
+    return scan_tests(Path(root), applied_sites(root))
+
+
+__all__ = ["ROOT", "Exercise", "Site", "applied_sites", "exercised_by", "scan_sites", "scan_tests"]
