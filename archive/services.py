@@ -543,8 +543,9 @@ def disposal_propose(*, acting_user, case_files, reason: str) -> Disposal:
     case_files = list(case_files)
     if not case_files:
         raise ValidationError("请选择要列入销毁清册的案卷。")
-    if not (reason or "").strip():
-        raise ValidationError("请填写鉴定意见（为何不再需要保存）。")
+    appraisal = agency_rules(acting_user.agency).get("archive.disposal_appraisal")
+    if appraisal is not None and appraisal.value and not (reason or "").strip():
+        raise ValidationError(f"请填写鉴定意见（为何不再需要保存）：保管期限届满的档案须经鉴定方可销毁（{appraisal.cited('、')}）。")
     blockers = []
     for case_file in case_files:
         if case_file.agency_id != acting_user.agency_id:

@@ -44,11 +44,14 @@ class Shortfall:
 def equipment_shortfall(*, viewer) -> tuple[list[Shortfall], object]:
     """Per enforcing section and device kind: what the pack's standard requires, what is in service.
 
-    Returns the rows and the rule (with its citation) the standard comes from.
+    Returns the rows and the rule (with its citation) the standard comes from; no rows and None
+    where the agency's regulations set no standard (通化, 平顶山).
     """
     require(viewer, "equipment.view")
     rules = agency_rules(viewer.agency)
-    rule = rules.rule("equipment.standard")
+    rule = rules.get("equipment.standard")
+    if rule is None:
+        return [], None
     sections = list(Section.objects.filter(agency_id=viewer.agency_id, enforces=True).order_by("id"))
     in_service = {}
     for section_id, kind in Device.objects.filter(

@@ -236,12 +236,17 @@ def _may_act(user, matter: Matter, transition: Transition) -> None:
         chief = user.has_role(Role.SECTION_CHIEF) and user.section_id == matter.section_id
         if not (handles or chief):
             raise PermissionDenied("只有承办本事项的执法人员或本科室负责人可以办理此环节。")
-    elif (
-        transition.capability == "matters.approve"
-        and not user.has_role(Role.LEADER)
-        and user.section_id != matter.section_id
-    ):
-        raise PermissionDenied("只有承办科室的负责人或局领导可以审批此环节。")
+    elif transition.capability == "matters.approve" and not user.has_role(Role.LEADER):
+        # Where the pack sends an approval up to the 局主要负责人 (通化 001 第九条、第二十三条), a
+        # section chief's approval does not end it.
+        rule = _rules(matter).get("matters.leader_approval_steps")
+        if rule and any(r["matter_kind"] == matter.kind and r["step"] == transition.code for r in rule.value):
+            raise PermissionDenied(
+                f"{transition.label}须逐级报局主要负责人审批（{rule.cited('、')}），科室负责人不能作最终审批，"
+                "请报局领导审批。"
+            )
+        if user.section_id != matter.section_id:
+            raise PermissionDenied("只有承办科室的负责人或局领导可以审批此环节。")
 
 
 def matter_may_act(*, acting_user, matter: Matter, transition: str) -> None:

@@ -68,6 +68,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "archive.approve_disposal": frozenset({R.LEADER}),
     "archive.hold": frozenset({R.ARCHIVIST, R.LEGAL_REVIEWER, R.LEADER}),
     "archive.collect": frozenset({R.OFFICER, R.SECTION_CHIEF, R.ARCHIVIST}),
+    # --- policy supplements (本单位补充规定) ---
+    "policy.manage_supplements": frozenset({R.ADMIN}),
 }
 
 

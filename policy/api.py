@@ -9,10 +9,11 @@ from rest_framework.views import APIView
 
 from policy import services
 from policy.calendar import compute_deadline, workday_calendar
-from policy.models import CalendarArrangement
+from policy.models import CalendarArrangement, RuleSupplement
 from policy.packs import PackError
-from policy.registry import DURATION_UNITS, RULES
-from policy.selectors import packset, rules_for_viewer
+from policy.registry import DURATION_UNITS, RULES, UNITS
+from policy.selectors import packset, rule_histories, rules_for_viewer, supplement_list
+from policy.usage import applied_sites
 from zhifa.api import CapabilityMixin
 from zhifa.dates import parse_date
 
@@ -54,7 +55,7 @@ class PackListView(CapabilityMixin, APIView):
                     "id": p.id,
                     "title": p.title,
                     "agency": p.agency,
-                    "extends": p.extends,
+                    "extends": list(p.extends),
                     "effective_from": p.effective_from,
                     "effective_to": p.effective_to,
                     "rules": len(p.rules),
@@ -90,13 +91,35 @@ class RulesView(CapabilityMixin, APIView):
             resolved = rules_for_viewer(viewer=request.user, on=on, pack_id=request.query_params.get("pack"))
         except PackError as exc:
             return Response({"detail": exc.message}, status=404)
+        own = resolved.pack.id == request.user.agency.policy_pack
+        history = rule_histories(resolved=resolved, agency=request.user.agency if own else None)
+        sites = applied_sites()
         return Response(
             {
                 "pack": resolved.pack.id,
                 "title": resolved.pack.title,
                 "chain": [p.id for p in resolved.chain],
                 "on": on,
-                "rules": [rule.as_dict() | {"title": RULES[rule.key].title} for rule in resolved],
+                "rules": [
+                    rule.as_dict()
+                    | {
+                        "title": RULES[rule.key].title,
+                        "cited": rule.cited(),
+                        "applied_in": [str(site) for site in sites.get(rule.key, ())],
+                        "history": [
+                            {
+                                "value": version.value,
+                                "unit": version.unit,
+                                "cited": version.cited(),
+                                "source": version.pack_id,
+                                "effective_from": version.effective_from,
+                                "effective_to": version.effective_to,
+                            }
+                            for version in history.get(rule.key, ())
+                        ],
+                    }
+                    for rule in resolved
+                ],
             }
         )
 
@@ -216,3 +239,58 @@ class ArrangementViewSet(CapabilityMixin, mixins.CreateModelMixin, viewsets.Read
         data.is_valid(raise_exception=True)
         arrangement = services.arrangement_enter(acting_user=request.user, **data.validated_data)
         return Response(ArrangementSerializer(arrangement).data, status=201)
+
+
+class SupplementSerializer(serializers.ModelSerializer):
+    entered_by = serializers.CharField(source="entered_by.name", default=None, read_only=True)
+
+    class Meta:
+        model = RuleSupplement
+        fields = [
+            "id",
+            "key",
+            "value",
+            "unit",
+            "document_title",
+            "document_number",
+            "article",
+            "summary",
+            "effective_from",
+            "entered_by",
+            "entered_at",
+        ]
+        read_only_fields = ["id", "entered_by", "entered_at"]
+
+
+class SupplementInputSerializer(serializers.Serializer):
+    # Text is checked by the service (one set of Chinese messages for the page and the API).
+    key = serializers.CharField(allow_blank=True, help_text="规则键，见 GET /api/v1/policy/rules/")
+    value = serializers.JSONField()
+    unit = serializers.ChoiceField(choices=list(UNITS))
+    document_title = serializers.CharField(allow_blank=True)
+    document_number = serializers.CharField(allow_blank=True)
+    article = serializers.CharField(allow_blank=True)
+    summary = serializers.CharField(allow_blank=True)
+    effective_from = serializers.DateField()
+
+
+class SupplementListView(CapabilityMixin, APIView):
+    """本单位补充规定: the figures the agency adopted by its own documents (list and adopt)."""
+
+    capability = "policy.view"
+    capabilities = {"POST": "policy.manage_supplements"}
+
+    @extend_schema(responses={200: SupplementSerializer(many=True)}, summary="本单位补充规定")
+    def get(self, request):
+        return Response(SupplementSerializer(supplement_list(viewer=request.user), many=True).data)
+
+    @extend_schema(
+        request=SupplementInputSerializer,
+        responses={201: SupplementSerializer},
+        summary="录入本单位补充规定（采用文件、文号、条款、数值、施行日期）",
+    )
+    def post(self, request):
+        data = SupplementInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        supplement = services.supplement_adopt(acting_user=request.user, **data.validated_data)
+        return Response(SupplementSerializer(supplement).data, status=201)

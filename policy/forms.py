@@ -68,3 +68,78 @@ class ArrangementForm(BoundedForm):
             except ValueError:
                 raise forms.ValidationError(f"第{number}行不是有效日期：“{line}”。") from None
         return result
+
+
+def _key_choices():
+    from policy.registry import GROUPS, RULES
+
+    return [
+        (title, [(spec.key, f"{spec.title}（{spec.key}）") for spec in RULES.values() if spec.group == group])
+        for group, title in GROUPS.items()
+    ]
+
+
+def _unit_choices():
+    from policy.registry import UNIT_LABELS
+
+    return [(code, f"{code}（{label}）" if label else code) for code, label in UNIT_LABELS.items()]
+
+
+def parse_rule_value(text: str, unit: str):
+    """A value typed in the supplement form, read for its unit: a number, 是/否, one line of text,
+    a list (one item a line) or a table (JSON). Raises forms.ValidationError in Chinese."""
+    import json
+
+    text = (text or "").strip()
+    if not text:
+        raise forms.ValidationError("请填写规定的数值或内容。")
+    if unit in ("seconds", "minutes", "hours", "days", "working_days", "months", "years", "yuan", "count", "ppi"):
+        try:
+            return int(text)
+        except ValueError:
+            raise forms.ValidationError(f"“{text}”不是整数；该单位的规定应为整数。") from None
+    if unit == "percent":
+        try:
+            number = float(text)
+        except ValueError:
+            raise forms.ValidationError(f"“{text}”不是数字。") from None
+        return int(number) if number.is_integer() else number
+    if unit == "bool":
+        if text in ("是", "true", "True", "1"):
+            return True
+        if text in ("否", "false", "False", "0"):
+            return False
+        raise forms.ValidationError("是否类规定请填写“是”或“否”。")
+    if unit == "list":
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    if unit == "table":
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise forms.ValidationError("表格类规定请以 JSON 填写，如 [{\"device_kind\": \"body_camera\", …}]。") from None
+    return text
+
+
+class SupplementForm(forms.Form):
+    key = forms.ChoiceField(label="规则", choices=_key_choices)
+    unit = forms.ChoiceField(label="单位", choices=_unit_choices)
+    value = forms.CharField(
+        label="规定",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="数值直接填写数字；是否填“是”或“否”；清单每行一项；表格以 JSON 填写。",
+    )
+    document_title = forms.CharField(label="采用文件名称", max_length=200)
+    document_number = forms.CharField(label="文号", max_length=100, help_text="如：平开应急〔2026〕3号")
+    article = forms.CharField(label="条款", max_length=60, help_text="如：第二条、第三条第一款")
+    summary = forms.CharField(label="说明", max_length=300, help_text="用自己的话概括该规定，一句话。")
+    effective_from = forms.DateField(label="施行日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if "value" in cleaned and "unit" in cleaned:
+            try:
+                cleaned["value"] = parse_rule_value(cleaned["value"], cleaned["unit"])
+            except forms.ValidationError as exc:
+                self.add_error("value", exc)
+        return cleaned

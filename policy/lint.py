@@ -16,6 +16,7 @@ import jsonschema
 
 from policy.packs import DOCUMENTS_FILE, Document, LineMap, PackError, PackSet, line_of, load_schema
 from policy.registry import DURATION_UNITS, RULES, SHORT_UNITS, UNITS
+from policy.usage import ROOT, applied_sites
 
 ERROR = "错误"
 WARNING = "提示"
@@ -203,6 +204,9 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"含有格式未定义的项（{error.message.split('(')[-1].rstrip(')')}）"
     if error.validator == "pattern":
         return f"“{error.instance}”格式不正确"
+    if error.validator == "anyOf" and all("required" in sub for sub in error.validator_value):
+        names = " 或 ".join("、".join(sub["required"]) for sub in error.validator_value)
+        return f"缺少 {names}（引用依据，或说明为何是平台默认值）"
     if error.validator in ("type", "oneOf", "anyOf"):
         return f"取值“{error.instance}”的类型不符合要求"
     if error.validator == "enum":
@@ -214,7 +218,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-def _check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
+def check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
     unit, value = rule_raw.get("unit"), rule_raw.get("value")
     key = rule_raw.get("key")
     if unit not in UNITS:
@@ -257,9 +261,12 @@ def _check_value(rule_raw: dict, spec, path: Path, line) -> list[Problem]:
     return [Problem(ERROR, str(path), line, f"规则“{key}”的取值{where}不符合要求：{_schema_message(error)}")]
 
 
-def lint(packs_dir: Path, regulations_dir: Path | None) -> list[Problem]:
+def lint(packs_dir: Path, regulations_dir: Path | None, source_dir: Path | None = ROOT) -> list[Problem]:
+    """Every problem of the packs in `packs_dir`. With `source_dir` (the code's root), a key that a
+    pack sets and no product code applies is an error unless the rule says `informational`."""
     problems: list[Problem] = []
     packset = PackSet(packs_dir, strict=False)
+    sites = applied_sites(str(source_dir)) if source_dir else None
     problems += [Problem(ERROR, exc.path or str(packs_dir), exc.line, exc.message) for exc in packset.errors]
 
     catalogue_path = packs_dir / DOCUMENTS_FILE
@@ -306,7 +313,9 @@ def lint(packs_dir: Path, regulations_dir: Path | None) -> list[Problem]:
                     Problem(ERROR, str(path), line, f"规则键“{key}”未在代码中定义（policy/registry.py）")
                 )
             elif "unit" in raw and "value" in raw:
-                problems += _check_value(raw, spec, path, line)
+                problems += check_value(raw, spec, path, line)
+            if spec is not None and sites is not None:
+                problems += _check_read(raw, key, sites, path, line)
             cites = raw.get("cite") or []
             cites = [cites] if isinstance(cites, dict) else cites
             if not cites and "cite" in raw:
@@ -324,6 +333,25 @@ def lint(packs_dir: Path, regulations_dir: Path | None) -> list[Problem]:
             raw = packset.raw.get(pack.path)
             problems.append(Problem(ERROR, str(pack.path), line_of(raw, ("extends",)), exc.message))
     return problems
+
+
+def _check_read(raw: dict, key: str, sites: dict, path: Path, line) -> list[Problem]:
+    """A rule no code applies misleads whoever reads the pack: it must say it is informational."""
+    applied = sites.get(key)
+    if not applied and not raw.get("informational"):
+        return [
+            Problem(
+                ERROR,
+                str(path),
+                line,
+                f"规则“{key}”没有任何代码读取：请在代码中按该规则执行，"
+                "或在规则中以 informational: 写明仅供展示的理由",
+            )
+        ]
+    if applied and raw.get("informational"):
+        where = "、".join(sorted({site.path for site in applied}))
+        return [Problem(WARNING, str(path), line, f"规则“{key}”标为 informational，但已由 {where} 执行，可删去该标记")]
+    return []
 
 
 def _check_citation(

@@ -62,3 +62,41 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_key} → {self.due:%Y-%m-%d}"
+
+
+class RuleSupplement(models.Model):
+    """本单位补充规定 — a figure an agency adopts by its own document (文号, article), overlaying its
+    policy pack for one rule key from the day the document takes effect.
+
+    Never edited: adopting another figure adds a row with a later effective date; each rule's history
+    is the pack's versions and these rows.
+    """
+
+    agency = models.ForeignKey(
+        "org.Agency", on_delete=models.PROTECT, related_name="rule_supplements", verbose_name="执法主体"
+    )
+    key = models.CharField("规则", max_length=80)
+    value = models.JSONField("规定")
+    unit = models.CharField("单位", max_length=20)
+    document_title = models.CharField("采用文件", max_length=200)
+    document_number = models.CharField("文号", max_length=100)
+    article = models.CharField("条款", max_length=60)
+    summary = models.CharField("说明", max_length=300)
+    effective_from = models.DateField("施行日期")
+    entered_by = models.ForeignKey(
+        "org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="录入人"
+    )
+    entered_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "本单位补充规定"
+        verbose_name_plural = "本单位补充规定"
+        ordering = ["key", "effective_from", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "key", "effective_from"], name="rule_supplement_one_per_key_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}（{self.document_number}，{self.effective_from:%Y-%m-%d}起）"

@@ -36,6 +36,9 @@ class PackError(Exception):
         return ""
 
 
+SUPPLEMENT = "agency-supplement"  # the pack_id of a rule an agency adopted by its own document
+
+
 class RuleMissing(LookupError):
     """The agency's pack (and the packs it extends) set no value for a rule on that date."""
 
@@ -175,10 +178,19 @@ class Rule:
     effective_to: date | None = None
     note: str | None = None
     line: int | None = None
+    # 平台默认值: a figure no article contains, set by the platform until the agency adopts its own
+    # (the reason why); `citations` then name only the article whose requirement it serves.
+    platform_default: str | None = None
+    # Shown to people but applied by no code (the reason why); see `zhifa policy lint`.
+    informational: str | None = None
+    supplement_id: int | None = None  # an agency supplement (policy.RuleSupplement), not a pack file
 
     def cited(self, sep: str = "；") -> str:
         """The rule's citations as one line of text, e.g. 《…》第五十八条；《…》第十条."""
-        return sep.join(str(c) for c in self.citations)
+        text = sep.join(str(c) for c in self.citations)
+        if self.platform_default:
+            return f"平台默认值（落实{text}的要求）" if text else "平台默认值"
+        return text
 
     def applies_on(self, day: date) -> bool:
         if self.effective_from and day < self.effective_from:
@@ -196,6 +208,9 @@ class Rule:
             "effective_from": self.effective_from.isoformat() if self.effective_from else None,
             "effective_to": self.effective_to.isoformat() if self.effective_to else None,
             "note": self.note,
+            "platform_default": self.platform_default,
+            "informational": self.informational,
+            "supplement": self.supplement_id,
         }
 
 
@@ -204,7 +219,7 @@ class Pack:
     id: str
     title: str
     agency: str
-    extends: str | None
+    extends: tuple[str, ...]  # parent packs, most general first; later ones override earlier ones
     rules: list[Rule]
     path: Path
     effective_from: date | None = None
@@ -337,15 +352,15 @@ class PackSet:
                     effective_to=_safe_date(raw.get("effective_to")),
                     note=raw.get("note"),
                     line=line_of(data, ("rules", index)),
+                    platform_default=_text(raw.get("platform_default")),
+                    informational=_text(raw.get("informational")),
                 )
             )
         return Pack(
             id=data["id"],
             title=str(data.get("title", data["id"])),
             agency=str(data.get("agency", "")),
-            extends=data.get("extends")
-            if isinstance(data.get("extends"), str) or data.get("extends") is None
-            else repr(data.get("extends")),
+            extends=_parents(data.get("extends")),
             rules=rules,
             path=path,
             effective_from=_safe_date(data.get("effective_from")),
@@ -354,22 +369,25 @@ class PackSet:
         )
 
     def chain(self, pack_id: str) -> list[Pack]:
-        """The pack and its ancestors, nearest first. Raises PackError on an unknown pack or a cycle."""
-        chain: list[Pack] = []
-        seen: set[str] = set()
-        current: str | None = pack_id
-        while current:
-            if current in seen:
-                path = " → ".join([p.id for p in chain] + [current])
-                raise PackError(f"extends 形成循环：{path}", path=chain[0].path if chain else None)
-            seen.add(current)
+        """The pack and every pack it extends, nearest first; each parent comes after all the packs
+        that extend it, and of two parents the one listed later comes first (it overrides).
+        Raises PackError on an unknown pack or a cycle."""
+        order: list[Pack] = []  # root first
+
+        def visit(current: str, path: list[Pack]) -> None:
+            if current in [p.id for p in path]:
+                cycle = " → ".join([p.id for p in path] + [current])
+                raise PackError(f"extends 形成循环：{cycle}", path=path[0].path)
             pack = self.packs.get(current)
             if pack is None:
-                where = chain[-1].path if chain else None
-                raise PackError(f"找不到政策包“{current}”", path=where)
-            chain.append(pack)
-            current = pack.extends
-        return chain
+                raise PackError(f"找不到政策包“{current}”", path=path[-1].path if path else None)
+            for parent in pack.extends:
+                visit(parent, [*path, pack])
+            if all(p.id != pack.id for p in order):
+                order.append(pack)
+
+        visit(pack_id, [])
+        return list(reversed(order))
 
     def resolve(self, pack_id: str, on: date) -> ResolvedPack:
         chain = self.chain(pack_id)
@@ -395,6 +413,21 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def _text(value) -> str | None:
+    return (str(value).strip() or None) if value is not None else None
+
+
+def _parents(value) -> tuple[str, ...]:
+    """`extends` as written: absent, one pack id or a list of them (the schema checks the form)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return (repr(value),)
 
 
 def _safe_date(text) -> date | None:

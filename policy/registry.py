@@ -40,6 +40,7 @@ GROUPS = {
     "review": "重大执法决定法制审核",
     "access": "记录信息调阅",
     "service": "文书送达",
+    "matters": "执法事项审批",
 }
 
 _ROLE_CODES = ["officer", "section_chief", "legal_reviewer", "leader", "archivist", "office", "admin"]
@@ -124,6 +125,7 @@ _SPECS = [
     RuleSpec("publicity.other_deadline", "其他执法决定公开期限", DURATION_UNITS),
     RuleSpec("publicity.withdrawal_deadline", "被撤销、确认违法等决定信息撤回期限", DURATION_UNITS),
     RuleSpec("publicity.display_period", "执法决定公示期满可撤下（最长公示期）", DURATION_UNITS),
+    RuleSpec("publicity.penalty_display_period", "一般行政处罚信息最长公示期", DURATION_UNITS),
     RuleSpec("publicity.display_period_natural_person", "当事人为自然人的公示期", DURATION_UNITS),
     RuleSpec("publicity.display_period_minimum", "情节轻微处罚最短公示期", DURATION_UNITS),
     RuleSpec("publicity.update_after_change", "依据或职能变化后更新公示内容期限", DURATION_UNITS),
@@ -366,6 +368,12 @@ _SPECS = [
             ["requester", "action", "approver"],
         ),
     ),
+    RuleSpec(
+        "access.other_section_approver",
+        "非承办科室调阅记录信息的审批人",
+        ("text",),
+        {"type": "string", "minLength": 2, "maxLength": 40},
+    ),
     RuleSpec("access.supervised_viewing", "调阅时由记录信息管理人员陪同监督", ("bool",)),
     RuleSpec("access.register_required", "调阅须登记", ("bool",)),
     RuleSpec("access.archived_only", "调阅程序只适用于已归档的记录", ("bool",)),
@@ -431,6 +439,19 @@ _SPECS += [
                 "source": {"enum": ["national", "agency"]},
             },
             ["code", "violation", "basis", "circumstance", "min", "max", "source"],
+        ),
+    ),
+]
+
+_SPECS += [
+    # --- approvals in matters ---------------------------------------------------------------------
+    RuleSpec(
+        "matters.leader_approval_steps",
+        "须报局主要负责人审批的环节",
+        ("table",),
+        _table(
+            {"matter_kind": _MATTER_KINDS, "step": {"type": "string", "pattern": "^[a-z_]+$"}, "item": _STR},
+            ["matter_kind", "step", "item"],
         ),
     ),
 ]

@@ -1,6 +1,7 @@
 """Writes of the policy app: holiday arrangements entered by administrators, and tracked deadlines."""
 
-from datetime import date, datetime, time
+import json
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -11,8 +12,9 @@ from django.utils import timezone
 from ledger.services import event_record
 from org.permissions import require
 from policy.calendar import compute_deadline, due_moment, workday_calendar
-from policy.models import CalendarArrangement, Deadline
-from policy.registry import DURATION_UNITS
+from policy.lint import article_form_ok, check_value
+from policy.models import CalendarArrangement, Deadline, RuleSupplement
+from policy.registry import DURATION_UNITS, RULES
 from policy.selectors import agency_rules
 from policy.signals import deadline_moved
 
@@ -171,3 +173,87 @@ def deadlines_recompute(*, year: int) -> int:
             deadline_moved.send(sender=Deadline, deadline=deadline)
             changed += 1
     return changed
+
+
+_SUPPLEMENT_LIMITS = {"document_title": 200, "document_number": 100, "article": 60, "summary": 300}
+
+
+@transaction.atomic
+def supplement_adopt(
+    *,
+    acting_user,
+    key: str,
+    value,
+    unit: str,
+    document_title: str,
+    document_number: str,
+    article: str,
+    summary: str,
+    effective_from: date,
+) -> RuleSupplement:
+    """Record a figure the acting administrator's agency adopted by its own document: from
+    `effective_from` it overlays the pack for rule `key` (a deadline keeps the rule in force on the
+    day it started). Writes the supplement and its ledger event.
+
+    Raises PermissionDenied without policy.manage_supplements; ValidationError for an unknown key, a
+    unit or value the key does not allow, a missing or over-long document, 文号, article or summary,
+    an article that is not a locator, a date out of range, or a second supplement for the key on the
+    same day.
+    """
+    require(acting_user, "policy.manage_supplements")
+    agency = acting_user.agency
+    spec = RULES.get(key)
+    if spec is None:
+        raise ValidationError(f"规则“{key}”不存在，请从规则列表中选择。")
+    texts = {
+        "document_title": (document_title or "").strip(),
+        "document_number": (document_number or "").strip(),
+        "article": (article or "").strip(),
+        "summary": (summary or "").strip(),
+    }
+    labels = {"document_title": "采用文件名称", "document_number": "文号", "article": "条款", "summary": "说明"}
+    for name, text in texts.items():
+        if not text:
+            raise ValidationError(f"请填写{labels[name]}。")
+        if len(text) > _SUPPLEMENT_LIMITS[name]:
+            raise ValidationError(f"{labels[name]}不能超过{_SUPPLEMENT_LIMITS[name]}个字。")
+    if not article_form_ok(texts["article"]):
+        raise ValidationError(f"条款“{texts['article']}”格式无法识别，应如 第三条、第三条第二款、附件1第2行、（二）4。")
+    today = timezone.localdate()
+    if not date(2000, 1, 1) <= effective_from <= today + timedelta(days=366):
+        raise ValidationError("施行日期应在2000年1月1日至一年以后之间。")
+    problems = check_value({"key": key, "unit": unit, "value": value}, spec, "", None)
+    if problems:
+        raise ValidationError(problems[0].message)
+    if len(json.dumps(value, ensure_ascii=False)) > 20000:
+        raise ValidationError("规定内容过长（超过20000字）。")
+    if RuleSupplement.objects.filter(agency=agency, key=key, effective_from=effective_from).exists():
+        raise ValidationError(
+            f"本单位已有自{effective_from:%Y-%m-%d}起施行的“{spec.title}”补充规定；补充规定录入后不修改，"
+            "如需调整，请按新文件的施行日期另行录入。"
+        )
+    supplement = RuleSupplement.objects.create(
+        agency=agency,
+        key=key,
+        value=value,
+        unit=unit,
+        effective_from=effective_from,
+        entered_by=acting_user if getattr(acting_user, "pk", None) else None,
+        **texts,
+    )
+    event_record(
+        kind="policy.supplement_adopt",
+        subject=supplement,
+        acting_user=acting_user,
+        agency=agency,
+        data={
+            "key": key,
+            "value": value,
+            "unit": unit,
+            "document": texts["document_title"],
+            "number": texts["document_number"],
+            "article": texts["article"],
+            "effective_from": effective_from.isoformat(),
+        },
+    )
+    return supplement

@@ -32,7 +32,9 @@ class DraftForm(BoundedForm):
     cause = forms.CharField(label="事由", widget=forms.Textarea(attrs={"rows": 3}))
     basis = forms.CharField(label="依据", widget=forms.Textarea(attrs={"rows": 3}))
     result = forms.CharField(label="结果", widget=forms.Textarea(attrs={"rows": 3}))
-    minor = forms.BooleanField(label="情节轻微且已及时纠正", required=False)
+    minor = forms.BooleanField(
+        label="社会危害不大、情节轻微、当事人已及时纠正", required=False, help_text="仅对行政处罚：标明后按政策包的最短公示期公示。"
+    )
     withheld = forms.CharField(
         label="涉及商业秘密、不予公开的文字（每行一段）", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

@@ -36,7 +36,6 @@ def draft_decision(matter, step) -> None:
         basis=data.get("basis") or matter.legal_basis,
         result=result or step.label,
         party=matter.party,
-        minor=matter.procedure == "simple",
         source=f"matters.matter:{matter.pk}",
         acting_user=step.acted_by,
     )

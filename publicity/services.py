@@ -285,10 +285,15 @@ def display_until(publication: Publication, published_on: date) -> date | None:
     (抚顺 000 第二十二条: 2 years, natural persons 1; 余姚 002 二（一）5: penalties ≤ 5 years,
     minor ones ≥ 1). None when the pack sets no period."""
     rules = agency_rules(publication.agency, published_on)
+    penalty = publication.category == Category.PENALTY
     key = "publicity.display_period"
+    if penalty and "publicity.penalty_display_period" in rules:
+        key = "publicity.penalty_display_period"  # 余姚: the 5-year cap is for 一般行政处罚信息 only
     if publication.party_kind == PartyKind.NATURAL_PERSON and "publicity.display_period_natural_person" in rules:
         key = "publicity.display_period_natural_person"
-    elif publication.minor and "publicity.display_period_minimum" in rules:
+    elif penalty and publication.minor and "publicity.display_period_minimum" in rules:
+        # The publisher marks a penalty 社会危害不大、情节轻微、已及时纠正; the shortened period is set
+        # at the minimum the text allows.
         key = "publicity.display_period_minimum"
     if key not in rules:
         return None

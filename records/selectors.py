@@ -9,6 +9,7 @@ from ledger.refusals import object_visible
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
+from policy.selectors import agency_rules
 from records import grants
 from records.choices import Confidentiality
 from records.models import Exemption, Record, RecordVersion
@@ -92,14 +93,16 @@ def record_for(*, viewer, pk: int, use: str | None = None) -> Record:
 
 
 def refusal_message(record: Record) -> str:
-    """Why a record is refused, and who can let the viewer see it."""
+    """Why a record is refused, and who can let the viewer see it. Who approves another section's
+    access comes from the pack (抚顺 调阅第六条: 承办科室主管领导)."""
     if record.confidentiality == Confidentiality.SECRET:
         return "该记录涉及国家秘密，只有局领导和登记人可以查看；如确需调阅，请报局领导批准。"
-    return (
-        f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
-        "调阅须经承办科室负责人或主管领导批准：请在“记录调阅”中提交调阅申请，批准后在调阅期内"
-        "（须陪同查看的，在档案管理员开启的调阅场次内）查看。"
-    )
+    head = f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
+    apply = "请在“记录调阅”中提交调阅申请，批准后在调阅期内（须陪同查看的，在档案管理员开启的调阅场次内）查看。"
+    rule = agency_rules(record.agency).get("access.other_section_approver")
+    if rule is None:
+        return head + f"本单位制度未规定非承办科室调阅的审批人，请联系{record.section.name}；" + apply
+    return head + f"调阅须经{rule.value}批准（{rule.cited('、')}）：" + apply
 
 
 def _log_refusal(viewer, record: Record) -> None:

@@ -181,3 +181,13 @@ def test_registering_and_issuing_from_the_page(login, agency, section, office, m
     returned = client.post(f"/equipment/{device.pk}/return/", follow=True)
     assert "执法记录仪 DSJ-0100 已归还。" in returned.content.decode()
     assert [e.kind for e in _events(device)] == ["device.register", "device.issue", "device.return"]
+
+
+@pytest.mark.parametrize("pack", ["tonghua-city", "pingdingshan-hitech"])
+def test_a_pack_without_an_equipment_standard_gets_a_page_that_says_so(login, agency, office, pack):
+    agency.policy_pack = pack
+    agency.save(update_fields=["policy_pack"])
+    assert equipment_shortfall(viewer=office) == ([], None)
+    response = login(office).get("/equipment/")
+    assert response.status_code == 200
+    assert "未规定音像记录设备的配备标准" in response.content.decode()

@@ -97,7 +97,7 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
     assert "不能办理“作出行政处罚决定”" in detail
 
     officer.step(mid, "request_filing", data={"facts": "未在储罐区设置安全警示标志", "basis": "安全生产法第九十九条"})
-    chief.step(mid, "approve_filing", data={"opinion": "同意立案"})
+    leader.step(mid, "approve_filing", data={"opinion": "同意立案"})  # 通化 001 第九条
 
     # Inspection on site (现场勘验): two officers and a recording, 通化 实施办法 第十一条.
     examine = {"data": {"time": _iso(ago(25)), "place": "储罐区", "findings": "储罐区未设置警示标志"}}
@@ -165,7 +165,7 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
     officer.step(mid, "serve", service={**left, "witness": "社区干部刘某", "av": team.clip("留置送达录像").pk})
 
     officer.step(mid, "pay", data={"amount": "20000", "paid_on": timezone.localdate().isoformat()})
-    chief.step(mid, "close", data={"result": "罚款已全额缴纳", "opinion": "同意结案"})
+    leader.step(mid, "close", data={"result": "罚款已全额缴纳", "opinion": "同意结案"})  # 001 第二十三条
 
     body = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
     assert body["state"] == "closed" and body["closed_at"] and body["fine_amount"] == "20000.00"
@@ -310,7 +310,7 @@ def test_schema_lists_the_matter_endpoints(client, team):
 def test_simple_procedure_on_the_spot(client, team):
     """简易程序 through the API: the on-the-spot limit refused with its article, then decided, handed
     over (the payment period starts), paid and closed."""
-    officer, chief = Api(client, team.officer), Api(client, team.chief)
+    officer, leader = Api(client, team.officer), Api(client, team.leader)
     pair = [team.officer.pk, team.partner.pk]
     opened = officer.post(
         reverse("api-matters"),
@@ -333,7 +333,7 @@ def test_simple_procedure_on_the_spot(client, team):
     assert [i["type"] for i in body["instruments"]] == ["simple_penalty_decision"]
     assert any(d["rule_key"] == "penalty.payment_deadline" for d in body["deadlines"])
     officer.step(mid, "pay", data={"amount": "3000", "paid_on": timezone.localdate().isoformat()})
-    chief.step(mid, "close", data={"result": "罚款已缴纳"})
+    leader.step(mid, "close", data={"result": "罚款已缴纳"})
     assert Matter.objects.get(pk=mid).state == "closed"
 
 

@@ -127,8 +127,8 @@ def test_a_general_procedure_penalty_case_through_the_pages(browser, live_server
 
     mid = _open_matter(officer, team, "penalty", "东兴化工未设置安全警示标志")
     officer.step(mid, "request_filing", {"facts": "储罐区未设置安全警示标志", "basis": "安全生产法第九十九条"})
-    text = chief.step(mid, "approve_filing", {"opinion": "同意立案"})
-    assert "已立案调查" in chief.state()
+    text = leader.step(mid, "approve_filing", {"opinion": "同意立案"})  # 通化 001 第九条: 局主要负责人
+    assert "已立案调查" in leader.state()
 
     examine = {"time": _local(ago(25)), "place": "储罐区", "findings": "储罐区未设置警示标志"}
     text = officer.step(mid, "examine", examine, officers=pair)
@@ -187,8 +187,8 @@ def test_a_general_procedure_penalty_case_through_the_pages(browser, live_server
     assert Signature.objects.get(instrument=decision).refused
 
     officer.step(mid, "pay", {"amount": "20000", "paid_on": timezone.localdate().isoformat()})
-    text = chief.step(mid, "close", {"result": "罚款已全额缴纳", "opinion": "同意结案"})
-    assert "已结案" in chief.state()
+    text = leader.step(mid, "close", {"result": "罚款已全额缴纳", "opinion": "同意结案"})  # 001 第二十三条
+    assert "已结案" in leader.state()
     matter = Matter.objects.get(pk=mid)
     assert matter.state == "closed" and [s.transition for s in matter.steps.all()] == [
         "request_filing", "approve_filing", "examine", "propose", "approve_proposal", "notify", "record_defence",

@@ -122,7 +122,9 @@ def test_a_general_procedure_penalty_case_from_inspection_to_closing(
     assert "当前环节为“登记”" in refused(step, leader, case, "decide", {})
     step(a, case, "request_filing", {"facts": "未设置报警装置", "basis": "安全生产法第九十九条"})
     assert "科室负责人" in refused(step, a, case, "approve_filing", {})
-    step(chief, case, "approve_filing", {"opinion": "同意立案"})
+    # 通化 001 第九条: 立案 goes up to the 局主要负责人; a section chief's approval does not end it.
+    assert "局主要负责人" in refused(step, chief, case, "approve_filing", {"opinion": "同意立案"})
+    step(leader, case, "approve_filing", {"opinion": "同意立案"})
     step(a, case, "interview", {"time": days_ago(28), "place": "执法办案场所", "interviewee": "钱某",
                                 "questions": "是否设置报警装置"}, officers=[a, b])
     assert "不少于2名" in refused(step, a, case, "examine", {"time": days_ago(28), "place": "储罐区",
@@ -162,10 +164,12 @@ def test_a_general_procedure_penalty_case_from_inspection_to_closing(
     service = Service.objects.get(instrument=decision)
     assert service.method == "left" and service.details["witness"] == "社区工作人员周某"
 
-    assert "尚未缴纳" in refused(step, chief, case, "close", {"result": "未缴"})
+    assert "尚未缴纳" in refused(step, leader, case, "close", {"result": "未缴"})
     assert "少于" in refused(step, a, case, "pay", {"amount": "100", "paid_on": NOW().date()})
     step(a, case, "pay", {"amount": "30000", "paid_on": NOW().date()})
-    step(chief, case, "close", {"result": "罚款已缴清"})
+    # 通化 001 第二十三条: 结案 too.
+    assert "第二十三条" in refused(step, chief, case, "close", {"result": "罚款已缴清"})
+    step(leader, case, "close", {"result": "罚款已缴清"})
     case.refresh_from_db()
     assert case.state == "closed" and case.fine_amount == Decimal("30000")
     kinds = list(Event.objects.filter(subject_type="matters.matter", subject_id=str(case.pk)).values_list("kind", flat=True))

@@ -39,7 +39,7 @@ def _filed(team):
     )
     matter_transition(acting_user=team.officer, matter=matter, transition="request_filing",
                       data={"facts": "储罐区未设置警示标志", "basis": "安全生产法第九十九条"})
-    matter_transition(acting_user=team.chief, matter=matter, transition="approve_filing", data={})
+    matter_transition(acting_user=team.leader, matter=matter, transition="approve_filing", data={})
     return matter
 
 
@@ -145,6 +145,9 @@ def test_approval_forms_only_for_those_who_may_approve(client, team):
     refused = _post_step(client, matter, "approve_filing", {"opinion": "同意"})
     assert refused.status_code == 403 and "权限" in refused.content.decode()
     client.force_login(team.chief)
+    refused = _post_step(client, matter, "approve_filing", {"opinion": "同意"})
+    assert refused.status_code == 403 and "局主要负责人" in refused.content.decode()  # 通化 001 第九条
+    client.force_login(team.leader)
     assert _post_step(client, matter, "approve_filing", {"opinion": "同意"}).status_code == 302
     matter.refresh_from_db()
     assert matter.state == "filed"

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 def test_rules_api_gives_values_units_and_citations(login, make_staff):
     data = login(make_staff("officer")).get(reverse("api-policy-rules")).json()
-    assert data["pack"] == "fushun-city" and data["chain"] == ["fushun-city", "national"]
+    assert data["pack"] == "fushun-city" and data["chain"] == ["fushun-city", "work-safety", "national"]
     rules = {r["key"]: r for r in data["rules"]}
     assert rules["review.time_limit"]["value"] == 7 and rules["review.time_limit"]["unit"] == "working_days"
     citation = rules["review.time_limit"]["citations"][0]
@@ -65,6 +65,7 @@ def test_pack_list_for_reviewers(login, make_staff):
     ids = {p["id"] for p in data}
     assert ids == {
         "national",
+        "work-safety",
         "fushun-city",
         "tonghua-city",
         "yuyao-city",

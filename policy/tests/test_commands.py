@@ -19,7 +19,7 @@ def run(*args) -> str:
 
 
 def test_policy_lint_passes_on_the_shipped_packs():
-    assert "政策包检查通过：6 个政策包" in run("policy", "lint")
+    assert "政策包检查通过：7 个政策包" in run("policy", "lint")
 
 
 def test_policy_lint_fails_with_file_and_line(tmp_path, settings):
@@ -44,7 +44,7 @@ def test_policy_list_and_show():
     listing = run("policy", "list")
     assert "fushun-city" in listing and "（继承 national）" in listing
     shown = run("policy", "show", "yuyao-city", "--on", "2026-11-24")
-    assert "余姚市应急管理局政策包（yuyao-city → national）" in shown
+    assert "余姚市应急管理局政策包（yuyao-city → work-safety → national）" in shown
     assert "须法制审核的罚款数额（公民）（review.fine_threshold_person）：50000元" in shown
     data = json.loads(run("policy", "show", "fushun-city", "--json", "--on", "2026-11-24"))
     rules = {r["key"]: r for r in data["rules"]}
@@ -79,3 +79,22 @@ def test_the_zhifa_console_command(tmp_path):
         [exe, "workdays", "add", "2026-12-20", "10"], capture_output=True, text=True, env=env, timeout=120
     )
     assert added.returncode == 0 and added.stdout.startswith("2027-01-04") and "暂定" in added.stdout
+
+
+def test_policy_coverage_names_code_and_tests_for_each_seed_article():
+    # CI runs this: the report is built from the shipped packs, the product code and its tests.
+    text = run("policy", "coverage")
+    block = text[text.index("《通化市应急管理局安全生产行政执法全过程记录实施办法》第九条") :]
+    block = block[: block.index("\n《")]
+    assert "matters.leader_approval_steps（tonghua-city）" in block
+    assert "执行：matters/services.py:" in block and "（_may_act）" in block
+    assert "matters/tests/test_services.py" in block
+    assert "仅供查阅：" in text and "《中华人民共和国行政处罚法》" not in text  # seeds only by default
+    assert text.rstrip().splitlines()[-1].startswith("共 ")
+    # Every key a seed article sets is applied by code or says why it is only shown.
+    rows = json.loads(run("policy", "coverage", "--json"))
+    entries = [key for row in rows for key in row["keys"]]
+    assert entries and all(k["applied_in"] or k["informational"] for k in entries)
+    assert any(row["file"] == "seeds/004_c057b48cfb56e612.txt" for row in rows)
+    every = json.loads(run("policy", "coverage", "--all", "--json"))
+    assert any(row["document"] == "中华人民共和国政府信息公开条例" for row in every)

@@ -3,6 +3,7 @@ finding cited articles in the regulation texts. No database."""
 
 import io
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ SHIPPED_PACKS = [
     "national",
     "pingdingshan-hitech",
     "tonghua-city",
+    "work-safety",
     "yuyao-city",
 ]
 
@@ -76,9 +78,10 @@ def the_error(problems: list[Problem]) -> Problem:
 
 
 def lint_pack(packs_dir: Path, text: str, name: str = "test-pack") -> Problem:
-    """Write one pack, lint the folder against the real texts and return its single error."""
+    """Write one pack, lint the folder against the real texts and return its single error (whether
+    code reads each key is left out here: tests of its own below)."""
     write_pack(packs_dir, text, name)
-    return the_error(lint(packs_dir, real_regulations_dir()))
+    return the_error(lint(packs_dir, real_regulations_dir(), source_dir=None))
 
 
 @pytest.fixture
@@ -143,7 +146,7 @@ def test_rule_without_cite(packs_dir):
     problem = lint_pack(packs_dir, text)
     assert problem.path.endswith("test-pack.yaml")
     assert problem.line == line_containing(text, "key: penalty.officers_min")
-    assert problem.message == "rules.1：缺少必填项 cite"
+    assert problem.message == "rules.1：缺少 cite 或 platform_default（引用依据，或说明为何是平台默认值）"
 
 
 def test_rule_with_an_empty_cite_list(packs_dir):
@@ -538,3 +541,85 @@ def test_an_unquoted_no_column_gets_a_helpful_message(packs_dir):
     write_pack(packs_dir, pack_text(rule))
     found = errors(lint(packs_dir, real_regulations_dir()))
     assert any("列名被 YAML 读成了真/假值" in p.message for p in found)
+
+
+# --- no rule sits unread (issue 11 item 6) ------------------------------------------------------------
+
+
+def test_a_key_no_code_reads_fails_unless_marked_informational(packs_dir):
+    unread = """\
+  - key: penalty.late_surcharge_cap
+    value: 100
+    unit: percent
+    cite: {doc: xzcfl, article: 第七十二条第一款第（一）项}
+    summary: 加处罚款不超过罚款数额。
+"""
+    text = pack_text(GOOD_RULE, unread)
+    write_pack(packs_dir, text)
+    problem = the_error(lint(packs_dir, real_regulations_dir()))
+    assert problem.line == line_containing(text, "key: penalty.late_surcharge_cap")
+    assert "没有任何代码读取" in problem.message and "informational" in problem.message
+
+    marked = unread.replace("    value: 100\n", "    informational: 系统尚未计算加处罚款，仅展示。\n    value: 100\n")
+    write_pack(packs_dir, pack_text(GOOD_RULE, marked))
+    assert lint(packs_dir, real_regulations_dir()) == []
+
+
+def test_an_informational_mark_on_a_key_that_code_reads_is_a_warning(packs_dir):
+    marked = GOOD_RULE.replace("    value: 15\n", "    informational: 仅供展示的理由。\n    value: 15\n")
+    write_pack(packs_dir, pack_text(marked))
+    [problem] = lint(packs_dir, real_regulations_dir())
+    assert problem.severity == WARNING and "matters/workflows.py" in problem.message
+
+
+def test_the_scan_reads_code_not_comments_or_tests(tmp_path):
+    from policy.usage import scan_sites, scan_tests
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "tests").mkdir()
+    (tmp_path / "app" / "services.py").write_text(
+        '"""Uses penalty.late_surcharge_cap in prose only."""\n'
+        "# rules.rule(\"penalty.late_surcharge_cap\") in a comment\n"
+        "def surcharge(rules):\n"
+        '    return rules.rule("penalty.late_surcharge_daily_rate")\n'
+        "def _cap(rules):\n"
+        '    return rules.get("compulsion.court_application_window")\n'
+        "def enforce(rules):\n"
+        "    return _cap(rules)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "app" / "tests" / "test_x.py").write_text(
+        'def test_it():\n    assert "penalty.late_surcharge_cap"\n    surcharge(None)\n    enforce(None)\n',
+        encoding="utf-8",
+    )
+    sites = scan_sites(tmp_path)
+    assert set(sites) == {"penalty.late_surcharge_daily_rate", "compulsion.court_application_window"}
+    [site] = sites["penalty.late_surcharge_daily_rate"]
+    assert (site.path, site.function, site.line) == ("app/services.py", "surcharge", 4)
+    tests = scan_tests(tmp_path, sites)
+    assert [(u.path, u.via) for u in tests["penalty.late_surcharge_daily_rate"]] == [
+        ("app/tests/test_x.py", "surcharge")
+    ]
+    assert [(u.path, u.via) for u in tests["penalty.late_surcharge_cap"]] == [("app/tests/test_x.py", "key")]
+    # A private helper is exercised through the public function that calls it.
+    assert [(u.path, u.via) for u in tests["compulsion.court_application_window"]] == [
+        ("app/tests/test_x.py", "enforce")
+    ]
+
+
+def test_a_platform_default_needs_no_article_and_says_so(packs_dir):
+    rule = """\
+  - key: av.interruption_tolerance
+    value: 10
+    unit: seconds
+    platform_default: 制度未规定秒数，平台默认值。
+    summary: 相邻片段间隔超过10秒视为中断。
+"""
+    write_pack(packs_dir, pack_text(GOOD_RULE, rule))
+    assert lint(packs_dir, real_regulations_dir()) == []
+    resolved = PackSet(packs_dir).resolve("test-pack", date(2026, 1, 1))
+    assert resolved.rule("av.interruption_tolerance").cited() == "平台默认值"
+    shipped = PackSet(real_packs_dir()).resolve("fushun-city", date(2026, 1, 1))
+    for key in ("av.interruption_tolerance", "av.session_break", "equipment.clock_tolerance"):
+        assert shipped.rule(key).platform_default, key
+        assert shipped.rule(key).cited().startswith("平台默认值（落实《"), key

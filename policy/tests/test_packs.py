@@ -73,10 +73,21 @@ def test_shipped_pack_ids(packset):
         "national",
         "pingdingshan-hitech",
         "tonghua-city",
+        "work-safety",
         "yuyao-city",
     ]
-    assert {pack.extends for pack in packset.packs.values() if pack.id != "national"} == {"national"}
-    assert packset.packs["national"].extends is None
+    # Emergency-management bureaus extend the work-safety field pack; the labour bureau only the
+    # general baseline (issue 11 item 4: 安全生产法 does not bind it).
+    extends = {pack.id: pack.extends for pack in packset.packs.values()}
+    assert extends == {
+        "national": (),
+        "work-safety": ("national",),
+        "fushun-city": ("work-safety",),
+        "tonghua-city": ("work-safety",),
+        "yuyao-city": ("work-safety",),
+        "pingdingshan-hitech": ("work-safety",),
+        "fushun-county-hrss": ("national",),
+    }
 
 
 def test_every_rule_is_cited_and_summarised(packset):
@@ -143,7 +154,7 @@ def test_key_set_by_neither_agency_nor_baseline_is_missing(packset):
 
 def test_resolved_chain_is_nearest_first(packset):
     resolved = packset.resolve("yuyao-city", ON)
-    assert [pack.id for pack in resolved.chain] == ["yuyao-city", "national"]
+    assert [pack.id for pack in resolved.chain] == ["yuyao-city", "work-safety", "national"]
     assert resolved.pack.id == "yuyao-city"
     assert [pack.id for pack in packset.resolve("national", ON).chain] == ["national"]
 
@@ -179,7 +190,7 @@ def test_resolving_an_unknown_pack_raises_pack_error(packset):
         ("yuyao-city", "publicity.penalty_deadline", 7, "working_days"),
         ("yuyao-city", "publicity.licensing_deadline", 7, "working_days"),
         ("yuyao-city", "publicity.other_deadline", 20, "working_days"),
-        ("yuyao-city", "publicity.display_period", 5, "years"),
+        ("yuyao-city", "publicity.penalty_display_period", 5, "years"),
         ("yuyao-city", "publicity.display_period_minimum", 1, "years"),
         # legal review
         ("fushun-city", "review.time_limit", 7, "working_days"),
@@ -286,7 +297,7 @@ def test_pack_applies_from_its_effective_from_day(packset):
 
 def test_fushun_before_2021_has_only_national_rules(packset):
     resolved = packset.resolve("fushun-city", date(2021, 5, 12))
-    assert {rule.pack_id for rule in resolved} == {"national"}
+    assert {rule.pack_id for rule in resolved} == {"national", "work-safety"}
     assert "review.time_limit" not in resolved
     assert rule_of(packset, "fushun-city", "review.time_limit", on=date(2021, 5, 13)).value == 7
 
@@ -324,3 +335,51 @@ def test_rule_versions_resolve_by_date(chain_dir):
     new = packset.resolve("grandchild", date(2023, 1, 1)).rule("review.time_limit")
     assert (old.value, old.effective_to, old.pack_id) == (5, date(2022, 12, 31), "base")
     assert (new.value, new.effective_from, new.pack_id) == (7, date(2023, 1, 1), "base")
+
+
+# --- the baseline split and several parents (issue 11 item 4) --------------------------------------------
+
+
+def test_the_labour_bureau_is_bound_by_no_work_safety_rule(packset):
+    hrss = packset.resolve("fushun-county-hrss", date(2026, 11, 1))
+    cited_files = {c.document.id for rule in hrss for c in rule.citations}
+    assert "aqscf" not in cited_files
+    assert [p.id for p in hrss.chain] == ["fushun-county-hrss", "national"]
+    # Its penalty decisions are published under 政府信息公开条例 (20 working days), not 安全生产法 (7).
+    rule = hrss.rule("publicity.penalty_deadline")
+    assert (rule.value, rule.pack_id) == (20, "national")
+    assert "《中华人民共和国政府信息公开条例》第二十六条" in rule.cited()
+    for pack_id in ("tonghua-city", "pingdingshan-hitech"):
+        rule = rule_of(packset, pack_id, "publicity.penalty_deadline", on=date(2026, 11, 1))
+        assert (rule.value, rule.pack_id) == (7, "work-safety")
+        assert rule.cited() == "《中华人民共和国安全生产法》第七十八条第二款"
+
+
+def test_a_pack_may_extend_several_packs_later_ones_overriding(chain_dir):
+    write_pack(
+        chain_dir,
+        "field",
+        pack_text("field", rule_text("penalty.payment_deadline", 25, "days", "第六十七条第三款"), extends="base"),
+    )
+    write_pack(
+        chain_dir,
+        "agency",
+        pack_text("agency", rule_text("penalty.hearing_request_period", 6, "working_days", "第六十四条"))
+        .replace("extends: child\n", "")
+        .replace("rules:\n", "extends: [child, field]\nrules:\n"),
+    )
+    packs = PackSet(chain_dir)
+    resolved = packs.resolve("agency", ON)
+    # base comes once, after every pack that extends it; field (listed last) overrides child.
+    assert [p.id for p in resolved.chain] == ["agency", "field", "child", "base"]
+    assert resolved.rule("penalty.payment_deadline").value == 25
+    assert resolved.rule("penalty.officers_min").value == 3  # from child, which field does not set
+    assert resolved.rule("penalty.hearing_request_period").value == 6
+    assert [p for p in lint(chain_dir, None, source_dir=None) if p.severity == ERROR] == []
+
+
+def test_extends_cycle_through_a_list_is_reported(chain_dir):
+    text = (chain_dir / "base.yaml").read_text(encoding="utf-8")
+    (chain_dir / "base.yaml").write_text(text.replace("rules:\n", "extends: [grandchild]\nrules:\n", 1), encoding="utf-8")
+    with pytest.raises(PackError, match="循环"):
+        PackSet(chain_dir).resolve("grandchild", ON)

@@ -20,8 +20,12 @@ def test_chief_sees_the_agency_rules_grouped_with_their_articles(login, make_sta
 
 def test_rules_on_a_past_date(login, make_staff):
     body = login(make_staff("officer")).get(reverse("policy:rules") + "?on=2020-06-01").content.decode()
-    # Before the 2021 regulations took effect only the national rules applied.
-    assert "第二十一条" not in body and "第六十条" in body
+    # Before the 2021 regulations took effect only the national and work-safety rules applied (the
+    # agency's later versions appear only in a rule's history).
+    assert 'id="rule-review.time_limit"' not in body and "第六十条" in body
+    row = body[body.index('id="rule-publicity.penalty_deadline"') :]
+    row = row[: row.index("</tr>")]
+    assert "沿用安全生产领域政策包" in row and "历史版本（3）" in row
 
 
 def test_other_packs_need_the_right_role(login, make_staff, client):

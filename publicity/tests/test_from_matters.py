@@ -94,7 +94,10 @@ def test_a_revoked_decision_is_taken_down_in_the_revocations_transaction(agency,
                                          av=_recording(a, section, tmp_path)))
     step(a, "pay", {"amount": "2000", "paid_on": timezone.localdate().isoformat()})
     step(chief, "close", {"result": "已缴纳"})
-    item = publish(Publication.objects.get(source=f"matters.matter:{matter.pk}"), reviewer)
+    drafted = Publication.objects.get(source=f"matters.matter:{matter.pk}")
+    # A simple procedure is not by itself 社会危害不大、情节轻微、已及时纠正: the publisher marks that.
+    assert drafted.minor is False
+    item = publish(drafted, reviewer)
     assert item in portal_publications()
 
     revoke = {"reason": "复议机关认为事实不清，决定撤销", "document": "抚政复决字〔2026〕12号",

@@ -214,3 +214,19 @@ def test_yuyao_display_periods(make_staff):
     # 002 二（一）5: at most 5 years; minor, corrected penalties shorter but not under 1 year.
     assert general.display_until == compute_deadline(on, 5, "years").due
     assert minor.display_until == compute_deadline(on, 1, "years").due
+    # The 5-year cap is for 一般行政处罚信息 and the minor mark for penalties: 余姚 sets no display
+    # period for a licence, marked or not (issue 11 item 4).
+    licence = publish(draft(yuyao, officer, category="licensing"), reviewer)
+    marked = publish(draft(yuyao, officer, category="licensing", minor=True), reviewer)
+    assert licence.display_until is None and marked.display_until is None
+
+
+@pytest.mark.parametrize("pack", ["tonghua-city", "pingdingshan-hitech", "yuyao-city", "fushun-county-hrss"])
+def test_every_agency_records_a_basis_change_under_the_disclosure_regulation(agency, reviewer, pack):
+    agency.policy_pack = pack
+    agency.save(update_fields=["policy_pack"])
+    change = basis_change_record(
+        agency=agency, basis="第九十九条", description="条文修改", effective_on=date(2026, 9, 25), acting_user=reviewer
+    )
+    # 政府信息公开条例 第二十六条: 20 working days from the change (the national baseline).
+    assert change.due_on == compute_deadline(date(2026, 9, 25), 20, "working_days").due

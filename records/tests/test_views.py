@@ -74,7 +74,9 @@ def test_an_officer_of_another_section_is_refused_in_chinese(login, late_clip, a
     response = login(make_staff("officer", section=other)).get(f"/records/{late_clip.record_id}/")
     assert response.status_code == 403
     html = response.content.decode()
-    assert "无权访问" in html and "执法监察一大队" in html and "承办科室负责人或主管领导批准" in html and "提交调阅申请" in html
+    # 抚顺 调阅第六条: the approver named is the one the pack says, with its article, and the way to ask.
+    assert "无权访问" in html and "执法监察一大队" in html and "承办科室主管领导批准" in html and "提交调阅申请" in html
+    assert "记录信息调阅监督制度》第六条" in html
     assert _views(late_clip.record) == 0
 
 
@@ -253,3 +255,12 @@ def test_the_list_page_logs_one_read_of_the_records_it_shows(login, officer, sec
     assert [e.kind for e in added] == ["record.list"]
     assert added[0].actor == officer and added[0].data["records"] == [mine.pk]
     assert hidden.pk not in added[0].data["records"]
+
+
+def test_a_pack_without_an_access_approver_says_so(login, late_clip, agency, make_staff):
+    agency.policy_pack = "tonghua-city"
+    agency.save(update_fields=["policy_pack"])
+    other = SectionFactory(agency=agency, name="执法监察二大队")
+    html = login(make_staff("officer", section=other)).get(f"/records/{late_clip.record_id}/").content.decode()
+    assert "本单位制度未规定非承办科室调阅的审批人" in html and "请联系执法监察一大队" in html
+    assert "承办科室负责人批准" not in html

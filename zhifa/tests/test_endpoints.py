@@ -250,6 +250,8 @@ ROUTE_KWARGS = {
     "archive-disposal-decide": {"pk": "disposal"},
     "archive-carrier-list": {},
     "archive-carrier-detail": {"pk": "carrier"},
+    "policy:supplement_new": {},
+    "api-policy-supplements": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
