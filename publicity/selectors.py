@@ -39,21 +39,22 @@ class SearchPage:
         return self.page > 1
 
 
-def _single_name(table: str, prefix: str) -> str | None:
-    """The one published name the prefix matches, when all its matches share it
-    (two index probes: the least and the greatest name in the prefix's range)."""
-    if connection.vendor == "sqlite":
-        condition, params = "party_public >= %s AND party_public < %s", [prefix, prefix + "\U0010ffff"]
-    else:
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        condition, params = "party_public LIKE %s ESCAPE '\\'", [escaped + "%"]
-    # Two ordered LIMIT 1 probes: each is one index seek (MIN and MAX together would scan the range).
-    probe = f"SELECT party_public FROM {table} WHERE state = %s AND {condition} ORDER BY party_public"  # noqa: S608
-    sql = f"SELECT ({probe} LIMIT 1), ({probe} DESC LIMIT 1)"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [S.PUBLISHED, *params, S.PUBLISHED, *params])
-        low, high = cursor.fetchone()
-    return low if low is not None and low == high else None
+# A search term this long or longer goes through the trigram index (SQLite FTS5, PostgreSQL pg_trgm);
+# shorter ones have no trigram and are matched by walking the date-ordered index.
+TRIGRAM = 3
+# How many of the newest rows a search walks before it asks the trigram index instead: a term that
+# many items share fills its page within them, in date order, without sorting every match.
+WALK = 2000
+FTS_TABLE = "publicity_search"
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts_phrase(column: str, term: str) -> str:
+    quoted = term.replace('"', '""')
+    return f'{column} : "{quoted}"'
 
 
 def portal_search(
@@ -67,35 +68,21 @@ def portal_search(
     page: int = 1,
     rows: bool = False,
 ) -> SearchPage:
-    """The portal's decision search: by party (prefix of the published name), type, date and
-    文书号, newest first. Items are dicts (id, public, published_at), or with `rows` the ready rows
-    of the portal's list (Publication.row_html).
+    """The portal's decision search: by any part of the published party name and of the 文书号, by
+    type and date, newest first. Items are dicts (id, public, published_at), or with `rows` the ready
+    rows of the portal's list (Publication.row_html).
 
-    It stays fast with millions of items: the page's ids come from a covering index alone (a filter
-    that matches many rows sorts only small keys), the outer query reads just those rows, and there
-    is no total count. The SQL is written out rather than built by the ORM, whose query
-    construction cost more than the query itself on this, the portal's hot path.
+    It stays fast with millions of items: the page's ids come from a covering index alone, the outer
+    query reads just those rows, and there is no total count. A text term is looked for first among
+    the newest `WALK` rows in date order (a common term such as a surname or "罚决" fills its page
+    there); otherwise a term of three characters or more is looked up in the trigram index and only
+    its matches are sorted, and a shorter one walks the whole date order (measured in README
+    "Performance"). The SQL is written out rather than built by the ORM, whose query construction
+    cost more than the query itself on this, the portal's hot path.
     """
     ops = connection.ops
     where = ["state = %s", "(display_until IS NULL OR display_until >= %s)"]
     params: list = [S.PUBLISHED, ops.adapt_datefield_value(timezone.localdate())]
-    party = (party or "").strip()
-    table = connection.ops.quote_name(Publication._meta.db_table)
-    exact = _single_name(table, party) if party else None
-    if exact is not None:
-        # Every match has one published name (a surname matches "王**", a masked person): equality
-        # walks the index in date order, where a range would sort every match.
-        where.append("party_public = %s")
-        params.append(exact)
-    elif party and connection.vendor == "sqlite":
-        # A prefix range instead of LIKE, so that SQLite uses the index (code-point order).
-        where.append("party_public >= %s AND party_public < %s")
-        params += [party, party + "\U0010ffff"]
-    elif party:
-        # Elsewhere the collation may not order by code point: LIKE is right whatever it is.
-        escaped = party.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append("party_public LIKE %s ESCAPE '\\'")
-        params.append(escaped + "%")
     if category:
         where.append("category = %s")
         params.append(category)
@@ -105,23 +92,51 @@ def portal_search(
     if date_to:
         where.append("decided_on <= %s")
         params.append(ops.adapt_datefield_value(date_to))
-    if number:
-        where.append("instrument_number = %s")
-        params.append(number.strip())
     if agency:
         where.append("agency_id = %s")
         params.append(int(agency))
+    terms = [(c, t.strip()) for c, t in (("party_public", party or ""), ("instrument_number", number or "")) if t.strip()]
+    like = [f"{column} LIKE %s ESCAPE '\\'" for column, _ in terms]
+    like_params = [_like(term) for _, term in terms]
     page = max(1, min(int(page or 1), 500))
-    params += [PAGE_SIZE + 1, (page - 1) * PAGE_SIZE]
+    offset = (page - 1) * PAGE_SIZE
+    table = ops.quote_name(Publication._meta.db_table)
+    order = "ORDER BY decided_on DESC, id DESC"
     columns = "row_html" if rows else "id"
     # Only fixed fragments are joined into the text; every value is a parameter.
-    sql = (
-        f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608
-        f"ORDER BY decided_on DESC, id DESC LIMIT %s OFFSET %s) ORDER BY decided_on DESC, id DESC"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = [r[0] for r in cursor.fetchall()]
+    found = None
+    if terms and any(len(term) >= TRIGRAM for _, term in terms) and offset + PAGE_SIZE < WALK:
+        recent = f"SELECT id, decided_on, party_public, instrument_number FROM {table} WHERE {' AND '.join(where)} {order} LIMIT %s"  # noqa: S608
+        sql = f"SELECT id FROM ({recent}) recent WHERE {' AND '.join(like)} {order} LIMIT %s OFFSET %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, WALK, *like_params, PAGE_SIZE + 1, offset])
+            ids = [r[0] for r in cursor.fetchall()]
+            if len(ids) <= PAGE_SIZE:
+                # The page is complete only if the walk saw every row the other filters allow.
+                cursor.execute(f"SELECT COUNT(*) FROM ({recent}) recent", [*params, WALK])  # noqa: S608
+                if cursor.fetchone()[0] >= WALK:
+                    ids = None
+        if ids is not None and rows:
+            by_id = dict(Publication.objects.filter(id__in=ids).values_list("id", "row_html"))
+            found = [by_id[pk] for pk in ids]
+        elif ids is not None:
+            found = ids
+    if found is None:
+        text_where, text_params = list(like), list(like_params)
+        long_terms = [(c, t) for c, t in terms if len(t) >= TRIGRAM]
+        if long_terms and connection.vendor == "sqlite":
+            # FTS5's trigram index (migration publicity 0003) gives the candidates; LIKE rechecks
+            # them, as the index ignores case.
+            text_where.append(f"id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)")  # noqa: S608
+            text_params.append(" AND ".join(_fts_phrase(c, t) for c, t in long_terms))
+        # PostgreSQL answers the LIKE of a long term from its pg_trgm GIN indexes (same migration).
+        sql = (
+            f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {table} "  # noqa: S608
+            f"WHERE {' AND '.join(where + text_where)} {order} LIMIT %s OFFSET %s) {order}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *text_params, PAGE_SIZE + 1, offset])
+            found = [r[0] for r in cursor.fetchall()]
     if rows:
         items = found
     else:
