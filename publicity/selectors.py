@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from org.choices import CertificateStatus
 from org.models import Agency, EnforcementCertificate
 from org.permissions import require
 from publicity.choices import CorrectionState, PublicationState
@@ -195,6 +196,28 @@ def certificate_check(*, number: str) -> EnforcementCertificate | None:
         .filter(number=(number or "").strip())
         .first()
     )
+
+
+@dataclass
+class CertificateStanding:
+    valid: bool
+    reasons: list[str]  # why it is not valid today, each in the citizen's words
+
+
+def certificate_standing(certificate: EnforcementCertificate, *, today: date | None = None) -> CertificateStanding:
+    """Whether a 执法证 lets its holder enforce today and, if not, every reason why: its status,
+    its period (not yet begun or ended) and whether its holder still works here."""
+    today = today or timezone.localdate()
+    reasons = []
+    if certificate.status != CertificateStatus.VALID:
+        reasons.append(f"已{certificate.get_status_display()}")
+    if certificate.valid_from > today:
+        reasons.append(f"尚未生效（有效期自 {certificate.valid_from:%Y-%m-%d} 起）")
+    if certificate.valid_to < today:
+        reasons.append(f"已过期（有效期至 {certificate.valid_to:%Y-%m-%d}）")
+    if not certificate.staff.is_active:
+        reasons.append("持证人已不在本机关执法岗位")
+    return CertificateStanding(valid=not reasons, reasons=reasons)
 
 
 def portal_powers(*, agency: Agency) -> QuerySet[EnforcementPower]:

@@ -78,7 +78,7 @@ def officers(request):
         "query": query,
         "number": number,
         "check": check,
-        "check_valid": bool(check and check.is_valid_on(timezone.localdate()) and check.staff.is_active),
+        "standing": selectors.certificate_standing(check) if check else None,
     }
     return render(request, "publicity/officers.html", context)
 
