@@ -3,7 +3,7 @@
 How decisions reach the portal (for `matters` and any other source):
 
     publication_draft(agency=..., category="penalty", decided_on=date, party=<enterprises.Party>,
-                      instrument_number="抚应急罚〔2026〕12号", cause=..., basis=..., result=...,
+                      instrument_number="抚应急罚决〔2026〕12号", cause=..., basis=..., result=...,
                       source="matters.matter:12", acting_user=user)
     publication_review(publication=p, acting_user=reviewer)      # draft → reviewed (第二十四条)
     publication_publish(publication=p, acting_user=reviewer)     # reviewed → published
