@@ -21,7 +21,8 @@ def test_the_demo_portal_is_not_empty():
     assert selectors.portal_powers(agency=agency).count() == 4
     reviewer = agency.staff.filter(role_assignments__role="legal_reviewer").first()
     draw = InspectionDraw.objects.get()
-    assert draw.tasks.count() == 4 and draw_reproduces(draw)  # 20 % of 20 enterprises
+    assert draw.tasks.count() == 2 and draw_reproduces(draw)  # 20 % of the 10 工贸 enterprises of 20
+    assert {t.party.enterprise.sector for t in draw.tasks.all()} == {"industry_trade"}
     person = next(i for i in selectors.portal_search().items if i["public"]["party_kind"] == "自然人")
     assert person["public"]["party"] == "陈**"
     assert selectors.publications_overdue(viewer=reviewer).exists()  # the inspection result left unpublished
