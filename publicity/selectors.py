@@ -1,6 +1,7 @@
 """Reads of the publicity app. Portal reads are public and serve only `public` (the masked form);
 staff reads take the viewer."""
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,10 +44,10 @@ class SearchPage:
 # A search term this long or longer goes through the trigram index (SQLite FTS5, PostgreSQL pg_trgm);
 # shorter ones have no trigram and are matched by walking the date-ordered index.
 TRIGRAM = 3
-# How many of the newest rows a search walks before it asks the trigram index instead: a term that
-# many items share fills its page within them, in date order, without sorting every match.
-WALK = 2000
 FTS_TABLE = "publicity_search"
+# Beyond this many trigram matches a term is common enough that walking the date order finds a page
+# sooner than sorting its matches.
+FTS_CAP = 1000
 
 
 def _like(term: str) -> str:
@@ -74,11 +75,11 @@ def portal_search(
     rows of the portal's list (Publication.row_html).
 
     It stays fast with millions of items: the page's ids come from a covering index alone, the outer
-    query reads just those rows, and there is no total count. A text term is looked for first among
-    the newest `WALK` rows in date order (a common term such as a surname or "罚决" fills its page
-    there); otherwise a term of three characters or more is looked up in the trigram index and only
-    its matches are sorted, and a shorter one walks the whole date order (measured in README
-    "Performance"). The SQL is written out rather than built by the ORM, whose query construction
+    query reads just those rows, and there is no total count. A term of three characters or more is
+    looked up in the trigram index and only its matches are sorted, unless it has so many that
+    walking the date order fills the page sooner; a shorter one (a surname, "罚决") walks the date
+    order, which is quick for a common term and reads the whole index for a rare one (measured in
+    README "Performance"). The SQL is written out rather than built by the ORM, whose query construction
     cost more than the query itself on this, the portal's hot path.
     """
     ops = connection.ops
@@ -105,39 +106,30 @@ def portal_search(
     order = "ORDER BY decided_on DESC, id DESC"
     columns = "row_html" if rows else "id"
     # Only fixed fragments are joined into the text; every value is a parameter.
-    found = None
-    if terms and any(len(term) >= TRIGRAM for _, term in terms) and offset + PAGE_SIZE < WALK:
-        recent = f"SELECT id, decided_on, party_public, instrument_number FROM {table} WHERE {' AND '.join(where)} {order} LIMIT %s"  # noqa: S608
-        sql = f"SELECT id FROM ({recent}) recent WHERE {' AND '.join(like)} {order} LIMIT %s OFFSET %s"  # noqa: S608
+    text_where, text_params = list(like), list(like_params)
+    long_terms = [(c, t) for c, t in terms if len(t) >= TRIGRAM]
+    if long_terms and connection.vendor == "sqlite":
+        # FTS5's trigram index (migration publicity 0003) gives the matches of the long terms (a
+        # phrase of trigrams is the substring, ignoring ASCII case as LIKE does). A term with more
+        # than FTS_CAP matches is common: walking the date order fills its page sooner than sorting.
+        phrase = " AND ".join(_fts_phrase(c, t) for c, t in long_terms)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, WALK, *like_params, PAGE_SIZE + 1, offset])
-            ids = [r[0] for r in cursor.fetchall()]
-            if len(ids) <= PAGE_SIZE:
-                # The page is complete only if the walk saw every row the other filters allow.
-                cursor.execute(f"SELECT COUNT(*) FROM ({recent}) recent", [*params, WALK])  # noqa: S608
-                if cursor.fetchone()[0] >= WALK:
-                    ids = None
-        if ids is not None and rows:
-            by_id = dict(Publication.objects.filter(id__in=ids).values_list("id", "row_html"))
-            found = [by_id[pk] for pk in ids]
-        elif ids is not None:
-            found = ids
-    if found is None:
-        text_where, text_params = list(like), list(like_params)
-        long_terms = [(c, t) for c, t in terms if len(t) >= TRIGRAM]
-        if long_terms and connection.vendor == "sqlite":
-            # FTS5's trigram index (migration publicity 0003) gives the candidates; LIKE rechecks
-            # them, as the index ignores case.
-            text_where.append(f"id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)")  # noqa: S608
-            text_params.append(" AND ".join(_fts_phrase(c, t) for c, t in long_terms))
-        # PostgreSQL answers the LIKE of a long term from its pg_trgm GIN indexes (same migration).
-        sql = (
-            f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {table} "  # noqa: S608
-            f"WHERE {' AND '.join(where + text_where)} {order} LIMIT %s OFFSET %s) {order}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *text_params, PAGE_SIZE + 1, offset])
-            found = [r[0] for r in cursor.fetchall()]
+            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [phrase, FTS_CAP + 1])  # noqa: S608
+            candidates = [r[0] for r in cursor.fetchall()]
+        if len(candidates) <= FTS_CAP:
+            short = [i for i, (_, t) in enumerate(terms) if len(t) < TRIGRAM]
+            text_where = [like[i] for i in short] + ["id IN (SELECT value FROM json_each(%s))"]
+            text_params = [like_params[i] for i in short] + [json.dumps(candidates)]
+    # PostgreSQL answers the LIKE of a long term from its pg_trgm GIN indexes (same migration) or,
+    # for a common one, walks the date order, as its planner judges; a term of one or two characters
+    # walks the date order on both.
+    sql = (
+        f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {table} "  # noqa: S608
+        f"WHERE {' AND '.join(where + text_where)} {order} LIMIT %s OFFSET %s) {order}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *text_params, PAGE_SIZE + 1, offset])
+        found = [r[0] for r in cursor.fetchall()]
     if rows:
         items = found
     else:
