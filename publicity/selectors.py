@@ -2,6 +2,7 @@
 staff reads take the viewer."""
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -45,9 +46,11 @@ class SearchPage:
 # shorter ones have no trigram and are matched by walking the date-ordered index.
 TRIGRAM = 3
 FTS_TABLE = "publicity_search"
-# Beyond this many trigram matches a term is common enough that walking the date order finds a page
-# sooner than sorting its matches.
-FTS_CAP = 1000
+# A term with more trigram matches than this is common enough that walking the date order fills a
+# page sooner than sorting its matches: with k of n rows matching, the walk reads about 21·n/k index
+# entries and the sort looks up k, so they cost the same near k = √(n/2) as measured with
+# bench/portal.py (README "Performance"). None: from the table's size.
+FTS_CAP: int | None = None
 
 
 def _like(term: str) -> str:
@@ -107,6 +110,7 @@ def portal_search(
     columns = "row_html" if rows else "id"
     # Only fixed fragments are joined into the text; every value is a parameter.
     text_where, text_params = list(like), list(like_params)
+    source = table
     long_terms = [(c, t) for c, t in terms if len(t) >= TRIGRAM]
     if long_terms and connection.vendor == "sqlite":
         # FTS5's trigram index (migration publicity 0003) gives the matches of the long terms (a
@@ -114,17 +118,22 @@ def portal_search(
         # than FTS_CAP matches is common: walking the date order fills its page sooner than sorting.
         phrase = " AND ".join(_fts_phrase(c, t) for c, t in long_terms)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [phrase, FTS_CAP + 1])  # noqa: S608
+            cap = FTS_CAP
+            if cap is None:
+                cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 (one seek: the rowid's end)
+                cap = max(100, math.isqrt((cursor.fetchone()[0] or 0) // 2))
+            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [phrase, cap + 1])  # noqa: S608
             candidates = [r[0] for r in cursor.fetchall()]
-        if len(candidates) <= FTS_CAP:
+        if len(candidates) <= cap:
             short = [i for i, (_, t) in enumerate(terms) if len(t) < TRIGRAM]
             text_where = [like[i] for i in short] + ["id IN (SELECT value FROM json_each(%s))"]
             text_params = [like_params[i] for i in short] + [json.dumps(candidates)]
+            source = f"{table} INDEXED BY pub_id_sort"
     # PostgreSQL answers the LIKE of a long term from its pg_trgm GIN indexes (same migration) or,
     # for a common one, walks the date order, as its planner judges; a term of one or two characters
     # walks the date order on both.
     sql = (
-        f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {table} "  # noqa: S608
+        f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {source} "  # noqa: S608
         f"WHERE {' AND '.join(where + text_where)} {order} LIMIT %s OFFSET %s) {order}"
     )
     with connection.cursor() as cursor:
