@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from inspections import selectors, services
 from inspections.forms import DrawForm, ItemForm, RecusalForm, ResultForm
@@ -98,8 +98,7 @@ def draw_detail(request, pk: int):
 
 
 def _draw_step(service, done: str):
-    @capability_required("inspections.draw")
-    @require_POST
+    @capability_required("inspections.draw", methods=("POST",))
     def view(request, pk: int):
         record = _draw_for(request, pk)
         try:
@@ -126,8 +125,7 @@ def _task_for(request, pk: int) -> InspectionTask:
         raise Http404("没有该检查任务。") from None
 
 
-@capability_required("inspections.record")
-@require_POST
+@capability_required("inspections.record", methods=("POST",))
 def task_matter(request, pk: int):
     task = _task_for(request, pk)
     try:

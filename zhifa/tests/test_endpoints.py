@@ -176,6 +176,10 @@ ROUTE_KWARGS = {
     "inspection-item-draw": {"pk": "item"},
     "inspection-draw-list": {},
     "inspection-draw-detail": {"pk": "draw"},
+    "publicity:staff_summary": {"pk": "publication"},
+    "inspections:draw_fix": {"pk": "draw"},
+    "inspections:draw_reveal": {"pk": "draw"},
+    "inspections:task_matter": {"pk": "task"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
