@@ -12,8 +12,8 @@
 3. A small asyncio HTTP client (one connection per request, as sync workers close them) runs
    `concurrency` loops (default: one per worker, enough to keep them all busy) for `seconds`,
    alternating bare and search phases `rounds` times after a warm-up. The search phase draws each
-   request from a fixed mix of portal queries: the first pages, a party-name prefix, a category, a
-   date range, a 文书号.
+   request from a fixed mix of portal queries: the first pages, the start or a middle part of a
+   party name, a surname, a category, a date range, a whole 文书号 or a part of one.
 Reports requests/s and p50/p99 latency per phase, the throughput ratio search/bare and the p99 of the
 search page. The client runs on the same machine and its CPU use is reported too.
 """
@@ -40,6 +40,8 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 if not PYTHON.exists():  # a worktree without its own environment
     PYTHON = Path(sys.executable)
 GUNICORN = PYTHON.parent / "gunicorn"
+if str(ROOT) not in sys.path:  # number_of reads the product's list of 文书 kinds
+    sys.path.append(str(ROOT))
 
 CITIES = ["抚顺", "沈阳", "大连", "鞍山", "本溪", "丹东", "锦州", "营口", "阜新", "辽阳"]
 WORDS = [
@@ -49,6 +51,15 @@ WORDS = [
 TRADES = ["化工", "矿业", "建材", "冶金", "燃气", "物流", "机械", "电力", "食品", "纺织"]
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
 CATEGORIES = ["penalty", "penalty", "penalty", "licensing", "inspection", "compulsion"]
+# The 文书 each category's decision is published under; its 代字 comes from the product's own list.
+INSTRUMENT = {"penalty": "penalty_decision", "licensing": "licensing_decision",
+              "inspection": "inspection_record", "compulsion": "compulsion_decision"}  # fmt: skip
+
+
+def number_of(category: str, year: int, n: int) -> str:
+    from matters.instrument_types import TYPES
+
+    return f"抚应急{TYPES[INSTRUMENT[category]].abbr}〔{year}〕{n}号"
 
 LOAD = r"""
 import json, random, sys
@@ -62,7 +73,7 @@ from publicity.masking import public_view
 from publicity.portal_page import decision_row
 from stdnum.cn import uscc
 sys.path.append(os.environ["BENCH_DIR"])  # after the apps: bench/ledger.py must not shadow them
-from portal import CATEGORIES, CITIES, SURNAMES, TRADES, WORDS
+from portal import CATEGORIES, CITIES, SURNAMES, TRADES, WORDS, number_of
 
 n = int(sys.argv[1])
 code = "11210400MB0888888"
@@ -91,7 +102,7 @@ with connection.cursor() as cursor:
                      "party_id_number": f"91210400MA{i:08d}", "party_phone": "024-5" + f"{i % 10**7:07d}",
                      "party_address": "抚顺市望花区和平路" + str(i % 900) + "号"}
         content = {"agency": agency.name, "category": category, **party,
-                   "instrument_number": f"抚应急罚〔{decided.year}〕{i}号",
+                   "instrument_number": number_of(category, decided.year, i),
                    "cause": "未按规定对安全设备进行经常性维护、保养，未建立事故隐患排查治理制度",
                    "basis": "《中华人民共和国安全生产法》第九十九条第（二）项、第一百零二条",
                    "result": f"罚款人民币{rng.randrange(1, 20)}万元", "decided_on": decided.isoformat(), "withheld": []}
@@ -120,10 +131,14 @@ def search_paths(rng: random.Random, count: int = 2000) -> list[str]:
     paths = []
     for _ in range(count):
         kind = rng.random()
-        if kind < 0.3:
+        if kind < 0.25:
             query = {"page": rng.randint(1, 5)}
-        elif kind < 0.55:
+        elif kind < 0.45:
             query = {"party": rng.choice(CITIES) + rng.choice(WORDS)}
+        elif kind < 0.5:
+            query = {"party": rng.choice(WORDS) + rng.choice(TRADES)}  # a part from the middle of a name
+        elif kind < 0.55:
+            query = {"number": rng.choice(["罚决", "检记", f"〔{today.year}〕{rng.randrange(0, 1000)}号"])}
         elif kind < 0.65:
             query = {"party": rng.choice(SURNAMES)}
         elif kind < 0.8:
@@ -135,7 +150,7 @@ def search_paths(rng: random.Random, count: int = 2000) -> list[str]:
                 "to": (start + timedelta(days=rng.randrange(1, 60))).isoformat(),
             }
         else:
-            query = {"number": f"抚应急罚〔{today.year}〕{rng.randrange(0, 1000)}号"}
+            query = {"number": number_of("penalty", today.year, rng.randrange(0, 1000))}
         paths.append("/public/decisions/?" + urlencode(query))
     return paths
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from enterprises.choices import RiskLevel
+from enterprises.choices import RiskLevel, Sector
 from utilities.forms import BoundedForm
 
 
@@ -9,6 +9,7 @@ class EnterpriseForm(BoundedForm):
     name = forms.CharField(label="单位名称", max_length=120)
     legal_representative = forms.CharField(label="法定代表人（主要负责人）", max_length=30)
     industry = forms.CharField(label="所属行业", max_length=60)
+    sector = forms.ChoiceField(label="监管行业领域", choices=[("", "—"), *Sector.choices], required=False)
     region = forms.CharField(label="所属区域", max_length=60, required=False)
     address = forms.CharField(label="经营地址", max_length=200, required=False)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)

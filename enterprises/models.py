@@ -1,6 +1,6 @@
 from django.db import models
 
-from enterprises.choices import PartyKind, RiskLevel
+from enterprises.choices import PartyKind, RiskLevel, Sector
 
 
 class Party(models.Model):
@@ -35,6 +35,9 @@ class Enterprise(Party):
 
     legal_representative = models.CharField("法定代表人（主要负责人）", max_length=30)
     industry = models.CharField("所属行业", max_length=60)
+    sector = models.CharField(
+        "监管行业领域", max_length=30, choices=Sector.choices, blank=True, help_text="决定该单位属于哪些随机抽查事项的抽查对象"
+    )
     region = models.CharField("所属区域", max_length=60, blank=True)
     business_scope = models.TextField("经营范围", blank=True)
     employees = models.PositiveIntegerField("从业人员数", null=True, blank=True)

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from enterprises.choices import PartyKind, RiskLevel
+from enterprises.choices import PartyKind, RiskLevel, Sector
 from enterprises.models import Enterprise
 from ledger.services import event_record
 from org.permissions import require
@@ -13,6 +13,7 @@ ENTERPRISE_FIELDS = (
     "name",
     "legal_representative",
     "industry",
+    "sector",
     "region",
     "address",
     "phone",
@@ -37,6 +38,8 @@ def _validate(agency, fields: dict) -> None:
             raise ValidationError(f"{label}不能为空。")
     if fields.get("risk_level") and fields["risk_level"] not in RiskLevel.values:
         raise ValidationError(f"未知风险等级“{fields['risk_level']}”。")
+    if fields.get("sector") and fields["sector"] not in Sector.values:
+        raise ValidationError(f"未知监管行业领域“{fields['sector']}”。")
     section = fields.get("supervising_section")
     if section is not None and section.agency_id != agency.pk:
         raise ValidationError("监管科室不属于本单位。")

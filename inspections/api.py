@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from inspections import selectors, services
+from inspections.choices import DrawState
 from inspections.models import InspectionDraw, InspectionItem
 from zhifa.api import CapabilityMixin
 
@@ -14,17 +15,26 @@ class ItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = InspectionItem
         fields = [
-            "id", "name", "basis", "section", "target", "target_industry", "content", "proportion",
+            "id", "name", "basis", "section", "target", "target_sector", "target_industry", "content", "proportion",
             "frequency", "draws_per_year", "method", "officers_per_target", "active",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class DrawSerializer(serializers.ModelSerializer):
+    seed = serializers.SerializerMethodField(help_text="揭示前为 null")
+
     class Meta:
         model = InspectionDraw
-        fields = ["id", "item", "plan", "seed", "inputs", "result", "drawn_at"]
+        fields = [
+            "id", "item", "plan", "state", "seed_sha256", "seed", "inputs", "inputs_sha256", "result",
+            "drawn_at", "fixed_at", "revealed_at",
+        ]  # fmt: skip
         read_only_fields = fields
+
+    def get_seed(self, record) -> str | None:
+        # The seed stays secret until the inputs are fixed and it is revealed.
+        return record.seed if record.state == DrawState.DRAWN else None
 
 
 class DrawRequestSerializer(serializers.Serializer):

@@ -8,9 +8,17 @@ of tasks already given in this draw, SHA-256 of "seed|target|officer"), the firs
     inputs = {"targets": [party keys], "officers": [officer keys], "count": n, "per_target": k,
               "excluded": {party key: [officer keys]}}
     draw(seed, inputs) -> {"tasks": [{"target": key, "officers": [keys]}, ...]}
+
+The seed is committed before the inputs are fixed: its SHA-256 (`commitment(seed)`) is published
+first, then the inputs with `digest(inputs)`, then the seed itself. Anyone checks a published draw
+with the standard library alone:
+
+    python inspections/draw.py draw.json   # {"seed", "seed_sha256", "inputs", "inputs_sha256", "result"}
 """
 
 import hashlib
+import json
+import sys
 
 
 def rank(*parts: str) -> str:
@@ -36,3 +44,35 @@ def draw(seed: str, inputs: dict) -> dict:
             load[officer] += 1
         tasks.append({"target": target, "officers": sorted(chosen)})
     return {"tasks": tasks}
+
+
+def commitment(seed: str) -> str:
+    """What is published before the inputs are fixed: the SHA-256 of the seed (hex)."""
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def digest(inputs: dict) -> str:
+    """SHA-256 of the inputs in one canonical JSON form (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(inputs, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def verify(published: dict) -> list[str]:
+    """Every way a published draw fails to check out (empty when it is sound)."""
+    problems = []
+    if commitment(published["seed"]) != published["seed_sha256"]:
+        problems.append("随机种子与事先公布的承诺值不符")
+    if published.get("inputs_sha256") and digest(published["inputs"]) != published["inputs_sha256"]:
+        problems.append("抽取输入与固定时公布的SHA-256不符")
+    if draw(published["seed"], published["inputs"]) != published["result"]:
+        problems.append("按公布的种子和输入重新计算，结果不一致")
+    return problems
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("用法：python inspections/draw.py 抽取公示.json")
+    with open(sys.argv[1], encoding="utf-8") as file:
+        problems = verify(json.load(file))
+    print("\n".join(problems) if problems else "核验一致：种子与承诺值相符，按种子和输入重新计算的结果与公示结果相同。")
+    sys.exit(1 if problems else 0)

@@ -1,5 +1,6 @@
 from django import forms
 
+from enterprises.choices import Sector
 from utilities.forms import BoundedForm
 
 SMALL_INT_MAX = 32767  # the PositiveSmallIntegerField columns these counts are kept in
@@ -10,6 +11,9 @@ class ItemForm(BoundedForm):
     basis = forms.CharField(label="抽查依据", widget=forms.Textarea(attrs={"rows": 2}))
     section = forms.ModelChoiceField(label="实施机构", queryset=None, required=False)
     target = forms.CharField(label="抽查对象", max_length=200)
+    target_sector = forms.ChoiceField(
+        label="抽查对象的监管行业领域", choices=[("", "全部在册单位"), *Sector.choices], required=False
+    )
     target_industry = forms.CharField(label="对象所属行业（为空则全部在册单位）", max_length=60, required=False)
     content = forms.CharField(label="抽查内容", widget=forms.Textarea(attrs={"rows": 2}))
     proportion = forms.DecimalField(label="抽查比例（%）", min_value=0.01, max_value=100, decimal_places=2)

@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.db import models
 
+from enterprises.choices import Sector
+from inspections.choices import DrawState
+
 
 class InspectionItem(models.Model):
     """随机抽查事项 — one line of the 随机抽查事项清单 (000 公示制度第七条第二款、第十八条):
@@ -17,6 +20,9 @@ class InspectionItem(models.Model):
         "org.Section", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="实施机构"
     )
     target = models.CharField("抽查对象", max_length=200)
+    target_sector = models.CharField(
+        "抽查对象的监管行业领域（为空则全部在册单位）", max_length=30, choices=Sector.choices, blank=True
+    )
     target_industry = models.CharField("对象所属行业（为空则全部）", max_length=60, blank=True)
     content = models.TextField("抽查内容")
     proportion = models.DecimalField("抽查比例（%）", max_digits=5, decimal_places=2)
@@ -63,8 +69,17 @@ class Recusal(models.Model):
 
 
 class InspectionDraw(models.Model):
-    """双随机抽取 — one draw for an item: the published seed, the inputs it ran on and the result.
-    Anyone can re-run `inspections.draw.draw(seed, inputs)` and get `result` (000 第七条)."""
+    """双随机抽取 — one draw for an item, done so that nobody can choose its outcome (000 第七条):
+
+    1. commit: the system makes a secret seed and publishes only its SHA-256 (`seed_sha256`);
+    2. fix: the inputs (targets in the item's scope, officers, exclusions) are taken from the data
+       of that moment and published with their SHA-256;
+    3. reveal: the seed is published and the draw runs on it.
+
+    Whoever fixes the inputs cannot know the seed, and the seed cannot be changed once its hash is
+    public; every commitment counts against the item's yearly number of draws. Anyone re-runs
+    `inspections/draw.py` on the published seed and inputs and checks the hash.
+    """
 
     agency = models.ForeignKey(
         "org.Agency", on_delete=models.PROTECT, related_name="inspection_draws", verbose_name="抽查主体"
@@ -73,11 +88,16 @@ class InspectionDraw(models.Model):
         "inspections.InspectionItem", on_delete=models.PROTECT, related_name="draws", verbose_name="抽查事项"
     )
     plan = models.CharField("抽查计划", max_length=200)
-    seed = models.CharField("随机种子", max_length=64)
-    inputs = models.JSONField("抽取输入")
-    result = models.JSONField("抽取结果")
+    state = models.CharField("状态", max_length=12, choices=DrawState.choices, default=DrawState.COMMITTED)
+    seed = models.CharField("随机种子", max_length=64, help_text="揭示前不公开")
+    seed_sha256 = models.CharField("随机种子的SHA-256承诺值", max_length=64, blank=True)
+    inputs = models.JSONField("抽取输入", default=dict, blank=True)
+    inputs_sha256 = models.CharField("抽取输入的SHA-256", max_length=64, blank=True)
+    result = models.JSONField("抽取结果", default=dict, blank=True)
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    drawn_at = models.DateTimeField("抽取时间", auto_now_add=True)
+    drawn_at = models.DateTimeField("承诺时间", auto_now_add=True)
+    fixed_at = models.DateTimeField("固定输入时间", null=True, blank=True)
+    revealed_at = models.DateTimeField("揭示种子并抽取时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "双随机抽取"
@@ -98,6 +118,14 @@ class InspectionTask(models.Model):
         "enterprises.Party", on_delete=models.PROTECT, related_name="inspection_tasks", verbose_name="检查对象"
     )
     officers = models.ManyToManyField("org.Staff", related_name="inspection_tasks", verbose_name="检查人员")
+    matter = models.OneToOneField(
+        "matters.Matter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspection_task",
+        verbose_name="实施检查的执法事项",
+    )
     result = models.TextField("检查结果", blank=True)
     result_at = models.DateTimeField("结果登记时间", null=True, blank=True)
 

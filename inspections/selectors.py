@@ -1,11 +1,19 @@
+import math
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from inspections.draw import draw
+from enterprises.models import Enterprise
+from inspections.choices import DrawState
+from inspections.draw import commitment, digest, draw
 from inspections.models import InspectionDraw, InspectionItem, InspectionTask, Recusal
 from ledger.refusals import object_visible, refusal_record
 from org.choices import Role
+from org.models import EnforcementCertificate
 from org.permissions import require
+from policy.selectors import agency_rules
 
 
 def public_items() -> QuerySet[InspectionItem]:
@@ -22,8 +30,100 @@ def public_draw(*, pk: int) -> InspectionDraw:
 
 
 def draw_reproduces(record: InspectionDraw) -> bool:
-    """Re-run the draw from its published seed and inputs; True when it gives the same result."""
+    """Re-run the draw from its published seed and inputs; True when it gives the same result, the
+    seed matches the commitment published first and the inputs the hash published when fixed."""
+    if record.state != DrawState.DRAWN:
+        return False
+    if record.seed_sha256 and commitment(record.seed) != record.seed_sha256:
+        return False
+    if record.inputs_sha256 and digest(record.inputs) != record.inputs_sha256:
+        return False
     return draw(record.seed, record.inputs) == record.result
+
+
+def draw_published(record: InspectionDraw) -> dict:
+    """What the portal publishes of a draw at its stage: the seed only once it is revealed."""
+    shown = {"seed_sha256": record.seed_sha256, "inputs": record.inputs, "inputs_sha256": record.inputs_sha256}
+    if record.state == DrawState.DRAWN:
+        shown |= {"seed": record.seed, "result": record.result}
+    return shown
+
+
+@dataclass
+class DrawPreview:
+    inputs: dict
+    parties: list  # the targets in scope, by key
+    officers: list
+    out_of_scope: int  # the agency's enterprises the item's scope leaves out
+    unclassified: int  # of them, those whose field of supervision is not recorded
+
+
+def draw_preview(*, viewer, item: InspectionItem) -> DrawPreview:
+    """What a draw of `item` would run on if its inputs were fixed now; nothing is stored or shown
+    to the public."""
+    require(viewer, "inspections.draw", agency=item.agency)
+    inputs, parties, officers = draw_inputs(item)
+    everyone = Enterprise.objects.filter(agency=item.agency)
+    unclassified = everyone.filter(sector="").count() if item.target_sector else 0
+    return DrawPreview(
+        inputs=inputs,
+        parties=list(parties.values()),
+        officers=list(officers.values()),
+        out_of_scope=everyone.count() - len(parties),
+        unclassified=unclassified,
+    )
+
+
+def draw_inputs(item: InspectionItem, *, on=None) -> tuple[dict, dict, dict]:
+    """The inputs of a draw from today's data: the regulated parties (by their public code), the
+    officers with a valid 执法证 (by certificate number) and who is excluded for whom.
+    Returns (inputs, parties by key, officers by key)."""
+    on = on or timezone.localdate()
+    parties = Enterprise.objects.filter(agency=item.agency)
+    if item.target_sector:
+        # Only enterprises in the item's field of supervision are its targets (a 工贸 item never
+        # draws a mine); one whose field is not recorded is in no item's scope until it is.
+        parties = parties.filter(sector=item.target_sector)
+    if item.target_industry:
+        parties = parties.filter(industry=item.target_industry)
+    party_by_key = {p.id_number: p for p in parties.order_by("id_number")}
+    certificates = (
+        EnforcementCertificate.objects.valid_on(on)
+        .filter(staff__agency=item.agency, staff__is_active=True, staff__role_assignments__role=Role.OFFICER)
+        .select_related("staff")
+        .order_by("number")
+    )
+    officer_by_key = {}
+    for certificate in certificates:
+        if certificate.staff not in officer_by_key.values():
+            officer_by_key[certificate.number] = certificate.staff
+    key_of_staff = {staff.pk: key for key, staff in officer_by_key.items()}
+    excluded: dict[str, set[str]] = {}
+    for recusal in Recusal.objects.filter(party__in=party_by_key.values(), officer_id__in=key_of_staff):
+        excluded.setdefault(recusal.party.id_number, set()).add(key_of_staff[recusal.officer_id])
+    if agency_rules(item.agency, on).value("publicity.inspection_recuse_last_inspector", default=False):
+        seen = set()
+        last_tasks = InspectionTask.objects.filter(party__in=party_by_key.values()).order_by(
+            "-draw__drawn_at", "-id"
+        )
+        for task in last_tasks.prefetch_related("officers").select_related("party"):
+            if task.party_id in seen:
+                continue
+            seen.add(task.party_id)
+            for officer in task.officers.all():
+                if officer.pk in key_of_staff:
+                    excluded.setdefault(task.party.id_number, set()).add(key_of_staff[officer.pk])
+    count = math.ceil(len(party_by_key) * item.proportion / 100) if party_by_key else 0
+    inputs = {
+        "item": item.pk,
+        "on": on.isoformat(),
+        "targets": list(party_by_key),
+        "officers": list(officer_by_key),
+        "count": count,
+        "per_target": item.officers_per_target,
+        "excluded": {k: sorted(v) for k, v in sorted(excluded.items())},
+    }
+    return inputs, party_by_key, officer_by_key
 
 
 def item_list(*, viewer) -> QuerySet[InspectionItem]:
@@ -41,7 +141,7 @@ def item_get(*, viewer, pk: int) -> InspectionItem:
 
 
 def draw_get(*, viewer, pk: int) -> InspectionDraw:
-    qs = draw_list(viewer=viewer).prefetch_related("tasks__party", "tasks__officers")
+    qs = draw_list(viewer=viewer).prefetch_related("tasks__party", "tasks__officers", "tasks__matter")
     return object_visible(qs, pk=pk, viewer=viewer, missing="没有该抽取记录。")
 
 
@@ -49,7 +149,7 @@ def task_for(*, viewer, pk: int) -> InspectionTask:
     """A task whose result the viewer may record: one of its drawn officers, or the chief of their
     section or of the item's (002 二（一）: the drawn officers inspect)."""
     require(viewer, "inspections.record")
-    qs = InspectionTask.objects.select_related("draw", "draw__item", "party").filter(draw__agency_id=viewer.agency_id)
+    qs = InspectionTask.objects.select_related("draw", "draw__item", "party", "matter").filter(draw__agency_id=viewer.agency_id)
     task = object_visible(qs, pk=pk, viewer=viewer, missing="没有该检查任务。")
     officers = list(task.officers.all())
     sections = {o.section_id for o in officers} | {task.draw.item.section_id}

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import math
 import secrets
 from decimal import Decimal
 
@@ -10,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from enterprises.choices import Sector
 from enterprises.models import Enterprise
-from inspections.draw import DrawError, draw
+from inspections.choices import DrawState
+from inspections.draw import DrawError, commitment, digest, draw
 from inspections.models import InspectionDraw, InspectionItem, InspectionTask, Recusal
+from inspections.selectors import draw_inputs
 from ledger.services import event_record
-from org.choices import Role
 from org.models import EnforcementCertificate
 from org.permissions import require
 from policy.selectors import agency_rules
@@ -24,6 +25,7 @@ ITEM_FIELDS = (
     "basis",
     "section",
     "target",
+    "target_sector",
     "target_industry",
     "content",
     "proportion",
@@ -58,6 +60,8 @@ def item_create(*, agency, acting_user, **fields) -> InspectionItem:
     section = fields.get("section")
     if section is not None and section.agency_id != agency.pk:
         raise ValidationError("实施机构不属于本单位。")
+    if fields.get("target_sector") and fields["target_sector"] not in Sector.values:
+        raise ValidationError(f"未知的监管行业领域“{fields['target_sector']}”。")
     item = InspectionItem.objects.create(agency=agency, **fields)
     event_record(kind="inspection_item.create", subject=item, acting_user=acting_user,
                  data={"name": item.name, "proportion": str(item.proportion), "frequency": item.frequency})  # fmt: skip
@@ -72,99 +76,164 @@ def recusal_record(*, officer, party, reason: str, acting_user) -> Recusal:
         raise ValidationError("检查对象与执法人员不属于同一单位。")
     if not (reason or "").strip():
         raise ValidationError("须写明回避事由。")
-    recusal, _ = Recusal.objects.update_or_create(officer=officer, party=party, defaults={"reason": reason.strip()})
+    recusal, _ = Recusal.objects.update_or_create(
+        officer=officer, party=party, defaults={"reason": reason.strip()}
+    )
     event_record(kind="recusal.record", subject=recusal, acting_user=acting_user, agency=officer.agency,
                  data={"officer": officer.pk, "party": party.pk, "reason": reason.strip()})  # fmt: skip
     return recusal
 
 
-def draw_inputs(item: InspectionItem, *, on=None) -> tuple[dict, dict, dict]:
-    """The inputs of a draw from today's data: the regulated parties (by their public code), the
-    officers with a valid 执法证 (by certificate number) and who is excluded for whom.
-    Returns (inputs, parties by key, officers by key)."""
-    on = on or timezone.localdate()
-    parties = Enterprise.objects.filter(agency=item.agency)
-    if item.target_industry:
-        parties = parties.filter(industry=item.target_industry)
-    party_by_key = {p.id_number: p for p in parties.order_by("id_number")}
-    certificates = (
-        EnforcementCertificate.objects.valid_on(on)
-        .filter(staff__agency=item.agency, staff__is_active=True, staff__role_assignments__role=Role.OFFICER)
-        .select_related("staff")
-        .order_by("number")
-    )
-    officer_by_key = {}
-    for certificate in certificates:
-        if certificate.staff not in officer_by_key.values():
-            officer_by_key[certificate.number] = certificate.staff
-    key_of_staff = {staff.pk: key for key, staff in officer_by_key.items()}
-    excluded: dict[str, set[str]] = {}
-    for recusal in Recusal.objects.filter(party__in=party_by_key.values(), officer_id__in=key_of_staff):
-        excluded.setdefault(recusal.party.id_number, set()).add(key_of_staff[recusal.officer_id])
-    if agency_rules(item.agency, on).value("publicity.inspection_recuse_last_inspector", default=False):
-        seen = set()
-        last_tasks = InspectionTask.objects.filter(party__in=party_by_key.values()).order_by("-draw__drawn_at", "-id")
-        for task in last_tasks.prefetch_related("officers").select_related("party"):
-            if task.party_id in seen:
-                continue
-            seen.add(task.party_id)
-            for officer in task.officers.all():
-                if officer.pk in key_of_staff:
-                    excluded.setdefault(task.party.id_number, set()).add(key_of_staff[officer.pk])
-    count = math.ceil(len(party_by_key) * item.proportion / 100) if party_by_key else 0
-    inputs = {
-        "item": item.pk,
-        "on": on.isoformat(),
-        "targets": list(party_by_key),
-        "officers": list(officer_by_key),
-        "count": count,
-        "per_target": item.officers_per_target,
-        "excluded": {k: sorted(v) for k, v in sorted(excluded.items())},
-    }
-    return inputs, party_by_key, officer_by_key
+def _locked_draw(record: InspectionDraw) -> InspectionDraw:
+    return InspectionDraw.objects.select_for_update().select_related("item", "agency").get(pk=record.pk)
 
 
 @transaction.atomic
-def draw_run(*, item: InspectionItem, plan: str, acting_user, seed: str | None = None) -> InspectionDraw:
-    """Draw targets and officers for `item` by its proportion, within its yearly frequency, excluding
-    recused officers; the seed, inputs and result are kept and published so anyone can re-run it.
+def draw_commit(*, item: InspectionItem, plan: str, acting_user) -> InspectionDraw:
+    """Step 1 of a draw: the system makes a secret seed and publishes only its SHA-256, before the
+    inputs exist, so that nobody can pick a seed for the inputs or inputs for the seed. The
+    commitment counts against the item's draws this year whether or not it is ever drawn, so trying
+    seeds until one pleases is visible and soon impossible (000 第七条; 002 二（一）3).
 
-    Raises ValidationError for an inactive item, a frequency already used up this year, no targets,
-    or too few eligible officers.
+    Raises ValidationError for an inactive item, a missing plan name, or the year's draws used up.
     """
     require(acting_user, "inspections.draw", agency=item.agency)
     item = InspectionItem.objects.select_for_update().get(pk=item.pk)
     if not item.active:
         raise ValidationError("该抽查事项已停用。")
-    if not (plan or "").strip():
+    plan = (plan or "").strip()
+    if not plan:
         raise ValidationError("须写明抽查计划名称。")
+    if len(plan) > InspectionDraw._meta.get_field("plan").max_length:
+        raise ValidationError("抽查计划名称不能超过200字。")
     year = timezone.localdate().year
     if item.draws.filter(drawn_at__year=year).count() >= item.draws_per_year:
         raise ValidationError(f"本年度已按抽查频次（{item.frequency}）完成抽取，不能再次抽取。")
-    inputs, party_by_key, officer_by_key = draw_inputs(item)
-    if not inputs["count"]:
-        raise ValidationError("没有可抽取的检查对象。")
-    seed = seed or secrets.token_hex(16)
-    try:
-        result = draw(seed, inputs)
-    except DrawError as exc:
-        raise ValidationError(str(exc)) from None
+    seed = secrets.token_hex(16)
     record = InspectionDraw.objects.create(
         agency=item.agency,
         item=item,
-        plan=plan.strip(),
+        plan=plan,
+        state=DrawState.COMMITTED,
         seed=seed,
-        inputs=inputs,
-        result=result,
+        seed_sha256=commitment(seed),
         drawn_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
-    for task in result["tasks"]:
-        row = InspectionTask.objects.create(draw=record, party=party_by_key[task["target"]])
-        row.officers.set([officer_by_key[k] for k in task["officers"]])
-    digest = hashlib.sha256(json.dumps([inputs, result], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    event_record(kind="inspection.draw", subject=record, acting_user=acting_user,
-                 data={"item": item.pk, "seed": seed, "sha256": digest, "targets": len(result["tasks"])})  # fmt: skip
+    event_record(kind="inspection.commit", subject=record, acting_user=acting_user,
+                 data={"item": item.pk, "plan": plan, "seed_sha256": record.seed_sha256})  # fmt: skip
     return record
+
+
+@transaction.atomic
+def draw_fix(*, record: InspectionDraw, acting_user) -> InspectionDraw:
+    """Step 2: take the inputs from the data of this moment (targets in the item's scope, officers
+    with a valid 执法证, who is excluded for whom) and publish them with their SHA-256. The seed is
+    still secret.
+
+    Raises ValidationError unless the seed is committed and not yet fixed, when there is no target,
+    or when a target has too few officers left after recusals (then nothing changes, and the
+    commitment waits for the data to be put right).
+    """
+    record = _locked_draw(record)
+    require(acting_user, "inspections.draw", agency=record.agency)
+    if record.state != DrawState.COMMITTED:
+        raise ValidationError(
+            f"只有已承诺随机种子、尚未固定输入的抽取可以固定输入，当前为“{record.get_state_display()}”。"
+        )
+    inputs, _, _ = draw_inputs(record.item)
+    if not inputs["count"]:
+        raise ValidationError("抽查事项范围内没有可抽取的检查对象，请先在一企一档中登记单位的监管行业领域。")
+    for target in inputs["targets"]:
+        eligible = set(inputs["officers"]) - set(inputs["excluded"].get(target, ()))
+        if len(eligible) < inputs["per_target"]:
+            raise ValidationError(
+                f"对象 {target} 回避后可抽取的执法人员仅 {len(eligible)} 人，不足每户 {inputs['per_target']} 人；"
+                "请科室负责人补充持证执法人员后再固定输入。"
+            )
+    record.inputs = inputs
+    record.inputs_sha256 = digest(inputs)
+    record.fixed_at = timezone.now()
+    record.state = DrawState.FIXED
+    record.save(update_fields=["inputs", "inputs_sha256", "fixed_at", "state"])
+    event_record(kind="inspection.fix", subject=record, acting_user=acting_user,
+                 data={"inputs_sha256": record.inputs_sha256, "targets": len(inputs["targets"]),
+                       "count": inputs["count"]})  # fmt: skip
+    return record
+
+
+@transaction.atomic
+def draw_reveal(*, record: InspectionDraw, acting_user) -> InspectionDraw:
+    """Step 3: publish the seed and draw on it: the tasks (targets and officers) are created and the
+    draw is public in full. Raises ValidationError unless the inputs are fixed."""
+    record = _locked_draw(record)
+    require(acting_user, "inspections.draw", agency=record.agency)
+    if record.state != DrawState.FIXED:
+        raise ValidationError(f"须先固定抽取输入，才能揭示种子并抽取，当前为“{record.get_state_display()}”。")
+    try:
+        result = draw(record.seed, record.inputs)
+    except DrawError as exc:
+        raise ValidationError(str(exc)) from None
+    parties = {
+        p.id_number: p
+        for p in Enterprise.objects.filter(agency=record.agency, id_number__in=record.inputs["targets"])
+    }
+    officers = {
+        c.number: c.staff
+        for c in EnforcementCertificate.objects.filter(number__in=record.inputs["officers"]).select_related(
+            "staff"
+        )
+    }
+    for task in result["tasks"]:
+        row = InspectionTask.objects.create(draw=record, party=parties[task["target"]])
+        row.officers.set([officers[k] for k in task["officers"]])
+    record.result = result
+    record.revealed_at = timezone.now()
+    record.state = DrawState.DRAWN
+    record.save(update_fields=["result", "revealed_at", "state"])
+    sha = hashlib.sha256(
+        json.dumps([record.inputs, result], sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    event_record(kind="inspection.draw", subject=record, acting_user=acting_user,
+                 data={"item": record.item_id, "seed": record.seed, "sha256": sha, "targets": len(result["tasks"])})  # fmt: skip
+    return record
+
+
+@transaction.atomic
+def draw_run(*, item: InspectionItem, plan: str, acting_user) -> InspectionDraw:
+    """The three steps at once (commit, fix, reveal), for the API and the demo; each step keeps its
+    own ledger event and time. The staff pages go step by step with a preview first."""
+    record = draw_commit(item=item, plan=plan, acting_user=acting_user)
+    record = draw_fix(record=record, acting_user=acting_user)
+    return draw_reveal(record=record, acting_user=acting_user)
+
+
+@transaction.atomic
+def task_matter_open(*, task: InspectionTask, acting_user):
+    """Open the 行政检查 matter that carries out a drawn task, with the drawn officers, and link it
+    to the task (the result is recorded from that inspection).
+
+    Raises ValidationError when the task already has its matter or the draw is not done.
+    """
+    from matters.services import matter_open
+
+    task = InspectionTask.objects.select_for_update().select_related("draw__item", "party").get(pk=task.pk)
+    require(acting_user, "inspections.record", agency=task.draw.agency)
+    if task.matter_id:
+        raise ValidationError("该检查任务已有对应的执法事项。")
+    section = task.draw.item.section or acting_user.section
+    matter = matter_open(
+        acting_user=acting_user,
+        kind="inspection",
+        title=f"双随机抽查：{task.draw.item.name}（{task.draw.plan}）",
+        party=task.party,
+        officers=list(task.officers.all()),
+        section=section,
+    )
+    task.matter = matter
+    task.save(update_fields=["matter"])
+    event_record(kind="inspection.task_matter", subject=task, acting_user=acting_user, agency=task.draw.agency,
+                 data={"matter": matter.pk, "party": task.party_id})  # fmt: skip
+    return matter
 
 
 @transaction.atomic
@@ -174,6 +243,8 @@ def task_result_record(*, task: InspectionTask, result: str, acting_user) -> Ins
     require(acting_user, "inspections.record", agency=task.draw.agency)
     if not (result or "").strip():
         raise ValidationError("检查结果不能为空。")
+    if task.matter_id is None:
+        raise ValidationError("须先为该检查任务登记实施检查的执法事项（“开始检查”），检查结果来自该事项。")
     task.result = result.strip()
     task.result_at = timezone.now()
     task.save(update_fields=["result", "result_at"])

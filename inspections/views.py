@@ -33,7 +33,7 @@ def public_draw(request, pk: int):
         "d": record,
         "reproduces": selectors.draw_reproduces(record),
         "tasks": record.tasks.all(),
-        "inputs_json": json.dumps({"seed": record.seed, "inputs": record.inputs}, ensure_ascii=False, indent=1),
+        "inputs_json": json.dumps(selectors.draw_published(record), ensure_ascii=False, indent=1),
     }
     return render(request, "inspections/public_draw.html", context)
 
@@ -64,29 +64,71 @@ def item_new(request):
 
 @capability_required("inspections.draw")
 def draw_new(request, pk: int):
+    """The preview: what a draw would run on now (targets in the item's scope, officers, recusals),
+    before anything is stored or published; the form commits the seed."""
     item = selectors.item_get(viewer=request.user, pk=pk)
     form = DrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            record = services.draw_run(item=item, plan=form.cleaned_data["plan"], acting_user=request.user)
+            record = services.draw_commit(item=item, plan=form.cleaned_data["plan"], acting_user=request.user)
         except ValidationError as exc:
             form_refusal(form, exc)
         else:
-            messages.success(request, f"已抽取 {record.tasks.count()} 户，结果已公示。")
+            messages.success(request, "已生成随机种子并公示其SHA-256承诺值；下一步固定抽取输入。")
             return redirect("inspections:draw", pk=record.pk)
-    heading = f"双随机抽取：{item.name}（比例 {item.proportion}%，{item.frequency}）"
-    return render(request, "zhifa/form_page.html", {"form": form, "heading": heading, "submit": "抽取"})
+    preview = selectors.draw_preview(viewer=request.user, item=item)
+    return render(request, "inspections/draw_new.html", {"item": item, "form": form, "preview": preview})
+
+
+def _draw_for(request, pk: int):
+    return selectors.draw_get(viewer=request.user, pk=pk)
 
 
 @capability_required("inspections.view", methods=("GET",))
 def draw_detail(request, pk: int):
-    record = selectors.draw_get(viewer=request.user, pk=pk)
-    return render(request, "inspections/draw.html", {"d": record, "tasks": record.tasks.all()})
+    record = _draw_for(request, pk)
+    context = {"d": record, "tasks": record.tasks.all(), "inputs_json": json.dumps(record.inputs, ensure_ascii=False, indent=1)}
+    return render(request, "inspections/draw.html", context)
+
+
+def _draw_step(service, done: str):
+    @capability_required("inspections.draw", methods=("POST",))
+    def view(request, pk: int):
+        record = _draw_for(request, pk)
+        try:
+            service(record=record, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, done)
+        return redirect("inspections:draw", pk=record.pk)
+
+    return view
+
+
+draw_fix = _draw_step(services.draw_fix, "抽取输入已固定并公示其SHA-256；下一步揭示种子并抽取。")
+draw_reveal = _draw_step(services.draw_reveal, "已揭示随机种子并完成抽取，结果已公示。")
+
+
+def _task_for(request, pk: int):
+    return selectors.task_for(viewer=request.user, pk=pk)
+
+
+@capability_required("inspections.record", methods=("POST",))
+def task_matter(request, pk: int):
+    task = _task_for(request, pk)
+    try:
+        matter = services.task_matter_open(task=task, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("inspections:draw", pk=task.draw_id)
+    messages.success(request, "已登记实施该检查任务的行政检查事项。")
+    return redirect("matters:detail", pk=matter.pk)
 
 
 @capability_required("inspections.record")
 def task_result(request, pk: int):
-    task = selectors.task_for(viewer=request.user, pk=pk)
+    task = _task_for(request, pk)
     form = ResultForm(request.POST or None, initial={"result": task.result})
     if request.method == "POST" and form.is_valid():
         try:

@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from inspections.services import draw_run, item_create
+from matters.instrument_types import TYPES
+from matters.instruments import instrument_number
 from publicity.services import (
     power_save,
     publication_draft,
@@ -31,17 +33,22 @@ def publicity_demo_load(*, agency, today: date) -> None:
         power_save(agency=agency, code=code, name=name, category=category, basis=basis,
                    section=sections.get("安全生产执法监察一大队"), workflow=workflow, acting_user=None)  # fmt: skip
     parties = list(agency.parties.order_by("id")[:3])
+
+    def number(kind: str, n: int) -> str:
+        # One 代字 per kind of 文书, the one matters numbers it with (行政处罚决定书 罚决, 现场检查记录 检记).
+        return instrument_number(agency, TYPES[kind], today.year, n)
+
     items = [
         dict(category="penalty", party=parties[0], decided_on=today - timedelta(days=20),
-             instrument_number="抚应急罚〔2026〕101号", cause="未按规定对安全设备进行经常性维护、保养",
+             instrument_number=number("penalty_decision", 101), cause="未按规定对安全设备进行经常性维护、保养",
              basis="《中华人民共和国安全生产法》第九十九条第（二）项", result="罚款人民币二万元"),
         dict(category="penalty", party_kind="natural_person", party_name="陈建华",
              party_id_number="210402197803151234", party_phone="13904130000",
              party_address="辽宁省抚顺市新抚区东一路8号", decided_on=today - timedelta(days=12),
-             instrument_number="抚应急罚〔2026〕102号", cause="陈建华未经培训上岗作业（特种作业）",
+             instrument_number=number("penalty_decision", 102), cause="陈建华未经培训上岗作业（特种作业）",
              basis="《中华人民共和国安全生产法》第九十七条", result="罚款人民币五千元"),
         dict(category="licensing", party=parties[1], decided_on=today - timedelta(days=5),
-             instrument_number="抚应急许〔2026〕33号", cause="申请危险化学品经营许可证（换证）",
+             instrument_number=number("licensing_decision", 33), cause="申请危险化学品经营许可证（换证）",
              basis="《危险化学品安全管理条例》第三十三条", result="准予许可，有效期三年"),
     ]  # fmt: skip
     published = []
@@ -52,7 +59,7 @@ def publicity_demo_load(*, agency, today: date) -> None:
     publication_withdraw(publication=published[0], acting_user=None, occurred_on=today,
                          reason="原处罚决定经行政复议被撤销，本机关将重新作出决定（演示）。")  # fmt: skip
     publication_draft(agency=agency, acting_user=None, category="inspection", party=parties[2],
-                      decided_on=today - timedelta(days=40), instrument_number="抚应急检〔2026〕58号",
+                      decided_on=today - timedelta(days=40), instrument_number=number("inspection_record", 58),
                       cause="年度监督检查计划", basis="《中华人民共和国安全生产法》第六十五条",
                       result="责令限期整改隐患3项")  # fmt: skip — left unpublished: overdue on the dashboard
     item = item_create(
@@ -61,7 +68,8 @@ def publicity_demo_load(*, agency, today: date) -> None:
         name="工贸企业安全生产监督检查",
         basis="《中华人民共和国安全生产法》第六十五条",
         section=sections.get("安全生产执法监察一大队"),
-        target="辖区在册生产经营单位",
+        target="辖区工贸行业生产经营单位",
+        target_sector="industry_trade",
         content="安全生产责任制、隐患排查治理、安全培训、特种作业持证情况",
         proportion=Decimal("20"),
         frequency="每年2次",

@@ -64,7 +64,7 @@ class CorrectionDecideForm(BoundedForm):
             ("", "—"),
             ("party_name", "执法对象"),
             ("instrument_number", "文书号"),
-            ("cause", "事由"),
+            ("summary", "事由（公示摘要）"),
             ("basis", "依据"),
             ("result", "结果"),
         ),
@@ -89,3 +89,11 @@ class PowerForm(BoundedForm):
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = agency.sections.all()
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        label="公示摘要（公众看到的事由：违法行为或事项的概要，不写内部案件名称和个人信息）",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

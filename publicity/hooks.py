@@ -32,7 +32,8 @@ def draft_decision(matter, step) -> None:
         category=matter.kind,
         decided_on=decided_on,
         instrument_number=instrument.number if instrument else "",
-        cause=matter.title,
+        cause=matter.title,  # internal: kept in the snapshot, never public
+        summary="",  # written by staff for the public and reviewed before publication
         basis=data.get("basis") or matter.legal_basis,
         result=result or step.label,
         party=matter.party,

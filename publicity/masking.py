@@ -106,7 +106,9 @@ def public_view(content: dict, *, name_display: str) -> dict:
         "party_address": address,
         "party_phone": phone,
         "instrument_number": content.get("instrument_number", ""),
-        "cause": _withhold(content.get("cause", ""), secrets),
+        # The public 事由 is the summary staff wrote for the public and the reviewer checked, never
+        # the matter's internal title (`cause`); a snapshot from before summaries keeps its cause.
+        "cause": _withhold(content["summary"] if "summary" in content else content.get("cause", ""), secrets),
         "basis": _withhold(content.get("basis", ""), secrets),
         "result": _withhold(content.get("result", ""), secrets),
         "decided_on": content.get("decided_on", ""),

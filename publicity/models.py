@@ -64,10 +64,12 @@ class Publication(models.Model):
         verbose_name_plural = "执法决定公示"
         ordering = ["-decided_on", "-id"]
         indexes = [
-            # The portal's search reads ids from these alone (display_until included), then 20 rows.
-            models.Index(fields=["state", "decided_on", "id", "display_until"], name="pub_state_decided"),
+            # The portal's search reads ids from these alone (display_until included), then 20 rows;
+            # a text search walks the first in date order, matching name and number in the index.
+            # Any part of a name or number is found through the trigram indexes of migration 0003.
             models.Index(
-                fields=["state", "party_public", "decided_on", "id", "display_until"], name="pub_state_party"
+                fields=["state", "decided_on", "id", "display_until", "party_public", "instrument_number"],
+                name="pub_state_decided_text",
             ),
             models.Index(
                 fields=["state", "category", "decided_on", "id", "display_until"], name="pub_state_category"

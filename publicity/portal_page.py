@@ -85,11 +85,11 @@ def search_page(*, page, q: dict, qs: str, error: str) -> str:
             head,
             "<h1>执法决定查询</h1>\n",
             '<form class="search" method="get" action="">',
-            _input("当事人", "party", q["party"], placeholder="名称开头"),
+            _input("当事人", "party", q["party"], placeholder="名称中的任意文字"),
             f'<label>类别<select name="category"><option value="">全部</option>{options}</select></label>',
             _input("决定日期自", "from", q["from"], "date"),
             _input("至", "to", q["to"], "date"),
-            _input("文书号", "number", q["number"]),
+            _input("文书号", "number", q["number"], placeholder="文书号中的任意文字"),
             '<button type="submit">查询</button></form>\n',
             f'<p class="errors">{escape(error)}</p>' if error else "",
             '<table class="list"><thead><tr><th>决定日期</th><th>执法对象</th><th>类别</th><th>文书号</th>'

@@ -1,6 +1,8 @@
 """Reads of the publicity app. Portal reads are public and serve only `public` (the masked form);
 staff reads take the viewer."""
 
+import json
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ledger.refusals import object_visible
+from org.choices import CertificateStatus
 from org.models import Agency, EnforcementCertificate
 from org.permissions import require
 from publicity.choices import CorrectionState, PublicationState
@@ -40,21 +43,24 @@ class SearchPage:
         return self.page > 1
 
 
-def _single_name(table: str, prefix: str) -> str | None:
-    """The one published name the prefix matches, when all its matches share it
-    (two index probes: the least and the greatest name in the prefix's range)."""
-    if connection.vendor == "sqlite":
-        condition, params = "party_public >= %s AND party_public < %s", [prefix, prefix + "\U0010ffff"]
-    else:
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        condition, params = "party_public LIKE %s ESCAPE '\\'", [escaped + "%"]
-    # Two ordered LIMIT 1 probes: each is one index seek (MIN and MAX together would scan the range).
-    probe = f"SELECT party_public FROM {table} WHERE state = %s AND {condition} ORDER BY party_public"  # noqa: S608
-    sql = f"SELECT ({probe} LIMIT 1), ({probe} DESC LIMIT 1)"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [S.PUBLISHED, *params, S.PUBLISHED, *params])
-        low, high = cursor.fetchone()
-    return low if low is not None and low == high else None
+# A search term this long or longer goes through the trigram index (SQLite FTS5, PostgreSQL pg_trgm);
+# shorter ones have no trigram and are matched by walking the date-ordered index.
+TRIGRAM = 3
+FTS_TABLE = "publicity_search"
+# A term with more trigram matches than this is common enough that walking the date order fills a
+# page sooner than sorting its matches: with k of n rows matching, the walk reads about 21·n/k index
+# entries and the sort looks up k, so they cost the same near k = √(n/2) as measured with
+# bench/portal.py (README "Performance"). None: from the table's size.
+FTS_CAP: int | None = None
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts_phrase(column: str, term: str) -> str:
+    quoted = term.replace('"', '""')
+    return f'{column} : "{quoted}"'
 
 
 def portal_search(
@@ -68,35 +74,21 @@ def portal_search(
     page: int = 1,
     rows: bool = False,
 ) -> SearchPage:
-    """The portal's decision search: by party (prefix of the published name), type, date and
-    文书号, newest first. Items are dicts (id, public, published_at), or with `rows` the ready rows
-    of the portal's list (Publication.row_html).
+    """The portal's decision search: by any part of the published party name and of the 文书号, by
+    type and date, newest first. Items are dicts (id, public, published_at), or with `rows` the ready
+    rows of the portal's list (Publication.row_html).
 
-    It stays fast with millions of items: the page's ids come from a covering index alone (a filter
-    that matches many rows sorts only small keys), the outer query reads just those rows, and there
-    is no total count. The SQL is written out rather than built by the ORM, whose query
-    construction cost more than the query itself on this, the portal's hot path.
+    It stays fast with millions of items: the page's ids come from a covering index alone, the outer
+    query reads just those rows, and there is no total count. A term of three characters or more is
+    looked up in the trigram index and only its matches are sorted, unless it has so many that
+    walking the date order fills the page sooner; a shorter one (a surname, "罚决") walks the date
+    order, which is quick for a common term and reads the whole index for a rare one (measured in
+    README "Performance"). The SQL is written out rather than built by the ORM, whose query construction
+    cost more than the query itself on this, the portal's hot path.
     """
     ops = connection.ops
     where = ["state = %s", "(display_until IS NULL OR display_until >= %s)"]
     params: list = [S.PUBLISHED, ops.adapt_datefield_value(timezone.localdate())]
-    party = (party or "").strip()
-    table = connection.ops.quote_name(Publication._meta.db_table)
-    exact = _single_name(table, party) if party else None
-    if exact is not None:
-        # Every match has one published name (a surname matches "王**", a masked person): equality
-        # walks the index in date order, where a range would sort every match.
-        where.append("party_public = %s")
-        params.append(exact)
-    elif party and connection.vendor == "sqlite":
-        # A prefix range instead of LIKE, so that SQLite uses the index (code-point order).
-        where.append("party_public >= %s AND party_public < %s")
-        params += [party, party + "\U0010ffff"]
-    elif party:
-        # Elsewhere the collation may not order by code point: LIKE is right whatever it is.
-        escaped = party.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append("party_public LIKE %s ESCAPE '\\'")
-        params.append(escaped + "%")
     if category:
         where.append("category = %s")
         params.append(category)
@@ -106,22 +98,47 @@ def portal_search(
     if date_to:
         where.append("decided_on <= %s")
         params.append(ops.adapt_datefield_value(date_to))
-    if number:
-        where.append("instrument_number = %s")
-        params.append(number.strip())
     if agency:
         where.append("agency_id = %s")
         params.append(int(agency))
+    terms = [(c, t.strip()) for c, t in (("party_public", party or ""), ("instrument_number", number or "")) if t.strip()]
+    like = [f"{column} LIKE %s ESCAPE '\\'" for column, _ in terms]
+    like_params = [_like(term) for _, term in terms]
     page = max(1, min(int(page or 1), 500))
-    params += [PAGE_SIZE + 1, (page - 1) * PAGE_SIZE]
+    offset = (page - 1) * PAGE_SIZE
+    table = ops.quote_name(Publication._meta.db_table)
+    order = "ORDER BY decided_on DESC, id DESC"
     columns = "row_html" if rows else "id"
     # Only fixed fragments are joined into the text; every value is a parameter.
+    text_where, text_params = list(like), list(like_params)
+    source = table
+    long_terms = [(c, t) for c, t in terms if len(t) >= TRIGRAM]
+    if long_terms and connection.vendor == "sqlite":
+        # FTS5's trigram index (migration publicity 0003) gives the matches of the long terms (a
+        # phrase of trigrams is the substring, ignoring ASCII case as LIKE does). A term with more
+        # than FTS_CAP matches is common: walking the date order fills its page sooner than sorting.
+        phrase = " AND ".join(_fts_phrase(c, t) for c, t in long_terms)
+        with connection.cursor() as cursor:
+            cap = FTS_CAP
+            if cap is None:
+                cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 (one seek: the rowid's end)
+                cap = max(100, math.isqrt((cursor.fetchone()[0] or 0) // 2))
+            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [phrase, cap + 1])  # noqa: S608
+            candidates = [r[0] for r in cursor.fetchall()]
+        if len(candidates) <= cap:
+            short = [i for i, (_, t) in enumerate(terms) if len(t) < TRIGRAM]
+            text_where = [like[i] for i in short] + ["id IN (SELECT value FROM json_each(%s))"]
+            text_params = [like_params[i] for i in short] + [json.dumps(candidates)]
+            source = f"{table} INDEXED BY pub_id_sort"
+    # PostgreSQL answers the LIKE of a long term from its pg_trgm GIN indexes (same migration) or,
+    # for a common one, walks the date order, as its planner judges; a term of one or two characters
+    # walks the date order on both.
     sql = (
-        f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608
-        f"ORDER BY decided_on DESC, id DESC LIMIT %s OFFSET %s) ORDER BY decided_on DESC, id DESC"
+        f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {source} "  # noqa: S608
+        f"WHERE {' AND '.join(where + text_where)} {order} LIMIT %s OFFSET %s) {order}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, *text_params, PAGE_SIZE + 1, offset])
         found = [r[0] for r in cursor.fetchall()]
     if rows:
         items = found
@@ -181,6 +198,28 @@ def certificate_check(*, number: str) -> EnforcementCertificate | None:
         .filter(number=(number or "").strip())
         .first()
     )
+
+
+@dataclass
+class CertificateStanding:
+    valid: bool
+    reasons: list[str]  # why it is not valid today, each in the citizen's words
+
+
+def certificate_standing(certificate: EnforcementCertificate, *, today: date | None = None) -> CertificateStanding:
+    """Whether a 执法证 lets its holder enforce today and, if not, every reason why: its status,
+    its period (not yet begun or ended) and whether its holder still works here."""
+    today = today or timezone.localdate()
+    reasons = []
+    if certificate.status != CertificateStatus.VALID:
+        reasons.append(f"已{certificate.get_status_display()}")
+    if certificate.valid_from > today:
+        reasons.append(f"尚未生效（有效期自 {certificate.valid_from:%Y-%m-%d} 起）")
+    if certificate.valid_to < today:
+        reasons.append(f"已过期（有效期至 {certificate.valid_to:%Y-%m-%d}）")
+    if not certificate.staff.is_active:
+        reasons.append("持证人已不在本机关执法岗位")
+    return CertificateStanding(valid=not reasons, reasons=reasons)
 
 
 def portal_powers(*, agency: Agency) -> QuerySet[EnforcementPower]:

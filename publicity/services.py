@@ -3,7 +3,7 @@
 How decisions reach the portal (for `matters` and any other source):
 
     publication_draft(agency=..., category="penalty", decided_on=date, party=<enterprises.Party>,
-                      instrument_number="抚应急罚〔2026〕12号", cause=..., basis=..., result=...,
+                      instrument_number="抚应急罚决〔2026〕12号", cause=..., basis=..., result=...,
                       source="matters.matter:12", acting_user=user)
     publication_review(publication=p, acting_user=reviewer)      # draft → reviewed (第二十四条)
     publication_publish(publication=p, acting_user=reviewer)     # reviewed → published
@@ -50,9 +50,12 @@ CONTENT_FIELDS = (
     "party_address",
     "instrument_number",
     "cause",
+    "summary",
     "basis",
     "result",
 )
+# A product bound on the public summary: a few sentences, as the portal's list and feeds show it.
+SUMMARY_MAX_LENGTH = 500
 CORRECTABLE_FIELDS = (*CONTENT_FIELDS, "minor")
 
 
@@ -150,6 +153,8 @@ def _validate_content(content: dict) -> None:
             raise ValidationError(f"{label}不能为空（公示制度第十三条：公开执法对象、执法内容、执法决定等）。")
     if content.get("party_kind") not in PartyKind.values:
         raise ValidationError("当事人类型未知。")
+    if len(content.get("summary") or "") > SUMMARY_MAX_LENGTH:
+        raise ValidationError(f"公示摘要不能超过{SUMMARY_MAX_LENGTH}字。")
 
 
 @transaction.atomic
@@ -171,11 +176,15 @@ def publication_draft(
     minor: bool = False,
     withheld: list[str] | tuple[str, ...] = (),
     source: str = "",
+    summary: str | None = None,
     acting_user,
 ) -> Publication:
     """Hand over a decision for publication: a draft with a snapshot of its content and the
     publication deadline from the pack (许可/处罚 7 working days, others 20; 000 第二十一条).
 
+    `summary` is the 事由 the public sees, reviewed with the rest; a person drafting by hand writes
+    it as the cause (None: the same text), a decision handed over from a matter leaves it empty
+    (`cause` then holds the matter's internal title, never shown) and staff write it before review.
     `party` is an enterprises.Party (its data is copied) or None with the party_* fields.
     `withheld`: passages that are trade secrets, never published. `source`: a reference to where the
     decision came from, e.g. "matters.matter:12". Raises ValidationError for a missing field, an
@@ -203,6 +212,7 @@ def publication_draft(
         "party_kind": fields.get("party_kind") or "",
         "instrument_number": (instrument_number or "").strip(),
         "cause": (cause or "").strip(),
+        "summary": (cause if summary is None else summary or "").strip(),
         "basis": (basis or "").strip(),
         "result": (result or "").strip(),
         "decided_on": decided_on.isoformat(),
@@ -267,6 +277,11 @@ def publication_review(*, publication: Publication, acting_user, version: int | 
         raise ValidationError(f"只有待审查的公示信息可以审查，当前状态为“{publication.get_state_display()}”。")
     if version is not None and version != publication.version:
         raise ValidationError("公示内容在您查看后已变更，请重新查看后再审查（公示制度第二十四条）。")
+    if "summary" in publication.content and not publication.content["summary"].strip():
+        raise ValidationError(
+            "尚未撰写公示摘要（公众看到的事由）。请承办人员或审查人员在本页“公示摘要”中填写后再审查，"
+            "内部案件名称不对外公开。"
+        )
     publication.state = S.REVIEWED
     publication.reviewed_by = acting_user if getattr(acting_user, "pk", None) else None
     publication.reviewed_at = timezone.now()

@@ -28,6 +28,7 @@ urlpatterns = [
     path("staff/new/", views.staff_new, name="staff_new"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/review/", views.staff_review, name="staff_review"),
+    path("staff/<int:pk>/summary/", views.staff_summary, name="staff_summary"),
     path("staff/<int:pk>/publish/", views.staff_publish, name="staff_publish"),
     path("staff/<int:pk>/withdraw/", views.staff_withdraw, name="staff_withdraw"),
     path("staff/corrections/<int:pk>/", views.staff_correction, name="staff_correction"),

@@ -24,6 +24,7 @@ from publicity.forms import (
     CorrectionRequestForm,
     DraftForm,
     PowerForm,
+    SummaryForm,
     WithdrawForm,
 )
 from publicity.masking import PUBLIC_FIELDS
@@ -78,7 +79,7 @@ def officers(request):
         "query": query,
         "number": number,
         "check": check,
-        "check_valid": bool(check and check.is_valid_on(timezone.localdate()) and check.staff.is_active),
+        "standing": selectors.certificate_standing(check) if check else None,
     }
     return render(request, "publicity/officers.html", context)
 
@@ -308,8 +309,39 @@ def _staff_item(request, pk):
 @capability_required("publicity.view", methods=("GET",))
 def staff_detail(request, pk: int):
     item = _staff_item(request, pk)
-    context = {"item": item, "versions": item.versions.all(), "corrections": item.corrections.all()}
+    # Empty: the current summary shows (masked) in the preview above; the page never shows raw content.
+    summary_form = SummaryForm()
+    context = {
+        "item": item,
+        "versions": item.versions.all(),
+        "corrections": item.corrections.all(),
+        "summary_form": summary_form,
+        "summary_missing": "summary" in item.content and not item.content["summary"].strip(),
+    }
     return render(request, "publicity/staff/detail.html", context)
+
+
+@capability_required("publicity.draft", methods=("POST",))
+def staff_summary(request, pk: int):
+    """Write the public summary (the 事由 the portal shows): a new version, reviewed afterwards."""
+    item = _staff_item(request, pk)
+    form = SummaryForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("publicity:staff_detail", pk=pk)
+    try:
+        services.publication_correct(
+            publication=item, changes={"summary": form.cleaned_data["summary"]}, reason="撰写公示摘要",
+            acting_user=request.user,
+        )  # fmt: skip
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "公示摘要已保存，请审查人员核对后审查。")
+    return redirect("publicity:staff_detail", pk=pk)
 
 
 def _act(request, pk, service, done: str):

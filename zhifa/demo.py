@@ -220,6 +220,15 @@ LEGAL_PERSONS = [
 ]
 
 
+# The field of supervision (enterprises.choices.Sector) of each demo industry, by how it starts.
+DEMO_SECTORS = {"危险化学品": "hazardous_chemicals", "非煤矿山": "non_coal_mine", "烟花爆竹": "fireworks",
+                **dict.fromkeys(("冶金", "有色", "建材", "机械", "轻工", "纺织", "商贸"), "industry_trade")}  # fmt: skip
+
+
+def _demo_sector(industry: str) -> str:
+    return next((sector for start, sector in DEMO_SECTORS.items() if industry.startswith(start)), "other")
+
+
 def demo_exists() -> bool:
     return Agency.objects.filter(name=AGENCY_NAME).exists()
 
@@ -284,6 +293,7 @@ def demo_load(*, password: str = DEMO_PASSWORD, today: date | None = None) -> Ag
             name=name,
             legal_representative=LEGAL_PERSONS[index % len(LEGAL_PERSONS)],
             industry=industry,
+            sector=_demo_sector(industry),
             region={
                 "210402": "新抚区",
                 "210403": "东洲区",

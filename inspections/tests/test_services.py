@@ -8,7 +8,14 @@ from django.urls import reverse
 from enterprises.services import enterprise_create
 from inspections.draw import draw
 from inspections.selectors import draw_reproduces
-from inspections.services import draw_inputs, draw_run, item_create, recusal_record, task_result_record
+from inspections.services import (
+    draw_inputs,
+    draw_run,
+    item_create,
+    recusal_record,
+    task_matter_open,
+    task_result_record,
+)
 from org.tests.factories import make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +91,7 @@ def test_recused_officers_are_never_drawn_for_that_party(agency, chief, officers
 
 
 def test_last_inspector_recused_when_the_pack_says_so(agency, chief, officers, parties, monkeypatch):
-    import inspections.services as services
+    import inspections.selectors as services
 
     item = _item(agency, chief, proportion=Decimal("100"), draws_per_year=5)
     first = draw_run(item=item, plan="第一批", acting_user=chief)
@@ -130,6 +137,7 @@ def test_item_validation(agency, chief):
 def test_results_are_published(agency, chief, officers, parties, client):
     record = draw_run(item=_item(agency, chief), plan="一", acting_user=chief)
     task = record.tasks.first()
+    task_matter_open(task=task, acting_user=task.officers.first())
     task_result_record(task=task, result="未发现违法行为", acting_user=task.officers.first())
     page = client.get(reverse("publicity:inspection_items")).content.decode()
     assert "危险化学品企业安全生产检查" in page and "每年2次" in page and "30%" in page

@@ -25,7 +25,7 @@ COMPANY = {
 def draft(agency, user, *, party=None, category="penalty", decided_on: date | None = None, **kwargs):
     fields = dict(party or COMPANY)
     defaults = {
-        "instrument_number": kwargs.pop("instrument_number", f"抚应急罚〔2026〕{timezone.now().microsecond}号"),
+        "instrument_number": kwargs.pop("instrument_number", f"抚应急罚决〔2026〕{timezone.now().microsecond}号"),
         "cause": "未按规定对安全设备进行经常性维护、保养",
         "basis": "《中华人民共和国安全生产法》第九十九条第（二）项",
         "result": "罚款人民币二万元",

@@ -10,6 +10,7 @@ from matters.models import Instrument
 from matters.services import ServiceInput, matter_open, matter_transition
 from publicity.models import Publication
 from publicity.selectors import portal_publications
+from publicity.services import publication_correct
 from records.services import record_ingest
 from records.tests.clips import make_docx, make_video
 
@@ -64,6 +65,45 @@ def test_a_penalty_decision_becomes_an_unpublished_draft_due_by_the_packs_deadli
     assert "110101199003070011" not in str(publication.public) and "孙小明" not in str(publication.public)
 
 
+def test_the_portal_shows_the_reviewed_summary_not_the_matters_title(agency, section, make_staff, client):
+    """The public 事由 is a summary staff write on the draft and the reviewer checks with the rest;
+    the matter's internal title never reaches the portal, and no draft is reviewed without one."""
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from publicity.services import publication_review
+    from publicity.tests.helpers import publish
+
+    a = make_staff("officer", certificate=True)
+    b = make_staff("officer", certificate=True)
+    reviewer = make_staff("legal_reviewer", username="reviewer")
+    company = Party.objects.create(agency=agency, kind="legal_person", name="抚顺某化工有限公司",
+                                   id_number="91210400MA0000000X")
+    title = "（内部）东华化工举报线索核查-张科长交办"
+    matter = matter_open(acting_user=a, kind="penalty", procedure="simple", title=title, party=company,
+                         officers=[a, b])
+    matter_transition(acting_user=a, matter=matter, transition="decide_on_spot", officers=[a, b],
+                      data={"time": timezone.now(), "place": "厂区", "facts": "未佩戴防护用品",
+                            "basis": "安全生产法第九十九条", "amount": "2000", "defence": "无"})  # fmt: skip
+    item = Publication.objects.get(source=f"matters.matter:{matter.pk}")
+    assert title not in str(item.public) and item.public["cause"] == ""
+    with pytest.raises(ValidationError, match="尚未撰写公示摘要"):
+        publication_review(publication=item, acting_user=reviewer)
+    client.force_login(a)
+    detail = reverse("publicity:staff_detail", kwargs={"pk": item.pk})
+    assert "尚未撰写公示摘要" in client.get(detail).content.decode()
+    too_long = client.post(reverse("publicity:staff_summary", kwargs={"pk": item.pk}), {"summary": "长" * 501})
+    assert too_long.status_code == 302 and Publication.objects.get(pk=item.pk).version == item.version
+    summary = "作业人员进入有限空间作业未按规定佩戴劳动防护用品"
+    client.post(reverse("publicity:staff_summary", kwargs={"pk": item.pk}), {"summary": summary})
+    item.refresh_from_db()
+    assert item.version == 2 and item.versions.last().reason == "撰写公示摘要"
+    publish(item, reviewer)
+    page = client.get(reverse("publicity:decision", kwargs={"pk": item.pk})).content.decode()
+    assert summary in page and title not in page
+    assert summary in client.get(reverse("publicity:feed_csv")).content.decode("utf-8-sig")
+
+
 def test_a_revoked_decision_is_taken_down_in_the_revocations_transaction(agency, section, make_staff, tmp_path):
     """复议 revokes a decision after the matter was closed: the matter records it (only the leader may),
     refuses a revocation date in the future, and the published item is withdrawn with the note at once."""
@@ -97,6 +137,8 @@ def test_a_revoked_decision_is_taken_down_in_the_revocations_transaction(agency,
     drafted = Publication.objects.get(source=f"matters.matter:{matter.pk}")
     # A simple procedure is not by itself 社会危害不大、情节轻微、已及时纠正: the publisher marks that.
     assert drafted.minor is False
+    drafted = publication_correct(publication=drafted, changes={"summary": "作业人员未按规定佩戴劳动防护用品"},
+                                  reason="撰写公示摘要", acting_user=a)  # fmt: skip
     item = publish(drafted, reviewer)
     assert item in portal_publications()
 

@@ -252,6 +252,10 @@ ROUTE_KWARGS = {
     "archive-carrier-detail": {"pk": "carrier"},
     "policy:supplement_new": {},
     "api-policy-supplements": {},
+    "publicity:staff_summary": {"pk": "publication"},
+    "inspections:draw_fix": {"pk": "draw"},
+    "inspections:draw_reveal": {"pk": "draw"},
+    "inspections:task_matter": {"pk": "task"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -671,6 +675,10 @@ NOT_WALKED = {
     "archive-hold-list": OWN,
     "archive-disposal-list": OWN,
     "archive-carrier-list": OWN,
+    "records:returns": OWN,
+    "api-field-returns": OWN,
+    "policy:supplement_new": FORM,
+    "api-policy-supplements": OWN,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
