@@ -33,3 +33,17 @@ def refusals(matter, transition: str) -> list[str]:
 def run_after(matter, transition: str, step) -> None:
     for hook in _after[transition]:
         hook(matter, step)
+
+
+# Notices a matter page shows at once: a gate that will stop a step, with the page that unblocks it.
+_notices: list[Callable] = []
+
+
+def register_notice(notice: Callable) -> None:
+    """notice(matter, viewer) -> list of {"text", "url", "link"} (empty when nothing to say)."""
+    if notice not in _notices:
+        _notices.append(notice)
+
+
+def notices(matter, viewer) -> list[dict]:
+    return [n for notice in _notices for n in notice(matter, viewer)]

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from matters import selectors, services
+from matters import gates, selectors, services
 from matters.choices import MatterKind, ServiceMethod
 from matters.forms import (
     MajorForm,
@@ -26,7 +26,7 @@ from matters.instrument_types import TYPES
 from matters.models import Instrument
 from matters.workflows import WORKFLOWS, workflow_for
 from org.choices import Role
-from org.permissions import can, capability_required
+from org.permissions import can, capability_required, roles_for
 from records import selectors as record_selectors
 from records import uploads
 from zhifa.forms import form_refusal
@@ -125,6 +125,15 @@ def _service_requirements(matter):
     return rows
 
 
+VERBS = {"matters.approve": "审批", "matters.decide": "决定"}
+
+
+def who_acts(capability: str) -> str:
+    """A step refused to this viewer names the roles that take it: "须由局领导决定"."""
+    labels = [Role(code).label for code in Role.values if code in roles_for(capability)]
+    return f"须由{'或'.join(labels)}{VERBS.get(capability, '办理')}"
+
+
 def _transition_panels(request, matter, bound: TransitionForm | None = None):
     panels = []
     for t in selectors.available_transitions(matter):
@@ -141,6 +150,8 @@ def _transition_panels(request, matter, bound: TransitionForm | None = None):
                 "allowed": allowed,
                 "instrument": TYPES[t.instrument].title if t.instrument else "",
                 "av": {"item": av[0]["item"], "citation": av[1].cited("、")} if av else None,
+                "who": who_acts(t.capability),
+                "blocked": gates.refusals(matter, t.code),
             }
         )
     return panels
@@ -248,6 +259,7 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
         "can_mark_major": request.user.has_role(*MAJOR_ROLES) and not matter.major,
         "major_form": MajorForm(),
         "refusal": refusal,
+        "notices": gates.notices(matter, request.user),
         "refused_code": bound.transition.code if bound is not None else "",
     }
     return render(request, "matters/detail.html", context, status=status)

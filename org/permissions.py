@@ -47,6 +47,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "review.submit": frozenset({R.OFFICER, R.SECTION_CHIEF}),
     "review.conduct": frozenset({R.LEGAL_REVIEWER}),
     "review.approve": frozenset({R.LEADER}),
+    "review.reassign": frozenset({R.SECTION_CHIEF, R.LEADER}),
     # --- publicity ---
     "publicity.view": ALL_STAFF,
     "publicity.draft": frozenset({R.OFFICER, R.SECTION_CHIEF, R.LEADER, R.OFFICE, R.LEGAL_REVIEWER, R.ADMIN}),

@@ -19,3 +19,12 @@ class ReviewConfig(AppConfig):
         from policy.signals import deadline_moved
 
         deadline_moved.connect(services.due_follow, dispatch_uid="review.due_follow")
+        # 待审核 and the leader's 待我决定 on the home page.
+        from org import queues
+        from review.queues import review_queues
+
+        queues.register(review_queues)
+        # The matter page says at once when its decision needs review, and links to it.
+        from review.notices import matter_review_notice
+
+        gates.register_notice(matter_review_notice)
