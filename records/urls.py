@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views.record_detail, name="detail"),
     path("<int:pk>/versions/<int:number>/download/", views.version_download, name="download"),
     path("<int:pk>/correct/", views.record_correct, name="correct"),
+    path("<int:pk>/versions/<int:number>/media/", views.version_media, name="media"),
     path("<int:pk>/explain/", views.explanation_add, name="explain"),
 ]
