@@ -183,3 +183,17 @@ def record_retention(*, record: Record, version: RecordVersion) -> dict | None:
         "citation": rule.cited("、"),
         "follows": follows.cited("、") if follows and follows.value and record.matter_steps.exists() else "",
     }
+
+
+def record_proof(*, viewer, pk: int, index: int, purpose: str) -> tuple[Record, object, dict]:
+    """The proof bundle of one event of a record the viewer may read: the bundle shows the record's
+    metadata, so it is a logged read (a refusal is logged by record_for). Raises Http404 when the
+    event is not this record's."""
+    from ledger.models import Event
+    from ledger.selectors import proof_bundle
+
+    record = record_view(viewer=viewer, pk=pk, purpose=purpose)
+    event = Event.objects.filter(index=index, subject_type="records.record", subject_id=str(record.pk)).first()
+    if event is None:
+        raise Http404(f"记录 #{record.pk} 没有第 {index} 号台账事件。")
+    return record, event, proof_bundle(event)

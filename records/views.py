@@ -1,3 +1,4 @@
+import json
 import mimetypes
 import re
 import uuid
@@ -6,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -112,21 +113,51 @@ PLAYBACK = re.compile(r"^[0-9a-f]{32}$")
 def version_media(request, pk: int, number: int):
     """The file for the page's player, with range requests. Reads are logged once per playback:
     the page gives each showing of the player an id, and the first request of an id in this
-    session writes one `record.play` event; the player's further range requests do not."""
+    session writes one `record.play` event; the player's further range requests do not. A request
+    without a valid id is logged on its own."""
     playback = request.GET.get("p", "")
-    if not PLAYBACK.match(playback):
-        selectors.record_for(viewer=request.user, pk=pk)  # a refusal comes first, and is logged
-        return render(request, "403.html", {"exception": "播放地址无效，请从记录页面打开播放器。"}, status=400)
     played = request.session.get("records.played", [])
     key = f"{pk}:{number}:{playback}"
-    first = key not in played
+    # Without the page's playback id (a link opened directly), every request is a logged read.
+    valid = bool(PLAYBACK.match(playback))
+    first = not valid or key not in played
+    playback = playback if valid else ""
     version, stream = selectors.version_play(
         viewer=request.user, record_pk=pk, number=number, playback=playback, first=first
     )
-    if first:
+    if first and valid:
         request.session["records.played"] = [*played, key][-100:]
     content_type = mimetypes.guess_type(version.original_name)[0] or "application/octet-stream"
     return ranged_response(request, stream, size=version.size, content_type=content_type)
+
+
+@capability_required("records.view")
+def event_proof(request, pk: int, index: int):
+    """The proof bundle of one ledger event as a page in Chinese, with the bundle to download and
+    how to check it offline. Each showing and each download is a logged read of the record."""
+    download = request.GET.get("download") == "1"
+    try:
+        record, event, bundle = selectors.record_proof(
+            viewer=request.user, pk=pk, index=index, purpose=f"{'下载' if download else '查看'}第 {index} 号事件的证明包"
+        )
+    except Http404 as exc:
+        return render(request, "404.html", {"exception": str(exc)}, status=404)
+    body = json.dumps(bundle, ensure_ascii=False, indent=2)
+    if download:
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="proof-{record.pk}-{event.index}.json"'
+        return response
+    checkpoint = bundle["checkpoint"].splitlines()
+    context = {
+        "record": record,
+        "event": event,
+        "bundle": bundle,
+        "tree_size": checkpoint[1] if len(checkpoint) > 1 else "",
+        "root": checkpoint[2] if len(checkpoint) > 2 else "",
+        "origin": checkpoint[0] if checkpoint else "",
+        "path_length": len(bundle["inclusion_proof"]),
+    }
+    return render(request, "records/proof.html", context)
 
 
 @capability_required("records.view", methods=("POST",))

@@ -62,8 +62,10 @@ def test_player_serves_ranges_from_the_file_store_and_logs_one_read_per_playback
     assert again != url
     client.get(again, HTTP_RANGE="bytes=0-1")
     assert _plays(clip.record) == 2
-    bad = client.get(reverse("records:media", args=[clip.record_id, clip.number]), {"p": "x"})
-    assert bad.status_code == 400 and "播放地址无效" in bad.content.decode()
+    direct = reverse("records:media", args=[clip.record_id, clip.number])
+    for _ in range(2):  # without the page's playback id each request is a read of its own
+        assert client.get(direct, {"p": "x"}, HTTP_RANGE="bytes=0-1").status_code == 206
+    assert _plays(clip.record) == 4
 
 
 def test_player_serves_ranges_from_s3(login, officer, section, tmp_path, make_s3_store, monkeypatch):
@@ -128,3 +130,25 @@ def _path_of(version):
     from records.storage import blob_store
 
     return blob_store().path(version.sha256)
+
+
+def test_proof_bundle_is_a_chinese_page_with_a_download(login, officer, clip):
+    import json
+
+    event = Event.objects.get(kind="record.create", subject_id=str(clip.record_id))
+    client = login(officer)
+    detail = client.get(reverse("records:detail", args=[clip.record_id])).content.decode()
+    url = reverse("records:proof", args=[clip.record_id, event.index])
+    assert url in detail
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert "台账事件证明包" in html and "登记存储" in html and "如何核验" in html and 'id="proof-download"' in html
+    download = client.get(url, {"download": "1"})
+    assert download["Content-Disposition"].startswith("attachment")
+    bundle = json.loads(download.content)
+    assert bundle["leaf"]["index"] == event.index and bundle["inclusion_proof"] is not None
+    reads = Event.objects.filter(kind="record.view", subject_id=str(clip.record_id))
+    assert sum("证明包" in e.data["purpose"] for e in reads) == 2
+    # An index of another record's event is not this record's proof.
+    assert client.get(reverse("records:proof", args=[clip.record_id, event.index + 999])).status_code == 404
