@@ -25,6 +25,9 @@ class ReviewConfig(AppConfig):
 
         queues.register(review_queues)
         # The matter page says at once when its decision needs review, and links to it.
-        from review.notices import matter_review_notice
+        from review.notices import file_emergency, gate_emergency, matter_review_notice
 
         gates.register_notice(matter_review_notice)
+        # An on-the-spot seizure (行政强制法 第十九条) is reviewed after the fact, before the approval.
+        gates.register("approve_emergency", gate_emergency)
+        gates.register_after("approve_emergency", file_emergency)
