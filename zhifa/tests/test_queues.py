@@ -13,6 +13,8 @@ from matters.models import Matter
 from org import queues
 from org.queues import Queue, QueueItem
 from policy.models import Deadline
+from publicity.services import publication_review
+from publicity.tests.helpers import draft
 from review import services
 from review.tests.helpers import complete_submission, make_matter
 
@@ -67,6 +69,21 @@ def test_each_role_sees_its_queue_with_counts_and_links(agency, section, people,
     assert _count(page, "reviewconduct") == 1
     assert reverse("review:detail", args=[review.pk]) in page
     assert _count(page, "publicitypublish") == 0
+
+    # Publicity: a draft waits for review, a reviewed item waits for publishing.
+    waiting = draft(agency, people["reviewer"], instrument_number="抚应急罚〔2026〕1号")
+    ready = draft(agency, people["reviewer"], instrument_number="抚应急罚〔2026〕2号")
+    publication_review(publication=ready, acting_user=people["reviewer"])
+    page = login(people["reviewer"]).get("/").content.decode()
+    assert _count(page, "publicityreview") == 1 and _count(page, "publicitypublish") == 1
+    assert reverse("publicity:staff_detail", args=[ready.pk]) in page.split('id="queue-publicitypublish"')[1]
+    assert reverse("publicity:staff_detail", args=[waiting.pk]) in page
+
+    # The leader also sees the reviews whose opinion waits for the decision.
+    review.state = "opinion"
+    review.save(update_fields=["state"])
+    page = login(people["leader"]).get("/").content.decode()
+    assert _count(page, "reviewleader") == 1
 
 
 def test_another_app_adds_its_queue_without_zhifa_importing_it(agency, people, login):
