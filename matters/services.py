@@ -24,7 +24,7 @@ from matters.instrument_types import TYPES
 from matters.models import Hazard, Instrument, Matter, Service, Step
 from matters.workflows import DECISION_STEPS, Transition, Workflow, workflow_for
 from org.choices import Role
-from org.permissions import require
+from org.permissions import can, require, who_acts
 from org.services import NotAssignable, officer_check_assignable
 from policy.calendar import deadline_for
 from policy.models import Deadline
@@ -218,6 +218,9 @@ def _json(data: dict) -> dict:
 
 
 def _may_act(user, matter: Matter, transition: Transition) -> None:
+    if user is not None and user.is_authenticated and not can(user, transition.capability):
+        # A refusal for a role names who takes the step (“作出行政处罚决定”须由局领导决定).
+        raise PermissionDenied(f"您没有权限办理“{transition.label}”：此环节{who_acts(transition.capability)}。")
     require(user, transition.capability, agency=matter.agency)
     if transition.capability == "matters.act":
         handles = matter.officers.filter(pk=user.pk).exists()

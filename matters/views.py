@@ -26,7 +26,7 @@ from matters.instrument_types import TYPES
 from matters.models import Instrument
 from matters.workflows import WORKFLOWS, workflow_for
 from org.choices import Role
-from org.permissions import can, capability_required, roles_for
+from org.permissions import can, capability_required, who_acts
 from records import selectors as record_selectors
 from records import uploads
 from zhifa.forms import form_refusal
@@ -123,15 +123,6 @@ def _service_requirements(matter):
             }
         )
     return rows
-
-
-VERBS = {"matters.approve": "审批", "matters.decide": "决定"}
-
-
-def who_acts(capability: str) -> str:
-    """A step refused to this viewer names the roles that take it: "须由局领导决定"."""
-    labels = [Role(code).label for code in Role.values if code in roles_for(capability)]
-    return f"须由{'或'.join(labels)}{VERBS.get(capability, '办理')}"
 
 
 def _transition_panels(request, matter, bound: TransitionForm | None = None):

@@ -53,7 +53,7 @@ def test_leader_approves_after_the_report_or_releases_at_once(tonghua, agency, s
     a, _ = team
     m = _seized(agency, section, team, company, tmp_path, hours_ago=2)
     assert "须先登记" in refused(step, leader, m, "approve_emergency", {"opinion": "同意"})
-    assert "局领导" in refused(step, a, m, "approve_emergency", {"opinion": "同意"})
+    assert "“补办批准”：此环节须由局领导决定" in refused(step, a, m, "approve_emergency", {"opinion": "同意"})
     step(a, m, "report_emergency", report(NOW() - timedelta(hours=1)))
     step(leader, m, "approve_emergency", {"opinion": "同意补办"})
     m.refresh_from_db()
