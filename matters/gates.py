@@ -50,3 +50,17 @@ def met_elsewhere(rule_key: str, matters) -> set | None:
     decides it (the matter's own steps do)."""
     check = _met.get(rule_key)
     return None if check is None else set(check(matters))
+
+
+# Notices a matter page shows at once: a gate that will stop a step, with the page that unblocks it.
+_notices: list[Callable] = []
+
+
+def register_notice(notice: Callable) -> None:
+    """notice(matter, viewer) -> list of {"text", "url", "link"} (empty when nothing to say)."""
+    if notice not in _notices:
+        _notices.append(notice)
+
+
+def notices(matter, viewer) -> list[dict]:
+    return [n for notice in _notices for n in notice(matter, viewer)]

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from matters import selectors, services
+from matters import gates, selectors, services
 from matters.choices import MatterKind, ServiceMethod
 from matters.forms import (
     MajorForm,
@@ -26,7 +26,7 @@ from matters.instrument_types import TYPES
 from matters.models import Instrument
 from matters.workflows import WORKFLOWS, workflow_for
 from org.choices import Role
-from org.permissions import can, capability_required
+from org.permissions import can, capability_required, who_acts
 from records import selectors as record_selectors
 from records import uploads
 from zhifa.forms import form_refusal
@@ -141,6 +141,8 @@ def _transition_panels(request, matter, bound: TransitionForm | None = None):
                 "allowed": allowed,
                 "instrument": TYPES[t.instrument].title if t.instrument else "",
                 "av": av,
+                "who": who_acts(t.capability),
+                "blocked": gates.refusals(matter, t.code),
             }
         )
     return panels
@@ -276,6 +278,7 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
         "can_mark_major": request.user.has_role(*MAJOR_ROLES) and not matter.major,
         "major_form": MajorForm(),
         "refusal": refusal,
+        "notices": gates.notices(matter, request.user),
         "refused_code": bound.transition.code if bound is not None else "",
     }
     return render(request, "matters/detail.html", context, status=status)

@@ -292,6 +292,7 @@ COMPULSION = Workflow(
     states=(
         State("registered", "登记"),
         State("in_force", "强制措施实施中"),
+        State("emergency", "当场实施，待报告负责人补办批准"),
         State("released", "已解除"),
         CLOSE,
         REVOKED,
@@ -302,6 +303,24 @@ COMPULSION = Workflow(
                    capability="matters.act", instrument="compulsion_decision", serve=True,
                    officers_rule="compulsion.officers_min", starts=("compulsion.seizure_period",),
                    fields=(F_REASON, F_BASIS, F_ITEMS, Field("period", "期限", required=False))),
+        # 情况紧急 (行政强制法 第十九条): seized on the spot, reported to the leader within the pack's
+        # hours and approved afterwards (legal review, where in scope, before that approval); a
+        # leader who finds it should not have been taken releases it at once.
+        Transition("seal_on_spot", "情况紧急当场查封、扣押", ("registered",), "emergency", "行政强制法 第十九条",
+                   capability="matters.act", instrument="compulsion_decision", serve=True,
+                   officers_rule="compulsion.officers_min",
+                   starts=("compulsion.emergency_report", "compulsion.seizure_period"),
+                   fields=(F_REASON, Field("urgency", "情况紧急、需要当场实施的理由", "textarea"), F_BASIS, F_ITEMS,
+                           Field("period", "期限", required=False))),
+        Transition("report_emergency", "向负责人报告", ("emergency",), None, "行政强制法 第十九条", once=True,
+                   fields=(Field("time", "报告时间", "datetime"), Field("leader", "报告的负责人"),
+                           Field("content", "报告内容", "textarea"),
+                           Field("late_reason", "超过报告时限的原因（按时报告的留空）", "textarea", required=False))),
+        Transition("approve_emergency", "补办批准", ("emergency",), "in_force", "行政强制法 第十九条",
+                   capability="matters.decide", fields=(F_OPINION,)),
+        Transition("refuse_emergency", "不予批准，立即解除", ("emergency",), "released", "行政强制法 第十九条",
+                   capability="matters.decide", instrument="release_decision", serve=True,
+                   fields=(F_REASON, F_ITEMS)),
         Transition("suspend", "责令停产停业", ("registered",), "in_force", "001 第十三条",
                    instrument="suspension_order", serve=True, officers_rule="compulsion.officers_min",
                    fields=(F_REASON, F_BASIS, Field("period", "期限"))),
@@ -315,7 +334,7 @@ COMPULSION = Workflow(
                    capability="matters.approve", instrument="release_decision", serve=True,
                    officers_rule="compulsion.officers_min", fields=(F_REASON, F_ITEMS)),
         _close(("released",), "001 第二十三条"),
-        _revoke(("in_force", "released", "closed")),
+        _revoke(("in_force", "emergency", "released", "closed")),
     ),
 )
 
@@ -411,7 +430,10 @@ DEADLINES: dict[str, DeadlineKind] = {
     "penalty.service_deadline": DeadlineKind("送达行政处罚决定书", ("serve",)),
     "penalty.payment_deadline": DeadlineKind("缴纳罚款（逾期应催告）", ("pay", "demand", "apply_court")),
     "compulsion.demand_period": DeadlineKind("催告期（届满后方可申请强制执行）", (), task=False),
-    "compulsion.seizure_period": DeadlineKind("查封、扣押期限（届满前解除或延长）", ("release", "extend")),
+    "compulsion.seizure_period": DeadlineKind(
+        "查封、扣押期限（届满前解除或延长）", ("release", "extend", "refuse_emergency")
+    ),
     "compulsion.seizure_extension": DeadlineKind("延长后的查封、扣押期限", ("release",)),
+    "compulsion.emergency_report": DeadlineKind("当场查封、扣押后向负责人报告", ("report_emergency",)),
     "archive.deadline_after_closing": DeadlineKind("结案后立卷归档", ()),
 }

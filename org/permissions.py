@@ -47,6 +47,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "review.submit": frozenset({R.OFFICER, R.SECTION_CHIEF}),
     "review.conduct": frozenset({R.LEGAL_REVIEWER}),
     "review.approve": frozenset({R.LEADER}),
+    "review.reassign": frozenset({R.SECTION_CHIEF, R.LEADER}),
     # --- publicity ---
     "publicity.view": ALL_STAFF,
     "publicity.draft": frozenset({R.OFFICER, R.SECTION_CHIEF, R.LEADER, R.OFFICE, R.LEGAL_REVIEWER, R.ADMIN}),
@@ -154,3 +155,12 @@ def capability_for(view, request) -> str:
     if write and "write" in by_action:
         return by_action["write"]
     return view.capability
+
+
+STEP_VERBS = {"matters.approve": "审批", "matters.decide": "决定"}
+
+
+def who_acts(capability: str) -> str:
+    """Who takes a step, for a refusal or a page: "须由局领导决定", "须由科室负责人或局领导审批"."""
+    labels = [Role(code).label for code in Role.values if code in CAPABILITIES[capability]]
+    return f"须由{'或'.join(labels)}{STEP_VERBS.get(capability, '办理')}"

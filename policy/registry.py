@@ -119,6 +119,7 @@ _SPECS = [
     RuleSpec("compulsion.seizure_extension", "查封、扣押延长期限", DURATION_UNITS),
     RuleSpec("compulsion.demand_period", "催告书送达后申请法院强制执行前等待期限", DURATION_UNITS),
     RuleSpec("compulsion.court_application_window", "申请人民法院强制执行期限", DURATION_UNITS),
+    RuleSpec("compulsion.emergency_report", "情况紧急当场实施强制措施后向负责人报告期限", DURATION_UNITS),
     # --- publicity ------------------------------------------------------------------------------
     RuleSpec("publicity.penalty_deadline", "行政处罚决定公开期限", DURATION_UNITS),
     RuleSpec("publicity.licensing_deadline", "行政许可决定公开期限", DURATION_UNITS),

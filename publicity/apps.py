@@ -9,3 +9,7 @@ class PublicityConfig(AppConfig):
         from publicity import hooks
 
         hooks.register()
+        from org import queues
+        from publicity.queues import publicity_queues
+
+        queues.register(publicity_queues)

@@ -149,7 +149,7 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
                 source=Source.API,
                 **fields,
             )
-        return Response(RecordSerializer(result.version.record).data, status=201 if result.created else 200)
+        return _stored(result.version, result.created, upload.name)
 
     @extend_schema(
         parameters=[OpenApiParameter("purpose", str, required=True, description="用途（记入调阅记录）")],
@@ -290,7 +290,7 @@ class UploadFinishView(UploadView):
         version, created = uploads.upload_finish(
             acting_user=request.user, upload=upload, source=Source.UPLOAD, **data.validated_data
         )
-        return Response(RecordSerializer(version.record).data, status=201 if created else 200)
+        return _stored(version, created, upload.file_name)
 
 
 class FieldReturnSerializer(serializers.Serializer):
@@ -343,3 +343,20 @@ class FieldReturnView(CapabilityMixin, APIView):
                 raise ValidationError("本单位没有这名执法人员。")
         back = services.field_return_record(acting_user=request.user, officer=officer, **v)
         return Response(_field_return_out(back), status=201)
+
+
+
+def _stored(version, created: bool, name: str) -> Response:
+    """The record an upload made, or found: the same bytes uploaded again (200) say so, with the
+    name they came under (kept on the record as a DuplicateDelivery when it is a new name)."""
+    data = dict(RecordSerializer(version.record).data)
+    if not created:
+        name = services.clean_file_name(name)
+        kept = "文件名与原文件相同。" if name == version.original_name else f"新文件名“{name}”已记入该记录。"
+        data["already_stored"] = {
+            "name": name,
+            "version": version.number,
+            "message": f"该文件的内容与记录 #{version.record_id}（第{version.number}版）完全相同，此前已经存储，"
+            f"本次未重复存储；{kept}",
+        }
+    return Response(data, status=201 if created else 200)

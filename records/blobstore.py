@@ -793,9 +793,13 @@ class S3BlobStore(BlobStore):
         return None if head is None else head.get("ObjectLockRetainUntilDate")
 
     def open(self, sha256: str) -> BinaryIO:
+        """A seekable reader of the object: each read after a seek is a ranged GET from that
+        position, so a player's range request fetches only the bytes it asks for."""
         key = self.key(sha256)
-        with self._errors("读取", key):
-            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        head = self._head(key, "读取")
+        if head is None:
+            raise BlobNotFoundError(f"存储桶“{self.bucket}”中没有对象 {key}。")
+        return io.BufferedReader(_S3Reader(self, key, int(head["ContentLength"])), buffer_size=self.chunk_size)
 
     def exists(self, sha256: str) -> bool:
         return self._head(self.key(sha256), "查询") is not None
@@ -894,6 +898,62 @@ class S3BlobStore(BlobStore):
 _S3_PARAMETERS = {"endpoint", "region", "access_key", "secret_key", "prefix", "write_size"}
 _FILE_PARAMETERS = {"write_size"}
 _WRITE_SIZE_MIN = 4096
+
+
+class _S3Reader(io.RawIOBase):
+    """A seekable, read-only view of one S3 object. Reading streams one GET with
+    `Range: bytes=<position>-`; a seek elsewhere drops that stream and the next read starts a
+    new ranged GET, so nothing before the position is fetched."""
+
+    def __init__(self, store: S3BlobStore, key: str, size: int):
+        super().__init__()
+        self._store, self._key, self._size = store, key, size
+        self._position = 0
+        self._body: Any = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        position = base + offset
+        if position < 0:
+            raise ValueError("负的读取位置。")
+        if position != self._position:
+            self._drop()
+            self._position = position
+        return position
+
+    def readinto(self, buffer) -> int:
+        if self._position >= self._size or len(buffer) == 0:
+            return 0
+        if self._body is None:
+            with self._store._errors("读取", self._key):
+                self._body = self._store.client.get_object(
+                    Bucket=self._store.bucket, Key=self._key, Range=f"bytes={self._position}-"
+                )["Body"]
+        with self._store._errors("读取", self._key):
+            data = self._body.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
+        self._position += count
+        return count
+
+    def _drop(self) -> None:
+        if self._body is not None:
+            with contextlib.suppress(Exception):
+                self._body.close()
+            self._body = None
+
+    def close(self) -> None:
+        self._drop()
+        super().close()
 
 
 def _redact(url: str) -> str:

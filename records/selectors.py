@@ -9,9 +9,10 @@ from ledger.refusals import object_visible
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
+from policy.calendar import compute_deadline
 from policy.selectors import agency_rules
 from records import grants
-from records.choices import Confidentiality
+from records.choices import Confidentiality, RecordKind
 from records.models import Exemption, Record, RecordVersion
 from records.storage import blob_store
 
@@ -166,3 +167,61 @@ def field_return_list(*, viewer) -> QuerySet:
     if viewer.has_role(Role.SECTION_CHIEF):
         return qs.filter(Q(officer=viewer) | Q(officer__section_id=viewer.section_id))
     return qs.filter(officer=viewer)
+
+
+def version_play(*, viewer, record_pk: int, number: int, playback: str, first: bool):
+    """Open a stored file for the browser's player. A player fetches one file in many range
+    requests; the first request of a playback (`first`: the page's playback id not seen before in
+    this session) is logged as one `record.play` read, the rest are not. Returns (version, stream)."""
+    record = record_for(viewer=viewer, pk=record_pk)
+    version = RecordVersion.objects.filter(record=record, number=number).first()
+    if version is None:
+        raise Http404(f"该记录没有第{number}版。")
+    if first:
+        with transaction.atomic():
+            event_record(
+                kind="record.play",
+                subject=record,
+                acting_user=viewer,
+                data={"version": number, "sha256": version.sha256, "playback": playback, "purpose": "在线播放"},
+            )
+    return version, blob_store().open(version.sha256)
+
+
+def record_case(*, record: Record) -> list[dict]:
+    """The matters and steps a record belongs to (the steps that link it: evidence, a 文书's file),
+    for the record page of a viewer who may already read the record."""
+    rows = []
+    for step in record.matter_steps.select_related("matter", "matter__party").order_by("acted_at", "pk"):
+        rows.append({"matter": step.matter, "step": step})
+    return rows
+
+
+def record_retention(*, record: Record, version: RecordVersion) -> dict | None:
+    """How long the record is kept: the pack's minimum for audio-visual records from the end of the
+    recording (or its filing), and, where it is evidence in a matter, with the case file."""
+    rules = agency_rules(record.agency)
+    rule = rules.get("av.retention_min")
+    if rule is None or record.kind not in (RecordKind.VIDEO, RecordKind.AUDIO, RecordKind.PHOTO):
+        return None
+    start = (version.recorded_end or version.filed_at).date()
+    follows = rules.get("av.retention_follows_case_file")
+    return {
+        "until": compute_deadline(start, int(rule.value), rule.unit).due,
+        "citation": rule.cited("、"),
+        "follows": follows.cited("、") if follows and follows.value and record.matter_steps.exists() else "",
+    }
+
+
+def record_proof(*, viewer, pk: int, index: int, purpose: str) -> tuple[Record, object, dict]:
+    """The proof bundle of one event of a record the viewer may read: the bundle shows the record's
+    metadata, so it is a logged read (a refusal is logged by record_for). Raises Http404 when the
+    event is not this record's."""
+    from ledger.models import Event
+    from ledger.selectors import proof_bundle
+
+    record = record_view(viewer=viewer, pk=pk, purpose=purpose)
+    event = Event.objects.filter(index=index, subject_type="records.record", subject_id=str(record.pk)).first()
+    if event is None:
+        raise Http404(f"记录 #{record.pk} 没有第 {index} 号台账事件。")
+    return record, event, proof_bundle(event)

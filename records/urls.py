@@ -12,5 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.record_detail, name="detail"),
     path("<int:pk>/versions/<int:number>/download/", views.version_download, name="download"),
     path("<int:pk>/correct/", views.record_correct, name="correct"),
+    path("<int:pk>/versions/<int:number>/media/", views.version_media, name="media"),
+    path("<int:pk>/events/<int:index>/proof/", views.event_proof, name="proof"),
     path("<int:pk>/explain/", views.explanation_add, name="explain"),
 ]

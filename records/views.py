@@ -1,8 +1,13 @@
+import json
+import mimetypes
+import re
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -15,6 +20,7 @@ from records import selectors, services, uploads
 from records.choices import Confidentiality, ExplanationKind, RecordKind
 from records.forms import CorrectionForm, DownloadForm, ExemptionForm, ExplanationForm, FieldReturnForm
 from records.models import Exemption, Interruption
+from records.ranges import ranged_response
 from zhifa.forms import form_refusal
 
 
@@ -60,10 +66,16 @@ def record_detail(request, pk: int):
     interruptions = Interruption.objects.filter(
         Q(before__record=record) | Q(after__record=record), cleared_by__isnull=True
     )
+    current = next((v for v in reversed(versions) if not hasattr(v, "superseded_by")), versions[-1])
     context = {
         "record": record,
+        "case": selectors.record_case(record=record),
+        "retention": selectors.record_retention(record=record, version=current),
+        "player": _player(record, current),
+        "playback": uuid.uuid4().hex,
+        "already_stored": _already_stored(versions, request.GET.get("delivered", "")),
         "versions": versions,
-        "current": next((v for v in reversed(versions) if not hasattr(v, "superseded_by")), versions[-1]),
+        "current": current,
         "interruptions": interruptions.prefetch_related("explanations"),
         "events": events_of(record),
         "download_form": DownloadForm(),
@@ -71,6 +83,81 @@ def record_detail(request, pk: int):
         "explanation_form": ExplanationForm(),
     }
     return render(request, "records/detail.html", context)
+
+
+def _already_stored(versions, delivered: str) -> dict | None:
+    """A second upload of stored bytes lands on the record page with the name it came under: the
+    page says the file was already stored, and whether the new name was kept."""
+    if not delivered:
+        return None
+    for v in versions:
+        if any(d.name == delivered for d in v.duplicates.all()):
+            return {"name": delivered, "version": v, "kept": True}
+    for v in versions:
+        if v.original_name == delivered:
+            return {"name": delivered, "version": v, "kept": False}
+    return None
+
+
+def _player(record, version) -> str:
+    """Which element plays the file in the page: video, audio, or none."""
+    if not version.readable or record.kind not in (RecordKind.VIDEO, RecordKind.AUDIO):
+        return ""
+    return "video" if record.kind == RecordKind.VIDEO else "audio"
+
+
+PLAYBACK = re.compile(r"^[0-9a-f]{32}$")
+
+
+@capability_required("records.view")
+def version_media(request, pk: int, number: int):
+    """The file for the page's player, with range requests. Reads are logged once per playback:
+    the page gives each showing of the player an id, and the first request of an id in this
+    session writes one `record.play` event; the player's further range requests do not. A request
+    without a valid id is logged on its own."""
+    playback = request.GET.get("p", "")
+    played = request.session.get("records.played", [])
+    key = f"{pk}:{number}:{playback}"
+    # Without the page's playback id (a link opened directly), every request is a logged read.
+    valid = bool(PLAYBACK.match(playback))
+    first = not valid or key not in played
+    playback = playback if valid else ""
+    version, stream = selectors.version_play(
+        viewer=request.user, record_pk=pk, number=number, playback=playback, first=first
+    )
+    if first and valid:
+        request.session["records.played"] = [*played, key][-100:]
+    content_type = mimetypes.guess_type(version.original_name)[0] or "application/octet-stream"
+    return ranged_response(request, stream, size=version.size, content_type=content_type)
+
+
+@capability_required("records.view")
+def event_proof(request, pk: int, index: int):
+    """The proof bundle of one ledger event as a page in Chinese, with the bundle to download and
+    how to check it offline. Each showing and each download is a logged read of the record."""
+    download = request.GET.get("download") == "1"
+    try:
+        record, event, bundle = selectors.record_proof(
+            viewer=request.user, pk=pk, index=index, purpose=f"{'下载' if download else '查看'}第 {index} 号事件的证明包"
+        )
+    except Http404 as exc:
+        return render(request, "404.html", {"exception": str(exc)}, status=404)
+    body = json.dumps(bundle, ensure_ascii=False, indent=2)
+    if download:
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="proof-{record.pk}-{event.index}.json"'
+        return response
+    checkpoint = bundle["checkpoint"].splitlines()
+    context = {
+        "record": record,
+        "event": event,
+        "bundle": bundle,
+        "tree_size": checkpoint[1] if len(checkpoint) > 1 else "",
+        "root": checkpoint[2] if len(checkpoint) > 2 else "",
+        "origin": checkpoint[0] if checkpoint else "",
+        "path_length": len(bundle["inclusion_proof"]),
+    }
+    return render(request, "records/proof.html", context)
 
 
 @capability_required("records.view", methods=("POST",))

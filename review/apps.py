@@ -20,3 +20,15 @@ class ReviewConfig(AppConfig):
         from policy.signals import deadline_moved
 
         deadline_moved.connect(services.due_follow, dispatch_uid="review.due_follow")
+        # 待审核 and the leader's 待我决定 on the home page.
+        from org import queues
+        from review.queues import review_queues
+
+        queues.register(review_queues)
+        # The matter page says at once when its decision needs review, and links to it.
+        from review.notices import file_emergency, gate_emergency, matter_review_notice
+
+        gates.register_notice(matter_review_notice)
+        # An on-the-spot seizure (行政强制法 第十九条) is reviewed after the fact, before the approval.
+        gates.register("approve_emergency", gate_emergency)
+        gates.register_after("approve_emergency", file_emergency)

@@ -69,6 +69,20 @@ class AssignForm(BoundedForm):
         ).distinct()
 
 
+class ReassignForm(BoundedForm):
+    assignment = forms.ModelChoiceField(label="被调整的审核人员", queryset=None)
+    reviewer = forms.ModelChoiceField(label="改由", queryset=None)
+    reason = forms.CharField(label="调整理由", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, review, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].queryset = review.assignments.select_related("reviewer")
+        self.fields["assignment"].label_from_instance = lambda a: a.reviewer.name + ("（初审）" if a.first else "")
+        self.fields["reviewer"].queryset = review.agency.staff.filter(
+            is_active=True, role_assignments__role="legal_reviewer"
+        ).distinct()
+
+
 class SupplementForm(BoundedForm):
     items = forms.CharField(label="需补正的材料（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
     supply_by = forms.DateField(label="补正期限", widget=forms.DateInput(attrs={"type": "date"}))

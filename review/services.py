@@ -195,6 +195,31 @@ def _open_review(review_pk) -> LegalReview:
 
 
 # --- submission ------------------------------------------------------------------------------------
+def _not_twice(matter, transition: str) -> None:
+    """One review per proposal: none while one is open or after it passed (000 第十二条: the
+    decision then follows the review). After 审核未通过 a new submission needs a new step on the
+    matter since the leader's decision (补充调查, a new proposal), so the same proposal is not sent
+    again unchanged."""
+    reviews = LegalReview.objects.filter(matter=matter, transition=transition).order_by("-submitted_at", "-pk")
+    current = reviews.filter(state__in=OPEN_STATES).first()
+    if current is not None:
+        raise ValidationError(
+            f"本案已有正在进行的法制审核（{current.get_state_display()}，{current.submitted_at:%Y-%m-%d}送审），"
+            "不能重复送审；请在该审核中补正材料或等待审核意见。"
+        )
+    last = reviews.first()
+    if last is None:
+        return
+    if last.state in (ReviewState.PASSED, ReviewState.FILED):
+        raise ValidationError(
+            f"本案的法制审核已作出决定（{last.get_state_display()}），不能再次送审；请按审核结果办理后续环节。"
+        )
+    if last.state == ReviewState.NOT_PASSED and not matter.steps.filter(acted_at__gt=last.leader_at).exists():
+        raise ValidationError(
+            "本案的法制审核未通过，须按审核意见补充调查或重新提出处理意见后，方可再次送审。"
+        )
+
+
 @transaction.atomic
 def review_submit(
     *,
@@ -217,8 +242,7 @@ def review_submit(
     _material_records(acting_user, materials)
     today = timezone.localdate()
     rules = agency_rules(matter.agency, today)
-    if LegalReview.objects.filter(matter=matter, transition=transition, state__in=OPEN_STATES).exists():
-        raise ValidationError("本案已有正在进行的法制审核，不能重复送审。")
+    _not_twice(matter, transition)
     missing = submission_missing(
         matter=matter,
         rules=rules,
@@ -371,6 +395,15 @@ def review_assign(*, review, reviewer, acting_user, first: bool = False, interes
     legal-profession qualification (行政处罚法 第五十八条第二款)."""
     review = _open_review(review.pk)
     require(acting_user, "review.conduct", agency=review.agency)
+    _check_reviewer(review, reviewer, first=first, interest=interest)
+    assignment = ReviewerAssignment.objects.create(
+        review=review, reviewer=reviewer, first=first, assigned_by=acting_user, assigned_at=timezone.now()
+    )
+    _event("review.assign", review, acting_user, reviewer=reviewer.pk, first=first)
+    return assignment
+
+
+def _check_reviewer(review, reviewer, *, first: bool, interest: str = "", replacing=None) -> None:
     rules = agency_rules(review.agency)
     if reviewer.agency_id != review.agency_id or not reviewer.is_active:
         raise ValidationError("审核人员不属于本单位。")
@@ -387,15 +420,51 @@ def review_assign(*, review, reviewer, acting_user, first: bool = False, interes
         if _took_part(review.matter, reviewer) or review.submitted_by_id == reviewer.pk:
             raise ValidationError(f"{reviewer.name}参与了本案的调查或送审，应当回避（{recusal}）。")
     if first:
-        if review.assignments.filter(first=True).exists():
+        if review.assignments.filter(first=True).exclude(pk=getattr(replacing, "pk", None)).exists():
             raise ValidationError("本案已指派初审人员。")
         if rules.value("review.first_reviewer_legal_qualification", default=False) and not reviewer.legal_qualification:
             cite = rules.rule("review.first_reviewer_legal_qualification").cited()
             raise ValidationError(f"{reviewer.name}未取得法律职业资格，不能担任初审人员（{cite}）。")
-    assignment = ReviewerAssignment.objects.create(
-        review=review, reviewer=reviewer, first=first, assigned_by=acting_user, assigned_at=timezone.now()
-    )
-    _event("review.assign", review, acting_user, reviewer=reviewer.pk, first=first)
+
+
+def may_reassign(user, review) -> bool:
+    """Who corrects an assignment: the leader (局主要负责人 answers for review, 000 第十三条) or the
+    chief of the section whose reviewers were assigned (政策法规科 answers for its opinions)."""
+    if user is None or not user.is_active or user.agency_id != review.agency_id:
+        return False
+    if user.has_role(Role.LEADER):
+        return True
+    sections = {a.reviewer.section_id for a in review.assignments.select_related("reviewer")}
+    return user.has_role(Role.SECTION_CHIEF) and user.section_id in sections
+
+
+@transaction.atomic
+def review_reassign(*, review, assignment, reviewer, reason: str, acting_user) -> ReviewerAssignment:
+    """Correct a wrong assignment: the reviewer of `assignment` is replaced by `reviewer`, who must
+    pass the same checks as any assignment (回避, the first reviewer's qualification). The ledger
+    event keeps who was replaced, by whom and why.
+
+    Raises PermissionDenied unless the leader or the review section's chief acts; ValidationError
+    when the review is no longer open, the reason is missing or the new reviewer is not allowed."""
+    review = _open_review(review.pk)
+    require(acting_user, "review.reassign", agency=review.agency)
+    if not may_reassign(acting_user, review):
+        raise PermissionDenied("审核人员的调整须由局领导或法制审核机构（政策法规科）负责人办理。")
+    assignment = ReviewerAssignment.objects.select_for_update().filter(pk=assignment.pk, review=review).first()
+    if assignment is None:
+        raise ValidationError("该审核人员不是本案的审核人员。")
+    if not (reason or "").strip():
+        raise ValidationError("请写明调整审核人员的理由。")
+    if len(reason) > 300:
+        raise ValidationError("调整理由不能超过300个字。")
+    _check_reviewer(review, reviewer, first=assignment.first, replacing=assignment)
+    previous = assignment.reviewer_id
+    assignment.reviewer = reviewer
+    assignment.assigned_by = acting_user
+    assignment.assigned_at = timezone.now()
+    assignment.save(update_fields=["reviewer", "assigned_by", "assigned_at"])
+    _event("review.reassign", review, acting_user, previous=previous, reviewer=reviewer.pk,
+           first=assignment.first, reason=reason.strip())
     return assignment
 
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/extend/", views.extend, name="extend"),
     path("<int:pk>/opinion/", views.opinion, name="opinion"),
     path("<int:pk>/decide/", views.decide, name="decide"),
+    path("<int:pk>/reassign/", views.reassign, name="reassign"),
 ]

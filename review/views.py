@@ -15,6 +15,7 @@ from review.forms import (
     MajorForm,
     OpinionForm,
     ProvideForm,
+    ReassignForm,
     SubmissionForm,
     SupplementForm,
 )
@@ -75,6 +76,11 @@ def detail(request, pk: int):
             if approve and not review.extended_at and review.state == ReviewState.REVIEWING
             else None,
             "decide_form": DecideForm() if approve and review.state == ReviewState.OPINION else None,
+            "reassign_form": ReassignForm(review=review)
+            if review.state in (ReviewState.REVIEWING, ReviewState.SUPPLEMENTING)
+            and review.assignments.exists()
+            and services.may_reassign(user, review)
+            else None,
         },
     )
 
@@ -158,6 +164,22 @@ def assign(request, pk: int):
         lambda review, form: services.review_assign(review=review, acting_user=request.user, **form.cleaned_data),
         "已指派审核人员。", agency=request.user.agency,
     )
+
+
+@capability_required("review.reassign", methods=("POST",))
+def reassign(request, pk: int):
+    review = selectors.review_get(viewer=request.user, pk=pk, capability="review.reassign")
+
+    def call(review, form):
+        data = form.cleaned_data
+        try:
+            services.review_reassign(review=review, assignment=data["assignment"], reviewer=data["reviewer"],
+                                     reason=data["reason"], acting_user=request.user)
+        except PermissionDenied as exc:
+            matter_refused(viewer=request.user, matter=review.matter, reason=f"调整审核人员被拒绝：{exc}")
+            raise
+
+    return _post_action(request, review.pk, ReassignForm, call, "已调整审核人员。", review=review)
 
 
 @capability_required("review.conduct", methods=("POST",))

@@ -1,6 +1,7 @@
 """What each role's home page shows."""
 
-from datetime import timedelta
+import calendar as pycalendar
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -78,3 +79,26 @@ def home_summary(*, viewer) -> dict:
             (year, calendar.year_source(year)) for year in (today.year, today.year + 1)
         ]
     return summary
+
+
+def deadline_month(*, rows, month: date) -> list[list[dict]]:
+    """A month of the viewer's deadlines as weeks of days (Monday first), each day with its rows;
+    server-rendered, so the page needs no outside asset."""
+    by_day: dict[date, list] = {}
+    for row in rows:
+        by_day.setdefault(timezone.localtime(row.due).date(), []).append(row)
+    weeks = []
+    for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
+        weeks.append(
+            [{"day": d, "in_month": d.month == month.month, "rows": by_day.get(d, [])} for d in week]
+        )
+    return weeks
+
+
+def month_from(value: str, today: date) -> date:
+    """`YYYY-MM` from a query string, else this month; out-of-range input falls back to today."""
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1) if 2000 <= year <= 2100 else today.replace(day=1)
+    except (ValueError, TypeError):
+        return today.replace(day=1)

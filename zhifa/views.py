@@ -1,12 +1,16 @@
+from datetime import timedelta
+
 from django.shortcuts import render
+from django.utils import timezone
 
 from org.permissions import can, capability_required
-from zhifa.selectors import home_summary
+from org.queues import queues_for
+from zhifa.selectors import deadline_month, home_summary, month_from
 
 
 @capability_required("home.view")
 def home(request):
-    context = {"summary": home_summary(viewer=request.user)}
+    context = {"summary": home_summary(viewer=request.user), "queues": queues_for(request.user)}
     if can(request.user, "matters.view"):
         from matters.selectors import workbench
 
@@ -19,6 +23,11 @@ def home(request):
 
         queue = casefile_queue(viewer=request.user)
         context["archive"] = {"due": len(queue), "overdue": sum(1 for r in queue if r.overdue)}
+        month = month_from(request.GET.get("month", ""), timezone.localdate())
+        context["month"] = month
+        context["month_prev"] = (month - timedelta(days=1)).strftime("%Y-%m")
+        context["month_next"] = (month + timedelta(days=31)).replace(day=1).strftime("%Y-%m")
+        context["month_weeks"] = deadline_month(rows=rows, month=month)
     return render(request, "zhifa/home.html", context)
 
 

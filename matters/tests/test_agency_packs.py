@@ -198,7 +198,16 @@ def test_one_penalty_case_under_each_agencys_own_rules(pack, client, make_staff,
     now = timezone.now()
     mid = office.open("penalty", "某某化工未按规定进行安全生产教育培训案")
     a.step(mid, "request_filing", data={"facts": "未对从业人员进行安全生产教育培训", "basis": "安全生产法第九十七条"})
-    chief.step(mid, "approve_filing", data={"opinion": "同意立案"})
+    # 通化 第九条: filing goes up to the 局主要负责人; a chief's approval is not the last word there.
+    leader_steps = {
+        row["step"] for row in agency_rules(office.agency).value("matters.leader_approval_steps", default=[])
+        if row["matter_kind"] == "penalty"
+    }
+    if "approve_filing" in leader_steps:
+        chief.step(mid, "approve_filing", expect=403, data={"opinion": "同意立案"})
+        leader.step(mid, "approve_filing", data={"opinion": "同意立案"})
+    else:
+        chief.step(mid, "approve_filing", data={"opinion": "同意立案"})
 
     # 询问: on the list always (余姚 附件1, 抚顺 设备第四条), when disputed (平顶山 附件1), or not at all.
     interview = {"data": {"time": _iso(now - timedelta(days=3)), "place": "执法办案场所", "interviewee": "钱某",

@@ -13,6 +13,7 @@ EVENT_LABELS = {
     "record.list": "列表查询",
     "record.denied": "调阅被拒绝",
     "record.duplicate": "重复提交",
+    "record.play": "在线播放",
 }
 
 

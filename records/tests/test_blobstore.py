@@ -644,3 +644,20 @@ def test_secret_keys_are_not_repeated_in_errors(tmp_path):
     with pytest.raises(BlobStoreConfigError) as error:
         blobstore_from_url("s3://zhifa-records?secret_key=TOPSECRET&access_key=AK&bogus=1", data_dir=tmp_path)
     assert "TOPSECRET" not in str(error.value) and "secret_key=***" in str(error.value)
+
+
+def test_s3_open_is_seekable_with_ranged_reads(s3_store):
+    data = random.Random(7).randbytes(3 * MiB + 11)
+    info = s3_store.put(io.BytesIO(data))
+    calls = []
+    s3_store.client.meta.events.register(
+        "before-call.s3.GetObject", lambda params, **kw: calls.append(params.get("headers", {}).get("Range"))
+    )
+    with s3_store.open(info.sha256) as body:
+        assert body.seekable()
+        assert body.seek(0, io.SEEK_END) == len(data)
+        body.seek(2 * MiB + 5)
+        assert body.read(1000) == data[2 * MiB + 5 : 2 * MiB + 1005]
+        body.seek(10)
+        assert body.read(20) == data[10:30]
+    assert calls == [f"bytes={2 * MiB + 5}-", "bytes=10-"]

@@ -73,7 +73,8 @@
         method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: JSON.stringify(body),
       });
       localStorage.removeItem(key(file));
-      window.location.href = "../" + record.id + "/";
+      const again = record.already_stored ? "?delivered=" + encodeURIComponent(record.already_stored.name) : "";
+      window.location.href = "../" + record.id + "/" + again;
     } catch (e) {
       say("上传未完成：" + e.message);
       document.getElementById("go").disabled = false;

@@ -1,0 +1,102 @@
+"""Home-page queues of matters (registered in MattersConfig.ready, read through org.queues).
+
+待我审批: steps a section chief approves; 待我决定: steps the leader decides; 待送达: issued 文书
+whose service is not recorded yet, and matters waiting at a service step; 待复查: inspections in
+rectification. Each item links to the matter page, where the step's form is open.
+"""
+
+from django.db.models import Q
+from django.urls import reverse
+
+from matters.instrument_types import TYPES
+from matters.models import Instrument, Matter
+from matters.selectors import _visible
+from matters.workflows import WORKFLOWS
+from org.choices import Role
+from org.permissions import can
+from org.queues import Queue, QueueItem
+
+
+def _workflows():
+    return list(WORKFLOWS.values())
+
+
+def _waiting_at(predicate) -> Q:
+    """Matters whose current state offers a transition matching `predicate`."""
+    q = Q(pk__in=[])
+    for wf in _workflows():
+        states = {s for t in wf.transitions if predicate(t) for s in t.sources}
+        if states:
+            q |= Q(kind=wf.kind, procedure=wf.procedure, state__in=states)
+    return q
+
+
+def _steps_of(matter, predicate) -> str:
+    wf = next(w for w in _workflows() if w.kind == matter.kind and w.procedure == matter.procedure)
+    return "、".join(t.label for t in wf.available(matter.state) if predicate(t))
+
+
+def _matter_items(matters, predicate, anchor: str = "") -> list[QueueItem]:
+    return [
+        QueueItem(
+            label=m.title,
+            url=reverse("matters:detail", kwargs={"pk": m.pk}) + anchor,
+            note=f"{m.party.name + ' · ' if m.party_id else ''}{_steps_of(m, predicate)}",
+        )
+        for m in matters
+    ]
+
+
+def _open(viewer):
+    return Matter.objects.filter(_visible(viewer), closed_at__isnull=True).distinct().select_related("party")
+
+
+def _approve(t) -> bool:
+    return t.capability == "matters.approve"
+
+
+def _decide(t) -> bool:
+    return t.capability == "matters.decide" and t.code != "revoke"
+
+
+def _serve_step(t) -> bool:
+    return t.serve and t.instrument is None
+
+
+def _reinspect(t) -> bool:
+    return t.code == "reinspect"
+
+
+def matter_queues(viewer) -> list[Queue]:
+    if not can(viewer, "matters.view"):
+        return []
+    queues = []
+    roles = viewer.role_codes
+    if Role.SECTION_CHIEF in roles:
+        # A chief approves the steps of the section's matters (matters.services._may_act).
+        mine = _open(viewer).filter(_waiting_at(_approve), section_id=viewer.section_id).order_by("pk")
+        queues.append(Queue("matters.approve", "待我审批", _matter_items(mine, _approve), order=10))
+    if Role.LEADER in roles:
+        mine = _open(viewer).filter(_waiting_at(_decide)).order_by("pk")
+        queues.append(Queue("matters.decide", "待我决定", _matter_items(mine, _decide), order=20))
+    if Role.OFFICER in roles:
+        handled = _open(viewer).filter(officers=viewer)
+        items = []
+        unserved = (
+            Instrument.objects.filter(
+                matter__in=handled, type__in=[c for c, t in TYPES.items() if t.served], services__isnull=True
+            )
+            .select_related("matter")
+            .order_by("issued_at", "pk")
+        )
+        for i in unserved:
+            url = reverse("matters:detail", kwargs={"pk": i.matter_id}) + f"#instrument-{i.pk}"
+            items.append(QueueItem(label=f"{i.title} {i.number}".strip(), url=url, note=i.matter.title))
+        # A matter whose 文书 is listed above is not listed again for its service step.
+        listed = {i.matter_id for i in unserved}
+        waiting = handled.filter(_waiting_at(_serve_step)).exclude(pk__in=listed).order_by("pk")
+        items += _matter_items(waiting, _serve_step)
+        queues.append(Queue("matters.serve", "待送达", items, order=50))
+        due = handled.filter(_waiting_at(_reinspect)).order_by("pk")
+        queues.append(Queue("matters.reinspect", "待复查", _matter_items(due, _reinspect, "#t-reinspect"), order=60))
+    return queues
