@@ -139,7 +139,7 @@ def request_submit(
         pending = [r.title for r in chosen if not access_rules.is_archived(r)]
         if pending:
             raise ValidationError(
-                f"以下记录尚未归档（所属事项未结案）：{'、'.join(pending[:10])}。尚未归档的案件资料不适用调阅程序"
+                f"以下记录尚未归档（未编入已归档的案卷）：{'、'.join(pending[:10])}。尚未归档的案件资料不适用调阅程序"
                 f"（{access_rules.citation(agency, 'access.archived_only')}），请与承办科室联系。"
             )
     conclusive_types = access_rules.value(agency, "access.party_conclusive_instruments", None)

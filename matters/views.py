@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from matters import selectors, services
+from matters import gates, selectors, services
 from matters.choices import MatterKind, ServiceMethod
 from matters.forms import (
     MajorForm,
@@ -277,6 +277,7 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
         "major_form": MajorForm(),
         "refusal": refusal,
         "refused_code": bound.transition.code if bound is not None else "",
+        "later_links": gates.links(matter, request.user) if matter.closed_at else [],
     }
     return render(request, "matters/detail.html", context, status=status)
 
