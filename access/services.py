@@ -549,7 +549,7 @@ def _file_event(version: RecordVersion):
 
 
 def request_export(*, request: AccessRequest, out_dir: Path, acting_user=None):
-    """Export the approved copies of a request as an evidence package (access.package): the files,
+    """Export the approved copies of a request as an evidence package (utilities.package): the files,
     the 证据复制说明 and (where signed) the 刻盘存储记录表 as PDF, each with its ledger proof on one
     freshly signed checkpoint; the ISO's SHA-256 goes into the register. Returns (Export, result).
 
@@ -558,10 +558,10 @@ def request_export(*, request: AccessRequest, out_dir: Path, acting_user=None):
     import tempfile
 
     from access.models import Export
-    from access.package import PackageItem, package_build
     from access.rendering import disc_log_pdf, statement_pdf
     from ledger.selectors import proof_bundle
     from ledger.services import checkpoint_sign
+    from utilities.package import PackageItem, package_build
 
     if acting_user is not None:
         _require_manager(acting_user, request.agency)

@@ -1,6 +1,8 @@
 """API of the archive under /api/v1/archive/: case files (queue, detail with contents, check, seal,
 add, new volume), holds, disposal lists and carriers. The same capabilities as the pages."""
 
+from pathlib import Path
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -77,10 +79,18 @@ class VolumeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
+class ExportSerializer(serializers.Serializer):
+    package_number = serializers.CharField()
+    bag_path = serializers.CharField()
+    iso_path = serializers.CharField()
+    iso_sha256 = serializers.CharField()
+    iso_size = serializers.IntegerField()
+
+
 class CaseFileViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
     capability = "archive.view"
     capabilities = {"seal": "archive.manage", "check": "archive.manage", "add": "archive.manage",
-                    "volume": "archive.manage"}
+                    "volume": "archive.manage", "export": "archive.manage"}
     serializer_class = CaseFileSerializer
     parser_classes = (JSONParser, FormParser, MultiPartParser)
 
@@ -128,6 +138,20 @@ class CaseFileViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
             item = services.casefile_add(acting_user=request.user, case_file=case_file, path=path,
                                          original_name=upload.name, **values)
         return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ExportSerializer, summary="导出归档包（BagIt 与 ISO）")
+    @action(detail=True, methods=["post"])
+    def export(self, request, pk=None):
+        from django.conf import settings
+
+        result = services.casefile_export(acting_user=request.user, case_file=self.get_object(),
+                                          out_dir=Path(settings.DATA_DIR) / "exports")
+        return Response(
+            {"package_number": result.bag_path.name, "bag_path": str(result.bag_path),
+             "iso_path": str(result.iso_path), "iso_sha256": result.iso_sha256,
+             "iso_size": result.iso_path.stat().st_size},
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=VolumeSerializer, responses=CaseFileSerializer, summary="另立新卷")
     @action(detail=True, methods=["post"])
