@@ -499,6 +499,53 @@ def hold_release(*, acting_user, hold: Hold, reason: str) -> Hold:
     return hold
 
 
+def holds_place_for(*, agency, kind: str, reference: str, records, acting_user) -> list[Hold]:
+    """Hold what another app's action keeps open (an access request, a 复议 or 诉讼 marked on it):
+    every case file (not yet destroyed) that holds one of `records`, and each record in no case file
+    yet. Called inside that app's checked service and transaction (so no archive capability is
+    asked of its user); one `hold.place` event per hold. Already held under the same kind and
+    reference: not held twice."""
+    if kind not in HoldKind.values:
+        raise ValidationError(f"未知的保全事由“{kind}”。")
+    reference = (reference or "").strip()[:100]
+    records = [r for r in records if r.agency_id == agency.pk]
+    files = list(
+        CaseFile.objects.filter(agency=agency, items__record__in=records)
+        .exclude(state=CaseFileState.DISPOSED).distinct().order_by("pk")
+    )
+    filed = set(CaseFileItem.objects.filter(case_file__in=files).values_list("record_id", flat=True))
+    open_holds = Hold.objects.filter(agency=agency, kind=kind, reference=reference, released_at__isnull=True)
+    held_files = set(open_holds.values_list("case_file_id", flat=True))
+    held_records = set(open_holds.values_list("record_id", flat=True))
+    now = timezone.now()
+    placed = []
+    subjects = [(f, None) for f in files if f.pk not in held_files]
+    subjects += [(None, r) for r in records if r.pk not in filed and r.pk not in held_records]
+    for case_file, record in subjects:
+        hold = Hold.objects.create(agency=agency, kind=kind, reference=reference, case_file=case_file, record=record,
+                                   placed_by=acting_user, placed_at=now)
+        event_record(kind="hold.place", subject=hold, acting_user=acting_user,
+                     data={"kind": kind, "reference": reference, "case_file": getattr(case_file, "pk", None),
+                           "record": getattr(record, "pk", None)})
+        placed.append(hold)
+    return placed
+
+
+def holds_release_for(*, agency, kind: str, reference: str, reason: str, acting_user) -> int:
+    """Release the open holds another app placed under `kind` and `reference` (the request closed or
+    expired); one `hold.release` event each. Returns how many were released."""
+    reason = (reason or "").strip()[:300]
+    count = 0
+    for hold in Hold.objects.select_for_update().filter(
+        agency=agency, kind=kind, reference=(reference or "").strip()[:100], released_at__isnull=True
+    ):
+        hold.released_by, hold.released_at, hold.release_reason = acting_user, timezone.now(), reason
+        hold.save(update_fields=["released_by", "released_at", "release_reason"])
+        event_record(kind="hold.release", subject=hold, acting_user=acting_user, data={"reason": reason})
+        count += 1
+    return count
+
+
 def disposal_blockers(case_file: CaseFile, today=None) -> list[str]:
     """Why a case file may not be proposed for destruction (empty: it may)."""
     today = today or timezone.localdate()
