@@ -581,6 +581,10 @@ def keep_mark(*, record: Record, reason: str, note: str = "", acting_user) -> Ke
                 "citation": access_rules.citation(record.agency, "access.long_term_keeping"),
             },
         )
+        from access.selectors import kept_records
+        from archive.services import record_keep_long_term
+
+        record_keep_long_term(record=record, basis=kept_records([record.pk])[record.pk], acting_user=acting_user)
     return mark
 
 

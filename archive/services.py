@@ -34,7 +34,14 @@ from archive.models import (
     IntegrityCheck,
 )
 from archive.pdf import page_count, render_case_file
-from archive.retention import AV_KINDS, lock_date, record_retain_until, retention_for, until
+from archive.retention import (
+    AV_KINDS,
+    PERMANENT_LOCK_YEARS,
+    lock_date,
+    record_retain_until,
+    retention_for,
+    until,
+)
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
@@ -444,6 +451,37 @@ def casefile_new_volume(*, acting_user, matter, reason: str) -> CaseFile:
     event_record(kind="casefile.volume", subject=case_file, acting_user=acting_user,
                  data={"matter": matter.pk, "volume": volume, "reason": reason.strip()})
     return case_file
+
+
+def record_keep_long_term(*, record, basis: str, acting_user) -> list[CaseFile]:
+    """A record marked for long-term keeping (003 附件3 第十条, marked in access) is kept 永久: every
+    sealed volume holding it takes the retention 永久 (the longest wins; a `casefile.retention`
+    event each), and on S3 the Object Lock of the record's objects, and of those volumes', is
+    extended. Runs in the marking service's transaction. Returns the volumes changed."""
+    basis = (basis or "长期保存")[:300]
+    store = blob_store()
+    far = compute_deadline(timezone.localdate(), PERMANENT_LOCK_YEARS, "years").due
+    for version in record.versions.all():
+        store.retain(version.sha256, far)  # only ever extends
+    changed = []
+    for case_file in CaseFile.objects.select_for_update().filter(
+        items__record=record, state=CaseFileState.SEALED, retention_permanent=False
+    ).distinct():
+        before = case_file.retention_label
+        case_file.retention_years, case_file.retention_permanent = None, True
+        case_file.retain_until, case_file.retention_basis = None, basis
+        case_file.save(update_fields=["retention_years", "retention_permanent", "retain_until", "retention_basis"])
+        lock = lock_date(case_file)
+        digests = {i.version.sha256 for i in case_file.items.select_related("version")}
+        if case_file.pdf_id:
+            digests.add(case_file.pdf.current_version.sha256)
+        for digest in sorted(digests):
+            store.retain(digest, lock)
+        event_record(kind="casefile.retention", subject=case_file, acting_user=acting_user,
+                     data={"from": before, "to": "永久", "basis": basis, "record": record.pk,
+                           "lock_until": lock.isoformat()})
+        changed.append(case_file)
+    return changed
 
 
 def sealed_matters(matters) -> set[int]:
