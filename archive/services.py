@@ -464,9 +464,10 @@ def record_keep_long_term(*, record, basis: str, acting_user) -> list[CaseFile]:
     for version in record.versions.all():
         store.retain(version.sha256, far)  # only ever extends
     changed = []
+    holding = CaseFileItem.objects.filter(record=record).values("case_file_id")
     for case_file in CaseFile.objects.select_for_update().filter(
-        items__record=record, state=CaseFileState.SEALED, retention_permanent=False
-    ).distinct():
+        pk__in=holding, state=CaseFileState.SEALED, retention_permanent=False
+    ).order_by("pk"):
         before = case_file.retention_label
         case_file.retention_years, case_file.retention_permanent = None, True
         case_file.retain_until, case_file.retention_basis = None, basis
