@@ -3,7 +3,7 @@ add, new volume), holds, disposal lists and carriers. The same capabilities as t
 
 from pathlib import Path
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,6 +16,7 @@ from records import uploads
 from zhifa.api import CapabilityMixin
 
 
+@extend_schema_serializer(component_name="CaseFileItem")  # "Item" is the inspections' checklist item
 class ItemSerializer(serializers.ModelSerializer):
     sha256 = serializers.CharField(source="version.sha256")
     pages = serializers.CharField(source="page_label")
@@ -79,6 +80,7 @@ class VolumeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
+@extend_schema_serializer(component_name="CaseFileExport")
 class ExportSerializer(serializers.Serializer):
     package_number = serializers.CharField()
     bag_path = serializers.CharField()
@@ -105,7 +107,7 @@ class CaseFileViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         return Response(CaseFileDetailSerializer(self.get_object()).data)
 
     @extend_schema(responses=QueueSerializer(many=True), summary="待归档案卷")
-    @action(detail=False)
+    @action(detail=False, pagination_class=None)  # the whole queue, as a list (no pages)
     def queue(self, request):
         rows = selectors.casefile_queue(viewer=request.user)
         return Response(QueueSerializer(
@@ -226,6 +228,7 @@ class ProposeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+@extend_schema_serializer(component_name="DisposalDecide")  # "Decide" is review's
 class DecideSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(max_length=300, default="", allow_blank=True)
