@@ -6,7 +6,9 @@ class AccessConfig(AppConfig):
     verbose_name = "记录信息调阅"
 
     def ready(self) -> None:
-        from access.selectors import grant_label
+        from access.selectors import grant_label, kept_records
+        from archive.retention import register_keeper
         from records import grants
 
         grants.register(grant_label)
+        register_keeper(kept_records)  # long-term keeping means 永久 in the archive

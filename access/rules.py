@@ -69,14 +69,11 @@ def citation(agency, key: str) -> str:
 
 
 def is_archived(record) -> bool:
-    """Whether a record is archived. For now: it belongs to a matter that has closed (the archive
-    app will answer this once case files exist)."""
-    from matters.models import Matter
+    """Whether a record is archived: filed in a sealed case-file volume. The archive app decides
+    (access reads what the archive keeps, so it sits above it and may ask it)."""
+    from archive.selectors import archived_record_ids
 
-    return (
-        Matter.objects.filter(steps__records=record, closed_at__isnull=False).exists()
-        or Matter.objects.filter(instruments__pdf=record, closed_at__isnull=False).exists()
-    )
+    return record.pk in archived_record_ids([record.pk])
 
 
 def is_conclusive(record, types) -> bool:

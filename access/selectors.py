@@ -218,3 +218,15 @@ def register_read_log(*, viewer, fmt: str, filters: dict) -> None:
             agency=viewer.agency,
             data={"format": fmt, "filters": {k: str(v) for k, v in filters.items() if v}},
         )
+
+
+def kept_records(record_ids) -> dict[int, str]:
+    """Records marked for long-term keeping, with the basis (the archive's keeper registry)."""
+    from access import rules as access_rules
+    from access.models import KeepMark
+
+    out = {}
+    for mark in KeepMark.objects.filter(record_id__in=list(record_ids)).select_related("record__agency"):
+        cite = access_rules.citation(mark.record.agency, "access.long_term_keeping")
+        out[mark.record_id] = f"长期保存：{mark.get_reason_display()}" + (f"（{cite}）" if cite else "")
+    return out

@@ -139,7 +139,7 @@ def request_submit(
         pending = [r.title for r in chosen if not access_rules.is_archived(r)]
         if pending:
             raise ValidationError(
-                f"以下记录尚未归档（所属事项未结案）：{'、'.join(pending[:10])}。尚未归档的案件资料不适用调阅程序"
+                f"以下记录尚未归档（未编入已归档的案卷）：{'、'.join(pending[:10])}。尚未归档的案件资料不适用调阅程序"
                 f"（{access_rules.citation(agency, 'access.archived_only')}），请与承办科室联系。"
             )
     conclusive_types = access_rules.value(agency, "access.party_conclusive_instruments", None)
@@ -214,6 +214,7 @@ def request_submit(
                 "documents": [{"kind": k, "sha256": b.sha256} for k, _, b in stored],
             },
         )
+        _hold_records(request, chosen, acting_user)
         if rule.approver == access_rules.NO_APPROVAL:
             request.state = RequestState.APPROVED
             request.decided_at = now
@@ -298,7 +299,54 @@ def request_decide(*, request: AccessRequest, approve: bool, note: str = "", act
             acting_user=acting_user,
             data={"number": locked.number, "note": note, "approver_role": locked.approver_role},
         )
+        if not approve:
+            _release_holds(locked, "调阅申请不予批准，已办结", acting_user)
     return locked
+
+
+# An open request, and a 复议 or 诉讼 marked on it, keep its records' case files from destruction
+# (the archive's legal holds); the request's own hold ends with the request, the proceedings' hold
+# when the archivist records that the 复议 or 诉讼 has ended.
+PROCEEDINGS_HOLDS = {Proceedings.RECONSIDERATION: "reconsideration", Proceedings.LITIGATION: "litigation"}
+
+
+def _hold_records(request: AccessRequest, records, acting_user) -> None:
+    from archive.services import holds_place_for
+
+    holds_place_for(agency=request.agency, kind="access_request", reference=request.number, records=records,
+                    acting_user=acting_user)
+    if request.proceedings in PROCEEDINGS_HOLDS:
+        holds_place_for(agency=request.agency, kind=PROCEEDINGS_HOLDS[request.proceedings],
+                        reference=request.number, records=records, acting_user=acting_user)
+
+
+def _release_holds(request: AccessRequest, reason: str, acting_user) -> int:
+    from archive.services import holds_release_for
+
+    return holds_release_for(agency=request.agency, kind="access_request", reference=request.number,
+                             reason=reason, acting_user=acting_user)
+
+
+def requests_expire(*, now: datetime | None = None, acting_user=None) -> list[str]:
+    """Release the holds of requests whose period has ended (a file still out on loan stays held
+    until it comes back). Returns the numbers released. Run by `zhifa access expire`."""
+    from archive.models import Hold
+
+    now = now or timezone.now()
+    held = Hold.objects.filter(kind="access_request", released_at__isnull=True)
+    done = []
+    for request in (
+        AccessRequest.objects.filter(period_end__lte=now, number__in=held.values("reference"),
+                                     agency_id__in=held.values("agency_id"))
+        .exclude(lent_at__isnull=False, returned_at__isnull=True)
+        .select_related("agency")
+        .order_by("pk")
+    ):
+        with transaction.atomic():
+            if _release_holds(request, f"调阅期已于{timezone.localtime(request.period_end):%Y-%m-%d %H:%M}届满",
+                              acting_user):
+                done.append(request.number)
+    return done
 
 
 def _require_manager(user, agency) -> None:
@@ -533,6 +581,10 @@ def keep_mark(*, record: Record, reason: str, note: str = "", acting_user) -> Ke
                 "citation": access_rules.citation(record.agency, "access.long_term_keeping"),
             },
         )
+        from access.selectors import kept_records
+        from archive.services import record_keep_long_term
+
+        record_keep_long_term(record=record, basis=kept_records([record.pk])[record.pk], acting_user=acting_user)
     return mark
 
 
@@ -549,7 +601,7 @@ def _file_event(version: RecordVersion):
 
 
 def request_export(*, request: AccessRequest, out_dir: Path, acting_user=None):
-    """Export the approved copies of a request as an evidence package (access.package): the files,
+    """Export the approved copies of a request as an evidence package (utilities.package): the files,
     the 证据复制说明 and (where signed) the 刻盘存储记录表 as PDF, each with its ledger proof on one
     freshly signed checkpoint; the ISO's SHA-256 goes into the register. Returns (Export, result).
 
@@ -558,10 +610,10 @@ def request_export(*, request: AccessRequest, out_dir: Path, acting_user=None):
     import tempfile
 
     from access.models import Export
-    from access.package import PackageItem, package_build
     from access.rendering import disc_log_pdf, statement_pdf
     from ledger.selectors import proof_bundle
     from ledger.services import checkpoint_sign
+    from utilities.package import PackageItem, package_build
 
     if acting_user is not None:
         _require_manager(acting_user, request.agency)

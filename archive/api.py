@@ -1,7 +1,9 @@
 """API of the archive under /api/v1/archive/: case files (queue, detail with contents, check, seal,
 add, new volume), holds, disposal lists and carriers. The same capabilities as the pages."""
 
-from drf_spectacular.utils import extend_schema
+from pathlib import Path
+
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -14,6 +16,7 @@ from records import uploads
 from zhifa.api import CapabilityMixin
 
 
+@extend_schema_serializer(component_name="CaseFileItem")  # "Item" is the inspections' checklist item
 class ItemSerializer(serializers.ModelSerializer):
     sha256 = serializers.CharField(source="version.sha256")
     pages = serializers.CharField(source="page_label")
@@ -77,10 +80,19 @@ class VolumeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
+@extend_schema_serializer(component_name="CaseFileExport")
+class ExportSerializer(serializers.Serializer):
+    package_number = serializers.CharField()
+    bag_path = serializers.CharField()
+    iso_path = serializers.CharField()
+    iso_sha256 = serializers.CharField()
+    iso_size = serializers.IntegerField()
+
+
 class CaseFileViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
     capability = "archive.view"
     capabilities = {"seal": "archive.manage", "check": "archive.manage", "add": "archive.manage",
-                    "volume": "archive.manage"}
+                    "volume": "archive.manage", "export": "archive.manage"}
     serializer_class = CaseFileSerializer
     parser_classes = (JSONParser, FormParser, MultiPartParser)
 
@@ -95,7 +107,7 @@ class CaseFileViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         return Response(CaseFileDetailSerializer(self.get_object()).data)
 
     @extend_schema(responses=QueueSerializer(many=True), summary="待归档案卷")
-    @action(detail=False)
+    @action(detail=False, pagination_class=None)  # the whole queue, as a list (no pages)
     def queue(self, request):
         rows = selectors.casefile_queue(viewer=request.user)
         return Response(QueueSerializer(
@@ -128,6 +140,20 @@ class CaseFileViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
             item = services.casefile_add(acting_user=request.user, case_file=case_file, path=path,
                                          original_name=upload.name, **values)
         return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ExportSerializer, summary="导出归档包（BagIt 与 ISO）")
+    @action(detail=True, methods=["post"])
+    def export(self, request, pk=None):
+        from django.conf import settings
+
+        result = services.casefile_export(acting_user=request.user, case_file=self.get_object(),
+                                          out_dir=Path(settings.DATA_DIR) / "exports")
+        return Response(
+            {"package_number": result.bag_path.name, "bag_path": str(result.bag_path),
+             "iso_path": str(result.iso_path), "iso_sha256": result.iso_sha256,
+             "iso_size": result.iso_path.stat().st_size},
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=VolumeSerializer, responses=CaseFileSerializer, summary="另立新卷")
     @action(detail=True, methods=["post"])
@@ -202,6 +228,7 @@ class ProposeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+@extend_schema_serializer(component_name="DisposalDecide")  # "Decide" is review's
 class DecideSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(max_length=300, default="", allow_blank=True)

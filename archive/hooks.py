@@ -20,6 +20,12 @@ def _met(matters) -> set[int]:
     return sealed_matters(matters)
 
 
+def _links(matter, viewer) -> list[dict]:
+    from archive.selectors import matter_case_file_links
+
+    return matter_case_file_links(matter, viewer)
+
+
 def closing_transitions() -> set[str]:
     """Steps that end a matter (into a final state), except a revocation, which follows a decision."""
     codes = set()
@@ -33,3 +39,4 @@ def register() -> None:
     for code in sorted(closing_transitions()):
         gates.register_after(code, _on_close)
     gates.register_met(ARCHIVING_DEADLINE, _met)
+    gates.register_links(_links)

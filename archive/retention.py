@@ -1,6 +1,7 @@
 """保管期限: which row of the pack's `archive.retention` a case falls in (the longest wins), and how
 long a record must be kept given every case file that holds it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +16,25 @@ DECISION_STEPS = ("decide", "decide_on_spot")
 AV_KINDS = ("video", "audio", "photo")
 # A lock date for 永久: Object Lock needs a date; `zhifa archive check` renews it long before.
 PERMANENT_LOCK_YEARS = 100
+
+# Apps above the archive that mark records for keeping for ever (access: 003 附件3 第十条) register
+# a keeper here: keeper(record_ids) -> {record_id: basis}. The archive never imports them.
+_keepers: list[Callable] = []
+
+
+def register_keeper(keeper: Callable) -> None:
+    if keeper not in _keepers:
+        _keepers.append(keeper)
+
+
+def kept_long_term(record_ids) -> dict[int, str]:
+    """The records among `record_ids` some app marks for long-term keeping, with the basis."""
+    ids = list(record_ids)
+    found: dict[int, str] = {}
+    for keeper in _keepers if ids else ():
+        for pk, basis in keeper(ids).items():
+            found.setdefault(pk, basis)
+    return found
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,11 @@ def case_facts(case_file) -> set[str]:
 
 
 def retention_for(case_file, on: date | None = None) -> Retention | None:
-    """The longest period among the pack's rows the case meets; None when the pack sets none."""
+    """The longest period among the pack's rows the case meets, 永久 when a record in it is marked
+    for long-term keeping; None when the pack sets none."""
+    kept = kept_long_term(case_file.items.values_list("record_id", flat=True))
+    if kept:
+        return Retention(None, next(iter(kept.values())))
     rules = agency_rules(case_file.agency, on or timezone.localdate())
     rule = rules.get("archive.retention")
     if rule is None:
@@ -90,6 +114,8 @@ def record_retain_until(record) -> tuple[date | None, bool]:
     Returns (date, permanent)."""
     from archive.models import CaseFile
 
+    if kept_long_term([record.pk]):
+        return None, True
     dates: list[date] = []
     files = CaseFile.objects.filter(items__record=record).exclude(state="open").distinct()
     for f in files:

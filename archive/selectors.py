@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from archive.choices import CaseFileState, DisposalState
@@ -153,3 +154,37 @@ def hold_for(*, viewer, pk: int) -> Hold:
     if hold is None:
         raise Http404("没有这个保全。")
     return hold
+
+
+def archived_record_ids(record_ids) -> set[int]:
+    """The records among `record_ids` that are archived: filed in a sealed case-file volume (as an
+    item, or as the printed file itself). What other apps (access) ask instead of "the matter closed"."""
+    ids = {int(pk) for pk in record_ids}
+    if not ids:
+        return set()
+    sealed = CaseFile.objects.filter(state=CaseFileState.SEALED)
+    found = set(sealed.filter(items__record_id__in=ids).values_list("items__record_id", flat=True))
+    found |= set(sealed.filter(pdf_id__in=ids).values_list("pdf_id", flat=True))
+    return found & ids
+
+
+def matter_case_file_links(matter, viewer) -> list[dict]:
+    """The volumes of a matter's case file that this viewer may open, for the matter page
+    (registered in matters.gates, so matters never imports archive)."""
+    from org.permissions import can
+
+    if not getattr(viewer, "is_authenticated", False) or viewer.agency_id != matter.agency_id:
+        return []
+    linked = can(viewer, "archive.view")
+    files = CaseFile.objects.filter(matter=matter).order_by("volume")
+    if linked:
+        visible = set(CaseFile.objects.filter(_visible(viewer), matter=matter).values_list("pk", flat=True))
+    return [
+        {
+            "label": f"案卷 {f.code}（第{f.volume}卷，{f.get_state_display()}）",
+            # Those who may not open case files see the state, and who to ask.
+            "url": reverse("archive:detail", args=[f.pk]) if linked and f.pk in visible else "",
+            "open": f.state == CaseFileState.OPEN,
+        }
+        for f in files
+    ]

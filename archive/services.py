@@ -34,7 +34,14 @@ from archive.models import (
     IntegrityCheck,
 )
 from archive.pdf import page_count, render_case_file
-from archive.retention import AV_KINDS, lock_date, record_retain_until, retention_for, until
+from archive.retention import (
+    AV_KINDS,
+    PERMANENT_LOCK_YEARS,
+    lock_date,
+    record_retain_until,
+    retention_for,
+    until,
+)
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
@@ -446,6 +453,38 @@ def casefile_new_volume(*, acting_user, matter, reason: str) -> CaseFile:
     return case_file
 
 
+def record_keep_long_term(*, record, basis: str, acting_user) -> list[CaseFile]:
+    """A record marked for long-term keeping (003 附件3 第十条, marked in access) is kept 永久: every
+    sealed volume holding it takes the retention 永久 (the longest wins; a `casefile.retention`
+    event each), and on S3 the Object Lock of the record's objects, and of those volumes', is
+    extended. Runs in the marking service's transaction. Returns the volumes changed."""
+    basis = (basis or "长期保存")[:300]
+    store = blob_store()
+    far = compute_deadline(timezone.localdate(), PERMANENT_LOCK_YEARS, "years").due
+    for version in record.versions.all():
+        store.retain(version.sha256, far)  # only ever extends
+    changed = []
+    holding = CaseFileItem.objects.filter(record=record).values("case_file_id")
+    for case_file in CaseFile.objects.select_for_update().filter(
+        pk__in=holding, state=CaseFileState.SEALED, retention_permanent=False
+    ).order_by("pk"):
+        before = case_file.retention_label
+        case_file.retention_years, case_file.retention_permanent = None, True
+        case_file.retain_until, case_file.retention_basis = None, basis
+        case_file.save(update_fields=["retention_years", "retention_permanent", "retain_until", "retention_basis"])
+        lock = lock_date(case_file)
+        digests = {i.version.sha256 for i in case_file.items.select_related("version")}
+        if case_file.pdf_id:
+            digests.add(case_file.pdf.current_version.sha256)
+        for digest in sorted(digests):
+            store.retain(digest, lock)
+        event_record(kind="casefile.retention", subject=case_file, acting_user=acting_user,
+                     data={"from": before, "to": "永久", "basis": basis, "record": record.pk,
+                           "lock_until": lock.isoformat()})
+        changed.append(case_file)
+    return changed
+
+
 def sealed_matters(matters) -> set[int]:
     """Matters whose first volume is sealed: their archiving deadline is met (gates.register_met)."""
     return set(
@@ -497,6 +536,53 @@ def hold_release(*, acting_user, hold: Hold, reason: str) -> Hold:
     hold.save(update_fields=["released_by", "released_at", "release_reason"])
     event_record(kind="hold.release", subject=hold, acting_user=acting_user, data={"reason": hold.release_reason})
     return hold
+
+
+def holds_place_for(*, agency, kind: str, reference: str, records, acting_user) -> list[Hold]:
+    """Hold what another app's action keeps open (an access request, a 复议 or 诉讼 marked on it):
+    every case file (not yet destroyed) that holds one of `records`, and each record in no case file
+    yet. Called inside that app's checked service and transaction (so no archive capability is
+    asked of its user); one `hold.place` event per hold. Already held under the same kind and
+    reference: not held twice."""
+    if kind not in HoldKind.values:
+        raise ValidationError(f"未知的保全事由“{kind}”。")
+    reference = (reference or "").strip()[:100]
+    records = [r for r in records if r.agency_id == agency.pk]
+    files = list(
+        CaseFile.objects.filter(agency=agency, items__record__in=records)
+        .exclude(state=CaseFileState.DISPOSED).distinct().order_by("pk")
+    )
+    filed = set(CaseFileItem.objects.filter(case_file__in=files).values_list("record_id", flat=True))
+    open_holds = Hold.objects.filter(agency=agency, kind=kind, reference=reference, released_at__isnull=True)
+    held_files = set(open_holds.values_list("case_file_id", flat=True))
+    held_records = set(open_holds.values_list("record_id", flat=True))
+    now = timezone.now()
+    placed = []
+    subjects = [(f, None) for f in files if f.pk not in held_files]
+    subjects += [(None, r) for r in records if r.pk not in filed and r.pk not in held_records]
+    for case_file, record in subjects:
+        hold = Hold.objects.create(agency=agency, kind=kind, reference=reference, case_file=case_file, record=record,
+                                   placed_by=acting_user, placed_at=now)
+        event_record(kind="hold.place", subject=hold, acting_user=acting_user,
+                     data={"kind": kind, "reference": reference, "case_file": getattr(case_file, "pk", None),
+                           "record": getattr(record, "pk", None)})
+        placed.append(hold)
+    return placed
+
+
+def holds_release_for(*, agency, kind: str, reference: str, reason: str, acting_user) -> int:
+    """Release the open holds another app placed under `kind` and `reference` (the request closed or
+    expired); one `hold.release` event each. Returns how many were released."""
+    reason = (reason or "").strip()[:300]
+    count = 0
+    for hold in Hold.objects.select_for_update().filter(
+        agency=agency, kind=kind, reference=(reference or "").strip()[:100], released_at__isnull=True
+    ):
+        hold.released_by, hold.released_at, hold.release_reason = acting_user, timezone.now(), reason
+        hold.save(update_fields=["released_by", "released_at", "release_reason"])
+        event_record(kind="hold.release", subject=hold, acting_user=acting_user, data={"reason": reason})
+        count += 1
+    return count
 
 
 def disposal_blockers(case_file: CaseFile, today=None) -> list[str]:
@@ -757,3 +843,128 @@ def archive_check_all(*, acting_user=None) -> dict:
         if not report.ok:
             failed.append((case_file, integrity.summary(findings)))
     return {"checked": checked, "failed": failed}
+
+
+# --- export ---------------------------------------------------------------------------------------------
+
+
+def _filing_event(version):
+    """The ledger event that registered this stored file (its creation or its correction)."""
+    from ledger.models import Event
+
+    for event in Event.objects.filter(
+        subject_type="records.record", subject_id=str(version.record_id), kind__in=("record.create", "record.version")
+    ).order_by("index"):
+        if event.data.get("sha256") == version.sha256:
+            return event
+    raise ValidationError(f"台账中找不到记录“{version.record.title}”第{version.number}版的登记事件，不能导出。")
+
+
+def _casefile_events(case_file) -> list[dict]:
+    from ledger.models import Event
+
+    return [
+        {"index": e.index, "kind": e.kind, "leaf_hash": e.leaf_hash, "data": e.data}
+        for e in Event.objects.filter(subject_type="archive.casefile", subject_id=str(case_file.pk)).order_by("index")
+    ]
+
+
+def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
+    """Export a sealed volume as an evidence package (utilities.package, the bag format of the
+    access exports): every item's stored file with the ledger proof of its filing, the printed case
+    file PDF, and a contents list (卷内文件清单.json: cover, items with their hashes, the case file's
+    own ledger events) registered in the ledger; all proofs on one freshly signed checkpoint.
+    Writes a `casefile.export` event. Returns the package result.
+
+    Raises PermissionDenied (not the agency's archivist), ValidationError (not sealed, a file
+    without its filing event, a folder that cannot take the package)."""
+    import json
+
+    from ledger.selectors import proof_bundle
+    from ledger.services import checkpoint_sign
+    from utilities.package import PackageItem, package_build
+
+    require(acting_user, "archive.manage", agency=case_file.agency)
+    case_file = CaseFile.objects.select_related("agency", "pdf").get(pk=case_file.pk)
+    if case_file.state != CaseFileState.SEALED:
+        raise ValidationError(
+            f"案卷 {case_file.code} {case_file.get_state_display()}，只有已归档的案卷可以导出；请先检测并归档。"
+        )
+    items = list(case_file.items.select_related("version", "record").order_by("position"))
+    file_events = [(item, _filing_event(item.version)) for item in items]
+    printed = case_file.pdf.current_version if case_file.pdf_id else None
+    printed_event = _filing_event(printed) if printed else None
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"无法创建导出目录：{exc}") from exc
+    from ledger.models import Event
+
+    n = Event.objects.filter(kind="casefile.export", subject_type="archive.casefile",
+                             subject_id=str(case_file.pk)).count() + 1
+    label = f"AJ{case_file.closed_on:%Y}-{case_file.pk:04d}-{n}"  # ASCII: the disc's volume label carries it
+    contents = {
+        "case_file": {
+            "code": case_file.code, "volume": case_file.volume, "title": case_file.title, "cause": case_file.cause,
+            "party": case_file.party_name, "filed_on": case_file.filed_on.isoformat() if case_file.filed_on else None,
+            "closed_on": case_file.closed_on.isoformat(), "handlers": case_file.handlers,
+            "retention": case_file.retention_label, "retention_basis": case_file.retention_basis,
+            "retain_until": case_file.retain_until.isoformat() if case_file.retain_until else None,
+            "sealed_at": case_file.sealed_at.isoformat() if case_file.sealed_at else None,
+            "agency": case_file.agency.name,
+        },
+        "items": [
+            {"position": i.position, "number": i.number, "author": i.author, "title": i.title,
+             "dated": i.dated.isoformat(), "pages": i.page_label, "sha256": i.version.sha256, "size": i.version.size,
+             "ledger_index": e.index}
+            for i, e in file_events
+        ],
+        "printed_pdf": {"sha256": printed.sha256, "ledger_index": printed_event.index} if printed else None,
+        "ledger_events": _casefile_events(case_file),
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        listing = Path(folder) / "contents.json"
+        listing.write_text(json.dumps(contents, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        import hashlib
+
+        with transaction.atomic():
+            listing_event = event_record(
+                kind="casefile.export_document", subject=case_file, acting_user=acting_user,
+                data={"code": case_file.code, "package": label, "name": "卷内文件清单.json",
+                      "sha256": hashlib.sha256(listing.read_bytes()).hexdigest()},
+            )
+        checkpoint_sign()  # one checkpoint covers every proof in the package
+        store = blob_store()
+
+        def local(version, name):
+            path = Path(folder) / name
+            with store.open(version.sha256) as src, path.open("wb") as dst:
+                for chunk in iter(lambda src=src: src.read(1 << 20), b""):
+                    dst.write(chunk)
+            return path
+
+        files = []
+        for item, event in file_events:
+            suffix = Path(item.version.original_name).suffix
+            files.append(PackageItem(path=local(item.version, f"i{item.pk}"),
+                                     name=f"{item.position:03d}-{item.title}{suffix}", proof=proof_bundle(event)))
+        documents = [PackageItem(path=listing, name="卷内文件清单.json", proof=proof_bundle(listing_event))]
+        if printed:
+            documents.insert(0, PackageItem(path=local(printed, "printed.pdf"), name=f"案卷-{case_file.code}.pdf",
+                                            proof=proof_bundle(printed_event)))
+        try:
+            result = package_build(
+                label=label, files=files, documents=documents, out_dir=out_dir,
+                title=f"{case_file.agency.name} 案卷 {case_file.code} {case_file.title}",
+                organization=case_file.agency.name,
+            )
+        except (ValueError, OSError) as exc:
+            raise ValidationError(f"无法写入案卷导出包：{exc}") from exc
+    with transaction.atomic():
+        event_record(
+            kind="casefile.export", subject=case_file, acting_user=acting_user,
+            data={"code": case_file.code, "package": label, "iso_sha256": result.iso_sha256,
+                  "iso_size": result.iso_path.stat().st_size, "files": len(files) + len(documents)},
+        )
+    return result

@@ -12,6 +12,7 @@ urlpatterns = [
     path("files/<int:pk>/add/", views.add, name="add"),
     path("files/<int:pk>/describe/", views.describe, name="describe"),
     path("files/<int:pk>/volume/", views.volume, name="volume"),
+    path("files/<int:pk>/export/", views.export, name="export"),
     path("holds/", views.holds, name="holds"),
     path("holds/new/", views.hold_new, name="hold_new"),
     path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),

@@ -116,6 +116,22 @@ def seal(request, pk: int):
 
 
 @capability_required("archive.manage", methods=("POST",))
+def export(request, pk: int):
+    """导出归档包: the sealed volume as a BagIt package and an ISO image under the data folder."""
+    from django.conf import settings
+
+    case_file = selectors.casefile_for(viewer=request.user, pk=pk, purpose="导出归档包")
+    try:
+        result = services.casefile_export(acting_user=request.user, case_file=case_file,
+                                          out_dir=Path(settings.DATA_DIR) / "exports")
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"已导出归档包：{result.iso_path}（SHA-256 {result.iso_sha256}）。")
+    return redirect("archive:detail", pk=pk)
+
+
+@capability_required("archive.manage", methods=("POST",))
 def check(request, pk: int):
     case_file = selectors.casefile_for(viewer=request.user, pk=pk, purpose="四性检测")
     report = services.casefile_check(acting_user=request.user, case_file=case_file)

@@ -12,6 +12,11 @@ A tracked deadline that no step of the matter meets (the archiving deadline, met
 case file in `archive`) is decided by the app that owns it:
 
     gates.register_met("archive.deadline_after_closing", met)   # met(matters) -> set of matter pks
+
+What a later stage keeps of a closed matter (its case file in `archive`) is linked from the matter
+page by the app that owns it:
+
+    gates.register_links(provider)   # provider(matter, viewer) -> [{label, url, open}]
 """
 
 from collections import defaultdict
@@ -20,6 +25,7 @@ from collections.abc import Callable
 _checks: dict[str, list[Callable]] = defaultdict(list)
 _after: dict[str, list[Callable]] = defaultdict(list)
 _met: dict[str, Callable] = {}
+_links: list[Callable] = []
 
 
 def register(transition: str, check: Callable) -> None:
@@ -64,3 +70,10 @@ def register_notice(notice: Callable) -> None:
 
 def notices(matter, viewer) -> list[dict]:
     return [n for notice in _notices for n in notice(matter, viewer)]
+def register_links(provider: Callable) -> None:
+    if provider not in _links:
+        _links.append(provider)
+
+
+def links(matter, viewer) -> list[dict]:
+    return [link for provider in _links for link in provider(matter, viewer)]

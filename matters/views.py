@@ -280,6 +280,7 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
         "refusal": refusal,
         "notices": gates.notices(matter, request.user),
         "refused_code": bound.transition.code if bound is not None else "",
+        "later_links": gates.links(matter, request.user) if matter.closed_at else [],
     }
     return render(request, "matters/detail.html", context, status=status)
 

@@ -54,3 +54,22 @@ def scan(tmp_path):
 def period():
     now = timezone.now()
     return (now - timedelta(minutes=5)).isoformat(), (now + timedelta(days=3)).isoformat()
+
+
+def seal_into_case_file(matter, records, *, code="测档〔2026〕1号"):
+    """A sealed case-file volume of `matter` holding `records` (what the archivist's sealing leaves;
+    built directly, the sealing itself is tested in archive)."""
+    from archive.models import CaseFile, CaseFileItem
+
+    today = timezone.localdate()
+    case_file = CaseFile.objects.create(
+        agency=matter.agency, section=matter.section, matter=matter, code=code, title=matter.title[:200],
+        cause=matter.title[:200], closed_on=today, state="sealed", retention_years=10,
+        retain_until=today.replace(year=today.year + 10), sealed_at=timezone.now(),
+    )
+    for position, record in enumerate(records, start=1):
+        CaseFileItem.objects.create(
+            case_file=case_file, position=position, source="step", record=record, version=record.current_version,
+            author=record.section.name, title=record.title, dated=today,
+        )
+    return case_file

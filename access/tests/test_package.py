@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from access.models import Export
-from access.package import iso_files, volume_label
 from access.services import copy_make, disc_log_sign, request_decide, request_submit
 from ledger.models import Event
+from utilities.package import iso_files, volume_label
 
 pytestmark = pytest.mark.django_db
 

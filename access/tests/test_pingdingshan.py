@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from access.services import Presented, copy_make, fee_note, request_decide, request_export, request_submit
+from access.tests.conftest import seal_into_case_file
 from matters.models import Step
 from review.tests.helpers import make_matter
 
@@ -24,15 +25,21 @@ def _pingdingshan(agency):
     agency.save(update_fields=["policy_pack"])
 
 
-@pytest.fixture
-def archived(people, section, stored):
-    """The stored records belong to a closed case (archived, as far as access can tell for now)."""
+def _closed(people, section, stored):
     matter = make_matter(section.agency, section, people.author, state="closed")
     step = Step.objects.create(matter=matter, transition="close", label="结案", from_state="executed",
                                to_state="closed", occurred_at=timezone.now(), acted_by=people.author)
     step.records.set(stored)
     matter.closed_at = timezone.now()
     matter.save(update_fields=["closed_at"])
+    return matter
+
+
+@pytest.fixture
+def archived(people, section, stored):
+    """The stored records are filed in a sealed case file of a closed case."""
+    matter = _closed(people, section, stored)
+    seal_into_case_file(matter, stored)
     return matter
 
 
@@ -49,6 +56,29 @@ def test_records_not_yet_archived_are_outside_the_access_rules(people, stored):
         request_submit(acting_user=people.archivist, requester_kind="judicial", action="view", purpose="审查",
                        records=stored, requester_name="刘检察", requester_org="某区人民检察院", **_when())
     assert "尚未归档" in refused.value.messages[0] and "第十条" in refused.value.messages[0]
+
+
+def test_a_closed_case_is_not_archived_until_its_case_file_is_sealed(people, section, stored, scan):
+    from archive.models import CaseFile
+
+    matter = _closed(people, section, stored)
+    court = {"acting_user": people.archivist, "requester_kind": "judicial", "action": "view", "purpose": "审查",
+             "requester_name": "刘检察", "requester_org": "某区人民检察院",
+             "documents": _docs(scan, ["单位介绍信", "申请人有效证件"])}
+    with pytest.raises(ValidationError) as refused:
+        request_submit(records=stored, **court, **_when())
+    assert "尚未归档" in refused.value.messages[0] and stored[0].title in refused.value.messages[0]
+    # An open (unsealed) volume is not the archive either.
+    case_file = seal_into_case_file(matter, stored[:1])
+    CaseFile.objects.filter(pk=case_file.pk).update(state="open")
+    with pytest.raises(ValidationError):
+        request_submit(records=stored[:1], **court, **_when())
+    CaseFile.objects.filter(pk=case_file.pk).update(state="sealed")
+    # Sealed: the first record follows the access rules; the second, left out of the file, still does not.
+    assert request_submit(records=stored[:1], **court, **_when()).state == "approved"
+    with pytest.raises(ValidationError) as refused:
+        request_submit(records=stored, **court, **_when())
+    assert stored[1].title in refused.value.messages[0] and stored[0].title not in refused.value.messages[0]
 
 
 def test_a_lawyer_without_the_practice_certificate_is_refused_with_the_list(people, stored, archived, scan):

@@ -28,6 +28,8 @@ class Desk:
     folder: Path
 
     def step(self, user, matter, code, data=None, **kw):
+        # a step the recording list requires only where it may give rise to a dispute: it will not
+        kw.setdefault("disputed", False)
         matter.refresh_from_db()
         return matter_transition(acting_user=user, matter=matter, transition=code, data=data or {}, **kw)
 
@@ -43,8 +45,10 @@ class Desk:
         return ServiceInput("direct", "王某", when, signer="王某", receipt=self.receipt(name))
 
     def close_inspection(self, title="例行检查", *, records=()):
-        """登记 → 制定检查方案 → 现场检查 → 结案审批: three 文书 and a closed matter."""
+        """登记 → 制定检查方案 → 现场检查 → 结案审批: three 文书 and a closed matter. The on-site
+        inspection is on every pack's recording list, so it links a recording when none is given."""
         ago = lambda h: timezone.now() - timedelta(hours=h)  # noqa: E731
+        records = list(records) or [self.clip(f"{title}-现场检查.mp4")]
         m = matter_open(acting_user=self.officer, kind="inspection", title=title, party=self.party,
                         officers=[self.officer, self.partner])
         self.step(self.officer, m, "plan", {"place": "厂区", "time": ago(5), "facts": "危化品储存"})

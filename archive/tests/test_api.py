@@ -37,7 +37,7 @@ def test_queue_seal_hold_and_disposal_through_the_api(desk):
     sealed = archivist.post(f"/api/v1/archive/case-files/{case_file.pk}/seal/", {"retention": "10"}, format="json")
     assert sealed.status_code == 200, sealed.content
     body = sealed.json()
-    assert body["state"] == "sealed" and body["retention"] == "10年" and len(body["items"]) == 3
+    assert body["state"] == "sealed" and body["retention"] == "10年" and len(body["items"]) == 4
     assert body["checks"][0]["ok"] and all(i["sha256"] for i in body["items"])
     assert archivist.get("/api/v1/archive/case-files/queue/").json() == []
 

@@ -64,7 +64,7 @@ def test_pingdingshan_hearing_case_keeps_10_years_and_a_major_penalty_for_ever(d
               {"hearing_at": ago(2), "hearing_place": "听证室", "presider": "法规科"},
               service=desk.served(ago(18), "听证通知回执.docx"))
     desk.step(desk.officer, hearing, "hold_hearing", {"participants": "王某、李执法", "defence": "请求从轻"},
-              officers=[desk.officer, desk.partner])
+              officers=[desk.officer, desk.partner], records=[desk.clip("听证.mp4")])
     heard = casefile_seal(acting_user=desk.archivist, case_file=_decide_serve_close(desk, hearing, "听证案"))
     assert (heard.retention_years, heard.retention_permanent) == (10, False)
     assert "适用听证程序的案件" in heard.retention_basis and "第十二条" in heard.retention_basis
@@ -88,8 +88,13 @@ def test_pingdingshan_hearing_case_keeps_10_years_and_a_major_penalty_for_ever(d
     assert "永久保管" in msg and "尚未届满" in msg and heard.code in msg
     assert (Disposal.objects.count(), Event.objects.count()) == before
 
-    # ten years on, the hearing file may go unless it is held
+    # ten years on (the hearing's recording too, past its own minimum), the file may go unless it is held
     CaseFile.objects.filter(pk=heard.pk).update(retain_until=timezone.localdate() - timedelta(days=1))
+    from records.models import RecordVersion
+
+    RecordVersion.objects.filter(record__case_file_items__case_file=heard, record__kind="video").update(
+        recorded_start=timezone.now() - timedelta(days=3660), filed_at=timezone.now() - timedelta(days=3660)
+    )
     heard.refresh_from_db()
     hold = hold_place(acting_user=desk.archivist, agency=desk.agency, kind="litigation", reference="（2036）豫04行初9号",
                       case_file=heard)

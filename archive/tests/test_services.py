@@ -39,10 +39,12 @@ def test_fushun_closing_assembles_the_file_and_the_deadline_stays_open_until_sea
     assert row.due == due_moment(compute_deadline(m.closed_at, 30, "days").due)
 
     case_file = CaseFile.objects.get(matter=m)
-    items = list(case_file.items.order_by("position"))
-    assert [i.title for i in items] == ["现场检查方案", "现场检查记录", "结案审批表"]
+    every = list(case_file.items.order_by("position"))
+    # the inspection's recording sits with its step, before the 文书 the step issued
+    assert [i.title for i in every] == ["现场检查方案", "例行检查-现场检查", "现场检查记录", "结案审批表"]
+    items = [i for i in every if i.instrument_id]
     assert all(i.number == i.instrument.number and i.author == desk.agency.name for i in items)
-    assert items[0].first_page == 1 and items[1].first_page == 1 + items[0].pages
+    assert items[0].first_page == 1 and items[1].first_page == 1 + items[0].pages + every[1].pages
     assert case_file.code == f"抚应急档〔{m.closed_at.year}〕1号" and case_file.party_name == desk.party.name
     assert case_file.handlers == "李执法、张执法" and case_file.state == "open"
 
@@ -66,7 +68,7 @@ def test_fushun_closing_assembles_the_file_and_the_deadline_stays_open_until_sea
     assert len(pdf) == 2 + pages + 1
     assert "行政执法案卷" in text and "卷内目录" in text and "备考表" in text and f"第 {pages} 页" in text
     seal_event = Event.objects.get(kind="casefile.seal", subject_id=str(sealed.pk))
-    assert seal_event.data["pdf"] == sealed.pdf.current_version.sha256 and len(seal_event.data["items"]) == 3
+    assert seal_event.data["pdf"] == sealed.pdf.current_version.sha256 and len(seal_event.data["items"]) == 4
 
     # sealed never changes; a later addition is a new volume with its reason
     scan = desk.folder / "补充.jpg"

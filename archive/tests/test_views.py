@@ -34,3 +34,14 @@ def test_an_overdue_file_is_red_in_the_queue_and_counted_on_the_home_page(desk, 
     denied = login(other).get(f"/archive/files/{case_file.pk}/")
     assert denied.status_code == 403 and "调阅" in denied.content.decode()
     assert Event.objects.filter(kind="casefile.denied", actor=other, subject_id=str(case_file.pk)).exists()
+
+
+def test_the_closed_matters_page_links_its_case_file(desk, login):
+    m = desk.close_inspection("链接案卷检查", records=[desk.clip("link.mp4")])
+    case_file = CaseFile.objects.get(matter=m)
+    page = login(desk.chief).get(f"/matters/{m.pk}/").content.decode()
+    assert f'href="/archive/files/{case_file.pk}/"' in page and case_file.code in page and "待立卷归档" in page
+    # an officer, who may not open case files, sees its number and state and whom to ask
+    page = login(desk.officer).get(f"/matters/{m.pk}/").content.decode()
+    assert case_file.code in page and "请向档案管理员申请查看" in page
+    assert f'href="/archive/files/{case_file.pk}/"' not in page

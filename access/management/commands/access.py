@@ -4,11 +4,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from access.models import AccessRequest
-from access.services import request_export
+from access.services import request_export, requests_expire
 
 
 class Command(BaseCommand):
-    help = "记录信息调阅：export 编号 --out 目录 导出证据包（BagIt 目录与光盘映像）"
+    help = "记录信息调阅：export 编号 --out 目录 导出证据包（BagIt 目录与光盘映像）；expire 解除调阅期届满的申请对案卷的保全"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, title="子命令")
@@ -16,6 +16,7 @@ class Command(BaseCommand):
         export.add_argument("request_id", help="调阅申请的序号（数字）或调阅编号（如 DY2026-0001）")
         export.add_argument("--out", required=True, help="输出目录")
         export.add_argument("--agency", type=int, help="执法主体序号（按调阅编号查找且有多个单位时必填）")
+        sub.add_parser("expire", help="调阅期已届满的申请解除其对案卷的保全（定期运行；外借未归还的除外）")
 
     def handle(self, *args, action, **options):
         getattr(self, f"_{action}")(**options)
@@ -36,3 +37,10 @@ class Command(BaseCommand):
         self.stdout.write(f"证据包 {export.package_number}：{result.bag_path}")
         self.stdout.write(f"光盘映像：{result.iso_path}（SHA-256 {result.iso_sha256}）")
         self.stdout.write(f"核验：cd {result.bag_path} && python3 data/tools/verify_package.py")
+
+    def _expire(self, **_):
+        numbers = requests_expire()
+        if numbers:
+            self.stdout.write(f"已解除 {len(numbers)} 件调阅申请的保全：{'、'.join(numbers)}")
+        else:
+            self.stdout.write("没有需要解除保全的调阅申请。")

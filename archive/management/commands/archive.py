@@ -1,6 +1,10 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.services import archive_check_all
+from archive.models import CaseFile
+from archive.services import archive_check_all, casefile_export
 
 
 class Command(BaseCommand):
@@ -10,8 +14,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, title="子命令")
         sub.add_parser("check", help="对全部已归档案卷重新检测真实性、完整性、可用性、安全性，每卷保存检测报告")
+        export = sub.add_parser("export", help="把已归档的案卷连同台账证明导出为归档包（BagIt）并刻成 ISO 光盘映像")
+        export.add_argument("casefile_id", type=int, help="案卷序号（数字）")
+        export.add_argument("--out", required=True, help="输出目录")
 
     def handle(self, *args, action, **options):
+        if action == "export":
+            return self._export(**options)
         result = archive_check_all()
         failed = result["failed"]
         for case_file, summary in failed:
@@ -21,3 +30,15 @@ class Command(BaseCommand):
                 f"四性检测：共检测 {result['checked']} 卷，{len(failed)} 卷未通过（见上）。", returncode=1
             )
         self.stdout.write(f"四性检测通过：共检测已归档案卷 {result['checked']} 卷，均未发现问题。")
+
+    def _export(self, casefile_id, out, **_):
+        case_file = CaseFile.objects.filter(pk=casefile_id).first()
+        if case_file is None:
+            raise CommandError(f"没有序号为 {casefile_id} 的案卷。")
+        try:
+            result = casefile_export(acting_user=None, case_file=case_file, out_dir=Path(out))
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
+        self.stdout.write(f"归档包 {result.bag_path.name}（案卷 {case_file.code}）：{result.bag_path}")
+        self.stdout.write(f"光盘映像：{result.iso_path}（SHA-256 {result.iso_sha256}）")
+        self.stdout.write(f"核验：cd {result.bag_path} && python3 data/tools/verify_package.py")

@@ -4,7 +4,8 @@ proof bundle, the signed checkpoint and the verifiers (Python standard library o
 ISO 9660 image with Joliet and UDF (pycdlib) whose volume label carries the package number.
 
 Reusable: callers (access exports, archive case-file exports) give files and documents with their
-proof bundles; this module knows nothing of requests or case files.
+proof bundles; this module knows nothing of requests or case files, and imports no app (it sits on
+the ground floor, below both).
 """
 
 import hashlib
@@ -28,8 +29,8 @@ README = """证据包 {label}
 {title}
 
 本光盘（证据包）按 BagIt 格式（RFC 8493）封装，内容如下：
-  data/files/        证据文件（执法记录原件的复制件）
-  data/documents/    证据复制说明、刻盘存储记录表等（PDF）
+  data/files/        证据文件或卷内文件（执法记录原件的复制件）
+  data/documents/    证据复制说明、刻盘存储记录表，或案卷（PDF）及卷内文件清单
   data/proofs/       每个文件的台账证明包（JSON），证明该文件在何时登记于执法平台的防篡改台账
   data/checkpoint.txt  台账签名检查点（Ed25519 签名）
   data/tools/        核验程序（只用 Python 3 标准库，不联网，不需安装任何软件）
