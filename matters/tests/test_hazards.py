@@ -193,3 +193,96 @@ def test_hazards_of_another_section_are_refused_and_logged(team, client, make_st
     assert r.status_code == 404
     assert Hazard.objects.get(pk=hazard.pk).state == "open"
     assert c.get("/api/v1/hazards/").json()["results"] == []
+
+
+def test_the_register_page_filters_and_the_pages_record_report_reinspection_and_referral(team, client):
+    from enterprises.services import enterprise_create
+    from org.tests.factories import make_uscc
+
+    insp = _inspected(team, days=20)
+    _order(team, insp, timezone.localdate() - timedelta(days=2))
+    overdue = insp.hazards.get()
+    other = enterprise_create(
+        agency=team.agency,
+        uscc=make_uscc("91220500MA0000002"),
+        name="通化西山机械厂",
+        legal_representative="刘某",
+        industry="机械",
+    )
+    second = matter_open(
+        acting_user=team.officer,
+        kind="inspection",
+        title="复查前检查",
+        party=other,
+        officers=[team.officer, team.partner],
+    )
+    from matters.hazards import hazard_record
+    from matters.models import Step
+
+    found = Step.objects.create(
+        matter=second,
+        transition="inspect",
+        label="现场检查",
+        from_state="planned",
+        to_state="inspected",
+        occurred_at=timezone.now() - timedelta(days=1),
+        acted_by=team.officer,
+    )
+    fresh = hazard_record(
+        acting_user=team.officer,
+        matter=second,
+        description="安全出口堵塞",
+        location="装配车间",
+        rule_broken="《安全生产法》",
+        article="第四十二条",
+        rectify_by=timezone.localdate() + timedelta(days=7),
+    )
+    assert fresh.found_in == found
+    client.force_login(team.officer)
+
+    page = client.get("/matters/hazards/", {"status": "overdue"}).content.decode()
+    assert "储罐区未设置可燃气体报警装置" in page and "安全出口堵塞" not in page and "已逾期" in page
+    page = client.get("/matters/hazards/", {"status": "open", "enterprise": other.pk}).content.decode()
+    assert "安全出口堵塞" in page and "储罐区未设置" not in page
+    page = client.get("/matters/hazards/", {"status": "all", "section": team.section.pk}).content.decode()
+    assert "安全出口堵塞" in page and "储罐区未设置" in page
+    assert Event.objects.filter(kind="hazard.view", actor=team.officer).exists()
+
+    # The party reports, and the officer re-inspects, on the hazard's page.
+    r = client.post(
+        f"/matters/hazards/{fresh.pk}/", {"action": "reinspect", "rectified": "yes", "note": "看过"}
+    )
+    assert r.status_code == 200 and "整改完毕报告" in r.content.decode()
+    assert Hazard.objects.get(pk=fresh.pk).state == "open"
+    photo = team.scan("疏通后的安全出口")
+    r = client.post(
+        f"/matters/hazards/{fresh.pk}/", {"action": "report", "note": "已清理通道", "photos": [photo.pk]}
+    )
+    assert r.status_code == 302
+    r = client.post(
+        f"/matters/hazards/{fresh.pk}/", {"action": "reinspect", "rectified": "yes", "note": "通道畅通"}
+    )
+    assert r.status_code == 302
+    fresh.refresh_from_db()
+    assert fresh.state == "rectified" and list(fresh.report_photos.all()) == [photo]
+    assert "疏通后的安全出口" in client.get(f"/matters/hazards/{fresh.pk}/").content.decode()
+
+    # The overdue one is moved to a penalty matter from its page with one click.
+    r = client.post(
+        f"/matters/hazards/{overdue.pk}/", {"action": "reinspect", "rectified": "no", "note": "未整改"}
+    )
+    assert r.status_code == 302
+    assert "移交立案查处" in client.get(f"/matters/hazards/{overdue.pk}/").content.decode()
+    r = client.post(f"/matters/{insp.pk}/hazards/refer/")
+    penalty = Matter.objects.get(kind="penalty")
+    assert r.status_code == 302 and r["Location"].endswith(f"/matters/{penalty.pk}/")
+    overdue.refresh_from_db()
+    assert overdue.penalty == penalty and overdue.state == "referred"
+
+    # 一企一档: the enterprise's inspections, hazards, penalties and 文书.
+    page = client.get(f"/matters/enterprises/{team.party.pk}/").content.decode()
+    assert "例行检查" in page and "储罐区未设置可燃气体报警装置" in page and penalty.title in page
+    assert "责令限期整改指令书" in page or "现场检查记录" in page
+    assert "复查前检查" not in page and "安全出口堵塞" not in page
+    assert Event.objects.filter(kind="enterprise.file_view", actor=team.officer).exists()
+    assert "一企一档" in client.get(f"/enterprises/{team.party.pk}/").content.decode()

@@ -256,6 +256,10 @@ ROUTE_KWARGS = {
     "api-hazard": {"pk": "hazard"},
     "api-hazard-report": {"pk": "hazard"},
     "api-hazard-reinspect": {"pk": "hazard"},
+    "matters:hazards": {},
+    "matters:hazard": {"pk": "hazard"},
+    "matters:hazards_refer": {"pk": "inspection"},
+    "matters:enterprise_file": {"pk": "enterprise"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -678,6 +682,7 @@ NOT_WALKED = {
     "archive-disposal-list": OWN,
     "archive-carrier-list": OWN,
     "api-hazards": OWN,
+    "matters:hazards": OWN,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
