@@ -218,3 +218,50 @@ def enterprise_file(request, pk: int):
             "instruments": instruments,
         },
     )
+
+
+class HazardForm(forms.Form):
+    description = forms.CharField(
+        label="隐患描述", widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_LONG
+    )
+    location = forms.CharField(label="部位", max_length=200, required=False)
+    photo = forms.ModelChoiceField(label="现场照片（记录库中）", queryset=None, required=False)
+    rule_broken = forms.CharField(label="违反的规定", max_length=300, required=False)
+    article = forms.CharField(label="条款", max_length=60, required=False)
+    rectify_by = forms.DateField(
+        label="整改期限（不填则在责令限期整改时确定）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, viewer, matter, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = record_list(viewer=viewer) if can(viewer, "records.view") else Record.objects.none()
+        self.fields["photo"].queryset = visible.filter(agency_id=matter.agency_id, kind=RecordKind.PHOTO)
+
+
+@capability_required("matters.act")
+def hazard_new(request, pk: int):
+    try:
+        matter = selectors.matter_for(
+            viewer=request.user, pk=pk, purpose="登记隐患", read=request.method == "GET"
+        )
+    except Http404:
+        return render(request, "404.html", status=404)
+    form = HazardForm(request.POST or None, viewer=request.user, matter=matter)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hazard = svc.hazard_record(acting_user=request.user, matter=matter, **form.cleaned_data)
+        except PermissionDenied as exc:
+            selectors.matter_refused(viewer=request.user, matter=matter, reason=f"登记隐患被拒绝：{exc}")
+            raise
+        except ValidationError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, f"已登记隐患 #{hazard.pk}。")
+            return redirect("matters:hazard", pk=hazard.pk)
+    return render(
+        request,
+        "zhifa/form_page.html",
+        {"form": form, "heading": f"登记隐患：{matter.title}", "submit": "登记"},
+    )

@@ -14,5 +14,6 @@ urlpatterns = [
     path("hazards/", hazards_views.hazard_register, name="hazards"),
     path("hazards/<int:pk>/", hazards_views.hazard_detail, name="hazard"),
     path("<int:pk>/hazards/refer/", hazards_views.hazards_refer, name="hazards_refer"),
+    path("<int:pk>/hazards/new/", hazards_views.hazard_new, name="hazard_new"),
     path("enterprises/<int:pk>/", hazards_views.enterprise_file, name="enterprise_file"),
 ]

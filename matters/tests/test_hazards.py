@@ -286,3 +286,50 @@ def test_the_register_page_filters_and_the_pages_record_report_reinspection_and_
     assert "复查前检查" not in page and "安全出口堵塞" not in page
     assert Event.objects.filter(kind="enterprise.file_view", actor=team.officer).exists()
     assert "一企一档" in client.get(f"/enterprises/{team.party.pk}/").content.decode()
+
+
+def test_a_hazard_is_recorded_on_its_page_with_photo_and_rule(team, client):
+    insp = _inspected(team)
+    photo = team.scan("配电箱照片")
+    client.force_login(team.officer)
+    assert "登记隐患" in client.get("/matters/hazards/", {"status": "all"}).content.decode()
+    due = timezone.localdate() + timedelta(days=10)
+    # A past deadline is refused in Chinese and nothing is written.
+    before = Hazard.objects.count()
+    r = client.post(
+        f"/matters/{insp.pk}/hazards/new/",
+        {"description": "配电箱未接地", "rectify_by": (timezone.localdate() - timedelta(days=1)).isoformat()},
+    )
+    assert r.status_code == 200 and "整改期限不能早于今天" in r.content.decode()
+    assert Hazard.objects.count() == before
+    r = client.post(
+        f"/matters/{insp.pk}/hazards/new/",
+        {
+            "description": "配电箱未接地",
+            "location": "二车间",
+            "photo": photo.pk,
+            "rule_broken": "《安全生产法》",
+            "article": "第三十六条",
+            "rectify_by": due.isoformat(),
+        },
+    )
+    assert r.status_code == 302
+    hazard = Hazard.objects.get(description="配电箱未接地")
+    assert (hazard.photo, hazard.article, hazard.rectify_by, hazard.deadline.due.date()) == (
+        photo,
+        "第三十六条",
+        due,
+        due,
+    )
+    page = client.get(f"/matters/hazards/{hazard.pk}/").content.decode()
+    assert "配电箱照片" in page and "第三十六条" in page
+    # A penalty matter takes no hazards.
+    case = matter_open(
+        acting_user=team.officer,
+        kind="penalty",
+        title="案件",
+        party=team.party,
+        officers=[team.officer, team.partner],
+    )
+    r = client.post(f"/matters/{case.pk}/hazards/new/", {"description": "某隐患"})
+    assert "隐患只能登记在行政检查事项中" in r.content.decode()

@@ -259,6 +259,7 @@ ROUTE_KWARGS = {
     "matters:hazards": {},
     "matters:hazard": {"pk": "hazard"},
     "matters:hazards_refer": {"pk": "inspection"},
+    "matters:hazard_new": {"pk": "inspection"},
     "matters:enterprise_file": {"pk": "enterprise"},
 }
 QUERY = {
