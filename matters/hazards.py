@@ -388,24 +388,22 @@ def hazard_overdue(hazard: Hazard) -> bool:
 
 
 def hazard_deadline_rows(matters: list[Matter]) -> list:
-    """Workbench rows: each hazard still waiting for its re-inspection, by its tracked deadline."""
+    """Workbench rows: each hazard still waiting for its re-inspection, by its tracked deadline (a
+    hazard recorded before the register tracked deadlines shows by its rectify_by date)."""
     from matters.selectors import DeadlineRow
 
     by_id = {m.pk: m for m in matters}
-    hazards = Hazard.objects.filter(
-        matter_id__in=list(by_id), state__in=OPEN_STATES, deadline__isnull=False
-    ).select_related("deadline")
+    hazards = (
+        Hazard.objects.filter(matter_id__in=list(by_id), state__in=OPEN_STATES)
+        .filter(Q(deadline__isnull=False) | Q(rectify_by__isnull=False))
+        .select_related("deadline")
+    )
     article = _article("reinspect")
-    return [
-        DeadlineRow(
-            by_id[h.matter_id],
-            RULE_KEY,
-            f"隐患整改期限届满复查：{h.description[:30]}",
-            h.deadline.due,
-            h.deadline.provisional,
-            True,
-            False,
-            article,
+    rows = []
+    for h in hazards:
+        due, provisional = (
+            (h.deadline.due, h.deadline.provisional) if h.deadline else (due_moment(h.rectify_by), False)
         )
-        for h in hazards
-    ]
+        label = f"隐患整改期限届满复查：{h.description[:30]}"
+        rows.append(DeadlineRow(by_id[h.matter_id], RULE_KEY, label, due, provisional, True, False, article))
+    return rows

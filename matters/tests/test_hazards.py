@@ -333,3 +333,14 @@ def test_a_hazard_is_recorded_on_its_page_with_photo_and_rule(team, client):
     )
     r = client.post(f"/matters/{case.pk}/hazards/new/", {"description": "某隐患"})
     assert "隐患只能登记在行政检查事项中" in r.content.decode()
+
+
+def test_a_hazard_recorded_before_the_register_still_shows_on_the_workbench(team, client):
+    insp = _inspected(team)
+    due = timezone.localdate() + timedelta(days=3)
+    # The old form: a rectify_by date on the row and no tracked deadline.
+    Hazard.objects.filter(matter=insp).update(rectify_by=due, deadline=None)
+    client.force_login(team.officer)
+    rows = [r for r in client.get("/api/v1/matters/workbench/").json() if "储罐区" in r["label"]]
+    assert len(rows) == 1 and rows[0]["due"].startswith(due.isoformat())
+    assert "储罐区未设置可燃气体报警装置" in client.get("/matters/hazards/").content.decode()
