@@ -24,7 +24,7 @@ from matters.workflows import workflow_for
 from org.permissions import require
 from policy.calendar import due_moment
 from policy.models import Deadline
-from utilities.bounds import TEXT_LONG, text_bounded, text_for_column
+from utilities.bounds import TEXT_LONG, text_bounded, text_for_column, year_bounded
 
 RULE_KEY = "inspection.hazard_rectification"  # the Deadline rule_key: the officer sets the date
 OPEN_STATES = (HazardState.OPEN, HazardState.REPORTED)
@@ -52,6 +52,7 @@ def _moment(value, *, label: str, after: datetime | None, after_label: str) -> d
         return timezone.now()
     if isinstance(value, date) and not isinstance(value, datetime):
         value = timezone.make_aware(datetime.combine(value, time(12)))
+    year_bounded(value, label=label)
     if value > timezone.now():
         raise ValidationError(f"{label}不能晚于现在。")
     if after is not None and value < after:
@@ -148,6 +149,8 @@ def hazard_record(
     found_in = matter.steps.filter(transition="inspect").order_by("-pk").first()
     if found_in is None:
         raise ValidationError("请先办理“现场检查”环节，再登记检查中发现的隐患。")
+    if rectify_by is not None:
+        year_bounded(rectify_by, label="整改期限")
     if rectify_by is not None and rectify_by < timezone.localdate():
         raise ValidationError("整改期限不能早于今天。")
     photos = _photos(matter, [photo])

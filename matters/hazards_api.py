@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from matters import hazards as svc
 from matters.api import MatterSerializer, _id, _matter, _records, _refusals_logged
 from matters.models import Hazard
-from utilities.bounds import TEXT_LINE, TEXT_LONG
+from utilities.bounds import ID_MAX, TEXT_LINE, TEXT_LONG
 from zhifa.api import CapabilityMixin
 
 
@@ -49,8 +49,7 @@ class HazardSerializer(serializers.ModelSerializer):
 class HazardInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=TEXT_LONG)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    photo = _id()
-    photo.required = False
+    photo = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
     rule_broken = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     article = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     rectify_by = serializers.DateField(required=False)

@@ -344,3 +344,21 @@ def test_a_hazard_recorded_before_the_register_still_shows_on_the_workbench(team
     rows = [r for r in client.get("/api/v1/matters/workbench/").json() if "储罐区" in r["label"]]
     assert len(rows) == 1 and rows[0]["due"].startswith(due.isoformat())
     assert "储罐区未设置可燃气体报警装置" in client.get("/matters/hazards/").content.decode()
+
+
+def test_the_api_bounds_a_new_hazard(team, client):
+    insp = _inspected(team)
+    c = _api(client, team.officer)
+    url = f"/api/v1/matters/{insp.pk}/hazards/"
+    before = (Hazard.objects.count(), Event.objects.count())
+    r = c.post(
+        url, {"description": "消防通道堵塞", "rectify_by": "9999-01-01"}, content_type="application/json"
+    )
+    assert r.status_code == 400 and "整改期限应在" in r.json()["detail"]
+    r = c.post(url, {"description": "   "}, content_type="application/json")
+    assert r.status_code == 400
+    r = c.post(url, {"description": "消防通道堵塞", "article": "条" * 61}, content_type="application/json")
+    assert r.status_code == 400
+    assert (Hazard.objects.count(), Event.objects.count()) == before
+    r = c.post(url, {"description": "消防通道堵塞"}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["photo"] is None and r.json()["rectify_by"] is None
