@@ -3,6 +3,14 @@
 from django.urls import path
 
 from matters.api import MatterDetailView, MatterListView, SignatureView, TransitionView, WorkbenchView
+from matters.hazards_api import (
+    HazardDetailView,
+    HazardListView,
+    HazardRecordView,
+    HazardReferView,
+    HazardReinspectView,
+    HazardReportView,
+)
 
 urlpatterns = [
     path("matters/", MatterListView.as_view(), name="api-matters"),
@@ -14,4 +22,10 @@ urlpatterns = [
         SignatureView.as_view(),
         name="api-matter-signature",
     ),
+    path("matters/<int:pk>/hazards/", HazardRecordView.as_view(), name="api-matter-hazards"),
+    path("matters/<int:pk>/hazards/refer/", HazardReferView.as_view(), name="api-matter-hazards-refer"),
+    path("hazards/", HazardListView.as_view(), name="api-hazards"),
+    path("hazards/<int:pk>/", HazardDetailView.as_view(), name="api-hazard"),
+    path("hazards/<int:pk>/report/", HazardReportView.as_view(), name="api-hazard-report"),
+    path("hazards/<int:pk>/reinspect/", HazardReinspectView.as_view(), name="api-hazard-reinspect"),
 ]

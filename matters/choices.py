@@ -34,5 +34,7 @@ class SignerRole(models.TextChoices):
 
 class HazardState(models.TextChoices):
     OPEN = "open", "待整改"
+    REPORTED = "reported", "已报告整改完毕"
     RECTIFIED = "rectified", "已整改"
     NOT_RECTIFIED = "not_rectified", "逾期未整改"
+    REFERRED = "referred", "已移交立案查处"

@@ -94,6 +94,28 @@ class Hazard(models.Model):
     checked_in = models.ForeignKey(
         "matters.Step", on_delete=models.PROTECT, related_name="hazards_checked", null=True, blank=True
     )
+    # The register (隐患台账): each hazard's own evidence, deadline, report and re-inspection.
+    photo = models.ForeignKey(
+        "records.Record", on_delete=models.PROTECT, related_name="hazards_shown", null=True, blank=True
+    )
+    rule_broken = models.CharField("违反的规定", max_length=300, blank=True)
+    article = models.CharField("条款", max_length=60, blank=True)
+    deadline = models.ForeignKey(
+        "policy.Deadline", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reported_at = models.DateTimeField("报告整改完毕时间", null=True, blank=True)
+    report_note = models.TextField("整改情况报告", blank=True)
+    report_photos = models.ManyToManyField(
+        "records.Record", related_name="hazard_reports", blank=True, verbose_name="整改照片"
+    )
+    checked_at = models.DateTimeField("复查时间", null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    check_note = models.TextField("复查意见", blank=True)
+    penalty = models.ForeignKey(
+        "matters.Matter", on_delete=models.PROTECT, related_name="hazards_referred", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["pk"]

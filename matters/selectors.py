@@ -202,6 +202,9 @@ def workbench(*, viewer) -> list[DeadlineRow]:
         qs = qs.filter(officers=viewer)
     matters = list(qs.distinct().select_related("party", "agency"))
     rows = [r for r in _rows(matters) if r.task and not r.met]
+    from matters.hazards import hazard_deadline_rows
+
+    rows += hazard_deadline_rows(matters)
     return sorted(rows, key=lambda r: (not r.overdue, r.due))
 
 

@@ -534,7 +534,7 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
                 f"罚款{matter.fine_amount}元尚未缴纳，也没有申请强制执行，不能结案（{rule.cited('、')}）。"
             )
     if code == "close" and wf == "inspection":
-        open_hazards = matter.hazards.exclude(state="rectified").count()
+        open_hazards = matter.hazards.exclude(state__in=("rectified", "referred")).count()
         if open_hazards:
             raise ValidationError(f"还有{open_hazards}项隐患未确认整改，不能结案；未整改的应移交立案查处。")
     if code == "revoke":
@@ -799,11 +799,17 @@ def _apply(matter: Matter, t: Transition, cleaned: dict, step: Step, now: dateti
             Hazard.objects.create(matter=matter, description=line, found_in=step)
     if t.code in ("order_rectification", "onsite_measures"):
         matter.data = {**matter.data, "rectify_by": cleaned["rectify_by"].isoformat()}
-        matter.hazards.filter(state="open").update(rectify_by=cleaned["rectify_by"])
+        from matters.hazards import hazards_deadline_set
+
+        hazards_deadline_set(
+            matter=matter, rectify_by=cleaned["rectify_by"], start=step.occurred_at, acting_user=step.acted_by
+        )
         fields.append("data")
     if t.code == "reinspect":
         state = "rectified" if cleaned["rectified"] == "yes" else "not_rectified"
-        matter.hazards.exclude(state="rectified").update(state=state, checked_in=step)
+        matter.hazards.filter(state__in=("open", "reported")).update(
+            state=state, checked_in=step, checked_at=step.occurred_at, checked_by=step.acted_by
+        )
     if t.target:
         matter.state = t.target
     if t.target and workflow_for(matter.kind, matter.procedure).state(t.target).final and not matter.closed_at:

@@ -259,6 +259,17 @@ ROUTE_KWARGS = {
     "inspections:draw_fix": {"pk": "draw"},
     "inspections:draw_reveal": {"pk": "draw"},
     "inspections:task_matter": {"pk": "task"},
+    "api-matter-hazards": {"pk": "inspection"},
+    "api-matter-hazards-refer": {"pk": "inspection"},
+    "api-hazards": {},
+    "api-hazard": {"pk": "hazard"},
+    "api-hazard-report": {"pk": "hazard"},
+    "api-hazard-reinspect": {"pk": "hazard"},
+    "matters:hazards": {},
+    "matters:hazard": {"pk": "hazard"},
+    "matters:hazards_refer": {"pk": "inspection"},
+    "matters:hazard_new": {"pk": "inspection"},
+    "matters:enterprise_file": {"pk": "enterprise"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -352,6 +363,7 @@ def world(agency, section, make_staff, tmp_path):
     publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
     access_request, access_session = _access_world(section, version, users, make_staff)
     archive_objects = _archive_world(agency, officer, users, enterprise, tmp_path)
+    hazard_objects = _inspection(officer, enterprise, "测试")
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
@@ -382,6 +394,7 @@ def world(agency, section, make_staff, tmp_path):
         "access_request": access_request.pk,
         "access_session": access_session.pk,
         **archive_objects,
+        **hazard_objects,
     }
     return users, objects
 
@@ -682,6 +695,8 @@ NOT_WALKED = {
     "api-field-returns": OWN,
     "policy:supplement_new": FORM,
     "api-policy-supplements": OWN,
+    "api-hazards": OWN,
+    "matters:hazards": OWN,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
@@ -729,7 +744,20 @@ def _cases(officer, enterprise, title, submitter, **kwargs):
     Matter.objects.filter(pk=matter.pk).update(title=f"{title}（重大）", **kwargs)
     matter.refresh_from_db()
     review = review_submit(matter=matter, acting_user=submitter, **complete_submission(matter))
-    return {"case": case.pk, "instrument": filing.instruments.get().pk, "matter": matter.pk, "review": review.pk}
+    return {"case": case.pk, "instrument": filing.instruments.get().pk, "matter": matter.pk, "review": review.pk,
+            **_inspection(officer, enterprise, title, **kwargs)}
+
+
+def _inspection(officer, enterprise, title, **kwargs):
+    """An inspection with one hazard in the register (put in place directly: the walk is about roles)."""
+    from matters.models import Hazard, Step
+
+    inspection = matter_open(acting_user=officer, kind="inspection", title=f"{title}（检查）", party=enterprise,
+                             **kwargs)
+    found = Step.objects.create(matter=inspection, transition="inspect", label="现场检查", from_state="planned",
+                                to_state="inspected", occurred_at=timezone.now(), acted_by=officer)
+    hazard = Hazard.objects.create(matter=inspection, description=f"{title}隐患", found_in=found)
+    return {"inspection": inspection.pk, "hazard": hazard.pk}
 
 
 def _another_agency(tmp_path) -> dict:
