@@ -1,11 +1,12 @@
 from django import forms
 
 from access.choices import Action, KeepReason, Medium, Proceedings, RequesterKind
+from utilities.forms import BoundedForm
 
 _DT = {"widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
 
 
-class RequestForm(forms.Form):
+class RequestForm(BoundedForm):
     requester_kind = forms.ChoiceField(label="申请人类别", choices=RequesterKind.choices)
     action = forms.ChoiceField(label="调阅方式", choices=Action.choices)
     purpose = forms.CharField(label="调阅事由", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
@@ -37,22 +38,22 @@ class RequestForm(forms.Form):
         return ids
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(BoundedForm):
     approve = forms.TypedChoiceField(
         label="审批", choices=[("1", "批准"), ("0", "不予批准")], coerce=lambda v: v == "1"
     )
     note = forms.CharField(label="意见（不予批准的须写明理由）", max_length=300, required=False)
 
 
-class SessionForm(forms.Form):
+class SessionForm(BoundedForm):
     place = forms.CharField(label="调阅地点", max_length=100, required=False)
 
 
-class CloseForm(forms.Form):
+class CloseForm(BoundedForm):
     note = forms.CharField(label="结束情况（有无涂改、抽换等）", max_length=300, required=False)
 
 
-class CopyForm(forms.Form):
+class CopyForm(BoundedForm):
     record = forms.IntegerField(label="记录编号", min_value=1)
     medium = forms.ChoiceField(label="载体", choices=Medium.choices)
     extractor = forms.CharField(label="提取人", max_length=30, required=False)
@@ -61,26 +62,26 @@ class CopyForm(forms.Form):
     fee = forms.DecimalField(label="复制费用（元）", max_digits=8, decimal_places=2, min_value=0, initial=0)
 
 
-class DiscLogForm(forms.Form):
+class DiscLogForm(BoundedForm):
     place = forms.CharField(label="摄录地点", max_length=200)
     signers = forms.CharField(label="参与办案人员签名（逗号分隔）", max_length=1000)
 
 
-class LoanForm(forms.Form):
+class LoanForm(BoundedForm):
     returned = forms.BooleanField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(label="归还情况（是否完整）", max_length=300, required=False)
 
 
-class PostForm(forms.Form):
+class PostForm(BoundedForm):
     note = forms.CharField(label="寄送情况（收件单位、邮件号）", max_length=200)
 
 
-class KeepMarkForm(forms.Form):
+class KeepMarkForm(BoundedForm):
     reason = forms.ChoiceField(label="长期保存情形", choices=KeepReason.choices)
     note = forms.CharField(label="说明", max_length=300, required=False)
 
 
-class RegisterFilter(forms.Form):
+class RegisterFilter(BoundedForm):
     kind = forms.ChoiceField(label="类别", required=False, choices=())
     number = forms.CharField(label="调阅编号", max_length=20, required=False)
     since = forms.DateField(label="自", required=False, widget=forms.DateInput(attrs={"type": "date"}))

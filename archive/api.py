@@ -271,6 +271,7 @@ class CarrierSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "kind", "party", "period", "confidentiality", "retention", "contents", "holder",
                   "registered_at"]
         read_only_fields = ["id", "registered_at"]
+        extra_kwargs = {"contents": {"max_length": 2000}}
 
 
 class CarrierViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):

@@ -4,12 +4,13 @@ from django import forms
 
 from archive.choices import CarrierKind, CollectionCategory, CustodyAction, HoldKind
 from records.choices import Confidentiality
+from utilities.forms import BoundedForm
 
 RETENTION_OPTIONS = (("", "按政策包确定"), ("permanent", "永久"), ("30", "30年"), ("10", "10年"), ("5", "5年"))
 DT = {"type": "datetime-local"}
 
 
-class SealForm(forms.Form):
+class SealForm(BoundedForm):
     major_impact = forms.BooleanField(label="有重大社会影响", required=False)
     complex_case = forms.BooleanField(label="情况复杂、涉及多个法律关系", required=False)
     retention = forms.ChoiceField(
@@ -19,7 +20,7 @@ class SealForm(forms.Form):
                               max_length=2000)
 
 
-class AddForm(forms.Form):
+class AddForm(BoundedForm):
     file = forms.FileField(label="扫描件或电子文件")
     title = forms.CharField(label="题名", max_length=200)
     reason = forms.CharField(label="补充理由", max_length=300)
@@ -28,7 +29,7 @@ class AddForm(forms.Form):
     dated = forms.DateField(label="文件日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class DescribeForm(forms.Form):
+class DescribeForm(BoundedForm):
     item = forms.IntegerField(widget=forms.HiddenInput)
     av_section = forms.CharField(label="承办科室", max_length=100, required=False)
     av_maker = forms.CharField(label="制作人", max_length=100, required=False)
@@ -36,21 +37,21 @@ class DescribeForm(forms.Form):
     av_proves = forms.CharField(label="证明内容", max_length=300, required=False)
 
 
-class VolumeForm(forms.Form):
+class VolumeForm(BoundedForm):
     reason = forms.CharField(label="另立新卷的理由", max_length=300)
 
 
-class HoldForm(forms.Form):
+class HoldForm(BoundedForm):
     kind = forms.ChoiceField(label="事由", choices=HoldKind.choices)
     reference = forms.CharField(label="案号或编号", max_length=100)
     case_file = forms.IntegerField(label="案卷编号（系统内序号）", min_value=1)
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(BoundedForm):
     reason = forms.CharField(label="解除理由", max_length=300)
 
 
-class DisposalForm(forms.Form):
+class DisposalForm(BoundedForm):
     case_files = forms.MultipleChoiceField(label="保管期限届满的案卷", widget=forms.CheckboxSelectMultiple)
     reason = forms.CharField(label="鉴定意见", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
@@ -59,12 +60,12 @@ class DisposalForm(forms.Form):
         self.fields["case_files"].choices = choices
 
 
-class DecideForm(forms.Form):
+class DecideForm(BoundedForm):
     approve = forms.ChoiceField(label="审批", choices=(("yes", "批准销毁"), ("no", "不批准")))
     note = forms.CharField(label="审批意见", max_length=300, required=False)
 
 
-class CollectionForm(forms.Form):
+class CollectionForm(BoundedForm):
     category = forms.ChoiceField(label="信息类别", choices=CollectionCategory.choices)
     subject = forms.CharField(label="事项名称", max_length=200)
     summary = forms.CharField(label="内容概述", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
@@ -73,11 +74,11 @@ class CollectionForm(forms.Form):
     originals_from = forms.CharField(label="借用原始资料的提供方（无则留空）", max_length=200, required=False)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(BoundedForm):
     returned_at = forms.DateTimeField(label="返还时间", widget=forms.DateTimeInput(attrs=DT))
 
 
-class CarrierForm(forms.Form):
+class CarrierForm(BoundedForm):
     number = forms.CharField(label="编号", max_length=40)
     kind = forms.ChoiceField(label="载体类型", choices=CarrierKind.choices)
     party = forms.IntegerField(label="企业（系统内序号，可空）", required=False, min_value=1)
@@ -88,7 +89,7 @@ class CarrierForm(forms.Form):
     holder = forms.CharField(label="保管人", max_length=100, required=False)
 
 
-class CustodyForm(forms.Form):
+class CustodyForm(BoundedForm):
     action = forms.ChoiceField(label="事项", choices=[c for c in CustodyAction.choices if c[0] != "register"])
     holder = forms.CharField(label="保管人或借用人", max_length=100)
     note = forms.CharField(label="说明", max_length=300, required=False)

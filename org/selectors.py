@@ -47,7 +47,7 @@ def staff_get(*, viewer, pk: int) -> Staff:
 
 def staff_for(*, viewer, pk: int) -> Staff:
     """A member of the viewer's agency staff (org.view_staff); any other id is a logged 404."""
-    return object_visible(staff_list(viewer=viewer), pk=pk, viewer=viewer, missing="本单位没有这名人员。")
+    return object_visible(staff_list(viewer=viewer), pk=pk, viewer=viewer, missing="本单位没有这名人员，或该人员不存在。")
 
 
 def officer_list_assignable(*, viewer, on: date) -> QuerySet[Staff]:

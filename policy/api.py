@@ -264,13 +264,13 @@ class SupplementSerializer(serializers.ModelSerializer):
 
 class SupplementInputSerializer(serializers.Serializer):
     # Text is checked by the service (one set of Chinese messages for the page and the API).
-    key = serializers.CharField(allow_blank=True, help_text="规则键，见 GET /api/v1/policy/rules/")
+    key = serializers.CharField(allow_blank=True, max_length=80, help_text="规则键，见 GET /api/v1/policy/rules/")
     value = serializers.JSONField()
     unit = serializers.ChoiceField(choices=list(UNITS))
-    document_title = serializers.CharField(allow_blank=True)
-    document_number = serializers.CharField(allow_blank=True)
-    article = serializers.CharField(allow_blank=True)
-    summary = serializers.CharField(allow_blank=True)
+    document_title = serializers.CharField(allow_blank=True, max_length=200)
+    document_number = serializers.CharField(allow_blank=True, max_length=100)
+    article = serializers.CharField(allow_blank=True, max_length=60)
+    summary = serializers.CharField(allow_blank=True, max_length=300)
     effective_from = serializers.DateField()
 
 

@@ -120,7 +120,7 @@ def parse_rule_value(text: str, unit: str):
     return text
 
 
-class SupplementForm(forms.Form):
+class SupplementForm(BoundedForm):
     key = forms.ChoiceField(label="规则", choices=_key_choices)
     unit = forms.ChoiceField(label="单位", choices=_unit_choices)
     value = forms.CharField(

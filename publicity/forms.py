@@ -91,7 +91,7 @@ class PowerForm(BoundedForm):
         self.fields["section"].queryset = agency.sections.all()
 
 
-class SummaryForm(forms.Form):
+class SummaryForm(BoundedForm):
     summary = forms.CharField(
         label="公示摘要（公众看到的事由：违法行为或事项的概要，不写内部案件名称和个人信息）",
         max_length=500,

@@ -35,7 +35,7 @@ class ExemptionForm(BoundedForm):
 CONFIDENTIALITY_CHOICES = Confidentiality.choices
 
 
-class FieldReturnForm(forms.Form):
+class FieldReturnForm(BoundedForm):
     kind = forms.ChoiceField(label="情形", choices=ReturnKind.choices)
     away_from = forms.DateTimeField(label="外出执法开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     returned_at = forms.DateTimeField(label="返回单位时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

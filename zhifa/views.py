@@ -18,16 +18,16 @@ def home(request):
         context["matter_rows"] = rows[:8]
         context["matter_due"] = len(rows)
         context["matter_overdue"] = sum(1 for r in rows if r.overdue)
-    if can(request.user, "archive.manage"):
-        from archive.selectors import casefile_queue
-
-        queue = casefile_queue(viewer=request.user)
-        context["archive"] = {"due": len(queue), "overdue": sum(1 for r in queue if r.overdue)}
         month = month_from(request.GET.get("month", ""), timezone.localdate())
         context["month"] = month
         context["month_prev"] = (month - timedelta(days=1)).strftime("%Y-%m")
         context["month_next"] = (month + timedelta(days=31)).replace(day=1).strftime("%Y-%m")
         context["month_weeks"] = deadline_month(rows=rows, month=month)
+    if can(request.user, "archive.manage"):
+        from archive.selectors import casefile_queue
+
+        queue = casefile_queue(viewer=request.user)
+        context["archive"] = {"due": len(queue), "overdue": sum(1 for r in queue if r.overdue)}
     return render(request, "zhifa/home.html", context)
 
 

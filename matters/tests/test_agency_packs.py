@@ -17,6 +17,7 @@ from matters.models import Matter, Step
 from org.tests.factories import AgencyFactory, SectionFactory, make_uscc
 from policy.selectors import agency_rules
 from publicity.models import Publication
+from publicity.services import publication_correct
 from records.tests.clips import make_image, make_video
 from review.models import LegalReview
 from review.services import material_requirements, working_days_between
@@ -293,6 +294,11 @@ def test_one_penalty_case_under_each_agencys_own_rules(pack, client, make_staff,
 
     # Published through the portal's staff API after its review (000 公示第二十四条 where it applies).
     publication = Publication.objects.get(source=f"matters.matter:{mid}")
+    # The public summary is written for the portal (the internal matter title is never published).
+    publication = publication_correct(
+        publication=publication, changes={"summary": "未按规定对从业人员进行安全生产教育培训"},
+        reason="撰写公示摘要", acting_user=office.leader,
+    )
     for action in ("review", "publish"):
         response = leader.post(reverse(f"publication-{action}", kwargs={"pk": publication.pk}), {})
         assert response.status_code == 200, response.json()

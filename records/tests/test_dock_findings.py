@@ -159,6 +159,6 @@ def test_an_interruption_cites_its_article_on_the_record_page(tmp_path, device, 
     _clip(folder / "clip2.mp4", started + timedelta(minutes=3), copied=copied)  # a 3-minute gap
     _ingest(folder)
     (interruption,) = Interruption.objects.all()
-    assert interruption.citation == "《抚顺市应急管理局执法音像记录管理制度》第十条"
+    assert interruption.citation == "平台默认值（落实《抚顺市应急管理局执法音像记录管理制度》第十条的要求）"
     page = login(make_staff("section_chief", "officer")).get(f"/records/{interruption.before.record_id}/")
-    assert "依据：《抚顺市应急管理局执法音像记录管理制度》第十条" in page.content.decode()
+    assert "依据：平台默认值（落实《抚顺市应急管理局执法音像记录管理制度》第十条的要求）" in page.content.decode()

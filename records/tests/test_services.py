@@ -287,12 +287,12 @@ def test_only_a_gap_between_tolerance_and_session_break_is_an_interruption(
         "before": versions[1].pk,
         "after": versions[2].pk,
         "rule": "av.interruption_tolerance",
-        "citation": "《抚顺市应急管理局执法音像记录管理制度》第十条",
+        "citation": "平台默认值（落实《抚顺市应急管理局执法音像记录管理制度》第十条的要求）",
     }
     assert event.agency == device.agency
     # It cites the article from the agency's pack, kept with the interruption.
     assert interruption.rule == "av.interruption_tolerance"
-    assert interruption.citation == "《抚顺市应急管理局执法音像记录管理制度》第十条"
+    assert interruption.citation == "平台默认值（落实《抚顺市应急管理局执法音像记录管理制度》第十条的要求）"
 
     # It needs an explanation, which is its own record.
     assert not interruption.explanations.exists()

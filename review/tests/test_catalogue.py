@@ -86,7 +86,7 @@ def test_confiscation_needs_its_value_at_the_proposal(agency, section, officer):
     matter_transition(acting_user=officer, matter=matter, transition="propose",
                       data={**data, "confiscation_value": "120000"})
     matter.refresh_from_db()
-    assert matter.data["confiscation_value"] == "120000" and _codes(matter) == {"penalty.confiscation"}
+    assert Decimal(matter.data["confiscation_value"]) == Decimal("120000") and _codes(matter) == {"penalty.confiscation"}
 
 
 def test_pingdingshan_licensing_after_a_hearing_and_every_fine_without_a_figure(agency, section, officer):
