@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "inspections",
     "access",
     "archive",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -210,3 +211,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Supervision (issue 16): how often the running server repeats the compliance scan (seconds).
+ZHIFA_SUPERVISION_SCAN_INTERVAL = env.int("ZHIFA_SUPERVISION_SCAN_INTERVAL", default=3600)
