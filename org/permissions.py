@@ -68,6 +68,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "archive.approve_disposal": frozenset({R.LEADER}),
     "archive.hold": frozenset({R.ARCHIVIST, R.LEGAL_REVIEWER, R.LEADER}),
     "archive.collect": frozenset({R.OFFICER, R.SECTION_CHIEF, R.ARCHIVIST}),
+    # --- supervision (执法监督); the pack's supervision.supervisor_role narrows who supervises ---
+    "supervision.view": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER, R.SECTION_CHIEF, R.ADMIN}),
+    "supervision.scan": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER}),
 }
 
 

@@ -250,6 +250,12 @@ ROUTE_KWARGS = {
     "archive-disposal-decide": {"pk": "disposal"},
     "archive-carrier-list": {},
     "archive-carrier-detail": {"pk": "carrier"},
+    # --- supervision ---
+    "supervision:findings": {},
+    "supervision:finding": {"pk": "finding"},
+    "supervision:scan": {},
+    "supervision:statistics": {},
+    "supervision:statistics_export": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -373,6 +379,7 @@ def world(agency, section, make_staff, tmp_path):
         "access_request": access_request.pk,
         "access_session": access_session.pk,
         **archive_objects,
+        "finding": _supervision_world(agency, section, officer),
     }
     return users, objects
 
@@ -420,6 +427,18 @@ def _archive_world(agency, officer, users, enterprise, tmp_path):
     )
     return {"case_file": case_file.pk, "hold": hold.pk, "disposal": disposal.pk, "carrier": carrier.pk,
             "collection": collection.pk}
+
+
+def _supervision_world(agency, section, officer):
+    """An open compliance finding of the walker's section."""
+    from supervision.models import Finding
+
+    now = timezone.now()
+    return Finding.objects.create(
+        agency=agency, section=section, officer=officer, kind="record", subject="records.recordversion:0:late",
+        rule_key="av.ingest_deadline", citation="测试依据", message="逾期存储", remedy="补写说明",
+        opened_at=now, seen_at=now,
+    ).pk
 
 
 def _publicity_world(agency, officer, users, make_staff):
