@@ -2,7 +2,7 @@
 section by section, including events just after a local midnight at the turn of a month."""
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
