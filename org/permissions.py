@@ -71,6 +71,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # --- supervision (执法监督); the pack's supervision.supervisor_role narrows who supervises ---
     "supervision.view": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER, R.SECTION_CHIEF, R.ADMIN}),
     "supervision.scan": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER}),
+    "supervision.remind": ALL_STAFF,
 }
 
 

@@ -16,3 +16,8 @@ class Check(models.TextChoices):
     INTERRUPTION = "interruption", "记录中断未说明"
     PUBLICATION_LATE = "publication_late", "执法决定未按时公开"
     PUBLICATION_STALE = "publication_stale", "公示期满或应撤回未撤下"
+
+
+class ReminderCategory(models.TextChoices):
+    DEADLINE = "deadline", "办案期限"
+    FINDING = "finding", "监督发现待纠正"

@@ -1,6 +1,8 @@
 from django import forms
 
 from org.models import Section
+from supervision.choices import ReminderCategory
+from supervision.models import ReminderPreference
 
 
 class StatisticsForm(forms.Form):
@@ -11,3 +13,14 @@ class StatisticsForm(forms.Form):
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = Section.objects.filter(agency=agency).order_by("pk")
+
+
+class PreferenceForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        label="提醒事项（不选即全部）", choices=ReminderCategory.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ReminderPreference
+        fields = ["in_app", "digest_mail", "overdue_mail", "categories"]

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from supervision.choices import Check, FindingEventKind
+from supervision.choices import Check, FindingEventKind, ReminderCategory
 
 
 class Finding(models.Model):
@@ -80,3 +80,50 @@ class ScanRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReminderPreference(models.Model):
+    """What one person chooses to receive: the bell in the application, the daily digest mail, a
+    mail when something of theirs becomes overdue, and which kinds of item."""
+
+    staff = models.OneToOneField("org.Staff", on_delete=models.CASCADE, related_name="reminder_preference")
+    in_app = models.BooleanField("在平台内提醒（铃铛）", default=True)
+    digest_mail = models.BooleanField("每日汇总邮件", default=True)
+    overdue_mail = models.BooleanField("逾期时即时邮件", default=True)
+    categories = models.JSONField("提醒事项", default=list, blank=True, help_text="empty: every category")
+    digest_sent_on = models.DateField("最近汇总邮件日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "提醒设置"
+        verbose_name_plural = "提醒设置"
+
+    def __str__(self) -> str:
+        return f"{self.staff} 提醒设置"
+
+    def wants(self, category: str) -> bool:
+        return not self.categories or category in self.categories
+
+
+class Reminder(models.Model):
+    """提醒 — a due or overdue item for the person responsible for it, kept while it is open."""
+
+    staff = models.ForeignKey("org.Staff", on_delete=models.CASCADE, related_name="reminders")
+    key = models.CharField("事项标识", max_length=120)
+    category = models.CharField("类别", max_length=20, choices=ReminderCategory.choices)
+    title = models.CharField("事项", max_length=300)
+    citation = models.CharField("依据", max_length=300, blank=True)
+    due = models.DateTimeField("期限", null=True, blank=True)
+    overdue = models.BooleanField("已逾期", default=False)
+    opened_at = models.DateTimeField("提醒时间")
+    done_at = models.DateTimeField("办结时间", null=True, blank=True)
+    overdue_mailed_at = models.DateTimeField("逾期邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-overdue", "due", "pk"]
+        verbose_name = "提醒"
+        verbose_name_plural = "提醒"
+        constraints = [models.UniqueConstraint(fields=["staff", "key"], name="reminder_unique_key")]
+        indexes = [models.Index(fields=["staff", "done_at"], name="reminder_open")]
+
+    def __str__(self) -> str:
+        return self.title

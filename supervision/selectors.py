@@ -10,7 +10,7 @@ from org.choices import Role
 from org.permissions import require
 from policy.selectors import agency_rules
 from supervision import statistics
-from supervision.models import Finding
+from supervision.models import Finding, Reminder, ReminderPreference
 
 SUPERVISOR_RULE = "supervision.supervisor_role"
 
@@ -61,3 +61,14 @@ def statistics_for(*, viewer, year: int, section_id: int | None = None) -> stati
     if scope is not None:
         section_id = scope
     return statistics.compute(viewer.agency, year, section_id)
+
+
+def preference_for(*, viewer) -> ReminderPreference:
+    require(viewer, "supervision.remind")
+    return ReminderPreference.objects.filter(staff=viewer).first() or ReminderPreference(staff=viewer)
+
+
+def reminder_list(*, viewer) -> QuerySet[Reminder]:
+    """The viewer's own open reminders: overdue first, then by due date."""
+    require(viewer, "supervision.remind")
+    return Reminder.objects.filter(staff=viewer, done_at__isnull=True).order_by("-overdue", "due", "pk")

@@ -11,7 +11,7 @@ from org.models import Agency
 from policy.selectors import agency_rules
 from supervision.checks import CHECKS, CHUNK, Fact, chunked
 from supervision.choices import FindingEventKind
-from supervision.models import Finding, FindingEvent, ScanRun
+from supervision.models import Finding, FindingEvent, ReminderPreference, ScanRun
 
 
 @dataclass
@@ -132,3 +132,22 @@ def findings_scan_if_due(*, max_age: timedelta) -> ScanResult | None:
     if last is not None and timezone.now() - last < max_age:
         return None
     return findings_scan()
+
+
+@transaction.atomic
+def preference_set(
+    *, acting_user, in_app: bool, digest_mail: bool, overdue_mail: bool, categories: list[str]
+) -> ReminderPreference:
+    """Save what `acting_user` chooses to receive (their own setting only); a ledger event."""
+    from org.permissions import require
+
+    require(acting_user, "supervision.remind")
+    pref, _ = ReminderPreference.objects.update_or_create(
+        staff=acting_user,
+        defaults={"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
+                  "categories": sorted(set(categories))},
+    )
+    event_record(kind="reminder.preference", subject=pref, acting_user=acting_user, agency=acting_user.agency,
+                 data={"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
+                       "categories": pref.categories})
+    return pref

@@ -9,4 +9,5 @@ urlpatterns = [
     path("scan/", views.scan, name="scan"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics.xlsx", views.statistics_export, name="statistics_export"),
+    path("reminders/", views.reminders, name="reminders"),
 ]

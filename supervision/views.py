@@ -9,7 +9,7 @@ from org.permissions import capability_required
 from supervision import selectors, services
 from supervision.charts import bar_chart
 from supervision.export import statistics_xlsx
-from supervision.forms import StatisticsForm
+from supervision.forms import PreferenceForm, StatisticsForm
 from supervision.statistics import MONTHS
 
 
@@ -74,3 +74,18 @@ def statistics_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="statistics-{stats.year}.xlsx"'
     return response
+
+
+@capability_required("supervision.remind")
+def reminders(request):
+    """我的提醒: what is due or overdue for me, and what I choose to receive."""
+    pref = selectors.preference_for(viewer=request.user)
+    form = PreferenceForm(request.POST or None, instance=pref)
+    if request.method == "POST":
+        if form.is_valid():
+            services.preference_set(acting_user=request.user, **form.cleaned_data)
+            messages.success(request, "提醒设置已保存。")
+            return redirect("supervision:reminders")
+        messages.error(request, "提醒设置未保存：请检查所填内容。")
+    rows = selectors.reminder_list(viewer=request.user)
+    return render(request, "supervision/reminders.html", {"rows": rows, "form": form})

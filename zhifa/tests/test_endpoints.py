@@ -256,6 +256,7 @@ ROUTE_KWARGS = {
     "supervision:scan": {},
     "supervision:statistics": {},
     "supervision:statistics_export": {},
+    "supervision:reminders": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
