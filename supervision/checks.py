@@ -211,4 +211,40 @@ def publications(agency, rules, now: datetime) -> Iterator[Fact]:
             yield Fact(kind, f"publicity.publication:{p.pk}", key, msg, remedy, _matter_id(p.source), None, p.created_by_id)
 
 
-CHECKS = (deadlines, av_missing, records, interruptions, publications)
+def reviews(agency, rules, now: datetime) -> Iterator[Fact]:
+    """Decisions taken (决定, 查封扣押, 责令停产停业, 停止供电…) that the pack's catalogue or the
+    major-case mark put under legal review, without a review that passed."""
+    from matters.models import Step
+    from review.models import LegalReview
+    from review.scope import GATED, review_required
+
+    rule = rules.get("review.scope")
+    if rule is None:
+        return
+    qs = Step.objects.filter(matter__agency=agency, transition__in=GATED).select_related("matter__party", "matter__agency")
+    for steps in chunked(qs):
+        passed = {
+            (r.matter_id, r.transition)
+            for r in LegalReview.objects.filter(matter_id__in={s.matter_id for s in steps}, transition__in=GATED)
+            if r.passed
+        }
+        for step in steps:
+            if (step.matter_id, step.transition) in passed:
+                continue
+            required, hits = review_required(step.matter, step.transition)
+            if not required:
+                continue
+            why = "；".join(h.text for h in hits) or f"重大案件：{step.matter.major_reason}"
+            yield Fact(
+                Check.REVIEW_MISSING,
+                f"matters.step:{step.pk}",
+                rule.key,
+                f"{step.matter.title}：“{step.label}”属于法制审核范围（{why}），但没有通过的法制审核。"[:500],
+                "送法制审核机构审核；审核意见与决定不一致的，依法纠正或撤销该决定。",
+                step.matter_id,
+                step.matter.section_id,
+                step.acted_by_id,
+            )
+
+
+CHECKS = (deadlines, av_missing, records, interruptions, publications, reviews)

@@ -16,6 +16,7 @@ class Check(models.TextChoices):
     INTERRUPTION = "interruption", "记录中断未说明"
     PUBLICATION_LATE = "publication_late", "执法决定未按时公开"
     PUBLICATION_STALE = "publication_stale", "公示期满或应撤回未撤下"
+    REVIEW_MISSING = "review_missing", "重大执法决定未经法制审核"
 
 
 class ReminderCategory(models.TextChoices):

@@ -143,3 +143,25 @@ def test_periodic_hook_scans_only_when_the_last_scan_is_old(desk):
     assert findings_scan_if_due(max_age=timedelta(hours=1)).opened == 1
     assert findings_scan_if_due(max_age=timedelta(hours=1)) is None
     assert findings_scan_if_due(max_age=timedelta(0)).open == 1
+
+
+@pytest.mark.django_db
+def test_major_decision_without_legal_review_is_found_and_closes_once_reviewed(desk, make_staff):
+    from django.utils import timezone
+
+    from matters.models import Step
+    from review.tests.helpers import make_matter, pass_review
+
+    matter = make_matter(desk.agency, desk.section, desk.officer, amount="20000")  # 个人 ≥ 1万元: in scope
+    Step.objects.create(matter=matter, transition="decide", label="作出行政处罚决定", from_state="notified",
+                        to_state="decided", occurred_at=timezone.now(), acted_by=desk.leader)  # planted
+    findings_scan(agency=desk.agency)
+    (finding,) = Finding.objects.filter(kind=Check.REVIEW_MISSING)
+    assert finding.matter == matter and finding.rule_key == "review.scope"
+    assert finding.citation == agency_rules(desk.agency).rule("review.scope").cited("、")
+
+    reviewer = make_staff("legal_reviewer", legal_qualification="A2023001", username="zhou")
+    pass_review(matter, submitter=desk.chief, reviewer=reviewer, leader=desk.leader)
+    findings_scan(agency=desk.agency)
+    finding.refresh_from_db()
+    assert not finding.is_open
