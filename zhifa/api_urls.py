@@ -72,4 +72,5 @@ urlpatterns = [
     path("", include("inspections.api_urls")),
     path("", include("access.api_urls")),
     path("", include("archive.api_urls")),
+    path("", include("supervision.api_urls")),
 ]

@@ -257,6 +257,11 @@ ROUTE_KWARGS = {
     "supervision:statistics": {},
     "supervision:statistics_export": {},
     "supervision:reminders": {},
+    "supervision-finding-list": {},
+    "supervision-finding-detail": {"pk": "finding"},
+    "supervision-finding-scan": {},
+    "supervision-finding-statistics": {},
+    "supervision-finding-reminders": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
