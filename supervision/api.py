@@ -118,4 +118,5 @@ class FindingViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=ReminderSerializer(many=True), summary="我的提醒")
     @action(detail=False)
     def reminders(self, request):
-        return Response(ReminderSerializer(selectors.reminder_list(viewer=request.user), many=True).data)
+        page = self.paginate_queryset(selectors.reminder_list(viewer=request.user))
+        return self.get_paginated_response(ReminderSerializer(page, many=True).data)
