@@ -41,6 +41,20 @@ def chunked(qs, size: int = CHUNK) -> Iterator[list]:
         last = rows[-1].pk
 
 
+def matters_with_deadlines(agency) -> Iterator[list]:
+    """The agency's matters that have tracked deadlines, a chunk at a time (found through the
+    deadlines, so matters without one cost nothing)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from matters.models import Matter
+    from policy.models import Deadline
+
+    ct = ContentType.objects.get_for_model(Matter)
+    for deadlines in chunked(Deadline.objects.filter(agency=agency, subject_type=ct).only("pk", "subject_id")):
+        ids = {int(d.subject_id) for d in deadlines if d.subject_id.isdigit()}
+        yield list(Matter.objects.filter(pk__in=ids).select_related("agency").prefetch_related("officers"))
+
+
 def _first_officer(matter) -> int | None:
     officers = sorted(o.pk for o in matter.officers.all())
     return officers[0] if officers else matter.opened_by_id
@@ -48,11 +62,9 @@ def _first_officer(matter) -> int | None:
 
 def deadlines(agency, rules, now: datetime) -> Iterator[Fact]:
     """Tracked statutory deadlines (decision, service, payment, archiving…) past due and not met."""
-    from matters.models import Matter
     from matters.selectors import _rows
 
-    qs = Matter.objects.filter(agency=agency).select_related("agency").prefetch_related("officers")
-    for matters in chunked(qs):
+    for matters in matters_with_deadlines(agency):
         for row in _rows(matters):
             if row.task and not row.met and row.due < now and row.rule_key in rules:
                 m = row.matter

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from org.models import Agency, Staff
-from supervision.checks import chunked
+from supervision.checks import chunked, matters_with_deadlines
 from supervision.choices import ReminderCategory
 from supervision.models import Finding, Reminder, ReminderPreference
 
@@ -26,13 +26,11 @@ class RemindResult:
 
 def _items(agency, now: datetime) -> dict[tuple[int, str], dict]:
     """{(staff pk, key): fields} of what is due soon or overdue now, for each person responsible."""
-    from matters.models import Matter
     from matters.selectors import _rows
 
     horizon = now + timedelta(days=settings.ZHIFA_REMINDER_HORIZON_DAYS)
     items: dict = {}
-    matters = Matter.objects.filter(agency=agency).select_related("agency").prefetch_related("officers")
-    for chunk in chunked(matters):
+    for chunk in matters_with_deadlines(agency):
         for row in _rows(chunk):
             if not row.task or row.met or row.due > horizon:
                 continue
