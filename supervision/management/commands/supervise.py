@@ -5,7 +5,7 @@ from supervision.services import findings_scan
 
 
 class Command(BaseCommand):
-    help = "执法监督：合规扫描（scan），发现问题自动登记，已纠正的自动关闭"
+    help = "执法监督：合规扫描（scan，发现问题自动登记、已纠正的自动关闭）和到期逾期提醒（remind）"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
