@@ -71,6 +71,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "archive.collect": frozenset({R.OFFICER, R.SECTION_CHIEF, R.ARCHIVIST}),
     # --- policy supplements (本单位补充规定) ---
     "policy.manage_supplements": frozenset({R.ADMIN}),
+    # --- supervision (执法监督); the pack's supervision.supervisor_role narrows who supervises ---
+    "supervision.view": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER, R.SECTION_CHIEF, R.ADMIN}),
+    "supervision.scan": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER}),
+    "supervision.remind": ALL_STAFF,
 }
 
 

@@ -41,6 +41,7 @@ GROUPS = {
     "access": "记录信息调阅",
     "service": "文书送达",
     "matters": "执法事项审批",
+    "supervision": "执法监督",
 }
 
 _ROLE_CODES = ["officer", "section_chief", "legal_reviewer", "leader", "archivist", "office", "admin"]
@@ -455,6 +456,13 @@ _SPECS += [
             ["matter_kind", "step", "item"],
         ),
     ),
+]
+
+# --- supervision (issue 16): who supervises the full-process records, and what follows a finding ------
+_SPECS += [
+    RuleSpec("supervision.supervisor_role", "负责监督检查执法全过程记录工作的机构（角色）", ("text",), {"enum": _ROLE_CODES}),
+    RuleSpec("supervision.rectification_ordered", "全过程记录存在问题的责令限期整改", ("bool",)),
+    RuleSpec("supervision.record_analysis", "对全过程记录进行统计分析，发现执法薄弱环节", ("bool",)),
 ]
 
 RULES: dict[str, RuleSpec] = {spec.key: spec for spec in _SPECS}

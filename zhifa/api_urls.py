@@ -73,4 +73,5 @@ urlpatterns = [
     path("", include("access.api_urls")),
     path("", include("archive.api_urls")),
     path("", include("policy.api_urls")),
+    path("", include("supervision.api_urls")),
 ]

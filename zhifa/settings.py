@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "inspections",
     "access",
     "archive",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.staff_context",
+                "supervision.context_processors.bell",
             ],
         },
     },
@@ -210,3 +212,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Supervision (issue 16): how often the running server repeats the compliance scan (seconds).
+ZHIFA_SUPERVISION_SCAN_INTERVAL = env.int("ZHIFA_SUPERVISION_SCAN_INTERVAL", default=3600)
+# Reminders: how many days before a deadline it is shown as due (a working habit, not a rule of law).
+ZHIFA_REMINDER_HORIZON_DAYS = env.int("ZHIFA_REMINDER_HORIZON_DAYS", default=3)
+# Reminder mail goes through Django's mail backends (SMTP on the agency's own server in production).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="zhifa@localhost")

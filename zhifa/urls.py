@@ -21,6 +21,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("access/", include("access.urls")),
     path("archive/", include("archive.urls")),
+    path("supervision/", include("supervision.urls")),
     path("api/v1/", include("zhifa.api_urls")),
 ]
 

@@ -270,6 +270,18 @@ ROUTE_KWARGS = {
     "matters:hazards_refer": {"pk": "inspection"},
     "matters:hazard_new": {"pk": "inspection"},
     "matters:enterprise_file": {"pk": "enterprise"},
+    # --- supervision ---
+    "supervision:findings": {},
+    "supervision:finding": {"pk": "finding"},
+    "supervision:scan": {},
+    "supervision:statistics": {},
+    "supervision:statistics_export": {},
+    "supervision:reminders": {},
+    "supervision-finding-list": {},
+    "supervision-finding-detail": {"pk": "finding"},
+    "supervision-finding-scan": {},
+    "supervision-finding-statistics": {},
+    "supervision-finding-reminders": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -395,6 +407,7 @@ def world(agency, section, make_staff, tmp_path):
         "access_session": access_session.pk,
         **archive_objects,
         **hazard_objects,
+        "finding": _supervision_world(agency, section, officer),
     }
     return users, objects
 
@@ -442,6 +455,18 @@ def _archive_world(agency, officer, users, enterprise, tmp_path):
     )
     return {"case_file": case_file.pk, "hold": hold.pk, "disposal": disposal.pk, "carrier": carrier.pk,
             "collection": collection.pk}
+
+
+def _supervision_world(agency, section, officer):
+    """An open compliance finding of the walker's section."""
+    from supervision.models import Finding
+
+    now = timezone.now()
+    return Finding.objects.create(
+        agency=agency, section=section, officer=officer, kind="record", subject="records.recordversion:0:late",
+        rule_key="av.ingest_deadline", citation="测试依据", message="逾期存储", remedy="补写说明",
+        opened_at=now, seen_at=now,
+    ).pk
 
 
 def _publicity_world(agency, officer, users, make_staff):

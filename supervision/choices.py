@@ -1,0 +1,24 @@
+from django.db import models
+
+
+class FindingEventKind(models.TextChoices):
+    OPENED = "opened", "发现"
+    CLOSED = "closed", "已纠正"
+    REOPENED = "reopened", "再次发现"
+
+
+class Check(models.TextChoices):
+    """The after-the-fact checks of the compliance scan; each names the pack rule it applies."""
+
+    DEADLINE = "deadline", "法定期限逾期"
+    AV_MISSING = "av_missing", "应音像记录的环节无记录"
+    RECORD = "record", "记录存储问题"
+    INTERRUPTION = "interruption", "记录中断未说明"
+    PUBLICATION_LATE = "publication_late", "执法决定未按时公开"
+    PUBLICATION_STALE = "publication_stale", "公示期满或应撤回未撤下"
+    REVIEW_MISSING = "review_missing", "重大执法决定未经法制审核"
+
+
+class ReminderCategory(models.TextChoices):
+    DEADLINE = "deadline", "办案期限"
+    FINDING = "finding", "监督发现待纠正"

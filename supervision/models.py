@@ -1,0 +1,129 @@
+"""执法监督: compliance findings found by the scan, with their history."""
+
+from django.db import models
+
+from supervision.choices import Check, FindingEventKind, ReminderCategory
+
+
+class Finding(models.Model):
+    """执法监督发现的问题 — one breach of a pack rule by one matter, record or publication. It opens
+    when the scan finds it and closes by itself once the facts are put right (000 全过程记录制度第二十条、
+    第二十二条: the supervising section checks, the officer's section orders it put right)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="findings")
+    section = models.ForeignKey(
+        "org.Section", on_delete=models.PROTECT, related_name="findings", null=True, blank=True
+    )
+    matter = models.ForeignKey(
+        "matters.Matter", on_delete=models.PROTECT, related_name="findings", null=True, blank=True
+    )
+    officer = models.ForeignKey(
+        "org.Staff", on_delete=models.PROTECT, related_name="findings", null=True, blank=True,
+        verbose_name="责任执法人员",
+    )
+    kind = models.CharField("检查项", max_length=30, choices=Check.choices)
+    subject = models.CharField("对象", max_length=80, help_text="app.model:pk[:detail] of what breaks the rule")
+    rule_key = models.CharField("规则", max_length=80)
+    citation = models.CharField("依据", max_length=300)
+    message = models.CharField("问题", max_length=500)
+    remedy = models.CharField("纠正办法", max_length=300)
+    opened_at = models.DateTimeField("发现时间")
+    closed_at = models.DateTimeField("纠正时间", null=True, blank=True)
+    seen_at = models.DateTimeField("最近核查时间")
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = "监督发现"
+        verbose_name_plural = "监督发现"
+        constraints = [models.UniqueConstraint(fields=["agency", "kind", "subject"], name="finding_unique_subject")]
+        indexes = [models.Index(fields=["agency", "closed_at"], name="finding_open")]
+
+    def __str__(self) -> str:
+        return self.message[:40]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class FindingEvent(models.Model):
+    """One change in a finding's life: found, put right, found again."""
+
+    finding = models.ForeignKey("supervision.Finding", on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("事件", max_length=10, choices=FindingEventKind.choices)
+    at = models.DateTimeField("时间")
+    message = models.CharField("情况", max_length=500)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "监督发现记录"
+        verbose_name_plural = "监督发现记录"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ScanRun(models.Model):
+    """One run of the compliance scan over one agency, with what it changed."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="scan_runs")
+    at = models.DateTimeField("扫描时间")
+    opened = models.PositiveIntegerField("新发现", default=0)
+    reopened = models.PositiveIntegerField("再次发现", default=0)
+    closed = models.PositiveIntegerField("已纠正", default=0)
+    open = models.PositiveIntegerField("未纠正", default=0)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "合规扫描"
+        verbose_name_plural = "合规扫描"
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReminderPreference(models.Model):
+    """What one person chooses to receive: the bell in the application, the daily digest mail, a
+    mail when something of theirs becomes overdue, and which kinds of item."""
+
+    staff = models.OneToOneField("org.Staff", on_delete=models.CASCADE, related_name="reminder_preference")
+    in_app = models.BooleanField("在平台内提醒（铃铛）", default=True)
+    digest_mail = models.BooleanField("每日汇总邮件", default=True)
+    overdue_mail = models.BooleanField("逾期时即时邮件", default=True)
+    categories = models.JSONField("提醒事项", default=list, blank=True, help_text="empty: every category")
+    digest_sent_on = models.DateField("最近汇总邮件日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "提醒设置"
+        verbose_name_plural = "提醒设置"
+
+    def __str__(self) -> str:
+        return f"{self.staff} 提醒设置"
+
+    def wants(self, category: str) -> bool:
+        return not self.categories or category in self.categories
+
+
+class Reminder(models.Model):
+    """提醒 — a due or overdue item for the person responsible for it, kept while it is open."""
+
+    staff = models.ForeignKey("org.Staff", on_delete=models.CASCADE, related_name="reminders")
+    key = models.CharField("事项标识", max_length=120)
+    category = models.CharField("类别", max_length=20, choices=ReminderCategory.choices)
+    title = models.CharField("事项", max_length=300)
+    citation = models.CharField("依据", max_length=300, blank=True)
+    due = models.DateTimeField("期限", null=True, blank=True)
+    overdue = models.BooleanField("已逾期", default=False)
+    opened_at = models.DateTimeField("提醒时间")
+    done_at = models.DateTimeField("办结时间", null=True, blank=True)
+    overdue_mailed_at = models.DateTimeField("逾期邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-overdue", "due", "pk"]
+        verbose_name = "提醒"
+        verbose_name_plural = "提醒"
+        constraints = [models.UniqueConstraint(fields=["staff", "key"], name="reminder_unique_key")]
+        indexes = [models.Index(fields=["staff", "done_at"], name="reminder_open")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,94 @@
+"""Reads of the supervision app: who supervises (from the pack), findings, statistics."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+
+from ledger.refusals import object_visible
+from ledger.services import event_record
+from org.choices import Role
+from org.permissions import require
+from policy.selectors import agency_rules
+from supervision import statistics
+from supervision.models import Finding, Reminder, ReminderPreference
+
+SUPERVISOR_RULE = "supervision.supervisor_role"
+
+
+def supervises(viewer) -> bool:
+    """The leader, and whoever the pack names (政策法规科, or 办公室 in 抚顺县); where the pack names
+    nobody, the legal reviewers and the office."""
+    rule = agency_rules(viewer.agency).get(SUPERVISOR_RULE)
+    roles = {rule.value} if rule else {Role.LEGAL_REVIEWER, Role.OFFICE}
+    return viewer.has_role(Role.LEADER, Role.ADMIN, *roles)
+
+
+def _scope(viewer) -> int | None:
+    """None: the whole agency (the supervisors); else the viewer's own section only."""
+    require(viewer, "supervision.view")
+    if supervises(viewer):
+        return None
+    if viewer.section_id:
+        return viewer.section_id
+    rule = agency_rules(viewer.agency).get(SUPERVISOR_RULE)
+    who = Role(rule.value).label if rule else "法制审核人员或办公室"
+    raise PermissionDenied(
+        f"执法监督由{who}和局领导负责（{rule.cited('、') if rule else '本单位制度'}）。如需了解情况，请向其询问。"
+    )
+
+
+def finding_list(*, viewer, open_only: bool = True) -> QuerySet[Finding]:
+    section = _scope(viewer)
+    qs = Finding.objects.filter(agency_id=viewer.agency_id).select_related("matter", "officer", "section")
+    if section is not None:
+        qs = qs.filter(section_id=section)
+    if open_only:
+        qs = qs.filter(closed_at__isnull=True)
+    return qs.order_by("-opened_at", "-pk")
+
+
+def finding_for(*, viewer, pk: int) -> Finding:
+    """One finding with its history; the look is a ledger event, a refusal too."""
+    visible = finding_list(viewer=viewer, open_only=False)
+    finding = object_visible(visible, pk=pk, viewer=viewer, missing="没有这个监督发现，或它不属于您负责的范围。")
+    with transaction.atomic():
+        event_record(kind="finding.view", subject=finding, acting_user=viewer, agency=finding.agency)
+    return finding
+
+
+def statistics_for(*, viewer, year: int, section_id: int | None = None) -> statistics.Statistics:
+    scope = _scope(viewer)
+    if scope is not None:
+        section_id = scope
+    return statistics.compute(viewer.agency, year, section_id)
+
+
+def preference_for(*, viewer) -> ReminderPreference:
+    require(viewer, "supervision.remind")
+    return ReminderPreference.objects.filter(staff=viewer).first() or ReminderPreference(staff=viewer)
+
+
+def reminder_list(*, viewer) -> QuerySet[Reminder]:
+    """The viewer's own open reminders: overdue first, then by due date."""
+    require(viewer, "supervision.remind")
+    return Reminder.objects.filter(staff=viewer, done_at__isnull=True).order_by("-overdue", "due", "pk")
+
+
+BASIS_RULES = {
+    "supervision.rectification_ordered": "发现全过程记录存在问题的，责令限期整改",
+    "supervision.record_analysis": "统计分析记录资料，发现执法薄弱环节",
+}
+
+
+def supervision_basis(*, agency) -> list[dict]:
+    """What the agency's regulation asks of supervision (the findings page's rectification, the
+    statistics' analysis), each with its article; empty where the pack sets neither."""
+    from policy.selectors import agency_rules
+
+    rules = agency_rules(agency)
+    rows = []
+    for key, label in BASIS_RULES.items():
+        rule = rules.get(key)
+        if rule is not None and rule.value:
+            rows.append({"label": label, "citation": rule.cited("、")})
+    return rows

@@ -1,0 +1,153 @@
+"""Writes of the supervision app: the compliance scan that opens and closes findings."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ledger.services import event_record
+from org.models import Agency
+from policy.selectors import agency_rules
+from supervision.checks import CHECKS, CHUNK, Fact, chunked
+from supervision.choices import FindingEventKind
+from supervision.models import Finding, FindingEvent, ReminderPreference, ScanRun
+
+
+@dataclass
+class ScanResult:
+    opened: int = 0
+    closed: int = 0
+    reopened: int = 0
+    open: int = 0
+    by_agency: dict = field(default_factory=dict)
+
+
+def _event(finding: Finding, kind: str, at: datetime, message: str, acting_user) -> None:
+    FindingEvent.objects.create(finding=finding, kind=kind, at=at, message=message[:500])
+    event_record(
+        kind=f"supervision.finding_{kind}",
+        subject=finding,
+        acting_user=acting_user,
+        agency=finding.agency,
+        data={"kind": finding.kind, "subject": finding.subject, "rule": finding.rule_key},
+    )
+
+
+def _apply(agency, rules, fact: Fact, existing: Finding | None, now, acting_user, result) -> None:
+    rule = rules.rule(fact.rule_key)
+    values = {
+        "section_id": fact.section_id,
+        "matter_id": fact.matter_id,
+        "officer_id": fact.officer_id,
+        "rule_key": fact.rule_key,
+        "citation": rule.cited("、")[:300],
+        "message": fact.message[:500],
+        "remedy": fact.remedy[:300],
+        "seen_at": now,
+    }
+    if existing is None:
+        finding = Finding.objects.create(
+            agency=agency, kind=fact.kind, subject=fact.subject, opened_at=now, **values
+        )
+        _event(finding, FindingEventKind.OPENED, now, fact.message, acting_user)
+        result.opened += 1
+        return
+    reopened = existing.closed_at is not None
+    for name, value in values.items():
+        setattr(existing, name, value)
+    if reopened:
+        existing.closed_at = None
+    existing.save()
+    if reopened:
+        _event(existing, FindingEventKind.REOPENED, now, fact.message, acting_user)
+        result.reopened += 1
+
+
+@transaction.atomic
+def findings_scan_agency(*, agency: Agency, acting_user=None, now: datetime | None = None) -> ScanResult:
+    """Run every check of the agency's pack: open a finding for each new breach, reopen one that
+    came back, close those whose facts were put right (each change a FindingEvent and a ledger
+    event). Memory grows with the number of breaches, not with the number of matters."""
+    now = now or timezone.now()
+    rules = agency_rules(agency, timezone.localdate(now))
+    result = ScanResult()
+    seen: set[tuple[str, str]] = set()
+    batch: list[Fact] = []
+
+    def flush():
+        subjects = {f.subject for f in batch}
+        existing = {
+            (f.kind, f.subject): f
+            for f in Finding.objects.filter(agency=agency, subject__in=subjects)
+        }
+        for fact in batch:
+            _apply(agency, rules, fact, existing.get((fact.kind, fact.subject)), now, acting_user, result)
+        batch.clear()
+
+    for check in CHECKS:
+        for fact in check(agency, rules, now):
+            key = (fact.kind, fact.subject)
+            if key in seen:
+                continue
+            seen.add(key)
+            batch.append(fact)
+            if len(batch) >= CHUNK:
+                flush()
+    flush()
+    # Close what is no longer found: the facts were put right.
+    for findings in chunked(Finding.objects.filter(agency=agency, closed_at__isnull=True)):
+        for finding in findings:
+            if (finding.kind, finding.subject) in seen:
+                continue
+            finding.closed_at = now
+            finding.seen_at = now
+            finding.save(update_fields=["closed_at", "seen_at"])
+            _event(finding, FindingEventKind.CLOSED, now, "复查时问题已不存在（已纠正）。", acting_user)
+            result.closed += 1
+    result.open = len(seen)
+    ScanRun.objects.create(
+        agency=agency, at=now, opened=result.opened, reopened=result.reopened, closed=result.closed, open=result.open
+    )
+    return result
+
+
+def findings_scan(*, acting_user=None, agency: Agency | None = None, now: datetime | None = None) -> ScanResult:
+    """The scan over every agency (or one), each agency in its own transaction."""
+    total = ScanResult()
+    agencies = [agency] if agency is not None else list(Agency.objects.order_by("pk"))
+    for a in agencies:
+        r = findings_scan_agency(agency=a, acting_user=acting_user, now=now)
+        total.opened += r.opened
+        total.closed += r.closed
+        total.reopened += r.reopened
+        total.open += r.open
+        total.by_agency[a.name] = r
+    return total
+
+
+def findings_scan_if_due(*, max_age: timedelta) -> ScanResult | None:
+    """The periodic hook: scan when the last scan is older than `max_age` (or never ran)."""
+    last = ScanRun.objects.order_by("-at").values_list("at", flat=True).first()
+    if last is not None and timezone.now() - last < max_age:
+        return None
+    return findings_scan()
+
+
+@transaction.atomic
+def preference_set(
+    *, acting_user, in_app: bool, digest_mail: bool, overdue_mail: bool, categories: list[str]
+) -> ReminderPreference:
+    """Save what `acting_user` chooses to receive (their own setting only); a ledger event."""
+    from org.permissions import require
+
+    require(acting_user, "supervision.remind")
+    pref, _ = ReminderPreference.objects.update_or_create(
+        staff=acting_user,
+        defaults={"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
+                  "categories": sorted(set(categories))},
+    )
+    event_record(kind="reminder.preference", subject=pref, acting_user=acting_user, agency=acting_user.agency,
+                 data={"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
+                       "categories": pref.categories})
+    return pref

@@ -1,0 +1,41 @@
+"""The leader opens the statistics by clicking, in a headless Chromium that may reach no other
+host: the charts are drawn, each with its table, and nothing is fetched from outside."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_dashboard_shows_its_charts_offline(browser, live_server, desk):
+    from org.tests.factories import PASSWORD
+
+    desk.close_inspection("储罐区专项检查", records=[desk.clip("现场检查.mp4")])
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    outside = []
+
+    def route(r):
+        if r.request.url.startswith(live_server.url):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", desk.leader.username)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("header >> text=执法监督")
+    with page.expect_navigation():
+        page.click("text=执法统计")
+    assert page.locator("svg.chart").count() >= 9
+    box = page.locator("svg.chart").first.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 50  # drawn, not an empty element
+    assert page.locator("svg.chart rect").count() > 10
+    text = page.inner_text("main")
+    assert "监督检查" in text and "按时率" in text and desk.section.name in text
+    assert outside == []
+    context.close()

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from supervision import views
+
+app_name = "supervision"
+urlpatterns = [
+    path("", views.findings, name="findings"),
+    path("findings/<int:pk>/", views.finding, name="finding"),
+    path("scan/", views.scan, name="scan"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics.xlsx", views.statistics_export, name="statistics_export"),
+    path("reminders/", views.reminders, name="reminders"),
+]

@@ -1,0 +1,92 @@
+"""Pages of 执法监督: findings, the statistics with their charts, the XLSX export. Thin."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from org.permissions import capability_required
+from supervision import selectors, services
+from supervision.charts import bar_chart
+from supervision.export import statistics_xlsx
+from supervision.forms import PreferenceForm, StatisticsForm
+from supervision.statistics import MONTHS
+
+
+@capability_required("supervision.view", methods=("GET",))
+def findings(request):
+    open_only = request.GET.get("all") != "1"
+    rows = selectors.finding_list(viewer=request.user, open_only=open_only)[:500]
+    basis = selectors.supervision_basis(agency=request.user.agency)
+    return render(request, "supervision/findings.html", {"rows": rows, "open_only": open_only, "basis": basis})
+
+
+@capability_required("supervision.view", methods=("GET",))
+def finding(request, pk: int):
+    f = selectors.finding_for(viewer=request.user, pk=pk)
+    return render(request, "supervision/finding.html", {"f": f, "events": f.events.all()})
+
+
+@capability_required("supervision.scan", methods=("POST",))
+def scan(request):
+    selectors.finding_list(viewer=request.user)  # the same scope check as the page
+    r = services.findings_scan(agency=request.user.agency, acting_user=request.user)
+    messages.success(request, f"合规扫描完成：新发现 {r.opened} 项，已纠正 {r.closed} 项，未纠正 {r.open} 项。")
+    return redirect("supervision:findings")
+
+
+def _stats(request):
+    form = StatisticsForm(request.GET or None, agency=request.user.agency)
+    year, section = timezone.localdate().year, None
+    if form.is_valid():
+        year = form.cleaned_data["year"] or year
+        section = form.cleaned_data["section"].pk if form.cleaned_data["section"] else None
+    return form, selectors.statistics_for(viewer=request.user, year=year, section_id=section)
+
+
+@capability_required("supervision.view", methods=("GET",))
+def statistics(request):
+    form, stats = _stats(request)
+    labels = [f"{m}月" for m in MONTHS]
+    charts = []
+    for fig in stats.figures:
+        series = [(s.name, fig.by_month(s.pk)) for s in stats.sections]
+        rows = [(s.name, fig.by_month(s.pk), fig.cell(section=s.pk), fig.rate(section=s.pk)) for s in stats.sections]
+        charts.append({
+            "fig": fig,
+            "svg": bar_chart(title=fig.title, labels=labels, series=series, unit=fig.unit),
+            "rows": rows,
+            "total": (fig.by_month(), fig.cell(), fig.rate()),
+        })
+    articles = stats.findings_by_article
+    article_chart = bar_chart(
+        title="监督发现按条款", labels=[a[0] for a in articles[:12]], series=[("发现", [a[2] for a in articles[:12]])],
+        unit="项",
+    ) if articles else None
+    context = {"form": form, "stats": stats, "charts": charts, "months": labels, "article_chart": article_chart}
+    return render(request, "supervision/statistics.html", context)
+
+
+@capability_required("supervision.view", methods=("GET",))
+def statistics_export(request):
+    _, stats = _stats(request)
+    response = HttpResponse(
+        statistics_xlsx(stats), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="statistics-{stats.year}.xlsx"'
+    return response
+
+
+@capability_required("supervision.remind")
+def reminders(request):
+    """我的提醒: what is due or overdue for me, and what I choose to receive."""
+    pref = selectors.preference_for(viewer=request.user)
+    form = PreferenceForm(request.POST or None, instance=pref)
+    if request.method == "POST":
+        if form.is_valid():
+            services.preference_set(acting_user=request.user, **form.cleaned_data)
+            messages.success(request, "提醒设置已保存。")
+            return redirect("supervision:reminders")
+        messages.error(request, "提醒设置未保存：请检查所填内容。")
+    rows = selectors.reminder_list(viewer=request.user)
+    return render(request, "supervision/reminders.html", {"rows": rows, "form": form})
