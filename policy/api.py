@@ -38,7 +38,7 @@ class PackListView(CapabilityMixin, APIView):
                 "id": serializers.CharField(),
                 "title": serializers.CharField(),
                 "agency": serializers.CharField(allow_null=True),
-                "extends": serializers.CharField(allow_null=True),
+                "extends": serializers.ListField(child=serializers.CharField(), help_text="所继承的政策包（按顺序）"),
                 "effective_from": serializers.DateField(allow_null=True),
                 "effective_to": serializers.DateField(allow_null=True),
                 "rules": serializers.IntegerField(help_text="规则条数"),
