@@ -241,7 +241,7 @@ def test_one_penalty_case_under_each_agencys_own_rules(pack, client, make_staff,
 
     # 告知 served directly: a recording where the list names 文书送达 (余姚 附件1第20行, 抚顺 设备第四条).
     served = {"method": "direct", "recipient": "钱某", "signer": "钱某",
-              "served_at": _iso(now - timedelta(days=2)), "receipt": office.photo("告知书回执")}
+              "served_at": _iso(timezone.now()), "receipt": office.photo("告知书回执")}
     if case["notify_av"] == "disputed":
         a.step(mid, "notify", data={}, service=served, disputed=False)
     elif case["notify_av"]:
@@ -300,7 +300,7 @@ def _seal(office, **extra):
     body = {"data": {"reason": "违法储存危险化学品", "basis": "安全生产法第六十五条", "items": "液氯钢瓶 3只"},
             "officers": office.pair,
             "service": {"method": "direct", "recipient": "钱某", "signer": "钱某",
-                        "served_at": _iso(timezone.now() - timedelta(hours=1)), "receipt": office.photo("查封回执")}}
+                        "served_at": _iso(timezone.now()), "receipt": office.photo("查封回执")}}
     return mid, body
 
 
