@@ -423,11 +423,11 @@ def time_not_future(label: str, value, now: datetime, rules) -> None:
     if isinstance(value, datetime):
         if value > now + _span(rule):
             raise ValidationError(
-                f"{label}（{_when(value)}）晚于现在，不能登记尚未发生的时间；请在事情办完后按实际时间登记"
+                f"{label}（{_when(value)}）晚于现在：尚未发生的时间不能登记，请在事情办完后按实际时间登记"
                 f"（{rule.cited('、')}）。"
             )
     elif value > timezone.localdate(now):
-        raise ValidationError(f"{label}（{value:%Y年%m月%d日}）晚于今天，不能登记尚未发生的日期；请按实际日期登记。")
+        raise ValidationError(f"{label}（{value:%Y年%m月%d日}）不能晚于今天：尚未发生的日期不能登记，请按实际日期登记。")
 
 
 def service_after_issue(served_at: datetime, issued_at: datetime, rules) -> None:
