@@ -461,7 +461,7 @@ def _check_claimed_times(matter: Matter, t: Transition, occurred_at, cleaned: di
         ):
             time_not_future(f.label, cleaned.get(f.name), now, rules)
     previous = _previous_step(matter, t)
-    if previous is not None and occurred_at < previous.occurred_at:
+    if previous is not None and occurred_at < previous.occurred_at - _span(rules.rule("time.clock_tolerance")):
         raise ValidationError(
             f"发生时间（{_when(occurred_at)}）早于上一环节“{previous.label}”的发生时间（{_when(previous.occurred_at)}），"
             f"请核对后按实际时间登记。"
@@ -690,6 +690,9 @@ def matter_transition(
         if t.once and _steps_done(matter, t.code):
             raise ValidationError(f"“{t.label}”只能办理一次。")
         now = timezone.now()
+        if occurred_at is None and t.serve and t.instrument and service is not None and service.served_at:
+            # A 文书 made and handed over on the spot: the step happened when it was served.
+            occurred_at = min(service.served_at, now)
         occurred_at = occurred_at or now
         rules = _rules(matter, timezone.localtime(occurred_at).date())
         cleaned = _clean(t, data or {})

@@ -102,6 +102,8 @@ _SPECS = [
     RuleSpec("penalty.defence_period", "陈述申辩期限", DURATION_UNITS),
     RuleSpec("penalty.hearing_request_period", "要求听证期限", DURATION_UNITS),
     RuleSpec("penalty.hearing_notice_lead", "听证通知提前期限", DURATION_UNITS),
+    RuleSpec("penalty.hearing_fine_threshold", "应告知听证权利的罚款数额（较大数额）", ("yuan",)),
+    RuleSpec("penalty.hearing_measures", "应告知听证权利的处罚种类", ("list",), _STR_LIST),
     RuleSpec("penalty.service_deadline", "处罚决定书送达期限", DURATION_UNITS),
     RuleSpec("penalty.payment_deadline", "罚款缴纳期限", DURATION_UNITS),
     RuleSpec("penalty.late_surcharge_daily_rate", "逾期加处罚款每日比例", ("percent",)),

@@ -15,6 +15,7 @@ from matters.models import Instrument, Matter, Service, Step
 from matters.selectors import matter_deadlines, workbench
 from matters.services import ServiceInput, matter_open, matter_transition
 from org.tests.factories import make_uscc
+from records.models import Record
 from records.services import exemption_record, record_ingest
 from records.tests.clips import make_docx, make_video
 
@@ -358,3 +359,63 @@ def test_a_document_is_not_served_before_it_is_issued(tonghua, section, team, ch
     future = ServiceInput("direct", "钱某", NOW() + timedelta(hours=1), signer="钱某",
                           receipt=scan(a, section, tmp_path), av=clip(a, section, tmp_path))
     assert "送达时间" in refused(step, a, m, "notify", {}, service=future)
+
+
+def test_the_notice_always_carries_the_rights_and_the_decision_lists_the_evidence_in_the_case(
+    tonghua, section, team, chief, leader, company, tmp_path
+):
+    from matters.tests.documents import docx_text
+
+    tonghua.payment_bank, tonghua.payment_account = "中国工商银行通化分行", "0806001109000012345"
+    tonghua.save(update_fields=["payment_bank", "payment_account"])
+    a, b = team
+    m = matter_open(acting_user=a, kind="penalty", title="证据清单", party=company, officers=[a, b])
+    step(a, m, "request_filing", {"facts": "f", "basis": "b"}, at=NOW() - timedelta(days=10))
+    step(chief, m, "approve_filing", {}, at=NOW() - timedelta(days=10))
+    scene, talk = clip(a, section, tmp_path, "储罐区勘验.mp4"), clip(a, section, tmp_path, "询问钱某.mp4")
+    step(a, m, "examine", {"time": NOW() - timedelta(days=9), "place": "储罐区", "findings": "无报警装置"},
+         officers=[a, b], records=[scene], at=NOW() - timedelta(days=9))
+    step(a, m, "interview", {"time": NOW() - timedelta(days=9), "place": "办案场所", "interviewee": "钱某",
+                             "questions": "q"}, officers=[a, b], records=[talk], at=NOW() - timedelta(days=9))
+    step(a, m, "propose", {"facts": "未设置报警装置", "basis": "安全生产法第九十九条", "decision": "罚款",
+                           "amount": "60000"}, at=NOW() - timedelta(days=8))
+    step(leader, m, "approve_proposal", {}, at=NOW() - timedelta(days=8))
+    # The officer types only a remark: the statutory rights are still printed, with the pack's periods.
+    notice = step(a, m, "notify", {"rights": "如有疑问请致电执法大队"}, at=NOW() - timedelta(days=8),
+                  service=ServiceInput("direct", "钱某", NOW() - timedelta(days=8), signer="钱某",
+                                       receipt=scan(a, section, tmp_path), av=clip(a, section, tmp_path)))
+    text = docx_text(notice.instruments.get().docx)
+    assert "有权进行陈述和申辩" in text and "有权要求举行听证" in text and "5个工作日内" in text
+    assert "其他告知事项：如有疑问请致电执法大队" in text
+    assert a.certificates.get().number in text  # 执法证号 of the handling officers
+    step(a, m, "record_defence", {"time": NOW() - timedelta(days=7), "defence": "请求从轻",
+                                  "adopted": "不予采纳"}, at=NOW() - timedelta(days=7))
+    step(leader, m, "decide", {"facts": "未设置报警装置", "basis": "安全生产法第九十九条", "decision": "罚款",
+                               "amount": "60000"})
+    decision = Instrument.objects.get(matter=m, type="penalty_decision")
+    text = docx_text(decision.docx)
+    assert "有现场检查记录、询问笔录等证据为证" not in text
+    files = [pk for i in Instrument.objects.filter(matter=m) for pk in (i.docx_id, i.pdf_id)]
+    linked = Record.objects.filter(matter_steps__matter=m).exclude(pk__in=files).distinct()
+    assert scene in linked and talk in linked
+    for record in linked:
+        assert f"{record.title}（{record.get_kind_display()}" in text
+    assert "询问笔录" in text and "勘验笔录" in text
+    assert "请求从轻" in text and "不予采纳" in text  # how the defence was handled
+    assert "中国工商银行通化分行" in text and "0806001109000012345" in text
+    assert "第七十二条" in text and "加处罚款" in text
+
+
+def test_a_small_fine_is_notified_without_the_hearing_right(tonghua, section, team, chief, leader, company, tmp_path):
+    from matters.tests.documents import docx_text
+
+    a, b = team
+    m = matter_open(acting_user=a, kind="penalty", title="小额", party=company, officers=[a, b])
+    step(a, m, "request_filing", {"facts": "f", "basis": "b"})
+    step(chief, m, "approve_filing", {})
+    step(a, m, "propose", {"facts": "f", "basis": "b", "decision": "罚款", "amount": "2000"})
+    step(leader, m, "approve_proposal", {})
+    notice = step(a, m, "notify", {"rights": "   "}, service=ServiceInput(
+        "direct", "钱某", NOW(), signer="钱某", receipt=scan(a, section, tmp_path), av=clip(a, section, tmp_path)))
+    text = docx_text(notice.instruments.get().docx)
+    assert "有权进行陈述和申辩" in text and "要求举行听证" not in text
