@@ -400,6 +400,17 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     for record in (service.receipt, service.post_receipt, service.av, service.notice):
         if record is not None and record.agency_id != matter.agency_id:
             raise ValidationError("送达材料中有不属于本单位的记录。")
+    for record in (service.receipt, service.post_receipt, service.notice):
+        if record is None:
+            continue
+        used = Service.objects.filter(records=record).select_related("instrument").first()
+        if used is not None:
+            raise ValidationError(
+                f"记录#{record.pk}“{record.title}”已作为《{used.instrument.title}》{used.instrument.number}的送达材料，"
+                f"一份回执只能证明一次送达；请上传本次送达的回执扫描件。"
+            )
+        if record.party_id and matter.party_id and record.party_id != matter.party_id:
+            raise ValidationError(f"记录#{record.pk}“{record.title}”属于其他当事人，不能作为本案的送达材料。")
 
 
 # --- claimed times (行政处罚法第四十七条: the record says when things happened) -------------------------

@@ -195,7 +195,9 @@ def test_a_seizure_case_needs_two_officers_a_recording_and_runs_its_period(
     period = rows["compulsion.seizure_period"]
     assert not period.met and "第二十五条" in period.citation
     assert any(r.rule_key == "compulsion.seizure_period" for r in workbench(viewer=a))
+    served.receipt = scan(a, section, tmp_path)  # each service has its own receipt
     step(chief, m, "extend", {"reason": "情况复杂"}, service=served)
+    served.receipt = scan(a, section, tmp_path)
     assert "只能办理一次" in refused(step, chief, m, "extend", {"reason": "再延"}, service=served)
     step(chief, m, "release", {"reason": "隐患已消除", "items": "液氯钢瓶 3个"}, officers=[a, b], service=served)
     step(chief, m, "close", {"result": "已解除"})
@@ -282,7 +284,7 @@ def test_licensing_runs_application_to_service(agency, team, leader, company, se
     step(a, m, "accept", {"facts": "申请经营许可"}, service=sv)
     step(a, m, "examine_application", {"findings": "符合条件"}, officers=[a, b])
     step(leader, m, "decide", {"facts": "申请", "basis": "条例", "decision": "准予许可"})
-    sv.served_at = NOW()
+    sv.served_at, sv.post_receipt = NOW(), scan(a, section, tmp_path, "付邮凭证2.docx")
     step(a, m, "serve", {}, service=sv)
     m.refresh_from_db()
     assert m.state == "served"
@@ -419,3 +421,15 @@ def test_a_small_fine_is_notified_without_the_hearing_right(tonghua, section, te
         "direct", "钱某", NOW(), signer="钱某", receipt=scan(a, section, tmp_path), av=clip(a, section, tmp_path)))
     text = docx_text(notice.instruments.get().docx)
     assert "有权进行陈述和申辩" in text and "要求举行听证" not in text
+
+
+def test_a_receipt_proves_one_service_only(tonghua, section, team, chief, company, tmp_path):
+    a, b = team
+    m = matter_open(acting_user=a, kind="compulsion", title="回执", party=company, officers=[a, b])
+    receipt = scan(a, section, tmp_path)
+    served = ServiceInput("direct", "钱某", NOW(), signer="钱某", receipt=receipt)
+    step(a, m, "seal", {"reason": "隐患", "basis": "安全生产法第六十五条", "items": "钢瓶"}, officers=[a, b],
+         service=served, records=[clip(a, section, tmp_path, "查封.mp4")])
+    again = ServiceInput("direct", "钱某", NOW(), signer="钱某", receipt=receipt)
+    msg = refused(step, chief, m, "release", {"reason": "已消除", "items": "钢瓶"}, officers=[a, b], service=again)
+    assert "只能证明一次送达" in msg and "查封扣押决定书" in msg
