@@ -532,6 +532,17 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
                 f"陈述申辩期限至{timezone.localtime(period.due):%Y年%m月%d日}届满，当事人尚未陈述申辩，"
                 f"期限届满前不能作出决定（{rule.cited('、')}）。"
             )
+    if wf == "penalty_general" and code in ("decide", "discuss") and matter.state == "notified":
+        from matters.instruments import hearing_qualifies
+
+        period = _deadline(matter, "penalty.hearing_request_period")
+        qualifies, _ = hearing_qualifies(matter, rules)
+        if qualifies and period is not None and now <= period.due and not _steps_done(matter, "waive_hearing"):
+            rule = rules.rule("penalty.hearing_request_period")
+            raise ValidationError(
+                f"当事人要求听证的期限至{timezone.localtime(period.due):%Y年%m月%d日}届满，期限内不能作出决定（{rule.cited('、')}）。"
+                f"当事人书面放弃听证的，请先办理“当事人放弃听证”登记其声明；否则请待期限届满。"
+            )
     if wf == "penalty_general" and code == "decide" and matter.major and not _steps_done(matter, "discuss"):
         rule = rules.get("penalty.collective_discussion_required")
         if rule is not None and rule.value:
