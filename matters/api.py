@@ -254,6 +254,10 @@ class TransitionInputSerializer(serializers.Serializer):
     service = ServiceInputSerializer(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LONG)
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    late_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_LINE,
+        help_text="补录原因：发生时间早于登记时间超过政策包规定的时限时必填",
+    )
     disputed = serializers.BooleanField(
         required=False, allow_null=True, default=None,
         help_text="按音像记录清单须登记的环节：本环节是否可能引发争议（是则须音像记录）",
@@ -407,6 +411,7 @@ class TransitionView(CapabilityMixin, APIView):
                 note=v["note"],
                 occurred_at=v.get("occurred_at"),
                 disputed=v.get("disputed"),
+                late_reason=v.get("late_reason", ""),
             )
         return Response(StepSerializer(step).data, status=201)
 

@@ -16,6 +16,7 @@ from org.permissions import can
 from records.choices import Confidentiality
 from records.models import Exemption, Record
 from records.selectors import record_list
+from utilities.bounds import TEXT_LINE
 from utilities.forms import BoundedForm, ColumnDecimalField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -170,6 +171,9 @@ class TransitionForm(BoundedForm):
                 required=False,
             )
         self.fields["occurred_at"] = _field(Field("occurred_at", "发生时间（不填为现在）", "datetime"))
+        self.fields["late_reason"] = forms.CharField(
+            label="补录原因（发生时间早于现在较久的须填写）", required=False, max_length=TEXT_LINE
+        )
         self.fields["note"] = forms.CharField(
             label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
         )
@@ -203,6 +207,7 @@ class TransitionForm(BoundedForm):
             "service": self.service_input(),
             "note": self.cleaned_data.get("note") or "",
             "occurred_at": self.cleaned_data.get("occurred_at"),
+            "late_reason": self.cleaned_data.get("late_reason") or "",
             "disputed": {"yes": True, "no": False}.get(self.cleaned_data.get("disputed") or ""),
         }
 

@@ -195,6 +195,123 @@ def _context(*, agency, matter, kind, number, year, content, issued_at, acting_u
         "issued_by": {"name": acting_user.name},
         "issued_at": issued_at,
         "rules": pack_figures(agency, issued_at),
+        "officer_certificates": _officer_certificates(officers, issued_at),
+        **(_case_context(matter, issued_at) if matter is not None else {}),
+    }
+
+
+def _officer_certificates(officers, issued_at) -> str:
+    """承办执法人员 with the 执法证 number each held on the day (national formats print them)."""
+    from org.models import EnforcementCertificate
+
+    day = timezone.localtime(issued_at).date() if timezone.is_aware(issued_at) else issued_at.date()
+    shown = []
+    for officer in officers:
+        cert = EnforcementCertificate.objects.filter(staff=officer).valid_on(day).order_by("-valid_to").first()
+        shown.append(f"{officer.name}（执法证号：{cert.number}）" if cert else officer.name)
+    return "、".join(shown)
+
+
+def hearing_qualifies(matter, rules) -> tuple[bool, list]:
+    """Whether the proposal is one for which the party may ask for a hearing (行政处罚法第六十三条), by the pack."""
+    from decimal import Decimal
+
+    cites = []
+    threshold = rules.get("penalty.hearing_fine_threshold")
+    measures = rules.get("penalty.hearing_measures")
+    if threshold is not None:
+        cites.append(threshold)
+        limit = Decimal(str(threshold.value))
+        confiscated = (matter.data or {}).get("confiscation_value")
+        if (matter.fine_amount or 0) >= limit or (confiscated and Decimal(str(confiscated)) >= limit):
+            return True, cites
+    if measures is not None:
+        cites.append(measures)
+        if set(matter.measures or []) & set(measures.value):
+            return True, cites
+    return False, cites
+
+
+def _period(rule) -> str:
+    from policy.registry import UNIT_LABELS
+
+    return f"{rule.value}{UNIT_LABELS.get(rule.unit, rule.unit)}"
+
+
+# 笔录 and lists made in the investigation: evidence in the case file (行政处罚法第四十六条).
+EVIDENCE_INSTRUMENTS = (
+    "inspection_record", "interview_record", "examination_record", "sampling_voucher", "preservation_list",
+    "hearing_record", "defence_record",
+)
+
+
+def _case_context(matter, issued_at) -> dict:
+    """What the law requires a penalty's 文书 to state, from the case itself and the agency's pack."""
+    from policy.selectors import agency_rules
+
+    day = timezone.localtime(issued_at).date() if timezone.is_aware(issued_at) else issued_at.date()
+    rules = agency_rules(matter.agency, day)
+    # 告知书 (行政处罚法第四十四条、第四十五条、第六十三条、第六十四条): the rights, always, with their periods.
+    defence = rules.get("penalty.defence_period")
+    when = f"自收到本告知书之日起{_period(defence)}内" if defence else "在本机关作出处罚决定之前"
+    rights = (
+        f"根据《中华人民共和国行政处罚法》第四十四条、第四十五条的规定，你（单位）有权进行陈述和申辩，"
+        f"请{when}向本机关提出；逾期未提出的，视为放弃陈述和申辩的权利。"
+    )
+    qualifies, cites = hearing_qualifies(matter, rules)
+    hearing = rules.get("penalty.hearing_request_period")
+    if qualifies and hearing is not None:
+        rights += (
+            f"拟作出的行政处罚属于应当告知听证权利的情形（{'；'.join(r.summary for r in cites)}），你（单位）有权要求举行听证，"
+            f"请在收到本告知书后{_period(hearing)}内提出（{hearing.cited('、')}）；逾期未提出的，视为放弃听证权利。"
+        )
+    # 决定书: the evidence actually in the case file, by title and kind.
+    evidence = []
+    papers = list(matter.instruments.filter(type__in=EVIDENCE_INSTRUMENTS).order_by("issued_at", "pk"))
+    seen = {pk for i in matter.instruments.all() for pk in (i.docx_id, i.pdf_id) if pk}
+    for step in matter.steps.order_by("occurred_at", "pk").prefetch_related("records"):
+        for record in step.records.all():
+            if record.pk not in seen:
+                seen.add(record.pk)
+                evidence.append(f"{record.title}（{record.get_kind_display()}，{step.label}）")
+    evidence += [f"{i.title}{i.number}（笔录）" for i in papers]
+    # how the statement and defence were handled
+    handled = []
+    for step in matter.steps.filter(transition__in=("record_defence", "hold_hearing", "waive_rights")).order_by("pk"):
+        d = step.data or {}
+        if step.transition == "record_defence":
+            handled.append(f"当事人提出陈述、申辩：{d.get('defence', '')}；本机关复核意见：{d.get('adopted', '')}。")
+        elif step.transition == "hold_hearing":
+            handled.append(f"本机关依当事人申请举行了听证，当事人的意见：{d.get('defence', '')}。")
+        else:
+            handled.append(f"当事人书面放弃陈述、申辩和听证的权利（{d.get('statement', '')}）。")
+    if not handled and matter.steps.filter(transition="notify").exists():
+        handled.append("本机关已告知当事人拟作出的行政处罚及其陈述、申辩和听证的权利，当事人在规定期限内未提出陈述、申辩。")
+    rate, cap = rules.get("penalty.late_surcharge_daily_rate"), rules.get("penalty.late_surcharge_cap")
+    surcharge = ""
+    if rate is not None:
+        surcharge = (
+            f"到期不缴纳罚款的，本机关将依据《中华人民共和国行政处罚法》第七十二条第一款第（一）项的规定，"
+            f"每日按罚款数额的{rate.value}%加处罚款"
+            + (f"，加处罚款的数额不超过罚款数额的{cap.value}%" if cap is not None else "")
+            + "，并可依法申请人民法院强制执行。"
+        )
+    payment = rules.get("penalty.payment_deadline")
+    agency = matter.agency
+    pay_at = "指定银行" + (
+        f"（{agency.payment_bank}，账号：{agency.payment_account}）"
+        if agency.payment_bank and agency.payment_account else ""
+    ) + "或者通过电子支付系统缴纳"
+    return {
+        "notice_rights": rights,
+        "hearing_qualifies": qualifies,
+        "evidence": evidence,
+        "defence_handling": handled,
+        "payment_text": (
+            f"罚款限于收到本决定书之日起{_period(payment) if payment else '十五日'}内缴至{pay_at}"
+            f"（{payment.cited('、') if payment else '《中华人民共和国行政处罚法》第六十七条'}）。"
+        ),
+        "surcharge_text": surcharge,
     }
 
 

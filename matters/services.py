@@ -388,8 +388,7 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
         raise ValidationError("请填写受送达人。")
     if service.served_at is None:
         raise ValidationError("请填写送达时间。")
-    if service.served_at > timezone.now() + timedelta(minutes=5):
-        raise ValidationError("送达时间不能晚于现在。")
+    time_not_future("送达时间", service.served_at, timezone.now(), rules)
     requires, rule = service_requirements(matter, service.method, rules)
     present = {
         "receipt": service.receipt is not None,
@@ -409,6 +408,90 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     for record in (service.receipt, service.post_receipt, service.av, service.notice):
         if record is not None and record.agency_id != matter.agency_id:
             raise ValidationError("送达材料中有不属于本单位的记录。")
+    for record in (service.receipt, service.post_receipt, service.notice):
+        if record is None:
+            continue
+        used = Service.objects.filter(records=record).select_related("instrument").first()
+        if used is not None:
+            raise ValidationError(
+                f"记录#{record.pk}“{record.title}”已作为《{used.instrument.title}》{used.instrument.number}的送达材料，"
+                f"一份回执只能证明一次送达；请上传本次送达的回执扫描件。"
+            )
+        if record.party_id and matter.party_id and record.party_id != matter.party_id:
+            raise ValidationError(f"记录#{record.pk}“{record.title}”属于其他当事人，不能作为本案的送达材料。")
+
+
+# --- claimed times (行政处罚法第四十七条: the record says when things happened) -------------------------
+
+_SPAN = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _span(rule) -> timedelta:
+    return timedelta(seconds=int(rule.value) * _SPAN.get(rule.unit, 86400))
+
+
+def _when(value: datetime) -> str:
+    return f"{timezone.localtime(value):%Y年%m月%d日 %H:%M}"
+
+
+def time_not_future(label: str, value, now: datetime, rules) -> None:
+    """A claimed time may not lie ahead of now beyond the pack's clock tolerance."""
+    if value is None:
+        return
+    rule = rules.rule("time.clock_tolerance")
+    if isinstance(value, datetime):
+        if value > now + _span(rule):
+            raise ValidationError(
+                f"{label}（{_when(value)}）晚于现在：尚未发生的时间不能登记，请在事情办完后按实际时间登记"
+                f"（{rule.cited('、')}）。"
+            )
+    elif value > timezone.localdate(now):
+        raise ValidationError(f"{label}（{value:%Y年%m月%d日}）不能晚于今天：尚未发生的日期不能登记，请按实际日期登记。")
+
+
+def service_after_issue(served_at: datetime, issued_at: datetime, rules) -> None:
+    """A 文书 is served only after it was made (within the clock tolerance)."""
+    rule = rules.rule("time.clock_tolerance")
+    if served_at < issued_at - _span(rule):
+        raise ValidationError(
+            f"送达时间（{_when(served_at)}）早于文书制作时间（{_when(issued_at)}）。文书须先制作、后送达，请按实际送达时间登记。"
+        )
+
+
+# Times that name what is planned, not what happened: a plan's inspection time.
+SCHEDULED_FIELDS = {("plan", "time")}
+
+
+def _previous_step(matter: Matter, t: Transition) -> Step | None:
+    """The step this one follows: any earlier step for a step that moves the matter on, else the one
+    that brought the matter into its present state."""
+    steps = matter.steps.all()
+    if t.target is None or t.target == matter.state:
+        moved = [s for s in steps.order_by("-pk") if s.to_state != s.from_state]
+        return moved[0] if moved else None
+    return steps.order_by("-occurred_at", "-pk").first()
+
+
+def _check_claimed_times(matter: Matter, t: Transition, occurred_at, cleaned: dict, now, rules, late_reason: str):
+    time_not_future("发生时间", occurred_at, now, rules)
+    for f in t.fields:
+        if f.kind in ("date", "datetime") and (t.code, f.name) not in SCHEDULED_FIELDS and f.name not in (
+            "hearing_at", "rectify_by"
+        ):
+            time_not_future(f.label, cleaned.get(f.name), now, rules)
+    previous = _previous_step(matter, t)
+    if previous is not None and occurred_at < previous.occurred_at - _span(rules.rule("time.clock_tolerance")):
+        raise ValidationError(
+            f"发生时间（{_when(occurred_at)}）早于上一环节“{previous.label}”的发生时间（{_when(previous.occurred_at)}），"
+            f"请核对后按实际时间登记。"
+        )
+    rule = rules.rule("time.late_entry_tolerance")
+    if now - occurred_at > _span(rule) and not late_reason:
+        unit = UNIT_LABELS.get(rule.unit, rule.unit)
+        raise ValidationError(
+            f"发生时间（{_when(occurred_at)}）早于登记时间超过{rule.value}{unit}，请在“补录原因”中写明为何事后登记"
+            f"（{rule.cited('、')}）。"
+        )
 
 
 def _deadline(matter: Matter, rule_key: str) -> Deadline | None:
@@ -483,6 +566,17 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
             raise ValidationError(
                 f"陈述申辩期限至{timezone.localtime(period.due):%Y年%m月%d日}届满，当事人尚未陈述申辩，"
                 f"期限届满前不能作出决定（{rule.cited('、')}）。"
+            )
+    if wf == "penalty_general" and code in ("decide", "discuss") and matter.state == "notified":
+        from matters.instruments import hearing_qualifies
+
+        period = _deadline(matter, "penalty.hearing_request_period")
+        qualifies, _ = hearing_qualifies(matter, rules)
+        if qualifies and period is not None and now <= period.due and not _steps_done(matter, "waive_hearing"):
+            rule = rules.rule("penalty.hearing_request_period")
+            raise ValidationError(
+                f"当事人要求听证的期限至{timezone.localtime(period.due):%Y年%m月%d日}届满，期限内不能作出决定（{rule.cited('、')}）。"
+                f"当事人书面放弃听证的，请先办理“当事人放弃听证”登记其声明；否则请待期限届满。"
             )
     if wf == "penalty_general" and code == "decide" and matter.major and not _steps_done(matter, "discuss"):
         rule = rules.get("penalty.collective_discussion_required")
@@ -621,6 +715,7 @@ def matter_transition(
     note: str = "",
     occurred_at: datetime | None = None,
     disputed: bool | None = None,
+    late_reason: str = "",
 ) -> Step:
     """Take one named step of the matter's workflow.
 
@@ -631,7 +726,9 @@ def matter_transition(
     required field, officer, recording, exemption or service item is missing, a deadline rule
     forbids it, or another app's gate (legal review) stops it. Nothing changes on a refusal.
     `disputed` is the officer's answer, for a step the recording list requires only when it may give
-    rise to a dispute (003 附件1), to whether it may.
+    rise to a dispute (003 附件1), to whether it may. `late_reason` explains a step recorded long
+    after it happened (time.late_entry_tolerance); a time in the future or before the step this one
+    follows is refused.
     """
     workflow: Workflow = workflow_for(matter.kind, matter.procedure)
     t = workflow.transition(transition)
@@ -639,6 +736,7 @@ def matter_transition(
         raise ValidationError(f"{workflow.label}没有“{transition}”这一环节。")
     _may_act(acting_user, matter, t)
     note = text_bounded(note, label="说明", max_length=TEXT_LONG)
+    late_reason = text_bounded(late_reason, label="补录原因", max_length=TEXT_LINE)
     if service is not None:
         _bound_service_text(service)
     with transaction.atomic():
@@ -651,9 +749,15 @@ def matter_transition(
         if t.once and _steps_done(matter, t.code):
             raise ValidationError(f"“{t.label}”只能办理一次。")
         now = timezone.now()
+        if occurred_at is None and t.serve and t.instrument and service is not None and service.served_at:
+            # A 文书 made and handed over on the spot: the step happened when it was served.
+            occurred_at = min(service.served_at, now)
         occurred_at = occurred_at or now
         rules = _rules(matter, timezone.localtime(occurred_at).date())
         cleaned = _clean(t, data or {})
+        _check_claimed_times(matter, t, occurred_at, cleaned, now, rules, late_reason)
+        if late_reason:
+            cleaned["late_reason"] = late_reason
         # Field work is done by officers holding a 执法证; approvals are the approver's alone.
         fieldwork = t.capability == "matters.act" or bool(officers)
         team = (
@@ -674,6 +778,8 @@ def matter_transition(
             if service is None:
                 raise ValidationError(f"{t.label}：请登记送达方式和送达情况。")
             _check_service(matter, service, rules)
+            issued_at = occurred_at if t.instrument else _served_instrument(matter, t, None).issued_at
+            service_after_issue(service.served_at, issued_at, rules)
         _guard(matter, t, cleaned, now, rules, service)
         refused = gates.refusals(matter, t.code)
         if refused:
@@ -705,6 +811,7 @@ def matter_transition(
                 step=step,
                 acting_user=acting_user,
                 capability=t.capability,
+                issued_at=occurred_at,
             )
         if t.serve:
             _record_service(matter, _served_instrument(matter, t, issued), service, acting_user)
@@ -750,7 +857,7 @@ def _instrument_content(matter: Matter, cleaned: dict, t: Transition, rules) -> 
     if t.code == "extend":
         rule = rules.rule("compulsion.seizure_extension")
         content["period"] = f"延长{rule.value}{UNIT_LABELS.get(rule.unit, rule.unit)}"
-    content.update({k: v for k, v in _json(cleaned).items() if v not in (None, "")})
+    content.update({k: v for k, v in _json(cleaned).items() if v not in (None, "") and k != "late_reason"})
     if isinstance(content.get("measures"), list):
         from matters.workflows import MEASURE_CHOICES
 

@@ -21,6 +21,8 @@ class Agency(models.Model):
     complaint_channel = models.TextField("监督举报方式", blank=True)
     policy_pack = models.CharField("政策包", max_length=60)
     instrument_prefix = models.CharField("文书编号机关代字", max_length=20, blank=True)
+    payment_bank = models.CharField("罚款代收银行", max_length=100, blank=True)
+    payment_account = models.CharField("罚款缴纳账号", max_length=40, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:

@@ -104,6 +104,8 @@ _SPECS = [
     RuleSpec("penalty.defence_period", "陈述申辩期限", DURATION_UNITS),
     RuleSpec("penalty.hearing_request_period", "要求听证期限", DURATION_UNITS),
     RuleSpec("penalty.hearing_notice_lead", "听证通知提前期限", DURATION_UNITS),
+    RuleSpec("penalty.hearing_fine_threshold", "应告知听证权利的罚款数额（较大数额）", ("yuan",)),
+    RuleSpec("penalty.hearing_measures", "应告知听证权利的处罚种类", ("list",), _STR_LIST),
     RuleSpec("penalty.service_deadline", "处罚决定书送达期限", DURATION_UNITS),
     RuleSpec("penalty.payment_deadline", "罚款缴纳期限", DURATION_UNITS),
     RuleSpec("penalty.late_surcharge_daily_rate", "逾期加处罚款每日比例", ("percent",)),
@@ -219,6 +221,8 @@ _SPECS = [
     ),
     RuleSpec("equipment.clock_sync_required", "使用前按当前日期时间校准设备", ("bool",)),
     RuleSpec("equipment.clock_tolerance", "设备时间与独立参照时间允许偏差", SHORT_UNITS),
+    RuleSpec("time.clock_tolerance", "登记时间晚于现在的允许误差（时钟误差）", SHORT_UNITS),
+    RuleSpec("time.late_entry_tolerance", "发生时间早于登记时间超过即须说明补录原因", DURATION_UNITS + SHORT_UNITS),
     # --- written records ------------------------------------------------------------------------
     RuleSpec("records.scan_resolution_min", "纸质信息扫描最低分辨率", ("ppi",)),
     RuleSpec("records.collection_return_deadline", "采集结束后返还原始资料期限", DURATION_UNITS),

@@ -332,11 +332,12 @@ def _demo_matters(agency) -> None:
         officers=team, opened_at=long_ago,
     )
     matter_transition(
-        acting_user=officer, matter=late, transition="request_filing", occurred_at=long_ago,
+        acting_user=officer, matter=late, transition="request_filing", occurred_at=long_ago, late_reason="据纸质案卷补录",
         data={"facts": "有限空间作业未履行审批手续", "basis": "《工贸企业有限空间作业安全规定》第十条"},
     )
     matter_transition(
-        acting_user=chief, matter=late, transition="approve_filing", data={"opinion": "同意立案"}, occurred_at=long_ago
+        acting_user=chief, matter=late, transition="approve_filing", data={"opinion": "同意立案"}, occurred_at=long_ago,
+        late_reason="据纸质案卷补录",
     )
     filed = matter_open(
         acting_user=officer, kind="penalty", title="粉尘清扫制度未落实", party=party["抚顺宏达铝业有限公司"], officers=team

@@ -27,10 +27,12 @@ class Desk:
     party: object
     folder: Path
 
-    def step(self, user, matter, code, data=None, **kw):
+    def step(self, user, matter, code, data=None, at=None, **kw):
         # a step the recording list requires only where it may give rise to a dispute: it will not
         kw.setdefault("disputed", False)
         matter.refresh_from_db()
+        if at is not None:  # entered afterwards from the paper file
+            kw.update(occurred_at=at, late_reason="据纸质执法文书事后录入")
         return matter_transition(acting_user=user, matter=matter, transition=code, data=data or {}, **kw)
 
     def clip(self, name: str, *, noise=False):

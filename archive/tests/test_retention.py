@@ -21,13 +21,13 @@ def _penalty_to_notice(desk, title, *, major=False):
     d = desk
     ago = lambda days: timezone.now() - timedelta(days=days)  # noqa: E731
     m = matter_open(acting_user=d.officer, kind="penalty", title=title, party=d.party, officers=[d.officer, d.partner])
-    d.step(d.officer, m, "request_filing", {"facts": "未按规定设置报警装置", "basis": "安全生产法第九十九条"})
-    d.step(d.chief, m, "approve_filing", {"opinion": "同意"})
+    d.step(d.officer, m, "request_filing", {"facts": "未按规定设置报警装置", "basis": "安全生产法第九十九条"}, at=ago(21))
+    d.step(d.chief, m, "approve_filing", {"opinion": "同意"}, at=ago(21))
     if major:
         matter_mark_major(acting_user=d.chief, matter=m, reason="拟责令停产停业")
-    d.step(d.officer, m, "propose", {"facts": "事实", "basis": "依据", "decision": "警告"})
-    d.step(d.leader, m, "approve_proposal", {"opinion": "同意"})
-    d.step(d.officer, m, "notify", {}, service=d.served(ago(20), f"告知回执{title}.docx"))
+    d.step(d.officer, m, "propose", {"facts": "事实", "basis": "依据", "decision": "警告"}, at=ago(21))
+    d.step(d.leader, m, "approve_proposal", {"opinion": "同意"}, at=ago(21))
+    d.step(d.officer, m, "notify", {}, service=d.served(ago(20), f"告知回执{title}.docx"), at=ago(20))
     return m
 
 
@@ -49,7 +49,7 @@ def _pass_review(matter, desk, reviewer):
 def _decide_serve_close(desk, m, title):
     d = desk
     d.step(d.leader, m, "decide", {"facts": "事实", "basis": "依据", "decision": "警告"})
-    d.step(d.officer, m, "serve", {}, service=d.served(timezone.now() - timedelta(hours=1), f"决定回执{title}.docx"))
+    d.step(d.officer, m, "serve", {}, service=d.served(timezone.now(), f"决定回执{title}.docx"))
     d.step(d.chief, m, "close", {"result": "已执行"})
     return CaseFile.objects.get(matter=m)
 
@@ -59,12 +59,12 @@ def test_pingdingshan_hearing_case_keeps_10_years_and_a_major_penalty_for_ever(d
     ago = lambda days: timezone.now() - timedelta(days=days)  # noqa: E731
 
     hearing = _penalty_to_notice(desk, "听证案")
-    desk.step(desk.officer, hearing, "request_hearing", {"requested_on": ago(19).date()})
+    desk.step(desk.officer, hearing, "request_hearing", {"requested_on": ago(19).date()}, at=ago(19))
     desk.step(desk.officer, hearing, "notify_hearing",
               {"hearing_at": ago(2), "hearing_place": "听证室", "presider": "法规科"},
-              service=desk.served(ago(18), "听证通知回执.docx"))
+              service=desk.served(ago(18), "听证通知回执.docx"), at=ago(18))
     desk.step(desk.officer, hearing, "hold_hearing", {"participants": "王某、李执法", "defence": "请求从轻"},
-              officers=[desk.officer, desk.partner], records=[desk.clip("听证.mp4")])
+              officers=[desk.officer, desk.partner], records=[desk.clip("听证.mp4")], at=ago(1))
     heard = casefile_seal(acting_user=desk.archivist, case_file=_decide_serve_close(desk, hearing, "听证案"))
     assert (heard.retention_years, heard.retention_permanent) == (10, False)
     assert "适用听证程序的案件" in heard.retention_basis and "第十二条" in heard.retention_basis

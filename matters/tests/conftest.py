@@ -1,6 +1,7 @@
 """A 通化 agency ready for whole cases: two officers with 执法证, their chief, a leader, a party,
 and helpers that put real files (a clip, a scanned receipt) into the vault."""
 
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,8 @@ from enterprises.services import enterprise_create
 from org.tests.factories import make_uscc
 from records.services import record_ingest
 from records.tests.clips import make_image, make_video
+
+_SCANS = itertools.count()
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Team:
     def scan(self, title: str, *, by=None):
         """A scanned page (送达回执 and the like) as a photo record."""
         path = self.folder / f"{title}.jpg"
-        make_image(path, size=(64 + len(title), 48))
+        make_image(path, size=(64 + next(_SCANS), 48))  # each scan its own page: a receipt proves one service
         return record_ingest(
             acting_user=by or self.officer, section=self.section, path=path, original_name=path.name, title=title
         ).version.record

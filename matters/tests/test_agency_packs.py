@@ -251,7 +251,7 @@ def test_one_penalty_case_under_each_agencys_own_rules(pack, client, make_staff,
 
     # 告知 served directly: a recording where the list names 文书送达 (余姚 附件1第20行, 抚顺 设备第四条).
     served = {"method": "direct", "recipient": "钱某", "signer": "钱某",
-              "served_at": _iso(now - timedelta(days=2)), "receipt": office.photo("告知书回执")}
+              "served_at": _iso(timezone.now()), "receipt": office.photo("告知书回执")}
     if case["notify_av"] == "disputed":
         a.step(mid, "notify", data={}, service=served, disputed=False)
     elif case["notify_av"]:
@@ -264,6 +264,11 @@ def test_one_penalty_case_under_each_agencys_own_rules(pack, client, make_staff,
         a.refused(mid, "record_defence", "附件1第14行", "陈述申辩开始前", **defence)
         defence["records"] = [office.clip("陈述申辩录像")]
     a.step(mid, "record_defence", **defence)
+    if case["fine"] != "3000":  # 行政处罚法第六十三条: the party waives the hearing in writing, so no waiting
+        leader.refused(mid, "decide", "要求听证的期限", "当事人放弃听证", data={
+            "facts": "未对从业人员进行安全生产教育培训", "basis": "安全生产法第九十七条", "decision": "罚款",
+            "amount": case["fine"]})
+        a.step(mid, "waive_hearing", data={"waived_on": timezone.localdate().isoformat(), "statement": "本单位放弃听证"})
 
     decide = {"facts": "未对从业人员进行安全生产教育培训", "basis": "安全生产法第九十七条", "decision": "罚款",
               "amount": case["fine"]}
@@ -315,7 +320,7 @@ def _seal(office, **extra):
     body = {"data": {"reason": "违法储存危险化学品", "basis": "安全生产法第六十五条", "items": "液氯钢瓶 3只"},
             "officers": office.pair,
             "service": {"method": "direct", "recipient": "钱某", "signer": "钱某",
-                        "served_at": _iso(timezone.now() - timedelta(hours=1)), "receipt": office.photo("查封回执")}}
+                        "served_at": _iso(timezone.now()), "receipt": office.photo("查封回执")}}
     return mid, body
 
 

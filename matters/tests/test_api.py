@@ -34,7 +34,9 @@ class Api:
     def post(self, url, body):
         return self._as().post(url, body, content_type="application/json")
 
-    def step(self, matter_id, code, expect=201, **body):
+    def step(self, matter_id, code, expect=201, at=None, **body):
+        if at is not None:  # entered afterwards from the paper file
+            body.update(occurred_at=_iso(at), late_reason="据纸质执法文书事后录入")
         response = self.post(reverse("api-matter-transition", kwargs={"pk": matter_id, "code": code}), body)
         assert response.status_code == expect, (code, response.status_code, response.json())
         return response.json()
@@ -68,19 +70,20 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
         reverse("api-matters"), {"kind": "inspection", "title": "东兴化工年度检查", "party": team.party.pk,
                                  "officers": pair},
     ).json()["id"]
-    officer.step(insp, "plan", data={"place": "厂区", "time": _iso(ago(40)), "facts": "储罐区安全警示标志"})
-    inspect = {"data": {"place": "储罐区", "time": _iso(ago(39)), "findings": "储罐区未设置安全警示标志",
-                        "hazards": "储罐区未设置安全警示标志"}, "officers": pair}
+    officer.step(insp, "plan", data={"place": "厂区", "time": _iso(ago(28)), "facts": "储罐区安全警示标志"}, at=ago(28))
+    inspect = {"data": {"place": "储罐区", "time": _iso(ago(27)), "findings": "储罐区未设置安全警示标志",
+                        "hazards": "储罐区未设置安全警示标志"}, "officers": pair,
+               "occurred_at": _iso(ago(27)), "late_reason": "据纸质执法文书事后录入"}
     detail = _refused_and_unchanged(officer, insp, "inspect", inspect, "必须有音像记录")
     assert "第六条" in detail
     officer.step(insp, "inspect", **inspect, records=[team.clip("现场检查录像").pk])
     served = {"method": "direct", "recipient": "王某", "signer": "王某"}
     officer.step(insp, "order_rectification", data={"basis": "安全生产法第三十五条",
-                                                    "rectify_by": timezone.localdate(ago(30)).isoformat()},
-                 service={**served, "served_at": _iso(ago(39)), "receipt": team.scan("整改指令书回执").pk})
-    officer.step(insp, "reinspect", data={"time": _iso(ago(29)), "rectified": "no", "result": "逾期未整改"},
+                                                    "rectify_by": timezone.localdate(ago(20)).isoformat()},
+                 at=ago(27), service={**served, "served_at": _iso(ago(27)), "receipt": team.scan("整改指令书回执").pk})
+    officer.step(insp, "reinspect", data={"time": _iso(ago(19)), "rectified": "no", "result": "逾期未整改"},
                  officers=pair, records=[team.clip("复查录像").pk],
-                 service={**served, "served_at": _iso(ago(29)), "receipt": team.scan("复查意见书回执").pk})
+                 at=ago(19), service={**served, "served_at": _iso(ago(19)), "receipt": team.scan("复查意见书回执").pk})
     chief.step(insp, "refer", data={"reason": "逾期未整改，移交立案查处"})
     assert Matter.objects.get(pk=insp).state == "referred"
 
@@ -96,11 +99,12 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
     detail = leader.step(mid, "decide", expect=400, data={"facts": "x", "basis": "y", "decision": "z"})["detail"]
     assert "不能办理“作出行政处罚决定”" in detail
 
-    officer.step(mid, "request_filing", data={"facts": "未在储罐区设置安全警示标志", "basis": "安全生产法第九十九条"})
-    leader.step(mid, "approve_filing", data={"opinion": "同意立案"})  # 通化 001 第九条
+    officer.step(mid, "request_filing", data={"facts": "未在储罐区设置安全警示标志", "basis": "安全生产法第九十九条"}, at=ago(18))
+    leader.step(mid, "approve_filing", data={"opinion": "同意立案"}, at=ago(18))  # 通化 001 第九条
 
     # Inspection on site (现场勘验): two officers and a recording, 通化 实施办法 第十一条.
-    examine = {"data": {"time": _iso(ago(25)), "place": "储罐区", "findings": "储罐区未设置警示标志"}}
+    examine = {"data": {"time": _iso(ago(17)), "place": "储罐区", "findings": "储罐区未设置警示标志"},
+               "occurred_at": _iso(ago(17)), "late_reason": "据纸质执法文书事后录入"}
     detail = _refused_and_unchanged(
         officer, mid, "examine", {**examine, "officers": [team.officer.pk]}, "不少于2名"
     )
@@ -119,35 +123,39 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
             "decision": "罚款人民币二万元",
             "amount": "20000",
         },
+        at=ago(16),
     )
-    leader.step(mid, "approve_proposal", data={"opinion": "同意"})
+    leader.step(mid, "approve_proposal", data={"opinion": "同意"}, at=ago(16))
     receipt = team.scan("告知书送达回执")
     officer.step(
         mid,
         "notify",
         data={"rights": "陈述、申辩、要求听证"},
-        service={"method": "direct", "recipient": "王某", "served_at": _iso(ago(20)), "signer": "王某",
+        service={"method": "direct", "recipient": "王某", "served_at": _iso(ago(14)), "signer": "王某",
                  "receipt": receipt.pk},
+        at=ago(14),
     )
     officer.step(
         mid, "record_defence",
-        data={"time": _iso(ago(19)), "defence": "已设置临时标志，请求从轻", "adopted": "不予采纳：违法事实清楚"},
+        data={"time": _iso(ago(13)), "defence": "已设置临时标志，请求从轻", "adopted": "不予采纳：违法事实清楚"}, at=ago(13),
     )
-    officer.step(mid, "request_hearing", data={"requested_on": timezone.localdate(ago(19)).isoformat()})
+    officer.step(mid, "request_hearing", data={"requested_on": timezone.localdate(ago(13)).isoformat()}, at=ago(13))
 
     # A hearing notice 3 days ahead is refused (行政处罚法第六十四条: 7 days).
     hearing = {"hearing_place": "局三楼会议室", "presider": "孙法制"}
-    notice_service = {"method": "direct", "recipient": "王某", "served_at": _iso(ago(18)), "signer": "王某",
+    notice_service = {"method": "direct", "recipient": "王某", "served_at": _iso(ago(12)), "signer": "王某",
                       "receipt": team.scan("听证通知书送达回执").pk}
     detail = _refused_and_unchanged(
         officer, mid, "notify_hearing",
-        {"data": {**hearing, "hearing_at": _iso(ago(15))}, "service": notice_service},
+        {"data": {**hearing, "hearing_at": _iso(ago(10))}, "service": notice_service,
+         "occurred_at": _iso(ago(12)), "late_reason": "据纸质执法文书事后录入"},
         "前送达当事人", "第六十四条",
     )
-    officer.step(mid, "notify_hearing", data={**hearing, "hearing_at": _iso(ago(2))}, service=notice_service)
+    officer.step(mid, "notify_hearing", data={**hearing, "hearing_at": _iso(ago(1))}, service=notice_service,
+                 at=ago(12))
     officer.step(
         mid, "hold_hearing", data={"participants": "王某、李执法、张执法", "defence": "当事人陈述意见"},
-        officers=pair, records=[team.clip("听证录像").pk],
+        officers=pair, records=[team.clip("听证录像").pk], at=ago(1),
     )
     leader.step(
         mid, "decide",
@@ -246,7 +254,7 @@ def test_workbench_flags_overdue_first(client, team):
     mid = officer.post(reverse("api-matters"), {"kind": "penalty", "title": "逾期未立案"}).json()["id"]
     officer.step(
         mid, "investigate_first", data={"reason": "情况紧急，先行调查"},
-        occurred_at=_iso(timezone.now() - timedelta(days=20)),
+        occurred_at=_iso(timezone.now() - timedelta(days=20)), late_reason="据纸质记录补录",
     )
     later = officer.post(reverse("api-matters"), {"kind": "compulsion", "title": "查封期内", "officers": [
         team.officer.pk, team.partner.pk]}).json()["id"]
@@ -359,7 +367,7 @@ def test_licensing_from_application_to_service(client, team):
     assert "权限" in refused["detail"]
     leader.step(mid, "decide", data={"facts": "申请材料齐全", "basis": "危险化学品安全管理条例",
                                      "decision": "准予许可"})
-    officer.step(mid, "serve", service=posted)
+    officer.step(mid, "serve", service={**posted, "post_receipt": team.scan("决定书付邮凭证").pk})
     chief.step(mid, "close", data={"result": "已送达许可决定"})
     body = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
     assert body["state"] == "closed"

@@ -37,12 +37,16 @@ class Desk:
         self.page.goto(f"{self.base}{path}")
         return self.page.content()
 
-    def step(self, matter_id, code, fields=None, *, service=None, records=(), officers=None):
-        """Open the matter, fill the step's form as a person would, submit; the resulting page's text."""
+    def step(self, matter_id, code, fields=None, *, service=None, records=(), officers=None, at=None):
+        """Open the matter, fill the step's form as a person would, submit; the resulting page's text.
+        `at` backdates the step (entered afterwards from the paper file, with that reason)."""
         page = self.page
         page.goto(f"{self.base}/matters/{matter_id}/")
         page.click(f"#t-{code} > summary")
-        self._fill(code, fields or {})
+        fields = dict(fields or {})
+        if at is not None:
+            fields.update(occurred_at=_local(at), late_reason="据纸质执法文书事后录入")
+        self._fill(code, fields)
         if service:
             page.select_option(f"#id_{code}-service_method", service.pop("method"))
             shown = page.locator(f"#t-{code} .requirements li:visible").all_inner_texts()
@@ -109,61 +113,63 @@ def test_a_general_procedure_penalty_case_through_the_pages(browser, live_server
 
     # The inspection finds the hazard, orders it rectified, finds it not rectified and refers it.
     insp = _open_matter(officer, team, "inspection", "东兴化工年度检查")
-    officer.step(insp, "plan", {"place": "厂区", "time": _local(ago(40)), "facts": "储罐区安全警示标志"})
-    inspect = {"place": "储罐区", "time": _local(ago(39)), "findings": "储罐区未设置安全警示标志",
+    officer.step(insp, "plan", {"place": "厂区", "time": _local(ago(28)), "facts": "储罐区安全警示标志"}, at=ago(28))
+    inspect = {"place": "储罐区", "time": _local(ago(27)), "findings": "储罐区未设置安全警示标志",
                "hazards": "储罐区未设置安全警示标志"}
-    text = officer.step(insp, "inspect", inspect, officers=pair)
+    text = officer.step(insp, "inspect", inspect, officers=pair, at=ago(27))
     assert "必须有音像记录" in text and "第六条" in text and "已制定检查方案" in officer.state()
-    officer.step(insp, "inspect", inspect, officers=pair, records=[team.clip("现场检查录像")])
+    officer.step(insp, "inspect", inspect, officers=pair, records=[team.clip("现场检查录像")], at=ago(27))
     served = {"method": "direct", "recipient": "王某", "signer": "王某"}
     officer.step(insp, "order_rectification", {"basis": "安全生产法第三十五条",
-                                               "rectify_by": timezone.localdate(ago(30)).isoformat()},
-                 service={**served, "served_at": _local(ago(39)), "receipt": team.scan("整改指令书回执").pk})
-    officer.step(insp, "reinspect", {"time": _local(ago(29)), "rectified": "no", "result": "逾期未整改"},
+                                               "rectify_by": timezone.localdate(ago(20)).isoformat()},
+                 at=ago(27), service={**served, "served_at": _local(ago(27)), "receipt": team.scan("整改指令书回执").pk})
+    officer.step(insp, "reinspect", {"time": _local(ago(19)), "rectified": "no", "result": "逾期未整改"},
                  officers=pair, records=[team.clip("复查录像")],
-                 service={**served, "served_at": _local(ago(29)), "receipt": team.scan("复查意见书回执").pk})
+                 at=ago(19), service={**served, "served_at": _local(ago(19)), "receipt": team.scan("复查意见书回执").pk})
     chief.step(insp, "refer", {"reason": "逾期未整改，移交立案查处"})
     assert "移交立案查处" in chief.state()
 
     mid = _open_matter(officer, team, "penalty", "东兴化工未设置安全警示标志")
-    officer.step(mid, "request_filing", {"facts": "储罐区未设置安全警示标志", "basis": "安全生产法第九十九条"})
-    text = leader.step(mid, "approve_filing", {"opinion": "同意立案"})  # 通化 001 第九条: 局主要负责人
+    officer.step(mid, "request_filing", {"facts": "储罐区未设置安全警示标志", "basis": "安全生产法第九十九条"}, at=ago(18))
+    text = leader.step(mid, "approve_filing", {"opinion": "同意立案"}, at=ago(18))  # 通化 001 第九条: 局主要负责人
     assert "已立案调查" in leader.state()
 
-    examine = {"time": _local(ago(25)), "place": "储罐区", "findings": "储罐区未设置警示标志"}
-    text = officer.step(mid, "examine", examine, officers=pair)
+    examine = {"time": _local(ago(17)), "place": "储罐区", "findings": "储罐区未设置警示标志"}
+    text = officer.step(mid, "examine", examine, officers=pair, at=ago(17))
     assert "必须有音像记录" in text and "第十一条" in text
     assert "已立案调查" in officer.state() and Matter.objects.get(pk=mid).steps.count() == 2
-    text = officer.step(mid, "examine", examine, officers=pair, records=[examination_clip])
+    text = officer.step(mid, "examine", examine, officers=pair, records=[examination_clip], at=ago(17))
     assert "已办理“现场勘验”" in text and "现场勘验录像" in text
 
     officer.step(mid, "propose", {"facts": "储罐区未设置安全警示标志", "basis": "安全生产法第九十九条第（一）项",
-                                  "decision": "罚款人民币二万元", "amount": "20000"})
-    leader.step(mid, "approve_proposal", {"opinion": "同意"})
+                                  "decision": "罚款人民币二万元", "amount": "20000"}, at=ago(16))
+    leader.step(mid, "approve_proposal", {"opinion": "同意"}, at=ago(16))
     text = officer.step(
         mid, "notify", {"rights": "陈述、申辩、要求听证"},
-        service={"method": "direct", "recipient": "王某", "served_at": _local(ago(20)), "signer": "王某",
+        service={"method": "direct", "recipient": "王某", "served_at": _local(ago(14)), "signer": "王某",
                  "receipt": notice_receipt.pk},
+        at=ago(14),
     )
     assert "已告知" in officer.state() and "罚告" in text
-    officer.step(mid, "record_defence", {"time": _local(ago(19)), "defence": "请求从轻",
-                                         "adopted": "不予采纳：违法事实清楚"})
-    officer.step(mid, "request_hearing", {"requested_on": timezone.localdate(ago(19)).isoformat()})
+    officer.step(mid, "record_defence", {"time": _local(ago(13)), "defence": "请求从轻",
+                                         "adopted": "不予采纳：违法事实清楚"}, at=ago(13))
+    officer.step(mid, "request_hearing", {"requested_on": timezone.localdate(ago(13)).isoformat()}, at=ago(13))
 
     hearing = {"hearing_place": "局三楼听证室", "presider": "孙法制"}
-    served = {"method": "direct", "recipient": "王某", "served_at": _local(ago(18)), "signer": "王某",
+    served = {"method": "direct", "recipient": "王某", "served_at": _local(ago(12)), "signer": "王某",
               "receipt": hearing_receipt.pk}
-    text = officer.step(mid, "notify_hearing", {**hearing, "hearing_at": _local(ago(15))}, service=dict(served))
+    text = officer.step(mid, "notify_hearing", {**hearing, "hearing_at": _local(ago(10))}, service=dict(served),
+                        at=ago(12))
     assert "前送达当事人" in text and "第六十四条" in text and "已申请听证" in officer.state()
-    officer.step(mid, "notify_hearing", {**hearing, "hearing_at": _local(ago(2))}, service=dict(served))
+    officer.step(mid, "notify_hearing", {**hearing, "hearing_at": _local(ago(1))}, service=dict(served), at=ago(12))
     officer.step(mid, "hold_hearing", {"participants": "王某、李执法、张执法", "defence": "当事人陈述意见"},
-                 officers=pair, records=[hearing_clip])
+                 officers=pair, records=[hearing_clip], at=ago(1))
     text = leader.step(mid, "decide", {"facts": "储罐区未设置安全警示标志", "basis": "安全生产法第九十九条第（一）项",
                                        "decision": "罚款人民币二万元", "amount": "20000",
                                        "payment": "十五日内缴纳"})
     assert "已作出决定" in leader.state() and "罚决" in text
 
-    left = {"method": "left", "recipient": "王某", "served_at": _local(timezone.now() - timedelta(hours=1)),
+    left = {"method": "left", "recipient": "王某", "served_at": _local(timezone.now()),
             "place": "公司办公室", "refusal_reason": "当事人拒绝签收", "receipt": decision_receipt.pk,
             "av": service_clip.pk}
     text = officer.step(mid, "serve", service=dict(left))
@@ -216,7 +222,7 @@ def test_a_seizure_case_through_the_pages(browser, live_server, team):
 
     mid = _open_matter(officer, team, "compulsion", "查封东兴化工不符合标准的储罐")
     seal = {"reason": "储罐存在重大事故隐患", "basis": "安全生产法第六十五条", "items": "储罐 2 个"}
-    service = {"method": "direct", "recipient": "王某", "served_at": _local(timezone.now() - timedelta(hours=1)),
+    service = {"method": "direct", "recipient": "王某", "served_at": _local(timezone.now()),
                "signer": "王某", "receipt": receipt.pk}
     text = officer.step(mid, "seal", seal, service=dict(service), officers=[team.officer], records=[clip])
     assert "不少于2名" in text and "登记" in officer.state()

@@ -81,13 +81,19 @@ def test_list_filters(client, team):
 def test_workbench_shows_overdue_flagged_with_article(client, team):
     matter = matter_open(acting_user=team.officer, kind="penalty", title="先行调查逾期", party=team.party)
     matter_transition(acting_user=team.officer, matter=matter, transition="investigate_first",
-                      data={"reason": "情况紧急"}, occurred_at=timezone.now() - timedelta(days=20))
+                      data={"reason": "情况紧急"}, occurred_at=timezone.now() - timedelta(days=20),
+                      late_reason="据纸质记录补录")
     client.force_login(team.officer)
     body = client.get(reverse("matters:workbench")).content.decode()
     assert "先行调查逾期" in body and "先行调查取证后补办立案" in body
     assert 'class="overdue"' in body and "已逾期" in body and "第九条" in body
     home = client.get(reverse("home")).content.decode()
     assert reverse("matters:workbench") in home and "已逾期 1 项" in home and "先行调查逾期" in home
+    # The step shows when it happened beside when it was recorded, and why it was recorded late.
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    recorded = timezone.localtime(matter.steps.get().acted_at)
+    assert f'登记 <span class="recorded-at">{recorded:%Y-%m-%d %H:%M}</span>' in page
+    assert "补录原因：据纸质记录补录" in page
 
 
 def test_a_refused_step_shows_the_article_and_changes_nothing(client, team):
@@ -163,7 +169,7 @@ def test_service_form_shows_the_packs_requirements_and_refuses_a_left_service_wi
     page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
     assert 'data-method="left"' in page and "留置送达须留存：送达回执（扫描件）、拒收事由、见证人、送达过程的音像记录" in page
     receipt, clip = team.scan("告知书回执"), team.clip("留置送达录像")
-    service = {"method": "left", "recipient": "王某", "served_at": _local(timezone.now() - timedelta(minutes=30)),
+    service = {"method": "left", "recipient": "王某", "served_at": _local(timezone.now()),
                "refusal_reason": "拒收", "receipt": receipt.pk, "av": clip.pk}
     response = _post_step(client, matter, "notify", {}, service=service, officers=[o, p])
     body = response.content.decode()
@@ -184,7 +190,7 @@ def test_documents_download_through_the_vault_and_signatures_are_recorded(client
     matter_transition(acting_user=team.leader, matter=matter, transition="approve_proposal", data={})
     step = matter_transition(
         acting_user=o, matter=matter, transition="notify", data={},
-        service=ServiceInput("direct", "王某", timezone.now() - timedelta(hours=1), signer="王某",
+        service=ServiceInput("direct", "王某", timezone.now(), signer="王某",
                              receipt=team.scan("回执")),
     )
     notice = step.instruments.get()

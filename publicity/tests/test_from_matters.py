@@ -40,15 +40,19 @@ def test_a_penalty_decision_becomes_an_unpublished_draft_due_by_the_packs_deadli
         matter.refresh_from_db()
         return matter_transition(acting_user=user, matter=matter, transition=code, data=data or {}, **kw)
 
-    step(a, "request_filing", {"facts": "未如实记录", "basis": "安全生产法第九十七条"})
-    step(chief, "approve_filing")
-    step(a, "propose", {"facts": "未如实记录", "basis": "安全生产法第九十七条", "decision": "罚款", "amount": "5000"})
-    step(leader, "approve_proposal")
+    # entered afterwards from the paper file, so that the 告知 periods have run
+    late = {"occurred_at": timezone.now() - timedelta(days=11), "late_reason": "据纸质执法文书事后录入"}
+    step(a, "request_filing", {"facts": "未如实记录", "basis": "安全生产法第九十七条"}, **late)
+    step(chief, "approve_filing", **late)
+    step(a, "propose", {"facts": "未如实记录", "basis": "安全生产法第九十七条", "decision": "罚款", "amount": "5000"},
+         **late)
+    step(leader, "approve_proposal", **late)
     receipt = record_ingest(
         acting_user=a, section=section, path=make_docx(tmp_path / "回执.docx", text="回执"), original_name="回执.docx"
     ).version.record
     step(a, "notify", service=ServiceInput("direct", "孙小明", timezone.now() - timedelta(days=10),
-                                          signer="孙小明", receipt=receipt, av=_recording(a, section, tmp_path)))
+                                          signer="孙小明", receipt=receipt, av=_recording(a, section, tmp_path)),
+         occurred_at=timezone.now() - timedelta(days=10), late_reason="据纸质执法文书事后录入")
     assert not Publication.objects.exists()
     step(leader, "decide", {"facts": "未如实记录", "basis": "安全生产法第九十七条", "decision": "罚款伍仟元",
                             "amount": "5000"})

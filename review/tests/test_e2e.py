@@ -39,10 +39,12 @@ def _to_decision(p, agency, section, amount, tmp_path):
         m.refresh_from_db()
         return matter_transition(acting_user=user, matter=m, transition=code, data=data or {}, **kw)
 
-    step(a, "request_filing", {"facts": "f", "basis": "b"})
-    step(p["chief"], "approve_filing", {})
-    step(a, "propose", {"facts": "f", "basis": "b", "decision": "罚款", "amount": amount})
-    step(p["leader"], "approve_proposal", {})
+    # entered afterwards from the paper file, so that the 告知 periods have run
+    late = {"occurred_at": timezone.now() - timedelta(days=21), "late_reason": "据纸质执法文书事后录入"}
+    step(a, "request_filing", {"facts": "f", "basis": "b"}, **late)
+    step(p["chief"], "approve_filing", {}, **late)
+    step(a, "propose", {"facts": "f", "basis": "b", "decision": "罚款", "amount": amount}, **late)
+    step(p["leader"], "approve_proposal", {}, **late)
     receipt = record_ingest(
         acting_user=a, section=section, path=make_docx(tmp_path / f"回执{amount}.docx", text=f"回执{amount}"),
         original_name="送达回执.docx",
@@ -51,7 +53,8 @@ def _to_decision(p, agency, section, amount, tmp_path):
                       metadata={"title": amount})
     av = record_ingest(acting_user=a, section=section, path=clip, original_name=clip.name).version.record
     step(a, "notify", {}, service=ServiceInput("direct", "孙某", timezone.now() - timedelta(days=20),
-                                               signer="孙某", receipt=receipt, av=av))
+                                               signer="孙某", receipt=receipt, av=av),
+         occurred_at=timezone.now() - timedelta(days=20), late_reason="据纸质执法文书事后录入")
     m.refresh_from_db()
     return m, step
 
