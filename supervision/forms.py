@@ -3,9 +3,10 @@ from django import forms
 from org.models import Section
 from supervision.choices import ReminderCategory
 from supervision.models import ReminderPreference
+from utilities.forms import BoundedForm
 
 
-class StatisticsForm(forms.Form):
+class StatisticsForm(BoundedForm):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100, required=False)
     section = forms.ModelChoiceField(label="科室", queryset=Section.objects.none(), required=False,
                                      empty_label="全部科室")

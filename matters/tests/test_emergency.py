@@ -24,7 +24,7 @@ def _seized(agency, section, team, company, tmp_path, hours_ago):  # noqa: F811
     served = ServiceInput("direct", "钱某", NOW() - timedelta(hours=hours_ago), signer="钱某",
                           receipt=scan(a, section, tmp_path))
     step(a, m, "seal_on_spot", SEIZE, officers=[a, b], service=served, records=[clip(a, section, tmp_path, "扣押.mp4")],
-         occurred_at=NOW() - timedelta(hours=hours_ago))
+         at=NOW() - timedelta(hours=hours_ago))
     m.refresh_from_db()
     assert m.state == "emergency"
     return m
@@ -32,6 +32,11 @@ def _seized(agency, section, team, company, tmp_path, hours_ago):  # noqa: F811
 
 def report(when, late_reason=""):
     return {"time": when, "leader": "赵局长", "content": "已当场扣押液氯钢瓶3个", "late_reason": late_reason}
+
+
+def reported(user, matter, when):
+    """The report, recorded as having happened when it was made (so later steps follow it)."""
+    return step(user, matter, "report_emergency", report(when), occurred_at=when)
 
 
 def test_late_report_is_refused_without_a_reason_and_kept_as_late(tonghua, agency, section, team, leader, company, tmp_path):  # noqa: F811
@@ -42,7 +47,7 @@ def test_late_report_is_refused_without_a_reason_and_kept_as_late(tonghua, agenc
     assert any(r.rule_key == "compulsion.emergency_report" and r.overdue for r in workbench(viewer=a))
     msg = refused(step, a, m, "report_emergency", report(NOW() - timedelta(minutes=5)))
     assert "24小时" in msg and "超过时限的原因" in msg and "第十九条" in msg
-    assert "不能晚于现在" in refused(step, a, m, "report_emergency", report(NOW() + timedelta(hours=1)))
+    assert "晚于现在" in refused(step, a, m, "report_emergency", report(NOW() + timedelta(hours=1)))
     assert "不能早于" in refused(step, a, m, "report_emergency", report(NOW() - timedelta(hours=31)))
     done = step(a, m, "report_emergency", report(NOW() - timedelta(minutes=5), "夜间无法联系负责人"))
     assert done.data["late_reason"] == "夜间无法联系负责人"
@@ -54,13 +59,13 @@ def test_leader_approves_after_the_report_or_releases_at_once(tonghua, agency, s
     m = _seized(agency, section, team, company, tmp_path, hours_ago=2)
     assert "须先登记" in refused(step, leader, m, "approve_emergency", {"opinion": "同意"})
     assert "“补办批准”：此环节须由局领导决定" in refused(step, a, m, "approve_emergency", {"opinion": "同意"})
-    step(a, m, "report_emergency", report(NOW() - timedelta(hours=1)))
+    reported(a, m, NOW() - timedelta(hours=1))
     step(leader, m, "approve_emergency", {"opinion": "同意补办"})
     m.refresh_from_db()
     assert m.state == "in_force"
 
     other = _seized(agency, section, team, company, tmp_path, hours_ago=2)
-    step(a, other, "report_emergency", report(NOW() - timedelta(hours=1)))
+    reported(a, other, NOW() - timedelta(hours=1))
     served = ServiceInput("direct", "钱某", NOW() - timedelta(minutes=10), signer="钱某",
                           receipt=scan(a, section, tmp_path, "解除回执.docx"))
     step(leader, other, "refuse_emergency", {"reason": "不属于情况紧急", "items": "液氯钢瓶 3个"}, service=served)
@@ -75,7 +80,7 @@ def test_fushun_approval_waits_for_the_review_after_the_fact(agency, section, te
     agency.save(update_fields=["policy_pack"])
     a, _ = team
     m = _seized(agency, section, team, company, tmp_path, hours_ago=2)
-    step(a, m, "report_emergency", report(NOW() - timedelta(hours=1)))
+    reported(a, m, NOW() - timedelta(hours=1))
     assert "法制审核" in refused(step, leader, m, "approve_emergency", {"opinion": "同意"})
     review = review_services.review_submit(matter=m, acting_user=a, transition="seal", **complete_submission(m))
     assert review.scope and review.scope[0]["trigger"] in ("seizure", "premises_sealing")
@@ -92,7 +97,11 @@ def test_fushun_approval_waits_for_the_review_after_the_fact(agency, section, te
             review=review, acting_user=reviewer, findings=checklist_all_pass(m), outcome="agree", opinion="同意。",
             meeting_on=date.today(), meeting_minutes="科务会研究同意。",
         )
-    review_services.review_leader_decide(review=review, decision="approve", acting_user=leader)
+    # 抚顺 审核第四条: a seizure of dangerous goods is a 第三条（三）1 decision, so after the review it
+    # goes to the leaders' collective discussion; the compulsion route has no 集体讨论 step, so the
+    # leaders record their decision as collective.
+    review_services.review_leader_decide(review=review, decision="approve", acting_user=leader, collective=True,
+                                         note="局领导集体讨论：同意补办扣押批准。")
     step(leader, m, "approve_emergency", {"opinion": "同意补办"})
     review.refresh_from_db()
     assert review.state == ReviewState.FILED  # 备案 of the approval

@@ -13,9 +13,12 @@ from matters.services import ServiceInput, matter_open, matter_transition
 
 pytestmark = pytest.mark.django_db
 
+LATE = "据纸质执法文书事后录入"
+
 
 def _inspected(team, *, days=10):
-    """An inspection of the team's party, carried out `days` ago with one hazard from the form."""
+    """An inspection of the team's party, carried out `days` ago with one hazard from the form; the
+    steps are entered afterwards from the paper file, so they claim their own times and say why."""
     a, b = team.officer, team.partner
     when = timezone.now() - timedelta(days=days)
     insp = matter_open(acting_user=a, kind="inspection", title="例行检查", party=team.party, officers=[a, b])
@@ -24,6 +27,8 @@ def _inspected(team, *, days=10):
         matter=insp,
         transition="plan",
         data={"place": "厂区", "time": when, "facts": "危化品储存"},
+        occurred_at=when - timedelta(hours=2),
+        late_reason=LATE,
     )
     insp.refresh_from_db()
     matter_transition(
@@ -33,21 +38,25 @@ def _inspected(team, *, days=10):
         officers=[a, b],
         records=[team.clip("现场检查")],
         data={"place": "厂区", "time": when, "findings": "储罐区", "hazards": "储罐区未设置可燃气体报警装置"},
+        occurred_at=when,
+        late_reason=LATE,
     )
     insp.refresh_from_db()
     return insp
 
 
 def _order(team, insp, rectify_by):
+    """The rectification order, made and served on the spot an hour after the inspection."""
     a = team.officer
+    served = min(insp.steps.latest("occurred_at").occurred_at + timedelta(hours=1), timezone.now())
     matter_transition(
         acting_user=a,
         matter=insp,
         transition="order_rectification",
         data={"basis": "安全生产法第六十五条", "rectify_by": rectify_by},
-        service=ServiceInput(
-            "direct", "王某", timezone.now() - timedelta(hours=1), signer="王某", receipt=team.scan("回执")
-        ),
+        service=ServiceInput("direct", "王某", served, signer="王某", receipt=team.scan("回执")),
+        occurred_at=served,
+        late_reason=LATE,
     )
     insp.refresh_from_db()
 

@@ -548,19 +548,19 @@ def test_an_unquoted_no_column_gets_a_helpful_message(packs_dir):
 
 def test_a_key_no_code_reads_fails_unless_marked_informational(packs_dir):
     unread = """\
-  - key: penalty.late_surcharge_cap
-    value: 100
-    unit: percent
-    cite: {doc: xzcfl, article: 第七十二条第一款第（一）项}
-    summary: 加处罚款不超过罚款数额。
+  - key: compulsion.court_application_window
+    value: 3
+    unit: months
+    cite: {doc: xzqzf, article: 第五十三条}
+    summary: 复议、诉讼期限届满后三个月内可申请人民法院强制执行。
 """
     text = pack_text(GOOD_RULE, unread)
     write_pack(packs_dir, text)
     problem = the_error(lint(packs_dir, real_regulations_dir()))
-    assert problem.line == line_containing(text, "key: penalty.late_surcharge_cap")
+    assert problem.line == line_containing(text, "key: compulsion.court_application_window")
     assert "没有任何代码读取" in problem.message and "informational" in problem.message
 
-    marked = unread.replace("    value: 100\n", "    informational: 系统尚未计算加处罚款，仅展示。\n    value: 100\n")
+    marked = unread.replace("    value: 3\n", "    informational: 申请人民法院强制执行的期限尚未跟踪，仅展示。\n    value: 3\n")
     write_pack(packs_dir, pack_text(GOOD_RULE, marked))
     assert lint(packs_dir, real_regulations_dir()) == []
 

@@ -87,7 +87,7 @@ def test_home_matter_list_and_matter_page_fit_a_phone(browser, live_server, agen
         page.fill("#id_password", PASSWORD)
         with page.expect_navigation():
             page.click("button[type=submit]")
-        assert "欧阳执法" in page.inner_text("main table")
+        assert "欧阳执法" in page.inner_text("main")
         check_page(page, "工作台")
 
         with page.expect_navigation():
