@@ -325,14 +325,14 @@ def test_a_major_case_is_decided_only_after_collective_discussion(
     assert m.state == "decided" and m.measures == ["licence_revocation"]
 
 
-def test_claimed_times_cannot_be_bent(tonghua, section, team, chief, company, tmp_path):
+def test_claimed_times_cannot_be_bent(tonghua, section, team, leader, company, tmp_path):
     a, b = team
     m = matter_open(acting_user=a, kind="penalty", title="时间核对", party=company, officers=[a, b])
     # A time in the future (beyond the pack's clock tolerance) is refused, for the step and its own time fields.
     msg = refused(step, a, m, "request_filing", {"facts": "f", "basis": "b"}, occurred_at=NOW() + timedelta(minutes=5))
     assert "晚于现在" in msg and "第四十七条" in msg
     step(a, m, "request_filing", {"facts": "f", "basis": "b"}, occurred_at=NOW() + timedelta(seconds=20))
-    step(chief, m, "approve_filing", {"opinion": "同意"}, at=NOW() + timedelta(seconds=30))
+    step(leader, m, "approve_filing", {"opinion": "同意"}, at=NOW() + timedelta(seconds=30))  # 通化: the leader files
     msg = refused(step, a, m, "interview", {"time": NOW() + timedelta(hours=2), "place": "办案场所",
                                             "interviewee": "钱某", "questions": "q"}, officers=[a, b])
     assert "时间" in msg and "晚于现在" in msg
@@ -349,11 +349,11 @@ def test_claimed_times_cannot_be_bent(tonghua, section, team, chief, company, tm
     assert done.data["late_reason"] == "据纸质执法文书事后录入" and done.acted_at - done.occurred_at > timedelta(days=2)
 
 
-def test_a_document_is_not_served_before_it_is_issued(tonghua, section, team, chief, leader, company, tmp_path):
+def test_a_document_is_not_served_before_it_is_issued(tonghua, section, team, leader, company, tmp_path):
     a, b = team
     m = matter_open(acting_user=a, kind="penalty", title="送达时间", party=company, officers=[a, b])
     step(a, m, "request_filing", {"facts": "f", "basis": "b"}, at=NOW() - timedelta(days=5))
-    step(chief, m, "approve_filing", {}, at=NOW() - timedelta(days=5))
+    step(leader, m, "approve_filing", {}, at=NOW() - timedelta(days=5))  # 通化: the leader approves filing
     step(a, m, "propose", {"facts": "f", "basis": "b", "decision": "罚款", "amount": "5000"},
          at=NOW() - timedelta(days=4))
     step(leader, m, "approve_proposal", {}, at=NOW() - timedelta(days=4))
@@ -368,7 +368,7 @@ def test_a_document_is_not_served_before_it_is_issued(tonghua, section, team, ch
 
 
 def test_the_notice_always_carries_the_rights_and_the_decision_lists_the_evidence_in_the_case(
-    tonghua, section, team, chief, leader, company, tmp_path
+    tonghua, section, team, leader, company, tmp_path
 ):
     from matters.tests.documents import docx_text
 
@@ -377,7 +377,7 @@ def test_the_notice_always_carries_the_rights_and_the_decision_lists_the_evidenc
     a, b = team
     m = matter_open(acting_user=a, kind="penalty", title="证据清单", party=company, officers=[a, b])
     step(a, m, "request_filing", {"facts": "f", "basis": "b"}, at=NOW() - timedelta(days=10))
-    step(chief, m, "approve_filing", {}, at=NOW() - timedelta(days=10))
+    step(leader, m, "approve_filing", {}, at=NOW() - timedelta(days=10))  # 通化: the leader approves filing
     scene, talk = clip(a, section, tmp_path, "储罐区勘验.mp4"), clip(a, section, tmp_path, "询问钱某.mp4")
     step(a, m, "examine", {"time": NOW() - timedelta(days=9), "place": "储罐区", "findings": "无报警装置"},
          officers=[a, b], records=[scene], at=NOW() - timedelta(days=9))
@@ -412,13 +412,13 @@ def test_the_notice_always_carries_the_rights_and_the_decision_lists_the_evidenc
     assert "第七十二条" in text and "加处罚款" in text
 
 
-def test_a_small_fine_is_notified_without_the_hearing_right(tonghua, section, team, chief, leader, company, tmp_path):
+def test_a_small_fine_is_notified_without_the_hearing_right(tonghua, section, team, leader, company, tmp_path):
     from matters.tests.documents import docx_text
 
     a, b = team
     m = matter_open(acting_user=a, kind="penalty", title="小额", party=company, officers=[a, b])
     step(a, m, "request_filing", {"facts": "f", "basis": "b"})
-    step(chief, m, "approve_filing", {})
+    step(leader, m, "approve_filing", {})  # 通化: the leader approves filing
     step(a, m, "propose", {"facts": "f", "basis": "b", "decision": "罚款", "amount": "2000"})
     step(leader, m, "approve_proposal", {})
     notice = step(a, m, "notify", {"rights": "   "}, service=ServiceInput(
