@@ -3,7 +3,7 @@ from django import forms
 from org.models import Section
 from supervision.choices import ReminderCategory
 from supervision.models import ReminderPreference
-from utilities.forms import BoundedForm
+from utilities.forms import BoundedForm, BoundedModelForm
 
 
 class StatisticsForm(BoundedForm):
@@ -16,7 +16,7 @@ class StatisticsForm(BoundedForm):
         self.fields["section"].queryset = Section.objects.filter(agency=agency).order_by("pk")
 
 
-class PreferenceForm(forms.ModelForm):
+class PreferenceForm(BoundedModelForm):
     categories = forms.MultipleChoiceField(
         label="提醒事项（不选即全部）", choices=ReminderCategory.choices, required=False,
         widget=forms.CheckboxSelectMultiple,

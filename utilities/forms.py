@@ -21,8 +21,8 @@ def bound_fields(fields) -> None:
             field.widget.attrs.setdefault("max", str(INT_MAX))
 
 
-class BoundedForm(forms.Form):
-    """forms.Form with bound_fields applied to its fields, declared and added in __init__ alike."""
+class Bounded:
+    """Mixin: bound_fields applied to a form's fields, declared and added in __init__ alike."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,6 +31,14 @@ class BoundedForm(forms.Form):
     def full_clean(self):
         bound_fields(self.fields)  # fields a subclass added after this __init__ ran
         super().full_clean()
+
+
+class BoundedForm(Bounded, forms.Form):
+    """forms.Form whose texts and numbers are bounded."""
+
+
+class BoundedModelForm(Bounded, forms.ModelForm):
+    """forms.ModelForm whose texts and numbers are bounded."""
 
 
 class ColumnDecimalField(forms.DecimalField):

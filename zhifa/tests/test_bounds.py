@@ -290,7 +290,7 @@ def test_every_form_of_the_product_bounds_its_texts_and_numbers():
     from django import forms
     from django.conf import settings as django_settings
 
-    from utilities.forms import BoundedForm
+    from utilities.forms import Bounded
 
     unbounded = []
     for app in django_settings.INSTALLED_APPS:
@@ -302,7 +302,7 @@ def test_every_form_of_the_product_bounds_its_texts_and_numbers():
             continue
         for name, cls in inspect.getmembers(module, inspect.isclass):
             ours = cls.__module__ == module.__name__ and issubclass(cls, forms.BaseForm)
-            if ours and not issubclass(cls, BoundedForm):
+            if ours and not issubclass(cls, Bounded):
                 unbounded.append(f"{module.__name__}.{name}")
     assert unbounded == []
 
