@@ -284,6 +284,19 @@ ROUTE_KWARGS = {
     "supervision-finding-scan": {},
     "supervision-finding-statistics": {},
     "supervision-finding-reminders": {},
+    # --- supervision: AV spot checks, 案卷评查, 执法过错 ---
+    "supervision:spotchecks": {},
+    "supervision:spotcheck_new": {},
+    "supervision:spotcheck": {"pk": "spotcheck"},
+    "supervision:spotcheck_draw": {"pk": "spotcheck"},
+    "supervision:spotcheck_answer": {"pk": "spotcheck_item"},
+    "supervision:casereviews": {},
+    "supervision:casereview": {"pk": "casereview"},
+    "supervision:casereview_new": {"pk": "case_file"},
+    "supervision:faults": {},
+    "supervision:fault_new": {},
+    "supervision:fault": {"pk": "fault"},
+    "supervision:evaluation": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -411,6 +424,7 @@ def world(agency, section, make_staff, tmp_path):
         **hazard_objects,
         "finding": _supervision_world(agency, section, officer),
     }
+    objects.update(_oversight_world(agency, section, officer, users, archive_objects["case_file"]))
     return users, objects
 
 
@@ -469,6 +483,26 @@ def _supervision_world(agency, section, officer):
         rule_key="av.ingest_deadline", citation="测试依据", message="逾期存储", remedy="补写说明",
         opened_at=now, seen_at=now,
     ).pk
+
+
+def _oversight_world(agency, section, officer, users, case_file_pk):
+    """A drawn AV spot check with an item of the walker's section, a case review and a fault."""
+    from archive.models import CaseFile
+    from supervision.faults import fault_record
+    from supervision.oversight_models import CaseReview
+    from supervision.spotchecks import spotcheck_commit, spotcheck_draw
+
+    reviewer, today = users[Role.LEGAL_REVIEWER], timezone.localdate()
+    sc = spotcheck_commit(acting_user=reviewer, title="测试抽查", period_start=today - timedelta(days=1), period_end=today)
+    sc = spotcheck_draw(spot_check=sc, acting_user=reviewer)
+    case_file = CaseFile.objects.get(pk=case_file_pk)
+    review = CaseReview.objects.create(
+        agency=agency, section=section, matter=case_file.matter, case_file=case_file, year=today.year, total=80,
+        full_marks=100, pass_mark=60, passed=True, basis="测试依据", reviewed_by=reviewer, reviewed_at=timezone.now(),
+    )
+    fault = fault_record(acting_user=reviewer, officer=officer, kind="lost", facts="测试", occurred_on=today,
+                         measures=["discipline"], rectification="整改", rectification_due=today)
+    return {"spotcheck": sc.pk, "spotcheck_item": sc.items.get().pk, "casereview": review.pk, "fault": fault.pk}
 
 
 def _publicity_world(agency, officer, users, make_staff):
@@ -731,6 +765,12 @@ NOT_WALKED = {
     "supervision-finding-reminders": OWN,
     "supervision-finding-scan": FORM,
     "supervision-finding-statistics": OWN,
+    "supervision:spotchecks": OWN,
+    "supervision:spotcheck_new": FORM,
+    "supervision:casereviews": OWN,
+    "supervision:faults": OWN,
+    "supervision:fault_new": FORM,
+    "supervision:evaluation": OWN,
     "api-hazards": OWN,
     "matters:hazards": OWN,
 }
