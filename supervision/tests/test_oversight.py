@@ -256,3 +256,35 @@ def test_a_measure_the_agency_rules_do_not_provide_is_refused(desk, make_staff):
                          occurred_on=today, measures=["discipline"], rectification="补录说明", rectification_due=today)
     assert fault.suspension_start is None and "第二十二条" in fault.basis
     assert Fault.objects.count() == 1
+
+
+def test_the_api_opens_draws_answers_and_records_a_fault(desk, make_staff, client):
+    use_pack(desk, "pingdingshan-hitech")
+    reviewer = make_staff("legal_reviewer", username="sun")
+    clip = _clip(desk, "接口.mp4", desk.officer, [desk.officer])
+    client.force_login(reviewer)
+    today = timezone.localdate()
+    opened = client.post(reverse("supervision-spotcheck-list"), {**_period()}, content_type="application/json")
+    assert opened.status_code == 201 and opened.json()["seed"] is None
+    pk = opened.json()["id"]
+    drawn = client.post(reverse("supervision-spotcheck-draw", args=[pk])).json()
+    assert commitment(drawn["seed"]) == drawn["seed_sha256"] and drawn["result"]["recordings"] == [str(clip.pk)]
+    item = client.get(reverse("supervision-spotcheck-detail", args=[pk])).json()["items"][0]["id"]
+    answer = {"item": item, "recorded": True, "continuous": True, "handled": False}
+    refused = client.post(reverse("supervision-spotcheck-answer", args=[pk]), answer, content_type="application/json")
+    assert refused.status_code == 400 and "写明问题所在" in refused.json()["detail"]
+    answer["note"] = "未按时移交"
+    assert client.post(reverse("supervision-spotcheck-answer", args=[pk]), answer,
+                       content_type="application/json").status_code == 200
+    fault = client.post(reverse("supervision-fault-list"), {
+        "officer": desk.officer.pk, "kind": "deleted", "facts": "删除现场录像", "occurred_on": today.isoformat(),
+        "measures": ["suspension"], "suspension_start": today.isoformat(), "records": [clip.pk],
+    }, content_type="application/json")
+    assert fault.status_code == 201 and fault.json()["suspension_end"] == (add_months(today, 6) - timedelta(days=1)).isoformat()
+
+    client.force_login(desk.leader)
+    row = client.get(reverse("api-supervision-evaluation")).json()["officers"][0]
+    assert (row["name"], row["checked"], row["passed"], row["failed"]) == ("李执法", 1, 0, {"handled": 1})
+    assert row["faults"] == [fault.json()["id"]]
+    denied = client.post(reverse("supervision-fault-list"), {"officer": desk.partner.pk}, content_type="application/json")
+    assert denied.status_code == 403 and Fault.objects.count() == 1

@@ -297,6 +297,16 @@ ROUTE_KWARGS = {
     "supervision:fault_new": {},
     "supervision:fault": {"pk": "fault"},
     "supervision:evaluation": {},
+    "supervision-spotcheck-list": {},
+    "supervision-spotcheck-detail": {"pk": "spotcheck"},
+    "supervision-spotcheck-draw": {"pk": "spotcheck"},
+    "supervision-spotcheck-answer": {"pk": "spotcheck"},
+    "supervision-casereview-list": {},
+    "supervision-casereview-rates": {},
+    "supervision-casereview-detail": {"pk": "casereview"},
+    "supervision-fault-list": {},
+    "supervision-fault-detail": {"pk": "fault"},
+    "api-supervision-evaluation": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -771,6 +781,11 @@ NOT_WALKED = {
     "supervision:faults": OWN,
     "supervision:fault_new": FORM,
     "supervision:evaluation": OWN,
+    "supervision-spotcheck-list": OWN,
+    "supervision-casereview-list": OWN,
+    "supervision-casereview-rates": OWN,
+    "supervision-fault-list": OWN,
+    "api-supervision-evaluation": OWN,
     "api-hazards": OWN,
     "matters:hazards": OWN,
 }
