@@ -23,7 +23,7 @@ def _id():
 
 def _year(request) -> int | None:
     raw = request.query_params.get("year", "")
-    if raw and not (raw.isdigit() and 2000 <= int(raw) <= 2100):
+    if raw and not (raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100):
         raise ValidationError("年度应为2000至2100之间的年份。")
     return int(raw) if raw else None
 
