@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from inspections.selectors import draw_inputs
 from inspections.services import item_create
 from ledger.models import Event
 from matters.models import Matter
+from matters.services import matter_open
 from policy.services import supplement_adopt
 from records.services import record_ingest
 from records.tests.clips import make_video
@@ -196,6 +198,8 @@ def test_a_fault_suspending_the_officer_stops_assignment_until_its_end(desk, log
     reviewer = make_staff("legal_reviewer", name="孙法规", username="sun")
     today = timezone.localdate()
     evidence = desk.clip("被删改的录像.mp4")
+    earlier = matter_open(acting_user=desk.partner, kind="inspection", title="已分派的检查", party=desk.party,
+                          officers=[desk.partner, desk.officer])
     login(reviewer)
     body = {
         "officer": desk.partner.pk, "kind": "altered", "facts": "剪辑现场检查录像，删去与当事人争执的片段。",
@@ -208,6 +212,12 @@ def test_a_fault_suspending_the_officer_stops_assignment_until_its_end(desk, log
     end = add_months(today - timedelta(days=10), 6) - timedelta(days=1)
     assert fault.suspension_end == end and list(fault.records.all()) == [evidence]
     assert fault.number in response.content.decode() and "第十八条" in fault.basis
+
+    # the officer takes no enforcement step meanwhile, even in a matter assigned before
+    with pytest.raises(ValidationError, match=fault.number):
+        desk.step(desk.partner, earlier, "plan", {"place": "厂区", "time": timezone.now() - timedelta(hours=1),
+                                                  "facts": "复查"})
+    assert not earlier.steps.exists()
 
     # the API refuses the assignment, naming the fault record and the last day
     client.force_login(desk.chief)
@@ -239,8 +249,6 @@ def test_a_fault_suspending_the_officer_stops_assignment_until_its_end(desk, log
 
 
 def test_a_measure_the_agency_rules_do_not_provide_is_refused(desk, make_staff):
-    from django.core.exceptions import ValidationError
-
     from supervision.faults import fault_record
 
     reviewer = make_staff("legal_reviewer", username="sun")  # 抚顺: 第二十二条 — 整改 and 处分 only
