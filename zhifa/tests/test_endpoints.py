@@ -496,23 +496,29 @@ def _supervision_world(agency, section, officer):
 
 
 def _oversight_world(agency, section, officer, users, case_file_pk):
-    """A drawn AV spot check with an item of the walker's section, a case review and a fault."""
+    """A drawn AV spot check with an item of the walker's section, a case review and a fault (put in
+    place directly: the walk is about roles)."""
     from archive.models import CaseFile
-    from supervision.faults import fault_record
-    from supervision.oversight_models import CaseReview
-    from supervision.spotchecks import spotcheck_commit, spotcheck_draw
+    from records.models import Record
+    from supervision.oversight_models import CaseReview, Fault, SpotCheck, SpotCheckItem
 
-    reviewer, today = users[Role.LEGAL_REVIEWER], timezone.localdate()
-    sc = spotcheck_commit(acting_user=reviewer, title="测试抽查", period_start=today - timedelta(days=1), period_end=today)
-    sc = spotcheck_draw(spot_check=sc, acting_user=reviewer)
+    reviewer, now, today = users[Role.LEGAL_REVIEWER], timezone.now(), timezone.localdate()
+    record = Record.objects.filter(section=section).first()
+    sc = SpotCheck.objects.create(
+        agency=agency, title="测试抽查", period_start=today, period_end=today, state="drawn", proportion=10,
+        basis="测试依据", seed="0" * 32, seed_sha256="1" * 64, committed_by=reviewer, committed_at=now, drawn_at=now,
+        inputs={"recordings": [str(record.pk)], "count": 1}, result={"recordings": [str(record.pk)]},
+    )
+    item = SpotCheckItem.objects.create(spot_check=sc, position=1, section=section, record=record)
     case_file = CaseFile.objects.get(pk=case_file_pk)
     review = CaseReview.objects.create(
         agency=agency, section=section, matter=case_file.matter, case_file=case_file, year=today.year, total=80,
-        full_marks=100, pass_mark=60, passed=True, basis="测试依据", reviewed_by=reviewer, reviewed_at=timezone.now(),
+        full_marks=100, pass_mark=60, passed=True, basis="测试依据", reviewed_by=reviewer, reviewed_at=now,
     )
-    fault = fault_record(acting_user=reviewer, officer=officer, kind="lost", facts="测试", occurred_on=today,
-                         measures=["discipline"], rectification="整改", rectification_due=today)
-    return {"spotcheck": sc.pk, "spotcheck_item": sc.items.get().pk, "casereview": review.pk, "fault": fault.pk}
+    fault = Fault.objects.create(agency=agency, officer=officer, section=section, kind="lost", facts="测试",
+                                 occurred_on=today, measures=["discipline"], basis="测试依据", recorded_by=reviewer,
+                                 recorded_at=now)
+    return {"spotcheck": sc.pk, "spotcheck_item": item.pk, "casereview": review.pk, "fault": fault.pk}
 
 
 def _publicity_world(agency, officer, users, make_staff):
