@@ -11,6 +11,7 @@ from inspections.draw import commitment, digest, draw
 from inspections.models import InspectionDraw, InspectionItem, InspectionTask, Recusal
 from ledger.refusals import object_visible, refusal_record
 from org.choices import Role
+from org.gates import assignment_excluded
 from org.models import EnforcementCertificate
 from org.permissions import require
 from policy.selectors import agency_rules
@@ -90,6 +91,7 @@ def draw_inputs(item: InspectionItem, *, on=None) -> tuple[dict, dict, dict]:
     certificates = (
         EnforcementCertificate.objects.valid_on(on)
         .filter(staff__agency=item.agency, staff__is_active=True, staff__role_assignments__role=Role.OFFICER)
+        .exclude(staff_id__in=assignment_excluded(item.agency_id, on))  # e.g. suspended for a 执法过错
         .select_related("staff")
         .order_by("number")
     )

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -21,6 +22,7 @@ from matters.services import REQUIREMENT_LABELS, ServiceInput
 from matters.workflows import workflow_for
 from org.models import Staff
 from org.permissions import can
+from org.services import NotAssignable, officer_check_assignable
 from records.choices import Confidentiality
 from records.models import Exemption, Record
 from records.selectors import record_list
@@ -348,6 +350,7 @@ class MatterListView(CapabilityMixin, generics.GenericAPIView):
             found = {s.pk: s for s in assignable_officers(request.user.agency).filter(pk__in=fields["officers"])}
             officers = [found.get(i) for i in fields["officers"]]
             if None in officers:
+                _why_not_assignable(request.user.agency, [i for i in fields["officers"] if i not in found])
                 raise ValidationError("承办执法人员须为本单位持有效执法证的执法人员。")
         matter = services.matter_open(
             acting_user=request.user,
@@ -360,6 +363,15 @@ class MatterListView(CapabilityMixin, generics.GenericAPIView):
             confidentiality=fields["confidentiality"],
         )
         return Response(MatterSerializer(matter).data, status=201)
+
+
+def _why_not_assignable(agency, ids) -> None:
+    """Refuse with the particular reason (an expired 执法证, a 执法过错 suspension) where there is one."""
+    for staff in Staff.objects.filter(agency_id=agency.pk, pk__in=ids):
+        try:
+            officer_check_assignable(staff=staff, on=timezone.localdate())
+        except NotAssignable as exc:
+            raise ValidationError(exc.messages) from None
 
 
 class MatterDetailView(CapabilityMixin, APIView):

@@ -11,6 +11,7 @@ from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
 from matters.models import Matter
 from matters.services import REQUIREMENT_LABELS, ServiceInput
 from matters.workflows import Field
+from org.gates import assignment_excluded
 from org.models import EnforcementCertificate, Staff
 from org.permissions import can
 from records.choices import Confidentiality
@@ -24,9 +25,11 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 def assignable_officers(agency, on: date | None = None):
     """Officers of the agency holding a valid 执法证 (行政处罚法第四十二条): the only ones a step may name."""
-    valid = EnforcementCertificate.objects.valid_on(on or timezone.localdate()).values("staff_id")
+    on = on or timezone.localdate()
+    valid = EnforcementCertificate.objects.valid_on(on).values("staff_id")
     return (
         Staff.objects.filter(agency_id=agency.pk, is_active=True, role_assignments__role="officer", pk__in=valid)
+        .exclude(pk__in=assignment_excluded(agency.pk, on))  # e.g. suspended for a 执法过错
         .select_related("section")
         .distinct()
         .order_by("section_id", "id")

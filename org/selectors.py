@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 
 from ledger.refusals import object_visible, refusal_record
+from org.gates import assignment_excluded
 from org.models import Agency, EnforcementCertificate, Section, Staff
 from org.permissions import can, require
 
@@ -58,6 +59,7 @@ def officer_list_assignable(*, viewer, on: date) -> QuerySet[Staff]:
         Staff.objects.filter(
             agency_id=viewer.agency_id, is_active=True, role_assignments__role="officer", pk__in=valid
         )
+        .exclude(pk__in=assignment_excluded(viewer.agency_id, on))
         .select_related("section")
         .distinct()
         .order_by("section_id", "id")

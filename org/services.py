@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from ledger.services import event_record
 from org.choices import CertificateStatus, Role
+from org.gates import assignment_refusal
 from org.models import Agency, EnforcementCertificate, RoleAssignment, Section, Staff
 from org.permissions import require
 from org.validators import validate_uscc
@@ -281,4 +282,6 @@ def officer_check_assignable(*, staff: Staff, on: date) -> EnforcementCertificat
         raise NotAssignable(
             f"{staff.name}的执法证（{latest.number}）自{latest.valid_from:%Y年%m月%d日}起生效，当日不能承担执法工作。"
         )
+    if refusal := assignment_refusal(staff, on):  # e.g. a 执法过错 measure (supervision)
+        raise NotAssignable(refusal)
     return certificate

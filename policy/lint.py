@@ -39,6 +39,7 @@ class Problem:
 _CN_NUM = "零〇一二三四五六七八九十百千"
 _ARTICLE = re.compile(rf"^(第[{_CN_NUM}]+条)")
 _ANNEX = re.compile(r"^附件\s*(\d+)(?:\s*第\s*(\d+)\s*行)?$")
+_STANDARD_ANNEX = re.compile(r"^附录\s*([A-Z])$")  # a standard's annex (GB/T 1.1: 附录A, 附录B …)
 _OUTLINE_TOKEN = re.compile(rf"（[{_CN_NUM}\d]+）|\([{_CN_NUM}\d]+\)|[{_CN_NUM}]+|\d+")
 _OUTLINE_FORM = re.compile(
     rf"^(?:[{_CN_NUM}]+、?)?(?:(?:（[{_CN_NUM}\d]+）|\d+[.．、]?)\s*)+$|^[{_CN_NUM}]+、?$"
@@ -88,7 +89,9 @@ def _find_line(lines: list[str], start: int, pattern: re.Pattern) -> int | None:
 
 def article_form_ok(article: str) -> bool:
     article = article.strip()
-    return bool(_ARTICLE.match(article) or _ANNEX.match(article) or _OUTLINE_FORM.match(article))
+    return bool(
+        _ARTICLE.match(article) or _ANNEX.match(article) or _STANDARD_ANNEX.match(article) or _OUTLINE_FORM.match(article)
+    )
 
 
 def locate_article(article: str, text: str) -> bool:
@@ -106,6 +109,9 @@ def locate_article(article: str, text: str) -> bool:
         if match.group(2) is None:
             return True
         return _find_line(lines, at + 1, re.compile(rf"{match.group(2)}(\s|$)")) is not None
+    match = _STANDARD_ANNEX.match(article)
+    if match:
+        return _find_line(lines, 0, re.compile(rf"附录\s*{match.group(1)}(?![A-Za-z])")) is not None
     if _OUTLINE_FORM.match(article):
         # Each marker must lie inside the section of the one before it: the section of a marker
         # ends where the next marker of the same or a higher outline level starts.

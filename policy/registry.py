@@ -469,8 +469,47 @@ _SPECS += [
     RuleSpec("supervision.record_analysis", "对全过程记录进行统计分析，发现执法薄弱环节", ("bool",)),
 ]
 
+# --- supervision (issue 16 items 2-4): AV spot checks, 案卷评查, 执法过错 -------------------------------------
+_FAULT_KINDS = ["deleted", "lent", "leaked", "altered", "lost", "other"]
+_FAULT_MEASURES = ["self_examination", "circular", "suspension", "no_awards", "discipline"]
+_SPECS += [
+    RuleSpec("supervision.av_spot_check_proportion", "按比例抽查音像记录资料的比例", ("percent",),
+             {"type": "number", "exclusiveMinimum": 0, "maximum": 100}),
+    RuleSpec(
+        "supervision.av_spot_check_items",
+        "音像记录抽查的检查内容",
+        ("table",),
+        _table({"code": {"enum": ["recorded", "continuous", "handled"]}, "question": _STR}, ["code", "question"]),
+    ),
+    RuleSpec(
+        "supervision.case_review_sheet",
+        "案卷评查评分表",
+        ("table",),
+        _table(
+            {
+                "code": {"type": "string", "pattern": "^[a-z0-9_.-]+$"},
+                "part": _STR,
+                "item": _STR,
+                "points": {"type": "integer", "minimum": 0, "maximum": 100},
+                "veto": {"type": "boolean"},
+                "source": {"enum": ["standard", "agency"]},
+            },
+            ["code", "part", "item", "points", "source"],
+        ),
+    ),
+    RuleSpec("supervision.case_review_pass_mark", "案卷评查合格分数线", ("count",),
+             {"type": "integer", "minimum": 1, "maximum": 100}),
+    RuleSpec("supervision.fault_kinds", "视为执法过错的行为", ("list",),
+             {"type": "array", "minItems": 1, "items": {"enum": _FAULT_KINDS}}),
+    RuleSpec("supervision.fault_measures", "执法过错责任追究方式", ("list",),
+             {"type": "array", "minItems": 1, "items": {"enum": _FAULT_MEASURES}}),
+    RuleSpec("supervision.fault_suspension", "执法过错停止执法工作的期限", ("months",)),
+]
+
+
 RULES: dict[str, RuleSpec] = {spec.key: spec for spec in _SPECS}
 
 
 def spec_for(key: str) -> RuleSpec | None:
     return RULES.get(key)
+

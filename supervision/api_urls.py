@@ -9,3 +9,13 @@ router.include_root_view = False
 router.register("supervision/findings", FindingViewSet, basename="supervision-finding")
 
 urlpatterns = router.urls
+
+# AV spot checks, 案卷评查 (with the 合格率 and the year's evaluation), 执法过错 (issue 16 items 2-4)
+from django.urls import path  # noqa: E402
+
+from supervision.oversight_api import CaseReviewViewSet, EvaluationView, FaultViewSet, SpotCheckViewSet  # noqa: E402
+
+router.register("supervision/spotchecks", SpotCheckViewSet, basename="supervision-spotcheck")
+router.register("supervision/casereviews", CaseReviewViewSet, basename="supervision-casereview")
+router.register("supervision/faults", FaultViewSet, basename="supervision-fault")
+urlpatterns = [*router.urls, path("supervision/evaluation/", EvaluationView.as_view(), name="api-supervision-evaluation")]

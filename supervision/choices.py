@@ -22,3 +22,37 @@ class Check(models.TextChoices):
 class ReminderCategory(models.TextChoices):
     DEADLINE = "deadline", "办案期限"
     FINDING = "finding", "监督发现待纠正"
+
+
+class SpotCheckState(models.TextChoices):
+    COMMITTED = "committed", "已公布种子承诺值"
+    DRAWN = "drawn", "已抽取"
+
+
+class SpotCheckQuestion(models.TextChoices):
+    """The three contents of an AV spot check (003 附件3 第十六条（一）至（三）); the pack words them."""
+
+    RECORDED = "recorded", "规定事项已音像记录"
+    CONTINUOUS = "continuous", "全过程不间断记录"
+    HANDLED = "handled", "移交、存储、管理和使用符合规定"
+
+
+class FaultKind(models.TextChoices):
+    """执法过错的行为 (003 附件3 第十七条; 000 全过程记录制度第二十二条; 001 第三十条)."""
+
+    DELETED = "deleted", "删除证据"
+    LENT = "lent", "未经批准出借或让无关人员查阅"
+    LEAKED = "leaked", "泄露记录信息"
+    ALTERED = "altered", "删改、弄虚作假"
+    LOST = "lost", "保管不当致损毁、丢失"
+    OTHER = "other", "其他"
+
+
+class FaultMeasure(models.TextChoices):
+    """执法过错责任追究方式 (003 附件3 第十八条)."""
+
+    SELF_EXAMINATION = "self_examination", "责令作出书面检查"
+    CIRCULAR = "circular", "通报批评"
+    SUSPENSION = "suspension", "停止执法工作"
+    NO_AWARDS = "no_awards", "取消当年评优评先资格"
+    DISCIPLINE = "discipline", "移送给予处分"

@@ -3,6 +3,7 @@
 from django.db import models
 
 from supervision.choices import Check, FindingEventKind, ReminderCategory
+from supervision.oversight_models import CaseReview, Fault, SpotCheck, SpotCheckItem  # noqa: F401 (issue 16 items 2-4)
 
 
 class Finding(models.Model):

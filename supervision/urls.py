@@ -11,3 +11,21 @@ urlpatterns = [
     path("statistics.xlsx", views.statistics_export, name="statistics_export"),
     path("reminders/", views.reminders, name="reminders"),
 ]
+
+# AV spot checks, 案卷评查, 执法过错 and the year's evaluation (issue 16 items 2-4)
+from supervision import oversight_views as ov  # noqa: E402
+
+urlpatterns += [
+    path("spotchecks/", ov.spotchecks_page, name="spotchecks"),
+    path("spotchecks/new/", ov.spotcheck_new, name="spotcheck_new"),
+    path("spotchecks/<int:pk>/", ov.spotcheck_page, name="spotcheck"),
+    path("spotchecks/<int:pk>/draw/", ov.spotcheck_draw, name="spotcheck_draw"),
+    path("spotchecks/items/<int:pk>/answer/", ov.spotcheck_answer, name="spotcheck_answer"),
+    path("casereviews/", ov.casereviews_page, name="casereviews"),
+    path("casereviews/<int:pk>/", ov.casereview_page, name="casereview"),
+    path("casereviews/casefiles/<int:pk>/", ov.casereview_new, name="casereview_new"),
+    path("faults/", ov.faults_page, name="faults"),
+    path("faults/new/", ov.fault_new, name="fault_new"),
+    path("faults/<int:pk>/", ov.fault_page, name="fault"),
+    path("evaluation/", ov.evaluation_page, name="evaluation"),
+]

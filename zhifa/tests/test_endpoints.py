@@ -284,6 +284,29 @@ ROUTE_KWARGS = {
     "supervision-finding-scan": {},
     "supervision-finding-statistics": {},
     "supervision-finding-reminders": {},
+    # --- supervision: AV spot checks, 案卷评查, 执法过错 ---
+    "supervision:spotchecks": {},
+    "supervision:spotcheck_new": {},
+    "supervision:spotcheck": {"pk": "spotcheck"},
+    "supervision:spotcheck_draw": {"pk": "spotcheck"},
+    "supervision:spotcheck_answer": {"pk": "spotcheck_item"},
+    "supervision:casereviews": {},
+    "supervision:casereview": {"pk": "casereview"},
+    "supervision:casereview_new": {"pk": "case_file"},
+    "supervision:faults": {},
+    "supervision:fault_new": {},
+    "supervision:fault": {"pk": "fault"},
+    "supervision:evaluation": {},
+    "supervision-spotcheck-list": {},
+    "supervision-spotcheck-detail": {"pk": "spotcheck"},
+    "supervision-spotcheck-draw": {"pk": "spotcheck"},
+    "supervision-spotcheck-answer": {"pk": "spotcheck"},
+    "supervision-casereview-list": {},
+    "supervision-casereview-rates": {},
+    "supervision-casereview-detail": {"pk": "casereview"},
+    "supervision-fault-list": {},
+    "supervision-fault-detail": {"pk": "fault"},
+    "api-supervision-evaluation": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -411,6 +434,7 @@ def world(agency, section, make_staff, tmp_path):
         **hazard_objects,
         "finding": _supervision_world(agency, section, officer),
     }
+    objects.update(_oversight_world(agency, section, officer, users, archive_objects["case_file"]))
     return users, objects
 
 
@@ -469,6 +493,32 @@ def _supervision_world(agency, section, officer):
         rule_key="av.ingest_deadline", citation="测试依据", message="逾期存储", remedy="补写说明",
         opened_at=now, seen_at=now,
     ).pk
+
+
+def _oversight_world(agency, section, officer, users, case_file_pk):
+    """A drawn AV spot check with an item of the walker's section, a case review and a fault (put in
+    place directly: the walk is about roles)."""
+    from archive.models import CaseFile
+    from records.models import Record
+    from supervision.oversight_models import CaseReview, Fault, SpotCheck, SpotCheckItem
+
+    reviewer, now, today = users[Role.LEGAL_REVIEWER], timezone.now(), timezone.localdate()
+    record = Record.objects.filter(section=section).first()
+    sc = SpotCheck.objects.create(
+        agency=agency, title="测试抽查", period_start=today, period_end=today, state="drawn", proportion=10,
+        basis="测试依据", seed="0" * 32, seed_sha256="1" * 64, committed_by=reviewer, committed_at=now, drawn_at=now,
+        inputs={"recordings": [str(record.pk)], "count": 1}, result={"recordings": [str(record.pk)]},
+    )
+    item = SpotCheckItem.objects.create(spot_check=sc, position=1, section=section, record=record)
+    case_file = CaseFile.objects.get(pk=case_file_pk)
+    review = CaseReview.objects.create(
+        agency=agency, section=section, matter=case_file.matter, case_file=case_file, year=today.year, total=80,
+        full_marks=100, pass_mark=60, passed=True, basis="测试依据", reviewed_by=reviewer, reviewed_at=now,
+    )
+    fault = Fault.objects.create(agency=agency, officer=officer, section=section, kind="lost", facts="测试",
+                                 occurred_on=today, measures=["discipline"], basis="测试依据", recorded_by=reviewer,
+                                 recorded_at=now)
+    return {"spotcheck": sc.pk, "spotcheck_item": item.pk, "casereview": review.pk, "fault": fault.pk}
 
 
 def _publicity_world(agency, officer, users, make_staff):
@@ -731,6 +781,17 @@ NOT_WALKED = {
     "supervision-finding-reminders": OWN,
     "supervision-finding-scan": FORM,
     "supervision-finding-statistics": OWN,
+    "supervision:spotchecks": OWN,
+    "supervision:spotcheck_new": FORM,
+    "supervision:casereviews": OWN,
+    "supervision:faults": OWN,
+    "supervision:fault_new": FORM,
+    "supervision:evaluation": OWN,
+    "supervision-spotcheck-list": OWN,
+    "supervision-casereview-list": OWN,
+    "supervision-casereview-rates": OWN,
+    "supervision-fault-list": OWN,
+    "api-supervision-evaluation": OWN,
     "api-hazards": OWN,
     "matters:hazards": OWN,
 }
