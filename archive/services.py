@@ -20,8 +20,10 @@ from archive.choices import (
     DisposalState,
     HoldKind,
     ItemSource,
+    RemovalState,
 )
 from archive.models import (
+    BlobRemoval,
     Carrier,
     CaseFile,
     CaseFileItem,
@@ -380,7 +382,8 @@ def casefile_seal(
         raise ValidationError(
             "本单位政策包未规定案卷保管期限（archive.retention），请选择保管期限：永久、30年、10年或5年。"
         )
-    findings = integrity.run_checks(case_file)
+    long_term = _long_term_copies(case_file)
+    findings = integrity.run_checks(case_file, long_term=long_term)
     if not all(f["ok"] for f in findings):
         raise ValidationError(f"四性检测未通过，不能归档：{integrity.summary(findings)}")
     case_file.retention_years, case_file.retention_permanent = years, years is None
@@ -397,7 +400,9 @@ def casefile_seal(
         ).version
     lock = lock_date(case_file)
     store = blob_store()
-    digests = sorted({i.version.sha256 for i in case_file.items.select_related("version")} | {printed.sha256})
+    digests = sorted(
+        {i.version.sha256 for i in case_file.items.select_related("version")} | {printed.sha256} | set(long_term.values())
+    )
     for digest in digests:
         store.retain(digest, lock)  # only ever extends: a record in several files keeps the longest
     with transaction.atomic():
@@ -410,6 +415,10 @@ def casefile_seal(
         locked.state = CaseFileState.SEALED
         locked.pdf = printed.record
         locked.save()
+        for item in locked.items.filter(pk__in=long_term):
+            item.long_term_sha256 = long_term[item.pk]
+            item.long_term_size = store.size(item.long_term_sha256)
+            item.save(update_fields=["long_term_sha256", "long_term_size"])
         _keep_report(locked, findings, acting_user, at_sealing=True)
         event_record(
             kind="casefile.seal",
@@ -422,10 +431,40 @@ def casefile_seal(
                 "retain_until": locked.retain_until.isoformat() if locked.retain_until else None,
                 "pdf": printed.sha256,
                 "items": [[i.position, i.record_id, i.version.sha256] for i in locked.items.select_related("version")],
+                "pdfa": {str(i.position): i.long_term_sha256 for i in locked.items.exclude(long_term_sha256="")},
                 "lock_until": lock.isoformat(),
             },
         )
     return locked
+
+
+def _long_term_copies(case_file) -> dict[int, str]:
+    """Keep every PDF of the volume in PDF/A-2b: an original the validator passes is its own
+    long-term file; any other gets a PDF/A-2b copy made by Ghostscript, stored write-once beside it
+    (the original stays). Returns {item pk: digest}.
+
+    Raises ValidationError (a copy cannot be made, naming the item and why)."""
+    from archive import pdfa
+
+    store = blob_store()
+    out = {}
+    for item in case_file.items.select_related("version").order_by("position"):
+        if (item.version.format or "").lower() != "pdf":
+            continue
+        with store.open(item.version.sha256) as stream:
+            data = stream.read()
+        if not pdfa.check(data):
+            out[item.pk] = item.version.sha256
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            source, copy = Path(folder) / "original.pdf", Path(folder) / "pdfa.pdf"
+            source.write_bytes(data)
+            try:
+                pdfa.convert(source, copy)
+            except pdfa.PdfaError as exc:
+                raise ValidationError(f"第{item.position}件《{item.title}》无法转换为长期保存格式：{exc}") from exc
+            out[item.pk] = store.put(copy).sha256
+    return out
 
 
 @transaction.atomic
@@ -656,10 +695,19 @@ def disposal_propose(*, acting_user, case_files, reason: str) -> Disposal:
     return disposal
 
 
-@transaction.atomic
 def disposal_decide(*, acting_user, disposal: Disposal, approve: bool, note: str = "") -> Disposal:
-    """The leader approves or rejects a destruction list. On approval each file is marked destroyed;
-    its metadata, hashes and ledger events stay (the 销毁清册 records what, why, who, when)."""
+    """The leader approves or rejects a destruction list. On approval each file is marked destroyed
+    and, once that is committed, the stored bytes of its records are removed from the store
+    (`disposal_purge`); their metadata, hashes and ledger events stay (the 销毁清册 records what,
+    why, who, when)."""
+    disposal = _disposal_decide(acting_user=acting_user, disposal=disposal, approve=approve, note=note)
+    if disposal.state == DisposalState.APPROVED:
+        disposal_purge(disposal=disposal, acting_user=acting_user)
+    return disposal
+
+
+@transaction.atomic
+def _disposal_decide(*, acting_user, disposal: Disposal, approve: bool, note: str = "") -> Disposal:
     require(acting_user, "archive.approve_disposal", agency=disposal.agency)
     disposal = Disposal.objects.select_for_update().get(pk=disposal.pk)
     if disposal.state != DisposalState.PROPOSED:
@@ -675,12 +723,67 @@ def disposal_decide(*, acting_user, disposal: Disposal, approve: bool, note: str
         if blockers:
             raise ValidationError("不能批准销毁：" + "；".join(blockers) + "。")
         CaseFile.objects.filter(disposal_items__disposal=disposal).update(state=CaseFileState.DISPOSED)
+        _plan_removals(disposal)
     disposal.state = DisposalState.APPROVED if approve else DisposalState.REJECTED
     disposal.decided_by, disposal.decided_at, disposal.decision_note = acting_user, timezone.now(), (note or "").strip()[:300]
     disposal.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     event_record(kind="disposal.approve" if approve else "disposal.reject", subject=disposal, acting_user=acting_user,
                  data={"note": disposal.decision_note, "case_files": list(disposal.items.values_list("case_file_id", flat=True))})
     return disposal
+
+
+def _plan_removals(disposal: Disposal) -> None:
+    """One BlobRemoval for each stored file of the listed volumes' records (every version, the PDF/A
+    copies, the printed case file) that nothing kept still needs: the store is content-addressed,
+    so bytes another record or an undestroyed volume shares stay."""
+    from records.models import Record, RecordVersion
+
+    files = CaseFile.objects.filter(disposal_items__disposal=disposal)
+    items = CaseFileItem.objects.filter(case_file__in=files)
+    record_ids = set(items.values_list("record_id", flat=True)) | set(
+        files.exclude(pdf=None).values_list("pdf_id", flat=True)
+    )
+    wanted = [(v.record_id, v.sha256) for v in RecordVersion.objects.filter(record_id__in=record_ids)]
+    wanted += [(i.record_id, i.long_term_sha256) for i in items.exclude(long_term_sha256="")]
+    for record_id, digest in sorted(set(wanted)):
+        shared = RecordVersion.objects.filter(sha256=digest).exclude(record_id__in=record_ids).exists() or (
+            CaseFileItem.objects.filter(long_term_sha256=digest).exclude(case_file__state=CaseFileState.DISPOSED).exists()
+        )
+        if not shared:
+            BlobRemoval.objects.get_or_create(disposal=disposal, record=Record(pk=record_id), sha256=digest)
+
+
+def disposal_purge(*, disposal: Disposal | None = None, acting_user=None) -> dict:
+    """Remove from the store the bytes an approved destruction list still waits to remove (all lists
+    when `disposal` is None): a file is deleted; an S3 object's versions are deleted once their
+    Object Lock has run, and until then the removal waits with the lock date. Each removal is a
+    `record.destroy` event on its record in the transaction that marks it. Runs after the approval
+    and from `zhifa archive purge`. Returns {"removed": n, "waiting": [(removal, until)]}."""
+    store = blob_store()
+    pending = BlobRemoval.objects.filter(state=RemovalState.WAITING).select_related("disposal", "record")
+    if disposal is not None:
+        pending = pending.filter(disposal=disposal)
+    removed, waiting = 0, []
+    for removal in pending.order_by("pk"):
+        locked = store.remove(removal.sha256)
+        with transaction.atomic():
+            row = BlobRemoval.objects.select_for_update().get(pk=removal.pk)
+            if locked is not None:
+                if row.locked_until != locked:
+                    row.locked_until = locked
+                    row.save(update_fields=["locked_until"])
+                waiting.append((row, locked))
+                continue
+            row.state, row.removed_at = RemovalState.REMOVED, timezone.now()
+            row.save(update_fields=["state", "removed_at"])
+            event_record(
+                kind="record.destroy", subject=row.record, acting_user=acting_user,
+                data={"sha256": row.sha256, "disposal": row.disposal_id,
+                      "register": f"销毁清册第{row.disposal_id}号", "approved_by": row.disposal.decided_by.name,
+                      "approved_at": row.disposal.decided_at.isoformat()},
+            )
+            removed += 1
+    return {"removed": removed, "waiting": waiting}
 
 
 # --- 一企一档: collections and carriers -----------------------------------------------------------------
