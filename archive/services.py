@@ -745,10 +745,11 @@ def _plan_removals(disposal: Disposal) -> None:
     )
     wanted = [(v.record_id, v.sha256) for v in RecordVersion.objects.filter(record_id__in=record_ids)]
     wanted += [(i.record_id, i.long_term_sha256) for i in items.exclude(long_term_sha256="")]
+    in_collections = set(CollectionItem.objects.filter(record_id__in=record_ids).values_list("record_id", flat=True))
     for record_id, digest in sorted(set(wanted)):
         shared = RecordVersion.objects.filter(sha256=digest).exclude(record_id__in=record_ids).exists() or (
             CaseFileItem.objects.filter(long_term_sha256=digest).exclude(case_file__state=CaseFileState.DISPOSED).exists()
-        )
+        ) or record_id in in_collections  # the enterprise's own file (一企一档) still keeps it
         if not shared:
             BlobRemoval.objects.get_or_create(disposal=disposal, record=Record(pk=record_id), sha256=digest)
 
@@ -1020,7 +1021,7 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
         "items": [
             {"position": i.position, "number": i.number, "author": i.author, "title": i.title,
              "dated": i.dated.isoformat(), "pages": i.page_label, "sha256": i.version.sha256, "size": i.version.size,
-             "ledger_index": e.index}
+             "ledger_index": e.index, "pdfa_sha256": i.long_term_sha256 or None}
             for i, e in file_events
         ],
         "printed_pdf": {"sha256": printed.sha256, "ledger_index": printed_event.index} if printed else None,

@@ -1,5 +1,5 @@
-"""Physical removal at disposal: once the leader approves a destruction list, the stored bytes of its
-records go from the store (a file deleted; on S3 every object version, once its Object Lock has
+"""Physical removal at disposal: nothing on hold can be listed or approved; once the leader approves
+a destruction list, the stored bytes of its records go from the store (a file deleted; on S3 every object version, once its Object Lock has
 run, the disposal waiting until then), while metadata, hashes and ledger events stay; the record
 page says 已销毁 with the register entry."""
 
@@ -7,11 +7,12 @@ import datetime as dt
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
 from archive.models import BlobRemoval, CaseFile
-from archive.services import casefile_seal, disposal_decide, disposal_propose
+from archive.services import casefile_seal, disposal_decide, disposal_propose, hold_place, hold_release
 from ledger.models import Event
 from records.models import RecordVersion
 from records.storage import blob_store
@@ -44,8 +45,24 @@ def test_approval_deletes_the_files_and_keeps_metadata_hashes_and_events(desk, l
     digests = _digests(sealed)
     paths = [blob_store().path(d) for d in digests]
     assert all(p.is_file() for p in paths)
+    # a record of the file under a hold (an open access request) keeps the whole file off the list
+    held = hold_place(acting_user=desk.archivist, agency=desk.agency, kind="access_request", reference="调阅2026-7",
+                      record=clip)
+    with pytest.raises(ValidationError) as exc:
+        disposal_propose(acting_user=desk.archivist, case_files=[sealed], reason="期满")
+    assert "保全中" in exc.value.messages[0] and "调阅申请未办结" in exc.value.messages[0]
+    hold_release(acting_user=desk.archivist, hold=held, reason="调阅已办结")
     disposal = disposal_propose(acting_user=desk.archivist, case_files=[sealed], reason="保管期限届满，经鉴定无保存价值")
     assert all(p.is_file() for p in paths)  # proposing removes nothing
+
+    # a complaint arrives before the leader decides: the approval is refused and nothing is removed
+    held = hold_place(acting_user=desk.archivist, agency=desk.agency, kind="complaint", reference="投诉2026-3",
+                      case_file=sealed)
+    with pytest.raises(ValidationError, match=r"不能批准销毁.*保全中"):
+        disposal_decide(acting_user=desk.leader, disposal=disposal, approve=True)
+    assert all(p.is_file() for p in paths) and not BlobRemoval.objects.exists()
+    assert CaseFile.objects.get(pk=sealed.pk).state == "sealed"
+    hold_release(acting_user=desk.archivist, hold=held, reason="投诉已办结")
     events_before = Event.objects.count()
 
     disposal_decide(acting_user=desk.leader, disposal=disposal, approve=True, note="同意销毁")

@@ -22,7 +22,7 @@ def _read(digest: str) -> bytes:
         return stream.read()
 
 
-def test_sealing_keeps_a_validated_pdfa_copy_of_each_instrument_beside_its_original(desk):
+def test_sealing_keeps_a_validated_pdfa_copy_of_each_instrument_beside_its_original(desk, login):
     m = desk.close_inspection("长期保存")
     case_file = CaseFile.objects.get(matter=m)
     pdfs = [i for i in case_file.items.select_related("version") if i.version.format == "pdf"]
@@ -50,6 +50,9 @@ def test_sealing_keeps_a_validated_pdfa_copy_of_each_instrument_beside_its_origi
         assert "长期保存格式 PDF/A-2b 校验通过" in verdicts[f"第{item.position}件《{item.title}》"]
         assert "部分校验" in verdicts[f"第{item.position}件《{item.title}》"]
         assert seal.data["pdfa"][str(item.position)] == item.long_term_sha256
+
+    page = login(desk.archivist).get(f"/archive/files/{sealed.pk}/").content.decode()
+    assert page.count(">PDF/A-2b</span>") == len(pdfs) and "部分校验" in page
 
     # fixity: a PDF/A copy altered behind the application's back is found
     item = sealed.items.exclude(long_term_sha256="").first()
