@@ -462,7 +462,10 @@ def _long_term_copies(case_file) -> dict[int, str]:
             try:
                 pdfa.convert(source, copy)
             except pdfa.PdfaError as exc:
-                raise ValidationError(f"第{item.position}件《{item.title}》无法转换为长期保存格式：{exc}") from exc
+                raise ValidationError(
+                    f"四性检测未通过，不能归档：可用性：第{item.position}件《{item.title}》无法转换为长期保存格式"
+                    f" PDF/A-2b（{exc}），请补充可打开的原件后再归档。"
+                ) from exc
             out[item.pk] = store.put(copy).sha256
     return out
 

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from archive import pdfa
 from archive.models import CaseFile
-from archive.services import casefile_check, casefile_seal
+from archive.services import casefile_add, casefile_check, casefile_seal
 from ledger.models import Event
 from records.storage import blob_store
 
@@ -33,7 +33,15 @@ def test_sealing_keeps_a_validated_pdfa_copy_of_each_instrument_beside_its_origi
         assert "原件不是 PDF/A-2b" in notes[f"第{item.position}件《{item.title}》"]
         assert pdfa.check(_read(item.version.sha256))
 
+    # a scanned original that is PDF/A already is its own long-term file
+    made = desk.folder / "scan.pdf"
+    pdfa.convert(_plain_pdf(desk.folder / "plain.pdf"), made)
+    added = casefile_add(acting_user=desk.archivist, case_file=case_file, path=made, original_name="整改报告.pdf",
+                         title="整改报告（纸质原件扫描）", reason="纸质原件扫描入卷")
+
     sealed = casefile_seal(acting_user=desk.archivist, case_file=case_file, retention="10")
+    added.refresh_from_db()
+    assert added.long_term_sha256 == added.version.sha256
     report = sealed.checks.get(at_sealing=True)
     assert report.ok, report.findings
     verdicts = {f["item"]: f["message"] for f in report.findings if f["aspect"] == "可用性" and f["item"]}
@@ -52,7 +60,7 @@ def test_sealing_keeps_a_validated_pdfa_copy_of_each_instrument_beside_its_origi
         assert seal.data["pdfa"][str(item.position)] == item.long_term_sha256
 
     page = login(desk.archivist).get(f"/archive/files/{sealed.pk}/").content.decode()
-    assert page.count(">PDF/A-2b</span>") == len(pdfs) and "部分校验" in page
+    assert page.count(">PDF/A-2b</span>") == len(pdfs) + 1 and "部分校验" in page
 
     # fixity: a PDF/A copy altered behind the application's back is found
     item = sealed.items.exclude(long_term_sha256="").first()
@@ -71,15 +79,19 @@ def _variant(good: bytes, change) -> bytes:
     return out.getvalue()
 
 
-def test_the_validator_names_what_keeps_a_pdf_from_being_pdfa(desk, tmp_path):
+def _plain_pdf(path):
     from fpdf import FPDF
 
     plain = FPDF()
     plain.add_page()
     plain.set_font("helvetica", size=12)
     plain.cell(0, 10, "Notice")
-    source = tmp_path / "plain.pdf"
-    plain.output(str(source))
+    plain.output(str(path))
+    return path
+
+
+def test_the_validator_names_what_keeps_a_pdf_from_being_pdfa(tmp_path):
+    source = _plain_pdf(tmp_path / "plain.pdf")
     found = " ".join(pdfa.check(source.read_bytes()))
     assert "XMP" in found and "OutputIntent" in found and "字体未嵌入：Helvetica" in found
 
