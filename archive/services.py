@@ -415,10 +415,16 @@ def casefile_seal(
         locked.state = CaseFileState.SEALED
         locked.pdf = printed.record
         locked.save()
-        for item in locked.items.filter(pk__in=long_term):
+        for item in locked.items.filter(pk__in=long_term).select_related("version").order_by("position"):
             item.long_term_sha256 = long_term[item.pk]
             item.long_term_size = store.size(item.long_term_sha256)
             item.save(update_fields=["long_term_sha256", "long_term_size"])
+            if item.long_term_sha256 != item.version.sha256:  # a copy: registered on its own, for its proof
+                event_record(
+                    kind="casefile.pdfa", subject=locked, acting_user=acting_user,
+                    data={"position": item.position, "record": item.record_id, "original": item.version.sha256,
+                          "sha256": item.long_term_sha256, "size": item.long_term_size, "format": "PDF/A-2b"},
+                )
         _keep_report(locked, findings, acting_user, at_sealing=True)
         event_record(
             kind="casefile.seal",
@@ -978,8 +984,8 @@ def _casefile_events(case_file) -> list[dict]:
 
 def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
     """Export a sealed volume as an evidence package (utilities.package, the bag format of the
-    access exports): every item's stored file with the ledger proof of its filing, the printed case
-    file PDF, and a contents list (卷内文件清单.json: cover, items with their hashes, the case file's
+    access exports): every item's stored file with the ledger proof of its filing, each PDF/A copy
+    with the proof of its registration at sealing, the printed case file PDF, and a contents list (卷内文件清单.json: cover, items with their hashes, the case file's
     own ledger events) registered in the ledger; all proofs on one freshly signed checkpoint.
     Writes a `casefile.export` event. Returns the package result.
 
@@ -987,6 +993,7 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
     without its filing event, a folder that cannot take the package)."""
     import json
 
+    from ledger.models import Event
     from ledger.selectors import proof_bundle
     from ledger.services import checkpoint_sign
     from utilities.package import PackageItem, package_build
@@ -999,6 +1006,13 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
         )
     items = list(case_file.items.select_related("version", "record").order_by("position"))
     file_events = [(item, _filing_event(item.version)) for item in items]
+    copies = {
+        e.data.get("sha256"): e for e in Event.objects.filter(
+            kind="casefile.pdfa", subject_type="archive.casefile", subject_id=str(case_file.pk))
+    }
+    # the PDF/A copies kept beside the originals, each with the proof of its registration at sealing
+    copy_events = [(i, copies[i.long_term_sha256]) for i in items
+                   if i.long_term_sha256 and i.long_term_sha256 != i.version.sha256 and i.long_term_sha256 in copies]
     printed = case_file.pdf.current_version if case_file.pdf_id else None
     printed_event = _filing_event(printed) if printed else None
     out_dir = Path(out_dir)
@@ -1006,8 +1020,6 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationError(f"无法创建导出目录：{exc}") from exc
-    from ledger.models import Event
-
     n = Event.objects.filter(kind="casefile.export", subject_type="archive.casefile",
                              subject_id=str(case_file.pk)).count() + 1
     label = f"AJ{case_file.closed_on:%Y}-{case_file.pk:04d}-{n}"  # ASCII: the disc's volume label carries it
@@ -1044,18 +1056,24 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
         checkpoint_sign()  # one checkpoint covers every proof in the package
         store = blob_store()
 
-        def local(version, name):
+        def local_digest(digest, name):
             path = Path(folder) / name
-            with store.open(version.sha256) as src, path.open("wb") as dst:
+            with store.open(digest) as src, path.open("wb") as dst:
                 for chunk in iter(lambda src=src: src.read(1 << 20), b""):
                     dst.write(chunk)
             return path
+
+        def local(version, name):
+            return local_digest(version.sha256, name)
 
         files = []
         for item, event in file_events:
             suffix = Path(item.version.original_name).suffix
             files.append(PackageItem(path=local(item.version, f"i{item.pk}"),
                                      name=f"{item.position:03d}-{item.title}{suffix}", proof=proof_bundle(event)))
+        for item, event in copy_events:
+            files.append(PackageItem(path=local_digest(item.long_term_sha256, f"a{item.pk}"),
+                                     name=f"{item.position:03d}-{item.title}（PDF-A）.pdf", proof=proof_bundle(event)))
         documents = [PackageItem(path=listing, name="卷内文件清单.json", proof=proof_bundle(listing_event))]
         if printed:
             documents.insert(0, PackageItem(path=local(printed, "printed.pdf"), name=f"案卷-{case_file.code}.pdf",
