@@ -1,4 +1,6 @@
-"""Long-term format of 文书 in a sealed case file: PDF/A-2b (ISO 19005-2, level B).
+"""Long-term format of 文书 in a sealed case file: PDF/A-2b (ISO 19005-2, level B), so that they stay
+usable for as long as they are kept (档案法实施条例第四十条: usability through long-term keeping;
+DA/T 70's usability check).
 
 `convert` makes a PDF/A-2b copy with Ghostscript (Debian's `ghostscript`, installed by
 tools/ghostscript.py from bin/setup), embedding Ghostscript's sRGB profile as the OutputIntent.
