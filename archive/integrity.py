@@ -54,7 +54,8 @@ def _label(item) -> str:
 
 def _authenticity(items, long_term) -> list[Finding]:
     """The stored bytes hash to the digest the ledger recorded when the version was filed, and that
-    ledger event still hashes to its leaf; a PDF/A copy hashes to the digest the sealing recorded."""
+    ledger event still hashes to its leaf; a PDF/A copy hashes to the digest its `casefile.pdfa` event
+    registered at sealing, and that event to its leaf."""
     out = []
     ids = [str(i.record_id) for i in items]
     events: dict[str, list[Event]] = {}
@@ -62,6 +63,12 @@ def _authenticity(items, long_term) -> list[Finding]:
         subject_type="records.record", subject_id__in=ids, kind__in=("record.create", "record.version")
     ):
         events.setdefault(event.subject_id, []).append(event)
+    copies = {
+        e.data.get("sha256"): e
+        for e in Event.objects.filter(
+            kind="casefile.pdfa", subject_type="archive.casefile", subject_id__in={str(i.case_file_id) for i in items}
+        )
+    }
     store = blob_store()
     for item in items:
         digest = item.version.sha256
@@ -82,6 +89,12 @@ def _authenticity(items, long_term) -> list[Finding]:
                 Finding(AUTHENTICITY, False, _label(item), f"文件内容的哈希值与台账登记的不一致（现为 {actual[:16]}…）。")
             )
         copy = long_term.get(item.pk)
+        if copy and copy != digest and item.long_term_sha256 == copy:  # sealed: its registration is in the ledger
+            logged = copies.get(copy)
+            if logged is None:
+                out.append(Finding(AUTHENTICITY, False, _label(item), "台账中没有 PDF/A 长期保存副本归档时登记的哈希值。"))
+            elif merkle.leaf_hash(entry_of(logged)).hex() != logged.leaf_hash:
+                out.append(Finding(AUTHENTICITY, False, _label(item), f"台账事件 #{logged.index} 的内容已被改动。"))
         if copy and copy != digest:
             try:
                 if store.rehash(copy) != copy:
