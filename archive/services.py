@@ -49,6 +49,7 @@ from org.choices import Role
 from org.permissions import require
 from policy.calendar import compute_deadline, due_moment
 from policy.selectors import agency_rules
+from records.blobstore import BlobStoreError
 from records.choices import Confidentiality, RecordKind
 from records.services import clean_file_name, record_ingest
 from records.storage import blob_store
@@ -768,14 +769,20 @@ def disposal_purge(*, disposal: Disposal | None = None, acting_user=None) -> dic
     when `disposal` is None): a file is deleted; an S3 object's versions are deleted once their
     Object Lock has run, and until then the removal waits with the lock date. Each removal is a
     `record.destroy` event on its record in the transaction that marks it. Runs after the approval
-    and from `zhifa archive purge`. Returns {"removed": n, "waiting": [(removal, until)]}."""
+    and from `zhifa archive purge`. Returns {"removed": n, "waiting": [(removal, until)],
+    "failed": [(removal, message)]} (a store that cannot be reached leaves the removal due)."""
     store = blob_store()
     pending = BlobRemoval.objects.filter(state=RemovalState.WAITING).select_related("disposal", "record")
     if disposal is not None:
         pending = pending.filter(disposal=disposal)
-    removed, waiting = 0, []
-    for removal in pending.order_by("pk"):
-        locked = store.remove(removal.sha256)
+    removed, waiting, failed = 0, [], []
+    due = list(pending.order_by("pk"))
+    for n, removal in enumerate(due):
+        try:
+            locked = store.remove(removal.sha256)
+        except BlobStoreError as exc:  # the store cannot be reached: these stay due, tried again later
+            failed += [(r, str(exc)) for r in due[n:]]
+            break
         with transaction.atomic():
             row = BlobRemoval.objects.select_for_update().get(pk=removal.pk)
             if locked is not None:
@@ -793,7 +800,7 @@ def disposal_purge(*, disposal: Disposal | None = None, acting_user=None) -> dic
                       "approved_at": row.disposal.decided_at.isoformat()},
             )
             removed += 1
-    return {"removed": removed, "waiting": waiting}
+    return {"removed": removed, "waiting": waiting, "failed": failed}
 
 
 # --- 一企一档: collections and carriers -----------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from archive.models import BlobRemoval, CaseFile
@@ -107,6 +108,19 @@ def test_on_s3_the_removal_waits_for_the_object_lock_and_says_so(desk, login, se
     listing = login(desk.leader).get("/archive/disposals/").content.decode()
     assert "受对象存储锁定保护" in listing and "在此之前销毁尚未完成" in listing
     assert "已销毁" not in login(desk.archivist).get(f"/records/{clip.pk}/").content.decode()
+
+    # a store that cannot be reached: nothing changes, the command says so and fails
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    reachable = settings.ZHIFA_BLOB_STORE
+    settings.ZHIFA_BLOB_STORE = f"s3://{store.bucket}?endpoint=http://127.0.0.1:{dead}&access_key=testing&secret_key=testing"
+    with pytest.raises(CommandError, match="未能删除"):
+        call_command("archive", "purge")
+    assert set(waiting.values_list("state", flat=True)) == {"waiting"}
+    settings.ZHIFA_BLOB_STORE = reachable
 
     # The years pass. moto does not enforce COMPLIANCE (radosgw does: records/tests/test_rgw_integration.py),
     # so the lock is moved to a moment ago here to stand in for its running out.

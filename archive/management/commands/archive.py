@@ -39,6 +39,10 @@ class Command(BaseCommand):
         self.stdout.write(f"物理删除：本次删除 {result['removed']} 个文件。")
         for removal, until in result["waiting"]:
             self.stdout.write(f"… 销毁清册 {removal.disposal_id}：{removal.sha256[:16]}… 锁定至 {until:%Y-%m-%d}，期满后再删除")
+        for removal, message in result["failed"]:
+            self.stdout.write(f"✘ 销毁清册 {removal.disposal_id}：{removal.sha256[:16]}… 未能删除：{message}")
+        if result["failed"]:
+            raise CommandError(f"物理删除：{len(result['failed'])} 个文件未能删除（见上），请检查存储后重新运行。", returncode=1)
 
     def _export(self, casefile_id, out, **_):
         case_file = CaseFile.objects.filter(pk=casefile_id).first()
