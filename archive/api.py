@@ -24,7 +24,7 @@ class ItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseFileItem
         fields = ["id", "position", "number", "author", "title", "dated", "pages", "source", "record", "sha256",
-                  "av_section", "av_maker", "av_made_at", "av_proves", "added_reason"]
+                  "av_section", "av_maker", "av_made_at", "av_proves", "added_reason", "long_term_sha256"]
         read_only_fields = fields
 
 
@@ -216,7 +216,7 @@ class DisposalSerializer(serializers.ModelSerializer):
     class Meta:
         model = Disposal
         fields = ["id", "state", "reason", "proposed_by", "proposed_at", "decided_by", "decided_at",
-                  "decision_note", "case_files"]
+                  "decision_note", "case_files", "removal_status"]
         read_only_fields = fields
 
     def get_case_files(self, obj) -> list[dict]:

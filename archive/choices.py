@@ -47,3 +47,8 @@ class CustodyAction(models.TextChoices):
     RETURN = "return", "归还"
     INSPECT = "inspect", "检查"
     MOVE = "move", "移库"
+
+
+class RemovalState(models.TextChoices):
+    WAITING = "waiting", "等待对象锁定期满"
+    REMOVED = "removed", "已物理删除"

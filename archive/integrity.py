@@ -26,17 +26,20 @@ class Finding:
     message: str
 
 
-def run_checks(case_file, *, lock_date=None) -> list[dict]:
+def run_checks(case_file, *, lock_date=None, long_term=None) -> list[dict]:
     """Every check over the file's items; `lock_date`: the Object Lock date the stored objects must
-    have reached (a sealed file). Reads each stored file once for its hash and once to open it."""
+    have reached (a sealed file); `long_term`: {item pk: digest of its PDF/A copy} made for a
+    volume being sealed (a sealed one has them on its items). Reads each stored file once for its
+    hash and once to open it."""
     items = list(
         case_file.items.select_related("record", "version", "instrument", "step").order_by("position")
     )
+    long_term = {i.pk: i.long_term_sha256 for i in items if i.long_term_sha256} | (long_term or {})
     findings: list[Finding] = []
-    findings += _authenticity(items)
+    findings += _authenticity(items, long_term)
     findings += _completeness(case_file, items)
-    findings += _usability(items)
-    findings += _safety(items, lock_date)
+    findings += _usability(items, long_term)
+    findings += _safety(items, lock_date, long_term)
     for aspect in ASPECTS:
         if not any(f.aspect == aspect and not f.ok for f in findings):
             findings.append(Finding(aspect, True, "", f"{aspect}检测通过（{len(items)} 件）。"))
@@ -49,9 +52,10 @@ def _label(item) -> str:
     return f"第{item.position}件《{item.title}》"
 
 
-def _authenticity(items) -> list[Finding]:
+def _authenticity(items, long_term) -> list[Finding]:
     """The stored bytes hash to the digest the ledger recorded when the version was filed, and that
-    ledger event still hashes to its leaf."""
+    ledger event still hashes to its leaf; a PDF/A copy hashes to the digest its `casefile.pdfa` event
+    registered at sealing, and that event to its leaf."""
     out = []
     ids = [str(i.record_id) for i in items]
     events: dict[str, list[Event]] = {}
@@ -59,6 +63,12 @@ def _authenticity(items) -> list[Finding]:
         subject_type="records.record", subject_id__in=ids, kind__in=("record.create", "record.version")
     ):
         events.setdefault(event.subject_id, []).append(event)
+    copies = {
+        e.data.get("sha256"): e
+        for e in Event.objects.filter(
+            kind="casefile.pdfa", subject_type="archive.casefile", subject_id__in={str(i.case_file_id) for i in items}
+        )
+    }
     store = blob_store()
     for item in items:
         digest = item.version.sha256
@@ -78,6 +88,19 @@ def _authenticity(items) -> list[Finding]:
             out.append(
                 Finding(AUTHENTICITY, False, _label(item), f"文件内容的哈希值与台账登记的不一致（现为 {actual[:16]}…）。")
             )
+        copy = long_term.get(item.pk)
+        if copy and copy != digest and item.long_term_sha256 == copy:  # sealed: its registration is in the ledger
+            logged = copies.get(copy)
+            if logged is None:
+                out.append(Finding(AUTHENTICITY, False, _label(item), "台账中没有 PDF/A 长期保存副本归档时登记的哈希值。"))
+            elif merkle.leaf_hash(entry_of(logged)).hex() != logged.leaf_hash:
+                out.append(Finding(AUTHENTICITY, False, _label(item), f"台账事件 #{logged.index} 的内容已被改动。"))
+        if copy and copy != digest:
+            try:
+                if store.rehash(copy) != copy:
+                    out.append(Finding(AUTHENTICITY, False, _label(item), "PDF/A 长期保存副本的哈希值与归档时登记的不一致。"))
+            except BlobStoreError as exc:
+                out.append(Finding(AUTHENTICITY, False, _label(item), f"无法读取 PDF/A 长期保存副本：{exc}"))
     return out
 
 
@@ -142,10 +165,12 @@ def _completeness(case_file, items) -> list[Finding]:
     return out
 
 
-def _usability(items) -> list[Finding]:
+def _usability(items, long_term) -> list[Finding]:
     out = []
     store = blob_store()
     for item in items:
+        if (item.version.format or "").lower() == "pdf":
+            out.append(_long_term_verdict(item, long_term.get(item.pk)))
         fmt = (item.version.format or "").lower()
         try:
             with store.open(item.version.sha256) as stream:
@@ -165,6 +190,30 @@ def _usability(items) -> list[Finding]:
         if problem:
             out.append(Finding(USABILITY, False, _label(item), problem))
     return out
+
+
+def _long_term_verdict(item, copy: str | None) -> Finding:
+    """The validator's verdict on the file a PDF item is kept in for the long term: its PDF/A copy
+    (or the original, where that conforms). Before sealing, the original's verdict says whether a
+    copy will be made."""
+    from archive import pdfa
+
+    try:
+        with blob_store().open(copy or item.version.sha256) as stream:
+            problems = pdfa.check(stream.read())
+    except BlobStoreError as exc:
+        return Finding(USABILITY, False, _label(item), f"无法读取长期保存格式文件：{exc}")
+    if copy is None:
+        if not problems:
+            return Finding(USABILITY, True, _label(item), f"原件符合 PDF/A-2b（{pdfa.VALIDATOR}）。")
+        return Finding(
+            USABILITY, True, _label(item),
+            f"原件不是 PDF/A-2b（{'；'.join(problems)}），归档时转换为 PDF/A-2b 副本，与原件一并保存。",
+        )
+    if problems:
+        return Finding(USABILITY, False, _label(item), f"长期保存格式 PDF/A-2b 校验未通过：{'；'.join(problems)}")
+    which = "原件" if copy == item.version.sha256 else f"PDF/A 副本 {copy[:12]}…"
+    return Finding(USABILITY, True, _label(item), f"长期保存格式 PDF/A-2b 校验通过（{which}；{pdfa.VALIDATOR}）。")
 
 
 def pdf_problem(data: bytes) -> str | None:
@@ -235,11 +284,12 @@ def media_problem(sha256: str) -> str | None:
     return None
 
 
-def _safety(items, lock_date) -> list[Finding]:
+def _safety(items, lock_date, long_term) -> list[Finding]:
     out = []
     store = blob_store()
-    for item in items:
-        digest = item.version.sha256
+    kept = [(item, item.version.sha256) for item in items]
+    kept += [(item, long_term[item.pk]) for item in items if long_term.get(item.pk, item.version.sha256) != item.version.sha256]
+    for item, digest in kept:
         try:
             if not store.exists(digest):
                 out.append(Finding(SAFETY, False, _label(item), "存储中找不到该文件。"))

@@ -11,6 +11,7 @@ from archive.choices import (
     DisposalState,
     HoldKind,
     ItemSource,
+    RemovalState,
 )
 from records.choices import Confidentiality
 
@@ -100,6 +101,10 @@ class CaseFileItem(models.Model):
     av_proves = models.CharField("证明内容", max_length=300, blank=True)
     added_reason = models.CharField("补充理由", max_length=300, blank=True)
     added_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    # A PDF kept in its long-term format (PDF/A-2b) beside the original, set when the volume is
+    # sealed: the original's own digest when it already conforms, else the copy's (archive.pdfa).
+    long_term_sha256 = models.CharField("长期保存格式文件 SHA-256", max_length=64, blank=True)
+    long_term_size = models.PositiveBigIntegerField("长期保存格式文件大小", null=True, blank=True)
 
     class Meta:
         ordering = ["case_file", "position"]
@@ -194,6 +199,21 @@ class Disposal(models.Model):
     def __str__(self) -> str:
         return f"销毁清册 {self.pk}（{self.get_state_display()}）"
 
+    @property
+    def removal_status(self) -> str:
+        """Where the physical removal of an approved list stands, in words (empty before approval)."""
+        rows = list(self.removals.all())
+        if not rows:
+            return ""
+        done = [r for r in rows if r.state == RemovalState.REMOVED]
+        waiting = [r for r in rows if r.state == RemovalState.WAITING]
+        text = f"已从存储中删除 {len(done)} 个文件"
+        if waiting:
+            dates = [r.locked_until for r in waiting if r.locked_until]
+            until = f"锁定至 {max(dates):%Y-%m-%d}" if dates else "尚未删除"
+            text += f"；{len(waiting)} 个文件受对象存储锁定保护（{until}），锁定期满后由 zhifa archive purge 删除，在此之前销毁尚未完成"
+        return text + "。"
+
 
 class DisposalItem(models.Model):
     """One case file on a destruction list, with what it held (titles and hashes stay)."""
@@ -211,6 +231,33 @@ class DisposalItem(models.Model):
 
     def __str__(self) -> str:
         return str(self.case_file)
+
+
+class BlobRemoval(models.Model):
+    """物理删除: one stored file of an approved destruction list, removed from the blob store (or
+    waiting while the store's Object Lock still keeps it). The record's metadata, hashes and ledger
+    events stay; only the bytes go."""
+
+    disposal = models.ForeignKey("archive.Disposal", on_delete=models.PROTECT, related_name="removals")
+    record = models.ForeignKey("records.Record", on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    state = models.CharField("状态", max_length=10, choices=RemovalState.choices, default=RemovalState.WAITING)
+    locked_until = models.DateTimeField("对象锁定至", null=True, blank=True)
+    removed_at = models.DateTimeField("删除时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["disposal", "pk"]
+        verbose_name = "物理删除"
+        verbose_name_plural = "物理删除"
+        constraints = [
+            models.UniqueConstraint(fields=["disposal", "record", "sha256"], name="blob_removal_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(state="removed", removed_at__isnull=True), name="blob_removal_removed_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} {self.get_state_display()}"
 
 
 class Collection(models.Model):

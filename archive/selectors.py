@@ -107,7 +107,7 @@ def hold_list(*, viewer) -> QuerySet[Hold]:
 
 def disposal_list(*, viewer) -> QuerySet[Disposal]:
     require(viewer, "archive.view")
-    return Disposal.objects.filter(agency_id=viewer.agency_id).prefetch_related("items__case_file")
+    return Disposal.objects.filter(agency_id=viewer.agency_id).prefetch_related("items__case_file", "removals")
 
 
 def disposal_pending_count(*, viewer) -> int:

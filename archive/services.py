@@ -20,8 +20,10 @@ from archive.choices import (
     DisposalState,
     HoldKind,
     ItemSource,
+    RemovalState,
 )
 from archive.models import (
+    BlobRemoval,
     Carrier,
     CaseFile,
     CaseFileItem,
@@ -47,6 +49,7 @@ from org.choices import Role
 from org.permissions import require
 from policy.calendar import compute_deadline, due_moment
 from policy.selectors import agency_rules
+from records.blobstore import BlobStoreError
 from records.choices import Confidentiality, RecordKind
 from records.services import clean_file_name, record_ingest
 from records.storage import blob_store
@@ -380,7 +383,8 @@ def casefile_seal(
         raise ValidationError(
             "本单位政策包未规定案卷保管期限（archive.retention），请选择保管期限：永久、30年、10年或5年。"
         )
-    findings = integrity.run_checks(case_file)
+    long_term = _long_term_copies(case_file)
+    findings = integrity.run_checks(case_file, long_term=long_term)
     if not all(f["ok"] for f in findings):
         raise ValidationError(f"四性检测未通过，不能归档：{integrity.summary(findings)}")
     case_file.retention_years, case_file.retention_permanent = years, years is None
@@ -397,7 +401,9 @@ def casefile_seal(
         ).version
     lock = lock_date(case_file)
     store = blob_store()
-    digests = sorted({i.version.sha256 for i in case_file.items.select_related("version")} | {printed.sha256})
+    digests = sorted(
+        {i.version.sha256 for i in case_file.items.select_related("version")} | {printed.sha256} | set(long_term.values())
+    )
     for digest in digests:
         store.retain(digest, lock)  # only ever extends: a record in several files keeps the longest
     with transaction.atomic():
@@ -410,6 +416,16 @@ def casefile_seal(
         locked.state = CaseFileState.SEALED
         locked.pdf = printed.record
         locked.save()
+        for item in locked.items.filter(pk__in=long_term).select_related("version").order_by("position"):
+            item.long_term_sha256 = long_term[item.pk]
+            item.long_term_size = store.size(item.long_term_sha256)
+            item.save(update_fields=["long_term_sha256", "long_term_size"])
+            if item.long_term_sha256 != item.version.sha256:  # a copy: registered on its own, for its proof
+                event_record(
+                    kind="casefile.pdfa", subject=locked, acting_user=acting_user,
+                    data={"position": item.position, "record": item.record_id, "original": item.version.sha256,
+                          "sha256": item.long_term_sha256, "size": item.long_term_size, "format": "PDF/A-2b"},
+                )
         _keep_report(locked, findings, acting_user, at_sealing=True)
         event_record(
             kind="casefile.seal",
@@ -422,10 +438,43 @@ def casefile_seal(
                 "retain_until": locked.retain_until.isoformat() if locked.retain_until else None,
                 "pdf": printed.sha256,
                 "items": [[i.position, i.record_id, i.version.sha256] for i in locked.items.select_related("version")],
+                "pdfa": {str(i.position): i.long_term_sha256 for i in locked.items.exclude(long_term_sha256="")},
                 "lock_until": lock.isoformat(),
             },
         )
     return locked
+
+
+def _long_term_copies(case_file) -> dict[int, str]:
+    """Keep every PDF of the volume in PDF/A-2b: an original the validator passes is its own
+    long-term file; any other gets a PDF/A-2b copy made by Ghostscript, stored write-once beside it
+    (the original stays). Returns {item pk: digest}.
+
+    Raises ValidationError (a copy cannot be made, naming the item and why)."""
+    from archive import pdfa
+
+    store = blob_store()
+    out = {}
+    for item in case_file.items.select_related("version").order_by("position"):
+        if (item.version.format or "").lower() != "pdf":
+            continue
+        with store.open(item.version.sha256) as stream:
+            data = stream.read()
+        if not pdfa.check(data):
+            out[item.pk] = item.version.sha256
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            source, copy = Path(folder) / "original.pdf", Path(folder) / "pdfa.pdf"
+            source.write_bytes(data)
+            try:
+                pdfa.convert(source, copy)
+            except pdfa.PdfaError as exc:
+                raise ValidationError(
+                    f"四性检测未通过，不能归档：可用性：第{item.position}件《{item.title}》无法转换为长期保存格式"
+                    f" PDF/A-2b（{exc}），请补充可打开的原件后再归档。"
+                ) from exc
+            out[item.pk] = store.put(copy).sha256
+    return out
 
 
 @transaction.atomic
@@ -656,10 +705,19 @@ def disposal_propose(*, acting_user, case_files, reason: str) -> Disposal:
     return disposal
 
 
-@transaction.atomic
 def disposal_decide(*, acting_user, disposal: Disposal, approve: bool, note: str = "") -> Disposal:
-    """The leader approves or rejects a destruction list. On approval each file is marked destroyed;
-    its metadata, hashes and ledger events stay (the 销毁清册 records what, why, who, when)."""
+    """The leader approves or rejects a destruction list. On approval each file is marked destroyed
+    and, once that is committed, the stored bytes of its records are removed from the store
+    (`disposal_purge`); their metadata, hashes and ledger events stay (the 销毁清册 records what,
+    why, who, when)."""
+    disposal = _disposal_decide(acting_user=acting_user, disposal=disposal, approve=approve, note=note)
+    if disposal.state == DisposalState.APPROVED:
+        disposal_purge(disposal=disposal, acting_user=acting_user)
+    return disposal
+
+
+@transaction.atomic
+def _disposal_decide(*, acting_user, disposal: Disposal, approve: bool, note: str = "") -> Disposal:
     require(acting_user, "archive.approve_disposal", agency=disposal.agency)
     disposal = Disposal.objects.select_for_update().get(pk=disposal.pk)
     if disposal.state != DisposalState.PROPOSED:
@@ -675,12 +733,74 @@ def disposal_decide(*, acting_user, disposal: Disposal, approve: bool, note: str
         if blockers:
             raise ValidationError("不能批准销毁：" + "；".join(blockers) + "。")
         CaseFile.objects.filter(disposal_items__disposal=disposal).update(state=CaseFileState.DISPOSED)
+        _plan_removals(disposal)
     disposal.state = DisposalState.APPROVED if approve else DisposalState.REJECTED
     disposal.decided_by, disposal.decided_at, disposal.decision_note = acting_user, timezone.now(), (note or "").strip()[:300]
     disposal.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     event_record(kind="disposal.approve" if approve else "disposal.reject", subject=disposal, acting_user=acting_user,
                  data={"note": disposal.decision_note, "case_files": list(disposal.items.values_list("case_file_id", flat=True))})
     return disposal
+
+
+def _plan_removals(disposal: Disposal) -> None:
+    """One BlobRemoval for each stored file of the listed volumes' records (every version, the PDF/A
+    copies, the printed case file) that nothing kept still needs: the store is content-addressed,
+    so bytes another record or an undestroyed volume shares stay."""
+    from records.models import Record, RecordVersion
+
+    files = CaseFile.objects.filter(disposal_items__disposal=disposal)
+    items = CaseFileItem.objects.filter(case_file__in=files)
+    record_ids = set(items.values_list("record_id", flat=True)) | set(
+        files.exclude(pdf=None).values_list("pdf_id", flat=True)
+    )
+    wanted = [(v.record_id, v.sha256) for v in RecordVersion.objects.filter(record_id__in=record_ids)]
+    wanted += [(i.record_id, i.long_term_sha256) for i in items.exclude(long_term_sha256="")]
+    in_collections = set(CollectionItem.objects.filter(record_id__in=record_ids).values_list("record_id", flat=True))
+    for record_id, digest in sorted(set(wanted)):
+        shared = RecordVersion.objects.filter(sha256=digest).exclude(record_id__in=record_ids).exists() or (
+            CaseFileItem.objects.filter(long_term_sha256=digest).exclude(case_file__state=CaseFileState.DISPOSED).exists()
+        ) or record_id in in_collections  # the enterprise's own file (一企一档) still keeps it
+        if not shared:
+            BlobRemoval.objects.get_or_create(disposal=disposal, record=Record(pk=record_id), sha256=digest)
+
+
+def disposal_purge(*, disposal: Disposal | None = None, acting_user=None) -> dict:
+    """Remove from the store the bytes an approved destruction list still waits to remove (all lists
+    when `disposal` is None): a file is deleted; an S3 object's versions are deleted once their
+    Object Lock has run, and until then the removal waits with the lock date. Each removal is a
+    `record.destroy` event on its record in the transaction that marks it. Runs after the approval
+    and from `zhifa archive purge`. Returns {"removed": n, "waiting": [(removal, until)],
+    "failed": [(removal, message)]} (a store that cannot be reached leaves the removal due)."""
+    store = blob_store()
+    pending = BlobRemoval.objects.filter(state=RemovalState.WAITING).select_related("disposal", "record")
+    if disposal is not None:
+        pending = pending.filter(disposal=disposal)
+    removed, waiting, failed = 0, [], []
+    due = list(pending.order_by("pk"))
+    for n, removal in enumerate(due):
+        try:
+            locked = store.remove(removal.sha256)
+        except BlobStoreError as exc:  # the store cannot be reached: these stay due, tried again later
+            failed += [(r, str(exc)) for r in due[n:]]
+            break
+        with transaction.atomic():
+            row = BlobRemoval.objects.select_for_update().get(pk=removal.pk)
+            if locked is not None:
+                if row.locked_until != locked:
+                    row.locked_until = locked
+                    row.save(update_fields=["locked_until"])
+                waiting.append((row, locked))
+                continue
+            row.state, row.removed_at = RemovalState.REMOVED, timezone.now()
+            row.save(update_fields=["state", "removed_at"])
+            event_record(
+                kind="record.destroy", subject=row.record, acting_user=acting_user,
+                data={"sha256": row.sha256, "disposal": row.disposal_id,
+                      "register": f"销毁清册第{row.disposal_id}号", "approved_by": row.disposal.decided_by.name,
+                      "approved_at": row.disposal.decided_at.isoformat()},
+            )
+            removed += 1
+    return {"removed": removed, "waiting": waiting, "failed": failed}
 
 
 # --- 一企一档: collections and carriers -----------------------------------------------------------------
@@ -871,8 +991,8 @@ def _casefile_events(case_file) -> list[dict]:
 
 def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
     """Export a sealed volume as an evidence package (utilities.package, the bag format of the
-    access exports): every item's stored file with the ledger proof of its filing, the printed case
-    file PDF, and a contents list (卷内文件清单.json: cover, items with their hashes, the case file's
+    access exports): every item's stored file with the ledger proof of its filing, each PDF/A copy
+    with the proof of its registration at sealing, the printed case file PDF, and a contents list (卷内文件清单.json: cover, items with their hashes, the case file's
     own ledger events) registered in the ledger; all proofs on one freshly signed checkpoint.
     Writes a `casefile.export` event. Returns the package result.
 
@@ -880,6 +1000,7 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
     without its filing event, a folder that cannot take the package)."""
     import json
 
+    from ledger.models import Event
     from ledger.selectors import proof_bundle
     from ledger.services import checkpoint_sign
     from utilities.package import PackageItem, package_build
@@ -892,6 +1013,13 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
         )
     items = list(case_file.items.select_related("version", "record").order_by("position"))
     file_events = [(item, _filing_event(item.version)) for item in items]
+    copies = {
+        e.data.get("sha256"): e for e in Event.objects.filter(
+            kind="casefile.pdfa", subject_type="archive.casefile", subject_id=str(case_file.pk))
+    }
+    # the PDF/A copies kept beside the originals, each with the proof of its registration at sealing
+    copy_events = [(i, copies[i.long_term_sha256]) for i in items
+                   if i.long_term_sha256 and i.long_term_sha256 != i.version.sha256 and i.long_term_sha256 in copies]
     printed = case_file.pdf.current_version if case_file.pdf_id else None
     printed_event = _filing_event(printed) if printed else None
     out_dir = Path(out_dir)
@@ -899,8 +1027,6 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationError(f"无法创建导出目录：{exc}") from exc
-    from ledger.models import Event
-
     n = Event.objects.filter(kind="casefile.export", subject_type="archive.casefile",
                              subject_id=str(case_file.pk)).count() + 1
     label = f"AJ{case_file.closed_on:%Y}-{case_file.pk:04d}-{n}"  # ASCII: the disc's volume label carries it
@@ -917,7 +1043,7 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
         "items": [
             {"position": i.position, "number": i.number, "author": i.author, "title": i.title,
              "dated": i.dated.isoformat(), "pages": i.page_label, "sha256": i.version.sha256, "size": i.version.size,
-             "ledger_index": e.index}
+             "ledger_index": e.index, "pdfa_sha256": i.long_term_sha256 or None}
             for i, e in file_events
         ],
         "printed_pdf": {"sha256": printed.sha256, "ledger_index": printed_event.index} if printed else None,
@@ -937,18 +1063,24 @@ def casefile_export(*, acting_user, case_file: CaseFile, out_dir: Path):
         checkpoint_sign()  # one checkpoint covers every proof in the package
         store = blob_store()
 
-        def local(version, name):
+        def local_digest(digest, name):
             path = Path(folder) / name
-            with store.open(version.sha256) as src, path.open("wb") as dst:
+            with store.open(digest) as src, path.open("wb") as dst:
                 for chunk in iter(lambda src=src: src.read(1 << 20), b""):
                     dst.write(chunk)
             return path
+
+        def local(version, name):
+            return local_digest(version.sha256, name)
 
         files = []
         for item, event in file_events:
             suffix = Path(item.version.original_name).suffix
             files.append(PackageItem(path=local(item.version, f"i{item.pk}"),
                                      name=f"{item.position:03d}-{item.title}{suffix}", proof=proof_bundle(event)))
+        for item, event in copy_events:
+            files.append(PackageItem(path=local_digest(item.long_term_sha256, f"a{item.pk}"),
+                                     name=f"{item.position:03d}-{item.title}（PDF-A）.pdf", proof=proof_bundle(event)))
         documents = [PackageItem(path=listing, name="卷内文件清单.json", proof=proof_bundle(listing_event))]
         if printed:
             documents.insert(0, PackageItem(path=local(printed, "printed.pdf"), name=f"案卷-{case_file.code}.pdf",

@@ -280,12 +280,12 @@ def disposal_decide(request, pk: int):
     try:
         if not form.is_valid():
             raise ValidationError("请选择审批意见。")
-        services.disposal_decide(acting_user=request.user, disposal=disposal,
-                                 approve=form.cleaned_data["approve"] == "yes", note=form.cleaned_data["note"])
+        decided = services.disposal_decide(acting_user=request.user, disposal=disposal,
+                                           approve=form.cleaned_data["approve"] == "yes", note=form.cleaned_data["note"])
     except (ValidationError, PermissionDenied) as exc:
         _refused(request, exc)
     else:
-        messages.success(request, "已审批。")
+        messages.success(request, f"已审批。{decided.removal_status}")
     return redirect("archive:disposals")
 
 

@@ -375,6 +375,13 @@ class BlobStore(abc.ABC):
         """The date the store keeps the blob locked until, None when it has no lock."""
         return None
 
+    def remove(self, sha256: str) -> dt.datetime | None:
+        """Destroy a stored blob for good: only for a disposal the law allows and a leader approved
+        (archive.services.disposal_decide), never otherwise. Returns None when the bytes are gone
+        (or were gone already); where a store lock still keeps them, nothing is removed and the
+        latest retain-until date is returned."""
+        raise BlobStoreError(f"{self.describe()}不支持物理删除。")
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.describe()}>"
 
@@ -458,6 +465,17 @@ class FileSystemBlobStore(BlobStore):
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def remove(self, sha256: str) -> dt.datetime | None:
+        path = self.path(sha256)
+        try:
+            os.unlink(path)  # read-only files: unlinking needs only the folder's write permission
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise BlobStoreError(f"无法删除已存文件 {path}：{_os_message(exc)}") from exc
+        _fsync_directory(path.parent)
+        return None
 
     def size(self, sha256: str) -> int:
         path = self.path(sha256)
@@ -791,6 +809,29 @@ class S3BlobStore(BlobStore):
         key = self.key(sha256)
         head = self._head(key, "查询")
         return None if head is None else head.get("ObjectLockRetainUntilDate")
+
+    def remove(self, sha256: str) -> dt.datetime | None:
+        """Every version of the object and its delete markers, once no version is locked any more
+        (a COMPLIANCE lock cannot be lifted: the removal waits for it)."""
+        key = self.key(sha256)
+        objects: list[str] = []
+        markers: list[str] = []  # a delete marker holds no bytes and no lock
+        with self._errors("删除", key):
+            for page in self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=key):
+                objects += [v["VersionId"] for v in page.get("Versions", []) if v["Key"] == key]
+                markers += [v["VersionId"] for v in page.get("DeleteMarkers", []) if v["Key"] == key]
+            now = dt.datetime.now(dt.UTC)
+            locked = None
+            for version in objects:
+                head = self.client.head_object(Bucket=self.bucket, Key=key, VersionId=version)
+                until = head.get("ObjectLockRetainUntilDate")
+                if head.get("ObjectLockMode") and until is not None and until > now:
+                    locked = until if locked is None else max(locked, until)
+            if locked is not None:
+                return locked
+            for version in objects + markers:
+                self.client.delete_object(Bucket=self.bucket, Key=key, VersionId=version)
+        return None
 
     def open(self, sha256: str) -> BinaryIO:
         """A seekable reader of the object: each read after a seek is a ranged GET from that

@@ -137,6 +137,7 @@ def version_download(*, viewer, record_pk: int, number: int, purpose: str):
     version = RecordVersion.objects.filter(record=record, number=number).first()
     if version is None:
         raise Http404(f"该记录没有第{number}版。")
+    _refuse_destroyed(viewer=viewer, record=record, version=version)
     with transaction.atomic():
         event_record(
             kind="record.download",
@@ -177,6 +178,7 @@ def version_play(*, viewer, record_pk: int, number: int, playback: str, first: b
     version = RecordVersion.objects.filter(record=record, number=number).first()
     if version is None:
         raise Http404(f"该记录没有第{number}版。")
+    _refuse_destroyed(viewer=viewer, record=record, version=version)
     if first:
         with transaction.atomic():
             event_record(
@@ -225,3 +227,38 @@ def record_proof(*, viewer, pk: int, index: int, purpose: str) -> tuple[Record, 
     if event is None:
         raise Http404(f"记录 #{record.pk} 没有第 {index} 号台账事件。")
     return record, event, proof_bundle(event)
+
+
+def record_destruction(*, record: Record) -> dict | None:
+    """What an approved disposal has removed of this record's stored bytes, from its
+    `record.destroy` ledger events (archive.services.disposal_purge writes them): the register
+    entry, who approved it and when, the digests removed and whether every version is gone."""
+    from ledger.models import Event
+
+    events = list(Event.objects.filter(subject_type="records.record", subject_id=str(record.pk), kind="record.destroy")
+                  .order_by("index"))
+    if not events:
+        return None
+    removed = {e.data.get("sha256") for e in events}
+    last = events[-1].data
+    return {
+        "register": last.get("register", ""),
+        "approved_by": last.get("approved_by", ""),
+        "approved_at": last.get("approved_at", ""),
+        "at": events[-1].created_at,
+        "index": events[-1].index,
+        "removed": removed,
+        "complete": not record.versions.exclude(sha256__in=removed).exists(),
+    }
+
+
+def _refuse_destroyed(*, viewer, record: Record, version: RecordVersion) -> None:
+    """A version whose bytes a disposal removed cannot be opened: say so (a logged refusal)."""
+    gone = record_destruction(record=record)
+    if gone and version.sha256 in gone["removed"]:
+        from ledger.refusals import refusal_record
+
+        reason = (f"该文件已按{gone['register']}经{gone['approved_by']}批准销毁，存储中不再有其内容；"
+                  "元数据、哈希值和台账记录仍保留，可在记录页面和台账中核验其曾经存在。")
+        refusal_record(subject=record, acting_user=viewer, reason=reason)
+        raise PermissionDenied(reason)

@@ -5,13 +5,23 @@ from records.storage import blob_store
 
 
 def verify_blobs(progress):
+    from ledger.models import Event
     from ledger.verify import Finding
 
     store = blob_store()
+    # bytes an approved disposal removed (archive's `record.destroy` events) are meant to be gone
+    destroyed = {
+        (subject_id, data.get("sha256"))
+        for subject_id, data in Event.objects.filter(kind="record.destroy", subject_type="records.record")
+        .values_list("subject_id", "data")
+        .iterator()
+    }
     checked = 0
     for version in RecordVersion.objects.select_related("record").order_by("id").iterator(chunk_size=500):
         subject = f"记录 #{version.record_id}“{version.record.title}”第{version.number}版"
         if not store.exists(version.sha256):
+            if (str(version.record_id), version.sha256) in destroyed:
+                continue
             yield Finding(subject, f"文件 {version.sha256[:16]}… 已不在存储中")
             continue
         actual = store.rehash(version.sha256)

@@ -67,11 +67,13 @@ def record_detail(request, pk: int):
         Q(before__record=record) | Q(after__record=record), cleared_by__isnull=True
     )
     current = next((v for v in reversed(versions) if not hasattr(v, "superseded_by")), versions[-1])
+    destroyed = selectors.record_destruction(record=record)
     context = {
+        "destroyed": destroyed,
         "record": record,
         "case": selectors.record_case(record=record),
         "retention": selectors.record_retention(record=record, version=current),
-        "player": _player(record, current),
+        "player": "" if destroyed and current.sha256 in destroyed["removed"] else _player(record, current),
         "playback": uuid.uuid4().hex,
         "already_stored": _already_stored(versions, request.GET.get("delivered", "")),
         "versions": versions,

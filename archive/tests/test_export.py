@@ -42,11 +42,13 @@ def test_a_sealed_file_exports_by_command_and_the_package_checks_out(desk, tmp_p
     bagit.Bag(str(bag_path)).validate()
     files = sorted(p.name for p in (bag_path / "data" / "files").iterdir())
     items = list(case_file.items.select_related("version").order_by("position"))
-    assert len(files) == len(items) and files[0].startswith("001-")
+    copies = [i for i in items if i.long_term_sha256 and i.long_term_sha256 != i.version.sha256]
+    assert copies and len(files) == len(items) + len(copies) and files[0].startswith("001-")
+    assert sum(name.endswith("（PDF-A）.pdf") for name in files) == len(copies)
     docs = sorted(p.name for p in (bag_path / "data" / "documents").iterdir())
     assert docs == sorted([f"案卷-{case_file.code}.pdf", "卷内文件清单.json"])
     on_disc = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (bag_path / "data" / "files").iterdir()}
-    assert on_disc == {i.version.sha256 for i in items}
+    assert on_disc == {i.version.sha256 for i in items} | {i.long_term_sha256 for i in copies}
     ok = _verify(bag_path)
     assert ok.returncode == 0 and "核验通过" in ok.stdout, ok.stdout + ok.stderr
 

@@ -661,3 +661,28 @@ def test_s3_open_is_seekable_with_ranged_reads(s3_store):
         body.seek(10)
         assert body.read(20) == data[10:30]
     assert calls == [f"bytes={2 * MiB + 5}-", "bytes=10-"]
+
+
+def test_remove_deletes_a_file_and_every_unlocked_s3_version_but_never_a_locked_one(tmp_path, s3_store):
+    """Physical removal (an approved disposal): the file store unlinks the read-only file; S3 deletes
+    every version and delete marker once no version is locked, and otherwise removes nothing."""
+    local = FileSystemBlobStore(tmp_path / "blobs")
+    info = local.put(io.BytesIO(b"destroy me"))
+    assert local.remove(info.sha256) is None and not local.exists(info.sha256)
+    assert local.remove(info.sha256) is None  # already gone: nothing to do
+
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    locked = s3_store.put(io.BytesIO(b"locked evidence"), retain_until=until)
+    waits = s3_store.remove(locked.sha256)
+    assert waits is not None and abs(waits - until) < dt.timedelta(seconds=1)
+    assert s3_store.exists(locked.sha256)
+
+    free = s3_store.put(io.BytesIO(b"expired evidence"))
+    key = s3_store.key(free.sha256)
+    s3_store.client.delete_object(Bucket=s3_store.bucket, Key=key)  # a delete marker hides the version
+    s3_store.put(io.BytesIO(b"expired evidence"))  # stored again: a second version
+    listed = s3_store.client.list_object_versions(Bucket=s3_store.bucket, Prefix=key)
+    assert len(listed.get("Versions", [])) == 2 and len(listed.get("DeleteMarkers", [])) == 1
+    assert s3_store.remove(free.sha256) is None
+    listed = s3_store.client.list_object_versions(Bucket=s3_store.bucket, Prefix=key)
+    assert not listed.get("Versions") and not listed.get("DeleteMarkers")
