@@ -746,6 +746,17 @@ def benchmark_place(rules, code: str, amount) -> dict | None:
     }
 
 
+# Steps whose own checks count from the service: the hearing notice's lead time (行政处罚法第六十四条).
+SERVICE_TIMED_STEPS = ("notify_hearing",)
+
+
+def service_deferrable(t: Transition) -> bool:
+    """Whether a step that issues a 文书 to be served may issue it now and leave its service to be
+    recorded afterwards (登记送达): only where nothing the step starts or checks counts from the
+    service (a period running from service, such as the 告知书's 陈述申辩 period, needs it now)."""
+    return bool(t.serve and t.instrument and not t.starts and t.code not in SERVICE_TIMED_STEPS)
+
+
 def _served_instrument(matter: Matter, transition: Transition, issued: Instrument | None) -> Instrument:
     if issued is not None:
         return issued
@@ -828,9 +839,9 @@ def matter_transition(
         answered = _check_av(matter, t, records, exemption, rules, service=service, disputed=disputed)
         if answered is not None:
             cleaned["disputed"] = answered
-        if t.serve:
-            if service is None:
-                raise ValidationError(f"{t.label}：请登记送达方式和送达情况。")
+        if t.serve and service is None and not service_deferrable(t):
+            raise ValidationError(f"{t.label}：请登记送达方式和送达情况。")
+        if t.serve and service is not None:
             _check_service(matter, service, rules)
             issued_at = occurred_at if t.instrument else _served_instrument(matter, t, None).issued_at
             service_after_issue(service.served_at, issued_at, rules)
@@ -867,7 +878,7 @@ def matter_transition(
                 capability=t.capability,
                 issued_at=occurred_at,
             )
-        if t.serve:
+        if t.serve and service is not None:
             _record_service(matter, _served_instrument(matter, t, issued), service, acting_user)
         start = service.served_at if (t.serve and service) else occurred_at
         for key in t.starts:

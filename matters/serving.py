@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger.services import event_record
+from matters.choices import ServiceMethod
 from matters.instrument_types import TYPES
 from matters.models import Instrument, Matter, Service, ServiceAddress
 from matters.services import (
@@ -26,6 +27,8 @@ from matters.services import (
     _served_instrument,
     _span,
     _when,
+    av_media,
+    av_requirements,
     matter_transition,
     service_after_issue,
     service_proof_unused,
@@ -74,6 +77,21 @@ def _check_late(served_at, now, rules, late_reason: str) -> None:
         raise ValidationError(
             f"送达时间（{_when(served_at)}）早于登记时间超过{rule.value}{unit}，请在“补录原因”中写明为何事后登记"
             f"（{rule.cited('、')}）。"
+        )
+
+
+def _check_service_av(matter: Matter, instrument: Instrument, service: ServiceInput, rules) -> None:
+    """Rows of the recording list that apply to a step only when it serves this way (003 附件1:
+    留置送达) apply to the service recorded after the step."""
+    step = instrument.step
+    if step is None:
+        return
+    rows, rule = av_requirements(matter, step.transition, rules, method=service.method)
+    limited = [r for r in rows if r.get("service_methods")]
+    if limited and not (service.av is not None and service.av.kind in av_media(rules, limited)):
+        raise ValidationError(
+            f"以{ServiceMethod(service.method).label}方式送达《{instrument.title}》须音像记录（{limited[0]['item']}；"
+            f"{rule.cited('、')}）：请关联送达过程的录音录像。"
         )
 
 
@@ -128,6 +146,7 @@ def instrument_serve(*, acting_user, instrument: Instrument, service: ServiceInp
             raise ValidationError(f"《{instrument.title}》{instrument.number}已登记送达，不能重复登记。")
         _check_late(service.served_at, now, rules, late_reason)
         _check_service(matter, service, rules)
+        _check_service_av(matter, instrument, service, rules)
         row = _record_service(matter, instrument, service, acting_user)
         if late_reason:
             row.details = {**row.details, "late_reason": late_reason}

@@ -146,6 +146,7 @@ def _transition_panels(request, matter, bound: TransitionForm | None = None):
                 "av": av,
                 "who": who_acts(t.capability),
                 "blocked": gates.refusals(matter, t.code),
+                "serve_later": services.service_deferrable(t),
             }
         )
     return panels

@@ -201,3 +201,27 @@ def test_the_serve_page_offers_this_matters_scans_and_records_the_service(client
     assert service.receipt_id == mine.pk and service.receipt_added_at is not None
     page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
     assert "本案回证扫描件" in page and Instrument.objects.filter(services__isnull=True, matter=matter).count() == 0
+
+
+def test_a_step_may_issue_its_document_and_leave_the_service_for_later(client, team):
+    """先行登记保存证据处理决定书 issued by its step without a service waits in 待送达 and is served on its
+    own; the matter stays where it is. A 告知书 may not: its 陈述申辩 period runs from the service."""
+    matter = matter_open(acting_user=team.officer, kind="penalty", title="东兴化工证据保全", party=team.party,
+                         officers=[team.officer, team.partner])
+    matter_transition(acting_user=team.officer, matter=matter, transition="request_filing",
+                      data={"facts": "储罐区未设置警示标志", "basis": "安全生产法第九十九条"})
+    matter_transition(acting_user=team.leader, matter=matter, transition="approve_filing", data={})
+    step = matter_transition(acting_user=team.officer, matter=matter, transition="decide_preservation",
+                             data={"items": "警示标志 1块", "decision": "解除先行登记保存"})
+    (decision,) = step.instruments.all()
+    assert matter_unserved_instruments(matter) == [decision]
+    assert (f"{decision.title} {decision.number}",
+            reverse("matters:serve", kwargs={"pk": matter.pk, "instrument": decision.pk})) in _waiting(team.officer)
+    steps = matter.steps.count()
+    response = _post(client, team.officer, _serve_url(matter, decision),
+                     {"method": "direct", "recipient": "王某", "signer": "王某", "served_at": _iso(timezone.now())})
+    assert response.status_code == 201, response.json()
+    assert matter.steps.count() == steps and Matter.objects.get(pk=matter.pk).state == "filed"
+    event = Event.objects.filter(kind="matter.instrument_serve").get()
+    assert event.data["instrument"] == decision.pk and event.data["pending"] == ["receipt"]
+    assert matter_unserved_instruments(matter) == []
