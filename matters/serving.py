@@ -131,7 +131,7 @@ def instrument_serve(*, acting_user, instrument: Instrument, service: ServiceInp
     step = service_step_for(matter, instrument)
     if step is not None:
         # The service is the workflow's step: it moves the matter on (and starts the payment period).
-        done = matter_transition(
+        matter_transition(
             acting_user=acting_user,
             matter=matter,
             transition=step.code,
@@ -139,7 +139,7 @@ def instrument_serve(*, acting_user, instrument: Instrument, service: ServiceInp
             occurred_at=min(service.served_at, now),
             late_reason=late_reason,
         )
-        return Service.objects.filter(instrument=instrument).order_by("-pk").first() or done
+        return Service.objects.filter(instrument=instrument).latest("pk")
     with transaction.atomic():
         Matter.objects.select_for_update().get(pk=matter.pk)
         if Service.objects.filter(instrument=instrument).exists():
