@@ -67,6 +67,11 @@ class RecordsChoice(forms.ModelMultipleChoiceField):
         return f"#{obj.pk} {obj.title}（{obj.get_kind_display()}）"
 
 
+class AddressChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"#{obj.pk} {obj.recipient}：{'、'.join(obj.electronic_addresses)}（{obj.signed_on:%Y-%m-%d}签署）"
+
+
 class ExemptionChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"#{obj.pk} {obj.reason}：{obj.details[:30]}（{timezone.localtime(obj.occurred_at):%Y-%m-%d %H:%M}）"
@@ -113,6 +118,8 @@ SERVICE_RECORDS = (
     ("post_receipt", "邮寄凭证和回执"),
     ("av", "送达过程的音像记录"),
     ("notice", "留存的书面公告"),
+    ("sent_record", "电子送达：系统发送记录"),
+    ("delivery_receipt", "电子送达：到达受送达人特定系统的回执记录"),
 )
 
 
@@ -147,8 +154,13 @@ class TransitionForm(BoundedForm):
         )
         self.service_fields = []
         if transition.serve:
+            from matters.selectors import matter_service_addresses
+            from matters.services import service_deferrable
+
+            # A step that may leave its service for later offers no method: the 文书 then waits in 待送达.
+            later = [("", "（当场未送达：制作后在“待送达”中登记）")] if service_deferrable(transition) else []
             self.fields["service_method"] = forms.ChoiceField(
-                label="送达方式", choices=ServiceMethod.choices, required=False
+                label="送达方式", choices=[*later, *ServiceMethod.choices], required=False
             )
             self.fields["service_served_at"] = _field(Field("served_at", "送达时间", "datetime"))
             self.service_fields += ["service_method", "service_served_at"]
@@ -160,6 +172,13 @@ class TransitionForm(BoundedForm):
                     label=label, queryset=records, required=False, empty_label="（无）"
                 )
                 self.service_fields.append(f"service_{name}")
+            self.fields["service_address"] = AddressChoice(
+                label="电子送达：当事人同意电子送达的送达地址确认书",
+                queryset=matter_service_addresses(matter, electronic=True),
+                required=False,
+                empty_label="（无）",
+            )
+            self.service_fields.append("service_address")
         from matters.services import av_requirements
 
         rows, _ = av_requirements(matter, transition.code)
@@ -196,6 +215,7 @@ class TransitionForm(BoundedForm):
             served_at=get("service_served_at"),
             **{name: get(f"service_{name}") or "" for name, _ in SERVICE_TEXT},
             **{name: get(f"service_{name}") for name, _ in SERVICE_RECORDS},
+            address=get("service_address"),
         )
 
     def call_kwargs(self) -> dict:
@@ -262,11 +282,6 @@ SERVE_PROOFS = (
     ("sent_record", "电子送达：系统发送记录"),
     ("delivery_receipt", "电子送达：到达受送达人特定系统的回执记录"),
 )
-
-
-class AddressChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"#{obj.pk} {obj.recipient}：{'、'.join(obj.electronic_addresses)}（{obj.signed_on:%Y-%m-%d}签署）"
 
 
 class ServeForm(BoundedForm):

@@ -13,7 +13,8 @@ from ledger.models import Event
 from matters.models import Instrument, Matter, Service, ServiceAddress
 from matters.queues import matter_queues
 from matters.selectors import matter_receipt_candidates, matter_unserved_instruments
-from matters.services import matter_open, matter_transition
+from matters.services import matter_open, matter_transition, service_deferrable
+from matters.workflows import workflow_for
 from records.services import record_ingest
 from records.tests.clips import make_image
 
@@ -211,9 +212,20 @@ def test_a_step_may_issue_its_document_and_leave_the_service_for_later(client, t
     matter_transition(acting_user=team.officer, matter=matter, transition="request_filing",
                       data={"facts": "储罐区未设置警示标志", "basis": "安全生产法第九十九条"})
     matter_transition(acting_user=team.leader, matter=matter, transition="approve_filing", data={})
-    step = matter_transition(acting_user=team.officer, matter=matter, transition="decide_preservation",
-                             data={"items": "警示标志 1块", "decision": "解除先行登记保存"})
-    (decision,) = step.instruments.all()
+    workflow = workflow_for("penalty", "general")
+    assert service_deferrable(workflow.transition("decide_preservation"))
+    assert not any(service_deferrable(workflow.transition(c)) for c in ("notify", "notify_hearing", "demand"))
+    # The step's form offers “not served yet”.
+    client.force_login(team.officer)
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "当场未送达" in page
+    response = client.post(
+        reverse("matters:transition", kwargs={"pk": matter.pk, "code": "decide_preservation"}),
+        {"decide_preservation-items": "警示标志 1块", "decide_preservation-decision": "解除先行登记保存",
+         "decide_preservation-officers": [team.officer.pk], "decide_preservation-service_method": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    (decision,) = matter.steps.get(transition="decide_preservation").instruments.all()
     assert matter_unserved_instruments(matter) == [decision]
     assert (f"{decision.title} {decision.number}",
             reverse("matters:serve", kwargs={"pk": matter.pk, "instrument": decision.pk})) in _waiting(team.officer)
