@@ -170,7 +170,6 @@ class ServiceInput:
     sent_record: object = None  # Record: the system's record of sending (电子送达)
     delivery_receipt: object = None  # Record: the record that it reached the party's system (电子送达)
     address: object = None  # ServiceAddress: the party's 送达地址确认书 (电子送达)
-    receipt_later: bool = False  # the scanned receipt may follow (补充送达回证)
     pending: tuple = ()  # what the pack requires and is still to come (set by the checks)
 
 
@@ -442,8 +441,8 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
         "sent_record": service.sent_record is not None,
         "delivery_receipt": service.delivery_receipt is not None,
     }
-    # A scanned receipt may be attached afterwards (补充送达回证); until then the service shows it missing.
-    later = {"receipt"} if service.receipt_later else set()
+    # The scanned receipt may be attached afterwards (补充送达回证); until then the service shows it missing.
+    later = {"receipt"}
     service.pending = tuple(r for r in requires if r in later and not present[r])
     missing = [REQUIREMENT_LABELS[r] for r in requires if not present[r] and r not in later]
     if missing:

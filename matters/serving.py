@@ -115,7 +115,6 @@ def instrument_serve(*, acting_user, instrument: Instrument, service: ServiceInp
         raise ValidationError(f"《{instrument.title}》是内部文书，不需要送达当事人。")
     late_reason = text_bounded(late_reason, label="补录原因", max_length=TEXT_LINE)
     _bound_service_text(service)
-    service.receipt_later = True
     if service.served_at is None:
         raise ValidationError("请填写送达时间。")
     now = timezone.now()
