@@ -17,7 +17,7 @@ from enterprises.models import Party
 from matters import selectors, services
 from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
 from matters.forms import assignable_officers
-from matters.models import Instrument, Matter, Service, Signature, Step
+from matters.models import Instrument, Matter, Service, ServiceAddress, Signature, Step
 from matters.services import REQUIREMENT_LABELS, ServiceInput
 from matters.workflows import workflow_for
 from org.models import Staff
@@ -49,7 +49,10 @@ class SignatureSerializer(serializers.ModelSerializer):
 class ServiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Service
-        fields = ["id", "method", "recipient", "served_at", "place", "details", "records", "recorded_at"]
+        fields = [
+            "id", "method", "recipient", "served_at", "place", "details", "records", "receipt", "receipt_added_at",
+            "address", "recorded_at",
+        ]
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -246,6 +249,17 @@ class ServiceInputSerializer(serializers.Serializer):
     post_receipt = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX, help_text="邮寄凭证和回执的记录编号")
     av = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX, help_text="送达过程音像记录的记录编号")
     notice = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX, help_text="留存公告的记录编号")
+    sent_record = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=ID_MAX, help_text="电子送达：系统发送记录的记录编号"
+    )
+    delivery_receipt = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=ID_MAX,
+        help_text="电子送达：文书到达受送达人特定系统的回执记录编号",
+    )
+    address = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=ID_MAX,
+        help_text="电子送达：本案送达地址确认书的编号",
+    )
 
 
 class TransitionInputSerializer(serializers.Serializer):
@@ -307,6 +321,24 @@ def _officers(matter, ids) -> list[Staff]:
     if missing:
         raise ValidationError(f"本单位没有这些执法人员：{'、'.join(missing)}。")
     return [found[i] for i in ids]
+
+
+SERVICE_RECORD_KEYS = ("receipt", "post_receipt", "av", "notice", "sent_record", "delivery_receipt")
+
+
+def _service_input(request, matter, body: dict) -> ServiceInput:
+    """A service as the API gives it: record ids resolved among those the viewer may see, the
+    送达地址确认书 among this matter's."""
+    s = dict(body)
+    linked = {k: s.pop(k, None) for k in SERVICE_RECORD_KEYS}
+    for key, pk_ in linked.items():
+        linked[key] = _records(request.user, matter, [pk_])[0] if pk_ else None
+    address = None
+    if s.pop("address", None) is not None:
+        address = selectors.matter_service_addresses(matter).filter(pk=body["address"]).first()
+        if address is None:
+            raise ValidationError("本案没有这份送达地址确认书。")
+    return ServiceInput(**s, **linked, address=address)
 
 
 class MatterListView(CapabilityMixin, generics.GenericAPIView):
@@ -405,11 +437,7 @@ class TransitionView(CapabilityMixin, APIView):
                 raise ValidationError("本单位没有这条不适宜音像记录的说明。")
         service = None
         if v.get("service"):
-            s = dict(v["service"])
-            linked = {k: s.pop(k, None) for k in ("receipt", "post_receipt", "av", "notice")}
-            for key, pk_ in linked.items():
-                linked[key] = _records(request.user, matter, [pk_])[0] if pk_ else None
-            service = ServiceInput(**s, **linked)
+            service = _service_input(request, matter, v["service"])
         with _refusals_logged(request, matter, f"办理环节“{code}”"):
             step = services.matter_transition(
                 acting_user=request.user,
@@ -459,3 +487,115 @@ class WorkbenchView(CapabilityMixin, APIView):
     def get(self, request):
         return Response(DeadlineSerializer(selectors.workbench(viewer=request.user), many=True).data)
 
+
+
+# --- service of an issued 文书 (送达), its receipt afterwards, the 送达地址确认书 -------------------------
+
+
+class InstrumentServeInputSerializer(ServiceInputSerializer):
+    late_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_LINE,
+        help_text="补录原因：送达时间早于登记时间超过政策包规定的时限时必填",
+    )
+
+
+class ReceiptInputSerializer(serializers.Serializer):
+    receipt = _id()
+
+
+class ServiceAddressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceAddress
+        fields = [
+            "id", "recipient", "postal_address", "email", "fax", "phone", "electronic", "signed_on", "scan",
+            "recorded_at",
+        ]
+
+
+class ServiceAddressInputSerializer(serializers.Serializer):
+    recipient = serializers.CharField(max_length=100)
+    postal_address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    email = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    fax = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
+    electronic = serializers.BooleanField(default=False, help_text="当事人同意电子送达")
+    signed_on = serializers.DateField()
+    scan = _id()
+
+
+def _instrument(matter, pk: int) -> Instrument:
+    target = Instrument.objects.filter(pk=pk, matter=matter).first()
+    if target is None:
+        raise Http404("该执法事项没有这份文书。")
+    return target
+
+
+class InstrumentServiceView(CapabilityMixin, APIView):
+    """Record the service of an issued 文书 (the receipt may follow)."""
+
+    capability = "matters.act"
+
+    @extend_schema(
+        request=InstrumentServeInputSerializer,
+        responses={201: ServiceSerializer},
+        summary="登记文书送达（送达回证可事后补充；拒绝时返回中文理由及依据，不作任何改变）",
+    )
+    def post(self, request, pk: int, instrument: int):
+        from matters.serving import instrument_serve
+
+        matter = _matter(request, pk, "接口登记文书送达", read=False)
+        target = _instrument(matter, instrument)
+        body = InstrumentServeInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        v = dict(body.validated_data)
+        late_reason = v.pop("late_reason", "")
+        service = _service_input(request, matter, v)
+        with _refusals_logged(request, matter, "登记文书送达"):
+            row = instrument_serve(acting_user=request.user, instrument=target, service=service, late_reason=late_reason)
+        return Response(ServiceSerializer(row).data, status=201)
+
+
+class ServiceReceiptView(CapabilityMixin, APIView):
+    capability = "matters.act"
+
+    @extend_schema(
+        request=ReceiptInputSerializer, responses={200: ServiceSerializer}, summary="补充送达回证（本案未使用的扫描件）"
+    )
+    def post(self, request, pk: int, instrument: int):
+        from matters.serving import service_receipt_add
+
+        matter = _matter(request, pk, "接口补充送达回证", read=False)
+        target = _instrument(matter, instrument)
+        body = ReceiptInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        receipt = _records(request.user, matter, [body.validated_data["receipt"]])[0]
+        with _refusals_logged(request, matter, "补充送达回证"):
+            service = service_receipt_add(acting_user=request.user, instrument=target, receipt=receipt)
+        return Response(ServiceSerializer(service).data)
+
+
+class ServiceAddressView(CapabilityMixin, APIView):
+    capability = "matters.view"
+    capabilities = {"POST": "matters.act"}
+
+    @extend_schema(responses=ServiceAddressSerializer(many=True), summary="本案的送达地址确认书")
+    def get(self, request, pk: int):
+        matter = _matter(request, pk, "接口查看送达地址确认书")
+        return Response(ServiceAddressSerializer(selectors.matter_service_addresses(matter), many=True).data)
+
+    @extend_schema(
+        request=ServiceAddressInputSerializer,
+        responses={201: ServiceAddressSerializer},
+        summary="登记当事人签署的送达地址确认书（同意电子送达的写明地址；行政处罚法第六十一条第二款）",
+    )
+    def post(self, request, pk: int):
+        from matters.serving import service_address_record
+
+        matter = _matter(request, pk, "接口登记送达地址确认书", read=False)
+        body = ServiceAddressInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        v = dict(body.validated_data)
+        scan = _records(request.user, matter, [v.pop("scan")])[0]
+        with _refusals_logged(request, matter, "登记送达地址确认书"):
+            address = service_address_record(acting_user=request.user, matter=matter, scan=scan, **v)
+        return Response(ServiceAddressSerializer(address).data, status=201)

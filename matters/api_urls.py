@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from matters.api import MatterDetailView, MatterListView, SignatureView, TransitionView, WorkbenchView
+from matters.api import (
+    InstrumentServiceView,
+    MatterDetailView,
+    MatterListView,
+    ServiceAddressView,
+    ServiceReceiptView,
+    SignatureView,
+    TransitionView,
+    WorkbenchView,
+)
 from matters.hazards_api import (
     HazardDetailView,
     HazardListView,
@@ -28,4 +37,15 @@ urlpatterns = [
     path("hazards/<int:pk>/", HazardDetailView.as_view(), name="api-hazard"),
     path("hazards/<int:pk>/report/", HazardReportView.as_view(), name="api-hazard-report"),
     path("hazards/<int:pk>/reinspect/", HazardReinspectView.as_view(), name="api-hazard-reinspect"),
+    path(
+        "matters/<int:pk>/instruments/<int:instrument>/services/",
+        InstrumentServiceView.as_view(),
+        name="api-matter-instrument-services",
+    ),
+    path(
+        "matters/<int:pk>/instruments/<int:instrument>/receipt/",
+        ServiceReceiptView.as_view(),
+        name="api-matter-instrument-receipt",
+    ),
+    path("matters/<int:pk>/service-addresses/", ServiceAddressView.as_view(), name="api-matter-service-addresses"),
 ]

@@ -16,13 +16,15 @@ class Procedure(models.TextChoices):
 
 
 class ServiceMethod(models.TextChoices):
-    """The five ways of serving a document (001 第十八至二十二条)."""
+    """The five ways of serving a document (001 第十八至二十二条), and 电子送达 where the party agreed to it
+    in a signed 送达地址确认书 (行政处罚法第六十一条第二款)."""
 
     DIRECT = "direct", "直接送达"
     POST = "post", "邮寄送达"
     LEFT = "left", "留置送达"
     ENTRUSTED = "entrusted", "委托、转交送达"
     PUBLIC_NOTICE = "public_notice", "公告送达"
+    ELECTRONIC = "electronic", "电子送达"
 
 
 class SignerRole(models.TextChoices):

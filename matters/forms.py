@@ -70,6 +70,11 @@ class RecordsChoice(forms.ModelMultipleChoiceField):
         return f"#{obj.pk} {obj.title}（{obj.get_kind_display()}）"
 
 
+class AddressChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"#{obj.pk} {obj.recipient}：{'、'.join(obj.electronic_addresses)}（{obj.signed_on:%Y-%m-%d}签署）"
+
+
 class ExemptionChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"#{obj.pk} {obj.reason}：{obj.details[:30]}（{timezone.localtime(obj.occurred_at):%Y-%m-%d %H:%M}）"
@@ -116,6 +121,8 @@ SERVICE_RECORDS = (
     ("post_receipt", "邮寄凭证和回执"),
     ("av", "送达过程的音像记录"),
     ("notice", "留存的书面公告"),
+    ("sent_record", "电子送达：系统发送记录"),
+    ("delivery_receipt", "电子送达：到达受送达人特定系统的回执记录"),
 )
 
 
@@ -150,8 +157,13 @@ class TransitionForm(BoundedForm):
         )
         self.service_fields = []
         if transition.serve:
+            from matters.selectors import matter_service_addresses
+            from matters.services import service_deferrable
+
+            # A step that may leave its service for later offers no method: the 文书 then waits in 待送达.
+            later = [("", "（当场未送达：制作后在“待送达”中登记）")] if service_deferrable(transition) else []
             self.fields["service_method"] = forms.ChoiceField(
-                label="送达方式", choices=ServiceMethod.choices, required=False
+                label="送达方式", choices=[*later, *ServiceMethod.choices], required=False
             )
             self.fields["service_served_at"] = _field(Field("served_at", "送达时间", "datetime"))
             self.service_fields += ["service_method", "service_served_at"]
@@ -163,6 +175,13 @@ class TransitionForm(BoundedForm):
                     label=label, queryset=records, required=False, empty_label="（无）"
                 )
                 self.service_fields.append(f"service_{name}")
+            self.fields["service_address"] = AddressChoice(
+                label="电子送达：当事人同意电子送达的送达地址确认书",
+                queryset=matter_service_addresses(matter, electronic=True),
+                required=False,
+                empty_label="（无）",
+            )
+            self.service_fields.append("service_address")
         from matters.services import av_requirements
 
         rows, _ = av_requirements(matter, transition.code)
@@ -199,6 +218,7 @@ class TransitionForm(BoundedForm):
             served_at=get("service_served_at"),
             **{name: get(f"service_{name}") or "" for name, _ in SERVICE_TEXT},
             **{name: get(f"service_{name}") for name, _ in SERVICE_RECORDS},
+            address=get("service_address"),
         )
 
     def call_kwargs(self) -> dict:
@@ -254,3 +274,88 @@ class SignatureForm(BoundedForm):
 
 class MajorForm(BoundedForm):
     reason = forms.CharField(label="认定为重大案件的理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- service of an issued 文书 (送达), the receipt afterwards, the 送达地址确认书 ---------------------------
+
+SERVE_PROOFS = (
+    ("receipt", "送达回证（扫描件，可事后补充）"),
+    ("post_receipt", "邮寄凭证和回执"),
+    ("notice", "留存的书面公告"),
+    ("sent_record", "电子送达：系统发送记录"),
+    ("delivery_receipt", "电子送达：到达受送达人特定系统的回执记录"),
+)
+
+
+class ServeForm(BoundedForm):
+    """How and when an issued 文书 was served; the proofs are picked from this matter's unused scans."""
+
+    method = forms.ChoiceField(label="送达方式", choices=ServiceMethod.choices)
+    served_at = _field(Field("served_at", "送达时间（电子送达为到达受送达人特定系统的时间）", "datetime"))
+
+    def __init__(self, *args, matter, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        from matters.selectors import matter_receipt_candidates, matter_service_addresses
+
+        for name, label in SERVICE_TEXT:
+            self.fields[name] = forms.CharField(label=label, required=False, max_length=300)
+        candidates = matter_receipt_candidates(matter, viewer=viewer)
+        for name, label in SERVE_PROOFS:
+            self.fields[name] = RecordChoice(label=label, queryset=candidates, required=False, empty_label="（无）")
+        av = linkable_records(viewer, matter).filter(kind__in=("video", "audio"))
+        self.fields["av"] = RecordChoice(label="送达过程的音像记录", queryset=av, required=False, empty_label="（无）")
+        self.fields["address"] = AddressChoice(
+            label="电子送达：当事人同意电子送达的送达地址确认书",
+            queryset=matter_service_addresses(matter, electronic=True),
+            required=False,
+            empty_label="（无）",
+        )
+        self.fields["late_reason"] = forms.CharField(
+            label="补录原因（送达时间早于现在较久的须填写）", required=False, max_length=TEXT_LINE
+        )
+
+    def service_input(self) -> ServiceInput:
+        get = self.cleaned_data.get
+        return ServiceInput(
+            method=get("method"),
+            served_at=get("served_at"),
+            **{name: get(name) or "" for name, _ in SERVICE_TEXT},
+            **{name: get(name) for name, _ in SERVE_PROOFS},
+            av=get("av"),
+            address=get("address"),
+        )
+
+
+class ReceiptForm(BoundedForm):
+    """补充送达回证: a scan of this matter picked, or uploaded now."""
+
+    receipt = RecordChoice(label="本案未使用的扫描件", queryset=Record.objects.none(), required=False, empty_label="（无）")
+    scan = forms.FileField(label="或上传送达回证扫描件", required=False)
+
+    def __init__(self, *args, matter, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        from matters.selectors import matter_receipt_candidates
+
+        self.fields["receipt"].queryset = matter_receipt_candidates(matter, viewer=viewer)
+
+
+class ServiceAddressForm(BoundedForm):
+    """送达地址确认书 as the party signed it (行政处罚法第六十一条第二款)."""
+
+    recipient = forms.CharField(label="受送达人", max_length=100)
+    postal_address = forms.CharField(label="送达地址", max_length=200, required=False)
+    electronic = forms.BooleanField(label="当事人同意电子送达", required=False)
+    email = forms.CharField(label="电子邮箱", max_length=100, required=False)
+    fax = forms.CharField(label="传真号码", max_length=30, required=False)
+    phone = forms.CharField(label="手机号码", max_length=30, required=False)
+    signed_on = forms.DateField(label="签署日期", widget=forms.DateInput(attrs={"type": "date"}))
+    scan_record = RecordChoice(
+        label="确认书扫描件（本案未使用的记录）", queryset=Record.objects.none(), required=False, empty_label="（无）"
+    )
+    scan = forms.FileField(label="或上传确认书扫描件", required=False)
+
+    def __init__(self, *args, matter, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        from matters.selectors import matter_receipt_candidates
+
+        self.fields["scan_record"].queryset = matter_receipt_candidates(matter, viewer=viewer)

@@ -1,5 +1,15 @@
 """The kinds of 文书 zhifa issues: name, number 代字, who signs, and the fields each carries.
 
+Source of the kinds and their names: the national formats for work-safety enforcement documents
+(安全生产执法文书样式) that 应急管理部 issues for the 应急管理局. That notice, its number and its
+date could not be found or verified offline, so none is cited; the names follow that format family
+as the seed regulations use it (001 第六至二十二条; 002, 余姚), where they differ between agencies
+(001 says 强制措施决定书 and 证据登记保存清单, 002 查封扣押决定书 and 先行登记保存证据清单) the more
+specific name is kept. Mining's own set, 国家矿山安全监察局《煤矿安全监管行政执法文书样式》and
+《煤矿安全监管监察执法文书制作规范》(矿安〔2021〕172号, seen only as titles offline), numbers its
+文书 the same way: 代字〔年份〕号. Each kind has exactly one 代字 (罚决, never also 罚); see
+docs/instruments.md.
+
 A number reads `{agency.instrument_prefix}{abbr}〔{year}〕{n}号`, counted per agency, kind and year.
 Kinds with `abbr=None` (笔录, internal forms) are not numbered. `fields` are the content keys a
 step fills in, in the order the template lays them out; the templates (matters/doc_templates/)

@@ -221,6 +221,24 @@ class Service(models.Model):
     place = models.CharField("送达地点", max_length=200, blank=True)
     details = models.JSONField("送达情况", default=dict)
     records = models.ManyToManyField("records.Record", related_name="services", blank=True)
+    # The scanned 送达回证: one record proves one service (the database holds it to that).
+    receipt = models.OneToOneField(
+        "records.Record",
+        on_delete=models.PROTECT,
+        related_name="receipt_of",
+        null=True,
+        blank=True,
+        verbose_name="送达回证",
+    )
+    receipt_added_at = models.DateTimeField("补充回证登记时间", null=True, blank=True)
+    address = models.ForeignKey(
+        "matters.ServiceAddress",
+        on_delete=models.PROTECT,
+        related_name="services",
+        null=True,
+        blank=True,
+        verbose_name="送达地址确认书",
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
 
@@ -231,3 +249,44 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.recipient}"
+
+
+class ServiceAddress(models.Model):
+    """送达地址确认书: where the party of a matter accepts service and whether it agrees to electronic
+    service (行政处罚法第六十一条第二款), kept with the scan of the signed page."""
+
+    matter = models.ForeignKey("matters.Matter", on_delete=models.PROTECT, related_name="service_addresses")
+    party = models.ForeignKey(
+        "enterprises.Party", on_delete=models.PROTECT, related_name="service_addresses", null=True, blank=True
+    )
+    recipient = models.CharField("受送达人", max_length=100)
+    postal_address = models.CharField("送达地址", max_length=200, blank=True)
+    email = models.CharField("电子邮箱", max_length=100, blank=True)
+    fax = models.CharField("传真号码", max_length=30, blank=True)
+    phone = models.CharField("手机号码", max_length=30, blank=True)
+    electronic = models.BooleanField("同意电子送达", default=False)
+    signed_on = models.DateField("签署日期")
+    scan = models.ForeignKey(
+        "records.Record", on_delete=models.PROTECT, related_name="service_addresses", verbose_name="确认书扫描件"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "送达地址确认书"
+        verbose_name_plural = "送达地址确认书"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(electronic=False) | ~models.Q(email="") | ~models.Q(fax="") | ~models.Q(phone=""),
+                name="service_address_electronic_has_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}（{self.signed_on:%Y-%m-%d}）"
+
+    @property
+    def electronic_addresses(self) -> list[str]:
+        """The addresses the party accepted electronic service at."""
+        return [a for a in (self.email, self.fax, self.phone) if a] if self.electronic else []

@@ -1,15 +1,15 @@
 """Home-page queues of matters (registered in MattersConfig.ready, read through org.queues).
 
 待我审批: steps a section chief approves; 待我决定: steps the leader decides; 待送达: issued 文书
-whose service is not recorded yet, and matters waiting at a service step; 待复查: inspections in
-rectification. Each item links to the matter page, where the step's form is open.
+whose service is not recorded yet (linked to their service page), services still missing their
+scanned receipt, and matters waiting at a service step; 待复查: inspections in rectification. Each item links to the matter page, where the step's form is open.
 """
 
 from django.db.models import Q
 from django.urls import reverse
 
 from matters.instrument_types import TYPES
-from matters.models import Instrument, Matter
+from matters.models import Instrument, Matter, Service
 from matters.selectors import _visible
 from matters.workflows import WORKFLOWS
 from org.choices import Role
@@ -90,8 +90,18 @@ def matter_queues(viewer) -> list[Queue]:
             .order_by("issued_at", "pk")
         )
         for i in unserved:
-            url = reverse("matters:detail", kwargs={"pk": i.matter_id}) + f"#instrument-{i.pk}"
+            url = reverse("matters:serve", kwargs={"pk": i.matter_id, "instrument": i.pk})
             items.append(QueueItem(label=f"{i.title} {i.number}".strip(), url=url, note=i.matter.title))
+        # Served without the scanned receipt yet (补充送达回证).
+        missing = (
+            Service.objects.filter(instrument__matter__in=handled, receipt__isnull=True, details__has_key="pending")
+            .select_related("instrument__matter")
+            .order_by("served_at", "pk")
+        )
+        for s in missing:
+            i = s.instrument
+            url = reverse("matters:serve", kwargs={"pk": i.matter_id, "instrument": i.pk})
+            items.append(QueueItem(label=f"{i.title} {i.number} 待补充送达回证".strip(), url=url, note=i.matter.title))
         # A matter whose 文书 is listed above is not listed again for its service step.
         listed = {i.matter_id for i in unserved}
         waiting = handled.filter(_waiting_at(_serve_step)).exclude(pk__in=listed).order_by("pk")

@@ -210,3 +210,58 @@ def workbench(*, viewer) -> list[DeadlineRow]:
 
 def available_transitions(matter: Matter):
     return workflow_for(matter.kind, matter.procedure).available(matter.state)
+
+
+# --- service (送达) ------------------------------------------------------------------------------------
+
+
+def matter_receipt_candidates(matter: Matter, *, viewer=None) -> QuerySet:
+    """The records that may prove a service of this matter (a scanned 送达回证, a 送达地址确认书): this
+    matter's own (linked to its steps, or filed for its party in its section since it was opened, and
+    linked to no other matter), not yet used as proof of a service or as an address confirmation, and
+    not a 文书's own file. With a viewer, only those the viewer may read."""
+    from matters.models import ServiceAddress
+    from records.choices import RecordKind
+    from records.models import Record
+    from records.selectors import record_list
+
+    own = Q(matter_steps__matter=matter)
+    if matter.party_id:
+        own |= Q(party_id=matter.party_id, section_id=matter.section_id, created_at__gte=matter.opened_at)
+    issued = Instrument.objects.filter(matter=matter)
+    files = {pk for pair in issued.values_list("docx_id", "pdf_id") for pk in pair if pk}
+    qs = (
+        Record.objects.filter(own, agency_id=matter.agency_id)
+        .exclude(kind__in=(RecordKind.VIDEO, RecordKind.AUDIO))
+        .exclude(matter_steps__matter__in=Matter.objects.exclude(pk=matter.pk))
+        .exclude(services__isnull=False)
+        .exclude(receipt_of__isnull=False)
+        .exclude(pk__in=ServiceAddress.objects.values("scan_id"))
+        .exclude(pk__in=files)
+    )
+    if viewer is not None:
+        from org.permissions import can
+
+        if not can(viewer, "records.view"):
+            return Record.objects.none()
+        qs = qs.filter(pk__in=record_list(viewer=viewer).values("pk"))
+    return Record.objects.filter(pk__in=qs.values("pk")).order_by("-pk")
+
+
+def matter_unserved_instruments(matter: Matter) -> list[Instrument]:
+    """The matter's issued 文书 that are served on the party and have no service yet (待送达)."""
+    from matters.instrument_types import TYPES
+
+    served = [code for code, t in TYPES.items() if t.served]
+    return list(
+        Instrument.objects.filter(matter=matter, type__in=served, services__isnull=True).order_by("issued_at", "pk")
+    )
+
+
+def matter_service_addresses(matter: Matter, *, electronic: bool | None = None) -> QuerySet:
+    from matters.models import ServiceAddress
+
+    qs = ServiceAddress.objects.filter(matter=matter).select_related("scan")
+    if electronic is not None:
+        qs = qs.filter(electronic=electronic)
+    return qs.order_by("-pk")

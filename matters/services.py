@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from enterprises.choices import PartyKind
@@ -21,7 +22,7 @@ from ledger.services import event_record
 from matters import gates
 from matters.choices import MatterKind, Procedure, ServiceMethod
 from matters.instrument_types import TYPES
-from matters.models import Hazard, Instrument, Matter, Service, Step
+from matters.models import Hazard, Instrument, Matter, Service, ServiceAddress, Step
 from matters.workflows import DECISION_STEPS, Transition, Workflow, workflow_for
 from org.choices import Role
 from org.permissions import can, require, who_acts
@@ -53,6 +54,9 @@ REQUIREMENT_LABELS = {
     "reason": "委托、转交的原因",
     "failed_methods": "其他方式均无法送达的情况",
     "notice": "留存的书面公告",
+    "address_confirmation": "当事人签署、同意电子送达的送达地址确认书",
+    "sent_record": "系统发送记录",
+    "delivery_receipt": "文书到达受送达人特定系统的回执记录",
 }
 
 
@@ -163,6 +167,10 @@ class ServiceInput:
     post_receipt: object = None  # Record: 付邮凭证 and 回执
     av: object = None  # Record: recording of the service
     notice: object = None  # Record: the public notice kept
+    sent_record: object = None  # Record: the system's record of sending (电子送达)
+    delivery_receipt: object = None  # Record: the record that it reached the party's system (电子送达)
+    address: object = None  # ServiceAddress: the party's 送达地址确认书 (电子送达)
+    pending: tuple = ()  # what the pack requires and is still to come (set by the checks)
 
 
 def _parse(field, raw):
@@ -373,12 +381,39 @@ def _bound_service_text(service: ServiceInput) -> None:
 
 
 def service_requirements(matter: Matter, method: str, rules=None) -> tuple[list[str], object]:
+    """What the pack requires a service in `method` to leave, and the rule that says so. 电子送达 reads
+    its own rule (行政处罚法第六十一条第二款) unless the agency's table lists the method itself."""
     rules = rules or _rules(matter)
     rule = rules.rule("service.requirements")
     for row in rule.value:
         if row["method"] == method:
             return list(row["requires"]), rule
+    if method == ServiceMethod.ELECTRONIC:
+        electronic = rules.rule("service.electronic_requirements")
+        return list(electronic.value), electronic
     return [], rule
+
+
+def _check_electronic(matter: Matter, service: ServiceInput, rules) -> None:
+    """电子送达 only where the party signed a 送达地址确认书 agreeing to it, at an address it gave, and
+    not before it signed (行政处罚法第六十一条第二款)."""
+    rule = rules.rule("service.electronic_requirements")
+    address = service.address
+    if address is None or address.matter_id != matter.pk or not address.electronic:
+        raise ValidationError(
+            f"电子送达须经当事人同意并签订确认书（{rule.cited('、')}）：本案尚未登记当事人同意电子送达的送达地址确认书。"
+            "请先登记当事人签署的送达地址确认书（附签名页扫描件），再以电子送达方式送达；当事人未同意的，请改用直接送达、邮寄送达等方式。"
+        )
+    place = (service.place or "").strip() or address.electronic_addresses[0]
+    if place not in address.electronic_addresses:
+        raise ValidationError(
+            f"电子送达只能送至当事人在送达地址确认书中确认的地址：{'、'.join(address.electronic_addresses)}（{rule.cited('、')}）。"
+        )
+    service.place = place
+    if service.served_at is not None and timezone.localtime(service.served_at).date() < address.signed_on:
+        raise ValidationError(
+            f"送达时间早于送达地址确认书的签署日期（{address.signed_on:%Y年%m月%d日}）：当事人同意前不能电子送达。"
+        )
 
 
 def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
@@ -389,6 +424,8 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     if service.served_at is None:
         raise ValidationError("请填写送达时间。")
     time_not_future("送达时间", service.served_at, timezone.now(), rules)
+    if service.method == ServiceMethod.ELECTRONIC:
+        _check_electronic(matter, service, rules)
     requires, rule = service_requirements(matter, service.method, rules)
     present = {
         "receipt": service.receipt is not None,
@@ -400,25 +437,41 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
         "reason": bool(service.reason.strip()),
         "failed_methods": bool(service.failed_methods.strip()),
         "notice": service.notice is not None and bool(service.medium.strip()),
+        "address_confirmation": service.address is not None and service.address.electronic,
+        "sent_record": service.sent_record is not None,
+        "delivery_receipt": service.delivery_receipt is not None,
     }
-    missing = [REQUIREMENT_LABELS[r] for r in requires if not present[r]]
+    # The scanned receipt may be attached afterwards (补充送达回证); until then the service shows it missing.
+    later = {"receipt"}
+    service.pending = tuple(r for r in requires if r in later and not present[r])
+    missing = [REQUIREMENT_LABELS[r] for r in requires if not present[r] and r not in later]
     if missing:
         method = ServiceMethod(service.method).label
         raise ValidationError(f"{method}须留存：{'、'.join(missing)}（{rule.cited('、')}）。")
-    for record in (service.receipt, service.post_receipt, service.av, service.notice):
+    proofs = (service.receipt, service.post_receipt, service.notice, service.sent_record, service.delivery_receipt)
+    for record in (*proofs, service.av):
         if record is not None and record.agency_id != matter.agency_id:
             raise ValidationError("送达材料中有不属于本单位的记录。")
-    for record in (service.receipt, service.post_receipt, service.notice):
-        if record is None:
-            continue
-        used = Service.objects.filter(records=record).select_related("instrument").first()
-        if used is not None:
-            raise ValidationError(
-                f"记录#{record.pk}“{record.title}”已作为《{used.instrument.title}》{used.instrument.number}的送达材料，"
-                f"一份回执只能证明一次送达；请上传本次送达的回执扫描件。"
-            )
-        if record.party_id and matter.party_id and record.party_id != matter.party_id:
-            raise ValidationError(f"记录#{record.pk}“{record.title}”属于其他当事人，不能作为本案的送达材料。")
+    seen = [r.pk for r in proofs if r is not None]
+    if len(seen) != len(set(seen)):
+        raise ValidationError("同一份记录不能同时作为本次送达的两种材料。")
+    for record in proofs:
+        if record is not None:
+            service_proof_unused(matter, record)
+
+
+def service_proof_unused(matter: Matter, record) -> None:
+    """A receipt (or other proof of delivery) proves one service of one 文书 of this matter's party."""
+    used = Service.objects.filter(Q(records=record) | Q(receipt=record)).select_related("instrument").first()
+    if used is not None:
+        raise ValidationError(
+            f"记录#{record.pk}“{record.title}”已作为《{used.instrument.title}》{used.instrument.number}的送达材料，"
+            f"一份回执只能证明一次送达；请上传本次送达的回执扫描件。"
+        )
+    if record.party_id and matter.party_id and record.party_id != matter.party_id:
+        raise ValidationError(f"记录#{record.pk}“{record.title}”属于其他当事人，不能作为本案的送达材料。")
+    if ServiceAddress.objects.filter(scan=record).exists():
+        raise ValidationError(f"记录#{record.pk}“{record.title}”是送达地址确认书的扫描件，不能作为送达回执。")
 
 
 # --- claimed times (行政处罚法第四十七条: the record says when things happened) -------------------------
@@ -692,6 +745,17 @@ def benchmark_place(rules, code: str, amount) -> dict | None:
     }
 
 
+# Steps whose own checks count from the service: the hearing notice's lead time (行政处罚法第六十四条).
+SERVICE_TIMED_STEPS = ("notify_hearing",)
+
+
+def service_deferrable(t: Transition) -> bool:
+    """Whether a step that issues a 文书 to be served may issue it now and leave its service to be
+    recorded afterwards (登记送达): only where nothing the step starts or checks counts from the
+    service (a period running from service, such as the 告知书's 陈述申辩 period, needs it now)."""
+    return bool(t.serve and t.instrument and not t.starts and t.code not in SERVICE_TIMED_STEPS)
+
+
 def _served_instrument(matter: Matter, transition: Transition, issued: Instrument | None) -> Instrument:
     if issued is not None:
         return issued
@@ -774,9 +838,9 @@ def matter_transition(
         answered = _check_av(matter, t, records, exemption, rules, service=service, disputed=disputed)
         if answered is not None:
             cleaned["disputed"] = answered
-        if t.serve:
-            if service is None:
-                raise ValidationError(f"{t.label}：请登记送达方式和送达情况。")
+        if t.serve and service is None and not service_deferrable(t):
+            raise ValidationError(f"{t.label}：请登记送达方式和送达情况。")
+        if t.serve and service is not None:
             _check_service(matter, service, rules)
             issued_at = occurred_at if t.instrument else _served_instrument(matter, t, None).issued_at
             service_after_issue(service.served_at, issued_at, rules)
@@ -813,7 +877,7 @@ def matter_transition(
                 capability=t.capability,
                 issued_at=occurred_at,
             )
-        if t.serve:
+        if t.serve and service is not None:
             _record_service(matter, _served_instrument(matter, t, issued), service, acting_user)
         start = service.served_at if (t.serve and service) else occurred_at
         for key in t.starts:
@@ -936,6 +1000,7 @@ def _record_service(matter: Matter, instrument: Instrument, service: ServiceInpu
             "failed_methods": service.failed_methods,
             "medium": service.medium,
             "tracking_number": service.tracking_number,
+            "pending": list(service.pending),
         }.items()
         if v
     }
@@ -946,9 +1011,13 @@ def _record_service(matter: Matter, instrument: Instrument, service: ServiceInpu
         served_at=service.served_at,
         place=service.place,
         details=details,
+        receipt=service.receipt,
+        address=service.address,
         recorded_by=acting_user,
     )
-    row.records.set([r for r in (service.receipt, service.post_receipt, service.av, service.notice) if r])
+    linked = (service.receipt, service.post_receipt, service.av, service.notice, service.sent_record,
+              service.delivery_receipt)
+    row.records.set([r for r in linked if r])
     return row
 
 

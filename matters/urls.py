@@ -16,4 +16,7 @@ urlpatterns = [
     path("<int:pk>/hazards/refer/", hazards_views.hazards_refer, name="hazards_refer"),
     path("<int:pk>/hazards/new/", hazards_views.hazard_new, name="hazard_new"),
     path("enterprises/<int:pk>/", hazards_views.enterprise_file, name="enterprise_file"),
+    path("<int:pk>/instruments/<int:instrument>/serve/", views.instrument_serve, name="serve"),
+    path("<int:pk>/instruments/<int:instrument>/receipt/", views.instrument_receipt, name="serve_receipt"),
+    path("<int:pk>/service-addresses/", views.service_address_new, name="service_address"),
 ]

@@ -17,6 +17,9 @@ from matters.choices import MatterKind, ServiceMethod
 from matters.forms import (
     MajorForm,
     MatterOpenForm,
+    ReceiptForm,
+    ServeForm,
+    ServiceAddressForm,
     SignatureForm,
     TransitionForm,
     linkable_records,
@@ -143,6 +146,7 @@ def _transition_panels(request, matter, bound: TransitionForm | None = None):
                 "av": av,
                 "who": who_acts(t.capability),
                 "blocked": gates.refusals(matter, t.code),
+                "serve_later": services.service_deferrable(t),
             }
         )
     return panels
@@ -184,6 +188,7 @@ SERVICE_DETAIL_LABELS = {
     "failed_methods": "其他方式无法送达的情况",
     "medium": "公告载体",
     "tracking_number": "邮件号码",
+    "late_reason": "补录原因",
 }
 
 
@@ -212,8 +217,14 @@ def _decorate(instrument) -> None:
         if record is not None:
             version = record.current_version
             instrument.files.append({"label": label, "record": record, "number": version.number if version else 1})
-    for service in instrument.services.all():
-        service.rows = [(SERVICE_DETAIL_LABELS.get(k, k), v) for k, v in service.details.items()]
+    services = list(instrument.services.all())
+    for service in services:
+        service.rows = [
+            (SERVICE_DETAIL_LABELS.get(k, k), v) for k, v in service.details.items() if k in SERVICE_DETAIL_LABELS
+        ]
+        service.pending = service.receipt_id is None and bool(service.details.get("pending"))
+    kind = TYPES.get(instrument.type)
+    instrument.awaits_service = bool(kind and kind.served and instrument.matter_id) and not services
 
 
 def _mark_unreadable_records(viewer, steps, loose) -> list:
@@ -391,3 +402,141 @@ def matter_mark_major(request, pk: int):
     else:
         messages.success(request, "已认定为重大案件：作出决定前须经集体讨论和法制审核。")
     return redirect("matters:detail", pk=pk)
+
+
+# --- service of an issued 文书 (送达), the receipt afterwards, the 送达地址确认书 -------------------------
+
+
+def _serve_page(request, matter, instrument, *, form=None, receipt_form=None, address_form=None, refusal=None,
+                status=200):
+    from matters.serving import instrument_awaits_service, requirement_rows
+
+    service = instrument.services.select_related("receipt", "address").prefetch_related("records").first()
+    kind = TYPES.get(instrument.type)
+    context = {
+        "matter": matter,
+        "instrument": instrument,
+        "served_kind": bool(kind and kind.served),
+        "awaits": instrument_awaits_service(instrument),
+        "service": service,
+        "service_rows": [(SERVICE_DETAIL_LABELS.get(k, k), v) for k, v in service.details.items()
+                         if k in SERVICE_DETAIL_LABELS] if service else [],
+        "pending": requirement_labels(service.details.get("pending", [])) if service else [],
+        "form": form or ServeForm(matter=matter, viewer=request.user,
+                                  initial={"recipient": matter.party.name if matter.party else ""}),
+        "receipt_form": receipt_form or ReceiptForm(matter=matter, viewer=request.user),
+        "address_form": address_form or ServiceAddressForm(
+            matter=matter, viewer=request.user, initial={"recipient": matter.party.name if matter.party else ""}
+        ),
+        "addresses": selectors.matter_service_addresses(matter),
+        "requirements": requirement_rows(matter),
+        "refusal": refusal,
+    }
+    shown = list(context["form"].fields["receipt"].queryset) + list(context["form"].fields["av"].queryset)
+    if service is not None:
+        shown += list(service.records.all())
+    record_selectors.record_list_logged(viewer=request.user, records=shown, purpose="登记文书送达页面")
+    return render(request, "matters/serve.html", context, status=status)
+
+
+def _serve_target(request, pk: int, instrument: int, purpose: str, read: bool):
+    matter = _matter(request, pk, purpose=purpose, read=read)
+    if matter is None:
+        return None, None
+    return matter, Instrument.objects.filter(pk=instrument, matter=matter).first()
+
+
+def _refused_here(request, matter, exc, what: str) -> list[str]:
+    if isinstance(exc, PermissionDenied):
+        selectors.matter_refused(viewer=request.user, matter=matter, reason=f"{what}被拒绝：{exc}")
+    else:
+        selectors.matter_read_logged(viewer=request.user, matter=matter, purpose=f"{what}未通过校验")
+    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+
+
+@capability_required("matters.act", methods=("GET", "POST"))
+def instrument_serve(request, pk: int, instrument: int):
+    """登记送达 of one issued 文书: the form, the pack's requirements, the 送达地址确认书 and, once served,
+    补充送达回证."""
+    from matters.serving import instrument_serve as serve
+
+    matter, target = _serve_target(request, pk, instrument, "登记文书送达", read=request.method == "GET")
+    if matter is None or target is None:
+        return render(request, "404.html", status=404)
+    if request.method == "GET":
+        return _serve_page(request, matter, target)
+    form = ServeForm(request.POST, matter=matter, viewer=request.user)
+    if not form.is_valid():
+        selectors.matter_read_logged(viewer=request.user, matter=matter, purpose="登记文书送达未通过校验")
+        problems = [f"{form.fields[n].label}：{'；'.join(e)}" if n in form.fields else "；".join(e)
+                    for n, e in form.errors.items()]
+        return _serve_page(request, matter, target, form=form, refusal=problems, status=400)
+    try:
+        serve(acting_user=request.user, instrument=target, service=form.service_input(),
+              late_reason=form.cleaned_data.get("late_reason") or "")
+    except (ValidationError, PermissionDenied) as exc:
+        refusal = _refused_here(request, matter, exc, "登记文书送达")
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        return _serve_page(request, matter, target, form=form, refusal=refusal, status=status)
+    messages.success(request, f"已登记《{target.title}》{target.number}的送达。")
+    return redirect(f"{matter_url(matter)}#instrument-{target.pk}")
+
+
+@capability_required("matters.act", methods=("POST",))
+def instrument_receipt(request, pk: int, instrument: int):
+    """补充送达回证: a scan picked among this matter's unused ones, or uploaded now."""
+    from matters.serving import service_receipt_add, service_scan_file
+
+    matter, target = _serve_target(request, pk, instrument, "补充送达回证", read=False)
+    if matter is None or target is None:
+        return render(request, "404.html", status=404)
+    form = ReceiptForm(request.POST, request.FILES, matter=matter, viewer=request.user)
+    back = reverse("matters:serve", kwargs={"pk": matter.pk, "instrument": target.pk})
+    if not form.is_valid():
+        messages.error(request, "补充送达回证：请选择本案未使用的扫描件或上传扫描件。")
+        return redirect(back)
+    try:
+        receipt = form.cleaned_data.get("receipt")
+        upload = form.cleaned_data.get("scan")
+        if upload is not None:
+            with uploads.delivered_file(upload) as path:
+                receipt = service_scan_file(acting_user=request.user, matter=matter, path=path,
+                                            original_name=upload.name, title=f"{target.title}{target.number}送达回证")
+        service_receipt_add(acting_user=request.user, instrument=target, receipt=receipt)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(_refused_here(request, matter, exc, "补充送达回证")))
+        return redirect(back)
+    messages.success(request, f"已补充《{target.title}》{target.number}的送达回证。")
+    return redirect(back)
+
+
+@capability_required("matters.act", methods=("POST",))
+def service_address_new(request, pk: int):
+    """登记送达地址确认书 (the form is on a 文书's service page, which the POST returns to)."""
+    from matters.serving import service_address_record, service_scan_file
+
+    matter = _matter(request, pk, purpose="登记送达地址确认书", read=False)
+    if matter is None:
+        return render(request, "404.html", status=404)
+    back = matter_url(matter)
+    raw = request.POST.get("instrument", "")
+    target = Instrument.objects.filter(pk=int(raw), matter=matter).first() if raw.isdigit() and len(raw) < 12 else None
+    if target is not None:
+        back = reverse("matters:serve", kwargs={"pk": matter.pk, "instrument": target.pk})
+    form = ServiceAddressForm(request.POST, request.FILES, matter=matter, viewer=request.user)
+    if not form.is_valid():
+        messages.error(request, "送达地址确认书：请填写受送达人和签署日期。")
+        return redirect(back)
+    data = dict(form.cleaned_data)
+    upload, scan = data.pop("scan"), data.pop("scan_record")
+    try:
+        if upload is not None:
+            with uploads.delivered_file(upload) as path:
+                scan = service_scan_file(acting_user=request.user, matter=matter, path=path,
+                                         original_name=upload.name, title="送达地址确认书")
+        service_address_record(acting_user=request.user, matter=matter, scan=scan, **data)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(_refused_here(request, matter, exc, "登记送达地址确认书")))
+        return redirect(back)
+    messages.success(request, "已登记送达地址确认书。")
+    return redirect(back)

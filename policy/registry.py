@@ -44,6 +44,10 @@ GROUPS = {
     "supervision": "执法监督",
 }
 
+# What an electronic service (电子送达) may have to leave: the party's signed 送达地址确认书, the
+# system's record of sending and the record that the document reached the party's system.
+ELECTRONIC_PROOFS = ("address_confirmation", "sent_record", "delivery_receipt")
+
 _ROLE_CODES = ["officer", "section_chief", "legal_reviewer", "leader", "archivist", "office", "admin"]
 
 
@@ -326,7 +330,7 @@ _SPECS = [
         ("table",),
         _table(
             {
-                "method": {"enum": ["direct", "post", "left", "entrusted", "public_notice"]},
+                "method": {"enum": ["direct", "post", "left", "entrusted", "public_notice", "electronic"]},
                 "requires": {
                     "type": "array",
                     "items": {
@@ -340,12 +344,19 @@ _SPECS = [
                             "reason",
                             "failed_methods",
                             "notice",
+                            *ELECTRONIC_PROOFS,
                         ]
                     },
                 },
             },
             ["method", "requires"],
         ),
+    ),
+    RuleSpec(
+        "service.electronic_requirements",
+        "电子送达须留存的材料",
+        ("list",),
+        {"type": "array", "minItems": 1, "items": {"enum": list(ELECTRONIC_PROOFS)}},
     ),
     # --- access to records ----------------------------------------------------------------------
     RuleSpec(

@@ -272,6 +272,12 @@ ROUTE_KWARGS = {
     "matters:hazards_refer": {"pk": "inspection"},
     "matters:hazard_new": {"pk": "inspection"},
     "matters:enterprise_file": {"pk": "enterprise"},
+    "matters:serve": {"pk": "case", "instrument": "instrument"},
+    "matters:serve_receipt": {"pk": "case", "instrument": "instrument"},
+    "matters:service_address": {"pk": "case"},
+    "api-matter-instrument-services": {"pk": "case", "instrument": "instrument"},
+    "api-matter-instrument-receipt": {"pk": "case", "instrument": "instrument"},
+    "api-matter-service-addresses": {"pk": "case"},
     # --- supervision ---
     "supervision:findings": {},
     "supervision:finding": {"pk": "finding"},
