@@ -45,13 +45,14 @@ class Desk:
         self.click("header.top .brand")
 
     def from_queue(self, code: str, label: str, *, count: int | None = None) -> str:
-        """From the home page, the item `label` of the queue `code` (a slug: "mattersapprove")."""
+        """From the home page, the item of the queue `code` (a slug: "mattersapprove") whose line
+        holds `label` (its title or its note)."""
         self.home()
         queue = self.page.locator(f"#queue-{code}")
         if count is not None:
             assert queue.locator("[data-count]").inner_text() == str(count), queue.inner_text()
         with self.page.expect_navigation():
-            queue.locator("a", has_text=label).first.click()
+            queue.locator("li", has_text=label).locator("a").first.click()
         return self.page.inner_text("main")
 
     def fill(self, prefix: str, fields: dict) -> None:
@@ -80,6 +81,12 @@ class Desk:
             return refusal.inner_text()
         assert refusal.count() == 0, refusal.inner_text()
         return text
+
+    def matter(self, title: str) -> str:
+        """The matter page, from the navigation and the list of matters."""
+        self.click("header.top nav >> text=执法事项")
+        self.click("main h1 >> text=执法事项")
+        return self.click(f"main table >> text={title}")
 
     def state(self) -> str:
         return self.page.inner_text("#matter-state")
@@ -178,3 +185,133 @@ def test_the_officer_inspects_orders_rectification_and_reinspects(browser, live_
     officer.home()
     assert officer.page.locator("#queue-mattersreinspect [data-count]").inner_text() == "0"
     officer.close()
+
+
+def _open(desk, people, kind: str, title: str) -> None:
+    """登记执法事项 from the navigation, as a person does."""
+    desk.click("header.top nav >> text=执法事项")
+    desk.click("main h1 >> text=登记执法事项")
+    page = desk.page
+    page.select_option("#id_kind", kind)
+    page.fill("#id_title", title)
+    page.select_option("#id_party", label=people.party.name)
+    for who in (people.officer, people.partner):
+        page.locator("label", has_text=who.name).locator("input").check()
+    assert "已登记执法事项" in desk.click("main button[type=submit]")
+
+
+def test_a_reviewed_penalty_case_from_each_desk_to_the_portal(browser, live_server, people):
+    from matters.models import Matter
+    from publicity.models import Publication
+    from review.models import LegalReview
+
+    title = "东华精细化工未设置可燃气体报警装置"
+    officer = Desk(browser, live_server.url, people.officer)
+    chief = Desk(browser, live_server.url, people.chief)
+    reviewer = Desk(browser, live_server.url, people.reviewer)
+    leader = Desk(browser, live_server.url, people.leader)
+
+    # The officer opens the case and asks for filing; the chief approves it from 待我审批.
+    _open(officer, people, "penalty", title)
+    officer.step("request_filing", {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项"})
+    assert "立案审批中" in officer.state()
+    chief.from_queue("mattersapprove", title, count=1)
+    chief.step("approve_filing", {"opinion": "同意立案"})
+    assert "已立案调查" in chief.state()
+
+    # The officer proposes 12万元: in 抚顺's review scope (organisation, 10万元 and more), which the
+    # matter page says at once, with 送法制审核.
+    officer.matter(title)
+    officer.step("propose", {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项",
+                             "decision": "罚款人民币十二万元", "amount": "120000"})
+    assert "案件处理呈批中" in officer.state()
+    assert "法制审核范围" in officer.page.inner_text("#matter-major")
+    officer.click("main .notice >> text=送法制审核")
+    page = officer.page
+    for box in page.locator("main form textarea[name^='app_']").all():
+        box.fill("见案卷")
+    for row in page.locator("main form p:has(input[name^='mat_'])").all():
+        if "如有" not in row.inner_text():
+            row.locator("input").fill("见案卷第1-12页")
+    page.fill("#id_situation", "违法事实清楚，拟按裁量基准罚款十二万元。")
+    page.fill("#id_draft_decision", "罚款人民币十二万元。")
+    text = officer.click("main form button[type=submit]")
+    review = LegalReview.objects.get(matter__title=title)
+    assert review.state == "reviewing", text
+
+    # The reviewer: 待审核 → assign → the opinion.
+    reviewer.from_queue("reviewconduct", title, count=1)
+    reviewer.fill("", {"reviewer": people.reviewer.name})
+    reviewer.page.check("#id_first")
+    reviewer.click("button:has-text('指派')")
+    reviewer.click("text=填写审核内容并出具意见")
+    for select in reviewer.page.locator("select[name^='finding_']").all():
+        select.select_option("pass")
+    reviewer.page.select_option("#id_outcome", "agree")
+    reviewer.page.fill("#id_opinion", "事实清楚，证据确凿，同意。")
+    reviewer.page.fill("#id_meeting_on", timezone.localdate().isoformat())
+    reviewer.page.fill("#id_meeting_minutes", "科务会研究同意。")
+    assert "已出具法制审核意见书" in reviewer.click("button:has-text('出具审核意见书')")
+
+    # The leader: the review's opinion, then the proposal, from 待我决定.
+    leader.from_queue("reviewleader", title, count=1)
+    leader.fill("", {"decision": "同意作出决定"})
+    leader.page.check("#id_collective")
+    leader.page.fill("#id_note", "局领导集体讨论，同意审核意见。")
+    leader.click("main form button:has-text('决定')")
+    leader.from_queue("mattersdecide", title, count=1)
+    leader.step("approve_proposal", {"opinion": "同意"})
+    assert "处理意见已批准" in leader.state()
+
+    # The officer serves the 告知书 and records the party's written waiver of a hearing; the leader
+    # decides from 待我决定; the officer serves the 决定书 from 待送达.
+    officer.matter(title)
+    officer.step("notify", {"rights": "陈述、申辩、要求听证"}, records=["告知送达录像"],
+                 service={"method": "直接送达", "recipient": "王某", "signer": "王某",
+                          "served_at": _local(timezone.now()), "receipt": "告知书回执"})
+    assert "已告知" in officer.state()
+    officer.step("waive_hearing", {"waived_on": timezone.localdate().isoformat(),
+                                   "statement": "本单位放弃听证权利。王某"})
+    leader.from_queue("mattersdecide", title, count=1)
+    leader.step("decide", {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项",
+                           "decision": "罚款人民币十二万元", "amount": "120000", "payment": "银行转账"})
+    assert "已作出决定" in leader.state()
+    officer.from_queue("mattersserve", title, count=1)
+    officer.step("serve", records=["决定送达录像"],
+                 service={"method": "直接送达", "recipient": "王某", "signer": "王某",
+                          "served_at": _local(timezone.now()), "receipt": "决定书回执"})
+    assert "决定书已送达" in officer.state()
+    matter = Matter.objects.get(title=title)
+    assert matter.fine_amount == 120000
+
+    # The publisher writes the public summary, reviews it (公示待审查) and publishes it (待发布).
+    publisher = Desk(browser, live_server.url, people.publisher)
+    publisher.from_queue("publicityreview", "行政处罚", count=1)
+    publisher.page.fill("#summary textarea", "未按规定在储罐区设置可燃气体报警装置")
+    publisher.click("#summary button[type=submit]")
+    publisher.click("main button:has-text('审查通过')")
+    publisher.from_queue("publicitypublish", "行政处罚", count=1)
+    publisher.click("main button:has-text('发布')")
+    publication = Publication.objects.get(source=f"matters.matter:{matter.pk}")
+    assert publication.state == "published"
+
+    # The public, from the site root: the portal's decision search finds it by a part of the name.
+    public = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = public.new_page()
+    page.goto(f"{live_server.url}/")
+    with page.expect_navigation():
+        page.click("#portal-link a")
+    with page.expect_navigation():
+        page.click("nav >> text=执法决定")
+    page.fill("input[name=party]", "精细化工")
+    with page.expect_navigation():
+        page.click("form.search button[type=submit]")
+    table = page.locator("table.list").inner_text()
+    assert publication.instrument_number in table and "抚顺东华精细化工有限公司" in table
+    with page.expect_navigation():
+        page.click("table.list a")
+    assert "未按规定在储罐区设置可燃气体报警装置" in page.inner_text("body")
+    assert title not in page.inner_text("body")  # the internal title stays internal
+    public.close()
+    for desk in (officer, chief, reviewer, leader, publisher):
+        desk.close()
