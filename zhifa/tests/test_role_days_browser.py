@@ -225,6 +225,8 @@ def test_a_reviewed_penalty_case_from_each_desk_to_the_portal(browser, live_serv
     officer.step("propose", {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项",
                              "decision": "罚款人民币十二万元", "amount": "120000"})
     assert "案件处理呈批中" in officer.state()
+    # The next step is not the officer's: its panel names who acts, not "有相应职权的人员".
+    assert "此环节须由局领导决定" in officer.page.text_content("#t-approve_proposal")
     assert "法制审核范围" in officer.page.inner_text("#matter-major")
     officer.click("main .notice >> text=送法制审核")
     page = officer.page
