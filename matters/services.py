@@ -700,8 +700,14 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
     if code == "reinspect":
         rectify_by = matter.data.get("rectify_by")
         when = timezone.localtime(data["time"]).date()
-        if rectify_by and when < date.fromisoformat(rectify_by):
-            raise ValidationError(f"复查应在整改期限（{rectify_by}）届满后进行，或当事人报告整改完毕后进行。")
+        # Before the deadline only once the party reported every open hazard fixed (001 第八条).
+        waiting = matter.hazards.filter(state__in=("open", "reported"))
+        reported = waiting.exists() and not waiting.filter(state="open").exists()
+        if rectify_by and when < date.fromisoformat(rectify_by) and not reported:
+            raise ValidationError(
+                f"复查应在整改期限（{rectify_by}）届满后进行，或当事人报告整改完毕后进行："
+                f"请在本页“本次检查发现的隐患”中打开隐患，登记当事人的整改完毕报告后再复查。"
+            )
 
 
 def _check_decision_facts(data: dict, rules) -> None:

@@ -292,6 +292,8 @@ def _detail(request, matter, *, bound=None, refusal=None, status=200):
         "notices": gates.notices(matter, request.user),
         "refused_code": bound.transition.code if bound is not None else "",
         "later_links": gates.links(matter, request.user) if matter.closed_at else [],
+        # each hazard's page is where the party's report and its own re-inspection are recorded
+        "hazards": list(matter.hazards.order_by("pk")),
     }
     return render(request, "matters/detail.html", context, status=status)
 

@@ -52,6 +52,11 @@ FTS_TABLE = "publicity_search"
 # entries and the sort looks up k, so they cost the same near k = √(n/2) as measured with
 # bench/portal.py (README "Performance"). None: from the table's size.
 FTS_CAP: int | None = None
+# Party names have their own trigram index whose rowid is the portal's order (migration 0004):
+# julian day × DAY_KEY + id, so its matches come newest first and a page stops after its rows.
+PARTY_FTS = "publicity_party_search"
+DAY_KEY = 1 << 40
+JULIAN_OFFSET = 1721424  # CAST(julianday(d) AS INTEGER) - d.toordinal()
 
 
 def _like(term: str) -> str:
@@ -80,9 +85,10 @@ def portal_search(
 
     It stays fast with millions of items: the page's ids come from a covering index alone, the outer
     query reads just those rows, and there is no total count. A term of three characters or more is
-    looked up in the trigram index and only its matches are sorted, unless it has so many that
-    walking the date order fills the page sooner; a shorter one (a surname, "罚决") walks the date
-    order, which is quick for a common term and reads the whole index for a rare one (measured in
+    looked up in a trigram index: a part of a name on SQLite in the index kept in date order, which
+    gives its page without sorting; a part of a 文书号 in the other, whose matches are sorted unless
+    there are so many that walking the date order fills the page sooner. A shorter term (a surname,
+    "罚决") walks the date order, quick for a common term, the whole index for a rare one (measured in
     README "Performance"). The SQL is written out rather than built by the ORM, whose query construction
     cost more than the query itself on this, the portal's hot path.
     """
@@ -113,6 +119,27 @@ def portal_search(
     text_where, text_params = list(like), list(like_params)
     source = table
     long_terms = [(c, t) for c, t in terms if len(t) >= TRIGRAM]
+    if connection.vendor == "sqlite" and long_terms and long_terms[0][0] == "party_public":
+        # The party index yields matches in date order: join each to its row, newest first, until the
+        # page is full (the number, if any, filters them). A date range bounds the index's rowids.
+        # (The index has one column, party_public: every other name is the publication's.)
+        text_where = [like[i] for i, (c, _) in enumerate(terms) if c != "party_public"]
+        text_params = [like_params[i] for i, (c, _) in enumerate(terms) if c != "party_public"]
+        bounds, bound_params = [], []
+        if date_from:
+            bounds.append(f"{PARTY_FTS}.rowid >= %s")
+            bound_params.append((date_from.toordinal() + JULIAN_OFFSET) * DAY_KEY)
+        if date_to:
+            bounds.append(f"{PARTY_FTS}.rowid < %s")
+            bound_params.append((date_to.toordinal() + JULIAN_OFFSET + 1) * DAY_KEY)
+        conditions = [f"{PARTY_FTS} MATCH %s", *bounds, *where, *text_where]
+        sql = (
+            f"SELECT {columns} FROM {table} WHERE id IN (SELECT {table}.id FROM {PARTY_FTS} "  # noqa: S608
+            f"CROSS JOIN {table} ON {table}.id = {PARTY_FTS}.rowid %% {DAY_KEY} WHERE {' AND '.join(conditions)} "
+            f"ORDER BY {PARTY_FTS}.rowid DESC LIMIT %s OFFSET %s) {order}"
+        )
+        query = [_fts_phrase("party_public", long_terms[0][1]), *bound_params, *params, *text_params]
+        return _search_page(sql, [*query, PAGE_SIZE + 1, offset], page=page, rows=rows)
     if long_terms and connection.vendor == "sqlite":
         # FTS5's trigram index (migration publicity 0003) gives the matches of the long terms (a
         # phrase of trigrams is the substring, ignoring ASCII case as LIKE does). A term with more
@@ -137,8 +164,12 @@ def portal_search(
         f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {source} "  # noqa: S608
         f"WHERE {' AND '.join(where + text_where)} {order} LIMIT %s OFFSET %s) {order}"
     )
+    return _search_page(sql, [*params, *text_params, PAGE_SIZE + 1, offset], page=page, rows=rows)
+
+
+def _search_page(sql: str, params: list, *, page: int, rows: bool) -> SearchPage:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *text_params, PAGE_SIZE + 1, offset])
+        cursor.execute(sql, params)
         found = [r[0] for r in cursor.fetchall()]
     if rows:
         items = found

@@ -371,3 +371,33 @@ def test_the_api_bounds_a_new_hazard(team, client):
     assert (Hazard.objects.count(), Event.objects.count()) == before
     r = c.post(url, {"description": "消防通道堵塞"}, content_type="application/json")
     assert r.status_code == 201 and r.json()["photo"] is None and r.json()["rectify_by"] is None
+
+
+def test_the_matter_reinspection_before_the_deadline_follows_the_party_report(team, client):
+    """001 第八条: before the deadline the inspection's re-inspection waits for the party's report of
+    every open hazard; the refusal says where to record it, and the matter page links each hazard."""
+    from django.core.exceptions import ValidationError
+
+    from matters.hazards import hazard_report_fixed
+
+    insp = _inspected(team, days=2)
+    _order(team, insp, timezone.localdate() + timedelta(days=10))
+    hazard = insp.hazards.get()
+    reinspect = {"time": timezone.now(), "rectified": "yes", "result": "已整改"}
+
+    def step():
+        insp.refresh_from_db()
+        return matter_transition(
+            acting_user=team.officer, matter=insp, transition="reinspect", officers=[team.officer, team.partner],
+            records=[team.clip("复查")], data=dict(reinspect),
+            service=ServiceInput("direct", "王某", timezone.now(), signer="王某", receipt=team.scan("复查回执")),
+        )
+
+    with pytest.raises(ValidationError, match="登记当事人的整改完毕报告"):
+        step()
+    page = _api(client, team.officer).get(f"/matters/{insp.pk}/").content.decode()
+    assert f"/matters/hazards/{hazard.pk}/#report-form" in page and "登记整改完毕报告" in page
+    hazard_report_fixed(acting_user=team.officer, hazard=hazard, note="报警装置已安装")
+    step()
+    insp.refresh_from_db()
+    assert insp.state == "reinspected" and insp.hazards.get().state == "rectified"

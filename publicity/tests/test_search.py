@@ -51,6 +51,10 @@ def test_any_part_of_a_name_or_number_is_found(items, cap, monkeypatch):
     assert _numbers(party="精细") == ["抚应急罚决〔2026〕7号"]  # two characters
     assert _numbers(party="矿") == ["抚应急检记〔2026〕12号"]  # one character
     assert _numbers(party="有限公司") == ["抚应急检记〔2026〕12号", "抚应急罚决〔2026〕7号"]  # newest first
+    # A date range bounds the name's matches (on SQLite, the date-ordered index's own range).
+    assert _numbers(party="有限公司", date_from=date.today() - timedelta(days=2)) == ["抚应急检记〔2026〕12号"]
+    assert _numbers(party="有限公司", date_to=date.today() - timedelta(days=3)) == ["抚应急罚决〔2026〕7号"]
+    assert _numbers(party="有限公司", page=2) == []
     assert _numbers(party="王") == ["抚应急罚决〔2026〕8号"]  # the masked person "王**"
     assert _numbers(party="小明") == []  # a masked name is not found by its hidden part
     assert _numbers(number="罚决") == ["抚应急罚决〔2026〕8号", "抚应急罚决〔2026〕7号"]  # never the draft
@@ -87,6 +91,13 @@ def test_the_index_follows_every_change(items, agency, officer, reviewer):
         if connection.vendor == "sqlite":
             cursor.execute("SELECT rowid FROM publicity_search WHERE publicity_search MATCH ?", ['"新材料"'])
             assert [r[0] for r in cursor.fetchall()] == [items["fine"].pk]
+            # the party index's rowid is the portal's order: julian day × DAY_KEY + id (migration 0004)
+            cursor.execute("SELECT rowid FROM publicity_party_search WHERE publicity_party_search MATCH ?", ['"新材料"'])
+            fine = items["fine"]
+            key = (fine.decided_on.toordinal() + selectors.JULIAN_OFFSET) * selectors.DAY_KEY + fine.pk
+            assert [r[0] for r in cursor.fetchall()] == [key]
+            cursor.execute("SELECT party_public FROM publicity_party_search WHERE rowid = ?", [key])
+            assert "新材料" in cursor.fetchone()[0]  # the old name left the index with its row
         else:
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'pub_party_trgm'")
             assert "gin_trgm_ops" in cursor.fetchone()[0]
