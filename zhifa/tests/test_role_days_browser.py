@@ -200,8 +200,9 @@ def _open(desk, people, kind: str, title: str) -> None:
     assert "已登记执法事项" in desk.click("main button[type=submit]")
 
 
-def test_a_reviewed_penalty_case_from_each_desk_to_the_portal(browser, live_server, people):
+def test_a_reviewed_penalty_case_from_each_desk_to_the_portal(browser, live_server, people, tmp_path):
     from matters.models import Matter
+    from records.tests.clips import make_image
     from publicity.models import Publication
     from review.models import LegalReview
 
@@ -278,11 +279,17 @@ def test_a_reviewed_penalty_case_from_each_desk_to_the_portal(browser, live_serv
     leader.step("decide", {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项",
                            "decision": "罚款人民币十二万元", "amount": "120000", "payment": "银行转账"})
     assert "已作出决定" in leader.state()
-    officer.from_queue("mattersserve", title, count=1)
-    officer.step("serve", records=["决定送达录像"],
-                 service={"method": "直接送达", "recipient": "王某", "signer": "王某",
-                          "served_at": _local(timezone.now()), "receipt": "决定书回执"})
+    assert "登记送达" in officer.from_queue("mattersserve", title, count=1)
+    officer.fill("", {"method": "直接送达", "recipient": "王某", "signer": "王某",
+                      "served_at": _local(timezone.now()), "av": "决定送达录像"})
+    assert "的送达" in officer.click("#serve-form button[type=submit]")
     assert "决定书已送达" in officer.state()
+    # The signed 送达回证 is scanned afterwards and added from the matter page.
+    officer.click("main a:has-text('补充送达回证')")
+    officer.page.set_input_files("#id_scan", str(make_image(tmp_path / "returned.jpg", size=(80, 60))))
+    officer.click("#receipt-form button[type=submit]")
+    service = Matter.objects.get(title=title).instruments.get(type="penalty_decision").services.get()
+    assert service.receipt is not None
     matter = Matter.objects.get(title=title)
     assert matter.fine_amount == 120000
 
