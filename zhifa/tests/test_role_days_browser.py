@@ -202,8 +202,8 @@ def _open(desk, people, kind: str, title: str) -> None:
 
 def test_a_reviewed_penalty_case_from_each_desk_to_the_portal(browser, live_server, people, tmp_path):
     from matters.models import Matter
-    from records.tests.clips import make_image
     from publicity.models import Publication
+    from records.tests.clips import make_image
     from review.models import LegalReview
 
     title = "东华精细化工未设置可燃气体报警装置"
