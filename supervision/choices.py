@@ -17,6 +17,7 @@ class Check(models.TextChoices):
     PUBLICATION_LATE = "publication_late", "执法决定未按时公开"
     PUBLICATION_STALE = "publication_stale", "公示期满或应撤回未撤下"
     REVIEW_MISSING = "review_missing", "重大执法决定未经法制审核"
+    SERVICE_PROOF = "service_proof", "文书送达缺少送达凭证"
 
 
 class ReminderCategory(models.TextChoices):

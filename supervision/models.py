@@ -127,3 +127,60 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class StatCell(models.Model):
+    """One pre-aggregated figure of the statistics: a count or sum for one agency, month, section and
+    (where the figure has one) officer or category. Rebuilt from the source tables by
+    `statistics.statistics_refresh`; never edited by hand."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    month = models.PositiveSmallIntegerField("月份")
+    section = models.ForeignKey("org.Section", on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    officer = models.ForeignKey("org.Staff", on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    key = models.CharField("指标", max_length=40)
+    dim = models.CharField("分类", max_length=120, blank=True)
+    label = models.CharField("分类名称", max_length=300, blank=True)
+    value = models.DecimalField("数值", max_digits=18, decimal_places=2)
+    total = models.BigIntegerField("基数", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "统计汇总"
+        verbose_name_plural = "统计汇总"
+        indexes = [models.Index(fields=["agency", "year"], name="statcell_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month} {self.key} {self.value}"
+
+
+class StatState(models.Model):
+    """How many times an agency's counted facts have changed: a build older than this is stale."""
+
+    agency = models.OneToOneField("org.Agency", on_delete=models.CASCADE, related_name="+")
+    changes = models.BigIntegerField("变更次数", default=0)
+
+    class Meta:
+        verbose_name = "统计数据版本"
+        verbose_name_plural = "统计数据版本"
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}: {self.changes}"
+
+
+class StatBuild(models.Model):
+    """When one agency's year of StatCells was last rebuilt, and from which version of the facts."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    version = models.BigIntegerField("数据版本")
+    built_at = models.DateTimeField("汇总时间")
+    seconds = models.FloatField("用时（秒）", default=0)
+
+    class Meta:
+        verbose_name = "统计汇总记录"
+        verbose_name_plural = "统计汇总记录"
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="statbuild_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year}"

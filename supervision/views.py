@@ -63,7 +63,18 @@ def statistics(request):
         title="监督发现按条款", labels=[a[0] for a in articles[:12]], series=[("发现", [a[2] for a in articles[:12]])],
         unit="项",
     ) if articles else None
-    context = {"form": form, "stats": stats, "charts": charts, "months": labels, "article_chart": article_chart}
+    weak = stats.weak_links[:12]
+    weak_chart = bar_chart(
+        title="薄弱环节", labels=[w[1][:8] for w in weak], series=[("次数", [w[2] for w in weak])], unit="次",
+    ) if weak else None
+    officer_figures = [f for f in stats.figures if f.officers]
+    officer_rows = [
+        (o.name or o.username, [(f.officers.get(o.pk, 0), f.officer_rate(o.pk)) for f in officer_figures])
+        for o in stats.officers
+    ]
+    context = {"form": form, "stats": stats, "charts": charts, "months": labels, "article_chart": article_chart,
+               "weak_chart": weak_chart, "report": stats.report(), "officer_figures": officer_figures,
+               "officer_rows": officer_rows}
     return render(request, "supervision/statistics.html", context)
 
 
