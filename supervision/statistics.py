@@ -36,15 +36,22 @@ class Figure:
     officers: dict = field(default_factory=dict)  # officer_id -> number (the year)
     officer_totals: dict | None = None
     rate_label: str = "按时率"
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _summed(self, name: str) -> dict:
+        """The sums of `values` or `totals`, made once: a figure is read only after it is built."""
+        if name not in self._cache:
+            self._cache[name] = _sums(getattr(self, name) or {})
+        return self._cache[name]
 
     def cell(self, month: int | None = None, section: int | None = None):
-        return _sum(self.values, month, section)
+        return self._summed("values").get((month, section), 0)
 
     def rate(self, month: int | None = None, section: int | None = None) -> float | None:
         if self.totals is None:
             return None
-        out_of = _sum(self.totals, month, section)
-        return None if not out_of else round(100 * float(_sum(self.values, month, section)) / out_of, 1)
+        out_of = self._summed("totals").get((month, section), 0)
+        return None if not out_of else round(100 * float(self.cell(month, section)) / out_of, 1)
 
     def officer_rate(self, officer: int) -> float | None:
         if self.officer_totals is None or not self.officer_totals.get(officer):
@@ -55,12 +62,13 @@ class Figure:
         return [self.cell(m, section) for m in MONTHS]
 
 
-def _sum(values: dict, month, section):
-    total = 0
+def _sums(values: dict) -> dict:
+    """{(month or None, section or None): sum} of a figure's cells."""
+    out: dict = {}
     for (m, s), v in values.items():
-        if (month is None or m == month) and (section is None or s == section):
-            total += v
-    return total
+        for key in ((m, s), (m, None), (None, s), (None, None)):
+            out[key] = out.get(key, 0) + v
+    return out
 
 
 @dataclass

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from org.permissions import capability_required
 from supervision import selectors, services
-from supervision.charts import bar_chart
+from supervision.charts import bar_chart, table
 from supervision.export import statistics_xlsx
 from supervision.forms import PreferenceForm, StatisticsForm
 from supervision.statistics import MONTHS
@@ -51,12 +51,17 @@ def statistics(request):
     charts = []
     for fig in stats.figures:
         series = [(s.name, fig.by_month(s.pk)) for s in stats.sections]
-        rows = [(s.name, fig.by_month(s.pk), fig.cell(section=s.pk), fig.rate(section=s.pk)) for s in stats.sections]
+        rated = fig.totals is not None
+        pct = (lambda r: None if r is None else f"{r}%")  # noqa: E731
+        head = ["科室", *labels, f"合计（{fig.unit}）", *([fig.rate_label] if rated else [])]
+        rows = [[name, *values, fig.cell(section=s.pk), *([pct(fig.rate(section=s.pk))] if rated else [])]
+                for s, (name, values) in zip(stats.sections, series, strict=True)]
+        foot = ["全部", *fig.by_month(), fig.cell(), *([pct(fig.rate())] if rated else [])]
         charts.append({
             "fig": fig,
             "svg": bar_chart(title=fig.title, labels=labels, series=series, unit=fig.unit),
-            "rows": rows,
-            "total": (fig.by_month(), fig.cell(), fig.rate()),
+            "table": table(head=head, rows=rows, foot=foot),
+            "rate": fig.rate() if rated else None,
         })
     articles = stats.findings_by_article
     article_chart = bar_chart(
