@@ -12,6 +12,7 @@ from policy.selectors import agency_rules
 from supervision.checks import CHECKS, CHUNK, Fact, chunked
 from supervision.choices import FindingEventKind
 from supervision.models import Finding, FindingEvent, ReminderPreference, ScanRun
+from supervision.statistics import statistics_refresh
 
 
 @dataclass
@@ -118,6 +119,8 @@ def findings_scan(*, acting_user=None, agency: Agency | None = None, now: dateti
     agencies = [agency] if agency is not None else list(Agency.objects.order_by("pk"))
     for a in agencies:
         r = findings_scan_agency(agency=a, acting_user=acting_user, now=now)
+        # The statistics read pre-aggregated figures: rebuild this year's after each scan.
+        statistics_refresh(a, timezone.localdate(now or timezone.now()).year)
         total.opened += r.opened
         total.closed += r.closed
         total.reopened += r.reopened

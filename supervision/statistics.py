@@ -310,7 +310,7 @@ def _current_version(agency) -> int:
     return StatState.objects.filter(agency=agency).values_list("changes", flat=True).first() or 0
 
 
-def statistics_refresh(agency, year: int) -> None:
+def statistics_refresh(agency, year: int):
     """Rebuild one agency's year of StatCells from the source tables (one transaction; a reader sees
     the old cells or the new ones, never a mix)."""
     from supervision.models import StatBuild, StatCell
@@ -337,6 +337,7 @@ def statistics_refresh(agency, year: int) -> None:
         build.built_at = timezone.now()
         build.seconds = time.perf_counter() - started
         build.save()
+    return build
 
 
 def statistics_fresh(agency, year: int):
@@ -345,8 +346,7 @@ def statistics_fresh(agency, year: int):
 
     build = StatBuild.objects.filter(agency=agency, year=year).first()
     if build is None or build.version < _current_version(agency):
-        statistics_refresh(agency, year)
-        build = StatBuild.objects.get(agency=agency, year=year)
+        build = statistics_refresh(agency, year)
     return build
 
 
