@@ -23,3 +23,5 @@ class Check(models.TextChoices):
 class ReminderCategory(models.TextChoices):
     DEADLINE = "deadline", "办案期限"
     FINDING = "finding", "监督发现待纠正"
+    HAZARD = "hazard", "隐患整改复查"
+    PUBLICATION = "publication", "执法决定公开"

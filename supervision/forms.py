@@ -24,4 +24,4 @@ class PreferenceForm(BoundedModelForm):
 
     class Meta:
         model = ReminderPreference
-        fields = ["in_app", "digest_mail", "overdue_mail", "categories"]
+        fields = ["in_app", "digest_mail", "overdue_mail", "digest_sms", "overdue_sms", "categories"]

@@ -83,13 +83,15 @@ class ScanRun(models.Model):
 
 
 class ReminderPreference(models.Model):
-    """What one person chooses to receive: the bell in the application, the daily digest mail, a
-    mail when something of theirs becomes overdue, and which kinds of item."""
+    """What one person chooses to receive: the bell in the application, the daily digest and a
+    message when something of theirs becomes overdue, each by mail or SMS, and which kinds of item."""
 
     staff = models.OneToOneField("org.Staff", on_delete=models.CASCADE, related_name="reminder_preference")
     in_app = models.BooleanField("在平台内提醒（铃铛）", default=True)
     digest_mail = models.BooleanField("每日汇总邮件", default=True)
     overdue_mail = models.BooleanField("逾期时即时邮件", default=True)
+    digest_sms = models.BooleanField("每日汇总短信", default=False)
+    overdue_sms = models.BooleanField("逾期时即时短信", default=False)
     categories = models.JSONField("提醒事项", default=list, blank=True, help_text="empty: every category")
     digest_sent_on = models.DateField("最近汇总邮件日期", null=True, blank=True)
 

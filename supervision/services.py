@@ -139,18 +139,26 @@ def findings_scan_if_due(*, max_age: timedelta) -> ScanResult | None:
 
 @transaction.atomic
 def preference_set(
-    *, acting_user, in_app: bool, digest_mail: bool, overdue_mail: bool, categories: list[str]
+    *, acting_user, in_app: bool, digest_mail: bool, overdue_mail: bool, categories: list[str],
+    digest_sms: bool = False, overdue_sms: bool = False,
 ) -> ReminderPreference:
-    """Save what `acting_user` chooses to receive (their own setting only); a ledger event."""
+    """Save what `acting_user` chooses to receive (their own setting only); a ledger event. SMS
+    needs a mobile number on the person's record."""
+    from django.core.exceptions import ValidationError
+
     from org.permissions import require
+    from supervision.sms import mobile_number
 
     require(acting_user, "supervision.remind")
+    if (digest_sms or overdue_sms) and mobile_number(acting_user.phone) is None:
+        raise ValidationError(
+            "您的人员信息中没有可用的手机号码，无法接收短信提醒：请系统管理员在人员信息中登记11位手机号码后再选择短信提醒。"
+        )
+    choices = {"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
+               "digest_sms": digest_sms, "overdue_sms": overdue_sms}
     pref, _ = ReminderPreference.objects.update_or_create(
-        staff=acting_user,
-        defaults={"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
-                  "categories": sorted(set(categories))},
+        staff=acting_user, defaults={**choices, "categories": sorted(set(categories))},
     )
     event_record(kind="reminder.preference", subject=pref, acting_user=acting_user, agency=acting_user.agency,
-                 data={"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
-                       "categories": pref.categories})
+                 data={**choices, "categories": pref.categories})
     return pref

@@ -1,6 +1,7 @@
 """Pages of 执法监督: findings, the statistics with their charts, the XLSX export. Thin."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -100,9 +101,14 @@ def reminders(request):
     form = PreferenceForm(request.POST or None, instance=pref)
     if request.method == "POST":
         if form.is_valid():
-            services.preference_set(acting_user=request.user, **form.cleaned_data)
-            messages.success(request, "提醒设置已保存。")
-            return redirect("supervision:reminders")
-        messages.error(request, "提醒设置未保存：请检查所填内容。")
+            try:
+                services.preference_set(acting_user=request.user, **form.cleaned_data)
+            except ValidationError as e:
+                messages.error(request, f"提醒设置未保存：{'；'.join(e.messages)}")
+            else:
+                messages.success(request, "提醒设置已保存。")
+                return redirect("supervision:reminders")
+        else:
+            messages.error(request, "提醒设置未保存：请检查所填内容。")
     rows = selectors.reminder_list(viewer=request.user)
     return render(request, "supervision/reminders.html", {"rows": rows, "form": form})
