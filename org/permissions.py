@@ -75,6 +75,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "supervision.view": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER, R.SECTION_CHIEF, R.ADMIN}),
     "supervision.scan": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER}),
     "supervision.remind": ALL_STAFF,
+    "supervision.challenge": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER}),
 }
 
 

@@ -112,6 +112,7 @@ class FindingViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
             ],
             "officers": [{"id": o.pk, "name": o.name} for o in stats.officers],
             "report": [{"item": i, "unit": u, "value": _number(v)} for i, u, v in stats.report()],
+            "challenge_results": [{"kind": k, "result": r, "count": n} for k, r, n in stats.challenge_results],
             "weak_links": [{"problem": p, "where": w, "count": n} for p, w, n in stats.weak_links],
             "cases_by_kind": [{"kind": k, "procedure": p, "count": n} for k, p, n in stats.cases_by_kind],
             "review_outcomes": [{"outcome": o, "count": n} for o, n in stats.review_outcomes],

@@ -36,6 +36,10 @@ def statistics_xlsx(stats: Statistics) -> bytes:
     weak.append(["问题", "环节或期限", "次数"])
     for row in stats.weak_links:
         weak.append(list(row))
+    challenges = book.create_sheet("行政复议诉讼结果")
+    challenges.append(["类别", "结果", "件数"])
+    for row in stats.challenge_results:
+        challenges.append(list(row))
     kinds = book.create_sheet("案件类别与程序")
     kinds.append(["类别", "程序", "件数"])
     for row in stats.cases_by_kind:

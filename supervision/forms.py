@@ -1,7 +1,7 @@
 from django import forms
 
 from org.models import Section
-from supervision.choices import ReminderCategory
+from supervision.choices import ChallengeKind, ChallengeResult, ReminderCategory
 from supervision.models import ReminderPreference
 from utilities.forms import BoundedForm, BoundedModelForm
 
@@ -25,3 +25,17 @@ class PreferenceForm(BoundedModelForm):
     class Meta:
         model = ReminderPreference
         fields = ["in_app", "digest_mail", "overdue_mail", "digest_sms", "overdue_sms", "categories"]
+
+
+class ChallengeForm(BoundedForm):
+    matter = forms.IntegerField(label="执法事项编号", min_value=1, max_value=2**31 - 1)
+    kind = forms.ChoiceField(label="类别", choices=ChallengeKind.choices)
+    body = forms.CharField(label="复议机关或人民法院", max_length=100)
+    filed_on = forms.DateField(label="申请或起诉日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ChallengeDecideForm(BoundedForm):
+    challenge = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    result = forms.ChoiceField(label="结果", choices=[c for c in ChallengeResult.choices if c[0] != "pending"])
+    decided_on = forms.DateField(label="审结日期", widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.CharField(label="文书文号", max_length=100)

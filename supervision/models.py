@@ -2,7 +2,14 @@
 
 from django.db import models
 
-from supervision.choices import Check, FindingEventKind, ReminderCategory
+from supervision.choices import (
+    LOST_RESULTS,
+    ChallengeKind,
+    ChallengeResult,
+    Check,
+    FindingEventKind,
+    ReminderCategory,
+)
 
 
 class Finding(models.Model):
@@ -186,3 +193,39 @@ class StatBuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.year}"
+
+
+class Challenge(models.Model):
+    """A 行政复议 or 行政诉讼 against a matter's decision, and its result: what 复议诉讼败诉率 counts."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
+    section = models.ForeignKey("org.Section", on_delete=models.PROTECT, related_name="+")
+    matter = models.ForeignKey("matters.Matter", on_delete=models.PROTECT, related_name="challenges")
+    kind = models.CharField("类别", max_length=20, choices=ChallengeKind.choices)
+    body = models.CharField("复议机关或人民法院", max_length=100)
+    filed_on = models.DateField("申请或起诉日期")
+    result = models.CharField("结果", max_length=20, choices=ChallengeResult.choices, default=ChallengeResult.PENDING)
+    decided_on = models.DateField("审结日期", null=True, blank=True)
+    document = models.CharField("复议决定书或裁判文书文号", max_length=100, blank=True)
+    recorded_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    decided_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_on", "-pk"]
+        verbose_name = "行政复议、诉讼"
+        verbose_name_plural = "行政复议、诉讼"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(result=ChallengeResult.PENDING, decided_on__isnull=True)
+                | (~models.Q(result=ChallengeResult.PENDING) & models.Q(decided_on__isnull=False)),
+                name="challenge_decided_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.matter_id}"
+
+    @property
+    def lost(self) -> bool:
+        return self.result in LOST_RESULTS

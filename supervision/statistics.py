@@ -80,6 +80,7 @@ class Statistics:
     review_outcomes: list[tuple[str, int]]
     findings_by_article: list[tuple[str, str, int, int]]  # (rule, citation, found, still open)
     officers: list = field(default_factory=list)
+    challenge_results: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, result, count)
     weak_links: list[tuple[str, str, int]] = field(default_factory=list)  # (what is missed, where, count)
     built_at: datetime | None = None
 
@@ -144,8 +145,8 @@ SOURCES: list[Source] = []
 
 def register_source(source: Source) -> Source:
     """Add a source of cells. The hook for figures kept by other modules: 案卷评查 yields key
-    "case_file_pass" with value = files that passed and total = files scored (案卷评查合格率);
-    行政复议/诉讼 results yield key "challenge_lost" with value = lost and total = decided."""
+    "case_file_pass" with value = files that passed and total = files scored, by the month scored
+    and the file's section (案卷评查合格率; the figure appears once it has data)."""
     if source not in SOURCES:
         SOURCES.append(source)
     return source
@@ -304,6 +305,18 @@ def _weak_av(agency, steps) -> Iterable[tuple]:
 register_source(_core)
 
 
+@register_source
+def _challenges(agency, year: int) -> Iterable[tuple]:
+    """行政复议、诉讼 decided in the year: lost of decided (复议诉讼败诉率), and by kind and result."""
+    from supervision.choices import LOST_RESULTS, ChallengeResult
+    from supervision.models import Challenge
+
+    decided = Challenge.objects.filter(agency=agency, decided_on__year=year).exclude(result=ChallengeResult.PENDING)
+    yield from _emit("challenge_lost", _grouped(decided.filter(result__in=LOST_RESULTS), "decided_on", "section_id"),
+                     _grouped(decided, "decided_on", "section_id"))
+    yield from _emit("challenge_result", _grouped(decided, "decided_on", "section_id", dim=("kind", "result")))
+
+
 def _current_version(agency) -> int:
     from supervision.models import StatState
 
@@ -380,7 +393,7 @@ def compute(agency, year: int, section_id: int | None = None) -> Statistics:
             fig.officers[officer] = fig.officers.get(officer, 0) + value
             if fig.officer_totals is not None:
                 fig.officer_totals[officer] = fig.officer_totals.get(officer, 0) + (total or 0)
-    # A figure only another module fills (案卷评查, 复议/诉讼) is shown once it has data.
+    # A figure only another module fills (案卷评查) is shown once it has data.
     shown = [f for f in figures.values() if f.key not in HOOKED or f.values or f.totals]
     kinds, procedures = dict(MatterKind.choices), dict(Procedure.choices)
     cases_by_kind = []
@@ -395,16 +408,23 @@ def compute(agency, year: int, section_id: int | None = None) -> Statistics:
     weak = [("应音像记录未记录", label or step, n) for step, (n, _, label) in dims.get("weak_av", {}).items()]
     weak += [("法定期限逾期", _deadline_label(rule), n) for rule, (n, _, _) in dims.get("weak_deadline", {}).items()]
     weak.sort(key=lambda r: -r[2])
+    from supervision.choices import ChallengeKind, ChallengeResult
+
+    challenge_results = []
+    for pair, (n, _, _) in sorted(dims.get("challenge_result", {}).items()):
+        kind, _, result = pair.partition("|")
+        challenge_results.append((dict(ChallengeKind.choices).get(kind, kind),
+                                  dict(ChallengeResult.choices).get(result, result), n))
     sections = list(Section.objects.filter(agency=agency).order_by("pk"))
     if section_id:
         sections = [s for s in sections if s.pk == section_id]
     officer_ids = {o for f in shown for o in f.officers}
     officers = list(Staff.objects.filter(pk__in=officer_ids).order_by("section_id", "pk"))
-    return Statistics(year, sections, shown, cases_by_kind, review_outcomes, by_article, officers, weak,
-                      build.built_at)
+    return Statistics(year, sections, shown, cases_by_kind, review_outcomes, by_article, officers,
+                      challenge_results, weak, build.built_at)
 
 
-HOOKED = {"case_file_pass", "challenge_lost"}
+HOOKED = {"case_file_pass"}
 
 
 def _deadline_label(rule_key: str) -> str:
@@ -461,6 +481,7 @@ AGENCY_OF = {
     "archive.CaseFile": lambda o: o.agency_id,
     "policy.Deadline": lambda o: o.agency_id,
     "supervision.Finding": lambda o: o.agency_id,
+    "supervision.Challenge": lambda o: o.agency_id,
 }
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("statistics/", views.statistics, name="statistics"),
     path("statistics.xlsx", views.statistics_export, name="statistics_export"),
     path("reminders/", views.reminders, name="reminders"),
+    path("challenges/", views.challenges, name="challenges"),
+    path("challenges/act/", views.challenge_act, name="challenge_act"),
 ]

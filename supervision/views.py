@@ -6,11 +6,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from org.permissions import capability_required
+from org.permissions import can, capability_required
 from supervision import selectors, services
 from supervision.charts import bar_chart, table
 from supervision.export import statistics_xlsx
-from supervision.forms import PreferenceForm, StatisticsForm
+from supervision.forms import ChallengeDecideForm, ChallengeForm, PreferenceForm, StatisticsForm
 from supervision.statistics import MONTHS
 
 
@@ -112,3 +112,41 @@ def reminders(request):
             messages.error(request, "提醒设置未保存：请检查所填内容。")
     rows = selectors.reminder_list(viewer=request.user)
     return render(request, "supervision/reminders.html", {"rows": rows, "form": form})
+
+
+@capability_required("supervision.view", methods=("GET",))
+def challenges(request):
+    """行政复议、诉讼: the register of the viewer's scope, with forms for those who keep it."""
+    rows = list(selectors.challenge_list(viewer=request.user)[:500])
+    pending = [(c, ChallengeDecideForm(initial={"challenge": c.pk})) for c in rows if c.result == "pending"]
+    context = {"rows": rows, "form": ChallengeForm(), "pending": pending,
+               "can_act": can(request.user, "supervision.challenge")}
+    return render(request, "supervision/challenges.html", context)
+
+
+@capability_required("supervision.challenge", methods=("POST",))
+def challenge_act(request):
+    """Register a 复议 or 诉讼 (the matter resolved through the viewer's selector), or record a result."""
+    from matters.selectors import matter_for
+
+    try:
+        if request.POST.get("action") == "decide":
+            form = ChallengeDecideForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("请选择结果，并填写审结日期和文书文号。")
+            c = selectors.challenge_for(viewer=request.user, pk=form.cleaned_data["challenge"])
+            services.challenge_decide(acting_user=request.user, challenge=c, result=form.cleaned_data["result"],
+                                      decided_on=form.cleaned_data["decided_on"], document=form.cleaned_data["document"])
+            messages.success(request, "审结结果已登记。")
+        else:
+            form = ChallengeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("请填写执法事项编号、类别、复议机关或人民法院和日期。")
+            matter = matter_for(viewer=request.user, pk=form.cleaned_data["matter"], read=False,
+                                purpose="登记行政复议、诉讼")
+            services.challenge_register(acting_user=request.user, matter=matter, kind=form.cleaned_data["kind"],
+                                        body=form.cleaned_data["body"], filed_on=form.cleaned_data["filed_on"])
+            messages.success(request, "行政复议、诉讼已登记。")
+    except ValidationError as e:
+        messages.error(request, f"未登记：{'；'.join(e.messages)}")
+    return redirect("supervision:challenges")

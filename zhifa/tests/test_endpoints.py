@@ -284,6 +284,8 @@ ROUTE_KWARGS = {
     "supervision-finding-scan": {},
     "supervision-finding-statistics": {},
     "supervision-finding-reminders": {},
+    "supervision:challenges": {},
+    "supervision:challenge_act": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
