@@ -735,6 +735,8 @@ NOT_WALKED = {
     "supervision-finding-statistics": OWN,
     "api-hazards": OWN,
     "matters:hazards": OWN,
+    "supervision:challenges": OWN,
+    "supervision:challenge_act": FORM,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
