@@ -25,6 +25,7 @@ class ReminderCategory(models.TextChoices):
     FINDING = "finding", "监督发现待纠正"
     HAZARD = "hazard", "隐患整改复查"
     PUBLICATION = "publication", "执法决定公开"
+    REVIEW = "review", "法制审核期限"
 
 
 class ChallengeKind(models.TextChoices):

@@ -78,6 +78,24 @@ def _items(agency, now: datetime) -> dict[tuple[int, str], dict]:
                 "due": due,
                 "overdue": due < now,
             }
+    from org.choices import Role
+    from review.choices import ReviewState
+    from review.models import LegalReview
+
+    reviewers = list(Staff.objects.filter(agency=agency, is_active=True, role_assignments__role=Role.LEGAL_REVIEWER)
+                     .values_list("pk", flat=True).distinct())
+    running = LegalReview.objects.filter(agency=agency, state=ReviewState.REVIEWING, due__isnull=False,
+                                         due__lte=horizon).select_related("matter")
+    for chunk in chunked(running):
+        for review in chunk:
+            for pk in reviewers:  # the legal reviewers of the agency (a review names no single reviewer)
+                items[(pk, f"review:{review.pk}")] = {
+                    "category": ReminderCategory.REVIEW,
+                    "title": f"法制审核：{review.matter.title}"[:300],
+                    "citation": "",
+                    "due": review.due,
+                    "overdue": review.due < now,
+                }
     for chunk in chunked(Finding.objects.filter(agency=agency, closed_at__isnull=True, officer__isnull=False)):
         for f in chunk:
             items[(f.officer_id, f"finding:{f.pk}")] = {

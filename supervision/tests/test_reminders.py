@@ -116,3 +116,20 @@ def test_the_default_sms_backend_only_logs(settings, caplog):
     sent = [r for r in caplog.records if "SMS to 13911112222" in r.getMessage()]
     assert len(sent) == 1 and sent[0].getMessage().endswith("…")
     assert any("not a mobile number" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.django_db
+def test_legal_reviewers_are_reminded_of_a_review_falling_due(desk, make_staff):
+    from review.services import review_submit
+    from review.tests.helpers import complete_submission, make_matter
+
+    reviewer = make_staff("legal_reviewer", username="fa", name="孙法制")
+    matter = make_matter(desk.agency, desk.section, desk.officer, amount=50000)
+    review = review_submit(matter=matter, acting_user=desk.chief, **complete_submission(matter))
+    review.refresh_from_db()
+    assert review.state == "reviewing" and review.due
+    reminders_run(now=review.due - timedelta(days=30), digest=False)
+    assert not Reminder.objects.filter(category="review").exists()  # not yet within the horizon
+    reminders_run(now=review.due + timedelta(minutes=5), digest=False)
+    (mine,) = Reminder.objects.filter(category="review")
+    assert mine.staff == reviewer and mine.overdue and matter.title in mine.title
