@@ -39,3 +39,18 @@ class ChallengeDecideForm(BoundedForm):
     result = forms.ChoiceField(label="结果", choices=[c for c in ChallengeResult.choices if c[0] != "pending"])
     decided_on = forms.DateField(label="审结日期", widget=forms.DateInput(attrs={"type": "date"}))
     document = forms.CharField(label="文书文号", max_length=100)
+
+
+class ServiceProofForm(BoundedForm):
+    """What an officer adds to a service that lacks its proof: records by their number, and texts."""
+
+    finding = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    receipt = forms.IntegerField(label="送达回执扫描件（记录编号）", min_value=1, max_value=2**31 - 1, required=False)
+    av = forms.IntegerField(label="送达过程音像记录（记录编号）", min_value=1, max_value=2**31 - 1, required=False)
+    signer = forms.CharField(label="签收人", max_length=500, required=False)
+    refusal_reason = forms.CharField(label="拒收事由", max_length=500, required=False)
+    witness = forms.CharField(label="见证人", max_length=500, required=False)
+    reason = forms.CharField(label="委托、转交的原因", max_length=500, required=False)
+    failed_methods = forms.CharField(label="其他方式无法送达的情况", max_length=500, required=False)
+    medium = forms.CharField(label="公告载体", max_length=500, required=False)
+    tracking_number = forms.CharField(label="邮件号码", max_length=500, required=False)

@@ -63,6 +63,21 @@ def challenge_for(*, viewer, pk: int) -> Challenge:
                           missing="没有这个行政复议、诉讼登记，或它不属于您负责的范围。")
 
 
+def service_proof_findings(*, viewer) -> QuerySet[Finding]:
+    """The viewer's own open findings of 文书 served without their proof (theirs to put right)."""
+    from supervision.choices import Check
+
+    require(viewer, "supervision.remind")
+    return Finding.objects.filter(agency_id=viewer.agency_id, officer=viewer, kind=Check.SERVICE_PROOF,
+                                  closed_at__isnull=True).order_by("pk")
+
+
+def service_proof_finding_for(*, viewer, pk: int) -> Finding:
+    """One of those, by id; another's is a logged refusal (404)."""
+    return object_visible(service_proof_findings(viewer=viewer), pk=pk, viewer=viewer,
+                          missing="没有这个待补充送达凭证的问题，或它不由您负责。")
+
+
 def finding_for(*, viewer, pk: int) -> Finding:
     """One finding with its history; the look is a ledger event, a refusal too."""
     visible = finding_list(viewer=viewer, open_only=False)

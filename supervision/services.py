@@ -255,3 +255,28 @@ def challenge_decide(*, acting_user, challenge, result: str, decided_on, documen
     event_record(kind="challenge.decide", subject=challenge, acting_user=acting_user, agency=challenge.agency,
                  data={"result": result, "decided_on": decided_on.isoformat(), "document": document})
     return challenge
+
+
+def finding_recheck_service(*, finding: Finding, acting_user=None, now: datetime | None = None) -> bool:
+    """Check one 文书送达 finding again at once (after the proof was added): close it, with its event,
+    when nothing is missing any more. True when it closed."""
+    from matters.models import Service
+    from matters.services import DEFAULT_AV_MEDIA
+    from supervision.checks import service_missing
+    from supervision.choices import Check
+
+    if finding.kind != Check.SERVICE_PROOF or finding.closed_at is not None:
+        return False
+    now = now or timezone.now()
+    rules = agency_rules(finding.agency, timezone.localdate(now))
+    service = Service.objects.prefetch_related("records").get(pk=int(finding.subject.split(":")[1]))
+    requires = next((list(r["requires"]) for r in rules.rule("service.requirements").value
+                     if r["method"] == service.method), [])
+    if service_missing(service, requires, tuple(rules.value("av.media_kinds", default=DEFAULT_AV_MEDIA))):
+        return False
+    with transaction.atomic():
+        finding.closed_at = now
+        finding.seen_at = now
+        finding.save(update_fields=["closed_at", "seen_at"])
+        _event(finding, FindingEventKind.CLOSED, now, "已补充送达凭证（已纠正）。", acting_user)
+    return True

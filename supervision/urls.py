@@ -12,4 +12,5 @@ urlpatterns = [
     path("reminders/", views.reminders, name="reminders"),
     path("challenges/", views.challenges, name="challenges"),
     path("challenges/act/", views.challenge_act, name="challenge_act"),
+    path("reminders/service-proof/", views.service_proof, name="service_proof"),
 ]

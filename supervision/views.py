@@ -10,7 +10,13 @@ from org.permissions import can, capability_required
 from supervision import selectors, services
 from supervision.charts import bar_chart, table
 from supervision.export import statistics_xlsx
-from supervision.forms import ChallengeDecideForm, ChallengeForm, PreferenceForm, StatisticsForm
+from supervision.forms import (
+    ChallengeDecideForm,
+    ChallengeForm,
+    PreferenceForm,
+    ServiceProofForm,
+    StatisticsForm,
+)
 from supervision.statistics import MONTHS
 
 
@@ -111,7 +117,36 @@ def reminders(request):
         else:
             messages.error(request, "提醒设置未保存：请检查所填内容。")
     rows = selectors.reminder_list(viewer=request.user)
-    return render(request, "supervision/reminders.html", {"rows": rows, "form": form})
+    proofs = [(f, ServiceProofForm(initial={"finding": f.pk}))
+              for f in selectors.service_proof_findings(viewer=request.user)[:50]]
+    return render(request, "supervision/reminders.html", {"rows": rows, "form": form, "proofs": proofs})
+
+
+@capability_required("matters.act", methods=("POST",))
+def service_proof(request):
+    """Add the missing proof of a service named by one of the viewer's findings; the finding closes
+    at once when nothing is missing any more."""
+    from matters.models import Service
+    from matters.services import service_proof_add
+    from records.selectors import record_for
+
+    form = ServiceProofForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("请检查所填内容（记录编号为数字，文字不超过500字）。")
+        data = dict(form.cleaned_data)
+        finding = selectors.service_proof_finding_for(viewer=request.user, pk=data.pop("finding"))
+        service = Service.objects.select_related("instrument__matter").get(pk=int(finding.subject.split(":")[1]))
+        for name in ("receipt", "av"):
+            data[name] = record_for(viewer=request.user, pk=data[name]) if data[name] else None
+        service_proof_add(acting_user=request.user, service=service, **data)
+        if services.finding_recheck_service(finding=finding, acting_user=request.user):
+            messages.success(request, "送达凭证已补充，该问题已纠正。")
+        else:
+            messages.warning(request, "已补充；该次送达仍缺少材料，请继续补充。")
+    except ValidationError as e:
+        messages.error(request, f"未补充：{'；'.join(e.messages)}")
+    return redirect("supervision:reminders")
 
 
 @capability_required("supervision.view", methods=("GET",))

@@ -286,6 +286,7 @@ ROUTE_KWARGS = {
     "supervision-finding-reminders": {},
     "supervision:challenges": {},
     "supervision:challenge_act": {},
+    "supervision:service_proof": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -737,6 +738,7 @@ NOT_WALKED = {
     "matters:hazards": OWN,
     "supervision:challenges": OWN,
     "supervision:challenge_act": FORM,
+    "supervision:service_proof": FORM,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
