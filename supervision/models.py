@@ -151,7 +151,7 @@ class StatCell(models.Model):
     key = models.CharField("指标", max_length=40)
     dim = models.CharField("分类", max_length=120, blank=True)
     label = models.CharField("分类名称", max_length=300, blank=True)
-    value = models.DecimalField("数值", max_digits=18, decimal_places=2)
+    value = models.DecimalField("数值", max_digits=24, decimal_places=2)
     total = models.BigIntegerField("基数", null=True, blank=True)
 
     class Meta:

@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('key', models.CharField(max_length=40, verbose_name='指标')),
                 ('dim', models.CharField(blank=True, max_length=120, verbose_name='分类')),
                 ('label', models.CharField(blank=True, max_length=300, verbose_name='分类名称')),
-                ('value', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='数值')),
+                ('value', models.DecimalField(decimal_places=2, max_digits=24, verbose_name='数值')),
                 ('total', models.BigIntegerField(blank=True, null=True, verbose_name='基数')),
                 ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.agency')),
                 ('officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
