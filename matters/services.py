@@ -1046,3 +1046,50 @@ def matter_mark_major(*, acting_user, matter: Matter, reason: str) -> Matter:
         matter.save(update_fields=["major", "major_reason"])
         event_record(kind="matter.mark_major", subject=matter, acting_user=acting_user, data={"reason": reason})
     return matter
+
+
+def service_proof_add(
+    *, acting_user, service: Service, receipt=None, av=None, signer: str = "", refusal_reason: str = "",
+    witness: str = "", reason: str = "", failed_methods: str = "", medium: str = "", tracking_number: str = "",
+) -> Service:
+    """Add the proof a service lacks (a receipt scan, a recording, a signer, the witness…) after the
+    fact. What was recorded stays: only empty items are filled and records are added, never
+    replaced. A ledger event; the compliance scan closes its finding once nothing is missing."""
+    matter = service.instrument.matter
+    require(acting_user, "matters.act", agency=service.instrument.agency)
+    from matters.selectors import matter_visible, refusal_message
+
+    if matter is None or not matter_visible(viewer=acting_user, matter=matter):
+        raise PermissionDenied(refusal_message(matter) if matter else "该文书不属于您可办理的事项。")
+    texts = {"signer": signer, "refusal_reason": refusal_reason, "witness": witness, "reason": reason,
+             "failed_methods": failed_methods, "medium": medium, "tracking_number": tracking_number}
+    texts = {k: text_bounded(v, label=SERVICE_TEXT_LABELS[k], max_length=TEXT_LINE) for k, v in texts.items() if v}
+    kept = [SERVICE_TEXT_LABELS[k] for k in texts if (service.details or {}).get(k)]
+    if kept:
+        raise ValidationError(f"{'、'.join(kept)}已有登记，不能改写；如登记有误，请在事项中说明。")
+    records = [r for r in (receipt, av) if r is not None]
+    if not texts and not records:
+        raise ValidationError("请至少补充一项送达材料（回执、音像记录或送达情况）。")
+    for record in records:
+        if record.agency_id != matter.agency_id:
+            raise ValidationError("送达材料中有不属于本单位的记录。")
+    if receipt is not None:
+        if receipt.kind in AV_KINDS:
+            raise ValidationError("送达回执应为扫描件或照片，录音录像请作为送达过程的音像记录补充。")
+        used = Service.objects.filter(records=receipt).exclude(pk=service.pk).select_related("instrument").first()
+        if used is not None:
+            raise ValidationError(
+                f"记录#{receipt.pk}“{receipt.title}”已作为《{used.instrument.title}》{used.instrument.number}的送达材料，"
+                f"一份回执只能证明一次送达；请上传本次送达的回执扫描件。"
+            )
+    if av is not None and av.kind not in av_media(_rules(matter), []):
+        raise ValidationError("送达过程的音像记录应为录音或录像。")
+    with transaction.atomic():
+        service = Service.objects.select_for_update().get(pk=service.pk)
+        service.details = {**(service.details or {}), **texts}
+        service.save(update_fields=["details"])
+        if records:
+            service.records.add(*records)
+        event_record(kind="service.proof_add", subject=service, acting_user=acting_user, agency=matter.agency,
+                     data={"details": sorted(texts), "records": [r.pk for r in records]})
+    return service

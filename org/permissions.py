@@ -77,6 +77,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "supervision.remind": ALL_STAFF,
     # AV spot checks, 案卷评查 and 执法过错 (003 附件3 第十六至十八条); the leader reads them
     "supervision.check": frozenset({R.LEGAL_REVIEWER, R.OFFICE}),
+    "supervision.challenge": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER}),
 }
 
 

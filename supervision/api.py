@@ -104,10 +104,16 @@ class FindingViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
                     "by_section": {s.pk: [_number(v) for v in f.by_month(s.pk)] for s in stats.sections},
                     "total": [_number(v) for v in f.by_month()],
                     "rate": f.rate(),
+                    "rate_label": f.rate_label or None,
+                    "by_officer": {o: _number(v) for o, v in f.officers.items()},
                     "rate_by_month": [f.rate(m) for m in MONTHS] if f.totals is not None else None,
                 }
                 for f in stats.figures
             ],
+            "officers": [{"id": o.pk, "name": o.name} for o in stats.officers],
+            "report": [{"item": i, "unit": u, "value": _number(v)} for i, u, v in stats.report()],
+            "challenge_results": [{"kind": k, "result": r, "count": n} for k, r, n in stats.challenge_results],
+            "weak_links": [{"problem": p, "where": w, "count": n} for p, w, n in stats.weak_links],
             "cases_by_kind": [{"kind": k, "procedure": p, "count": n} for k, p, n in stats.cases_by_kind],
             "review_outcomes": [{"outcome": o, "count": n} for o, n in stats.review_outcomes],
             "findings_by_article": [

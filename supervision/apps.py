@@ -11,3 +11,6 @@ class SupervisionConfig(AppConfig):
 
         # 停止执法工作 (003 附件3 第十八条（三）): no assignment, 双随机 task or enforcement step meanwhile.
         gates.register_assignment(suspension_refusal, suspended_officers)
+        from supervision.statistics import connect_signals
+
+        connect_signals()

@@ -48,3 +48,17 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list]], 
         parts.append(f'<text x="{x + 14}" y="{height - 5}" font-size="10">{escape(name[:8])}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every text drawn above is escaped
+
+
+def table(*, head: list[str], rows: list[list], foot: list | None = None) -> str:
+    """A plain HTML table of a chart's numbers (built here, not in the template: the statistics page
+    draws a few thousand cells and must stay fast)."""
+    def cells(tag, values):
+        return "".join(f"<{tag}>{escape('—' if v is None else v)}</{tag}>" for v in values)
+
+    parts = ["<table><tr>", cells("th", head), "</tr>"]
+    parts += [f"<tr>{cells('td', row)}</tr>" for row in rows]
+    if foot is not None:
+        parts.append(f"<tr>{cells('th', foot)}</tr>")
+    parts.append("</table>")
+    return mark_safe("".join(parts))  # noqa: S308 — every value is escaped

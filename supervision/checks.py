@@ -259,4 +259,68 @@ def reviews(agency, rules, now: datetime) -> Iterator[Fact]:
             )
 
 
-CHECKS = (deadlines, av_missing, records, interruptions, publications, reviews)
+# What each item of `service.requirements` is, read back from a stored service: a detail the officer
+# wrote, or a linked record of the right kind ("paper": a scan or photo, not a recording).
+_PROOF_DETAIL = {"recipient_signature": "signer", "refusal_reason": "refusal_reason", "witness": "witness",
+                 "reason": "reason", "failed_methods": "failed_methods"}
+_PROOF_PAPER = {"receipt": None, "post_receipt": "tracking_number", "notice": "medium"}
+
+
+def service_missing(service, requires: list[str], av_kinds) -> list[str]:
+    """The items of `requires` a stored Service lacks."""
+    details = service.details or {}
+    kinds = [r.kind for r in service.records.all()]
+    paper = any(k not in ("video", "audio") for k in kinds)
+    missing = []
+    for item in requires:
+        if item in _PROOF_DETAIL:
+            ok = bool(str(details.get(_PROOF_DETAIL[item], "")).strip())
+        elif item in _PROOF_PAPER:
+            detail = _PROOF_PAPER[item]
+            ok = paper and (detail is None or bool(str(details.get(detail, "")).strip()))
+        elif item == "av":
+            ok = any(k in av_kinds for k in kinds)
+        else:
+            ok = True
+        if not ok:
+            missing.append(item)
+    return missing
+
+
+def services(agency, rules, now: datetime) -> Iterator[Fact]:
+    """文书 served without the proof its way of service requires (the pack's service.requirements):
+    a receipt, a signature, the witness of a refusal, a recording, the notice kept."""
+    from matters.choices import ServiceMethod
+    from matters.models import Service
+    from matters.services import DEFAULT_AV_MEDIA, REQUIREMENT_LABELS
+
+    rule = rules.get("service.requirements")
+    if rule is None:
+        return
+    requires = {row["method"]: list(row["requires"]) for row in rule.value}
+    av_kinds = tuple(rules.value("av.media_kinds", default=DEFAULT_AV_MEDIA))
+    qs = (
+        Service.objects.filter(instrument__agency=agency, method__in=list(requires))
+        .select_related("instrument__matter")
+        .prefetch_related("records")
+    )
+    for rows in chunked(qs):
+        for sv in rows:
+            missing = service_missing(sv, requires[sv.method], av_kinds)
+            if not missing:
+                continue
+            inst, matter = sv.instrument, sv.instrument.matter
+            what = "、".join(REQUIREMENT_LABELS.get(m, m) for m in missing)
+            yield Fact(
+                Check.SERVICE_PROOF,
+                f"matters.service:{sv.pk}",
+                rule.key,
+                f"《{inst.title}》{inst.number}已{ServiceMethod(sv.method).label}给{sv.recipient}，但缺少：{what}。"[:500],
+                f"补充该次送达的{what}（在事项的送达记录中补充送达材料）。"[:300],
+                matter.pk if matter else None,
+                matter.section_id if matter else None,
+                sv.recorded_by_id,
+            )
+
+
+CHECKS = (deadlines, av_missing, records, interruptions, publications, reviews, services)

@@ -2,7 +2,14 @@
 
 from django.db import models
 
-from supervision.choices import Check, FindingEventKind, ReminderCategory
+from supervision.choices import (
+    LOST_RESULTS,
+    ChallengeKind,
+    ChallengeResult,
+    Check,
+    FindingEventKind,
+    ReminderCategory,
+)
 from supervision.oversight_models import CaseReview, Fault, SpotCheck, SpotCheckItem  # noqa: F401 (issue 16 items 2-4)
 
 
@@ -84,13 +91,15 @@ class ScanRun(models.Model):
 
 
 class ReminderPreference(models.Model):
-    """What one person chooses to receive: the bell in the application, the daily digest mail, a
-    mail when something of theirs becomes overdue, and which kinds of item."""
+    """What one person chooses to receive: the bell in the application, the daily digest and a
+    message when something of theirs becomes overdue, each by mail or SMS, and which kinds of item."""
 
     staff = models.OneToOneField("org.Staff", on_delete=models.CASCADE, related_name="reminder_preference")
     in_app = models.BooleanField("在平台内提醒（铃铛）", default=True)
     digest_mail = models.BooleanField("每日汇总邮件", default=True)
     overdue_mail = models.BooleanField("逾期时即时邮件", default=True)
+    digest_sms = models.BooleanField("每日汇总短信", default=False)
+    overdue_sms = models.BooleanField("逾期时即时短信", default=False)
     categories = models.JSONField("提醒事项", default=list, blank=True, help_text="empty: every category")
     digest_sent_on = models.DateField("最近汇总邮件日期", null=True, blank=True)
 
@@ -128,3 +137,96 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class StatCell(models.Model):
+    """One pre-aggregated figure of the statistics: a count or sum for one agency, month, section and
+    (where the figure has one) officer or category. Rebuilt from the source tables by
+    `statistics.statistics_refresh`; never edited by hand."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    month = models.PositiveSmallIntegerField("月份")
+    section = models.ForeignKey("org.Section", on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    officer = models.ForeignKey("org.Staff", on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    key = models.CharField("指标", max_length=40)
+    dim = models.CharField("分类", max_length=120, blank=True)
+    label = models.CharField("分类名称", max_length=300, blank=True)
+    value = models.DecimalField("数值", max_digits=24, decimal_places=2)
+    total = models.BigIntegerField("基数", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "统计汇总"
+        verbose_name_plural = "统计汇总"
+        indexes = [models.Index(fields=["agency", "year"], name="statcell_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month} {self.key} {self.value}"
+
+
+class StatState(models.Model):
+    """How many times an agency's counted facts have changed: a build older than this is stale."""
+
+    agency = models.OneToOneField("org.Agency", on_delete=models.CASCADE, related_name="+")
+    changes = models.BigIntegerField("变更次数", default=0)
+
+    class Meta:
+        verbose_name = "统计数据版本"
+        verbose_name_plural = "统计数据版本"
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}: {self.changes}"
+
+
+class StatBuild(models.Model):
+    """When one agency's year of StatCells was last rebuilt, and from which version of the facts."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    version = models.BigIntegerField("数据版本")
+    built_at = models.DateTimeField("汇总时间")
+    seconds = models.FloatField("用时（秒）", default=0)
+
+    class Meta:
+        verbose_name = "统计汇总记录"
+        verbose_name_plural = "统计汇总记录"
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="statbuild_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year}"
+
+
+class Challenge(models.Model):
+    """A 行政复议 or 行政诉讼 against a matter's decision, and its result: what 复议诉讼败诉率 counts."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
+    section = models.ForeignKey("org.Section", on_delete=models.PROTECT, related_name="+")
+    matter = models.ForeignKey("matters.Matter", on_delete=models.PROTECT, related_name="challenges")
+    kind = models.CharField("类别", max_length=20, choices=ChallengeKind.choices)
+    body = models.CharField("复议机关或人民法院", max_length=100)
+    filed_on = models.DateField("申请或起诉日期")
+    result = models.CharField("结果", max_length=20, choices=ChallengeResult.choices, default=ChallengeResult.PENDING)
+    decided_on = models.DateField("审结日期", null=True, blank=True)
+    document = models.CharField("复议决定书或裁判文书文号", max_length=100, blank=True)
+    recorded_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    decided_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_on", "-pk"]
+        verbose_name = "行政复议、诉讼"
+        verbose_name_plural = "行政复议、诉讼"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(result=ChallengeResult.PENDING, decided_on__isnull=True)
+                | (~models.Q(result=ChallengeResult.PENDING) & models.Q(decided_on__isnull=False)),
+                name="challenge_decided_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.matter_id}"
+
+    @property
+    def lost(self) -> bool:
+        return self.result in LOST_RESULTS

@@ -1,6 +1,6 @@
-"""Reminders: due and overdue items reach the person responsible, in the application (the bell)
-and by mail — a daily digest, and a mail as soon as something becomes overdue. Each person
-chooses what they receive (ReminderPreference)."""
+"""Reminders: due and overdue items reach the person responsible, in the application (the bell),
+by mail and by SMS (supervision.sms) — a daily digest, and a message as soon as something becomes
+overdue. Each person chooses the channels and the kinds of item they receive (ReminderPreference)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +14,7 @@ from org.models import Agency, Staff
 from supervision.checks import chunked, matters_with_deadlines
 from supervision.choices import ReminderCategory
 from supervision.models import Finding, Reminder, ReminderPreference
+from supervision.sms import mobile_number, send_sms
 
 
 @dataclass
@@ -21,6 +22,7 @@ class RemindResult:
     opened: int = 0
     done: int = 0
     overdue_mails: int = 0
+    overdue_sms: int = 0
     digests: int = 0
 
 
@@ -41,6 +43,58 @@ def _items(agency, now: datetime) -> dict[tuple[int, str], dict]:
                     "citation": row.citation[:300],
                     "due": row.due,
                     "overdue": row.due < now,
+                }
+    from matters.hazards import OPEN_STATES, hazard_deadline_rows
+    from matters.models import Matter
+
+    with_hazards = Matter.objects.filter(agency=agency, hazards__state__in=OPEN_STATES).distinct()
+    for chunk in chunked(with_hazards.prefetch_related("officers")):
+        for row in hazard_deadline_rows(chunk):
+            if row.due > horizon:
+                continue
+            for officer in row.matter.officers.all():
+                items[(officer.pk, f"hazard:{row.matter.pk}:{row.label}"[:120])] = {
+                    "category": ReminderCategory.HAZARD,
+                    "title": f"{row.matter.title}：{row.label}"[:300],
+                    "citation": (row.citation or "")[:300],
+                    "due": row.due,
+                    "overdue": row.due < now,
+                }
+    from policy.calendar import due_moment
+    from publicity.choices import PublicationState
+    from publicity.models import Publication
+
+    waiting = Publication.objects.filter(
+        agency=agency, state__in=(PublicationState.DRAFT, PublicationState.REVIEWED),
+        due_on__lte=timezone.localdate(horizon), created_by__isnull=False,
+    )
+    for chunk in chunked(waiting):
+        for p in chunk:
+            due = due_moment(p.due_on)
+            items[(p.created_by_id, f"publication:{p.pk}")] = {
+                "category": ReminderCategory.PUBLICATION,
+                "title": f"公开执法决定：{p.party_public}（{p.instrument_number}）"[:300],
+                "citation": "",
+                "due": due,
+                "overdue": due < now,
+            }
+    from org.choices import Role
+    from review.choices import ReviewState
+    from review.models import LegalReview
+
+    reviewers = list(Staff.objects.filter(agency=agency, is_active=True, role_assignments__role=Role.LEGAL_REVIEWER)
+                     .values_list("pk", flat=True).distinct())
+    running = LegalReview.objects.filter(agency=agency, state=ReviewState.REVIEWING, due__isnull=False,
+                                         due__lte=horizon).select_related("matter")
+    for chunk in chunked(running):
+        for review in chunk:
+            for pk in reviewers:  # the legal reviewers of the agency (a review names no single reviewer)
+                items[(pk, f"review:{review.pk}")] = {
+                    "category": ReminderCategory.REVIEW,
+                    "title": f"法制审核：{review.matter.title}"[:300],
+                    "citation": "",
+                    "due": review.due,
+                    "overdue": review.due < now,
                 }
     for chunk in chunked(Finding.objects.filter(agency=agency, closed_at__isnull=True, officer__isnull=False)):
         for f in chunk:
@@ -115,6 +169,11 @@ def reminders_sweep_agency(*, agency: Agency, now: datetime | None = None) -> Re
                 [person.email],
             )
             result.overdue_mails += 1
+        if wanted and pref.overdue_sms and mobile_number(person.phone):
+            first = wanted[0].title
+            more = f"等{len(wanted)}项" if len(wanted) > 1 else ""
+            if send_sms(person.phone, f"【行政执法平台】{person.name}，{first}{more}已逾期，请尽快办理。"):
+                result.overdue_sms += 1
         Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(overdue_mailed_at=now)
     return result
 
@@ -131,15 +190,21 @@ def reminders_digest(*, agency: Agency, now: datetime | None = None) -> int:
     for person in Staff.objects.filter(pk__in=list(open_by_staff), is_active=True):
         pref = prefs[person.pk]
         wanted = [r for r in open_by_staff[person.pk] if pref.wants(r.category)]
-        if not (wanted and pref.digest_mail and person.email) or pref.digest_sent_on == today:
+        by_mail = pref.digest_mail and bool(person.email)
+        by_sms = pref.digest_sms and mobile_number(person.phone) is not None
+        if not (wanted and (by_mail or by_sms)) or pref.digest_sent_on == today:
             continue
         overdue = sum(1 for r in wanted if r.overdue)
-        send_mail(
-            f"【每日提醒】待办 {len(wanted)} 项，其中已逾期 {overdue} 项",
-            f"{person.name}：\n\n{_lines(wanted)}\n\n（行政执法平台每日自动发送，可在“我的提醒”中设置）",
-            None,
-            [person.email],
-        )
+        if by_mail:
+            send_mail(
+                f"【每日提醒】待办 {len(wanted)} 项，其中已逾期 {overdue} 项",
+                f"{person.name}：\n\n{_lines(wanted)}\n\n（行政执法平台每日自动发送，可在“我的提醒”中设置）",
+                None,
+                [person.email],
+            )
+        if by_sms:
+            send_sms(person.phone, f"【行政执法平台】{person.name}，您有待办事项{len(wanted)}项，其中已逾期{overdue}项，"
+                                   f"请登录平台查看“我的提醒”。")
         pref.digest_sent_on = today
         pref.save()
         sent += 1
@@ -153,6 +218,7 @@ def reminders_run(*, agency: Agency | None = None, now: datetime | None = None, 
         total.opened += r.opened
         total.done += r.done
         total.overdue_mails += r.overdue_mails
+        total.overdue_sms += r.overdue_sms
         if digest:
             total.digests += reminders_digest(agency=a, now=now)
     return total

@@ -10,7 +10,7 @@ from org.choices import Role
 from org.permissions import require
 from policy.selectors import agency_rules
 from supervision import statistics
-from supervision.models import Finding, Reminder, ReminderPreference
+from supervision.models import Challenge, Finding, Reminder, ReminderPreference
 
 SUPERVISOR_RULE = "supervision.supervisor_role"
 
@@ -45,6 +45,37 @@ def finding_list(*, viewer, open_only: bool = True) -> QuerySet[Finding]:
     if open_only:
         qs = qs.filter(closed_at__isnull=True)
     return qs.order_by("-opened_at", "-pk")
+
+
+def challenge_list(*, viewer) -> QuerySet[Challenge]:
+    """行政复议、诉讼 of the matters in the viewer's supervision scope."""
+    section = _scope(viewer)
+    qs = Challenge.objects.filter(agency_id=viewer.agency_id).select_related("matter", "section")
+    if section is not None:
+        qs = qs.filter(section_id=section)
+    return qs.order_by("-filed_on", "-pk")
+
+
+def challenge_for(*, viewer, pk: int) -> Challenge:
+    """One challenge to act on; an id outside the viewer's scope is a logged refusal (404)."""
+    require(viewer, "supervision.challenge")
+    return object_visible(challenge_list(viewer=viewer), pk=pk, viewer=viewer,
+                          missing="没有这个行政复议、诉讼登记，或它不属于您负责的范围。")
+
+
+def service_proof_findings(*, viewer) -> QuerySet[Finding]:
+    """The viewer's own open findings of 文书 served without their proof (theirs to put right)."""
+    from supervision.choices import Check
+
+    require(viewer, "supervision.remind")
+    return Finding.objects.filter(agency_id=viewer.agency_id, officer=viewer, kind=Check.SERVICE_PROOF,
+                                  closed_at__isnull=True).order_by("pk")
+
+
+def service_proof_finding_for(*, viewer, pk: int) -> Finding:
+    """One of those, by id; another's is a logged refusal (404)."""
+    return object_visible(service_proof_findings(viewer=viewer), pk=pk, viewer=viewer,
+                          missing="没有这个待补充送达凭证的问题，或它不由您负责。")
 
 
 def finding_for(*, viewer, pk: int) -> Finding:

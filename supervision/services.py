@@ -12,6 +12,7 @@ from policy.selectors import agency_rules
 from supervision.checks import CHECKS, CHUNK, Fact, chunked
 from supervision.choices import FindingEventKind
 from supervision.models import Finding, FindingEvent, ReminderPreference, ScanRun
+from supervision.statistics import statistics_refresh
 
 
 @dataclass
@@ -118,6 +119,8 @@ def findings_scan(*, acting_user=None, agency: Agency | None = None, now: dateti
     agencies = [agency] if agency is not None else list(Agency.objects.order_by("pk"))
     for a in agencies:
         r = findings_scan_agency(agency=a, acting_user=acting_user, now=now)
+        # The statistics read pre-aggregated figures: rebuild this year's after each scan.
+        statistics_refresh(a, timezone.localdate(now or timezone.now()).year)
         total.opened += r.opened
         total.closed += r.closed
         total.reopened += r.reopened
@@ -136,18 +139,144 @@ def findings_scan_if_due(*, max_age: timedelta) -> ScanResult | None:
 
 @transaction.atomic
 def preference_set(
-    *, acting_user, in_app: bool, digest_mail: bool, overdue_mail: bool, categories: list[str]
+    *, acting_user, in_app: bool, digest_mail: bool, overdue_mail: bool, categories: list[str],
+    digest_sms: bool = False, overdue_sms: bool = False,
 ) -> ReminderPreference:
-    """Save what `acting_user` chooses to receive (their own setting only); a ledger event."""
+    """Save what `acting_user` chooses to receive (their own setting only); a ledger event. SMS
+    needs a mobile number on the person's record."""
+    from django.core.exceptions import ValidationError
+
     from org.permissions import require
+    from supervision.sms import mobile_number
 
     require(acting_user, "supervision.remind")
+    if (digest_sms or overdue_sms) and mobile_number(acting_user.phone) is None:
+        raise ValidationError(
+            "您的人员信息中没有可用的手机号码，无法接收短信提醒：请系统管理员在人员信息中登记11位手机号码后再选择短信提醒。"
+        )
+    choices = {"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
+               "digest_sms": digest_sms, "overdue_sms": overdue_sms}
     pref, _ = ReminderPreference.objects.update_or_create(
-        staff=acting_user,
-        defaults={"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
-                  "categories": sorted(set(categories))},
+        staff=acting_user, defaults={**choices, "categories": sorted(set(categories))},
     )
     event_record(kind="reminder.preference", subject=pref, acting_user=acting_user, agency=acting_user.agency,
-                 data={"in_app": in_app, "digest_mail": digest_mail, "overdue_mail": overdue_mail,
-                       "categories": pref.categories})
+                 data={**choices, "categories": pref.categories})
     return pref
+
+
+# --- 行政复议、行政诉讼 ---------------------------------------------------------------------------------
+
+
+def _decided_on(matter):
+    """The local date of the matter's decision (the step a 复议 or 诉讼 follows), or None."""
+    from matters.workflows import DECISION_STEPS
+
+    steps = (*DECISION_STEPS.get(matter.kind, ()), "seal_on_spot")
+    first = matter.steps.filter(transition__in=steps).order_by("occurred_at").values_list("occurred_at", flat=True)
+    first = first.first()
+    return timezone.localdate(first) if first else None
+
+
+def _bounded_text(value: str, label: str, field: str) -> str:
+    from supervision.models import Challenge
+    from utilities.bounds import text_for_column
+
+    return text_for_column(value, label=label, model=Challenge, field=field)
+
+
+@transaction.atomic
+def challenge_register(*, acting_user, matter, kind: str, body: str, filed_on):
+    """Register a 行政复议 or 行政诉讼 against the matter's decision; a ledger event."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from matters.selectors import matter_visible, refusal_message
+    from org.permissions import require
+    from supervision.choices import ChallengeKind
+    from supervision.models import Challenge
+
+    require(acting_user, "supervision.challenge", agency=matter.agency)
+    if not matter_visible(viewer=acting_user, matter=matter):
+        raise PermissionDenied(refusal_message(matter))
+    if kind not in ChallengeKind.values:
+        raise ValidationError("请选择行政复议或行政诉讼。")
+    body = _bounded_text(body, "复议机关或人民法院", "body")
+    if not body:
+        raise ValidationError("请填写复议机关或人民法院。")
+    if filed_on is None:
+        raise ValidationError("请填写申请或起诉日期。")
+    if filed_on > timezone.localdate():
+        raise ValidationError(f"申请或起诉日期（{filed_on:%Y年%m月%d日}）不能晚于今天，请按实际日期登记。")
+    decided = _decided_on(matter)
+    if decided is None:
+        raise ValidationError("该事项尚未作出执法决定，不能登记针对决定的行政复议或行政诉讼；请核对事项编号。")
+    if filed_on < decided:
+        raise ValidationError(
+            f"申请或起诉日期（{filed_on:%Y年%m月%d日}）早于执法决定日期（{decided:%Y年%m月%d日}），请核对后按实际日期登记。"
+        )
+    challenge = Challenge.objects.create(agency=matter.agency, section=matter.section, matter=matter, kind=kind,
+                                         body=body, filed_on=filed_on, recorded_by=acting_user)
+    event_record(kind="challenge.register", subject=challenge, acting_user=acting_user, agency=matter.agency,
+                 data={"matter": matter.pk, "kind": kind, "body": body, "filed_on": filed_on.isoformat()})
+    return challenge
+
+
+@transaction.atomic
+def challenge_decide(*, acting_user, challenge, result: str, decided_on, document: str):
+    """Record the result of a 复议 or 诉讼 (once; a later correction is a new registration)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from matters.selectors import matter_visible, refusal_message
+    from org.permissions import require
+    from supervision.choices import ChallengeResult
+    from supervision.models import Challenge
+
+    require(acting_user, "supervision.challenge", agency=challenge.agency)
+    if not matter_visible(viewer=acting_user, matter=challenge.matter):
+        raise PermissionDenied(refusal_message(challenge.matter))
+    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    if challenge.result != ChallengeResult.PENDING:
+        raise ValidationError(f"该{challenge.get_kind_display()}已登记结果（{challenge.get_result_display()}），不能改写。")
+    if result not in ChallengeResult.values or result == ChallengeResult.PENDING:
+        raise ValidationError("请选择审结结果。")
+    document = _bounded_text(document, "文书文号", "document")
+    if not document:
+        raise ValidationError("请填写复议决定书或裁判文书的文号。")
+    if decided_on is None:
+        raise ValidationError("请填写审结日期。")
+    if decided_on > timezone.localdate():
+        raise ValidationError(f"审结日期（{decided_on:%Y年%m月%d日}）不能晚于今天，请按实际日期登记。")
+    if decided_on < challenge.filed_on:
+        raise ValidationError(
+            f"审结日期（{decided_on:%Y年%m月%d日}）早于申请或起诉日期（{challenge.filed_on:%Y年%m月%d日}），请核对。"
+        )
+    challenge.result, challenge.decided_on, challenge.document = result, decided_on, document
+    challenge.decided_by = acting_user
+    challenge.save(update_fields=["result", "decided_on", "document", "decided_by"])
+    event_record(kind="challenge.decide", subject=challenge, acting_user=acting_user, agency=challenge.agency,
+                 data={"result": result, "decided_on": decided_on.isoformat(), "document": document})
+    return challenge
+
+
+def finding_recheck_service(*, finding: Finding, acting_user=None, now: datetime | None = None) -> bool:
+    """Check one 文书送达 finding again at once (after the proof was added): close it, with its event,
+    when nothing is missing any more. True when it closed."""
+    from matters.models import Service
+    from matters.services import DEFAULT_AV_MEDIA
+    from supervision.checks import service_missing
+    from supervision.choices import Check
+
+    if finding.kind != Check.SERVICE_PROOF or finding.closed_at is not None:
+        return False
+    now = now or timezone.now()
+    rules = agency_rules(finding.agency, timezone.localdate(now))
+    service = Service.objects.prefetch_related("records").get(pk=int(finding.subject.split(":")[1]))
+    requires = next((list(r["requires"]) for r in rules.rule("service.requirements").value
+                     if r["method"] == service.method), [])
+    if service_missing(service, requires, tuple(rules.value("av.media_kinds", default=DEFAULT_AV_MEDIA))):
+        return False
+    with transaction.atomic():
+        finding.closed_at = now
+        finding.seen_at = now
+        finding.save(update_fields=["closed_at", "seen_at"])
+        _event(finding, FindingEventKind.CLOSED, now, "已补充送达凭证（已纠正）。", acting_user)
+    return True

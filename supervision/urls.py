@@ -10,6 +10,9 @@ urlpatterns = [
     path("statistics/", views.statistics, name="statistics"),
     path("statistics.xlsx", views.statistics_export, name="statistics_export"),
     path("reminders/", views.reminders, name="reminders"),
+    path("challenges/", views.challenges, name="challenges"),
+    path("challenges/act/", views.challenge_act, name="challenge_act"),
+    path("reminders/service-proof/", views.service_proof, name="service_proof"),
 ]
 
 # AV spot checks, 案卷评查, 执法过错 and the year's evaluation (issue 16 items 2-4)

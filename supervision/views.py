@@ -1,15 +1,22 @@
 """Pages of 执法监督: findings, the statistics with their charts, the XLSX export. Thin."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from org.permissions import capability_required
+from org.permissions import can, capability_required
 from supervision import selectors, services
-from supervision.charts import bar_chart
+from supervision.charts import bar_chart, table
 from supervision.export import statistics_xlsx
-from supervision.forms import PreferenceForm, StatisticsForm
+from supervision.forms import (
+    ChallengeDecideForm,
+    ChallengeForm,
+    PreferenceForm,
+    ServiceProofForm,
+    StatisticsForm,
+)
 from supervision.statistics import MONTHS
 
 
@@ -51,19 +58,35 @@ def statistics(request):
     charts = []
     for fig in stats.figures:
         series = [(s.name, fig.by_month(s.pk)) for s in stats.sections]
-        rows = [(s.name, fig.by_month(s.pk), fig.cell(section=s.pk), fig.rate(section=s.pk)) for s in stats.sections]
+        rated = fig.totals is not None
+        pct = (lambda r: None if r is None else f"{r}%")  # noqa: E731
+        head = ["科室", *labels, f"合计（{fig.unit}）", *([fig.rate_label] if rated else [])]
+        rows = [[name, *values, fig.cell(section=s.pk), *([pct(fig.rate(section=s.pk))] if rated else [])]
+                for s, (name, values) in zip(stats.sections, series, strict=True)]
+        foot = ["全部", *fig.by_month(), fig.cell(), *([pct(fig.rate())] if rated else [])]
         charts.append({
             "fig": fig,
             "svg": bar_chart(title=fig.title, labels=labels, series=series, unit=fig.unit),
-            "rows": rows,
-            "total": (fig.by_month(), fig.cell(), fig.rate()),
+            "table": table(head=head, rows=rows, foot=foot),
+            "rate": fig.rate() if rated else None,
         })
     articles = stats.findings_by_article
     article_chart = bar_chart(
         title="监督发现按条款", labels=[a[0] for a in articles[:12]], series=[("发现", [a[2] for a in articles[:12]])],
         unit="项",
     ) if articles else None
-    context = {"form": form, "stats": stats, "charts": charts, "months": labels, "article_chart": article_chart}
+    weak = stats.weak_links[:12]
+    weak_chart = bar_chart(
+        title="薄弱环节", labels=[w[1][:8] for w in weak], series=[("次数", [w[2] for w in weak])], unit="次",
+    ) if weak else None
+    officer_figures = [f for f in stats.figures if f.officers]
+    officer_rows = [
+        (o.name or o.username, [(f.officers.get(o.pk, 0), f.officer_rate(o.pk)) for f in officer_figures])
+        for o in stats.officers
+    ]
+    context = {"form": form, "stats": stats, "charts": charts, "months": labels, "article_chart": article_chart,
+               "weak_chart": weak_chart, "report": stats.report(), "officer_figures": officer_figures,
+               "officer_rows": officer_rows}
     return render(request, "supervision/statistics.html", context)
 
 
@@ -84,9 +107,81 @@ def reminders(request):
     form = PreferenceForm(request.POST or None, instance=pref)
     if request.method == "POST":
         if form.is_valid():
-            services.preference_set(acting_user=request.user, **form.cleaned_data)
-            messages.success(request, "提醒设置已保存。")
-            return redirect("supervision:reminders")
-        messages.error(request, "提醒设置未保存：请检查所填内容。")
+            try:
+                services.preference_set(acting_user=request.user, **form.cleaned_data)
+            except ValidationError as e:
+                messages.error(request, f"提醒设置未保存：{'；'.join(e.messages)}")
+            else:
+                messages.success(request, "提醒设置已保存。")
+                return redirect("supervision:reminders")
+        else:
+            messages.error(request, "提醒设置未保存：请检查所填内容。")
     rows = selectors.reminder_list(viewer=request.user)
-    return render(request, "supervision/reminders.html", {"rows": rows, "form": form})
+    proofs = [(f, ServiceProofForm(initial={"finding": f.pk}))
+              for f in selectors.service_proof_findings(viewer=request.user)[:50]]
+    return render(request, "supervision/reminders.html", {"rows": rows, "form": form, "proofs": proofs})
+
+
+@capability_required("matters.act", methods=("POST",))
+def service_proof(request):
+    """Add the missing proof of a service named by one of the viewer's findings; the finding closes
+    at once when nothing is missing any more."""
+    from matters.models import Service
+    from matters.services import service_proof_add
+    from records.selectors import record_for
+
+    form = ServiceProofForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("请检查所填内容（记录编号为数字，文字不超过500字）。")
+        data = dict(form.cleaned_data)
+        finding = selectors.service_proof_finding_for(viewer=request.user, pk=data.pop("finding"))
+        service = Service.objects.select_related("instrument__matter").get(pk=int(finding.subject.split(":")[1]))
+        for name in ("receipt", "av"):
+            data[name] = record_for(viewer=request.user, pk=data[name]) if data[name] else None
+        service_proof_add(acting_user=request.user, service=service, **data)
+        if services.finding_recheck_service(finding=finding, acting_user=request.user):
+            messages.success(request, "送达凭证已补充，该问题已纠正。")
+        else:
+            messages.warning(request, "已补充；该次送达仍缺少材料，请继续补充。")
+    except ValidationError as e:
+        messages.error(request, f"未补充：{'；'.join(e.messages)}")
+    return redirect("supervision:reminders")
+
+
+@capability_required("supervision.view", methods=("GET",))
+def challenges(request):
+    """行政复议、诉讼: the register of the viewer's scope, with forms for those who keep it."""
+    rows = list(selectors.challenge_list(viewer=request.user)[:500])
+    pending = [(c, ChallengeDecideForm(initial={"challenge": c.pk})) for c in rows if c.result == "pending"]
+    context = {"rows": rows, "form": ChallengeForm(), "pending": pending,
+               "can_act": can(request.user, "supervision.challenge")}
+    return render(request, "supervision/challenges.html", context)
+
+
+@capability_required("supervision.challenge", methods=("POST",))
+def challenge_act(request):
+    """Register a 复议 or 诉讼 (the matter resolved through the viewer's selector), or record a result."""
+    from matters.selectors import matter_for
+
+    try:
+        if request.POST.get("action") == "decide":
+            form = ChallengeDecideForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("请选择结果，并填写审结日期和文书文号。")
+            c = selectors.challenge_for(viewer=request.user, pk=form.cleaned_data["challenge"])
+            services.challenge_decide(acting_user=request.user, challenge=c, result=form.cleaned_data["result"],
+                                      decided_on=form.cleaned_data["decided_on"], document=form.cleaned_data["document"])
+            messages.success(request, "审结结果已登记。")
+        else:
+            form = ChallengeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("请填写执法事项编号、类别、复议机关或人民法院和日期。")
+            matter = matter_for(viewer=request.user, pk=form.cleaned_data["matter"], read=False,
+                                purpose="登记行政复议、诉讼")
+            services.challenge_register(acting_user=request.user, matter=matter, kind=form.cleaned_data["kind"],
+                                        body=form.cleaned_data["body"], filed_on=form.cleaned_data["filed_on"])
+            messages.success(request, "行政复议、诉讼已登记。")
+    except ValidationError as e:
+        messages.error(request, f"未登记：{'；'.join(e.messages)}")
+    return redirect("supervision:challenges")

@@ -220,3 +220,11 @@ ZHIFA_REMINDER_HORIZON_DAYS = env.int("ZHIFA_REMINDER_HORIZON_DAYS", default=3)
 # Reminder mail goes through Django's mail backends (SMTP on the agency's own server in production).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="zhifa@localhost")
+# Reminder SMS: the class that sends them (default: written to the log; an agency's gateway is a
+# subclass of supervision.sms.BaseBackend), and the longest message sent.
+ZHIFA_SMS_BACKEND = env.str("ZHIFA_SMS_BACKEND", default="supervision.sms.LoggingBackend")
+ZHIFA_SMS_MAX_CHARS = env.int("ZHIFA_SMS_MAX_CHARS", default=140)
+# How often the running server brings reminders up to date (seconds): an item that becomes overdue
+# is mailed (or texted) within this time.
+ZHIFA_REMINDER_INTERVAL = env.int("ZHIFA_REMINDER_INTERVAL", default=300)
+ZHIFA_REMINDER_DIGEST_HOUR = env.int("ZHIFA_REMINDER_DIGEST_HOUR", default=8)

@@ -27,6 +27,12 @@ def test_findings_scan_statistics_and_reminders(desk):
     figures = {f["key"]: f for f in stats["figures"]}
     assert figures["findings"]["total"][timezone.localdate().month - 1] == 1
     assert stats["findings_by_article"][0]["rule"] == "av.ingest_deadline"
+    assert figures["findings"]["by_officer"] == {str(desk.officer.pk): 1}
+    assert desk.officer.name in [o["name"] for o in stats["officers"]]
+    recorded = figures["recordings_on_time"]
+    assert recorded["rate"] == 0.0 and recorded["rate_label"] == "按时率"  # the one recording was stored late
+    assert {r["item"] for r in stats["report"]} >= {"监督检查次数", "经济处罚（罚款）金额", "发现事故隐患项数"}
+    assert stats["challenge_results"] == [] and isinstance(stats["weak_links"], list)
     bad = api.get("/api/v1/supervision/findings/statistics/", {"year": "1900"})
     assert bad.status_code == 400 and "2000" in bad.json()["detail"]
 

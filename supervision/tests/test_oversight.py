@@ -26,6 +26,7 @@ from supervision.casereview import review_sheet
 from supervision.faults import add_months
 from supervision.oversight_models import CaseReview, Fault, SpotCheck
 from supervision.spotchecks import spot_sample
+from supervision.statistics import compute, statistics_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +192,10 @@ def test_a_case_file_is_scored_item_by_item_and_the_pass_rate_follows(desk, logi
     detail = login(desk.leader).get(reverse("supervision:casereview", args=[second.pk])).content.decode()
     assert "违法事实无证据证明" in detail
     assert Event.objects.filter(kind="casereview.view", subject_id=str(second.pk), actor=desk.leader).exists()
+    # the statistics' 案卷评查合格率 is fed by the same reviews
+    statistics_refresh(desk.agency, year)
+    figure = compute(desk.agency, year).figure("case_file_pass")
+    assert figure is not None and figure.cell() == 1 and figure.rate() == 50.0
 
 
 def test_a_fault_suspending_the_officer_stops_assignment_until_its_end(desk, login, make_staff, client):

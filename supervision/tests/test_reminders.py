@@ -72,3 +72,64 @@ def test_bell_page_preferences_and_command(desk, closed, login, capsys):
     bad = client.post(reverse("supervision:reminders"), {"categories": ["nonsense"]}, follow=True)
     assert "提醒设置未保存" in bad.content.decode()
     assert ReminderPreference.objects.get(staff=desk.officer).categories == ["deadline"]
+
+
+@pytest.mark.django_db
+def test_overdue_and_digest_by_sms_as_each_person_chooses(desk, closed, sms_outbox, login):
+    from django.core.exceptions import ValidationError
+
+    from matters.selectors import matter_deadlines
+    from supervision.services import preference_set
+
+    desk.officer.phone = "138-0000 1234"
+    desk.officer.save(update_fields=["phone"])
+    preference_set(acting_user=desk.officer, in_app=True, digest_mail=False, overdue_mail=False,
+                   digest_sms=True, overdue_sms=True, categories=[])
+    with pytest.raises(ValidationError, match="手机号码"):  # the partner has no mobile number
+        preference_set(acting_user=desk.partner, in_app=True, digest_mail=False, overdue_mail=False,
+                       overdue_sms=True, categories=[])
+    assert not ReminderPreference.objects.get(staff=desk.partner).overdue_sms  # unchanged
+
+    (row,) = [r for r in matter_deadlines(closed) if r.rule_key == "archive.deadline_after_closing"]
+    reminders_run(now=row.due - timedelta(days=1))
+    (digest,) = sms_outbox
+    assert digest.to == "13800001234" and "待办事项1项" in digest.text and mail.outbox == []
+    result = reminders_run(now=row.due + timedelta(hours=1), digest=False)
+    assert result.overdue_sms == 1 and result.overdue_mails == 0
+    overdue = sms_outbox[-1]
+    assert overdue.to == "13800001234" and "已逾期" in overdue.text and len(overdue.text) <= 140
+    reminders_run(now=row.due + timedelta(hours=2), digest=False)
+    assert len(sms_outbox) == 2  # once per item
+
+    client = login(desk.partner)
+    page = client.post(reverse("supervision:reminders"), {"overdue_sms": "on"}, follow=True).content.decode()
+    assert "提醒设置未保存" in page and "手机号码" in page
+
+
+def test_the_default_sms_backend_only_logs(settings, caplog):
+    from supervision import sms
+
+    settings.ZHIFA_SMS_BACKEND = "supervision.sms.LoggingBackend"
+    with caplog.at_level("INFO", logger="zhifa.sms"):
+        assert sms.send_sms("+86 139 1111 2222", "测试" * 100)
+        assert not sms.send_sms("024-1234567", "座机不能接收短信")
+    sent = [r for r in caplog.records if "SMS to 13911112222" in r.getMessage()]
+    assert len(sent) == 1 and sent[0].getMessage().endswith("…")
+    assert any("not a mobile number" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.django_db
+def test_legal_reviewers_are_reminded_of_a_review_falling_due(desk, make_staff):
+    from review.services import review_submit
+    from review.tests.helpers import complete_submission, make_matter
+
+    reviewer = make_staff("legal_reviewer", username="fa", name="孙法制")
+    matter = make_matter(desk.agency, desk.section, desk.officer, amount=50000)
+    review = review_submit(matter=matter, acting_user=desk.chief, **complete_submission(matter))
+    review.refresh_from_db()
+    assert review.state == "reviewing" and review.due
+    reminders_run(now=review.due - timedelta(days=30), digest=False)
+    assert not Reminder.objects.filter(category="review").exists()  # not yet within the horizon
+    reminders_run(now=review.due + timedelta(minutes=5), digest=False)
+    (mine,) = Reminder.objects.filter(category="review")
+    assert mine.staff == reviewer and mine.overdue and matter.title in mine.title

@@ -165,3 +165,78 @@ def test_major_decision_without_legal_review_is_found_and_closes_once_reviewed(d
     findings_scan(agency=desk.agency)
     finding.refresh_from_db()
     assert not finding.is_open
+
+
+@pytest.mark.django_db
+def test_service_without_its_proof_is_found_and_closes_once_the_proof_is_added(desk):
+    from django.core.exceptions import ValidationError
+
+    from matters.models import Service
+    from matters.services import service_proof_add
+
+    matter = desk.close_inspection()
+    instrument = matter.instruments.order_by("pk").last()
+    # Planted: a 留置送达 entered from the paper file with its receipt and refusal but no witness.
+    service = Service.objects.create(instrument=instrument, method="left", recipient="王某", served_at=T0,
+                                     details={"refusal_reason": "拒绝签收"}, recorded_by=desk.officer)
+    service.records.add(desk.receipt())
+    findings_scan(agency=desk.agency)
+    (finding,) = Finding.objects.filter(kind=Check.SERVICE_PROOF)
+    rule = agency_rules(desk.agency).rule("service.requirements")
+    assert finding.rule_key == "service.requirements" and finding.citation == rule.cited("、")
+    assert "见证人" in finding.message and "拒收事由" not in finding.message
+    assert finding.matter == matter and finding.officer == desk.officer and "见证人" in finding.remedy
+
+    with pytest.raises(ValidationError, match="至少补充一项"):
+        service_proof_add(acting_user=desk.officer, service=service)
+    with pytest.raises(ValidationError, match="拒收事由已有登记"):
+        service_proof_add(acting_user=desk.officer, service=service, refusal_reason="另一说法", witness="刘某")
+    with pytest.raises(ValidationError, match="扫描件或照片"):
+        service_proof_add(acting_user=desk.officer, service=service, receipt=desk.clip("送达.mp4"))
+    service.refresh_from_db()
+    assert service.details == {"refusal_reason": "拒绝签收"}  # a refusal changes nothing
+    findings_scan(agency=desk.agency)
+    assert Finding.objects.get(pk=finding.pk).is_open
+
+    service_proof_add(acting_user=desk.officer, service=service, witness="村委会主任刘某")
+    assert findings_scan(agency=desk.agency).closed == 1
+    finding.refresh_from_db()
+    assert not finding.is_open and _history(finding) == ["opened", "closed"]
+    assert Event.objects.filter(kind="service.proof_add", subject_id=str(service.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_the_officer_adds_the_proof_on_the_reminders_page_and_the_finding_closes(desk, login):
+    from django.urls import reverse
+
+    from matters.models import Service
+
+    matter = desk.close_inspection()
+    service = Service.objects.create(instrument=matter.instruments.order_by("pk").last(), method="direct",
+                                     recipient="王某", served_at=T0, details={}, recorded_by=desk.officer)
+    findings_scan(agency=desk.agency)
+    (finding,) = Finding.objects.filter(kind=Check.SERVICE_PROOF)
+    assert "送达回执" in finding.message and "签名" in finding.message
+
+    partner = login(desk.partner)  # not the partner's finding: refused, logged, nothing added
+    response = partner.post(reverse("supervision:service_proof"), {"finding": finding.pk, "signer": "王某"})
+    assert response.status_code == 404 and Service.objects.get(pk=service.pk).details == {}
+    assert Event.objects.filter(kind="finding.denied", subject_id=str(finding.pk), actor=desk.partner).exists()
+
+    client = login(desk.officer)
+    page = client.get(reverse("supervision:reminders")).content.decode()
+    assert "补充送达凭证" in page and finding.message in page
+    receipt = desk.receipt("补签回执.docx")
+    page = client.post(reverse("supervision:service_proof"), {"finding": finding.pk, "signer": "王某"},
+                       follow=True).content.decode()
+    assert "仍缺少材料" in page and Finding.objects.get(pk=finding.pk).is_open
+    page = client.post(reverse("supervision:service_proof"), {"finding": finding.pk, "receipt": "abc"},
+                       follow=True).content.decode()
+    assert "未补充" in page
+    page = client.post(reverse("supervision:service_proof"), {"finding": finding.pk, "receipt": receipt.pk},
+                       follow=True).content.decode()
+    assert "该问题已纠正" in page
+    finding.refresh_from_db()
+    assert not finding.is_open and _history(finding) == ["opened", "closed"]
+    assert set(Service.objects.get(pk=service.pk).records.all()) == {receipt}
+    assert findings_scan(agency=desk.agency).opened == 0  # the scan agrees

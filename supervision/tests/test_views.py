@@ -57,7 +57,15 @@ def test_statistics_page_draws_charts_with_tables_and_exports_xlsx(desk, login):
     response = client.get(reverse("supervision:statistics_export"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["按月统计", "案件类别与程序", "法制审核意见", "监督发现按条款"]
+    assert book.sheetnames == ["按月统计", "安全生产行政执法统计表", "按执法人员", "薄弱环节", "行政复议诉讼结果",
+                               "案件类别与程序",
+                               "法制审核意见", "监督发现按条款"]
+    report = {r[0]: r[2] for r in book["安全生产行政执法统计表"].iter_rows(min_row=3, values_only=True)}
+    assert report["监督检查次数"] == 1 and report["下达执法文书份数"] >= 3 and report["行政处罚次数"] == 0
+    officers = list(book["按执法人员"].iter_rows(values_only=True))
+    assert officers[0][1] == "监督检查（次）"
+    assert {r[0]: r[1] for r in officers[1:]}[desk.officer.name] == 1
+    assert "安全生产行政执法统计表" in page and "按执法人员" in page and desk.partner.name in page
     rows = list(book["按月统计"].iter_rows(values_only=True))
     inspections = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("监督检查"))
     assert rows[inspections + 1][1] == desk.section.name and rows[inspections + 1][14] == 1

@@ -313,6 +313,9 @@ ROUTE_KWARGS = {
     "supervision-fault-list": {},
     "supervision-fault-detail": {"pk": "fault"},
     "api-supervision-evaluation": {},
+    "supervision:challenges": {},
+    "supervision:challenge_act": {},
+    "supervision:service_proof": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -800,6 +803,9 @@ NOT_WALKED = {
     "api-supervision-evaluation": OWN,
     "api-hazards": OWN,
     "matters:hazards": OWN,
+    "supervision:challenges": OWN,
+    "supervision:challenge_act": FORM,
+    "supervision:service_proof": FORM,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's

@@ -14,6 +14,9 @@ class Command(BaseCommand):
         remind = sub.add_parser("remind", help="更新各人的到期、逾期提醒，发送逾期邮件和每日汇总邮件")
         remind.add_argument("--agency", help="只处理该执法主体（名称）")
         remind.add_argument("--no-digest", action="store_true", help="不发送每日汇总邮件")
+        aggregate = sub.add_parser("aggregate", help="重新汇总执法统计（统计页面读取汇总结果）")
+        aggregate.add_argument("--agency", help="只汇总该执法主体（名称）")
+        aggregate.add_argument("--year", type=int, action="append", help="汇总的年度（可多次指定；默认今年）")
 
     def handle(self, *args, action, **options):
         agency = None
@@ -21,6 +24,20 @@ class Command(BaseCommand):
             agency = Agency.objects.filter(name=options["agency"]).first()
             if agency is None:
                 raise CommandError(f"没有名为“{options['agency']}”的执法主体。")
+        if action == "aggregate":
+            from django.utils import timezone
+
+            from supervision.statistics import statistics_refresh
+
+            years = options.get("year") or [timezone.localdate().year]
+            for year in years:
+                if not 2000 <= year <= 2100:
+                    raise CommandError(f"年度“{year}”无效：请填写2000至2100之间的年份。")
+            for a in [agency] if agency else Agency.objects.order_by("pk"):
+                for year in years:
+                    build = statistics_refresh(a, year)
+                    self.stdout.write(f"{a.name} {year}年：统计已汇总（{build.seconds:.1f} 秒）")
+            return
         if action == "remind":
             from supervision.reminders import reminders_run
 
