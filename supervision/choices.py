@@ -23,6 +23,9 @@ class Check(models.TextChoices):
 class ReminderCategory(models.TextChoices):
     DEADLINE = "deadline", "办案期限"
     FINDING = "finding", "监督发现待纠正"
+    HAZARD = "hazard", "隐患整改复查"
+    PUBLICATION = "publication", "执法决定公开"
+    REVIEW = "review", "法制审核期限"
 
 
 class SpotCheckState(models.TextChoices):
@@ -57,9 +60,6 @@ class FaultMeasure(models.TextChoices):
     SUSPENSION = "suspension", "停止执法工作"
     NO_AWARDS = "no_awards", "取消当年评优评先资格"
     DISCIPLINE = "discipline", "移送给予处分"
-    HAZARD = "hazard", "隐患整改复查"
-    PUBLICATION = "publication", "执法决定公开"
-    REVIEW = "review", "法制审核期限"
 
 
 class ChallengeKind(models.TextChoices):
