@@ -220,3 +220,24 @@ ZHIFA_REMINDER_HORIZON_DAYS = env.int("ZHIFA_REMINDER_HORIZON_DAYS", default=3)
 # Reminder mail goes through Django's mail backends (SMTP on the agency's own server in production).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="zhifa@localhost")
+
+# Background work (issue 17): Celery with Redis. Without ZHIFA_BROKER_URL every task runs in the
+# process that asks for it (the demo's `bin/run` and the tests), and `zhifa serve` keeps its own
+# periodic threads; with it, the web process only queues work and beat schedules the periodic tasks.
+ZHIFA_BROKER_URL = env.str("ZHIFA_BROKER_URL", default="")
+CELERY_BROKER_URL = ZHIFA_BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not ZHIFA_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again, not lost
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged task (its worker was killed) goes back to the queue after this many seconds;
+# it must exceed the longest task (probing and storing the largest file).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("ZHIFA_BROKER_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_TIMEZONE = "Asia/Shanghai"
+# How often beat runs the sequencer (seconds): it integrates the events committed since its last run.
+ZHIFA_SEQUENCER_INTERVAL = env.float("ZHIFA_SEQUENCER_INTERVAL", default=1.0)
+# Task results (an upload's filing outcome, for the client polling it) live beside the queue.
+CELERY_RESULT_BACKEND = ZHIFA_BROKER_URL or None
+CELERY_RESULT_EXPIRES = 7 * 24 * 3600
