@@ -140,7 +140,11 @@ def ensure_venv() -> None:
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text().strip() == digest and _venv_python().exists():
         return
-    python = "/usr/bin/python3.11" if Path("/usr/bin/python3.11").exists() else (shutil.which("python3.11") or "python3")
+    python = (
+        "/usr/bin/python3.11"
+        if Path("/usr/bin/python3.11").exists()
+        else (shutil.which("python3.11") or "python3")
+    )
     if subprocess.run([python, "-c", "import ensurepip"], capture_output=True, check=False).returncode != 0:
         install_debian(["python3.11-venv"])
     log(f"installing requirements.txt into {VENV}")
@@ -149,14 +153,20 @@ def ensure_venv() -> None:
     pip = [str(_venv_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-input"]
     result = subprocess.run([*pip, "-r", str(requirements)], capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise DeployError("pip install -r requirements.txt failed:\n" + (result.stdout + result.stderr)[-3000:])
+        raise DeployError(
+            "pip install -r requirements.txt failed:\n" + (result.stdout + result.stderr)[-3000:]
+        )
     stamp.write_text(digest + "\n")
 
 
 def _signing_key() -> str:
-    code = "from ledger.note import generate_signer; import os; print(generate_signer(os.environ['ORIGIN'])[0])"
+    code = (
+        "from ledger.note import generate_signer; import os; print(generate_signer(os.environ['ORIGIN'])[0])"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ORIGIN": "zhifa.local/ledger"}
-    return subprocess.run([str(_venv_python()), "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [str(_venv_python()), "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def settings_for(layout: Layout, ports: dict[str, int], server_name: str) -> dict[str, str]:
@@ -188,7 +198,9 @@ def settings_for(layout: Layout, ports: dict[str, int], server_name: str) -> dic
 
 def _apt(args: list[str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(["apt-get", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        ["apt-get", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+    )
 
 
 def install_packages() -> None:
@@ -216,7 +228,16 @@ def ensure_app_user() -> pwd.struct_passwd:
         return pwd.getpwnam(APP_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--home-dir", "/nonexistent", "--no-create-home", "--shell", "/usr/sbin/nologin", APP_USER],
+            [
+                "useradd",
+                "--system",
+                "--home-dir",
+                "/nonexistent",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                APP_USER,
+            ],
             check=True,
         )
         return pwd.getpwnam(APP_USER)
@@ -231,7 +252,9 @@ def chown(path: Path, user: str) -> None:
                 os.chown(os.path.join(folder, name), account.pw_uid, account.pw_gid, follow_symlinks=False)
 
 
-def run_as(user: str, cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 300, check: bool = True):
+def run_as(
+    user: str, cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 300, check: bool = True
+):
     account = pwd.getpwnam(user)
     base = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8", "HOME": SERVICE_HOME}
     result = subprocess.run(
@@ -248,7 +271,9 @@ def run_as(user: str, cmd: list[str], *, env: dict[str, str] | None = None, time
         check=False,
     )
     if check and result.returncode != 0:
-        raise DeployError(f"{' '.join(cmd[:3])} … failed ({result.returncode}):\n{(result.stdout + result.stderr)[-3000:]}")
+        raise DeployError(
+            f"{' '.join(cmd[:3])} … failed ({result.returncode}):\n{(result.stdout + result.stderr)[-3000:]}"
+        )
     return result
 
 
@@ -374,7 +399,14 @@ def ports_for(layout: Layout, args) -> dict[str, int]:
     try:
         ports = json.loads(layout.ports_file.read_text())
     except (OSError, ValueError):
-        ports = {"postgresql": 5432, "redis": 6379, "ceph-mon": 3300, "radosgw": 7480, "gunicorn": 8001, "http": 80}
+        ports = {
+            "postgresql": 5432,
+            "redis": 6379,
+            "ceph-mon": 3300,
+            "radosgw": 7480,
+            "gunicorn": 8001,
+            "http": 80,
+        }
     for name in list(ports):
         wanted = getattr(args, name.replace("-", "_") + "_port", None)
         if wanted is not None:
@@ -390,18 +422,99 @@ def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bo
     app_env = {key: value for key, value in env.items() if key != "PG_PASSWORD"}
     app_env["PYTHONPATH"] = str(ROOT)
     base = [
-        {"name": "postgresql", "user": "postgres", "port": ports["postgresql"],
-         "cmd": [str(PG_BIN / "postgres"), "-D", str(layout.pgdata)]},
-        {"name": "redis", "user": "redis", "port": ports["redis"],
-         "cmd": ["/usr/bin/redis-server", str(layout.redis / "redis.conf")]},
-        {"name": "ceph-mon", "user": "ceph", "port": ports["ceph-mon"], "cmd": ["ceph-mon", *conf, "-f", "-i", "a"]},
+        {
+            "name": "postgresql",
+            "user": "postgres",
+            "port": ports["postgresql"],
+            "cmd": [str(PG_BIN / "postgres"), "-D", str(layout.pgdata)],
+        },
+        {
+            "name": "redis",
+            "user": "redis",
+            "port": ports["redis"],
+            "cmd": ["/usr/bin/redis-server", str(layout.redis / "redis.conf")],
+        },
+        {
+            "name": "ceph-mon",
+            "user": "ceph",
+            "port": ports["ceph-mon"],
+            "cmd": ["ceph-mon", *conf, "-f", "-i", "a"],
+        },
         {"name": "ceph-osd", "user": "ceph", "port": None, "cmd": ["ceph-osd", *conf, "-f", "-i", "0"]},
-        {"name": "radosgw", "user": "ceph", "port": ports["radosgw"], "cmd": ["radosgw", *conf, "-f", "-n", RGW_NAME]},
+        {
+            "name": "radosgw",
+            "user": "ceph",
+            "port": ports["radosgw"],
+            "cmd": ["radosgw", *conf, "-f", "-n", RGW_NAME],
+        },
     ]
     if not app:
         return base
     workers = str(min(2 * (os.cpu_count() or 1) + 1, 9))
-    return [*base, {"name": "gunicorn", "user": APP_USER, "port": ports["gunicorn"], "env": app_env, "cwd": str(ROOT), "cmd": [str(venv / "gunicorn"), "zhifa.wsgi:application", "--bind", f"{HOST}:{ports['gunicorn']}", "--workers", workers, "--timeout", "600", "--graceful-timeout", "30"]}, {"name": "celery-worker", "user": APP_USER, "port": None, "env": app_env, "cwd": str(ROOT), "cmd": [str(venv / "celery"), "-A", "zhifa", "worker", "--loglevel", "WARNING", "--concurrency", "2", "-n", "zhifa@%h"]}, {"name": "celery-beat", "user": APP_USER, "port": None, "env": app_env, "cwd": str(ROOT), "cmd": [str(venv / "celery"), "-A", "zhifa", "beat", "--loglevel", "WARNING", "--schedule", str(layout.data / "celerybeat-schedule")]}, {"name": "nginx", "user": "root", "port": ports["http"], "cmd": ["/usr/sbin/nginx", "-c", str(layout.nginx / "nginx.conf"), "-g", "daemon off;"]}]
+    return [
+        *base,
+        {
+            "name": "gunicorn",
+            "user": APP_USER,
+            "port": ports["gunicorn"],
+            "env": app_env,
+            "cwd": str(ROOT),
+            "cmd": [
+                str(venv / "gunicorn"),
+                "zhifa.wsgi:application",
+                "--bind",
+                f"{HOST}:{ports['gunicorn']}",
+                "--workers",
+                workers,
+                "--timeout",
+                "600",
+                "--graceful-timeout",
+                "30",
+            ],
+        },
+        {
+            "name": "celery-worker",
+            "user": APP_USER,
+            "port": None,
+            "env": app_env,
+            "cwd": str(ROOT),
+            "cmd": [
+                str(venv / "celery"),
+                "-A",
+                "zhifa",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "2",
+                "-n",
+                "zhifa@%h",
+            ],
+        },
+        {
+            "name": "celery-beat",
+            "user": APP_USER,
+            "port": None,
+            "env": app_env,
+            "cwd": str(ROOT),
+            "cmd": [
+                str(venv / "celery"),
+                "-A",
+                "zhifa",
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "--schedule",
+                str(layout.data / "celerybeat-schedule"),
+            ],
+        },
+        {
+            "name": "nginx",
+            "user": "root",
+            "port": ports["http"],
+            "cmd": ["/usr/sbin/nginx", "-c", str(layout.nginx / "nginx.conf"), "-g", "daemon off;"],
+        },
+    ]
 
 
 # --- the supervisor (when systemd is not PID 1) -------------------------------------------------
@@ -465,17 +578,33 @@ def supervise(layout: Layout) -> None:
         try:
             account = pwd.getpwnam(program["user"])
             with logfile.open("ab") as sink:
-                env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8", "HOME": SERVICE_HOME, **program.get("env", {})}
+                env = {
+                    "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                    "LC_ALL": "C.UTF-8",
+                    "HOME": SERVICE_HOME,
+                    **program.get("env", {}),
+                }
                 process = subprocess.Popen(
-                    program["cmd"], stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
-                    env=env, cwd=program.get("cwd", "/"), start_new_session=True,
-                    **({"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account.pw_uid else {}),
+                    program["cmd"],
+                    stdin=subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=program.get("cwd", "/"),
+                    start_new_session=True,
+                    **(
+                        {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+                        if account.pw_uid
+                        else {}
+                    ),
                 )
         except (OSError, KeyError, subprocess.SubprocessError) as exc:
             with contextlib.suppress(OSError), logfile.open("a") as sink:
                 sink.write(f"\n[supervisor] could not start: {exc}\n")
             process = _NotStarted()
-        state.update(process=process, pid=process.pid, started=time.time(), restarts=state["restarts"] + 1, next=None)
+        state.update(
+            process=process, pid=process.pid, started=time.time(), restarts=state["restarts"] + 1, next=None
+        )
 
     def stop_program(program: dict) -> None:
         process = running[program["name"]]["process"]
@@ -490,11 +619,18 @@ def supervise(layout: Layout) -> None:
 
     def write_status() -> None:
         status = {
-            name: {"pid": s["pid"], "alive": s["process"].poll() is None, "restarts": s["restarts"], "started": s["started"]}
+            name: {
+                "pid": s["pid"],
+                "alive": s["process"].poll() is None,
+                "restarts": s["restarts"],
+                "started": s["started"],
+            }
             for name, s in running.items()
         }
         with contextlib.suppress(OSError):
-            write_private(layout.status, json.dumps({"supervisor": os.getpid(), "programs": status}, indent=1) + "\n")
+            write_private(
+                layout.status, json.dumps({"supervisor": os.getpid(), "programs": status}, indent=1) + "\n"
+            )
 
     while not stopping:
         try:
@@ -529,9 +665,14 @@ def _supervise_once(layout, wanted, running, start, stop_program, reload) -> lis
                 state["delay"] = 1.0  # it has run a while: the next restart is quick again
             continue
         if state.get("next") is None:
+            if state["pid"]:  # what it left behind (a killed master's workers) goes with it
+                with contextlib.suppress(OSError):
+                    os.killpg(state["pid"], signal.SIGKILL)
             state["next"] = now + state["delay"]
             with (layout.logs / f"{program['name']}.log").open("a") as sink:
-                sink.write(f"\n[supervisor] exited with {state['process'].returncode}; restart in {state['delay']:.0f}s\n")
+                sink.write(
+                    f"\n[supervisor] exited with {state['process'].returncode}; restart in {state['delay']:.0f}s\n"
+                )
             state["delay"] = min(state["delay"] * 2, 30.0)
         elif now >= state["next"]:
             start(program)
@@ -545,7 +686,11 @@ def start_supervisor(layout: Layout) -> None:
     with (layout.logs / "supervisor.log").open("ab") as sink:
         subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "supervise", "--prefix", str(layout.prefix)],
-            stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd="/",
         )
     deadline = time.monotonic() + 10
     while not supervisor_pid(layout):
@@ -571,7 +716,9 @@ def write_units(layout: Layout, progs: list[dict]) -> None:
         )
         os.chmod(unit_dir / name, 0o600)
     (unit_dir / "zhifa.target").write_text(
-        "[Unit]\nDescription=zhifa production stack\nWants=" + " ".join(names) + "\n\n[Install]\nWantedBy=multi-user.target\n"
+        "[Unit]\nDescription=zhifa production stack\nWants="
+        + " ".join(names)
+        + "\n\n[Install]\nWantedBy=multi-user.target\n"
     )
     subprocess.run(["systemctl", "daemon-reload"], check=True)
     subprocess.run(["systemctl", "enable", "--now", "zhifa.target", *names], check=True)
@@ -606,52 +753,113 @@ def prepare_postgres(layout: Layout, ports: dict[str, int]) -> None:
     log("initialising PostgreSQL")
     layout.pgdata.mkdir(parents=True, exist_ok=True)
     chown(layout.pgdata, "postgres")
-    run_as("postgres", [str(PG_BIN / "initdb"), "-D", str(layout.pgdata), "-E", "UTF8", "--locale", "C.UTF-8",
-                        "--auth-local", "peer", "--auth-host", "scram-sha-256", "--username", "postgres"])
+    run_as(
+        "postgres",
+        [
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(layout.pgdata),
+            "-E",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+            "--auth-local",
+            "peer",
+            "--auth-host",
+            "scram-sha-256",
+            "--username",
+            "postgres",
+        ],
+    )
     with (layout.pgdata / "postgresql.conf").open("a") as conf:
-        conf.write(POSTGRESQL_CONF.format(host=HOST, port=ports["postgresql"], run=layout.run, wal=layout.wal))
+        conf.write(
+            POSTGRESQL_CONF.format(host=HOST, port=ports["postgresql"], run=layout.run, wal=layout.wal)
+        )
 
 
 def create_database(layout: Layout, ports: dict[str, int], env: dict[str, str]) -> None:
-    psql = [str(PG_BIN / "psql"), "-h", str(layout.run), "-p", str(ports["postgresql"]), "-U", "postgres", "-v", "ON_ERROR_STOP=1"]
+    psql = [
+        str(PG_BIN / "psql"),
+        "-h",
+        str(layout.run),
+        "-p",
+        str(ports["postgresql"]),
+        "-U",
+        "postgres",
+        "-v",
+        "ON_ERROR_STOP=1",
+    ]
     deadline = time.monotonic() + 120
     while run_as("postgres", [*psql, "-tAc", "SELECT 1"], check=False).returncode != 0:  # still starting up
         if time.monotonic() > deadline:
             raise DeployError(f"PostgreSQL does not accept connections; see {layout.logs / 'postgresql.log'}")
         time.sleep(0.5)
-    exists = run_as("postgres", [*psql, "-tAc", "SELECT 1 FROM pg_roles WHERE rolname='zhifa'"]).stdout.strip()
+    exists = run_as(
+        "postgres", [*psql, "-tAc", "SELECT 1 FROM pg_roles WHERE rolname='zhifa'"]
+    ).stdout.strip()
     password = env["PG_PASSWORD"].replace("'", "''")
     verb = "ALTER" if exists else "CREATE"
     run_as("postgres", [*psql, "-c", f"{verb} ROLE zhifa LOGIN PASSWORD '{password}'"])
-    if not run_as("postgres", [*psql, "-tAc", "SELECT 1 FROM pg_database WHERE datname='zhifa'"]).stdout.strip():
+    if not run_as(
+        "postgres", [*psql, "-tAc", "SELECT 1 FROM pg_database WHERE datname='zhifa'"]
+    ).stdout.strip():
         run_as("postgres", [*psql, "-c", "CREATE DATABASE zhifa OWNER zhifa"])
 
 
 def prepare_ceph(layout: Layout, ports: dict[str, int], memstore: bool) -> None:
     if (layout.ceph / "osd.0" / "ready").exists() or (layout.ceph / "osd.0" / "whoami").exists():
         return
-    log("creating the Ceph cluster (monitor, " + ("memstore" if memstore else "BlueStore on a file") + " OSD)")
+    log(
+        "creating the Ceph cluster (monitor, " + ("memstore" if memstore else "BlueStore on a file") + " OSD)"
+    )
     shutil.rmtree(layout.ceph, ignore_errors=True)
     for sub in ("run", "log", "mon.a", "osd.0", "rgw"):
         (layout.ceph / sub).mkdir(parents=True)
     fsid = str(uuid.uuid4())
     store = (MEMSTORE if memstore else BLUESTORE).format(dir=layout.ceph, size=OSD_BLOCK_BYTES)
-    layout.ceph_conf.write_text(CEPH_CONF.format(
-        fsid=fsid, host=HOST, mon_port=ports["ceph-mon"], rgw_port=ports["radosgw"], dir=layout.ceph,
-        objectstore=store, rgw=RGW_NAME,
-    ))
+    layout.ceph_conf.write_text(
+        CEPH_CONF.format(
+            fsid=fsid,
+            host=HOST,
+            mon_port=ports["ceph-mon"],
+            rgw_port=ports["radosgw"],
+            dir=layout.ceph,
+            objectstore=store,
+            rgw=RGW_NAME,
+        )
+    )
     chown(layout.ceph, "ceph")
     conf = ["-c", str(layout.ceph_conf)]
-    run_as("ceph", ["monmaptool", "--create", "--fsid", fsid, "--addv", "a", f"[v2:{HOST}:{ports['ceph-mon']}]",
-                    str(layout.ceph / "monmap")])
+    run_as(
+        "ceph",
+        [
+            "monmaptool",
+            "--create",
+            "--fsid",
+            fsid,
+            "--addv",
+            "a",
+            f"[v2:{HOST}:{ports['ceph-mon']}]",
+            str(layout.ceph / "monmap"),
+        ],
+    )
     run_as("ceph", ["ceph-mon", *conf, "--mkfs", "-i", "a", "--monmap", str(layout.ceph / "monmap")])
     account = pwd.getpwnam("ceph")
-    mon = subprocess.Popen(["ceph-mon", *conf, "-f", "-i", "a"], user=account.pw_uid, group=account.pw_gid,
-                           extra_groups=[], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mon = subprocess.Popen(
+        ["ceph-mon", *conf, "-f", "-i", "a"],
+        user=account.pw_uid,
+        group=account.pw_gid,
+        extra_groups=[],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_port(ports["ceph-mon"], "ceph-mon", 60)
         osd_uuid = str(uuid.uuid4())
-        osd_id = run_as("ceph", ["ceph", *conf, "--connect-timeout", "30", "osd", "new", osd_uuid]).stdout.strip()
+        osd_id = run_as(
+            "ceph", ["ceph", *conf, "--connect-timeout", "30", "osd", "new", osd_uuid]
+        ).stdout.strip()
         if osd_id != "0":
             raise DeployError(f"expected OSD id 0, got {osd_id!r}")
         run_as("ceph", ["ceph-osd", *conf, "--mkfs", "-i", "0", "--osd-uuid", osd_uuid], timeout=600)
@@ -673,9 +881,27 @@ def prepare_s3(layout: Layout, ports: dict[str, int], env: dict[str, str]) -> No
             raise DeployError(f"radosgw did not answer on port {ports['radosgw']}; see {layout.ceph}/log")
         time.sleep(0.5)
     conf = ["-c", str(layout.ceph_conf)]
-    if run_as("ceph", ["radosgw-admin", *conf, "user", "info", "--uid", "zhifa"], check=False).returncode != 0:
-        run_as("ceph", ["radosgw-admin", *conf, "user", "create", "--uid", "zhifa", "--display-name", "zhifa",
-                        "--access-key", env["AWS_ACCESS_KEY_ID"], "--secret-key", env["AWS_SECRET_ACCESS_KEY"]])
+    if (
+        run_as("ceph", ["radosgw-admin", *conf, "user", "info", "--uid", "zhifa"], check=False).returncode
+        != 0
+    ):
+        run_as(
+            "ceph",
+            [
+                "radosgw-admin",
+                *conf,
+                "user",
+                "create",
+                "--uid",
+                "zhifa",
+                "--display-name",
+                "zhifa",
+                "--access-key",
+                env["AWS_ACCESS_KEY_ID"],
+                "--secret-key",
+                env["AWS_SECRET_ACCESS_KEY"],
+            ],
+        )
     code = (
         "import boto3, os, botocore\n"
         "s3 = boto3.client('s3', endpoint_url=os.environ['EP'], region_name='us-east-1')\n"
@@ -685,9 +911,17 @@ def prepare_s3(layout: Layout, ports: dict[str, int], env: dict[str, str]) -> No
         "print(s3.get_object_lock_configuration(Bucket=os.environ['B'])['ObjectLockConfiguration']['ObjectLockEnabled'])\n"
     )
     result = subprocess.run(
-        [str(_venv_python()), "-c", code], capture_output=True, text=True, check=False,
-        env={**os.environ, "EP": f"http://{HOST}:{ports['radosgw']}", "B": BUCKET,
-             "AWS_ACCESS_KEY_ID": env["AWS_ACCESS_KEY_ID"], "AWS_SECRET_ACCESS_KEY": env["AWS_SECRET_ACCESS_KEY"]},
+        [str(_venv_python()), "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **os.environ,
+            "EP": f"http://{HOST}:{ports['radosgw']}",
+            "B": BUCKET,
+            "AWS_ACCESS_KEY_ID": env["AWS_ACCESS_KEY_ID"],
+            "AWS_SECRET_ACCESS_KEY": env["AWS_SECRET_ACCESS_KEY"],
+        },
     )
     if result.returncode != 0 or result.stdout.strip() != "Enabled":
         raise DeployError("could not create the Object Lock bucket:\n" + result.stderr[-2000:])
@@ -696,7 +930,9 @@ def prepare_s3(layout: Layout, ports: dict[str, int], env: dict[str, str]) -> No
 def manage(env: dict[str, str], *args: str) -> None:
     app_env = {k: v for k, v in env.items() if k != "PG_PASSWORD"}
     app_env["PYTHONPATH"] = str(ROOT)
-    result = run_as(APP_USER, [str(_venv_python()), str(ROOT / "manage.py"), *args], env=app_env, timeout=900, check=False)
+    result = run_as(
+        APP_USER, [str(_venv_python()), str(ROOT / "manage.py"), *args], env=app_env, timeout=900, check=False
+    )
     if result.returncode != 0:
         raise DeployError(f"manage.py {' '.join(args)} failed:\n{(result.stdout + result.stderr)[-3000:]}")
 
@@ -718,7 +954,9 @@ def up(args) -> int:
     chown(layout.logs, "root")
     for name in ("gunicorn", "celery-worker", "celery-beat"):
         (layout.logs / f"{name}.log").touch()
-    (layout.redis / "redis.conf").write_text(REDIS_CONF.format(host=HOST, port=ports["redis"], dir=layout.redis))
+    (layout.redis / "redis.conf").write_text(
+        REDIS_CONF.format(host=HOST, port=ports["redis"], dir=layout.redis)
+    )
     prepare_postgres(layout, ports)
     os.chown(layout.run, 0, pwd.getpwnam("postgres").pw_gid)
     os.chmod(layout.run, 0o775)  # noqa: S103 - PostgreSQL's socket
@@ -732,15 +970,26 @@ def up(args) -> int:
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     static = layout.data / "static"
-    (layout.nginx / "nginx.conf").write_text(NGINX_CONF.format(
-        run=layout.run, logs=layout.logs, tmp=layout.nginx / "tmp", host=HOST, app_port=ports["gunicorn"],
-        http_port=ports["http"], server_name=args.server_name, body=f"{16 * 1024 + 1}m", static=static,
-    ))
+    (layout.nginx / "nginx.conf").write_text(
+        NGINX_CONF.format(
+            run=layout.run,
+            logs=layout.logs,
+            tmp=layout.nginx / "tmp",
+            host=HOST,
+            app_port=ports["gunicorn"],
+            http_port=ports["http"],
+            server_name=args.server_name,
+            body=f"{16 * 1024 + 1}m",
+            static=static,
+        )
+    )
     os.chmod(layout.data, 0o755)  # noqa: S103 - nginx serves static/
     launch(layout, programs(layout, ports, env, app=True))
     wait_port(ports["gunicorn"], "gunicorn")
     wait_port(ports["http"], "nginx")
-    log(f"up: http://{args.server_name}:{ports['http']}/login/  (settings in {layout.env_file}; `bin/deploy --status`)")
+    log(
+        f"up: http://{args.server_name}:{ports['http']}/login/  (settings in {layout.env_file}; `bin/deploy --status`)"
+    )
     return status(args)
 
 
@@ -791,8 +1040,10 @@ def status(args) -> int:
             listening = listening == "yes"
         ok = alive and listening
         healthy &= ok
-        print(f"{program['name']:<14} {'up' if ok else 'DOWN':<5} pid {s.get('pid', '-')!s:<8} restarts {s.get('restarts', '-')}"
-              + (f"  port {program['port']}" if program.get("port") else ""))
+        print(
+            f"{program['name']:<14} {'up' if ok else 'DOWN':<5} pid {s.get('pid', '-')!s:<8} restarts {s.get('restarts', '-')}"
+            + (f"  port {program['port']}" if program.get("port") else "")
+        )
     if "http" in ports:
         try:
             with urllib.request.urlopen(f"http://{HOST}:{ports['http']}/login/", timeout=60) as reply:
