@@ -728,6 +728,9 @@ def launch(layout: Layout, progs: list[dict]) -> None:
     write_private(layout.programs, json.dumps(progs, indent=1) + "\n")
     if systemd_is_init():
         write_units(layout, progs)
+        app = [f"zhifa-{p['name']}.service" for p in progs if p["user"] == APP_USER]
+        if app:  # the new code and settings
+            subprocess.run(["systemctl", "restart", *app], check=True)
     else:
         start_supervisor(layout)
 
