@@ -11,19 +11,25 @@ The sequencer killed mid-batch belongs with the sequencer (issue 17 item 1) and 
 import contextlib
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from ledger.verify import verify_ledger
+from matters.tests.conftest import team  # noqa: F401 - the 通化 team fixture
 from records.models import Record, RecordVersion, Upload
 from records.storage import blob_store
 from zhifa.celery import app as celery_app
@@ -274,3 +280,179 @@ def test_radosgw_gone_ingest_fails_clearly_stores_nothing_and_a_retry_succeeds(
     sha = stored.json()["versions"][0]["sha256"]
     assert blob_store().rehash(sha) == sha
     assert verify_ledger() == []
+
+
+# --- gunicorn: PostgreSQL restarted under load, the server killed mid-transition ------------------------
+
+
+class Gunicorn:
+    """The application under gunicorn (2 sync workers), as bin/deploy runs it, on a free port."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.port = _free_port()
+        with log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "zhifa.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+                 "--workers", "2", "--timeout", "60", "--preload"],
+                env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        _wait(lambda: _listening(self.port), 60, "gunicorn")
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(pid) for pid in children]
+
+    def request(self, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
+            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                return reply.status, json.loads(reply.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def gunicorn(_data_dir, tmp_path):
+    server = Gunicorn(_app_env(_data_dir), tmp_path / "gunicorn.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _postmaster() -> tuple[Path, Path, str]:
+    """The test run's PostgreSQL server: its programs' folder, data directory, owning account."""
+    port = str(connection.settings_dict["PORT"])
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            args = (entry / "cmdline").read_bytes().decode().split("\0")
+            if args[0].endswith("/postgres") and "-D" in args and port in args:
+                data = Path(args[args.index("-D") + 1])
+                return Path(os.readlink(entry / "exe")).parent, data, data.owner()
+    raise AssertionError(f"no PostgreSQL server with -p {port} found")
+
+
+def _pg_ctl(bindir: Path, owner: str, data: Path, *args: str) -> None:
+    command = [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", *args]
+    if os.geteuid() == 0 and owner != "root":
+        command = ["runuser", "-u", owner, "--", *command]
+    subprocess.run(command, check=True, capture_output=True, timeout=90, cwd="/")
+
+
+def test_postgresql_restarted_under_load_requests_fail_clearly_then_recover(gunicorn, make_staff):
+    from rest_framework.authtoken.models import Token
+
+    from zhifa.outages import DATABASE_DOWN
+
+    officer = make_staff("officer")
+    token = Token.objects.create(user=officer).key
+    assert gunicorn.request("GET", "/api/v1/records/", token)[0] == 200
+    answers: list[tuple[float, int, str]] = []
+    done = threading.Event()
+
+    def load():
+        deadline = time.monotonic() + 60  # bounded, whatever happens
+        while not done.is_set() and time.monotonic() < deadline:
+            status, body = gunicorn.request("GET", "/api/v1/records/", token)
+            answers.append((time.monotonic(), status, body.get("detail", "") if isinstance(body, dict) else ""))
+            time.sleep(0.02)
+
+    bindir, data, owner = _postmaster()
+    clients = [threading.Thread(target=load) for _ in range(4)]
+    for client in clients:
+        client.start()
+    try:
+        time.sleep(0.5)
+        _pg_ctl(bindir, owner, data, "stop", "-m", "fast")
+        down_at = time.monotonic()
+        time.sleep(2)
+        port = connection.settings_dict["PORT"]
+        _pg_ctl(bindir, owner, data, "start", "-l", str(data.parent / "server.log"), "-o", f"-p {port}")
+        up_at = time.monotonic()
+        time.sleep(2)
+    finally:
+        done.set()
+        for client in clients:
+            client.join(70)
+        connection.close()  # this process's own connection died with the server
+    statuses = {status for _, status, _ in answers}
+    assert statuses <= {200, 503}, [a for a in answers if a[1] not in (200, 503)][:3]
+    failed = [a for a in answers if a[1] == 503]
+    assert failed and all(detail == DATABASE_DOWN for _, _, detail in failed)
+    assert all(down_at - 1 <= at <= up_at + 5 for at, _, _ in failed)
+    assert [status for at, status, _ in answers if at > up_at + 1] and all(
+        status == 200 for at, status, _ in answers if at > up_at + 1
+    )
+
+
+def test_the_server_killed_mid_transition_leaves_each_step_whole_or_absent(gunicorn, team):  # noqa: F811
+    from rest_framework.authtoken.models import Token
+
+    from ledger.models import Event
+    from matters.models import Matter, Step
+
+    token = Token.objects.create(user=team.officer).key
+    pair = [team.officer.pk, team.partner.pk]
+
+    def new_matter() -> int:
+        status, body = gunicorn.request(
+            "POST", "/api/v1/matters/", token,
+            {"kind": "inspection", "title": "东兴化工检查", "party": team.party.pk, "officers": pair},
+        )
+        assert status == 201, body
+        return body["id"]
+
+    plan = {"data": {"place": "厂区", "time": timezone.now().isoformat(), "facts": "储罐区"}}
+    control, *matters = [new_matter() for _ in range(6)]  # (the workers have warmed up meanwhile)
+    before = (Step.objects.count(), Event.objects.count())
+    started = time.monotonic()
+    status, body = gunicorn.request("POST", f"/api/v1/matters/{control}/transitions/plan/", token, plan)
+    took = min(time.monotonic() - started, 1.0)
+    assert status == 201, body
+    per_step = (Step.objects.count() - before[0], Event.objects.count() - before[1])
+
+    before = (Step.objects.count(), Event.objects.count())
+    cut_off = []
+
+    def send(matter: int) -> None:
+        try:
+            gunicorn.request("POST", f"/api/v1/matters/{matter}/transitions/plan/", token, plan)
+        except OSError:  # the worker died under the request
+            cut_off.append(matter)
+
+    for n, matter in enumerate(matters):
+        workers = gunicorn.workers()
+        sender = threading.Thread(target=send, args=(matter,))
+        sender.start()
+        time.sleep(took * (0.2 + 0.2 * n))  # from early in the request to about when it is answered
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        sender.join(40)
+        _wait(lambda w=workers: len(gunicorn.workers()) == 2 and not set(gunicorn.workers()) & set(w), 60,
+              "gunicorn to replace its workers")
+    assert cut_off, "no request was cut off: the kills came too late"
+    done = [m for m in matters if Matter.objects.get(pk=m).state == "planned"]
+    assert all(Matter.objects.get(pk=m).state == "registered" for m in matters if m not in done)
+    assert Step.objects.count() - before[0] == len(done) * per_step[0]
+    assert Event.objects.count() - before[1] == len(done) * per_step[1]
+    assert verify_ledger() == []
+    # The server is back: a step killed half-way can be done now, once.
+    for matter in set(matters) - set(done):
+        status, body = gunicorn.request("POST", f"/api/v1/matters/{matter}/transitions/plan/", token, plan)
+        assert status == 201, body
+    assert all(Matter.objects.get(pk=m).state == "planned" for m in matters)
