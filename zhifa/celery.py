@@ -2,8 +2,11 @@
 periodic tasks beat schedules (the sequencer, checkpoint signing, the compliance scan, reminders,
 publication take-down). See zhifa/tasks.py for the tasks and the README's production section.
 
-    celery -A zhifa worker      # runs the tasks
-    celery -A zhifa beat        # schedules the periodic ones
+    celery -A zhifa.celery worker   # runs the tasks
+    celery -A zhifa.celery beat     # schedules the periodic ones
+
+Not imported by Django itself (Celery takes a while to import, and every `zhifa` command would pay
+for it): zhifa/tasks.py imports it, and the web process imports the tasks only to queue one.
 
 Without ZHIFA_BROKER_URL the tasks run eagerly, in the process that calls them.
 """

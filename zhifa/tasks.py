@@ -8,9 +8,10 @@ publications whose display period has ended.
 import logging
 from datetime import timedelta
 
-from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from zhifa.celery import app
 
 log = logging.getLogger("zhifa.tasks")
 
@@ -22,7 +23,7 @@ def upload_task_id(upload_id) -> str:
     return f"upload-finish-{upload_id}"
 
 
-@shared_task(name="zhifa.records.upload_finish", bind=True, max_retries=5)
+@app.task(name="zhifa.records.upload_finish", bind=True, max_retries=5)
 def upload_finish(self, upload_id: str, staff_id: int, fields: dict) -> dict:
     """File a completed upload. Until it is filed the upload stays pending (its `record` empty); a
     worker killed mid-probe leaves nothing stored, and the task is delivered again (acks_late).
@@ -45,7 +46,7 @@ def upload_finish(self, upload_id: str, staff_id: int, fields: dict) -> dict:
     return {"record": version.record_id, "created": created, "error": ""}
 
 
-@shared_task(name="zhifa.ledger.integrate")
+@app.task(name="zhifa.ledger.integrate")
 def ledger_integrate() -> int | None:
     """The sequencer: integrate committed events into the tree (ledger.sequencer, where installed;
     with the older ledger every event is integrated as it is written, and this does nothing)."""
@@ -56,7 +57,7 @@ def ledger_integrate() -> int | None:
     return integrate_pending(max_batch=SEQUENCER_BATCH)
 
 
-@shared_task(name="zhifa.ledger.checkpoint")
+@app.task(name="zhifa.ledger.checkpoint")
 def ledger_checkpoint() -> int | None:
     from ledger.services import checkpoint_sign_if_due
 
@@ -64,7 +65,7 @@ def ledger_checkpoint() -> int | None:
     return checkpoint.size if checkpoint else None
 
 
-@shared_task(name="zhifa.supervision.scan")
+@app.task(name="zhifa.supervision.scan")
 def supervision_scan() -> int | None:
     from supervision.services import findings_scan_if_due
 
@@ -72,7 +73,7 @@ def supervision_scan() -> int | None:
     return result.opened if result else None
 
 
-@shared_task(name="zhifa.supervision.remind")
+@app.task(name="zhifa.supervision.remind")
 def supervision_remind() -> int:
     from supervision.reminders import reminders_run
 
@@ -80,7 +81,7 @@ def supervision_remind() -> int:
     return result.opened
 
 
-@shared_task(name="zhifa.publicity.expire")
+@app.task(name="zhifa.publicity.expire")
 def publicity_expire() -> int:
     from publicity.services import publications_expire
 

@@ -134,7 +134,7 @@ class Worker:
         self.log = log
         with log.open("ab") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "zhifa", "worker", "-P", "solo", "--loglevel", "INFO",
+                [sys.executable, "-m", "celery", "-A", "zhifa.celery", "worker", "-P", "solo", "--loglevel", "INFO",
                  "--without-heartbeat", "--without-gossip", "--without-mingle"],
                 env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
@@ -201,7 +201,7 @@ def test_a_worker_killed_mid_probe_leaves_the_upload_pending_and_a_retry_files_i
         queued = client.post(f"/api/v1/uploads/{upload_id}/finish/", {}, content_type="application/json")
         assert queued.status_code == 202, queued.content.decode()
         assert queued.json()["record"] is None and "正在检测并存储" in queued.json()["message"]
-        _wait(lambda: _holds_open(first.process.pid, part), 60, "the worker to open the upload")
+        _wait(lambda: _holds_open(first.process.pid, part), 120, "the worker to open the upload", step=0.01)
         first.kill()  # mid-probe: SIGKILL, as the OOM killer or a power cut would
     finally:
         first.stop()
@@ -215,7 +215,7 @@ def test_a_worker_killed_mid_probe_leaves_the_upload_pending_and_a_retry_files_i
 
     second = Worker(env, tmp_path / "worker-2.log")
     try:  # the unacknowledged task comes back after the visibility timeout and completes
-        _wait(lambda: Upload.objects.get(pk=upload_id).version_id, 90, "the redelivered task", step=0.5)
+        _wait(lambda: Upload.objects.get(pk=upload_id).version_id, 120, "the redelivered task", step=0.5)
     finally:
         second.stop()
     record_id = client.get(f"/api/v1/uploads/{upload_id}/").json()["record"]
