@@ -152,6 +152,17 @@ class Worker:
                 self.kill()
 
 
+def _reconnect() -> None:
+    """Drop the app's cached broker pools and result backend (made for the earlier broker URL)."""
+    with contextlib.suppress(Exception):
+        celery_app.pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app._backend_cache = None
+    with contextlib.suppress(AttributeError):
+        del celery_app._local.backend
+
+
 @pytest.fixture
 def broker(redis_url, settings):
     """The API process queues to the real Redis (as under bin/deploy) instead of running eagerly."""
@@ -162,12 +173,12 @@ def broker(redis_url, settings):
         broker_url=redis_url, result_backend=redis_url, task_always_eager=False,
         broker_transport_options={"visibility_timeout": 3},
     )
+    _reconnect()
     try:
         yield redis_url
     finally:
         celery_app.conf.update(saved)
-        with contextlib.suppress(Exception):
-            celery_app.pool.force_close_all()
+        _reconnect()
 
 
 def _holds_open(pid: int, path: Path) -> bool:
