@@ -234,7 +234,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # An unacknowledged task (its worker was killed) goes back to the queue after this many seconds;
 # it must exceed the longest task (probing and storing the largest file).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("ZHIFA_BROKER_VISIBILITY_TIMEOUT", default=3600)}
+_VISIBILITY_TIMEOUT = env.int("ZHIFA_BROKER_VISIBILITY_TIMEOUT", default=3600)
+# The lock a worker holds while it puts such tasks back expires with them: a worker killed while
+# holding it must not delay redelivery longer than the timeout itself (Redis transport: 300 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_mutex_expire": min(300, _VISIBILITY_TIMEOUT),
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 # How often beat runs the sequencer (seconds): it integrates the events committed since its last run.
 ZHIFA_SEQUENCER_INTERVAL = env.float("ZHIFA_SEQUENCER_INTERVAL", default=1.0)

@@ -171,7 +171,7 @@ def broker(redis_url, settings):
     settings.ZHIFA_BROKER_URL = redis_url
     celery_app.conf.update(
         broker_url=redis_url, result_backend=redis_url, task_always_eager=False,
-        broker_transport_options={"visibility_timeout": 3},
+        broker_transport_options={"visibility_timeout": 3, "unacked_mutex_expire": 3},
     )
     _reconnect()
     try:
