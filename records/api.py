@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -261,7 +262,15 @@ class UploadView(CapabilityMixin, APIView):
 
     @extend_schema(responses=UploadStateSerializer, summary="查询已接收字节数（续传位置）")
     def get(self, request, pk):
-        return Response(_upload_state(self._get(request, pk)))
+        upload = self._get(request, pk)
+        state = _upload_state(upload)
+        if settings.ZHIFA_BROKER_URL and not upload.version_id:
+            from zhifa.tasks import upload_finish, upload_task_id
+
+            outcome = upload_finish.AsyncResult(upload_task_id(upload.pk))
+            if outcome.ready() and isinstance(outcome.result, dict) and outcome.result.get("error"):
+                state["error"] = outcome.result["error"]
+        return Response(state)
 
     @extend_schema(
         request={"application/offset+octet-stream": bytes}, responses=UploadStateSerializer, summary="上传一段数据"
@@ -287,10 +296,28 @@ class UploadFinishView(UploadView):
         upload = self._get(request, pk)
         data = UploadFinishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if settings.ZHIFA_BROKER_URL and not upload.version_id:
+            return _finish_queued(request, upload, data.validated_data)
         version, created = uploads.upload_finish(
             acting_user=request.user, upload=upload, source=Source.UPLOAD, **data.validated_data
         )
         return _stored(version, created, upload.file_name)
+
+
+def _finish_queued(request, upload, fields: dict) -> Response:
+    """With a task queue, a worker probes and files the upload (zhifa.tasks.upload_finish): the
+    answer is 202 with the upload's state; its `record` is set once filed, `error` if refused."""
+    from zhifa.tasks import upload_finish, upload_task_id
+
+    if upload.received != upload.size:
+        raise ValidationError(f"文件尚未上传完整（{upload.received}/{upload.size} 字节）。")
+    fields = dict(fields)
+    if fields.get("device") is not None:
+        fields["device"] = fields["device"].serial
+    upload_finish.apply_async(args=[str(upload.pk), request.user.pk, fields], task_id=upload_task_id(upload.pk))
+    state = _upload_state(upload)
+    state["message"] = "文件已上传完整，正在检测并存储，完成后“record”即为登记的记录编号。"
+    return Response(state, status=202)
 
 
 class FieldReturnSerializer(serializers.Serializer):

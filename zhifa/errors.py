@@ -53,6 +53,12 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    from zhifa.outages import outage_message, outage_page
+
+    if message := outage_message():  # the database or the object store is down: a 503 that says so
+        if is_api(request):
+            return JsonResponse({"detail": message}, status=503, json_dumps_params={"ensure_ascii": False})
+        return HttpResponse(outage_page(message), status=503)
     if is_api(request):
         return JsonResponse(
             {"detail": "服务器内部错误，本次操作未完成。请稍后重试；如仍出错，请联系系统管理员。"},

@@ -228,3 +228,30 @@ ZHIFA_SMS_MAX_CHARS = env.int("ZHIFA_SMS_MAX_CHARS", default=140)
 # is mailed (or texted) within this time.
 ZHIFA_REMINDER_INTERVAL = env.int("ZHIFA_REMINDER_INTERVAL", default=300)
 ZHIFA_REMINDER_DIGEST_HOUR = env.int("ZHIFA_REMINDER_DIGEST_HOUR", default=8)
+
+# Background work (issue 17): Celery with Redis. Without ZHIFA_BROKER_URL every task runs in the
+# process that asks for it (the demo's `bin/run` and the tests), and `zhifa serve` keeps its own
+# periodic threads; with it, the web process only queues work and beat schedules the periodic tasks.
+ZHIFA_BROKER_URL = env.str("ZHIFA_BROKER_URL", default="")
+CELERY_BROKER_URL = ZHIFA_BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not ZHIFA_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again, not lost
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged task (its worker was killed) goes back to the queue after this many seconds;
+# it must exceed the longest task (probing and storing the largest file).
+_VISIBILITY_TIMEOUT = env.int("ZHIFA_BROKER_VISIBILITY_TIMEOUT", default=3600)
+# The lock a worker holds while it puts such tasks back expires with them: a worker killed while
+# holding it must not delay redelivery longer than the timeout itself (Redis transport: 300 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_mutex_expire": min(300, _VISIBILITY_TIMEOUT),
+}
+CELERY_TIMEZONE = "Asia/Shanghai"
+# How often beat runs the sequencer (seconds): it integrates the events committed since its last run.
+ZHIFA_SEQUENCER_INTERVAL = env.float("ZHIFA_SEQUENCER_INTERVAL", default=1.0)
+# Task results (an upload's filing outcome, for the client polling it) live beside the queue.
+CELERY_RESULT_BACKEND = ZHIFA_BROKER_URL or None
+CELERY_RESULT_EXPIRES = 7 * 24 * 3600

@@ -49,10 +49,11 @@ class Command(BaseCommand):
                 demo_load()
                 self.stdout.write("已载入演示单位：抚顺市应急管理局。")
             print_accounts(self.stdout, DEMO_PASSWORD)
-        _start_checkpoint_signer(settings.ZHIFA_CHECKPOINT_INTERVAL)
-        from supervision.hooks import start_periodic_scan
+        if not settings.ZHIFA_BROKER_URL:  # with a task queue, celery beat does this (zhifa/celery.py)
+            _start_checkpoint_signer(settings.ZHIFA_CHECKPOINT_INTERVAL)
+            from supervision.hooks import start_periodic_scan
 
-        start_periodic_scan(settings.ZHIFA_SUPERVISION_SCAN_INTERVAL)
+            start_periodic_scan(settings.ZHIFA_SUPERVISION_SCAN_INTERVAL)
         url = f"http://{options['host']}:{options['port']}/login/"
         self.stdout.write(f"\n行政执法平台已启动，请在浏览器中打开：{url}\n按 Ctrl+C 停止。")
         self.stdout.flush()

@@ -1,0 +1,1086 @@
+#!/usr/bin/env python3
+"""The production stack on one Debian 12 machine (standard library only; `bin/deploy` runs it).
+
+    python tools/deploy.py up [--prefix DIR] [--http-port N] [--server-name NAME] [--memstore]
+    python tools/deploy.py stop [--prefix DIR]
+    python tools/deploy.py status [--prefix DIR]
+    python tools/deploy.py supervise --prefix DIR     (started by `up` where systemd is not PID 1)
+
+`up` installs what is missing from Debian's packages (postgresql-15, redis-server, nginx-light,
+radosgw ceph-mon ceph-osd) and, as services that restart on failure, brings up:
+
+  postgresql   PostgreSQL 15, WAL archived to DIR/wal-archive (point in time with a base backup)
+  redis        the Celery broker and result store (append-only file on)
+  ceph-mon, ceph-osd, radosgw
+               a one-node Ceph cluster: the OSD is BlueStore on a sparse file DIR/ceph/osd.0/block
+               (persistent; `--memstore` keeps objects in memory instead, for a machine whose
+               file system cannot take BlueStore's direct I/O); radosgw serves S3 with an
+               Object Lock bucket for the records vault
+  gunicorn     the application (zhifa.wsgi) on loopback
+  celery-worker, celery-beat
+               the tasks of zhifa/tasks.py
+  nginx        in front of gunicorn on --http-port (static files straight from disk)
+
+Every service runs as its own Debian system user (postgres, redis, ceph, www-data; the
+application as `zhifa`), bound to 127.0.0.1 except nginx. Services are systemd units
+(zhifa-*.service) when systemd is PID 1; otherwise (a container) this file's small supervisor runs
+them, restarting any that exits (1 s, doubling to 30 s), and `stop` ends it. Settings and keys are
+written once to DIR/zhifa.env (mode 600); running `up` again keeps them and only starts what is
+not running. Messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PREFIX = Path("/var/lib/zhifa")
+HOST = "127.0.0.1"
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PACKAGES = {
+    "postgresql-15": PG_BIN / "postgres",
+    "redis-server": Path("/usr/bin/redis-server"),
+    "nginx-light": Path("/usr/sbin/nginx"),
+    "radosgw": Path("/usr/bin/radosgw"),
+    "ceph-mon": Path("/usr/bin/ceph-mon"),
+    "ceph-osd": Path("/usr/bin/ceph-osd"),
+}
+BUCKET = "zhifa-records"
+APP_USER = "zhifa"
+RGW_NAME = "client.rgw.zhifa"
+OSD_BLOCK_BYTES = 64 << 30
+SERVICE_HOME = "/tmp"  # noqa: S108 - the daemons' HOME; they keep nothing there  # sparse: takes disk space only as objects are written
+
+
+def log(message: str) -> None:
+    print(f"deploy: {message}", file=sys.stderr, flush=True)
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+# --- layout and settings ------------------------------------------------------------------------
+
+
+class Layout:
+    def __init__(self, prefix: Path):
+        self.prefix = prefix
+        self.env_file = prefix / "zhifa.env"
+        self.ports_file = prefix / "ports.json"
+        self.pgdata = prefix / "postgresql"
+        self.wal = prefix / "wal-archive"
+        self.ceph = prefix / "ceph"
+        self.redis = prefix / "redis"
+        self.nginx = prefix / "nginx"
+        self.data = prefix / "data"
+        self.logs = prefix / "log"
+        self.run = prefix / "run"
+        self.programs = prefix / "run" / "programs.json"
+        self.status = prefix / "run" / "status.json"
+        self.pidfile = prefix / "run" / "supervisor.pid"
+
+    @property
+    def ceph_conf(self) -> Path:
+        return self.ceph / "ceph.conf"
+
+
+def _random(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def read_env(path: Path) -> dict[str, str]:
+    values = {}
+    with contextlib.suppress(FileNotFoundError):
+        for line in path.read_text().splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, value = line.split("=", 1)
+                values[key.strip()] = value.strip()
+    return values
+
+
+def write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    tmp.replace(path)
+
+
+VENV = DEFAULT_PREFIX / "venv"  # set from --prefix in main()
+
+
+def _venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def ensure_venv() -> None:
+    """The application's own virtual environment (Debian's python3.11, readable by the service
+    user), with the pinned runtime requirements; skipped when requirements.txt is unchanged."""
+    import hashlib
+
+    requirements = ROOT / "requirements.txt"
+    stamp = VENV / ".zhifa-requirements.sha256"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text().strip() == digest and _venv_python().exists():
+        return
+    python = (
+        "/usr/bin/python3.11"
+        if Path("/usr/bin/python3.11").exists()
+        else (shutil.which("python3.11") or "python3")
+    )
+    if subprocess.run([python, "-c", "import ensurepip"], capture_output=True, check=False).returncode != 0:
+        install_debian(["python3.11-venv"])
+    log(f"installing requirements.txt into {VENV}")
+    if not _venv_python().exists():
+        subprocess.run([python, "-m", "venv", str(VENV)], check=True, capture_output=True)
+    pip = [str(_venv_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-input"]
+    result = subprocess.run([*pip, "-r", str(requirements)], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise DeployError(
+            "pip install -r requirements.txt failed:\n" + (result.stdout + result.stderr)[-3000:]
+        )
+    stamp.write_text(digest + "\n")
+
+
+def _signing_key() -> str:
+    code = (
+        "from ledger.note import generate_signer; import os; print(generate_signer(os.environ['ORIGIN'])[0])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ORIGIN": "zhifa.local/ledger"}
+    return subprocess.run(
+        [str(_venv_python()), "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def settings_for(layout: Layout, ports: dict[str, int], server_name: str) -> dict[str, str]:
+    """The application's environment, made once (keys and passwords are kept across runs)."""
+    env = read_env(layout.env_file)
+    env.setdefault("ZHIFA_ENV", "production")
+    env.setdefault("SECRET_KEY", _random(60))
+    env.setdefault("PG_PASSWORD", _random(32))
+    env.setdefault("AWS_ACCESS_KEY_ID", _random(20, string.ascii_uppercase + string.digits))
+    env.setdefault("AWS_SECRET_ACCESS_KEY", _random(40))
+    env.setdefault("ZHIFA_LEDGER_SIGNING_KEY", _signing_key())
+    env["DATABASE_URL"] = f"postgres://zhifa:{env['PG_PASSWORD']}@{HOST}:{ports['postgresql']}/zhifa"
+    env["ZHIFA_DATA_DIR"] = str(layout.data)
+    env["ZHIFA_BLOB_STORE"] = f"s3://{BUCKET}?endpoint=http://{HOST}:{ports['radosgw']}&region=us-east-1"
+    env["ZHIFA_BROKER_URL"] = f"redis://{HOST}:{ports['redis']}/0"
+    env.setdefault("ALLOWED_HOSTS", ",".join(sorted({server_name, "127.0.0.1", "localhost"})))
+    env.setdefault("ZHIFA_TRUSTED_PROXIES", "1")
+    shared = ROOT.parent / "shared"
+    if shared.is_dir():
+        env.setdefault("ZHIFA_REGULATIONS_DIR", str(shared))
+    text = "# zhifa production settings, written by bin/deploy (kept across runs; mode 600)\n"
+    text += "".join(f"{key}={value}\n" for key, value in sorted(env.items()))
+    write_private(layout.env_file, text)
+    return env
+
+
+# --- packages and users -------------------------------------------------------------------------
+
+
+def _apt(args: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    return subprocess.run(
+        ["apt-get", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+    )
+
+
+def install_packages() -> None:
+    install_debian([name for name, path in PACKAGES.items() if not path.exists()])
+
+
+def install_debian(missing: list[str]) -> None:
+    if not missing:
+        return
+    log(f"installing Debian packages: {' '.join(missing)}")
+    install = ["install", "-y", "-q", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=300", *missing]
+    result = _apt(install)
+    if result.returncode != 0:
+        _apt(["update", "-q"])
+        result = _apt(install)
+    if result.returncode != 0:
+        raise DeployError("apt-get install failed:\n" + result.stderr[-3000:])
+    # Debian's packages may start their own default instances; this stack runs its own.
+    for service in ("nginx", "redis-server", "postgresql"):
+        subprocess.run(["service", service, "stop"], capture_output=True, check=False)
+
+
+def ensure_app_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(APP_USER)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--home-dir",
+                "/nonexistent",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                APP_USER,
+            ],
+            check=True,
+        )
+        return pwd.getpwnam(APP_USER)
+
+
+def chown(path: Path, user: str) -> None:
+    account = pwd.getpwnam(user)
+    for folder, _dirs, files in os.walk(path):
+        os.chown(folder, account.pw_uid, account.pw_gid)
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                os.chown(os.path.join(folder, name), account.pw_uid, account.pw_gid, follow_symlinks=False)
+
+
+def run_as(
+    user: str, cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 300, check: bool = True
+):
+    account = pwd.getpwnam(user)
+    base = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8", "HOME": SERVICE_HOME}
+    result = subprocess.run(
+        cmd,
+        env={**base, **(env or {})},
+        user=account.pw_uid,
+        group=account.pw_gid,
+        extra_groups=[],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise DeployError(
+            f"{' '.join(cmd[:3])} … failed ({result.returncode}):\n{(result.stdout + result.stderr)[-3000:]}"
+        )
+    return result
+
+
+# --- configuration files ------------------------------------------------------------------------
+
+CEPH_CONF = """\
+# One-node Ceph cluster of zhifa's bin/deploy: loopback only, no authentication (nothing but
+# radosgw on this machine talks to it). A multi-node cluster: see the README's production section.
+[global]
+fsid = {fsid}
+mon host = v2:{host}:{mon_port}
+mon initial members = a
+public addr = {host}
+ms bind msgr1 = false
+ms bind msgr2 = true
+ms bind ipv6 = false
+auth cluster required = none
+auth service required = none
+auth client required = none
+ms mon client mode = crc secure
+run dir = {dir}/run
+log file = {dir}/log/$name.log
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+osd crush chooseleaf type = 0
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+mon max pg per osd = 1000
+
+[mon]
+mon data = {dir}/mon.$id
+
+[osd]
+osd data = {dir}/osd.$id
+{objectstore}
+
+[{rgw}]
+rgw frontends = beast endpoint={host}:{rgw_port}
+rgw data = {dir}/rgw
+rgw thread pool size = 64
+"""
+
+BLUESTORE = """osd objectstore = bluestore
+bluestore block path = {dir}/osd.$id.block
+bluestore block create = true
+bluestore block size = {size}
+bluestore cache autotune = false
+bluestore cache size = 268435456
+osd memory target = 1073741824"""
+
+MEMSTORE = """osd objectstore = memstore
+memstore device bytes = 4294967296"""
+
+POSTGRESQL_CONF = """
+# --- zhifa bin/deploy ---
+listen_addresses = '{host}'
+port = {port}
+unix_socket_directories = '{run}'
+max_connections = 200
+shared_buffers = 512MB
+wal_level = replica
+archive_mode = on
+archive_command = 'test ! -f {wal}/%f && cp %p {wal}/%f'
+archive_timeout = 300
+max_wal_senders = 5
+"""
+
+REDIS_CONF = """bind {host}
+port {port}
+dir {dir}
+appendonly yes
+appendfsync everysec
+daemonize no
+supervised no
+logfile ""
+"""
+
+NGINX_CONF = """user www-data;
+worker_processes auto;
+pid {run}/nginx.pid;
+error_log {logs}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {logs}/nginx-access.log;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    sendfile on;
+    server_tokens off;
+    upstream zhifa {{ server {host}:{app_port}; }}
+    server {{
+        listen {http_port};
+        server_name {server_name};
+        client_max_body_size {body};
+        location /static/ {{ alias {static}/; expires 7d; }}
+        location / {{
+            proxy_pass http://zhifa;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_request_buffering off;
+            proxy_read_timeout 600s;
+        }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def ports_for(layout: Layout, args) -> dict[str, int]:
+    """Fixed ports, kept in ports.json; an option changes one, 0 picks a free one."""
+    try:
+        ports = json.loads(layout.ports_file.read_text())
+    except (OSError, ValueError):
+        ports = {
+            "postgresql": 5432,
+            "redis": 6379,
+            "ceph-mon": 3300,
+            "radosgw": 7480,
+            "gunicorn": 8001,
+            "http": 80,
+        }
+    for name in list(ports):
+        wanted = getattr(args, name.replace("-", "_") + "_port", None)
+        if wanted is not None:
+            ports[name] = wanted or free_port()
+    write_private(layout.ports_file, json.dumps(ports, indent=1) + "\n")
+    return ports
+
+
+def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bool) -> list[dict]:
+    """What the supervisor (or systemd) runs, in start order: name, user, command, ready port."""
+    conf = ["-c", str(layout.ceph_conf)]
+    venv = VENV / "bin"
+    app_env = {key: value for key, value in env.items() if key != "PG_PASSWORD"}
+    app_env["PYTHONPATH"] = str(ROOT)
+    base = [
+        {
+            "name": "postgresql",
+            "user": "postgres",
+            "port": ports["postgresql"],
+            "cmd": [str(PG_BIN / "postgres"), "-D", str(layout.pgdata)],
+        },
+        {
+            "name": "redis",
+            "user": "redis",
+            "port": ports["redis"],
+            "cmd": ["/usr/bin/redis-server", str(layout.redis / "redis.conf")],
+        },
+        {
+            "name": "ceph-mon",
+            "user": "ceph",
+            "port": ports["ceph-mon"],
+            "cmd": ["ceph-mon", *conf, "-f", "-i", "a"],
+        },
+        {"name": "ceph-osd", "user": "ceph", "port": None, "cmd": ["ceph-osd", *conf, "-f", "-i", "0"]},
+        {
+            "name": "radosgw",
+            "user": "ceph",
+            "port": ports["radosgw"],
+            "cmd": ["radosgw", *conf, "-f", "-n", RGW_NAME],
+        },
+    ]
+    if not app:
+        return base
+    workers = str(min(2 * (os.cpu_count() or 1) + 1, 9))
+    return [
+        *base,
+        {
+            "name": "gunicorn",
+            "user": APP_USER,
+            "port": ports["gunicorn"],
+            "env": app_env,
+            "cwd": str(ROOT),
+            "cmd": [
+                str(venv / "gunicorn"),
+                "zhifa.wsgi:application",
+                "--bind",
+                f"{HOST}:{ports['gunicorn']}",
+                "--workers",
+                workers,
+                "--timeout",
+                "600",
+                "--graceful-timeout",
+                "30",
+            ],
+        },
+        {
+            "name": "celery-worker",
+            "user": APP_USER,
+            "port": None,
+            "env": app_env,
+            "cwd": str(ROOT),
+            "cmd": [
+                str(venv / "celery"),
+                "-A",
+                "zhifa",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "2",
+                "-n",
+                "zhifa@%h",
+            ],
+        },
+        {
+            "name": "celery-beat",
+            "user": APP_USER,
+            "port": None,
+            "env": app_env,
+            "cwd": str(ROOT),
+            "cmd": [
+                str(venv / "celery"),
+                "-A",
+                "zhifa",
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "--schedule",
+                str(layout.data / "celerybeat-schedule"),
+            ],
+        },
+        {
+            "name": "nginx",
+            "user": "root",
+            "port": ports["http"],
+            "cmd": ["/usr/sbin/nginx", "-c", str(layout.nginx / "nginx.conf"), "-g", "daemon off;"],
+        },
+    ]
+
+
+# --- the supervisor (when systemd is not PID 1) -------------------------------------------------
+
+
+def systemd_is_init() -> bool:
+    return Path("/run/systemd/system").is_dir()
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def supervisor_pid(layout: Layout) -> int | None:
+    with contextlib.suppress(OSError, ValueError):
+        pid = int(layout.pidfile.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if _alive(pid) and b"supervise" in cmdline:
+            return pid
+    return None
+
+
+def supervise(layout: Layout) -> None:
+    """Run the programs of programs.json; restart any that exits; reload on SIGHUP; stop on SIGTERM."""
+    layout.pidfile.write_text(f"{os.getpid()}\n")
+    running: dict[str, dict] = {}
+    stopping = False
+    reload = True
+
+    def on_term(*_):
+        nonlocal stopping
+        stopping = True
+
+    def on_hup(*_):
+        nonlocal reload
+        reload = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    signal.signal(signal.SIGHUP, on_hup)
+    wanted: list[dict] = []
+
+    class _NotStarted:
+        """A program whose start failed (a missing binary, …): it counts as exited with 127."""
+
+        pid = None
+        returncode = 127
+
+        def poll(self):
+            return self.returncode
+
+    def start(program: dict) -> None:
+        logfile = layout.logs / f"{program['name']}.log"
+        state = running.setdefault(program["name"], {"restarts": -1, "delay": 1.0})
+        try:
+            account = pwd.getpwnam(program["user"])
+            with logfile.open("ab") as sink:
+                env = {
+                    "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                    "LC_ALL": "C.UTF-8",
+                    "HOME": SERVICE_HOME,
+                    **program.get("env", {}),
+                }
+                process = subprocess.Popen(
+                    program["cmd"],
+                    stdin=subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=program.get("cwd", "/"),
+                    start_new_session=True,
+                    **(
+                        {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+                        if account.pw_uid
+                        else {}
+                    ),
+                )
+        except (OSError, KeyError, subprocess.SubprocessError) as exc:
+            with contextlib.suppress(OSError), logfile.open("a") as sink:
+                sink.write(f"\n[supervisor] could not start: {exc}\n")
+            process = _NotStarted()
+        state.update(
+            process=process, pid=process.pid, started=time.time(), restarts=state["restarts"] + 1, next=None
+        )
+
+    def stop_program(program: dict) -> None:
+        process = running[program["name"]]["process"]
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                process.send_signal(signal.SIGQUIT if program["name"] == "nginx" else signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def write_status() -> None:
+        status = {
+            name: {
+                "pid": s["pid"],
+                "alive": s["process"].poll() is None,
+                "restarts": s["restarts"],
+                "started": s["started"],
+            }
+            for name, s in running.items()
+        }
+        with contextlib.suppress(OSError):
+            write_private(
+                layout.status, json.dumps({"supervisor": os.getpid(), "programs": status}, indent=1) + "\n"
+            )
+
+    while not stopping:
+        try:
+            wanted = _supervise_once(layout, wanted, running, start, stop_program, reload)
+        except Exception as exc:  # the supervisor itself must not die: report and go on
+            with contextlib.suppress(OSError), (layout.logs / "supervisor.log").open("a") as sink:
+                sink.write(f"[supervisor] {exc!r}\n")
+        reload = False
+        write_status()
+        time.sleep(0.5)
+    for program in reversed(wanted):
+        stop_program(program)
+    layout.status.unlink(missing_ok=True)
+    layout.pidfile.unlink(missing_ok=True)
+
+
+def _supervise_once(layout, wanted, running, start, stop_program, reload) -> list[dict]:
+    """One round: (re)load the program list on SIGHUP, restart what exited (with back-off)."""
+    if reload:  # new programs start; the application's restart with the new code and settings
+        wanted = json.loads(layout.programs.read_text())
+        for program in wanted:
+            if program["name"] in running and program["user"] == APP_USER:
+                stop_program(program)
+                running[program["name"]]["restarts"] -= 1
+            if program["name"] not in running or program["user"] == APP_USER:
+                start(program)
+    now = time.time()
+    for program in wanted:
+        state = running[program["name"]]
+        if state["process"].poll() is None:
+            if now - state["started"] > 60:
+                state["delay"] = 1.0  # it has run a while: the next restart is quick again
+            continue
+        if state.get("next") is None:
+            if state["pid"]:  # what it left behind (a killed master's workers) goes with it
+                with contextlib.suppress(OSError):
+                    os.killpg(state["pid"], signal.SIGKILL)
+            state["next"] = now + state["delay"]
+            with (layout.logs / f"{program['name']}.log").open("a") as sink:
+                sink.write(
+                    f"\n[supervisor] exited with {state['process'].returncode}; restart in {state['delay']:.0f}s\n"
+                )
+            state["delay"] = min(state["delay"] * 2, 30.0)
+        elif now >= state["next"]:
+            start(program)
+    return wanted
+
+
+def start_supervisor(layout: Layout) -> None:
+    if supervisor_pid(layout):
+        os.kill(supervisor_pid(layout), signal.SIGHUP)
+        return
+    with (layout.logs / "supervisor.log").open("ab") as sink:
+        subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "supervise", "--prefix", str(layout.prefix)],
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd="/",
+        )
+    deadline = time.monotonic() + 10
+    while not supervisor_pid(layout):
+        if time.monotonic() > deadline:
+            raise DeployError(f"the supervisor did not start; see {layout.logs / 'supervisor.log'}")
+        time.sleep(0.1)
+
+
+def write_units(layout: Layout, progs: list[dict]) -> None:
+    """systemd units, one per program, restarting on failure; zhifa.target groups them."""
+    unit_dir = Path("/etc/systemd/system")
+    names = []
+    for program in progs:
+        name = f"zhifa-{program['name']}.service"
+        names.append(name)
+        env_lines = "".join(f'Environment="{k}={v}"\n' for k, v in sorted(program.get("env", {}).items()))
+        (unit_dir / name).write_text(
+            f"[Unit]\nDescription=zhifa {program['name']}\nAfter=network.target\nPartOf=zhifa.target\n\n"
+            f"[Service]\nUser={program['user']}\nWorkingDirectory={program.get('cwd', '/')}\n{env_lines}"
+            f"ExecStart={' '.join([*program['cmd'][:-1], repr(program['cmd'][-1]) if ' ' in program['cmd'][-1] else program['cmd'][-1]])}\n"
+            f"Restart=always\nRestartSec=2\nStandardOutput=append:{layout.logs}/{program['name']}.log\n"
+            f"StandardError=inherit\nKillMode=mixed\nTimeoutStopSec=30\n\n[Install]\nWantedBy=zhifa.target\n"
+        )
+        os.chmod(unit_dir / name, 0o600)
+    (unit_dir / "zhifa.target").write_text(
+        "[Unit]\nDescription=zhifa production stack\nWants="
+        + " ".join(names)
+        + "\n\n[Install]\nWantedBy=multi-user.target\n"
+    )
+    subprocess.run(["systemctl", "daemon-reload"], check=True)
+    subprocess.run(["systemctl", "enable", "--now", "zhifa.target", *names], check=True)
+
+
+def launch(layout: Layout, progs: list[dict]) -> None:
+    write_private(layout.programs, json.dumps(progs, indent=1) + "\n")
+    if systemd_is_init():
+        write_units(layout, progs)
+        app = [f"zhifa-{p['name']}.service" for p in progs if p["user"] == APP_USER]
+        if app:  # the new code and settings
+            subprocess.run(["systemctl", "restart", *app], check=True)
+    else:
+        start_supervisor(layout)
+
+
+# --- bring-up -----------------------------------------------------------------------------------
+
+
+def wait_port(port: int, what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
+            return
+        if time.monotonic() > deadline:
+            raise DeployError(f"{what} did not listen on {HOST}:{port} within {timeout:.0f}s; see its log")
+        time.sleep(0.2)
+
+
+def prepare_postgres(layout: Layout, ports: dict[str, int]) -> None:
+    layout.wal.mkdir(parents=True, exist_ok=True)
+    chown(layout.wal, "postgres")
+    if (layout.pgdata / "PG_VERSION").exists():
+        return
+    log("initialising PostgreSQL")
+    layout.pgdata.mkdir(parents=True, exist_ok=True)
+    chown(layout.pgdata, "postgres")
+    run_as(
+        "postgres",
+        [
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(layout.pgdata),
+            "-E",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+            "--auth-local",
+            "peer",
+            "--auth-host",
+            "scram-sha-256",
+            "--username",
+            "postgres",
+        ],
+    )
+    with (layout.pgdata / "postgresql.conf").open("a") as conf:
+        conf.write(
+            POSTGRESQL_CONF.format(host=HOST, port=ports["postgresql"], run=layout.run, wal=layout.wal)
+        )
+
+
+def create_database(layout: Layout, ports: dict[str, int], env: dict[str, str]) -> None:
+    psql = [
+        str(PG_BIN / "psql"),
+        "-h",
+        str(layout.run),
+        "-p",
+        str(ports["postgresql"]),
+        "-U",
+        "postgres",
+        "-v",
+        "ON_ERROR_STOP=1",
+    ]
+    deadline = time.monotonic() + 120
+    while run_as("postgres", [*psql, "-tAc", "SELECT 1"], check=False).returncode != 0:  # still starting up
+        if time.monotonic() > deadline:
+            raise DeployError(f"PostgreSQL does not accept connections; see {layout.logs / 'postgresql.log'}")
+        time.sleep(0.5)
+    exists = run_as(
+        "postgres", [*psql, "-tAc", "SELECT 1 FROM pg_roles WHERE rolname='zhifa'"]
+    ).stdout.strip()
+    password = env["PG_PASSWORD"].replace("'", "''")
+    verb = "ALTER" if exists else "CREATE"
+    run_as("postgres", [*psql, "-c", f"{verb} ROLE zhifa LOGIN PASSWORD '{password}'"])
+    if not run_as(
+        "postgres", [*psql, "-tAc", "SELECT 1 FROM pg_database WHERE datname='zhifa'"]
+    ).stdout.strip():
+        run_as("postgres", [*psql, "-c", "CREATE DATABASE zhifa OWNER zhifa"])
+
+
+def prepare_ceph(layout: Layout, ports: dict[str, int], memstore: bool) -> None:
+    if (layout.ceph / "osd.0" / "ready").exists() or (layout.ceph / "osd.0" / "whoami").exists():
+        return
+    log(
+        "creating the Ceph cluster (monitor, " + ("memstore" if memstore else "BlueStore on a file") + " OSD)"
+    )
+    shutil.rmtree(layout.ceph, ignore_errors=True)
+    for sub in ("run", "log", "mon.a", "osd.0", "rgw"):
+        (layout.ceph / sub).mkdir(parents=True)
+    fsid = str(uuid.uuid4())
+    store = (MEMSTORE if memstore else BLUESTORE).format(dir=layout.ceph, size=OSD_BLOCK_BYTES)
+    layout.ceph_conf.write_text(
+        CEPH_CONF.format(
+            fsid=fsid,
+            host=HOST,
+            mon_port=ports["ceph-mon"],
+            rgw_port=ports["radosgw"],
+            dir=layout.ceph,
+            objectstore=store,
+            rgw=RGW_NAME,
+        )
+    )
+    chown(layout.ceph, "ceph")
+    conf = ["-c", str(layout.ceph_conf)]
+    run_as(
+        "ceph",
+        [
+            "monmaptool",
+            "--create",
+            "--fsid",
+            fsid,
+            "--addv",
+            "a",
+            f"[v2:{HOST}:{ports['ceph-mon']}]",
+            str(layout.ceph / "monmap"),
+        ],
+    )
+    run_as("ceph", ["ceph-mon", *conf, "--mkfs", "-i", "a", "--monmap", str(layout.ceph / "monmap")])
+    account = pwd.getpwnam("ceph")
+    mon = subprocess.Popen(
+        ["ceph-mon", *conf, "-f", "-i", "a"],
+        user=account.pw_uid,
+        group=account.pw_gid,
+        extra_groups=[],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(ports["ceph-mon"], "ceph-mon", 60)
+        osd_uuid = str(uuid.uuid4())
+        osd_id = run_as(
+            "ceph", ["ceph", *conf, "--connect-timeout", "30", "osd", "new", osd_uuid]
+        ).stdout.strip()
+        if osd_id != "0":
+            raise DeployError(f"expected OSD id 0, got {osd_id!r}")
+        run_as("ceph", ["ceph-osd", *conf, "--mkfs", "-i", "0", "--osd-uuid", osd_uuid], timeout=600)
+    finally:
+        mon.terminate()
+        mon.wait(30)
+
+
+def s3_ready(port: int) -> bool:
+    with contextlib.suppress(OSError), urllib.request.urlopen(f"http://{HOST}:{port}/", timeout=2) as reply:
+        return reply.status == 200
+    return False
+
+
+def prepare_s3(layout: Layout, ports: dict[str, int], env: dict[str, str]) -> None:
+    deadline = time.monotonic() + 180
+    while not s3_ready(ports["radosgw"]):
+        if time.monotonic() > deadline:
+            raise DeployError(f"radosgw did not answer on port {ports['radosgw']}; see {layout.ceph}/log")
+        time.sleep(0.5)
+    conf = ["-c", str(layout.ceph_conf)]
+    if (
+        run_as("ceph", ["radosgw-admin", *conf, "user", "info", "--uid", "zhifa"], check=False).returncode
+        != 0
+    ):
+        run_as(
+            "ceph",
+            [
+                "radosgw-admin",
+                *conf,
+                "user",
+                "create",
+                "--uid",
+                "zhifa",
+                "--display-name",
+                "zhifa",
+                "--access-key",
+                env["AWS_ACCESS_KEY_ID"],
+                "--secret-key",
+                env["AWS_SECRET_ACCESS_KEY"],
+            ],
+        )
+    code = (
+        "import boto3, os, botocore\n"
+        "s3 = boto3.client('s3', endpoint_url=os.environ['EP'], region_name='us-east-1')\n"
+        "try:\n    s3.head_bucket(Bucket=os.environ['B'])\n"
+        "except botocore.exceptions.ClientError:\n"
+        "    s3.create_bucket(Bucket=os.environ['B'], ObjectLockEnabledForBucket=True)\n"
+        "print(s3.get_object_lock_configuration(Bucket=os.environ['B'])['ObjectLockConfiguration']['ObjectLockEnabled'])\n"
+    )
+    result = subprocess.run(
+        [str(_venv_python()), "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **os.environ,
+            "EP": f"http://{HOST}:{ports['radosgw']}",
+            "B": BUCKET,
+            "AWS_ACCESS_KEY_ID": env["AWS_ACCESS_KEY_ID"],
+            "AWS_SECRET_ACCESS_KEY": env["AWS_SECRET_ACCESS_KEY"],
+        },
+    )
+    if result.returncode != 0 or result.stdout.strip() != "Enabled":
+        raise DeployError("could not create the Object Lock bucket:\n" + result.stderr[-2000:])
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    app_env = {k: v for k, v in env.items() if k != "PG_PASSWORD"}
+    app_env["PYTHONPATH"] = str(ROOT)
+    result = run_as(
+        APP_USER, [str(_venv_python()), str(ROOT / "manage.py"), *args], env=app_env, timeout=900, check=False
+    )
+    if result.returncode != 0:
+        raise DeployError(f"manage.py {' '.join(args)} failed:\n{(result.stdout + result.stderr)[-3000:]}")
+
+
+def up(args) -> int:
+    if os.geteuid() != 0:
+        raise DeployError("bin/deploy installs packages and system services: run it as root.")
+    layout = Layout(args.prefix)
+    for folder in (layout.prefix, layout.logs, layout.run, layout.data, layout.redis, layout.nginx / "tmp"):
+        folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(layout.prefix, 0o755)  # noqa: S103 - the service users reach their folders
+    install_packages()
+    ensure_venv()
+    ensure_app_user()
+    ports = ports_for(layout, args)
+    env = settings_for(layout, ports, args.server_name)
+    chown(layout.data, APP_USER)
+    chown(layout.redis, "redis")
+    chown(layout.logs, "root")
+    for name in ("gunicorn", "celery-worker", "celery-beat"):
+        (layout.logs / f"{name}.log").touch()
+    (layout.redis / "redis.conf").write_text(
+        REDIS_CONF.format(host=HOST, port=ports["redis"], dir=layout.redis)
+    )
+    prepare_postgres(layout, ports)
+    os.chown(layout.run, 0, pwd.getpwnam("postgres").pw_gid)
+    os.chmod(layout.run, 0o775)  # noqa: S103 - PostgreSQL's socket
+    prepare_ceph(layout, ports, args.memstore)
+    launch(layout, programs(layout, ports, env, app=False))
+    wait_port(ports["postgresql"], "PostgreSQL")
+    create_database(layout, ports, env)
+    wait_port(ports["redis"], "Redis")
+    prepare_s3(layout, ports, env)
+    log("migrating the database and collecting static files")
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    static = layout.data / "static"
+    (layout.nginx / "nginx.conf").write_text(
+        NGINX_CONF.format(
+            run=layout.run,
+            logs=layout.logs,
+            tmp=layout.nginx / "tmp",
+            host=HOST,
+            app_port=ports["gunicorn"],
+            http_port=ports["http"],
+            server_name=args.server_name,
+            body=f"{16 * 1024 + 1}m",
+            static=static,
+        )
+    )
+    os.chmod(layout.data, 0o755)  # noqa: S103 - nginx serves static/
+    launch(layout, programs(layout, ports, env, app=True))
+    wait_port(ports["gunicorn"], "gunicorn")
+    wait_port(ports["http"], "nginx")
+    log(
+        f"up: http://{args.server_name}:{ports['http']}/login/  (settings in {layout.env_file}; `bin/deploy --status`)"
+    )
+    return status(args)
+
+
+def stop(args) -> int:
+    layout = Layout(args.prefix)
+    if systemd_is_init() and Path("/etc/systemd/system/zhifa.target").exists():
+        subprocess.run(["systemctl", "stop", "zhifa.target", "zhifa-*.service"], check=False)
+        log("stopped the zhifa systemd units")
+        return 0
+    pid = supervisor_pid(layout)
+    if not pid:
+        log("nothing to stop: no supervisor is running for " + str(layout.prefix))
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 120
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            raise DeployError(f"the supervisor {pid} did not stop within 120s")
+        time.sleep(0.2)
+    log("stopped every service (data kept in " + str(layout.prefix) + ")")
+    return 0
+
+
+def status(args) -> int:
+    layout = Layout(args.prefix)
+    try:
+        ports = json.loads(layout.ports_file.read_text())
+        progs = json.loads(layout.programs.read_text())
+    except (OSError, ValueError):
+        print(f"not deployed in {layout.prefix}")
+        return 1
+    try:
+        state = json.loads(layout.status.read_text())["programs"]
+    except (OSError, ValueError, KeyError):
+        state = {}
+    healthy = True
+    for program in progs:
+        s = state.get(program["name"], {})
+        if systemd_is_init():
+            unit = f"zhifa-{program['name']}.service"
+            alive = subprocess.run(["systemctl", "is-active", "--quiet", unit], check=False).returncode == 0
+        else:
+            alive = bool(s.get("alive")) and _alive(s.get("pid"))
+        listening = True
+        if program.get("port"):
+            with contextlib.suppress(OSError), socket.create_connection((HOST, program["port"]), timeout=1):
+                listening = "yes"
+            listening = listening == "yes"
+        ok = alive and listening
+        healthy &= ok
+        print(
+            f"{program['name']:<14} {'up' if ok else 'DOWN':<5} pid {s.get('pid', '-')!s:<8} restarts {s.get('restarts', '-')}"
+            + (f"  port {program['port']}" if program.get("port") else "")
+        )
+    if "http" in ports:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{ports['http']}/login/", timeout=60) as reply:
+                print(f"{'login page':<14} {reply.status}")
+        except OSError as exc:
+            print(f"{'login page':<14} DOWN ({exc})")
+            healthy = False
+    return 0 if healthy else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("up", "stop", "status", "supervise"):
+        p = sub.add_parser(name)
+        p.add_argument("--prefix", type=Path, default=DEFAULT_PREFIX)
+        if name == "up":
+            p.add_argument("--server-name", default="localhost")
+            p.add_argument("--memstore", action="store_true", help="Ceph objects in memory (not persistent)")
+            for port in ("http", "postgresql", "redis", "ceph-mon", "radosgw", "gunicorn"):
+                p.add_argument(f"--{port}-port", type=int, default=None)
+    args = parser.parse_args(argv)
+    args.prefix = args.prefix.resolve()
+    global VENV
+    VENV = args.prefix / "venv"
+    try:
+        if args.command == "supervise":
+            supervise(Layout(args.prefix))
+            return 0
+        return {"up": up, "stop": stop, "status": status}[args.command](args)
+    except (DeployError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        log(f"ERROR: {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""A service the application depends on is down (the database, the object store): the request
+fails with a 503 that says which and that nothing was saved, instead of a bare 500. Used by
+zhifa.errors.server_error; the transaction of the request was rolled back, and a file is stored
+under its hash only once it is whole, so a retry after the outage is safe."""
+
+import sys
+
+DATABASE_DOWN = "数据库暂时无法连接，本次操作未完成，未保存任何内容。请稍后重试；如持续出现，请联系系统管理员。"
+STORE_DOWN = "文件存储暂时不可用，本次操作未完成，文件未存储。请稍后重试；如持续出现，请联系系统管理员。"
+
+
+def outage_message(exc: BaseException | None = None) -> str | None:
+    """The Chinese message for an outage behind `exc` (default: the exception being handled)."""
+    from django.db import InterfaceError, OperationalError
+
+    from records.blobstore import BlobNotFoundError, BlobStoreConfigError, BlobStoreError
+
+    exc = exc if exc is not None else sys.exc_info()[1]
+    while exc is not None:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return DATABASE_DOWN
+        if isinstance(exc, BlobStoreError) and not isinstance(exc, BlobNotFoundError | BlobStoreConfigError):
+            return f"{STORE_DOWN}（{exc}）"
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def outage_page(message: str) -> str:
+    """A page with no template or context processor (either may need what is down)."""
+    from django.utils.html import escape
+
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>服务暂时不可用 · 行政执法平台</title>'
+        f"</head><body><h1>服务暂时不可用</h1><p>{escape(message)}</p><p><a href=\"/\">返回工作台</a></p></body></html>"
+    )

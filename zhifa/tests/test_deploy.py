@@ -1,0 +1,70 @@
+"""tools/deploy.py's supervisor (what runs the stack where systemd is not PID 1): a service that
+dies is restarted, its leftovers killed, `stop` ends everything. bin/deploy as a whole was run on
+this project's machine (see the README's production section); bringing up PostgreSQL, Ceph,
+Redis and nginx takes minutes, too long for every CI run."""
+
+import importlib.util
+import json
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_deploy():
+    spec = importlib.util.spec_from_file_location("zhifa_tools_deploy", ROOT / "tools" / "deploy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+deploy = _load_deploy()
+
+
+def _wait(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+    return value
+
+
+def _status(layout) -> dict:
+    try:
+        return json.loads(layout.status.read_text())["programs"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def test_the_supervisor_restarts_what_dies_and_stop_ends_everything(tmp_path, capsys):
+    layout = deploy.Layout(tmp_path)
+    for folder in (layout.logs, layout.run):
+        folder.mkdir(parents=True)
+    me = pwd.getpwuid(os.getuid()).pw_name
+    # A service that forks a child into its process group (as gunicorn's master does).
+    script = "import os, time\nif os.fork() == 0:\n    time.sleep(600)\ntime.sleep(600)\n"
+    layout.programs.write_text(json.dumps([{"name": "svc", "user": me, "port": None,
+                                            "cmd": [sys.executable, "-c", script]}]))
+    subprocess.Popen(
+        [sys.executable, str(ROOT / "tools" / "deploy.py"), "supervise", "--prefix", str(tmp_path)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    supervisor = _wait(lambda: deploy.supervisor_pid(layout))
+    try:
+        first = _wait(lambda: _status(layout).get("svc", {}).get("pid"))
+        child = _wait(lambda: Path(f"/proc/{first}/task/{first}/children").read_text().split())
+        os.kill(first, signal.SIGKILL)
+        second = _wait(lambda: (s := _status(layout).get("svc", {})).get("restarts") == 1 and s["alive"] and s["pid"])
+        assert second != first
+        assert not deploy._alive(int(child[0]))  # the killed service's child went with it
+        assert "exited with -9; restart in 1s" in (layout.logs / "svc.log").read_text()
+        assert deploy.status(type("Args", (), {"prefix": tmp_path})()) == 1  # not deployed: no ports.json
+    finally:
+        assert deploy.main(["stop", "--prefix", str(tmp_path)]) == 0
+    assert not deploy._alive(supervisor) and not deploy._alive(second)
+    assert not layout.pidfile.exists()
