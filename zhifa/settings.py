@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "access",
     "archive",
     "supervision",
+    "field",
 ]
 
 MIDDLEWARE = [
@@ -220,3 +221,6 @@ ZHIFA_REMINDER_HORIZON_DAYS = env.int("ZHIFA_REMINDER_HORIZON_DAYS", default=3)
 # Reminder mail goes through Django's mail backends (SMTP on the agency's own server in production).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="zhifa@localhost")
+
+# The address the public reaches the portal at, printed in QR codes (文书 verification, 检查码).
+ZHIFA_PUBLIC_URL = env.str("ZHIFA_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")

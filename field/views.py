@@ -1,0 +1,95 @@
+"""Pages of field work: the portal pages a 检查码 and a 文书's QR code open (public), and the
+officer's page that shows an inspection's 检查码."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from field import hooks, qr, selectors, services
+from field.forms import CheckForm, RatingForm
+from field.models import InspectionCode, InstrumentCheck
+from matters.selectors import matter_for
+from org.permissions import capability_required, public
+from zhifa.forms import form_refusal
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def visit(request, token: str):
+    """What the enterprise sees when it scans the 检查码; after the inspection it may rate it once."""
+    try:
+        code = selectors.inspection_code_by_token(token=token)
+    except InspectionCode.DoesNotExist:
+        raise Http404("检查码不正确：请核对执法人员出示的检查码，或向该执法机关核实。") from None
+    form = RatingForm(request.POST) if request.method == "POST" else RatingForm()
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.inspection_rate(
+                    code=code, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+                )
+            except ValidationError as exc:
+                form_refusal(form, exc)
+            else:
+                messages.success(request, "评价已提交，感谢您的反馈。评价将报送执法监督机构。")
+                return redirect("field_public:visit", token=token)
+    else:
+        services.inspection_code_viewed(code=code)
+    return render(request, "field/visit.html", {"v": selectors.inspection_public(code), "form": form})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def check(request, token: str):
+    """A 文书's verification page: it exists, who issued it, and whether a copy is the one issued."""
+    try:
+        found = selectors.instrument_check_by_token(token=token)
+    except InstrumentCheck.DoesNotExist:
+        raise Http404("没有这份文书：核验码不正确，该二维码不是本平台制作的文书上的。") from None
+    form = CheckForm(request.POST, request.FILES) if request.method == "POST" else CheckForm()
+    answer = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            presented = services.presented_hash(upload=form.cleaned_data["file"], pasted=form.cleaned_data["sha256"])
+        except ValidationError as exc:
+            form_refusal(form, exc)
+        else:
+            answer = services.instrument_check_record(check=found, sha256=presented)
+    elif request.method == "GET":
+        services.instrument_check_record(check=found, sha256=None)
+    return render(
+        request, "field/check.html", {"d": selectors.instrument_public(found), "form": form, "answer": answer}
+    )
+
+
+@capability_required("matters.view")
+def code(request, pk: int):
+    """The officer's page of an inspection's 检查码, to show the enterprise on site."""
+    matter = matter_for(viewer=request.user, pk=pk, purpose="出示检查码")
+    found = InspectionCode.objects.filter(matter=matter).first()
+    if request.method == "POST":
+        try:
+            services.inspection_code_issue(matter=matter, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("field:code", pk=matter.pk)
+    url = hooks.visit_url(found.token) if found else ""
+    return render(
+        request,
+        "field/code.html",
+        {
+            "matter": matter,
+            "code": found,
+            "url": url,
+            "svg": qr.svg(url) if found else "",
+            "frequency": selectors.inspection_frequency(matter=matter),
+        },
+    )
+
+
+@capability_required("supervision.view", methods=("GET",))
+def ratings(request):
+    """The enterprises' ratings of inspections, for supervision (执法监督)."""
+    return render(request, "field/ratings.html", {"ratings": selectors.rating_list(viewer=request.user)})
