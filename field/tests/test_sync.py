@@ -58,7 +58,7 @@ def test_offline_work_is_applied_once_in_order_with_both_times_kept(team, client
     day = client.get("/api/v1/field/today/").json()
     mine = next(i for i in day["items"] if i.get("matter") == insp.pk)
     assert mine["code"] and mine["party"]["name"] == team.party.name
-    assert any("安全生产法第二十二条" == row["basis"] for row in mine["party"]["checklist"])
+    assert any(row["basis"] == "安全生产法第二十二条" for row in mine["party"]["checklist"])
 
     done = timezone.now() - timedelta(minutes=20)
     local = timezone.localtime(done - timedelta(minutes=1))
