@@ -1,11 +1,14 @@
 """Pages of field work: the portal pages a 检查码 and a 文书's QR code open (public), and the
 officer's page that shows an inspection's 检查码."""
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_http_methods
 
 from field import hooks, qr, selectors, services
 from field.forms import CheckForm, RatingForm
@@ -93,3 +96,84 @@ def code(request, pk: int):
 def ratings(request):
     """The enterprises' ratings of inspections, for supervision (执法监督)."""
     return render(request, "field/ratings.html", {"ratings": selectors.rating_list(viewer=request.user)})
+
+
+# --- the officer's installable app (PWA): every file served by zhifa ----------------------------------------
+
+STATIC = Path(__file__).resolve().parent / "static" / "field"
+
+
+@capability_required("matters.act", methods=("GET",))
+@ensure_csrf_cookie
+def app(request):
+    """掌上执法: the day's tasks, the enterprise's file, the 检查表, hazards with photos, the on-site
+    record and signature, kept on the phone and sent when the network is back."""
+    return render(request, "field/app.html")
+
+
+def _file(name: str, content_type: str, **headers) -> HttpResponse:
+    response = HttpResponse((STATIC / name).read_bytes(), content_type=content_type)
+    response["Cache-Control"] = "no-cache"
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+@public
+@require_GET
+def app_js(request):
+    return _file("app.js", "text/javascript; charset=utf-8")
+
+
+@public
+@require_GET
+def service_worker(request):
+    return _file("sw.js", "text/javascript; charset=utf-8", **{"Service-Worker-Allowed": "/field/"})
+
+
+@public
+@require_GET
+def icon_svg(request):
+    return _file("icon.svg", "image/svg+xml")
+
+
+@public
+@require_GET
+def icon_png(request):
+    """The 192×192 icon some launchers need besides the SVG one, drawn here."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (192, 192), (29, 78, 216))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((36, 36, 156, 156), radius=18, outline=(255, 255, 255), width=10)
+    draw.line((64, 100, 88, 124, 132, 72), fill=(255, 255, 255), width=12)
+    out = BytesIO()
+    image.save(out, format="PNG")
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
+@public
+@require_GET
+def manifest(request):
+    return JsonResponse(
+        {
+            "name": "掌上执法",
+            "short_name": "掌上执法",
+            "start_url": "/field/",
+            "scope": "/field/",
+            "display": "standalone",
+            "background_color": "#f6f7f9",
+            "theme_color": "#1d4ed8",
+            "lang": "zh-CN",
+            "icons": [
+                {"src": "/field/icon.svg", "sizes": "any", "type": "image/svg+xml"},
+                {"src": "/field/icon-192.png", "sizes": "192x192", "type": "image/png"},
+            ],
+        },
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
