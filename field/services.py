@@ -298,7 +298,7 @@ def signature_verify(signature) -> tuple[bool, str]:
 
 # Said on each step recorded from the phone's queue: it was done on site and sent when signal returned.
 OFFLINE_REASON = "现场离线办理，恢复网络后自动同步（以设备记录的办理时间为准）"
-SYNC_KINDS = ("photo", "inspect", "hazard", "signature")
+SYNC_KINDS = ("photo", "inspect", "hazard", "order", "signature")
 
 
 def _synced(acting_user, key: str, kind: str):
@@ -388,18 +388,11 @@ def _apply_inspect(acting_user, data: dict, device_time) -> dict:
 
 
 def _apply_hazard(acting_user, data: dict, device_time) -> dict:
-    from datetime import date
-
     from matters.hazards import hazard_record
 
     matter = _matter(acting_user, data.get("matter"))
     photo = _record_of(acting_user, data["photo"]) if data.get("photo") else None
-    rectify_by = None
-    if data.get("rectify_by"):
-        try:
-            rectify_by = date.fromisoformat(str(data["rectify_by"]))
-        except ValueError:
-            raise ValidationError("整改期限格式不正确（应为YYYY-MM-DD）。") from None
+    rectify_by = _date(data["rectify_by"], "整改期限") if data.get("rectify_by") else None
     hazard = hazard_record(
         acting_user=acting_user,
         matter=matter,
@@ -413,6 +406,46 @@ def _apply_hazard(acting_user, data: dict, device_time) -> dict:
     return {"matter": matter.pk, "hazard": hazard.pk}
 
 
+def _date(value, label: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError(f"{label}格式不正确（应为YYYY-MM-DD）。") from None
+
+
+def _apply_order(acting_user, data: dict, device_time) -> dict:
+    """责令限期整改指令书 made and served on the spot (001 第七条): the party signs the 送达回执 on the
+    screen; that image, uploaded first as a photo item, is the receipt."""
+    from matters.services import ServiceInput, matter_transition
+
+    matter = _matter(acting_user, data.get("matter"))
+    if not data.get("receipt"):
+        raise ValidationError("当场送达须有受送达人在送达回执上的签名。")
+    receipt = _record_of(acting_user, data["receipt"])
+    step = matter_transition(
+        acting_user=acting_user,
+        matter=matter,
+        transition="order_rectification",
+        data={"basis": data.get("basis", ""), "rectify_by": _date(data.get("rectify_by"), "整改期限")},
+        records=[receipt],
+        service=ServiceInput(
+            "direct",
+            recipient=str(data.get("recipient", "")),
+            served_at=device_time,
+            place=str(data.get("place", "")),
+            signer=str(data.get("signer", "")),
+            receipt=receipt,
+        ),
+        occurred_at=device_time,
+        late_reason=OFFLINE_REASON,
+    )
+    instrument = step.instruments.first()
+    return {"matter": matter.pk, "step": step.pk, "instrument": instrument.pk if instrument else None,
+            "number": instrument.number if instrument else ""}
+
+
 def _apply_signature(acting_user, data: dict, device_time) -> dict:
     import base64
     import binascii
@@ -421,6 +454,8 @@ def _apply_signature(acting_user, data: dict, device_time) -> dict:
 
     if data.get("inspection"):
         pk = _synced(acting_user, data["inspection"], "inspect").result.get("instrument")
+    elif data.get("order"):
+        pk = _synced(acting_user, data["order"], "order").result.get("instrument")
     else:
         pk = data.get("instrument")
     instrument = Instrument.objects.filter(pk=pk).select_related("matter").first() if pk else None
@@ -449,6 +484,7 @@ HANDLERS = {
     "photo": _apply_photo,
     "inspect": _apply_inspect,
     "hazard": _apply_hazard,
+    "order": _apply_order,
     "signature": _apply_signature,
 }
 

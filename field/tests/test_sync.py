@@ -111,6 +111,27 @@ def test_offline_work_is_applied_once_in_order_with_both_times_kept(team, client
     listing = client.get(f"/api/v1/field/instruments/{record.pk}/signatures/").json()
     assert [s["valid"] for s in listing["signatures"]] == [True]
 
+    # the 责令限期整改指令书 made on the spot, served with the party's on-screen signature as receipt
+    receipt = team.folder / "receipt.png"
+    receipt.write_bytes(base64.b64decode(signature_png().split(",")[1]))
+    served = done + timedelta(minutes=6)
+    with receipt.open("rb") as f:
+        r = client.post("/api/v1/field/photos/", {"key": "receipt-1", "matter": insp.pk,
+                                                  "device_time": served.isoformat(), "file": f})
+    assert r.json()["state"] == "applied", r.json()
+    due = (timezone.localdate() + timedelta(days=15)).isoformat()
+    order = client.post("/api/v1/field/sync/", {"items": [
+        {"key": "order-1", "kind": "order", "device_time": served.isoformat(),
+         "data": {"matter": insp.pk, "basis": "《中华人民共和国安全生产法》第四十一条", "rectify_by": due,
+                  "recipient": "王某", "signer": "王某", "place": "储罐区", "receipt": "receipt-1"}},
+        {"key": "order-sign", "kind": "signature", "device_time": served.isoformat(),
+         "data": {"order": "order-1", "role": "party", "name": "王某", "image": signature_png()}},
+    ]}, content_type="application/json").json()["items"]
+    assert [i["state"] for i in order] == ["applied", "applied"], [i["message"] for i in order]
+    ordered = Instrument.objects.get(matter=insp, type="rectification_order")
+    assert ordered.services.get().records.filter(pk=r.json()["result"]["record"]).exists()
+    assert Signature.objects.filter(instrument=ordered, binding__isnull=False).count() == 1
+
 
 def test_a_signature_fails_once_the_instrument_changes_and_bad_input_is_refused(team, client):
     insp = _planned(team)
