@@ -1,7 +1,7 @@
 """掌上执法 on a phone (Chromium's mobile emulation, 390×844, touch): the officer opens the day's
-task, loses signal, records the inspection with two hazards and their photos and the party's
-signature, restarts the app without signal (nothing is lost), and when signal returns everything
-reaches the server once, with its ledger events."""
+task, loses signal, records the inspection with two hazards and their photos, the party's signature
+and the 责令限期整改指令书 served on the spot, restarts the app without signal (nothing is lost), and
+when signal returns everything reaches the server once, with its ledger events."""
 
 from datetime import timedelta
 
@@ -15,6 +15,17 @@ from matters.services import matter_open, matter_transition
 from records.tests.clips import make_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign(page, touch, canvas: str) -> None:
+    """A finger's stroke on a canvas: real touch events through the DevTools protocol."""
+    page.locator(canvas).scroll_into_view_if_needed()
+    box = page.locator(canvas).bounding_box()
+    stroke = [(30, 60), (60, 40), (90, 30), (120, 55), (150, 80), (190, 60), (220, 40), (260, 55), (300, 70)]
+    for n, (x, y) in enumerate(stroke):
+        kind = "touchStart" if n == 0 else "touchMove"
+        touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def test_an_inspection_recorded_offline_reaches_the_server_once(browser, live_server, team):
@@ -62,34 +73,32 @@ def test_an_inspection_recorded_offline_reaches_the_server_once(browser, live_se
         block.locator(".h-loc").fill(where)
         block.locator(".h-photo").set_input_files(str(photo))
     page.fill("#signer", "王某")
-    # the party signs with a finger: real touch events through the DevTools protocol
-    page.locator("#sign-canvas").scroll_into_view_if_needed()
-    box = page.locator("#sign-canvas").bounding_box()
     touch = context.new_cdp_session(page)
-    stroke = [(30, 60), (60, 40), (90, 30), (120, 55), (150, 80), (190, 60), (220, 40), (260, 55), (300, 70)]
-    for n, (x, y) in enumerate(stroke):
-        kind = "touchStart" if n == 0 else "touchMove"
-        touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
-    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    sign(page, touch, "#sign-canvas")  # the party signs the 现场检查记录 with a finger
+    # the 责令限期整改指令书 made and served on the spot, its receipt signed on the screen
+    page.check("#order-on")
+    page.fill("#order-basis", "《中华人民共和国安全生产法》第四十一条")
+    page.fill("#order-due", (timezone.localdate() + timedelta(days=15)).isoformat())
+    sign(page, touch, "#receipt-canvas")
     page.click("#save")
     page.wait_for_selector("#saved:has-text('已保存在本机')")
-    assert page.inner_text("#pending") == "6"
+    assert page.inner_text("#pending") == "9"
     assert not SyncItem.objects.exists() and not insp.steps.filter(transition="inspect").exists()
 
     # the app closed and opened again without signal: the shell comes from the cache, the queue stays
     page.reload()
     page.wait_for_selector("#cached:has-text('离线')")
-    assert page.inner_text("#pending") == "6"
+    assert page.inner_text("#pending") == "9"
 
     context.set_offline(False)
     page.wait_for_selector("#net:has-text('在线')")
     page.click("#sync")
-    page.wait_for_function("document.querySelector('#synced').textContent === '6'", timeout=60000)
+    page.wait_for_function("document.querySelector('#synced').textContent === '9'", timeout=90000)
     assert page.inner_text("#pending") == "0" and page.inner_text("#conflicts") == ""
     page.click("#sync")  # sending again changes nothing
     context.close()
 
-    assert SyncItem.objects.filter(user=a).count() == 6
+    assert SyncItem.objects.filter(user=a).count() == 9
     assert insp.steps.filter(transition="inspect").count() == 1
     hazards = list(Hazard.objects.filter(matter=insp).order_by("pk"))
     assert [h.description for h in hazards] == ["可燃气体报警器未投用", "防火堤破损"]
@@ -99,5 +108,8 @@ def test_an_inspection_recorded_offline_reaches_the_server_once(browser, live_se
     signature = Signature.objects.get(instrument=record)
     assert signature.name == "王某" and signature.scan is not None
     assert SignatureBinding.objects.filter(signature=signature).exists()
+    order = Instrument.objects.get(matter=insp, type="rectification_order")
+    assert order.services.get().records.count() == 1  # the receipt signed on the screen
+    assert SignatureBinding.objects.filter(signature__instrument=order).count() == 1
     for kind in ("instrument.issue", "hazard.record", "instrument.sign", "signature.bind", "field.sync_applied"):
         assert Event.objects.filter(kind=kind).exists(), kind

@@ -116,12 +116,12 @@ function addHazard() {
   );
 }
 
-// --- signature on the screen ---------------------------------------------------------------------------
+// --- signatures on the screen ---------------------------------------------------------------------------
 
-let inked = false;
+const inked = {};
 
-function setupCanvas() {
-  const canvas = $("#sign-canvas");
+function setupCanvas(id) {
+  const canvas = document.getElementById(id);
   const ctx = canvas.getContext("2d");
   let drawing = false;
   const at = (e) => {
@@ -141,16 +141,23 @@ function setupCanvas() {
     ctx.strokeStyle = "#000";
     ctx.lineTo(...at(e));
     ctx.stroke();
-    inked = true;
+    inked[id] = true;
   });
   ["pointerup", "pointercancel"].forEach((t) => canvas.addEventListener(t, () => { drawing = false; }));
 }
 
-function clearSignature() {
-  const canvas = $("#sign-canvas");
+function clearCanvas(id) {
+  const canvas = document.getElementById(id);
   canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
-  inked = false;
+  inked[id] = false;
 }
+
+function clearSignature() {
+  clearCanvas("sign-canvas");
+  clearCanvas("receipt-canvas");
+}
+
+const canvasBlob = (id) => new Promise((resolve) => document.getElementById(id).toBlob(resolve, "image/png"));
 
 // --- recording: everything goes to the queue first -------------------------------------------------------
 
@@ -185,10 +192,23 @@ async function save() {
     items.push({ key: newKey(), kind: "hazard", device_time: now(), data: { matter, description: h.description, location: h.location, photo: h.photo } });
   });
   const refused = $("#refused").checked;
-  if (!current.inspected && (inked || refused)) {
+  if (!current.inspected && (inked["sign-canvas"] || refused)) {
     const data = { inspection: inspect, role: "party", name: $("#signer").value.trim(), image: $("#sign-canvas").toDataURL("image/png"), refused };
     if (refused) Object.assign(data, { witness: $("#witness").value.trim(), refusal_reason: $("#refusal-reason").value.trim() });
     items.push({ key: newKey(), kind: "signature", device_time: now(), data });
+  }
+  if ($("#order-on").checked) {
+    // 责令限期整改指令书 served on the spot: the party's signature on its receipt is the receipt.
+    if (!inked["receipt-canvas"]) {
+      $("#saved").textContent = "请受送达人在“送达回执签名”处签名后再保存。";
+      return;
+    }
+    const receipt = newKey();
+    const order = newKey();
+    const signer = $("#signer").value.trim();
+    items.push({ key: receipt, kind: "photo", device_time: now(), matter, blob: await canvasBlob("receipt-canvas"), name: "送达回执签名.png" });
+    items.push({ key: order, kind: "order", device_time: now(), data: { matter, basis: $("#order-basis").value.trim(), rectify_by: $("#order-due").value, recipient: signer, signer, place: $("#place").value.trim(), receipt } });
+    items.push({ key: newKey(), kind: "signature", device_time: now(), data: { order, role: "party", name: signer, image: $("#receipt-canvas").toDataURL("image/png") } });
   }
   await tx("queue", "readwrite", (s) => items.forEach((item) => s.add({ ...item, state: "pending", message: "" })));
   current.inspected = true;
@@ -252,7 +272,7 @@ async function sync() {
   }
 }
 
-const KINDS = { photo: "照片", inspect: "现场检查记录", hazard: "隐患", signature: "签名" };
+const KINDS = { photo: "照片", inspect: "现场检查记录", hazard: "隐患", order: "责令限期整改指令书", signature: "签名" };
 
 async function showQueue() {
   const queue = await getAll("queue");
@@ -273,9 +293,10 @@ window.addEventListener("online", () => { showNetwork(); sync(); });
 window.addEventListener("offline", showNetwork);
 
 document.addEventListener("DOMContentLoaded", async () => {
-  setupCanvas();
+  setupCanvas("sign-canvas");
+  setupCanvas("receipt-canvas");
   $("#add-hazard").addEventListener("click", addHazard);
-  $("#clear-sign").addEventListener("click", clearSignature);
+  $("#clear-sign").addEventListener("click", () => clearCanvas("sign-canvas"));
   $("#save").addEventListener("click", save);
   $("#sync").addEventListener("click", sync);
   $("#back").addEventListener("click", () => { $("#task").hidden = true; $("#home").hidden = false; });
