@@ -11,6 +11,8 @@ from matters import gates, rendering
 QR_SIZE_MM = 20
 QR_TOP_MM = 10
 QR_RIGHT_MM = 26
+# The identifier instrument_issue gives a 文书's files (matters/instruments.py).
+INSTRUMENT_PREFIX = "zhifa-instrument-"
 
 
 def check_url(token: str) -> str:
@@ -30,6 +32,9 @@ def _on_plan(matter, step) -> None:
 def _stamp(pdf, *, identifier: str, number: str) -> None:
     from field import qr
     from field.services import check_token
+
+    if not identifier.startswith(INSTRUMENT_PREFIX):
+        return  # not an issued 文书 (an access register, a disc log): nothing to check it against
 
     qr.draw_pdf(
         pdf, check_url(check_token(identifier)), x=pdf.w - QR_RIGHT_MM - QR_SIZE_MM, y=QR_TOP_MM, size=QR_SIZE_MM

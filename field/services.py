@@ -80,7 +80,7 @@ def inspection_rate(*, code: InspectionCode, score, comment: str = "") -> Inspec
         raise ValidationError("本次检查已经评价过，每次检查只能评价一次。如有问题，请向执法监督机构反映。")
     rating = InspectionRating.objects.create(code=code, score=score, comment=comment, rated_at=timezone.now())
     event_record(
-        kind="inspection.rate",
+        kind="inspection_rating.create",
         subject=rating,
         agency=code.matter.agency,
         data={"matter": code.matter_id, "score": score, "comment": comment},

@@ -85,7 +85,7 @@ def test_the_enterprise_rates_once_after_the_inspection_and_bad_input_changes_no
     assert r.status_code == 302
     rating = InspectionRating.objects.get()
     assert (rating.score, rating.comment) == (2, "检查人员未出示证件")
-    assert Event.objects.filter(kind="inspection.rate", subject_id=str(rating.pk)).exists()
+    assert Event.objects.filter(kind="inspection_rating.create", subject_id=str(rating.pk)).exists()
     again = client.post(f"/public/visit/{code.token}/", {"score": "5"}, follow=True)
     assert "已评价" in again.content.decode()
     assert InspectionRating.objects.get().score == 2

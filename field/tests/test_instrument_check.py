@@ -26,9 +26,8 @@ def _issued(team):
     )
 
 
-def _qr_on_page(data: bytes, page_index: int) -> list[list[bool]]:
-    """The QR code's modules as drawn on a page: each module's centre sampled from PDFium's
-    rendering of the page, at the place and size the hook prints the code."""
+def _page_image(data: bytes, page_index: int):
+    """A page as PDFium draws it (greyscale, 864 dpi), with pixels per mm and the page width in mm."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
@@ -56,7 +55,7 @@ def test_the_pdf_carries_a_qr_code_of_its_verification_page_on_every_page(team):
 
     pages = len(pdfium.PdfDocument(data))
     for index in range(pages):
-        px, image, width_mm = _qr_on_page(data, index)
+        px, image, width_mm = _page_image(data, index)
         left = width_mm - QR_RIGHT_MM - QR_SIZE_MM
         cell = QR_SIZE_MM / n
         drawn = [
@@ -96,3 +95,20 @@ def test_the_issued_pdf_verifies_and_an_altered_copy_does_not(team, client):
     answers = Event.objects.filter(kind="instrument.check", subject_id=str(instrument.verification.pk))
     assert [e.data["match"] for e in answers.order_by("index")] == [None, True, False, True]
     assert client.get(f"/public/check/{'0' * 32}/").status_code == 404
+
+
+def test_a_pdf_that_is_no_issued_instrument_carries_no_code(tmp_path):
+    """An access register or a disc log is drawn by the same renderer but is no 文书 of the
+    register: it gets no QR code that would open nothing."""
+    from django.utils import timezone
+
+    from matters.rendering import Block, render_pdf
+
+    path = tmp_path / "register.pdf"
+    render_pdf([Block("title", "查阅登记簿")], path, title="查阅登记簿", number="", identifier="某机关",
+               moment=timezone.localtime())
+    px, image, width_mm = _page_image(path.read_bytes(), 0)
+    left = width_mm - QR_RIGHT_MM - QR_SIZE_MM
+    corner = image.crop((int(left * px), int(QR_TOP_MM * px), int((left + QR_SIZE_MM) * px),
+                         int((QR_TOP_MM + QR_SIZE_MM) * px)))
+    assert corner.getextrema()[0] > 200  # white: nothing drawn there
