@@ -97,10 +97,11 @@ def test_the_enterprise_rates_once_after_the_inspection_and_bad_input_changes_no
 
 
 def test_frequent_inspections_of_one_enterprise_are_flagged_with_the_packs_limit(team, client):
-    first = _planned(team, "第一次检查")
+    a, b = team.officer, team.partner
+    first = matter_open(acting_user=a, kind="inspection", title="第一次检查", party=team.party, officers=[a, b])
     client.force_login(team.officer)
     assert 'id="frequency-flag"' not in client.get(f"/matters/{first.pk}/").content.decode()
-    _planned(team, "第二次检查")
+    matter_open(acting_user=a, kind="inspection", title="第二次检查", party=team.party, officers=[a, b])
     third = _planned(team, "第三次检查")  # the national pack's platform default: more than 2 in 365 days
     page = client.get(f"/matters/{third.pk}/").content.decode()
     assert 'id="frequency-flag"' in page and "3次" in page and "国务院办公厅关于严格规范涉企行政检查的意见" in page
