@@ -75,6 +75,7 @@ def test_an_inspection_recorded_offline_reaches_the_server_once(browser, live_se
     page.fill("#signer", "王某")
     touch = context.new_cdp_session(page)
     sign(page, touch, "#sign-canvas")  # the party signs the 现场检查记录 with a finger
+    sign(page, touch, "#officer-canvas")  # and the officer
     # the 责令限期整改指令书 made and served on the spot, its receipt signed on the screen
     page.check("#order-on")
     page.fill("#order-basis", "《中华人民共和国安全生产法》第四十一条")
@@ -82,32 +83,34 @@ def test_an_inspection_recorded_offline_reaches_the_server_once(browser, live_se
     sign(page, touch, "#receipt-canvas")
     page.click("#save")
     page.wait_for_selector("#saved:has-text('已保存在本机')")
-    assert page.inner_text("#pending") == "9"
+    assert page.inner_text("#pending") == "10"
     assert not SyncItem.objects.exists() and not insp.steps.filter(transition="inspect").exists()
 
     # the app closed and opened again without signal: the shell comes from the cache, the queue stays
     page.reload()
     page.wait_for_selector("#cached:has-text('离线')")
-    assert page.inner_text("#pending") == "9"
+    assert page.inner_text("#pending") == "10"
 
     context.set_offline(False)
     page.wait_for_selector("#net:has-text('在线')")
     page.click("#sync")
-    page.wait_for_function("document.querySelector('#synced').textContent === '9'", timeout=90000)
+    page.wait_for_function("document.querySelector('#synced').textContent === '10'", timeout=90000)
     assert page.inner_text("#pending") == "0" and page.inner_text("#conflicts") == ""
     page.click("#sync")  # sending again changes nothing
     context.close()
 
-    assert SyncItem.objects.filter(user=a).count() == 9
+    assert SyncItem.objects.filter(user=a).count() == 10
     assert insp.steps.filter(transition="inspect").count() == 1
     hazards = list(Hazard.objects.filter(matter=insp).order_by("pk"))
     assert [h.description for h in hazards] == ["可燃气体报警器未投用", "防火堤破损"]
     assert all(h.photo is not None for h in hazards)
     assert hazards[0].photo.versions.get().time_source.startswith("exif:")
     record = Instrument.objects.get(matter=insp, type="inspection_record")
-    signature = Signature.objects.get(instrument=record)
+    signature = Signature.objects.get(instrument=record, role="party")
     assert signature.name == "王某" and signature.scan is not None
     assert SignatureBinding.objects.filter(signature=signature).exists()
+    officer = Signature.objects.get(instrument=record, role="officer")
+    assert officer.name == a.name and SignatureBinding.objects.filter(signature=officer).exists()
     order = Instrument.objects.get(matter=insp, type="rectification_order")
     assert order.services.get().records.count() == 1  # the receipt signed on the screen
     assert SignatureBinding.objects.filter(signature__instrument=order).count() == 1

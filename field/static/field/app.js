@@ -154,6 +154,7 @@ function clearCanvas(id) {
 
 function clearSignature() {
   clearCanvas("sign-canvas");
+  clearCanvas("officer-canvas");
   clearCanvas("receipt-canvas");
 }
 
@@ -196,6 +197,10 @@ async function save() {
     const data = { inspection: inspect, role: "party", name: $("#signer").value.trim(), image: $("#sign-canvas").toDataURL("image/png"), refused };
     if (refused) Object.assign(data, { witness: $("#witness").value.trim(), refusal_reason: $("#refusal-reason").value.trim() });
     items.push({ key: newKey(), kind: "signature", device_time: now(), data });
+  }
+  if (!current.inspected && inked["officer-canvas"]) {
+    const name = document.querySelector("meta[name=officer-name]").content;
+    items.push({ key: newKey(), kind: "signature", device_time: now(), data: { inspection: inspect, role: "officer", name, image: $("#officer-canvas").toDataURL("image/png") } });
   }
   if ($("#order-on").checked) {
     // 责令限期整改指令书 served on the spot: the party's signature on its receipt is the receipt.
@@ -295,6 +300,7 @@ window.addEventListener("offline", showNetwork);
 document.addEventListener("DOMContentLoaded", async () => {
   setupCanvas("sign-canvas");
   setupCanvas("receipt-canvas");
+  setupCanvas("officer-canvas");
   $("#add-hazard").addEventListener("click", addHazard);
   $("#clear-sign").addEventListener("click", () => clearCanvas("sign-canvas"));
   $("#save").addEventListener("click", save);
