@@ -2,8 +2,9 @@
 
 from django import template
 
-from field.models import InspectionCode
+from field.models import InspectionCode, SignatureBinding
 from field.selectors import inspection_frequency
+from field.services import signature_verify
 from matters.choices import MatterKind
 
 register = template.Library()
@@ -11,13 +12,21 @@ register = template.Library()
 
 @register.inclusion_tag("field/matter_panel.html")
 def field_matter_panel(matter):
-    if matter.kind != MatterKind.INSPECTION:
-        return {"show": False}
+    """The inspection's 检查码 and frequency flag; for every matter, its on-screen signatures and
+    whether each still signs its 文书 as it stands."""
+    signatures = [
+        {"s": b.signature, "valid": signature_verify(b.signature)}
+        for b in SignatureBinding.objects.filter(signature__instrument__matter=matter).select_related(
+            "signature__instrument"
+        )
+    ]
+    inspection = matter.kind == MatterKind.INSPECTION
     return {
-        "show": True,
+        "show": inspection,
         "matter": matter,
-        "code": InspectionCode.objects.filter(matter=matter).first(),
-        "frequency": inspection_frequency(matter=matter),
+        "code": InspectionCode.objects.filter(matter=matter).first() if inspection else None,
+        "frequency": inspection_frequency(matter=matter) if inspection else None,
+        "signatures": signatures,
     }
 
 

@@ -176,3 +176,5 @@ def test_a_signature_fails_once_the_instrument_changes_and_bad_input_is_refused(
     assert instrument_digest(instrument) != before
     ok, why = signature_verify(Signature.objects.get(pk=signature.pk))
     assert not ok and "重新签名" in why
+    page = client.get(f"/matters/{insp.pk}/").content.decode()
+    assert 'id="field-signatures"' in page and "已失效" in page
