@@ -141,10 +141,22 @@ def rating_list(*, viewer):
     from field.models import InspectionRating
     from org.permissions import require
 
+    from django.db import transaction
+
+    from ledger.services import event_record
+
     require(viewer, "supervision.view")
-    return InspectionRating.objects.filter(code__matter__agency_id=viewer.agency_id).select_related(
-        "code__matter__party", "code__matter__section"
-    )[:500]
+    rows = list(
+        InspectionRating.objects.filter(code__matter__agency_id=viewer.agency_id).select_related(
+            "code__matter__party", "code__matter__section"
+        )[:500]
+    )
+    with transaction.atomic():  # a look at what enterprises said of the agency's inspections
+        event_record(
+            kind="inspection_rating.list", subject=viewer, acting_user=viewer, agency=viewer.agency,
+            data={"ratings": [r.pk for r in rows]},
+        )
+    return rows
 
 
 CHECKLISTS = "field.checklists"

@@ -334,16 +334,25 @@ def _record_of(acting_user, key: str):
 
 
 def _apply_photo(acting_user, data: dict, device_time) -> dict:
+    from records.choices import RecordKind
     from records.services import record_ingest
+
+    from PIL import Image, UnidentifiedImageError
 
     matter = _matter(acting_user, data.get("matter"))
     path = data["path"]
+    try:  # a photo taken in the app is a picture that decodes; anything else is refused, not stored
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ValidationError("上传的文件不是可识别的照片（JPEG、PNG等），未存储。请重新拍照。") from None
     version = record_ingest(
         acting_user=acting_user,
         section=matter.section,
         path=path,
         original_name=data.get("name") or "现场照片.jpg",
         title=(data.get("title") or "现场照片")[:100],
+        kind=RecordKind.PHOTO,  # a file whose content is no picture is refused before it is stored
         officers=list(matter.officers.all()),
         party=matter.party,
         confidentiality=matter.confidentiality,

@@ -68,6 +68,12 @@ def test_offline_work_is_applied_once_in_order_with_both_times_kept(team, client
     again = _photo(client, team, insp, "photo-1", done, exif=local.strftime("%Y:%m:%d %H:%M:%S"))
     assert again.json()["duplicate"] is True and again.json()["result"] == r1.json()["result"]
     assert _photo(client, team, insp, "photo-2", done, n=1).json()["state"] == "applied"
+    text = team.folder / "note.jpg"
+    text.write_text("这不是照片")
+    with text.open("rb") as f:
+        wrong = client.post("/api/v1/field/photos/", {"key": "photo-x", "matter": insp.pk,
+                                                      "device_time": done.isoformat(), "file": f}).json()
+    assert wrong["state"] == "conflict" and wrong["message"]
     assert Record.objects.filter(pk__in=[r1.json()["result"]["record"]]).count() == 1
 
     batch = {
@@ -87,7 +93,7 @@ def test_offline_work_is_applied_once_in_order_with_both_times_kept(team, client
     assert [i["state"] for i in first.json()["items"]] == ["applied"] * 4, [i["message"] for i in first.json()["items"]]
     second = client.post("/api/v1/field/sync/", batch, content_type="application/json")
     assert all(i["duplicate"] for i in second.json()["items"])
-    assert SyncItem.objects.filter(user=team.officer).count() == 6
+    assert SyncItem.objects.filter(user=team.officer).count() == 7  # the refused file's answer kept too
     assert insp.steps.filter(transition="inspect").count() == 1
     assert Hazard.objects.filter(matter=insp).count() == 2
     step = insp.steps.get(transition="inspect")
