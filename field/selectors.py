@@ -138,12 +138,11 @@ def instrument_public(check: InstrumentCheck) -> dict:
 
 def rating_list(*, viewer):
     """The enterprises' ratings of the viewer's agency's inspections, newest first (for supervision)."""
-    from field.models import InspectionRating
-    from org.permissions import require
-
     from django.db import transaction
 
+    from field.models import InspectionRating
     from ledger.services import event_record
+    from org.permissions import require
 
     require(viewer, "supervision.view")
     rows = list(

@@ -334,10 +334,10 @@ def _record_of(acting_user, key: str):
 
 
 def _apply_photo(acting_user, data: dict, device_time) -> dict:
+    from PIL import Image, UnidentifiedImageError
+
     from records.choices import RecordKind
     from records.services import record_ingest
-
-    from PIL import Image, UnidentifiedImageError
 
     matter = _matter(acting_user, data.get("matter"))
     path = data["path"]
