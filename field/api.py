@@ -116,6 +116,7 @@ class TodayView(CapabilityMixin, APIView):
 
     capability = "matters.act"
 
+    @extend_schema(responses={200: dict})
     def get(self, request):
         return Response(selectors.today(viewer=request.user))
 
@@ -125,6 +126,7 @@ class SignatureListView(CapabilityMixin, APIView):
 
     capability = "matters.view"
 
+    @extend_schema(responses={200: dict})
     def get(self, request, pk: int):
         instrument = selectors.instrument_for(viewer=request.user, pk=pk)
         rows = []

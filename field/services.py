@@ -467,6 +467,10 @@ def _apply_signature(acting_user, data: dict, device_time) -> dict:
         pk = _synced(acting_user, data["order"], "order").result.get("instrument")
     else:
         pk = data.get("instrument")
+    try:
+        pk = int(pk) if pk else None
+    except (TypeError, ValueError):
+        raise ValidationError("文书编号不正确。") from None
     instrument = Instrument.objects.filter(pk=pk).select_related("matter").first() if pk else None
     if instrument is None or instrument.matter is None:
         raise ValidationError("没有要签名的文书。")
@@ -498,6 +502,39 @@ HANDLERS = {
 }
 
 
+SYNC_TEXT_MAX = 20_000
+SYNC_LIST_MAX = 50
+
+
+def _clean_data(data) -> dict:
+    """An item's data as plain values: texts (numbers read as texts), yes/no, and lists of keys.
+    Anything else is refused as a whole, before anything is tried."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or len(data) > 50:
+        raise ValidationError("同步数据格式不正确。")
+    clean = {}
+    for name, value in data.items():
+        if isinstance(value, bool):
+            clean[name] = value
+        elif value is None:
+            clean[name] = ""
+        elif isinstance(value, int | float | str):
+            text = str(value)
+            # a signature image is sent inline (base64 PNG): its own bound applies (SIGNATURE_IMAGE_MAX)
+            limit = SIGNATURE_IMAGE_MAX * 2 if name == "image" else SYNC_TEXT_MAX
+            if len(text) > limit:
+                raise ValidationError(f"同步数据“{name}”过长。")
+            clean[name] = text
+        elif isinstance(value, list) and len(value) <= SYNC_LIST_MAX and all(
+            isinstance(v, str) and len(v) <= 64 for v in value
+        ):
+            clean[name] = list(value)
+        else:
+            raise ValidationError(f"同步数据“{name}”格式不正确。")
+    return clean
+
+
 def sync_item_apply(*, acting_user, key: str, kind: str, device_time, data: dict):
     """Apply one item of work done offline, once: the same key again returns the stored item and
     changes nothing. A refusal (the matter moved on meanwhile, a rule not met) is stored as a
@@ -518,6 +555,7 @@ def sync_item_apply(*, acting_user, key: str, kind: str, device_time, data: dict
     existing = SyncItem.objects.filter(user=acting_user, key=key).first()
     if existing is not None:
         return existing, False
+    data = data if kind == "photo" else _clean_data(data)  # a photo's data comes from the upload view
     now = timezone.now()
     if device_time is None:
         raise ValidationError("缺少设备时间。")
