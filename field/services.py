@@ -21,6 +21,8 @@ from org.permissions import require
 
 RATING_COMMENT_MAX = 500
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# A 文书 PDF is some hundreds of KiB; the public check hashes no more than this.
+CHECK_FILE_MAX = 50 * 2**20
 # The steps after which an inspection has taken place and the enterprise may rate it.
 INSPECTED_STEPS = ("inspect",)
 
@@ -129,6 +131,8 @@ def sha256_of(upload) -> str:
 def presented_hash(*, upload=None, pasted: str = "") -> str:
     """The SHA-256 of the copy in hand: an uploaded file's, or one pasted (64 hexadecimal digits)."""
     if upload is not None:
+        if upload.size > CHECK_FILE_MAX:
+            raise ValidationError(f"文件超过{CHECK_FILE_MAX // 2**20} MiB，不是本平台制作的文书PDF；请改为粘贴其SHA-256值。")
         return sha256_of(upload)
     text = (pasted or "").strip().lower()
     if not text:

@@ -51,6 +51,16 @@ def check(request, token: str):
         found = selectors.instrument_check_by_token(token=token)
     except InstrumentCheck.DoesNotExist:
         raise Http404("没有这份文书：核验码不正确，该二维码不是本平台制作的文书上的。") from None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if request.method == "POST" and length > services.CHECK_FILE_MAX + 2**20:
+        # refused before the body is read: the public page hashes 文书 PDFs, not large files
+        return HttpResponse(
+            f"文件超过{services.CHECK_FILE_MAX // 2**20} MiB，不是本平台制作的文书PDF；请改为粘贴其SHA-256值。",
+            status=413, content_type="text/plain; charset=utf-8",
+        )
     form = CheckForm(request.POST, request.FILES) if request.method == "POST" else CheckForm()
     answer = None
     if request.method == "POST" and form.is_valid():

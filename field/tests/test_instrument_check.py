@@ -95,6 +95,8 @@ def test_the_issued_pdf_verifies_and_an_altered_copy_does_not(team, client):
     answers = Event.objects.filter(kind="instrument.check", subject_id=str(instrument.verification.pk))
     assert [e.data["match"] for e in answers.order_by("index")] == [None, True, False, True]
     assert client.get(f"/public/check/{'0' * 32}/").status_code == 404
+    big = client.post(f"/public/check/{token}/", {"sha256": issued}, CONTENT_LENGTH=str(60 * 2**20))
+    assert big.status_code == 413 and "MiB" in big.content.decode()
 
 
 def test_a_pdf_that_is_no_issued_instrument_carries_no_code(tmp_path):
