@@ -5,7 +5,11 @@
 
 const DB_NAME = "zhifa-field";
 const $ = (sel) => document.querySelector(sel);
-const csrf = () => document.querySelector("meta[name=csrf-token]").content;
+// The cookie holds the current token (the cached page may carry an older one after a new log-in).
+const csrf = () => {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  return cookie ? decodeURIComponent(cookie.slice(10)) : document.querySelector("meta[name=csrf-token]").content;
+};
 let day = null;
 let current = null;
 let syncing = false;
