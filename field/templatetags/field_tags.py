@@ -24,7 +24,7 @@ def field_matter_panel(matter):
     return {
         "show": inspection,
         "matter": matter,
-        "code": InspectionCode.objects.filter(matter=matter).first() if inspection else None,
+        "code": InspectionCode.objects.filter(matter=matter).select_related("rating").first() if inspection else None,
         "frequency": inspection_frequency(matter=matter) if inspection else None,
         "signatures": signatures,
     }

@@ -90,6 +90,8 @@ def test_the_enterprise_rates_once_after_the_inspection_and_bad_input_changes_no
     assert "已评价" in again.content.decode()
     assert InspectionRating.objects.get().score == 2
 
+    client.force_login(team.officer)
+    assert "检查人员未出示证件" in client.get(f"/matters/{insp.pk}/").content.decode()
     # supervision sees the ratings
     client.force_login(team.reviewer)
     listing = client.get("/field/ratings/").content.decode()
