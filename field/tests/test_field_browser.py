@@ -96,6 +96,8 @@ def test_an_inspection_recorded_offline_reaches_the_server_once(browser, live_se
     page.click("#sync")
     page.wait_for_function("document.querySelector('#synced').textContent === '10'", timeout=90000)
     assert page.inner_text("#pending") == "0" and page.inner_text("#conflicts") == ""
+    record_number = Instrument.objects.get(matter=insp, type="inspection_record").number
+    assert record_number in page.inner_text("#issued")  # the numbers to print or serve
     page.click("#sync")  # sending again changes nothing
     context.close()
 

@@ -288,6 +288,10 @@ async function showQueue() {
   const done = await getAll("done");
   $("#pending").textContent = String(queue.filter((x) => x.state === "pending").length);
   $("#synced").textContent = String(done.length);
+  $("#issued").replaceChildren(
+    ...done.filter((x) => x.result && x.result.number).map((x) =>
+      el("li", {}, `${KINDS[x.kind] || x.kind} ${x.result.number} `, el("a", { href: `/matters/${x.result.matter}/` }, "查看、打印"))),
+  );
   $("#conflicts").replaceChildren(
     ...queue.filter((x) => x.state === "conflict").map((x) => el("li", { class: "conflict" }, `${KINDS[x.kind] || x.kind}未同步：${x.message}`)),
   );
