@@ -11,6 +11,7 @@ from field.models import InspectionCode, InspectionRating
 from ledger.models import Event
 from matters.services import matter_open, matter_transition
 from org.models import EnforcementCertificate
+from policy.selectors import agency_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,9 @@ def test_frequent_inspections_of_one_enterprise_are_flagged_with_the_packs_limit
     assert 'id="frequency-flag"' not in client.get(f"/matters/{first.pk}/").content.decode()
     matter_open(acting_user=a, kind="inspection", title="第二次检查", party=team.party, officers=[a, b])
     third = _planned(team, "第三次检查")  # the national pack's platform default: more than 2 in 365 days
+    rules = agency_rules(team.agency)
+    assert rules.get("field.inspection_frequency_limit").value == 2
+    assert rules.get("field.inspection_frequency_period").value == 365
     page = client.get(f"/matters/{third.pk}/").content.decode()
     assert 'id="frequency-flag"' in page and "3次" in page and "国务院办公厅关于严格规范涉企行政检查的意见" in page
     assert 'id="frequency-flag"' in client.get(f"/enterprises/{team.party.pk}/").content.decode()

@@ -16,6 +16,7 @@ from field.services import instrument_digest, signature_verify
 from ledger.models import Event
 from matters.models import Hazard, Instrument, Signature
 from matters.services import matter_open, matter_transition
+from policy.selectors import agency_rules
 from records.models import Record
 from records.tests.clips import make_image
 
@@ -59,6 +60,9 @@ def test_offline_work_is_applied_once_in_order_with_both_times_kept(team, client
     mine = next(i for i in day["items"] if i.get("matter") == insp.pk)
     assert mine["code"] and mine["party"]["name"] == team.party.name
     assert any(row["basis"] == "安全生产法第二十二条" for row in mine["party"]["checklist"])
+    rows = agency_rules(team.agency).get("field.checklists").value
+    sector = team.party.sector
+    assert len(mine["party"]["checklist"]) == len([r for r in rows if r["sector"] in ("all", sector)])
 
     done = timezone.now() - timedelta(minutes=20)
     local = timezone.localtime(done - timedelta(minutes=1))
