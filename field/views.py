@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from field import hooks, qr, selectors, services
 from field.forms import CheckForm, RatingForm
 from field.models import InspectionCode, InstrumentCheck
+from matters.choices import MatterKind
 from matters.selectors import matter_for
 from org.permissions import capability_required, public
 from zhifa.forms import form_refusal
@@ -81,6 +82,8 @@ def check(request, token: str):
 def code(request, pk: int):
     """The officer's page of an inspection's 检查码, to show the enterprise on site."""
     matter = matter_for(viewer=request.user, pk=pk, purpose="出示检查码")
+    if matter.kind != MatterKind.INSPECTION:
+        raise Http404("只有行政检查事项有检查码。")
     found = InspectionCode.objects.filter(matter=matter).first()
     if request.method == "POST":
         try:

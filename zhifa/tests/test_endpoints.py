@@ -284,7 +284,7 @@ ROUTE_KWARGS = {
     "supervision-finding-scan": {},
     "supervision-finding-statistics": {},
     "supervision-finding-reminders": {},
-    "field:code": {"pk": "case"},
+    "field:code": {"pk": "inspection"},
     "field:ratings": {},
     "field_public:visit": {"token": "token"},
     "field_public:check": {"token": "token"},
