@@ -460,6 +460,7 @@ def instrument_issue(
     instrument.docx = stored["docx"].record
     instrument.pdf = stored["pdf"].record
     instrument.save(update_fields=["docx", "pdf"])
+    rendering.run_issued(instrument, identifier=identifier)
     if step is not None:
         step.records.add(instrument.docx, instrument.pdf)
     event_record(

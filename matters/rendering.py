@@ -712,6 +712,10 @@ def _draw_pdf(
             pdf.page = page
             pdf.set_xy(pdf.l_margin, pdf.h - 20)
             pdf.cell(width, 8, f"共 {end - start} 页　第 {page - start + 1} 页", align=Align.C)
+    for stamp in _pdf_stamps:  # marks other apps print on every page (the verification QR code)
+        for page in range(1, last + 1):
+            pdf.page = page
+            stamp(pdf, identifier=identifier, number=number)
     pdf.page = last
     missing = sorted(set(pdf.fonts["cjk"].missing_glyphs))
     if missing:
@@ -719,3 +723,30 @@ def _draw_pdf(
         shown = "、".join(f"“{chr(c)}”（U+{c:04X}）" for c in missing[:10])
         raise ValidationError(f"文书中有字体无法显示的字符：{shown}。请改用规范汉字，或打印后手写补充。")
     pdf.output(str(path))
+
+
+# ---------------------------------------------------------------- hooks of other apps
+#
+# An app adds a mark to every page of a 文书 PDF, and learns of each 文书 issued, without matters
+# importing it (`field` prints the verification QR code and registers its token):
+#
+#     rendering.register_pdf_stamp(stamp)   # stamp(pdf, *, identifier, number), on each page
+#     rendering.register_issued(hook)       # hook(instrument, *, identifier), in the transaction
+
+_pdf_stamps: list = []
+_issued_hooks: list = []
+
+
+def register_pdf_stamp(stamp) -> None:
+    if stamp not in _pdf_stamps:
+        _pdf_stamps.append(stamp)
+
+
+def register_issued(hook) -> None:
+    if hook not in _issued_hooks:
+        _issued_hooks.append(hook)
+
+
+def run_issued(instrument, *, identifier: str) -> None:
+    for hook in _issued_hooks:
+        hook(instrument, identifier=identifier)

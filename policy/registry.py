@@ -42,6 +42,7 @@ GROUPS = {
     "service": "文书送达",
     "matters": "执法事项审批",
     "supervision": "执法监督",
+    "field": "掌上执法与涉企检查",
 }
 
 # What an electronic service (电子送达) may have to leave: the party's signed 送达地址确认书, the
@@ -517,6 +518,25 @@ _SPECS += [
     RuleSpec("supervision.fault_suspension", "执法过错停止执法工作的期限", ("months",)),
 ]
 
+
+# --- field work (issue 18): how many inspections of one enterprise within a period before they are flagged ---
+_SPECS += [
+    RuleSpec("field.inspection_frequency_limit", "同一企业在统计期间内的行政检查次数上限（超过即提示）", ("count",)),
+    RuleSpec("field.inspection_frequency_period", "统计同一企业行政检查频次的期间", ("days",)),
+    RuleSpec(
+        "field.checklists",
+        "现场检查表：按监管行业领域列出的检查项目及其依据（all 为各行业通用）",
+        ("table",),
+        _table(
+            {
+                "sector": {"enum": ["all", "hazardous_chemicals", "non_coal_mine", "fireworks", "industry_trade", "other"]},
+                "item": _STR,
+                "basis": _STR,
+            },
+            ["sector", "item", "basis"],
+        ),
+    ),
+]
 
 RULES: dict[str, RuleSpec] = {spec.key: spec for spec in _SPECS}
 

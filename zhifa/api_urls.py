@@ -74,4 +74,5 @@ urlpatterns = [
     path("", include("archive.api_urls")),
     path("", include("policy.api_urls")),
     path("", include("supervision.api_urls")),
+    path("field/", include("field.api_urls")),
 ]

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "access",
     "archive",
     "supervision",
+    "field",
 ]
 
 MIDDLEWARE = [
@@ -255,3 +256,6 @@ ZHIFA_SEQUENCER_INTERVAL = env.float("ZHIFA_SEQUENCER_INTERVAL", default=1.0)
 # Task results (an upload's filing outcome, for the client polling it) live beside the queue.
 CELERY_RESULT_BACKEND = ZHIFA_BROKER_URL or None
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
+
+# The address the public reaches the portal at, printed in QR codes (文书 verification, 检查码).
+ZHIFA_PUBLIC_URL = env.str("ZHIFA_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -23,6 +23,8 @@ urlpatterns = [
     path("archive/", include("archive.urls")),
     path("supervision/", include("supervision.urls")),
     path("api/v1/", include("zhifa.api_urls")),
+    path("field/", include("field.urls")),
+    path("public/", include("field.public_urls")),
 ]
 
 handler400 = "zhifa.errors.bad_request"

@@ -316,6 +316,20 @@ ROUTE_KWARGS = {
     "supervision:challenges": {},
     "supervision:challenge_act": {},
     "supervision:service_proof": {},
+    "field:code": {"pk": "inspection"},
+    "field:ratings": {},
+    "field_public:visit": {"token": "token"},
+    "field_public:check": {"token": "token"},
+    "api-field-today": {},
+    "api-field-sync": {},
+    "api-field-photos": {},
+    "api-field-signatures": {"pk": "instrument"},
+    "field:app": {},
+    "field:app_js": {},
+    "field:sw": {},
+    "field:manifest": {},
+    "field:icon_svg": {},
+    "field:icon_png": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -806,6 +820,18 @@ NOT_WALKED = {
     "supervision:challenges": OWN,
     "supervision:challenge_act": FORM,
     "supervision:service_proof": FORM,
+    "field:ratings": OWN,
+    "api-field-today": OWN,
+    "field:app": OWN + " (the app shell; its data comes from api-field-today)",
+    "field:app_js": "the field app's own script: no data",
+    "field:sw": "the field app's service worker: no data",
+    "field:manifest": "the field app's manifest: no data",
+    "field:icon_svg": "the field app's icon: no data",
+    "field:icon_png": "the field app's icon: no data",
+    "api-field-sync": FORM + " (matter and 文书 ids in the body go through matter_for: test_sync)",
+    "api-field-photos": FORM + " (the matter id in the body goes through matter_for: test_sync)",
+    "field_public:visit": PORTAL + " (the random 检查码 the officer shows the enterprise)",
+    "field_public:check": PORTAL + " (the random token printed in a 文书's QR code)",
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
@@ -826,6 +852,8 @@ def test_every_route_is_walked_or_says_why_not():
         "publicity:correction_new",
         "publicity:correction",
         "publicity:ledger_checkpoint_at",
+        "field_public:visit",
+        "field_public:check",
     }
     assert all(ROUTE_KWARGS[n] for n in WALKED)
 

@@ -1,0 +1,271 @@
+"""Reads of field work: the 检查码 as the enterprise sees it, inspection frequency, 文书 checks."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from field.models import InspectionCode, InstrumentCheck
+from field.services import INSPECTED_STEPS
+from matters.choices import MatterKind
+from matters.models import Matter
+from policy.selectors import agency_rules
+
+FREQUENCY_LIMIT = "field.inspection_frequency_limit"
+FREQUENCY_PERIOD = "field.inspection_frequency_period"
+
+
+def inspection_code_by_token(*, token: str) -> InspectionCode:
+    """The code a scan names; DoesNotExist for any other string (tokens are random, 256 bits)."""
+    if not token or len(token) > 43:
+        raise InspectionCode.DoesNotExist
+    return InspectionCode.objects.select_related("matter__agency", "matter__party", "matter__section").get(
+        token=token
+    )
+
+
+def _certificates(officers, day) -> list[dict]:
+    from org.models import EnforcementCertificate
+
+    shown = []
+    for officer in officers:
+        cert = EnforcementCertificate.objects.filter(staff=officer).valid_on(day).order_by("-valid_to").first()
+        shown.append({"name": officer.name, "certificate": cert.number if cert else "", "category": cert.category if cert else ""})
+    return shown
+
+
+def inspection_public(code: InspectionCode) -> dict:
+    """What the enterprise sees when it scans the 检查码: who inspects (names and 执法证 numbers),
+    on which item and basis, the state, and whether it may rate the inspection now."""
+    matter = code.matter
+    today = timezone.localdate()
+    task = getattr(matter, "inspection_task", None)
+    item = task.draw.item if task is not None else None
+    plan = matter.steps.filter(transition="plan").order_by("pk").first()
+    inspected = matter.steps.filter(transition__in=INSPECTED_STEPS).order_by("occurred_at").first()
+    rating = getattr(code, "rating", None)
+    return {
+        "agency": matter.agency.name,
+        "party": matter.party.name if matter.party_id else "",
+        "title": matter.title,
+        "item": item.name if item is not None else "",
+        "basis": (item.basis if item is not None else "") or matter.legal_basis,
+        "content": (plan.data or {}).get("facts", "") if plan is not None else "",
+        "planned_time": (plan.data or {}).get("time", "") if plan is not None else "",
+        "officers": _certificates(list(matter.officers.all().order_by("pk")), today),
+        "state": (matter.closed_at and "已结束") or ((inspected and "已实施现场检查") or "待实施"),
+        "inspected_at": inspected.occurred_at if inspected else None,
+        "issued_at": code.issued_at,
+        "rating": rating,
+        "may_rate": inspected is not None and rating is None,
+        "frequency": inspection_frequency(matter=matter),
+    }
+
+
+@dataclass(frozen=True)
+class Frequency:
+    count: int
+    limit: int | None
+    period_days: int | None
+    cite: str
+    platform_default: bool
+
+    @property
+    def flagged(self) -> bool:
+        return self.limit is not None and self.count > self.limit
+
+    @property
+    def text(self) -> str:
+        return (
+            f"最近{self.period_days}日内本机关对该企业实施行政检查{self.count}次，超过{self.limit}次的上限"
+            f"（{self.cite}）。请核实是否重复检查，能合并的检查应一次完成。"
+        )
+
+
+def inspection_frequency(*, matter: Matter | None = None, party=None, agency=None, on=None) -> Frequency:
+    """How many inspections the agency made of one enterprise within the pack's period (an
+    inspection counts from its 检查码 or, without one, from its opening), and whether that is more
+    than the pack's limit (国办发〔2024〕54号: frequency caps and warnings of frequent inspections)."""
+    if matter is not None:
+        party, agency = matter.party, matter.agency
+    on = on or timezone.localdate()
+    rules = agency_rules(agency, on)
+    limit, period = rules.get(FREQUENCY_LIMIT), rules.get(FREQUENCY_PERIOD)
+    if party is None or limit is None or period is None:
+        return Frequency(0, None, None, "", False)
+    since = timezone.now() - timedelta(days=int(period.value))
+    count = (
+        Matter.objects.filter(agency=agency, party=party, kind=MatterKind.INSPECTION, opened_at__gte=since)
+        .count()
+    )
+    return Frequency(
+        count=count,
+        limit=int(limit.value),
+        period_days=int(period.value),
+        cite=limit.cited("、"),
+        platform_default=bool(limit.platform_default),
+    )
+
+
+def instrument_check_by_token(*, token: str) -> InstrumentCheck:
+    if not token or len(token) > 32:
+        raise InstrumentCheck.DoesNotExist
+    return InstrumentCheck.objects.select_related("instrument__agency", "instrument__pdf").get(token=token)
+
+
+def issued_sha256(instrument) -> str:
+    """The SHA-256 of the PDF as issued (its first version in the vault)."""
+    if instrument.pdf_id is None:
+        return ""
+    first = instrument.pdf.versions.order_by("number").first()
+    return first.sha256 if first else ""
+
+
+def instrument_public(check: InstrumentCheck) -> dict:
+    """What the verification page says of a 文书: it exists, who issued it, its number and date,
+    and the SHA-256 registered for its PDF. Never its content."""
+    instrument = check.instrument
+    later = instrument.pdf.versions.order_by("number")[1:] if instrument.pdf_id else []
+    return {
+        "title": instrument.title,
+        "number": instrument.number,
+        "agency": instrument.agency.name,
+        "issued_at": instrument.issued_at,
+        "sha256": issued_sha256(instrument),
+        "corrected": [v.sha256 for v in later],
+    }
+
+
+def rating_list(*, viewer):
+    """The enterprises' ratings of the viewer's agency's inspections, newest first (for supervision)."""
+    from django.db import transaction
+
+    from field.models import InspectionRating
+    from ledger.services import event_record
+    from org.permissions import require
+
+    require(viewer, "supervision.view")
+    rows = list(
+        InspectionRating.objects.filter(code__matter__agency_id=viewer.agency_id).select_related(
+            "code__matter__party", "code__matter__section"
+        )[:500]
+    )
+    with transaction.atomic():  # a look at what enterprises said of the agency's inspections
+        event_record(
+            kind="inspection_rating.list", subject=viewer, acting_user=viewer, agency=viewer.agency,
+            data={"ratings": [r.pk for r in rows]},
+        )
+    return rows
+
+
+CHECKLISTS = "field.checklists"
+
+
+def checklist_for(*, agency, enterprise) -> list[dict]:
+    """The 检查表 for an enterprise: the pack's items common to all sectors and those of its own."""
+    rule = agency_rules(agency).get(CHECKLISTS)
+    if rule is None:
+        return []
+    sector = getattr(enterprise, "sector", "") or ""
+    return [
+        {"item": row["item"], "basis": row["basis"]}
+        for row in rule.value
+        if row["sector"] == "all" or row["sector"] == sector
+    ]
+
+
+def _enterprise_file(party, agency) -> dict:
+    """一企一档 as the phone caches it: base information, open hazards, the 检查表 for its sector."""
+    from matters.models import Hazard
+
+    enterprise = getattr(party, "enterprise", None)
+    hazards = Hazard.objects.filter(matter__agency=agency, matter__party=party, state="open").order_by("pk")[:50]
+    return {
+        "id": party.pk,
+        "name": party.name,
+        "address": party.address,
+        "phone": party.phone,
+        "legal_representative": getattr(enterprise, "legal_representative", ""),
+        "industry": getattr(enterprise, "industry", ""),
+        "sector": enterprise.get_sector_display() if enterprise is not None and enterprise.sector else "",
+        "risk_level": enterprise.get_risk_level_display() if enterprise is not None else "",
+        "contact": f"{getattr(enterprise, 'contact_person', '')} {getattr(enterprise, 'contact_phone', '')}".strip(),
+        "open_hazards": [
+            {"description": h.description, "location": h.location, "rectify_by": h.rectify_by} for h in hazards
+        ],
+        "checklist": checklist_for(agency=agency, enterprise=enterprise),
+    }
+
+
+def today(*, viewer) -> dict:
+    """The officer's work to take out: open inspections they handle and their open 双随机 tasks. The
+    look at these matters and enterprise files is one ledger event."""
+    from django.db import transaction
+
+    from inspections.models import InspectionTask
+    from ledger.services import event_record
+    from matters.selectors import matter_list
+
+    matters = list(
+        matter_list(viewer=viewer, kind=MatterKind.INSPECTION)
+        .filter(officers=viewer, closed_at__isnull=True)
+        .order_by("-opened_at")[:50]
+    )
+    tasks = list(
+        InspectionTask.objects.filter(draw__agency_id=viewer.agency_id, officers=viewer, result_at__isnull=True)
+        .select_related("draw__item", "party", "matter")
+        .order_by("-draw__drawn_at", "pk")[:50]
+    )
+    items = []
+    for matter in matters:
+        plan = matter.steps.filter(transition="plan").order_by("pk").first()
+        code = InspectionCode.objects.filter(matter=matter).first()
+        items.append(
+            {
+                "kind": "inspection",
+                "matter": matter.pk,
+                "title": matter.title,
+                "state": matter.state,
+                "inspected": matter.steps.filter(transition__in=INSPECTED_STEPS).exists(),
+                "place": (plan.data or {}).get("place", "") if plan else "",
+                "content": (plan.data or {}).get("facts", "") if plan else "",
+                "code": code.token if code else "",
+                "party": _enterprise_file(matter.party, matter.agency) if matter.party_id else None,
+            }
+        )
+    for task in tasks:
+        items.append(
+            {
+                "kind": "task",
+                "task": task.pk,
+                "matter": task.matter_id,
+                "title": task.draw.item.name,
+                "basis": task.draw.item.basis,
+                "party": _enterprise_file(task.party, viewer.agency),
+            }
+        )
+    with transaction.atomic():
+        event_record(
+            kind="field.today",
+            subject=viewer,
+            acting_user=viewer,
+            agency=viewer.agency,
+            data={"matters": [m.pk for m in matters], "tasks": [t.pk for t in tasks]},
+        )
+    return {"date": timezone.localdate().isoformat(), "officer": viewer.name, "items": items}
+
+
+def instrument_for(*, viewer, pk: int):
+    """A 文书 of a matter the viewer may see (its look logged on the matter); else 404, refusal logged."""
+    from ledger.refusals import object_visible
+    from matters.models import Instrument
+    from matters.selectors import matter_list, matter_read_logged
+
+    instrument = object_visible(
+        Instrument.objects.filter(matter__in=matter_list(viewer=viewer)).select_related("matter", "agency"),
+        pk=pk,
+        viewer=viewer,
+        missing="没有这份文书，或您无权查看。",
+    )
+    matter_read_logged(viewer=viewer, matter=instrument.matter, purpose=f"查看文书签名：{instrument}")
+    return instrument

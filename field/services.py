@@ -1,0 +1,592 @@
+"""Writes of field work: 检查码 issue and rating, the 文书 verification code and its checks.
+
+Each service runs in one transaction with its ledger event.
+"""
+
+import hashlib
+import json
+import re
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from field.choices import RatingScore, SyncState
+from field.models import InspectionCode, InspectionRating, InstrumentCheck, SignatureBinding
+from ledger.services import event_record
+from matters.choices import MatterKind
+from org.permissions import require
+
+RATING_COMMENT_MAX = 500
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# A 文书 PDF is some hundreds of KiB; the public check hashes no more than this.
+CHECK_FILE_MAX = 50 * 2**20
+# The steps after which an inspection has taken place and the enterprise may rate it.
+INSPECTED_STEPS = ("inspect",)
+
+
+@transaction.atomic
+def inspection_code_issue(*, matter, acting_user) -> InspectionCode:
+    """The 检查码 of an inspection matter: made once, before the inspection starts (扫码入企, 国办发
+    〔2024〕54号). Returns the existing code when the matter has one.
+
+    Raises ValidationError (not an inspection, or already inspected) or PermissionDenied.
+    """
+    if acting_user is not None:
+        require(acting_user, "matters.act", agency=matter.agency)
+    existing = InspectionCode.objects.filter(matter=matter).first()
+    if existing is not None:
+        return existing
+    if matter.kind != MatterKind.INSPECTION:
+        raise ValidationError("只有行政检查事项才生成检查码。")
+    if matter.closed_at is not None or matter.steps.filter(transition__in=INSPECTED_STEPS).exists():
+        raise ValidationError("检查码须在检查开始前生成；该检查已经实施，不能再补发检查码。")
+    code = InspectionCode.objects.create(
+        matter=matter,
+        token=secrets.token_urlsafe(32),
+        issued_by=acting_user or matter.opened_by,
+        issued_at=timezone.now(),
+    )
+    event_record(
+        kind="inspection_code.issue",
+        subject=code,
+        acting_user=acting_user,
+        agency=matter.agency,
+        data={"matter": matter.pk},
+    )
+    return code
+
+
+@transaction.atomic
+def inspection_rate(*, code: InspectionCode, score, comment: str = "") -> InspectionRating:
+    """The enterprise's rating of an inspection, once, after the inspection took place. Given on the
+    portal by whoever holds the 检查码 (the enterprise it was shown to); it goes to supervision.
+
+    Raises ValidationError (Chinese) and changes nothing on bad input.
+    """
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        raise ValidationError("请选择评价等级（1至5）。") from None
+    if score not in RatingScore.values:
+        raise ValidationError("评价等级只能是1至5。")
+    comment = (comment or "").strip()
+    if len(comment) > RATING_COMMENT_MAX:
+        raise ValidationError(f"意见不能超过{RATING_COMMENT_MAX}字。")
+    code = InspectionCode.objects.select_for_update().select_related("matter__agency").get(pk=code.pk)
+    if not code.matter.steps.filter(transition__in=INSPECTED_STEPS).exists():
+        raise ValidationError("检查尚未实施，实施现场检查后才能评价。")
+    if InspectionRating.objects.filter(code=code).exists():
+        raise ValidationError("本次检查已经评价过，每次检查只能评价一次。如有问题，请向执法监督机构反映。")
+    rating = InspectionRating.objects.create(code=code, score=score, comment=comment, rated_at=timezone.now())
+    event_record(
+        kind="inspection_rating.create",
+        subject=rating,
+        agency=code.matter.agency,
+        data={"matter": code.matter_id, "score": score, "comment": comment},
+    )
+    return rating
+
+
+def inspection_code_viewed(*, code: InspectionCode) -> None:
+    """A scan of the 检查码 reads the inspection's metadata on the portal: a ledger event."""
+    with transaction.atomic():
+        event_record(
+            kind="inspection_code.view", subject=code, agency=code.matter.agency, data={"matter": code.matter_id}
+        )
+
+
+# --- 文书 verification ---------------------------------------------------------------------------------
+
+
+def check_token(identifier: str) -> str:
+    """The verification token of a 文书: the random part of the identifier its files carry
+    (`zhifa-instrument-<USCC>-<uuid4 hex>`), known before the PDF is drawn."""
+    return identifier.rsplit("-", 1)[-1]
+
+
+@transaction.atomic
+def instrument_check_register(*, instrument, identifier: str) -> InstrumentCheck:
+    """Register the token printed in the 文书's QR code, in the transaction that issues it."""
+    check = InstrumentCheck.objects.create(instrument=instrument, token=check_token(identifier))
+    event_record(
+        kind="instrument.check_register",
+        subject=check,
+        agency=instrument.agency,
+        acting_user=instrument.issued_by,
+        data={"instrument": instrument.pk, "number": instrument.number},
+    )
+    return check
+
+
+def sha256_of(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def presented_hash(*, upload=None, pasted: str = "") -> str:
+    """The SHA-256 of the copy in hand: an uploaded file's, or one pasted (64 hexadecimal digits)."""
+    if upload is not None:
+        if upload.size > CHECK_FILE_MAX:
+            raise ValidationError(f"文件超过{CHECK_FILE_MAX // 2**20} MiB，不是本平台制作的文书PDF；请改为粘贴其SHA-256值。")
+        return sha256_of(upload)
+    text = (pasted or "").strip().lower()
+    if not text:
+        raise ValidationError("请上传手中的文书PDF文件，或粘贴其SHA-256值。")
+    if not SHA256.match(text):
+        raise ValidationError("SHA-256值应为64位十六进制字符（0-9、a-f）。")
+    return text
+
+
+@transaction.atomic
+def instrument_check_record(*, check: InstrumentCheck, sha256: str | None) -> dict:
+    """A look at a 文书's verification page, with or without a copy to compare: a ledger event of
+    what was asked and answered. Returns the answer: whether the copy is the one issued."""
+    from field.selectors import issued_sha256
+
+    issued = issued_sha256(check.instrument)
+    match = None if sha256 is None else sha256 == issued
+    event_record(
+        kind="instrument.check",
+        subject=check,
+        agency=check.instrument.agency,
+        data={"instrument": check.instrument_id, "presented": sha256, "match": match},
+    )
+    return {"issued": issued, "presented": sha256, "match": match}
+
+
+# --- signatures on the spot ----------------------------------------------------------------------------
+
+SIGNATURE_IMAGE_MAX = 2 * 2**20  # a signature drawn on a phone is some tens of KiB
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def instrument_digest(instrument) -> str:
+    """SHA-256 of exactly what a signer signs: the 文书's issuer, kind, number and content, as
+    canonical JSON (keys sorted, no spaces, UTF-8)."""
+    payload = {
+        "agency": instrument.agency.uscc,
+        "type": instrument.type,
+        "title": instrument.title,
+        "number": instrument.number,
+        "content": instrument.content,
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def instrument_pdf_sha256(instrument) -> str:
+    """The SHA-256 of the 文书's PDF as it stands (its latest version)."""
+    if instrument.pdf_id is None:
+        return ""
+    latest = instrument.pdf.versions.order_by("-number").first()
+    return latest.sha256 if latest else ""
+
+
+def _signature_image(data: bytes | None, *, label: str) -> bytes:
+    """A signature image: a PNG, bounded, that decodes, with ink on it."""
+    from io import BytesIO
+
+    from PIL import Image, ImageChops, UnidentifiedImageError
+
+    if not data:
+        raise ValidationError(f"请{label}在屏幕上签名。")
+    if len(data) > SIGNATURE_IMAGE_MAX:
+        raise ValidationError(f"签名图片不能超过{SIGNATURE_IMAGE_MAX // 2**20} MiB。")
+    if not data.startswith(PNG_MAGIC):
+        raise ValidationError("签名图片须为PNG格式。")
+    try:
+        with Image.open(BytesIO(data)) as image:
+            image.load()
+            if image.width > 4000 or image.height > 4000:
+                raise ValidationError("签名图片尺寸过大（不超过4000×4000像素）。")
+            lum, alpha = image.convert("LA").split()
+            dark = lum.point(lambda v: 255 if v < 160 else 0)
+            opaque = alpha.point(lambda v: 255 if v > 0 else 0)
+            inked = ImageChops.multiply(dark, opaque).getbbox() is not None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ValidationError("签名图片无法识别，请重新签名。") from None
+    if not inked:
+        raise ValidationError(f"签名为空白，请{label}在屏幕上签名。")
+    return data
+
+
+@transaction.atomic
+def signature_capture(
+    *,
+    instrument,
+    role: str,
+    name: str,
+    signed_at,
+    image: bytes | None = None,
+    refused: bool = False,
+    refusal_reason: str = "",
+    witness: str = "",
+    acting_user,
+):
+    """A signature drawn on the screen on the spot, or a refusal to sign before a witness.
+
+    The image (the signer's, or for a refusal the witness's) goes into the vault on the matters
+    Signature (matters.instruments.signature_record, with its `instrument.sign` event); the binding
+    to the SHA-256 of the 文书's content and PDF as they stand is stored with a `signature.bind` event.
+    Raises ValidationError (Chinese) or PermissionDenied; nothing changes on a refusal.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from matters.instruments import signature_record
+
+    now = timezone.now()
+    if signed_at is None:
+        raise ValidationError("请提供签名时间。")
+    if signed_at > now + timedelta(minutes=5):
+        raise ValidationError("签名时间晚于现在：请核对设备时间。")
+    if signed_at < instrument.issued_at - timedelta(minutes=5):
+        raise ValidationError("签名时间早于文书制作时间：须先制作文书、后签名。")
+    data = _signature_image(image, label="见证人" if refused else "签名人")
+    with tempfile.TemporaryDirectory(prefix="zhifa-signature-") as tmp:
+        path = Path(tmp) / "signature.png"
+        path.write_bytes(data)
+        signature = signature_record(
+            instrument=instrument,
+            role=role,
+            name=name,
+            signed_on=timezone.localtime(signed_at).date(),
+            refused=refused,
+            refusal_reason=refusal_reason,
+            witness=witness,
+            scan_path=path,
+            acting_user=acting_user,
+        )
+    binding = SignatureBinding.objects.create(
+        signature=signature,
+        content_sha256=instrument_digest(instrument),
+        pdf_sha256=instrument_pdf_sha256(instrument),
+        signed_at=signed_at,
+    )
+    event_record(
+        kind="signature.bind",
+        subject=binding,
+        acting_user=acting_user,
+        agency=instrument.agency,
+        data={
+            "signature": signature.pk,
+            "instrument": instrument.pk,
+            "content_sha256": binding.content_sha256,
+            "pdf_sha256": binding.pdf_sha256,
+            "image": signature.scan_id,
+            "signed_at": signed_at.isoformat(),
+        },
+    )
+    return signature
+
+
+def signature_verify(signature) -> tuple[bool, str]:
+    """Whether a signature still signs its 文书: the 文书's content and PDF are those it was bound to."""
+    binding = SignatureBinding.objects.filter(signature=signature).first()
+    if binding is None:
+        return False, "该签名不是现场电子签名，没有绑定文书摘要，请核对纸质签名页。"
+    instrument = signature.instrument
+    if binding.content_sha256 != instrument_digest(instrument):
+        return False, "文书内容在签名后已改变，原签名不再有效，须由签名人对现文书重新签名。"
+    if binding.pdf_sha256 != instrument_pdf_sha256(instrument):
+        return False, "文书PDF在签名后已更正，原签名不再有效，须由签名人对现文书重新签名。"
+    return True, "签名与所签文书一致。"
+
+
+# --- offline sync ---------------------------------------------------------------------------------------
+
+# Said on each step recorded from the phone's queue: it was done on site and sent when signal returned.
+OFFLINE_REASON = "现场离线办理，恢复网络后自动同步（以设备记录的办理时间为准）"
+SYNC_KINDS = ("photo", "inspect", "hazard", "order", "signature")
+
+
+def _synced(acting_user, key: str, kind: str):
+    """An earlier item of this user under `key`: a photo a hazard shows, the inspection whose record
+    is signed. Only applied items count."""
+    from field.models import SyncItem
+
+    item = SyncItem.objects.filter(user=acting_user, key=key, state=SyncState.APPLIED).first()
+    if item is None or item.kind != kind:
+        raise ValidationError(f"所引用的离线记录（{key}）尚未同步或同步未成功，请先处理该记录。")
+    return item
+
+
+def _matter(acting_user, pk):
+    from matters.selectors import matter_for
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise ValidationError("缺少执法事项编号。") from None
+    from django.http import Http404
+
+    try:
+        return matter_for(viewer=acting_user, pk=pk, read=False)
+    except Http404:
+        raise ValidationError("没有这个执法事项，或它不属于本单位。") from None
+
+
+def _record_of(acting_user, key: str):
+    from records.models import Record
+
+    return Record.objects.get(pk=_synced(acting_user, key, "photo").result["record"])
+
+
+def _apply_photo(acting_user, data: dict, device_time) -> dict:
+    from PIL import Image, UnidentifiedImageError
+
+    from records.choices import RecordKind
+    from records.services import record_ingest
+
+    matter = _matter(acting_user, data.get("matter"))
+    path = data["path"]
+    try:  # a photo taken in the app is a picture that decodes; anything else is refused, not stored
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ValidationError("上传的文件不是可识别的照片（JPEG、PNG等），未存储。请重新拍照。") from None
+    version = record_ingest(
+        acting_user=acting_user,
+        section=matter.section,
+        path=path,
+        original_name=data.get("name") or "现场照片.jpg",
+        title=(data.get("title") or "现场照片")[:100],
+        kind=RecordKind.PHOTO,  # a file whose content is no picture is refused before it is stored
+        officers=list(matter.officers.all()),
+        party=matter.party,
+        confidentiality=matter.confidentiality,
+    ).version
+    return {
+        "record": version.record_id,
+        "sha256": version.sha256,
+        # the photo's own time (EXIF when the file has one) beside the phone's time of the item
+        "taken_at": version.recorded_start.isoformat() if version.recorded_start else None,
+        "time_source": version.time_source,
+        "matter": matter.pk,
+    }
+
+
+def _apply_inspect(acting_user, data: dict, device_time) -> dict:
+    from matters.services import matter_transition
+
+    matter = _matter(acting_user, data.get("matter"))
+    photos = [_record_of(acting_user, k) for k in (data.get("photos") or [])[:50]]
+    step = matter_transition(
+        acting_user=acting_user,
+        matter=matter,
+        transition="inspect",
+        officers=list(matter.officers.all()),
+        records=photos,
+        data={
+            "place": data.get("place", ""),
+            "time": device_time,
+            "findings": data.get("findings", ""),
+            "hazards": "",
+        },
+        occurred_at=device_time,
+        late_reason=OFFLINE_REASON,
+    )
+    instrument = step.instruments.first()
+    return {
+        "matter": matter.pk,
+        "step": step.pk,
+        "instrument": instrument.pk if instrument else None,
+        "number": instrument.number if instrument else "",
+    }
+
+
+def _apply_hazard(acting_user, data: dict, device_time) -> dict:
+    from matters.hazards import hazard_record
+
+    matter = _matter(acting_user, data.get("matter"))
+    photo = _record_of(acting_user, data["photo"]) if data.get("photo") else None
+    rectify_by = _date(data["rectify_by"], "整改期限") if data.get("rectify_by") else None
+    hazard = hazard_record(
+        acting_user=acting_user,
+        matter=matter,
+        description=data.get("description", ""),
+        location=data.get("location", ""),
+        photo=photo,
+        rule_broken=data.get("rule_broken", ""),
+        article=data.get("article", ""),
+        rectify_by=rectify_by,
+    )
+    return {"matter": matter.pk, "hazard": hazard.pk}
+
+
+def _date(value, label: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError(f"{label}格式不正确（应为YYYY-MM-DD）。") from None
+
+
+def _apply_order(acting_user, data: dict, device_time) -> dict:
+    """责令限期整改指令书 made and served on the spot (001 第七条): the party signs the 送达回执 on the
+    screen; that image, uploaded first as a photo item, is the receipt."""
+    from matters.services import ServiceInput, matter_transition
+
+    matter = _matter(acting_user, data.get("matter"))
+    if not data.get("receipt"):
+        raise ValidationError("当场送达须有受送达人在送达回执上的签名。")
+    receipt = _record_of(acting_user, data["receipt"])
+    step = matter_transition(
+        acting_user=acting_user,
+        matter=matter,
+        transition="order_rectification",
+        data={"basis": data.get("basis", ""), "rectify_by": _date(data.get("rectify_by"), "整改期限")},
+        records=[receipt],
+        service=ServiceInput(
+            "direct",
+            recipient=str(data.get("recipient", "")),
+            served_at=device_time,
+            place=str(data.get("place", "")),
+            signer=str(data.get("signer", "")),
+            receipt=receipt,
+        ),
+        occurred_at=device_time,
+        late_reason=OFFLINE_REASON,
+    )
+    instrument = step.instruments.first()
+    return {"matter": matter.pk, "step": step.pk, "instrument": instrument.pk if instrument else None,
+            "number": instrument.number if instrument else ""}
+
+
+def _apply_signature(acting_user, data: dict, device_time) -> dict:
+    import base64
+    import binascii
+
+    from matters.models import Instrument
+
+    if data.get("inspection"):
+        pk = _synced(acting_user, data["inspection"], "inspect").result.get("instrument")
+    elif data.get("order"):
+        pk = _synced(acting_user, data["order"], "order").result.get("instrument")
+    else:
+        pk = data.get("instrument")
+    try:
+        pk = int(pk) if pk else None
+    except (TypeError, ValueError):
+        raise ValidationError("文书编号不正确。") from None
+    instrument = Instrument.objects.filter(pk=pk).select_related("matter").first() if pk else None
+    if instrument is None or instrument.matter is None:
+        raise ValidationError("没有要签名的文书。")
+    _matter(acting_user, instrument.matter_id)  # the viewer may handle it
+    try:
+        image = base64.b64decode(str(data.get("image") or "").split(",")[-1], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError("签名图片数据不正确，请重新签名。") from None
+    signature = signature_capture(
+        instrument=instrument,
+        role=data.get("role", ""),
+        name=data.get("name", ""),
+        signed_at=device_time,
+        image=image,
+        refused=bool(data.get("refused")),
+        refusal_reason=data.get("refusal_reason", ""),
+        witness=data.get("witness", ""),
+        acting_user=acting_user,
+    )
+    return {"instrument": instrument.pk, "signature": signature.pk, "image": signature.scan_id}
+
+
+HANDLERS = {
+    "photo": _apply_photo,
+    "inspect": _apply_inspect,
+    "hazard": _apply_hazard,
+    "order": _apply_order,
+    "signature": _apply_signature,
+}
+
+
+SYNC_TEXT_MAX = 20_000
+SYNC_LIST_MAX = 50
+
+
+def _clean_data(data) -> dict:
+    """An item's data as plain values: texts (numbers read as texts), yes/no, and lists of keys.
+    Anything else is refused as a whole, before anything is tried."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or len(data) > 50:
+        raise ValidationError("同步数据格式不正确。")
+    clean = {}
+    for name, value in data.items():
+        if isinstance(value, bool):
+            clean[name] = value
+        elif value is None:
+            clean[name] = ""
+        elif isinstance(value, int | float | str):
+            text = str(value)
+            # a signature image is sent inline (base64 PNG): its own bound applies (SIGNATURE_IMAGE_MAX)
+            limit = SIGNATURE_IMAGE_MAX * 2 if name == "image" else SYNC_TEXT_MAX
+            if len(text) > limit:
+                raise ValidationError(f"同步数据“{name}”过长。")
+            clean[name] = text
+        elif isinstance(value, list) and len(value) <= SYNC_LIST_MAX and all(
+            isinstance(v, str) and len(v) <= 64 for v in value
+        ):
+            clean[name] = list(value)
+        else:
+            raise ValidationError(f"同步数据“{name}”格式不正确。")
+    return clean
+
+
+def sync_item_apply(*, acting_user, key: str, kind: str, device_time, data: dict):
+    """Apply one item of work done offline, once: the same key again returns the stored item and
+    changes nothing. A refusal (the matter moved on meanwhile, a rule not met) is stored as a
+    conflict with its Chinese reason, for the phone to show; nothing else changes.
+
+    Returns (item, created).
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.db import IntegrityError
+
+    from field.models import SyncItem
+
+    key = (key or "").strip()
+    if not key or len(key) > 64 or not re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        raise ValidationError("幂等键须为1至64位字母、数字、短横线或下划线。")
+    if kind not in SYNC_KINDS:
+        raise ValidationError(f"未知的同步类型“{kind}”。")
+    existing = SyncItem.objects.filter(user=acting_user, key=key).first()
+    if existing is not None:
+        return existing, False
+    data = data if kind == "photo" else _clean_data(data)  # a photo's data comes from the upload view
+    now = timezone.now()
+    if device_time is None:
+        raise ValidationError("缺少设备时间。")
+    if device_time > now + timedelta(minutes=5):
+        raise ValidationError("设备时间晚于服务器时间：请校准手机时间后再同步。")
+
+    def store(state, result, message):
+        item = SyncItem.objects.create(
+            agency=acting_user.agency, user=acting_user, key=key, kind=kind, state=state,
+            result=result, message=message[:500], device_time=device_time, received_at=now,
+        )
+        event_record(
+            kind=f"field.sync_{state}", subject=item, acting_user=acting_user,
+            data={"key": key, "kind": kind, "result": result, "message": item.message,
+                  "device_time": device_time.isoformat()},
+        )
+        return item
+
+    try:
+        with transaction.atomic():
+            result = HANDLERS[kind](acting_user, data or {}, device_time)
+            return store(SyncState.APPLIED, result, ""), True
+    except IntegrityError:
+        return SyncItem.objects.get(user=acting_user, key=key), False  # the same key sent twice at once
+    except ValidationError as exc:
+        with transaction.atomic():
+            return store(SyncState.CONFLICT, {}, "；".join(exc.messages)), True
+    except PermissionDenied as exc:
+        with transaction.atomic():
+            return store(SyncState.REFUSED, {}, str(exc) or "您没有权限办理该事项。"), True

@@ -1,0 +1,192 @@
+"""Pages of field work: the portal pages a 检查码 and a 文书's QR code open (public), and the
+officer's page that shows an inspection's 检查码."""
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_http_methods
+
+from field import hooks, qr, selectors, services
+from field.forms import CheckForm, RatingForm
+from field.models import InspectionCode, InstrumentCheck
+from matters.choices import MatterKind
+from matters.selectors import matter_for
+from org.permissions import capability_required, public
+from zhifa.forms import form_refusal
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def visit(request, token: str):
+    """What the enterprise sees when it scans the 检查码; after the inspection it may rate it once."""
+    try:
+        code = selectors.inspection_code_by_token(token=token)
+    except InspectionCode.DoesNotExist:
+        raise Http404("检查码不正确：请核对执法人员出示的检查码，或向该执法机关核实。") from None
+    form = RatingForm(request.POST) if request.method == "POST" else RatingForm()
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.inspection_rate(
+                    code=code, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+                )
+            except ValidationError as exc:
+                form_refusal(form, exc)
+            else:
+                messages.success(request, "评价已提交，感谢您的反馈。评价将报送执法监督机构。")
+                return redirect("field_public:visit", token=token)
+    else:
+        services.inspection_code_viewed(code=code)
+    return render(request, "field/visit.html", {"v": selectors.inspection_public(code), "form": form})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def check(request, token: str):
+    """A 文书's verification page: it exists, who issued it, and whether a copy is the one issued."""
+    try:
+        found = selectors.instrument_check_by_token(token=token)
+    except InstrumentCheck.DoesNotExist:
+        raise Http404("没有这份文书：核验码不正确，该二维码不是本平台制作的文书上的。") from None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if request.method == "POST" and length > services.CHECK_FILE_MAX + 2**20:
+        # refused before the body is read: the public page hashes 文书 PDFs, not large files
+        return HttpResponse(
+            f"文件超过{services.CHECK_FILE_MAX // 2**20} MiB，不是本平台制作的文书PDF；请改为粘贴其SHA-256值。",
+            status=413, content_type="text/plain; charset=utf-8",
+        )
+    form = CheckForm(request.POST, request.FILES) if request.method == "POST" else CheckForm()
+    answer = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            presented = services.presented_hash(upload=form.cleaned_data["file"], pasted=form.cleaned_data["sha256"])
+        except ValidationError as exc:
+            form_refusal(form, exc)
+        else:
+            answer = services.instrument_check_record(check=found, sha256=presented)
+    elif request.method == "GET":
+        services.instrument_check_record(check=found, sha256=None)
+    return render(
+        request, "field/check.html", {"d": selectors.instrument_public(found), "form": form, "answer": answer}
+    )
+
+
+@capability_required("matters.view")
+def code(request, pk: int):
+    """The officer's page of an inspection's 检查码, to show the enterprise on site."""
+    matter = matter_for(viewer=request.user, pk=pk, purpose="出示检查码")
+    if matter.kind != MatterKind.INSPECTION:
+        raise Http404("只有行政检查事项有检查码。")
+    found = InspectionCode.objects.filter(matter=matter).first()
+    if request.method == "POST":
+        try:
+            services.inspection_code_issue(matter=matter, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("field:code", pk=matter.pk)
+    url = hooks.visit_url(found.token) if found else ""
+    return render(
+        request,
+        "field/code.html",
+        {
+            "matter": matter,
+            "code": found,
+            "url": url,
+            "svg": qr.svg(url) if found else "",
+            "frequency": selectors.inspection_frequency(matter=matter),
+        },
+    )
+
+
+@capability_required("supervision.view", methods=("GET",))
+def ratings(request):
+    """The enterprises' ratings of inspections, for supervision (执法监督)."""
+    return render(request, "field/ratings.html", {"ratings": selectors.rating_list(viewer=request.user)})
+
+
+# --- the officer's installable app (PWA): every file served by zhifa ----------------------------------------
+
+STATIC = Path(__file__).resolve().parent / "static" / "field"
+
+
+@capability_required("matters.act", methods=("GET",))
+@ensure_csrf_cookie
+def app(request):
+    """掌上执法: the day's tasks, the enterprise's file, the 检查表, hazards with photos, the on-site
+    record and signature, kept on the phone and sent when the network is back."""
+    return render(request, "field/app.html")
+
+
+def _file(name: str, content_type: str, **headers) -> HttpResponse:
+    response = HttpResponse((STATIC / name).read_bytes(), content_type=content_type)
+    response["Cache-Control"] = "no-cache"
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+@public
+@require_GET
+def app_js(request):
+    return _file("app.js", "text/javascript; charset=utf-8")
+
+
+@public
+@require_GET
+def service_worker(request):
+    return _file("sw.js", "text/javascript; charset=utf-8", **{"Service-Worker-Allowed": "/field/"})
+
+
+@public
+@require_GET
+def icon_svg(request):
+    return _file("icon.svg", "image/svg+xml")
+
+
+@public
+@require_GET
+def icon_png(request):
+    """The 192×192 icon some launchers need besides the SVG one, drawn here."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (192, 192), (29, 78, 216))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((36, 36, 156, 156), radius=18, outline=(255, 255, 255), width=10)
+    draw.line((64, 100, 88, 124, 132, 72), fill=(255, 255, 255), width=12)
+    out = BytesIO()
+    image.save(out, format="PNG")
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
+@public
+@require_GET
+def manifest(request):
+    return JsonResponse(
+        {
+            "name": "掌上执法",
+            "short_name": "掌上执法",
+            "start_url": "/field/",
+            "scope": "/field/",
+            "display": "standalone",
+            "background_color": "#f6f7f9",
+            "theme_color": "#1d4ed8",
+            "lang": "zh-CN",
+            "icons": [
+                {"src": "/field/icon.svg", "sizes": "any", "type": "image/svg+xml"},
+                {"src": "/field/icon-192.png", "sizes": "192x192", "type": "image/png"},
+            ],
+        },
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
