@@ -15,6 +15,7 @@ from matters.workflows import WORKFLOWS
 from org.choices import Role
 from org.permissions import can
 from org.queues import Queue, QueueItem
+from policy.selectors import agency_rules
 
 
 def _workflows():
@@ -22,18 +23,23 @@ def _workflows():
 
 
 def _waiting_at(predicate) -> Q:
-    """Matters whose current state offers a transition matching `predicate`."""
+    """Matters whose current state offers a transition matching `predicate` (given the transition,
+    or the transition and its matter kind where it takes two arguments)."""
     q = Q(pk__in=[])
     for wf in _workflows():
-        states = {s for t in wf.transitions if predicate(t) for s in t.sources}
+        states = {s for t in wf.transitions if _matches(predicate, t, wf.kind) for s in t.sources}
         if states:
             q |= Q(kind=wf.kind, procedure=wf.procedure, state__in=states)
     return q
 
 
+def _matches(predicate, t, kind) -> bool:
+    return predicate(t, kind) if predicate.__code__.co_argcount == 2 else predicate(t)
+
+
 def _steps_of(matter, predicate) -> str:
     wf = next(w for w in _workflows() if w.kind == matter.kind and w.procedure == matter.procedure)
-    return "、".join(t.label for t in wf.available(matter.state) if predicate(t))
+    return "、".join(t.label for t in wf.available(matter.state) if _matches(predicate, t, matter.kind))
 
 
 def _matter_items(matters, predicate, anchor: str = "") -> list[QueueItem]:
@@ -55,6 +61,17 @@ def _approve(t) -> bool:
     return t.capability == "matters.approve"
 
 
+def _leader_approvals(viewer) -> set[tuple[str, str]]:
+    """(matter kind, step) whose approval the agency's pack sends up to the 局主要负责人
+    (matters.leader_approval_steps, 通化 001 第九条、第二十三条): not the section chief's to approve."""
+    rule = agency_rules(viewer.agency).get("matters.leader_approval_steps") if viewer.agency_id else None
+    return {(r["matter_kind"], r["step"]) for r in (rule.value if rule else [])}
+
+
+def _approvals(routed: set, *, leader: bool):
+    return lambda t, kind: _approve(t) and ((kind, t.code) in routed) == leader
+
+
 def _decide(t) -> bool:
     return t.capability == "matters.decide" and t.code != "revoke"
 
@@ -74,8 +91,13 @@ def matter_queues(viewer) -> list[Queue]:
     roles = viewer.role_codes
     if Role.SECTION_CHIEF in roles:
         # A chief approves the steps of the section's matters (matters.services._may_act).
-        mine = _open(viewer).filter(_waiting_at(_approve), section_id=viewer.section_id).order_by("pk")
-        queues.append(Queue("matters.approve", "待我审批", _matter_items(mine, _approve), order=10))
+        chief = _approve if Role.LEADER in roles else _approvals(_leader_approvals(viewer), leader=False)
+        mine = _open(viewer).filter(_waiting_at(chief), section_id=viewer.section_id).order_by("pk")
+        queues.append(Queue("matters.approve", "待我审批", _matter_items(mine, chief), order=10))
+    if Role.LEADER in roles and Role.SECTION_CHIEF not in roles and (routed := _leader_approvals(viewer)):
+        leader = _approvals(routed, leader=True)
+        mine = _open(viewer).filter(_waiting_at(leader)).order_by("pk")
+        queues.append(Queue("matters.approve", "待我审批", _matter_items(mine, leader), order=10))
     if Role.LEADER in roles:
         mine = _open(viewer).filter(_waiting_at(_decide)).order_by("pk")
         queues.append(Queue("matters.decide", "待我决定", _matter_items(mine, _decide), order=20))

@@ -111,3 +111,21 @@ def test_deadlines_show_as_a_month_calendar(agency, section, people, login):
     page = client.get("/", {"month": month}).content.decode()
     assert 'class="month"' in page and "立案后作出处罚决定" in page.split('class="month"')[1]
     assert client.get("/", {"month": "9999-99"}).status_code == 200  # bad input falls back to today
+
+
+def test_a_filing_the_pack_sends_to_the_leader_waits_in_the_leaders_queue(agency, section, people, login):
+    # 通化 001 第九条 (matters.leader_approval_steps): the chief's approval is not the last word.
+    agency.policy_pack = "tonghua-city"
+    agency.save(update_fields=["policy_pack"])
+    filing = make_matter(agency, section, people["officer"], state="filing")
+    url = reverse("matters:detail", args=[filing.pk])
+
+    page = login(people["chief"]).get("/").content.decode()
+    assert _count(page, "mattersapprove") == 0
+    page = login(people["chief"]).get(url).content.decode()
+    assert 'id="go-approve_filing"' not in page and "须逐级报局主要负责人审批" in page
+
+    page = login(people["leader"]).get("/").content.decode()
+    assert _count(page, "mattersapprove") == 1 and url in page
+    page = login(people["leader"]).get(url).content.decode()
+    assert 'id="go-approve_filing"' in page
