@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 
 from ledger import merkle
 from ledger.entries import entry_of
@@ -129,6 +130,11 @@ def verify_ledger(
         wanted.setdefault(parsed.size, []).append(checkpoint)
         for witness in _check_cosignatures(findings, checkpoint, witness_keys):
             witnessed.setdefault(checkpoint.size, set()).add(witness)
+    # The head is read after the checkpoints: every checkpoint read is then within it, even while
+    # the sequencer integrates. Only events numbered below it are checked (numbered events never
+    # change; those integrated during this run are checked next time).
+    head = Head.objects.filter(pk=1).first()
+    bound = head.size if head else 0
     kept: dict[int, list[KeptCheckpoint]] = {}
     for checkpoint in against:
         kept.setdefault(checkpoint.size, []).append(checkpoint)
@@ -138,7 +144,7 @@ def verify_ledger(
     gaps = 0
     flagged: set[int] = set()  # events already named as edited
     expected = 0
-    for event in Event.objects.order_by("index").iterator(chunk_size=5000):
+    for event in Event.objects.filter(index__lt=bound).order_by("index").iterator(chunk_size=5000):
         subject = f"台账事件 #{event.index}（{event.kind}，{event.subject_type}:{event.subject_id}）"
         while expected < event.index:
             findings.append(Finding(f"台账事件 #{expected}", "缺失：该序号的事件已不在数据库中"))
@@ -173,7 +179,7 @@ def verify_ledger(
                 )
             )
     _locate(findings, tree, failing, [size for size in wanted if size in roots], gaps, flagged)
-    _check_head(findings, tree)
+    _check_head(findings, tree, head)
     for size, group in sorted(kept.items()):
         for checkpoint in group:
             # The largest checkpoint in the database that a witness of the kept one also cosigned and
@@ -289,11 +295,20 @@ def _locate(
         )
 
 
-def _check_head(findings: list[Finding], tree: _Range) -> None:
-    head = Head.objects.filter(pk=1).first()
+def _check_head(findings: list[Finding], tree: _Range, head: Head | None) -> None:
+    """`head` as read before the events. Events numbered at or beyond its size must have been
+    integrated since: the head now covers them, or it was moved back."""
+    bound = head.size if head else 0
+    beyond = Event.objects.filter(index__gte=bound).aggregate(n=models.Count("id"), last=models.Max("index"))
+    if beyond["n"]:
+        now = Head.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+        if now <= beyond["last"]:
+            subject = "状态记录缺失" if head is None else f"记录的大小为 {now}"
+            findings.append(
+                Finding("台账状态", f"{subject}，而数据库中有序号到 #{beyond['last']} 的事件（共 {tree.size + beyond['n']} 个）")
+            )
+            return
     if head is None:
-        if tree.size:
-            findings.append(Finding("台账状态", f"状态记录缺失，而数据库中有 {tree.size} 个事件"))
         return
     if head.size != tree.size:
         findings.append(Finding("台账状态", f"记录的大小为 {head.size}，实际事件数为 {tree.size}"))
