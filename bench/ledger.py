@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,37 +49,128 @@ def timed(fn, repeat=1) -> float:
     return (time.perf_counter() - started) / repeat
 
 
-def bench_appends(count: int) -> None:
-    from django.db import transaction
-
-    from ledger.models import Node
-    from ledger.services import event_record
+def _bench_agency():
     from org.models import Agency
     from org.services import agency_create
 
-    agency = Agency.objects.first() or agency_create(
+    return Agency.objects.first() or agency_create(
         name="基准测试局",
         uscc="11210400MB0999999" + _check("11210400MB0999999"),
         jurisdiction="测试",
         policy_pack="fushun-city",
     )
 
-    def appends():
-        for i in range(count):
-            with transaction.atomic():
-                event_record(kind="bench.append", subject=agency, data={"i": i, "sha256": "ab" * 32})
 
-    def inserts():
-        for i in range(count):
-            with transaction.atomic():
-                Node.objects.create(level=99, index=i, hash="cd" * 32)
+def _writer(args) -> list[tuple[int, float]]:
+    """One writer process: `count` events, one transaction each; (event id, commit time) for each."""
+    mode, count, k, agency_pk = args
+    from django.db import connections, transaction
 
-    base = timed(inserts)
-    Node.objects.filter(level=99).delete()
-    ours = timed(appends)
+    from ledger.models import Event
+    from ledger.services import event_record
+    from org.models import Agency
+
+    connections.close_all()
+    agency = Agency.objects.get(pk=agency_pk)
+    done = []
+    for i in range(count):
+        data = {"w": k, "i": i, "sha256": "ab" * 32}
+        with transaction.atomic():
+            if mode == "plain":
+                event = Event.objects.create(
+                    kind="bench.plain", agency=agency, subject_type="org.agency", subject_id=str(agency.pk),
+                    data=data, created_at=datetime.now(UTC),
+                )
+            else:
+                event = event_record(kind="bench.append", subject=agency, data=data)
+        done.append((event.pk, time.time()))
+    connections.close_all()
+    return done
+
+
+def _sequencer(stop, ready, batches) -> None:
+    """The sequencer worker, as `zhifa ledger sequence --loop` runs it, noting (time, head size)
+    after each batch so that each event's integration time is known."""
+    from django.db import connections
+
+    from ledger import sequencer
+    from ledger.models import Head
+
+    connections.close_all()
+    assert sequencer.hold_session_lock()
+    ready.set()
+    while not stop.is_set():
+        if sequencer.integrate_pending(max_batch=5000, wait=True):
+            batches.append((time.time(), Head.objects.get(pk=1).size))
+        else:
+            time.sleep(0.01)
+    sequencer.release_session_lock()
+    connections.close_all()
+
+
+def bench_appends(count: int, writers: int) -> None:
+    """`writers` processes append `count` events in all through event_record while one sequencer
+    process integrates them, against the same processes inserting the same rows with a plain
+    ORM insert (no ledger); then the integration delay (commit → numbered) of each event."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from ledger import sequencer
+    from ledger.models import Event
+
+    os.environ["ZHIFA_LEDGER_INTEGRATE"] = "worker"
+    from django.conf import settings
+
+    settings.ZHIFA_LEDGER_INTEGRATE = "worker"
+    agency = _bench_agency()
+    sequencer.integrate_all()
+    per = count // writers
+    jobs = [(None, per, k, agency.pk) for k in range(writers)]
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+
+    started = time.perf_counter()
+    with ctx.Pool(writers) as pool:
+        pool.map(_writer, [("plain", *job[1:]) for job in jobs])
+    base = time.perf_counter() - started
+    Event.objects.filter(kind="bench.plain").delete()
+    connections.close_all()
+
+    manager = ctx.Manager()
+    stop, ready, batches = manager.Event(), manager.Event(), manager.list()
+    worker = ctx.Process(target=_sequencer, args=(stop, ready, batches))
+    worker.start()
+    ready.wait()
+    started = time.perf_counter()
+    with ctx.Pool(writers) as pool:
+        commits = [row for rows in pool.map(_writer, [("ledger", *job[1:]) for job in jobs]) for row in rows]
+    written = time.perf_counter() - started
+    while sequencer.pending_count():
+        time.sleep(0.005)
+    ours = time.perf_counter() - started
+    stop.set()
+    worker.join()
+    total = per * writers
     print(
-        f"appends: {count / ours:,.0f} events/s through event_record; {count / base:,.0f} plain one-row inserts/s; ratio {base / ours:.2f}"
+        f"appends ({writers} writers, {total:,} events, one transaction each): "
+        f"{total / ours:,.0f} events/s written and integrated ({total / written:,.0f}/s written); "
+        f"plain inserts of the same rows {total / base:,.0f}/s; ratio {base / ours:.2f}"
     )
+    numbered = dict(Event.objects.filter(pk__in=[pk for pk, _ in commits]).values_list("pk", "index"))
+    marks = list(batches)
+    delays = []
+    for pk, committed in commits:
+        index = numbered[pk]
+        at = next(t for t, size in marks if size > index)  # the first batch that covers it
+        delays.append(max(0.0, at - committed))
+    delays.sort()
+    p = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))] * 1000  # noqa: E731
+    print(
+        f"integration delay under that load (commit → numbered): p50 {p(0.5):.0f} ms, p99 {p(0.99):.0f} ms, "
+        f"max {delays[-1] * 1000:.0f} ms; {len(marks)} batches, {total / len(marks):.0f} events per batch"
+    )
+    manager.shutdown()
 
 
 def _check(prefix: str) -> str:
@@ -203,14 +295,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--appends", type=int, default=3000)
+    parser.add_argument("--appends", type=int, default=20_000, help="events appended in all by the writers")
+    parser.add_argument("--writers", type=int, default=16, help="concurrent writer processes")
     args = parser.parse_args()
     scratch = setup_django()
     try:
         from django.db import connection
 
         print(f"database: {connection.vendor}")
-        bench_appends(args.appends)
+        bench_appends(args.appends, args.writers)
         marks = build(args.events)
         bench_verify()
         bench_proofs(marks)

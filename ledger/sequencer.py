@@ -20,6 +20,7 @@ With ZHIFA_LEDGER_INTEGRATE = "commit" (the default: tests, the demo server) eve
 wrote an event integrates right after it commits.
 """
 
+import json
 import logging
 import time
 
@@ -72,24 +73,35 @@ def pending_count() -> int:
     return Event.objects.filter(index__isnull=True).count()
 
 
-def _store_leaves(rows: list[tuple[int, int, str, str]]) -> None:
-    """Write (id, index, entry, leaf hash) into the event rows, in one statement on PostgreSQL."""
-    table = Event._meta.db_table
+def _store(rows: list[tuple[int, int, str, str]], nodes: list[tuple[int, int, str]]) -> None:
+    """Write (id, index, entry, leaf hash) into the event rows and insert the new subtrees. On
+    PostgreSQL each is one statement with one JSON parameter (quoting long arrays one element at a
+    time costs more than the whole batch)."""
+    event, node = Event._meta.db_table, Node._meta.db_table
     index = connection.ops.quote_name("index")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            ids, numbers, entries, leaves = (list(column) for column in zip(*rows, strict=True))
             cursor.execute(
-                f"UPDATE {table} AS e SET {index} = v.n, entry = v.entry, leaf_hash = v.leaf "  # noqa: S608 (names from the model)
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, n, entry, leaf) "
+                f"UPDATE {event} AS e SET {index} = v.n, entry = v.entry, leaf_hash = v.leaf "  # noqa: S608 (model names)
+                "FROM json_to_recordset(%s::json) AS v(id bigint, n bigint, entry text, leaf text) "
                 "WHERE e.id = v.id",
-                [ids, numbers, entries, leaves],
+                [
+                    json.dumps(
+                        [{"id": i, "n": n, "entry": e, "leaf": h} for i, n, e, h in rows], ensure_ascii=False
+                    )
+                ],
+            )
+            cursor.execute(
+                f"INSERT INTO {node} (level, {index}, hash) "  # noqa: S608 (model names)
+                "SELECT v.level, v.i, v.hash FROM json_to_recordset(%s::json) AS v(level int, i bigint, hash text)",
+                [json.dumps([{"level": level, "i": i, "hash": h} for level, i, h in nodes])],
             )
         else:
             cursor.executemany(
-                f"UPDATE {table} SET {index} = %s, entry = %s, leaf_hash = %s WHERE id = %s",  # noqa: S608
-                [(number, entry, leaf, pk) for pk, number, entry, leaf in rows],
+                f"UPDATE {event} SET {index} = %s, entry = %s, leaf_hash = %s WHERE id = %s",  # noqa: S608
+                [(n, e, h, i) for i, n, e, h in rows],
             )
+            cursor.executemany(f"INSERT INTO {node} (level, {index}, hash) VALUES (%s, %s, %s)", nodes)  # noqa: S608
 
 
 def integrate_pending(*, max_batch: int = DEFAULT_BATCH, wait: bool = False, sign: bool = True) -> int:
@@ -135,9 +147,8 @@ def integrate_pending(*, max_batch: int = DEFAULT_BATCH, wait: bool = False, sig
             rows.append((pk, number, entry.decode(), leaf.hex()))
             for level, i, h in merkle.new_nodes(number, leaf, lambda level, i: known[(level, i)]):
                 known[(level, i)] = h
-                nodes.append(Node(level=level, index=i, hash=h.hex()))
-        _store_leaves(rows)
-        Node.objects.bulk_create(nodes, batch_size=2000)
+                nodes.append((level, i, h.hex()))
+        _store(rows, nodes)
         head.size += len(rows)
         head.frontier = right_edge(head.size, known)
         head.save(update_fields=["size", "frontier"])
