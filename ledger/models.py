@@ -152,3 +152,24 @@ class Witness(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VerifiedState(models.Model):
+    """核验进度 — where a run of `zhifa ledger verify` that found nothing got to: the tree size it
+    recomputed and that tree's right edge, so the next incremental run checks only what came after
+    (the full run, on a schedule, checks everything again)."""
+
+    size = models.BigIntegerField("已核验的大小")
+    root_hash = models.CharField("根哈希", max_length=64)
+    edge = models.JSONField("右边界", default=list, help_text="[[level, index, hash], …]")
+    full = models.BooleanField("完整核验", default=True)
+    started_at = models.DateTimeField("核验开始时间")
+    verified_at = models.DateTimeField("核验完成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "核验进度"
+        verbose_name_plural = "核验进度"
+        ordering = ["-size", "-id"]
+
+    def __str__(self) -> str:
+        return f"verified {self.size}"

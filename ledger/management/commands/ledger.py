@@ -1,4 +1,5 @@
 import json
+import os
 import signal
 import sys
 import threading
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ledger import sequencer
 from ledger.keys import configured_witnesses, verifier_key
-from ledger.models import Checkpoint, Event, Head, Witness
+from ledger.models import Checkpoint, Event, Head, VerifiedState, Witness
 from ledger.note import MAX_NOTE_BYTES, NoteError, cosignatures_in, open_note, parse_checkpoint
 from ledger.selectors import proof_bundle
 from ledger.services import checkpoint_sign
@@ -43,6 +44,16 @@ class Command(BaseCommand):
             metavar="文件或网址",
             help="再与他人保存的检查点核对：文件、公示平台的 …/public/ledger/checkpoint，或见证方地址"
             "（只写 http://主机:端口 时取该见证方最近副署的检查点）；可重复。台账被回退或分叉时指出缺失的事件",
+        )
+        scope = verify.add_mutually_exclusive_group()
+        scope.add_argument("--full", action="store_true", help="完整核验全部事件和文件（默认；应定期运行）")
+        scope.add_argument(
+            "--incremental",
+            action="store_true",
+            help="增量核验：从上次无问题的核验结束处开始，只核对其后的事件、检查点和新登记的文件",
+        )
+        verify.add_argument(
+            "--jobs", type=int, default=0, help="并行核验的进程数（默认：事件较多时使用全部 CPU 核心）"
         )
         verify.add_argument(
             "--against-witnesses",
@@ -110,13 +121,27 @@ class Command(BaseCommand):
         label = source if source.startswith("http") else Path(source).name
         return KeptCheckpoint(checkpoint.size, checkpoint.root, label, frozenset(witnesses))
 
-    def _verify(self, against=None, against_witnesses=False, **_):
+    def _verify(self, against=None, against_witnesses=False, incremental=False, jobs=0, **_):
+        if not 0 <= jobs <= 256:
+            raise CommandError("--jobs 应在 1 到 256 之间（0 为自动）。")
+        if incremental and (against or against_witnesses):
+            raise CommandError("与所持检查点核对须做完整核验，请去掉 --incremental。")
         kept = [self._kept(source) for source in against or []]
         if against_witnesses:
             if not configured_witnesses():
                 raise CommandError("尚未配置见证方（ZHIFA_LEDGER_WITNESSES），无法与见证方核对。")
             kept += [self._kept(w.url, witness=True) for w in configured_witnesses()]
-        findings = verify_ledger(progress=lambda message: self.stderr.write(message), against=kept)
+        resume = VerifiedState.objects.order_by("-size", "-id").first() if incremental else None
+        if incremental and resume is None:
+            self.stderr.write("尚无无问题的核验记录，本次做完整核验。")
+        elif resume is not None:
+            self.stderr.write(f"增量核验：从大小 {resume.size}（{resume.verified_at:%Y-%m-%d %H:%M:%S} 核验）开始。")
+        findings = verify_ledger(
+            progress=lambda message: self.stderr.write(message),
+            against=kept,
+            jobs=jobs or os.cpu_count() or 1,
+            incremental=incremental,
+        )
         events = Event.objects.filter(index__isnull=False).count()
         if findings:
             for finding in findings:
@@ -124,9 +149,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"核验未通过：发现 {len(findings)} 处问题（共 {events} 个事件）。", returncode=1
             )
-        self.stdout.write(
-            f"核验通过：{events} 个事件、{Checkpoint.objects.count()} 个签名检查点及全部存储文件均与记录一致。"
-        )
+        if resume is not None:
+            self.stdout.write(
+                f"增量核验通过：大小 {resume.size} 之后的 {events - resume.size} 个事件、其后的签名检查点"
+                f"及新登记的文件均与记录一致（共 {events} 个事件；完整核验请定期运行）。"
+            )
+        else:
+            self.stdout.write(
+                f"核验通过：{events} 个事件、{Checkpoint.objects.count()} 个签名检查点及全部存储文件均与记录一致。"
+            )
         waiting = sequencer.pending_count()
         if waiting:
             self.stdout.write(f"另有 {waiting} 个事件待入账，入账后下次核验。")
