@@ -14,6 +14,7 @@ service), since N single transactions would measure only the appends again.
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -179,6 +180,29 @@ def _check(prefix: str) -> str:
     return uscc.calc_check_digit(prefix)
 
 
+def _bulk_insert(events, nodes) -> None:
+    """COPY on PostgreSQL (bulk_create quotes each value on the client); bulk_create elsewhere."""
+    from django.db import connection
+
+    from ledger.models import Event, Node
+
+    if connection.vendor != "postgresql":
+        Event.objects.bulk_create(events, batch_size=5000)
+        Node.objects.bulk_create(nodes, batch_size=5000)
+        return
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        columns = '"index", kind, subject_type, subject_id, data, created_at, entry, leaf_hash'
+        with raw.copy(f"COPY ledger_event ({columns}) FROM STDIN") as copy:
+            for e in events:
+                copy.write_row(
+                    (e.index, e.kind, e.subject_type, e.subject_id, json.dumps(e.data), e.created_at, e.entry, e.leaf_hash)
+                )
+        with raw.copy('COPY ledger_node (level, "index", hash) FROM STDIN') as copy:
+            for n in nodes:
+                copy.write_row((n.level, n.index, n.hash))
+
+
 def build(total: int) -> list[int]:
     """Grow the ledger to `total` events in bulk; sign a checkpoint at each power of ten."""
     from django.db import transaction
@@ -227,8 +251,7 @@ def build(total: int) -> list[int]:
                 known[(lvl, i)] = h
                 nodes.append(Node(level=lvl, index=i, hash=h.hex()))
         with transaction.atomic():
-            Event.objects.bulk_create(events, batch_size=5000)
-            Node.objects.bulk_create(nodes, batch_size=5000)
+            _bulk_insert(events, nodes)
             size = end
             frontier = right_edge(size, known)
             Head.objects.filter(pk=1).update(size=size, frontier=frontier)
@@ -242,7 +265,9 @@ def build(total: int) -> list[int]:
     return marks
 
 
-def bench_verify() -> None:
+def bench_verify(extra: int) -> None:
+    """The full run in one process and on every core, against reading the rows alone; then an
+    incremental run after `extra` more events."""
     from ledger.models import Event
     from ledger.verify import verify_ledger
 
@@ -251,13 +276,21 @@ def bench_verify() -> None:
             pass
 
     base = timed(scan)
-    started = time.perf_counter()
-    findings = verify_ledger()
-    ours = time.perf_counter() - started
     count = Event.objects.count()
-    print(
-        f"verify: {count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), {len(findings)} findings; reading the rows alone {base:.1f} s; ratio {ours / base:.2f}"
-    )
+    cores = os.cpu_count() or 1
+    for jobs in sorted({1, cores}):
+        started = time.perf_counter()
+        findings = verify_ledger(jobs=jobs)
+        ours = time.perf_counter() - started
+        print(
+            f"verify, full, {jobs} process(es): {count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), "
+            f"{len(findings)} findings; reading the rows alone {base:.1f} s; ratio {ours / base:.2f}"
+        )
+    build(count + extra)
+    started = time.perf_counter()
+    findings = verify_ledger(incremental=True, jobs=cores)
+    ours = time.perf_counter() - started
+    print(f"verify, incremental: {extra:,} new events after {count:,} in {ours:.2f} s, {len(findings)} findings")
 
 
 def bench_proofs(marks: list[int]) -> None:
@@ -296,6 +329,8 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--appends", type=int, default=20_000, help="events appended in all by the writers")
+    parser.add_argument("--extra", type=int, default=10_000, help="events added before the incremental run")
+    parser.add_argument("--skip-appends", action="store_true")
     parser.add_argument("--writers", type=int, default=16, help="concurrent writer processes")
     args = parser.parse_args()
     scratch = setup_django()
@@ -303,9 +338,10 @@ def main() -> None:
         from django.db import connection
 
         print(f"database: {connection.vendor}")
-        bench_appends(args.appends, args.writers)
+        if not args.skip_appends:
+            bench_appends(args.appends, args.writers)
         marks = build(args.events)
-        bench_verify()
+        bench_verify(args.extra)
         bench_proofs(marks)
     finally:
         if scratch:
