@@ -16,6 +16,7 @@ goes on, so no finding already made is lost.
 """
 
 import inspect
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -73,6 +74,17 @@ class _Range:
         inside the old part cannot be recomputed then, so locating rewritten events needs a full run."""
         self.stack = [(level, node) for level, _, node in edge]
         self.size = self.offset = size
+
+    def add_subtree(self, level: int, node: bytes, leaves: bytes) -> None:
+        """Add a complete subtree of 2^level leaves whose hash is `node` (computed elsewhere);
+        the tree's size must be a multiple of 2^level."""
+        self.leaves += leaves
+        self.size += 1 << level
+        while self.stack and self.stack[-1][0] == level:
+            _, left = self.stack.pop()
+            node = merkle.node_hash(left, node)
+            level += 1
+        self.stack.append((level, node))
 
     def add(self, leaf: bytes) -> None:
         self.leaves += leaf
@@ -176,7 +188,18 @@ def verify_ledger(
         tree.resume(resume.size, [(int(lv), int(i), bytes.fromhex(h)) for lv, i, h in resume.edge])
         roots[resume.size] = tree.root()
         start = expected = resume.size
-    for part_start, present, leaves, problems in _ranges(start, bound, jobs):
+    marks = sorted(size for size in set(wanted) | set(kept) if start < size <= bound)
+    for part_start, present, leaves, problems, whole in _ranges(start, bound, jobs, marks):
+        if whole is not None and tree.size == part_start and expected == part_start and not problems:
+            # A complete aligned part: its subtree and the roots inside it came from the worker.
+            level, node, edges = whole
+            for size, local in edges:
+                roots[size] = _fold([n for _, n in tree.stack] + local)
+            tree.add_subtree(level, node, leaves)
+            expected = tree.size
+            if tree.size // 100_000 != (tree.size - (1 << level)) // 100_000:
+                progress(f"已核对 {tree.size} 个事件")
+            continue
         problems = iter(problems)
         problem = next(problems, None)
         positions = range(part_start, part_start + len(leaves) // 32) if present is None else present
@@ -262,14 +285,25 @@ _FIELDS = (
     "entry",
     "leaf_hash",
 )
-PART = 50_000  # events per task of a parallel run
+PART = 1 << 16  # events per task of a parallel run (a power of two: a full part is one subtree)
 
 
-def _check_part(bounds: tuple[int, int]) -> tuple[int, list[int] | None, bytes, list[tuple[int, str, str]]]:
+def _fold(nodes: list[bytes]) -> bytes:
+    """The root over complete subtrees given left to right, sizes not increasing."""
+    node = nodes[-1]
+    for left in reversed(nodes[:-1]):
+        node = merkle.node_hash(left, node)
+    return node
+
+
+def _check_part(
+    task: tuple[int, int, list[int]],
+) -> tuple[int, list[int] | None, bytes, list[tuple[int, str, str]], tuple | None]:
     """Recompute the leaves of the events numbered [start, end): (start, their numbers or None when
-    none is missing, the leaf hashes, concatenated, and (index, subject, message) for each row that
-    does not match what was hashed)."""
-    start, end = bounds
+    none is missing, the leaf hashes concatenated, (index, subject, message) for each row that does
+    not match what was hashed, and for a complete part aligned on its size: (level, subtree hash,
+    [(size, right edge of the part's first size - start leaves)] for each size in `marks`))."""
+    start, end, marks = task
     present, leaves, problems = [], bytearray(), []
     rows = (
         Event.objects.filter(index__gte=start, index__lt=end)
@@ -308,7 +342,17 @@ def _check_part(bounds: tuple[int, int]) -> tuple[int, list[int] | None, bytes, 
         present.append(index)
         leaves += leaf
     contiguous = len(present) == end - start
-    return start, None if contiguous else present, bytes(leaves), problems
+    length = end - start
+    whole = None
+    if contiguous and length & (length - 1) == 0 and start % length == 0 and not problems:
+        local, edges, wanted = _Range(), [], set(marks)
+        for n in range(length):
+            local.add(bytes(leaves[n * 32 : n * 32 + 32]))
+            if start + local.size in wanted:
+                edges.append((start + local.size, [node for _, node in local.stack]))
+        ((level, node),) = local.stack
+        whole = (level, node, edges)
+    return start, None if contiguous else present, bytes(leaves), problems, whole
 
 
 def _worker_start() -> None:
@@ -317,11 +361,13 @@ def _worker_start() -> None:
     connections.close_all()  # never share the parent's connection
 
 
-def _ranges(start: int, end: int, jobs: int):
-    """The parts of [start, end) in order, recomputed in `jobs` processes (or here when 1)."""
-    parts = [(a, min(a + PART, end)) for a in range(start, end, PART)]
-    if jobs <= 1 or len(parts) <= 1:
-        yield from map(_check_part, parts)
+def _ranges(start: int, end: int, jobs: int, marks: list[int]):
+    """The parts of [start, end) in order, aligned on PART, recomputed in `jobs` processes (or
+    here when 1); each is told which of `marks` (tree sizes whose root is wanted) fall in it."""
+    cuts = [start, *range((start // PART + 1) * PART, end, PART), end] if start < end else []
+    tasks = [(a, b, [m for m in marks if a < m <= b]) for a, b in itertools.pairwise(cuts)]
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from map(_check_part, tasks)
         return
     import multiprocessing
 
@@ -329,7 +375,7 @@ def _ranges(start: int, end: int, jobs: int):
 
     connections.close_all()  # each process opens its own connection
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start) as pool:
-        yield from pool.imap(_check_part, parts)
+        yield from pool.imap(_check_part, tasks)
     connections.close_all()
 
 

@@ -22,7 +22,11 @@ def _events(agency, n):
 @pytest.mark.django_db
 def test_parts_are_joined_in_order_and_gaps_across_parts_are_named(agency, monkeypatch):
     monkeypatch.setattr(verify, "PART", 4)
-    events = _events(agency, 21)
+    events = _events(agency, 10)
+    checkpoint_sign()  # a root inside a part, taken from the worker's right edge
+    events += _events(agency, -Event.objects.filter(index__isnull=False).count() % 4)
+    checkpoint_sign()  # a root at a part's end
+    events += _events(agency, 11)
     checkpoint_sign()
     assert verify_ledger() == []
     Event.objects.filter(pk=events[8].pk).update(data={"n": "changed"})
@@ -84,9 +88,11 @@ def test_several_processes_verify_the_same_as_one(monkeypatch):
         pytest.skip("需要 PostgreSQL：SQLite 测试库在内存中，其他进程看不到")
     from org.tests.factories import AgencyFactory
 
-    monkeypatch.setattr(verify, "PART", 5)
+    monkeypatch.setattr(verify, "PART", 4)
     agency = AgencyFactory()
-    events = _events(agency, 30)
+    events = _events(agency, 13)
+    checkpoint_sign()
+    events += _events(agency, 17)
     checkpoint_sign()
     assert verify_ledger(jobs=3) == []
     Event.objects.filter(pk=events[17].pk).update(data={"n": "changed"})
