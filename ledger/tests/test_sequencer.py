@@ -35,12 +35,16 @@ def worker_mode(settings):
 
 
 @pytest.mark.django_db
-def test_an_event_waits_unnumbered_until_the_sequencer_integrates_it(agency, worker_mode):
+def test_an_event_waits_unnumbered_until_the_sequencer_integrates_it(agency, make_staff, login, worker_mode):
+    client = login(make_staff("officer"))  # staff creation writes events too
+    call_command("ledger", "sequence", stdout=StringIO())
     before = Head.objects.get_or_create(pk=1)[0].size
     events = _write(agency, 3)
     assert [e.index for e in events] == [None] * 3
     assert Event.objects.filter(pk__in=[e.pk for e in events], index__isnull=True, entry="").count() == 3
     assert sequencer.pending_count() == 3 and Head.objects.get(pk=1).size == before
+    page = client.get(reverse("ledger:status")).content.decode()
+    assert "另有 3 个事件待入账" in page
     # Verification covers only what the head covers, and says what waits.
     assert verify_ledger() == []
 
