@@ -356,8 +356,11 @@ def _check_part(
 
 
 def _worker_start() -> None:
+    import signal
+
     from django.db import connections
 
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # whatever the parent set, a worker stops when told
     connections.close_all()  # never share the parent's connection
 
 
@@ -374,8 +377,13 @@ def _ranges(start: int, end: int, jobs: int, marks: list[int]):
     from django.db import connections
 
     connections.close_all()  # each process opens its own connection
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start) as pool:
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start)
+    try:
         yield from pool.imap(_check_part, tasks)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
     connections.close_all()
 
 

@@ -200,8 +200,9 @@ class Command(BaseCommand):
             raise CommandError("--max-seconds 不能为负数。")
         deadline = time.monotonic() + max_seconds if max_seconds else None
         stopping = threading.Event()
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: stopping.set())  # finish the batch, then stop
+        previous = None
+        if loop and threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())  # finish the batch, then stop
 
         def stop() -> bool:
             return stopping.is_set() or (deadline is not None and time.monotonic() >= deadline)
@@ -215,6 +216,9 @@ class Command(BaseCommand):
             )
         except KeyboardInterrupt:
             done = None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         head = Head.objects.filter(pk=1).first()
         size = head.size if head else 0
         waiting = sequencer.pending_count()
