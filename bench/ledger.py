@@ -331,6 +331,7 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=20_000, help="events appended in all by the writers")
     parser.add_argument("--extra", type=int, default=10_000, help="events added before the incremental run")
     parser.add_argument("--skip-appends", action="store_true")
+    parser.add_argument("--appends-only", action="store_true")
     parser.add_argument("--writers", type=int, default=16, help="concurrent writer processes")
     args = parser.parse_args()
     scratch = setup_django()
@@ -340,6 +341,8 @@ def main() -> None:
         print(f"database: {connection.vendor}")
         if not args.skip_appends:
             bench_appends(args.appends, args.writers)
+        if args.appends_only:
+            return
         marks = build(args.events)
         bench_verify(args.extra)
         bench_proofs(marks)

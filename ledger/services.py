@@ -82,7 +82,11 @@ def _sign_head(head: Head) -> Checkpoint:
     existing = Checkpoint.objects.filter(size=head.size).first()
     if existing:
         return existing
-    root = merkle.tree_root(head.size, stored_node)
+    try:  # the head's right edge holds exactly the subtrees the root is made of
+        edge = {(int(level), int(i)): bytes.fromhex(h) for level, i, h in head.frontier}
+    except (TypeError, ValueError):
+        edge = {}
+    root = merkle.tree_root(head.size, lambda level, i: edge.get((level, i)) or stored_node(level, i))
     signer, _ = signing_keys()
     note = sign_note(checkpoint_text(settings.ZHIFA_LEDGER_ORIGIN, head.size, root), signer)
     checkpoint = Checkpoint.objects.create(size=head.size, root_hash=root.hex(), note=note)
