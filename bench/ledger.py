@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Ledger figures, each as a ratio against a baseline measured in the same run.
 
-    .venv/bin/python bench/ledger.py [--events 1000000] [--appends 3000]
+    .venv/bin/python bench/ledger.py [--appends 20000] [--writers 16] [--events 1000000] [--extra 10000]
 
-Uses a scratch database: SQLite in a temporary data folder, or DATABASE_URL when set.
-  appends:  events/s through the real service path (event_record, one transaction each)
-            vs. the same number of one-row inserts, one transaction each (no hashing, no tree)
-  verify:   verify_ledger() over N events vs. only reading the same rows in index order
+Uses a scratch database: SQLite in a temporary data folder, or DATABASE_URL when set (it writes there).
+  appends:  WRITERS processes append events through the real service path (event_record, one
+            transaction each) while one sequencer process integrates them (as `zhifa ledger
+            sequence --loop`), counted until the last is integrated, vs. the same processes
+            inserting the same rows with a plain ORM insert; then the integration delay
+            (commit → numbered) of every event, p50/p99
+  verify:   the full run in one process and on every core vs. only reading the same rows; then an
+            incremental run after EXTRA more events
   proofs:   inclusion and consistency proof size and time at 10^3 … N events
             vs. fetching one event row by its number
 The N-event ledger is built through the bulk path (the same entry, leaf and node code as the
-service), since N single transactions would measure only the appends again.
+sequencer), since N single transactions would measure only the appends again.
 """
 
 import argparse
