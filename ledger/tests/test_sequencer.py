@@ -228,3 +228,13 @@ def test_one_sequencer_at_a_time_and_concurrent_writers_in_worker_mode(settings)
     assert indexes == list(range(len(indexes)))
     assert Checkpoint.objects.count() >= 2
     assert verify_ledger() == []
+
+
+def test_a_mistyped_integration_mode_stops_start_up(settings):
+    from ledger.apps import _check_integration
+
+    settings.ZHIFA_LEDGER_INTEGRATE = "workers"
+    (error,) = _check_integration(None)
+    assert error.id == "ledger.E002" and "commit 或 worker" in error.msg
+    settings.ZHIFA_LEDGER_INTEGRATE = "worker"
+    assert _check_integration(None) == []
