@@ -409,6 +409,7 @@ class RegisterView(CapabilityMixin, APIView):
             [
                 {
                     "index": e.index,
+                    "ledger": "已入账" if e.integrated else "待入账",
                     "time": e.created_at,
                     "kind": e.kind,
                     "label": selectors.REGISTER_KINDS[e.kind],

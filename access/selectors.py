@@ -5,7 +5,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -205,7 +205,7 @@ def register_lines(
         qs = qs.filter(created_at__date__gte=since)
     if until:
         qs = qs.filter(created_at__date__lte=until)
-    return qs.order_by("index")
+    return qs.order_by(F("index").asc(nulls_last=True), "id")  # 待入账 events last
 
 
 def register_read_log(*, viewer, fmt: str, filters: dict) -> None:

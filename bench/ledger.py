@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
 """Ledger figures, each as a ratio against a baseline measured in the same run.
 
-    .venv/bin/python bench/ledger.py [--events 1000000] [--appends 3000]
+    .venv/bin/python bench/ledger.py [--appends 20000] [--writers 16] [--events 1000000] [--extra 10000]
 
-Uses a scratch database: SQLite in a temporary data folder, or DATABASE_URL when set.
-  appends:  events/s through the real service path (event_record, one transaction each)
-            vs. the same number of one-row inserts, one transaction each (no hashing, no tree)
-  verify:   verify_ledger() over N events vs. only reading the same rows in index order
+Uses a scratch database: SQLite in a temporary data folder, or DATABASE_URL when set (it writes there).
+  appends:  WRITERS processes append events through the real service path (event_record, one
+            transaction each) while one sequencer process integrates them (as `zhifa ledger
+            sequence --loop`), counted until the last is integrated, vs. the same processes
+            inserting the same rows with a plain ORM insert; then the integration delay
+            (commit → numbered) of every event, p50/p99
+  verify:   the full run in one process and on every core vs. only reading the same rows; then an
+            incremental run after EXTRA more events
   proofs:   inclusion and consistency proof size and time at 10^3 … N events
             vs. fetching one event row by its number
 The N-event ledger is built through the bulk path (the same entry, leaf and node code as the
-service), since N single transactions would measure only the appends again.
+sequencer), since N single transactions would measure only the appends again.
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -21,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,43 +54,157 @@ def timed(fn, repeat=1) -> float:
     return (time.perf_counter() - started) / repeat
 
 
-def bench_appends(count: int) -> None:
-    from django.db import transaction
-
-    from ledger.models import Node
-    from ledger.services import event_record
+def _bench_agency():
     from org.models import Agency
     from org.services import agency_create
 
-    agency = Agency.objects.first() or agency_create(
+    return Agency.objects.first() or agency_create(
         name="基准测试局",
         uscc="11210400MB0999999" + _check("11210400MB0999999"),
         jurisdiction="测试",
         policy_pack="fushun-city",
     )
 
-    def appends():
-        for i in range(count):
-            with transaction.atomic():
-                event_record(kind="bench.append", subject=agency, data={"i": i, "sha256": "ab" * 32})
 
-    def inserts():
-        for i in range(count):
-            with transaction.atomic():
-                Node.objects.create(level=99, index=i, hash="cd" * 32)
+def _writer(args) -> list[tuple[int, float]]:
+    """One writer process: `count` events, one transaction each; (event id, commit time) for each."""
+    mode, count, k, agency_pk = args
+    from django.db import connections, transaction
 
-    base = timed(inserts)
-    Node.objects.filter(level=99).delete()
-    ours = timed(appends)
+    from ledger.models import Event
+    from ledger.services import event_record
+    from org.models import Agency
+
+    connections.close_all()
+    agency = Agency.objects.get(pk=agency_pk)
+    done = []
+    for i in range(count):
+        data = {"w": k, "i": i, "sha256": "ab" * 32}
+        with transaction.atomic():
+            if mode == "plain":
+                event = Event.objects.create(
+                    kind="bench.plain", agency=agency, subject_type="org.agency", subject_id=str(agency.pk),
+                    data=data, created_at=datetime.now(UTC),
+                )
+            else:
+                event = event_record(kind="bench.append", subject=agency, data=data)
+        done.append((event.pk, time.time()))
+    connections.close_all()
+    return done
+
+
+def _sequencer(stop, ready, batches) -> None:
+    """The sequencer worker, as `zhifa ledger sequence --loop` runs it, noting (time, head size)
+    after each batch so that each event's integration time is known."""
+    from django.db import connections
+
+    from ledger import sequencer
+    from ledger.models import Head
+
+    connections.close_all()
+    assert sequencer.hold_session_lock()
+    ready.set()
+    while not stop.is_set():
+        if sequencer.integrate_pending(max_batch=5000, wait=True):
+            batches.append((time.time(), Head.objects.get(pk=1).size))
+        else:
+            time.sleep(0.01)
+    sequencer.release_session_lock()
+    connections.close_all()
+
+
+def bench_appends(count: int, writers: int) -> None:
+    """`writers` processes append `count` events in all through event_record while one sequencer
+    process integrates them, against the same processes inserting the same rows with a plain
+    ORM insert (no ledger); then the integration delay (commit → numbered) of each event."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from ledger import sequencer
+    from ledger.models import Event
+
+    os.environ["ZHIFA_LEDGER_INTEGRATE"] = "worker"
+    from django.conf import settings
+
+    settings.ZHIFA_LEDGER_INTEGRATE = "worker"
+    agency = _bench_agency()
+    sequencer.integrate_all()
+    per = count // writers
+    jobs = [(None, per, k, agency.pk) for k in range(writers)]
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+
+    started = time.perf_counter()
+    with ctx.Pool(writers) as pool:
+        pool.map(_writer, [("plain", *job[1:]) for job in jobs])
+    base = time.perf_counter() - started
+    Event.objects.filter(kind="bench.plain").delete()
+    connections.close_all()
+
+    manager = ctx.Manager()
+    stop, ready, batches = manager.Event(), manager.Event(), manager.list()
+    worker = ctx.Process(target=_sequencer, args=(stop, ready, batches))
+    worker.start()
+    ready.wait()
+    started = time.perf_counter()
+    with ctx.Pool(writers) as pool:
+        commits = [row for rows in pool.map(_writer, [("ledger", *job[1:]) for job in jobs]) for row in rows]
+    written = time.perf_counter() - started
+    while sequencer.pending_count():
+        time.sleep(0.005)
+    ours = time.perf_counter() - started
+    stop.set()
+    worker.join()
+    total = per * writers
     print(
-        f"appends: {count / ours:,.0f} events/s through event_record; {count / base:,.0f} plain one-row inserts/s; ratio {base / ours:.2f}"
+        f"appends ({writers} writers, {total:,} events, one transaction each): "
+        f"{total / ours:,.0f} events/s written and integrated ({total / written:,.0f}/s written); "
+        f"plain inserts of the same rows {total / base:,.0f}/s; ratio {base / ours:.2f}"
     )
+    numbered = dict(Event.objects.filter(pk__in=[pk for pk, _ in commits]).values_list("pk", "index"))
+    marks = list(batches)
+    delays = []
+    for pk, committed in commits:
+        index = numbered[pk]
+        at = next(t for t, size in marks if size > index)  # the first batch that covers it
+        delays.append(max(0.0, at - committed))
+    delays.sort()
+    p = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))] * 1000  # noqa: E731
+    print(
+        f"integration delay under that load (commit → numbered): p50 {p(0.5):.0f} ms, p99 {p(0.99):.0f} ms, "
+        f"max {delays[-1] * 1000:.0f} ms; {len(marks)} batches, {total / len(marks):.0f} events per batch"
+    )
+    manager.shutdown()
 
 
 def _check(prefix: str) -> str:
     from stdnum.cn import uscc
 
     return uscc.calc_check_digit(prefix)
+
+
+def _bulk_insert(events, nodes) -> None:
+    """COPY on PostgreSQL (bulk_create quotes each value on the client); bulk_create elsewhere."""
+    from django.db import connection
+
+    from ledger.models import Event, Node
+
+    if connection.vendor != "postgresql":
+        Event.objects.bulk_create(events, batch_size=5000)
+        Node.objects.bulk_create(nodes, batch_size=5000)
+        return
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        columns = '"index", kind, subject_type, subject_id, data, created_at, entry, leaf_hash'
+        with raw.copy(f"COPY ledger_event ({columns}) FROM STDIN") as copy:
+            for e in events:
+                copy.write_row(
+                    (e.index, e.kind, e.subject_type, e.subject_id, json.dumps(e.data), e.created_at, e.entry, e.leaf_hash)
+                )
+        with raw.copy('COPY ledger_node (level, "index", hash) FROM STDIN') as copy:
+            for n in nodes:
+                copy.write_row((n.level, n.index, n.hash))
 
 
 def build(total: int) -> list[int]:
@@ -135,8 +255,7 @@ def build(total: int) -> list[int]:
                 known[(lvl, i)] = h
                 nodes.append(Node(level=lvl, index=i, hash=h.hex()))
         with transaction.atomic():
-            Event.objects.bulk_create(events, batch_size=5000)
-            Node.objects.bulk_create(nodes, batch_size=5000)
+            _bulk_insert(events, nodes)
             size = end
             frontier = right_edge(size, known)
             Head.objects.filter(pk=1).update(size=size, frontier=frontier)
@@ -150,7 +269,9 @@ def build(total: int) -> list[int]:
     return marks
 
 
-def bench_verify() -> None:
+def bench_verify(extra: int) -> None:
+    """The full run in one process and on every core, against reading the rows alone; then an
+    incremental run after `extra` more events."""
     from ledger.models import Event
     from ledger.verify import verify_ledger
 
@@ -159,13 +280,21 @@ def bench_verify() -> None:
             pass
 
     base = timed(scan)
-    started = time.perf_counter()
-    findings = verify_ledger()
-    ours = time.perf_counter() - started
     count = Event.objects.count()
-    print(
-        f"verify: {count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), {len(findings)} findings; reading the rows alone {base:.1f} s; ratio {ours / base:.2f}"
-    )
+    cores = os.cpu_count() or 1
+    for jobs in sorted({1, cores}):
+        started = time.perf_counter()
+        findings = verify_ledger(jobs=jobs)
+        ours = time.perf_counter() - started
+        print(
+            f"verify, full, {jobs} process(es): {count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), "
+            f"{len(findings)} findings; reading the rows alone {base:.1f} s; ratio {ours / base:.2f}"
+        )
+    build(count + extra)
+    started = time.perf_counter()
+    findings = verify_ledger(incremental=True, jobs=cores)
+    ours = time.perf_counter() - started
+    print(f"verify, incremental: {extra:,} new events after {count:,} in {ours:.2f} s, {len(findings)} findings")
 
 
 def bench_proofs(marks: list[int]) -> None:
@@ -203,16 +332,23 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--appends", type=int, default=3000)
+    parser.add_argument("--appends", type=int, default=20_000, help="events appended in all by the writers")
+    parser.add_argument("--extra", type=int, default=10_000, help="events added before the incremental run")
+    parser.add_argument("--skip-appends", action="store_true")
+    parser.add_argument("--appends-only", action="store_true")
+    parser.add_argument("--writers", type=int, default=16, help="concurrent writer processes")
     args = parser.parse_args()
     scratch = setup_django()
     try:
         from django.db import connection
 
         print(f"database: {connection.vendor}")
-        bench_appends(args.appends)
+        if not args.skip_appends:
+            bench_appends(args.appends, args.writers)
+        if args.appends_only:
+            return
         marks = build(args.events)
-        bench_verify()
+        bench_verify(args.extra)
         bench_proofs(marks)
     finally:
         if scratch:

@@ -15,9 +15,24 @@ def _check_witnesses(app_configs, **kwargs):
     return []
 
 
+def _check_integration(app_configs, **kwargs):
+    """A mistyped ZHIFA_LEDGER_INTEGRATE would leave events unnumbered with no worker running."""
+    from django.conf import settings
+
+    if settings.ZHIFA_LEDGER_INTEGRATE not in ("commit", "worker"):
+        return [
+            checks.Error(
+                f"ZHIFA_LEDGER_INTEGRATE 应为 commit 或 worker，现为“{settings.ZHIFA_LEDGER_INTEGRATE}”",
+                id="ledger.E002",
+            )
+        ]
+    return []
+
+
 class LedgerConfig(AppConfig):
     name = "ledger"
     verbose_name = "执法记录台账"
 
     def ready(self):
         checks.register(_check_witnesses)
+        checks.register(_check_integration)

@@ -4,13 +4,13 @@ from django.db import models
 class Event(models.Model):
     """台账事件 — one entry in the append-only log of everything done in zhifa.
 
-    Services append an event in the same transaction as the change it records. Each event is
-    leaf number `index` of the ledger's Merkle tree (RFC 6962 hashing): `entry` holds the exact
-    bytes that were hashed, so anyone can recompute the leaf. Rows are never updated or deleted
-    by the application.
+    Services append an event in the same transaction as the change it records, without a number
+    (待入账). The sequencer (ledger.sequencer) later makes it leaf number `index` of the ledger's
+    Merkle tree (RFC 6962 hashing) and fills `entry`, the exact bytes that were hashed, so anyone
+    can recompute the leaf. After that the row is never updated or deleted by the application.
     """
 
-    index = models.BigIntegerField("序号", unique=True)
+    index = models.BigIntegerField("序号", unique=True, null=True, blank=True)
     kind = models.CharField("事件类型", max_length=60, db_index=True)
     actor = models.ForeignKey(
         "org.Staff",
@@ -32,22 +32,33 @@ class Event(models.Model):
     subject_id = models.CharField("对象标识", max_length=64)
     data = models.JSONField("内容", default=dict)
     created_at = models.DateTimeField("时间", db_index=True)
-    entry = models.TextField("叶子内容")
-    leaf_hash = models.CharField("叶子哈希", max_length=64)
+    entry = models.TextField("叶子内容", blank=True)
+    leaf_hash = models.CharField("叶子哈希", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "台账事件"
         verbose_name_plural = "台账事件"
-        ordering = ["index"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"], name="ledger_event_subject")]
+        ordering = [models.F("index").asc(nulls_last=True), "id"]  # 待入账 after the numbered ones
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="ledger_event_subject"),
+            # the sequencer's queue: only events still waiting for their number
+            models.Index(fields=["id"], condition=models.Q(index__isnull=True), name="ledger_event_pending"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.index} {self.kind} {self.subject_type}:{self.subject_id}"
+        number = f"#{self.index}" if self.index is not None else "待入账"
+        return f"{number} {self.kind} {self.subject_type}:{self.subject_id}"
+
+    @property
+    def integrated(self) -> bool:
+        """Whether the sequencer has given this event its leaf number (入账)."""
+        return self.index is not None
 
 
 class Head(models.Model):
-    """The ledger's current size and the right edge of its tree (one row). Appends lock it, so
-    leaf numbers are handed out one at a time, without gaps, in commit order."""
+    """The ledger's current size and the right edge of its tree (one row). Only the sequencer (and
+    checkpoint signing) locks it: writers never wait for it. Leaf numbers are handed out by the
+    sequencer in batches, without gaps, in commit order."""
 
     size = models.BigIntegerField(default=0)
     frontier = models.JSONField(
@@ -141,3 +152,24 @@ class Witness(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VerifiedState(models.Model):
+    """核验进度 — where a run of `zhifa ledger verify` that found nothing got to: the tree size it
+    recomputed and that tree's right edge, so the next incremental run checks only what came after
+    (the full run, on a schedule, checks everything again)."""
+
+    size = models.BigIntegerField("已核验的大小")
+    root_hash = models.CharField("根哈希", max_length=64)
+    edge = models.JSONField("右边界", default=list, help_text="[[level, index, hash], …]")
+    full = models.BooleanField("完整核验", default=True)
+    started_at = models.DateTimeField("核验开始时间")
+    verified_at = models.DateTimeField("核验完成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "核验进度"
+        verbose_name_plural = "核验进度"
+        ordering = ["-size", "-id"]
+
+    def __str__(self) -> str:
+        return f"verified {self.size}"

@@ -2,8 +2,9 @@
 
 import base64
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from ledger import merkle
 from ledger.keys import verifier_key
@@ -18,7 +19,7 @@ def events_of(subject: models.Model) -> QuerySet[Event]:
     return (
         Event.objects.filter(subject_type=subject._meta.label_lower, subject_id=str(subject.pk))
         .select_related("actor")
-        .order_by("index")
+        .order_by(F("index").asc(nulls_last=True), "id")  # 待入账 (not yet numbered) last
     )
 
 
@@ -46,8 +47,26 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def integrated(event: Event) -> Event:
+    """`event` with its leaf number. One the sequencer has not reached yet (待入账) is integrated at
+    once, with every other committed event waiting (Tessera's synchronous integration): an export
+    may prove an event it has just written. This takes the sequencer's lock until the caller's
+    transaction ends, so it belongs to exports and proof downloads, never to the write path."""
+    if event.index is None:
+        event.refresh_from_db(fields=["index", "entry", "leaf_hash"])
+    if event.index is None:
+        from ledger.sequencer import integrate_all
+
+        integrate_all(wait=True, sign=False)
+        event.refresh_from_db(fields=["index", "entry", "leaf_hash"])
+    if event.index is None:
+        raise ValidationError("该台账事件待入账（尚未编入台账），暂无证明；请稍后再试。")
+    return event
+
+
 def proof_bundle(event: Event, *, since: Checkpoint | None = None) -> dict:
     """Everything needed to prove offline that `event` is in the signed log (tools/verify_bundle.py)."""
+    event = integrated(event)
     checkpoint = latest_checkpoint(covering=event.index)
     bundle = {
         "format": BUNDLE_FORMAT,

@@ -9,8 +9,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ledger import merkle, witness
-from ledger.entries import entry_of
+from ledger import merkle, sequencer, witness
 from ledger.keys import WitnessConfig, configured_witnesses, signing_keys
 from ledger.models import Checkpoint, Cosignature, Event, Head, Node, Witness
 from ledger.note import NoteError, checkpoint_text, cosignatures_in, sign_note
@@ -20,8 +19,9 @@ CLOCK_TOLERANCE = timedelta(minutes=10)  # how far ahead of this server a witnes
 
 
 def _head_for_update() -> Head:
-    """Lock the head row. The UPDATE takes the write lock first on every engine (SQLite included),
-    so two appends can never hand out the same leaf number."""
+    """Lock the head row (the sequencer and checkpoint signing; never a writer). The UPDATE takes
+    the write lock first on every engine (SQLite included), so two batches can never hand out the
+    same leaf number."""
     if not Head.objects.filter(pk=1).update(size=F("size")):
         Head.objects.get_or_create(pk=1)
         Head.objects.filter(pk=1).update(size=F("size"))
@@ -40,26 +40,13 @@ def right_edge(size: int, known: dict) -> list[list]:
     return frontier
 
 
-def _append(head: Head, leaf: bytes) -> None:
-    """Add leaf number head.size: store the subtrees it completes and move the right edge."""
-    index = head.size
-    known = {(level, i): bytes.fromhex(h) for level, i, h in head.frontier}
-    created = merkle.new_nodes(index, leaf, lambda level, i: known[(level, i)])
-    Node.objects.bulk_create(Node(level=level, index=i, hash=h.hex()) for level, i, h in created)
-    for level, i, h in created:
-        known[(level, i)] = h
-    size = index + 1
-    frontier = right_edge(size, known)
-    head.size = size
-    head.frontier = frontier
-    head.save(update_fields=["size", "frontier"])
-
-
 def event_record(
     *, kind: str, subject: models.Model, acting_user=None, agency=None, data: dict | None = None
 ) -> Event:
-    """Append one event for `subject`, as the next leaf of the ledger. Must run inside the
-    transaction of the change it records, so that both commit or neither does.
+    """Append one event for `subject`. Must run inside the transaction of the change it records,
+    so that both commit or neither does. The row is written without a number and without any
+    shared lock; the sequencer (ledger.sequencer) makes it the next leaf of the ledger once it is
+    committed (待入账 until then; with ZHIFA_LEDGER_INTEGRATE = "commit", right after the commit).
 
     Raises RuntimeError when called outside a transaction.
     """
@@ -67,9 +54,8 @@ def event_record(
         raise RuntimeError("ledger events must be written inside the transaction of the change")
     if agency is None:
         agency = getattr(subject, "agency", None)
-    head = _head_for_update()
-    event = Event(
-        index=head.size,
+    event = Event.objects.create(
+        index=None,
         kind=kind,
         actor=acting_user if getattr(acting_user, "pk", None) else None,
         agency=agency,
@@ -78,12 +64,7 @@ def event_record(
         data=data or {},
         created_at=timezone.now(),
     )
-    entry = entry_of(event)
-    leaf = merkle.leaf_hash(entry)
-    event.entry = entry.decode()
-    event.leaf_hash = leaf.hex()
-    event.save()
-    _append(head, leaf)
+    sequencer.schedule(event)
     return event
 
 
@@ -93,14 +74,24 @@ def stored_node(level: int, index: int) -> bytes:
 
 @transaction.atomic
 def _checkpoint_sign() -> Checkpoint:
-    head = _head_for_update()
+    return _sign_head(_head_for_update())
+
+
+def _sign_head(head: Head) -> Checkpoint:
+    """Sign the locked head (C2SP checkpoint); the witnesses are asked once it is committed."""
     existing = Checkpoint.objects.filter(size=head.size).first()
     if existing:
         return existing
-    root = merkle.tree_root(head.size, stored_node)
+    try:  # the head's right edge holds exactly the subtrees the root is made of
+        edge = {(int(level), int(i)): bytes.fromhex(h) for level, i, h in head.frontier}
+    except (TypeError, ValueError):
+        edge = {}
+    root = merkle.tree_root(head.size, lambda level, i: edge.get((level, i)) or stored_node(level, i))
     signer, _ = signing_keys()
     note = sign_note(checkpoint_text(settings.ZHIFA_LEDGER_ORIGIN, head.size, root), signer)
-    return Checkpoint.objects.create(size=head.size, root_hash=root.hex(), note=note)
+    checkpoint = Checkpoint.objects.create(size=head.size, root_hash=root.hex(), note=note)
+    transaction.on_commit(checkpoint_cosign, robust=True)
+    return checkpoint
 
 
 def checkpoint_sign() -> Checkpoint:
@@ -108,9 +99,7 @@ def checkpoint_sign() -> Checkpoint:
     existing checkpoint: a size has one root. Once the signature is committed, the checkpoint goes
     to the configured witnesses (never while the head is locked: a slow witness must not hold up
     the writes of everyone else)."""
-    checkpoint = _checkpoint_sign()
-    transaction.on_commit(checkpoint_cosign, robust=True)
-    return checkpoint
+    return _checkpoint_sign()
 
 
 class _Refused(Exception):

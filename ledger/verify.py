@@ -15,15 +15,19 @@ Verification never stops at the first surprise: whatever it finds, it reports as
 goes on, so no finding already made is lost.
 """
 
+import inspect
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
+from django.utils import timezone
 
 from ledger import merkle
-from ledger.entries import entry_of
+from ledger.entries import entry_bytes
 from ledger.keys import configured_witnesses, verifier_key
-from ledger.models import Checkpoint, Event, Head, Node
+from ledger.models import Checkpoint, Event, Head, Node, VerifiedState
 from ledger.note import NoteError, cosignatures_in, open_note, parse_checkpoint
 
 MAX_LOCATED = 100  # events named by the subtree descent; more than this is one finding
@@ -61,8 +65,26 @@ class _Range:
     def __init__(self):
         self.stack: list[tuple[int, bytes]] = []  # (level, hash), levels strictly decreasing
         self.size = 0
+        self.offset = 0  # leaves before this (an incremental run) are not kept
         self.leaves = bytearray()
         self._memo: dict[tuple[int, int], bytes] = {}
+
+    def resume(self, size: int, edge: list[tuple[int, int, bytes]]) -> None:
+        """Continue a tree of `size` leaves from its right edge (an incremental run). Subtrees
+        inside the old part cannot be recomputed then, so locating rewritten events needs a full run."""
+        self.stack = [(level, node) for level, _, node in edge]
+        self.size = self.offset = size
+
+    def add_subtree(self, level: int, node: bytes, leaves: bytes) -> None:
+        """Add a complete subtree of 2^level leaves whose hash is `node` (computed elsewhere);
+        the tree's size must be a multiple of 2^level."""
+        self.leaves += leaves
+        self.size += 1 << level
+        while self.stack and self.stack[-1][0] == level:
+            _, left = self.stack.pop()
+            node = merkle.node_hash(left, node)
+            level += 1
+        self.stack.append((level, node))
 
     def add(self, leaf: bytes) -> None:
         self.leaves += leaf
@@ -97,17 +119,35 @@ class _Range:
             return bytes(self.leaves[index * 32 : index * 32 + 32])
         node = self._memo.get((level, index))
         if node is None:
-            node = merkle.node_hash(self.subtree(level - 1, 2 * index), self.subtree(level - 1, 2 * index + 1))
+            node = merkle.node_hash(
+                self.subtree(level - 1, 2 * index), self.subtree(level - 1, 2 * index + 1)
+            )
             if level >= 4:
                 self._memo[(level, index)] = node
         return node
 
 
 def verify_ledger(
-    progress: Callable[[str], None] = lambda _: None, *, against: list[KeptCheckpoint] = ()
+    progress: Callable[[str], None] = lambda _: None,
+    *,
+    against: list[KeptCheckpoint] = (),
+    jobs: int = 1,
+    incremental: bool = False,
 ) -> list[Finding]:
+    """Everything that does not hold. `jobs` processes recompute the leaves (each with its own
+    database connection; 1: in this process). `incremental`: start from the right edge kept by
+    the last run that found nothing (VerifiedState) and check only the events and checkpoints added
+    since, and the files registered since; the full run stays the scheduled one. A clean run
+    records where it got to."""
     findings: list[Finding] = []
-    checkpoints = sorted(Checkpoint.objects.prefetch_related("cosignatures"), key=lambda c: c.size)
+    started = timezone.now()
+    resume = None
+    if incremental and not against:
+        resume = VerifiedState.objects.order_by("-size", "-id").first()
+    checkpoints = Checkpoint.objects.prefetch_related("cosignatures")
+    if resume is not None:
+        checkpoints = checkpoints.filter(size__gte=resume.size)
+    checkpoints = sorted(checkpoints, key=lambda c: c.size)
     vkey = verifier_key()
     wanted: dict[int, list[Checkpoint]] = {}
     witnessed: dict[int, set[str]] = {}  # size → witnesses whose valid cosignature is stored
@@ -129,6 +169,11 @@ def verify_ledger(
         wanted.setdefault(parsed.size, []).append(checkpoint)
         for witness in _check_cosignatures(findings, checkpoint, witness_keys):
             witnessed.setdefault(checkpoint.size, set()).add(witness)
+    # The head is read after the checkpoints: every checkpoint read is then within it, even while
+    # the sequencer integrates. Only events numbered below it are checked (numbered events never
+    # change; those integrated during this run are checked next time).
+    head = Head.objects.filter(pk=1).first()
+    bound = head.size if head else 0
     kept: dict[int, list[KeptCheckpoint]] = {}
     for checkpoint in against:
         kept.setdefault(checkpoint.size, []).append(checkpoint)
@@ -138,29 +183,44 @@ def verify_ledger(
     gaps = 0
     flagged: set[int] = set()  # events already named as edited
     expected = 0
-    for event in Event.objects.order_by("index").iterator(chunk_size=5000):
-        subject = f"台账事件 #{event.index}（{event.kind}，{event.subject_type}:{event.subject_id}）"
-        while expected < event.index:
-            findings.append(Finding(f"台账事件 #{expected}", "缺失：该序号的事件已不在数据库中"))
-            expected += 1
-            gaps += 1
-            tree.add(b"\x00" * 32)  # keep positions; the checkpoint comparison will fail as it should
+    start = 0
+    if resume is not None:  # incremental: continue the tree from the last clean run's right edge
+        tree.resume(resume.size, [(int(lv), int(i), bytes.fromhex(h)) for lv, i, h in resume.edge])
+        roots[resume.size] = tree.root()
+        start = expected = resume.size
+    marks = sorted(size for size in set(wanted) | set(kept) if start < size <= bound)
+    for part_start, present, leaves, problems, whole in _ranges(start, bound, jobs, marks):
+        if whole is not None and tree.size == part_start and expected == part_start and not problems:
+            # A complete aligned part: its subtree and the roots inside it came from the worker.
+            level, node, edges = whole
+            for size, local in edges:
+                roots[size] = _fold([n for _, n in tree.stack] + local)
+            tree.add_subtree(level, node, leaves)
+            expected = tree.size
+            if tree.size // 100_000 != (tree.size - (1 << level)) // 100_000:
+                progress(f"已核对 {tree.size} 个事件")
+            continue
+        problems = iter(problems)
+        problem = next(problems, None)
+        positions = range(part_start, part_start + len(leaves) // 32) if present is None else present
+        for n, index in enumerate(positions):
+            while expected < index:
+                findings.append(Finding(f"台账事件 #{expected}", "缺失：该序号的事件已不在数据库中"))
+                expected += 1
+                gaps += 1
+                tree.add(b"\x00" * 32)  # keep positions; the checkpoint comparison will fail as it should
+                if tree.size in wanted or tree.size in kept:
+                    roots[tree.size] = tree.root()
+            expected = index + 1
+            while problem is not None and problem[0] == index:
+                findings.append(Finding(problem[1], problem[2]))
+                flagged.add(index)
+                problem = next(problems, None)
+            tree.add(leaves[n * 32 : n * 32 + 32])
             if tree.size in wanted or tree.size in kept:
                 roots[tree.size] = tree.root()
-        expected = event.index + 1
-        recomputed = entry_of(event)
-        if recomputed != event.entry.encode():
-            findings.append(Finding(subject, "记录被修改：字段内容与登记时写入台账的内容不一致"))
-            flagged.add(event.index)
-        leaf = merkle.leaf_hash(recomputed)
-        if leaf.hex() != event.leaf_hash:
-            findings.append(Finding(subject, "叶子哈希与内容不符"))
-            flagged.add(event.index)
-        tree.add(leaf)
-        if tree.size in wanted or tree.size in kept:
-            roots[tree.size] = tree.root()
-        if tree.size % 100_000 == 0:
-            progress(f"已核对 {tree.size} 个事件")
+            if tree.size % 100_000 == 0:
+                progress(f"已核对 {tree.size} 个事件")
     failing = []
     for size, group in sorted(wanted.items()):
         if size in roots:
@@ -172,23 +232,159 @@ def verify_ledger(
                     f"台账现有 {tree.size} 个事件，少于已签名的大小：事件被删除或台账被截断",
                 )
             )
-    _locate(findings, tree, failing, [size for size in wanted if size in roots], gaps, flagged)
-    _check_head(findings, tree)
+    if resume is None:  # an incremental run does not hold the old leaves to descend into
+        _locate(findings, tree, failing, [size for size in wanted if size in roots], gaps, flagged)
+    _check_head(findings, tree, head)
     for size, group in sorted(kept.items()):
         for checkpoint in group:
             # The largest checkpoint in the database that a witness of the kept one also cosigned and
             # that still holds: that witness saw both, so the two agree up to its size.
             held = [
-                c for c, names in witnessed.items()
+                c
+                for c, names in witnessed.items()
                 if c <= size and names & checkpoint.witnesses and c in roots and c not in failing
             ]
             _compare_kept(findings, checkpoint, tree.size, roots.get(size), max(held, default=0))
+    if resume is not None and findings:
+        findings.append(
+            Finding(
+                "增量核验",
+                f"自大小 {resume.size} 之后发现问题；请运行完整核验（zhifa ledger verify --full）以定位全部问题",
+            )
+        )
+    since = resume.started_at if resume is not None else None
     for check in EXTRA_CHECKS:
         try:
-            findings.extend(check(progress))
+            with transaction.atomic():  # a check that fails leaves the others a usable connection
+                if since is not None and "since" in inspect.signature(check).parameters:
+                    findings.extend(check(progress, since=since))
+                elif since is None:
+                    findings.extend(check(progress))
         except Exception as exc:  # a broken check must not lose the findings already made
             findings.append(Finding("核验程序", f"{getattr(check, '__name__', check)} 未能完成：{exc!r}"))
+    if not findings and bound:
+        VerifiedState.objects.create(
+            size=tree.size,
+            root_hash=tree.root().hex(),
+            edge=[[lv, i, h.hex()] for lv, i, h in tree.edge()],
+            full=resume is None,
+            started_at=started,
+        )
     return findings
+
+
+_FIELDS = (
+    "index",
+    "kind",
+    "created_at",
+    "actor_id",
+    "agency_id",
+    "subject_type",
+    "subject_id",
+    "data",
+    "entry",
+    "leaf_hash",
+)
+PART = 1 << 16  # events per task of a parallel run (a power of two: a full part is one subtree)
+
+
+def _fold(nodes: list[bytes]) -> bytes:
+    """The root over complete subtrees given left to right, sizes not increasing."""
+    node = nodes[-1]
+    for left in reversed(nodes[:-1]):
+        node = merkle.node_hash(left, node)
+    return node
+
+
+def _check_part(
+    task: tuple[int, int, list[int]],
+) -> tuple[int, list[int] | None, bytes, list[tuple[int, str, str]], tuple | None]:
+    """Recompute the leaves of the events numbered [start, end): (start, their numbers or None when
+    none is missing, the leaf hashes concatenated, (index, subject, message) for each row that does
+    not match what was hashed, and for a complete part aligned on its size: (level, subtree hash,
+    [(size, right edge of the part's first size - start leaves)] for each size in `marks`))."""
+    start, end, marks = task
+    present, leaves, problems = [], bytearray(), []
+    rows = (
+        Event.objects.filter(index__gte=start, index__lt=end)
+        .order_by("index")
+        .values_list(*_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+    for (
+        index,
+        kind,
+        created_at,
+        actor_id,
+        agency_id,
+        subject_type,
+        subject_id,
+        data,
+        entry,
+        leaf_hash,
+    ) in rows:
+        recomputed = entry_bytes(
+            index=index,
+            kind=kind,
+            created_at=created_at,
+            actor_id=actor_id,
+            agency_id=agency_id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data=data,
+        )
+        subject = f"台账事件 #{index}（{kind}，{subject_type}:{subject_id}）"
+        if recomputed != entry.encode():
+            problems.append((index, subject, "记录被修改：字段内容与登记时写入台账的内容不一致"))
+        leaf = merkle.leaf_hash(recomputed)
+        if leaf.hex() != leaf_hash:
+            problems.append((index, subject, "叶子哈希与内容不符"))
+        present.append(index)
+        leaves += leaf
+    contiguous = len(present) == end - start
+    length = end - start
+    whole = None
+    if contiguous and length & (length - 1) == 0 and start % length == 0 and not problems:
+        local, edges, wanted = _Range(), [], set(marks)
+        for n in range(length):
+            local.add(bytes(leaves[n * 32 : n * 32 + 32]))
+            if start + local.size in wanted:
+                edges.append((start + local.size, [node for _, node in local.stack]))
+        ((level, node),) = local.stack
+        whole = (level, node, edges)
+    return start, None if contiguous else present, bytes(leaves), problems, whole
+
+
+def _worker_start() -> None:
+    import signal
+
+    from django.db import connections
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # whatever the parent set, a worker stops when told
+    connections.close_all()  # never share the parent's connection
+
+
+def _ranges(start: int, end: int, jobs: int, marks: list[int]):
+    """The parts of [start, end) in order, aligned on PART, recomputed in `jobs` processes (or
+    here when 1); each is told which of `marks` (tree sizes whose root is wanted) fall in it."""
+    cuts = [start, *range((start // PART + 1) * PART, end, PART), end] if start < end else []
+    tasks = [(a, b, [m for m in marks if a < m <= b]) for a, b in itertools.pairwise(cuts)]
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from map(_check_part, tasks)
+        return
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each process opens its own connection
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start)
+    try:
+        yield from pool.imap(_check_part, tasks)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+    connections.close_all()
 
 
 def _check_cosignatures(findings: list[Finding], checkpoint: Checkpoint, keys: dict[str, str]) -> list[str]:
@@ -206,7 +402,9 @@ def _check_cosignatures(findings: list[Finding], checkpoint: Checkpoint, keys: d
             reason = "不是该见证方公钥的副署"
         if not valid:
             findings.append(
-                Finding(f"检查点（大小 {checkpoint.size}）", f"见证方 {cosignature.witness} 的副署无效：{reason}")
+                Finding(
+                    f"检查点（大小 {checkpoint.size}）", f"见证方 {cosignature.witness} 的副署无效：{reason}"
+                )
             )
         else:
             good.append(cosignature.witness)
@@ -236,7 +434,12 @@ def _stored(level: int, index: int) -> bytes | None:
 
 
 def _locate(
-    findings: list[Finding], tree: _Range, failing: list[int], passing: list[int], gaps: int, flagged: set[int]
+    findings: list[Finding],
+    tree: _Range,
+    failing: list[int],
+    passing: list[int],
+    gaps: int,
+    flagged: set[int],
 ) -> None:
     """Name events rewritten together with their leaf hash. Each complete subtree was stored when
     its last leaf was appended; comparing the recomputed subtrees with the stored ones, from the
@@ -289,11 +492,23 @@ def _locate(
         )
 
 
-def _check_head(findings: list[Finding], tree: _Range) -> None:
-    head = Head.objects.filter(pk=1).first()
+def _check_head(findings: list[Finding], tree: _Range, head: Head | None) -> None:
+    """`head` as read before the events. Events numbered at or beyond its size must have been
+    integrated since: the head now covers them, or it was moved back."""
+    bound = head.size if head else 0
+    beyond = Event.objects.filter(index__gte=bound).aggregate(n=models.Count("id"), last=models.Max("index"))
+    if beyond["n"]:
+        now = Head.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+        if now <= beyond["last"]:
+            subject = "状态记录缺失" if head is None else f"记录的大小为 {now}"
+            findings.append(
+                Finding(
+                    "台账状态",
+                    f"{subject}，而数据库中有序号到 #{beyond['last']} 的事件（共 {tree.size + beyond['n']} 个）",
+                )
+            )
+            return
     if head is None:
-        if tree.size:
-            findings.append(Finding("台账状态", f"状态记录缺失，而数据库中有 {tree.size} 个事件"))
         return
     if head.size != tree.size:
         findings.append(Finding("台账状态", f"记录的大小为 {head.size}，实际事件数为 {tree.size}"))

@@ -10,6 +10,7 @@ from ledger.keys import configured_witnesses, verifier_key
 from ledger.models import Checkpoint, Head, Witness
 from ledger.note import MAX_TREE_SIZE
 from ledger.selectors import latest_checkpoint, published_checkpoints, published_note
+from ledger.sequencer import pending_count
 from org.permissions import capability_required, public
 
 CHECKPOINTS_PER_PAGE = 50
@@ -25,6 +26,7 @@ def status(request):
         "ledger/status.html",
         {
             "size": head.size if head else 0,
+            "pending": pending_count(),
             "checkpoint": latest_checkpoint(),
             "verifier_key": verifier_key(),
             "witnesses": Witness.objects.all(),

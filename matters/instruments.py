@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ledger.services import _head_for_update, event_record
+from ledger.services import event_record
 from matters import rendering
 from matters.choices import SignerRole
 from matters.instrument_types import TYPES, InstrumentType
@@ -90,9 +90,6 @@ def instrument_number_allocate(*, agency, type_code: str, year: int) -> int:
     文书: the sequence row stays locked until it commits, and a rollback returns the number."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("文书编号必须在保存文书的同一事务中取得")
-    # Lock order: the ledger head first, as every service that writes an event does, then the
-    # sequence; a caller that already wrote an event in this transaction cannot deadlock with us.
-    _head_for_update()
     for _attempt in range(3):
         seq = (
             InstrumentSequence.objects.select_for_update()

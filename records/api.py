@@ -98,7 +98,8 @@ class RecordUploadSerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     """One ledger event about a record, as the history endpoint lists it."""
 
-    index = serializers.IntegerField(help_text="台账序号")
+    index = serializers.IntegerField(allow_null=True, help_text="台账序号；待入账时为空")
+    ledger = serializers.CharField(help_text="入账状态：已入账，或待入账（入账后才有序号和证明）")
     kind = serializers.CharField(help_text="事件类型")
     time = serializers.DateTimeField()
     actor = serializers.CharField(allow_null=True, help_text="操作人；系统操作为空")
@@ -175,6 +176,7 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
             [
                 {
                     "index": e.index,
+                    "ledger": "已入账" if e.integrated else "待入账",
                     "kind": e.kind,
                     "time": e.created_at,
                     "actor": e.actor.name if e.actor else None,

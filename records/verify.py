@@ -4,7 +4,10 @@ from records.models import RecordVersion
 from records.storage import blob_store
 
 
-def verify_blobs(progress):
+def verify_blobs(progress, since=None):
+    """Re-hash every stored file; `since` (an incremental run): only those registered since then."""
+    from django.db.models.fields.json import KT
+
     from ledger.models import Event
     from ledger.verify import Finding
 
@@ -17,7 +20,13 @@ def verify_blobs(progress):
         .iterator()
     }
     checked = 0
-    for version in RecordVersion.objects.select_related("record").order_by("id").iterator(chunk_size=500):
+    versions = RecordVersion.objects.select_related("record").order_by("id")
+    if since is not None:
+        registered = Event.objects.filter(
+            subject_type="records.record", kind__in=("record.create", "record.version"), created_at__gte=since
+        ).values_list(KT("data__sha256"), flat=True)
+        versions = versions.filter(sha256__in=registered)
+    for version in versions.iterator(chunk_size=500):
         subject = f"记录 #{version.record_id}“{version.record.title}”第{version.number}版"
         if not store.exists(version.sha256):
             if (str(version.record_id), version.sha256) in destroyed:

@@ -58,6 +58,12 @@ ZHIFA_CHECKPOINT_INTERVAL = env.int("ZHIFA_CHECKPOINT_INTERVAL", default=3600)
 # Witnesses that cosign each checkpoint (c2sp.org/tlog-witness): "URL VERIFIER_KEY" items, comma-separated.
 ZHIFA_LEDGER_WITNESSES = env.list("ZHIFA_LEDGER_WITNESSES", default=[])
 ZHIFA_LEDGER_WITNESS_TIMEOUT = env.float("ZHIFA_LEDGER_WITNESS_TIMEOUT", default=5.0)
+# Who gives events their leaf numbers (ledger.sequencer): "commit" — each transaction that wrote an
+# event, right after it commits (tests, the demo server); "worker" — only `zhifa ledger sequence
+# --loop` or a scheduled integrate_pending() (production: writers then never wait for the ledger).
+ZHIFA_LEDGER_INTEGRATE = env.str("ZHIFA_LEDGER_INTEGRATE", default="commit")
+# The sequencer signs a checkpoint per batch, at most one per this many seconds (negative: never).
+ZHIFA_LEDGER_CHECKPOINT_INTERVAL = env.float("ZHIFA_LEDGER_CHECKPOINT_INTERVAL", default=1.0)
 
 # Write-once evidence storage: file:blobs (inside the data folder) or s3://bucket?endpoint=…
 ZHIFA_BLOB_STORE = env.str("ZHIFA_BLOB_STORE", default="file:blobs")
