@@ -82,6 +82,8 @@ class InstrumentSerializer(serializers.ModelSerializer):
 class StepSerializer(serializers.ModelSerializer):
     acted_by = PersonSerializer(read_only=True)
     officers = PersonSerializer(many=True, read_only=True)
+    # the ledger leaf once the sequencer has integrated the step's event; null while 待入账
+    event_index = serializers.IntegerField(source="ledger_index", read_only=True, allow_null=True)
 
     class Meta:
         model = Step

@@ -72,11 +72,20 @@ class Step(models.Model):
     acted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     acted_at = models.DateTimeField("办理时间", auto_now_add=True)
     event_index = models.BigIntegerField("存证序号", null=True, blank=True)
+    # The step's ledger event: its leaf number is given by the sequencer after the commit.
+    event = models.ForeignKey("ledger.Event", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
 
     class Meta:
         ordering = ["acted_at", "pk"]
         verbose_name = "办理环节"
         verbose_name_plural = "办理环节"
+
+    @property
+    def ledger_index(self) -> int | None:
+        """The step's leaf in the ledger; None while its event waits for the sequencer (待入账)."""
+        if self.event_index is not None:
+            return self.event_index
+        return self.event.index if self.event_id else None
 
     def __str__(self) -> str:
         return self.label

@@ -101,7 +101,7 @@ def matter_refused(*, viewer, matter: Matter, reason: str) -> None:
 
 def matter_steps(matter: Matter) -> QuerySet[Step]:
     return (
-        matter.steps.select_related("acted_by", "exemption")
+        matter.steps.select_related("acted_by", "exemption", "event")
         .prefetch_related(
             "officers",
             "records",

@@ -908,8 +908,8 @@ def matter_transition(
                 "instrument": issued.number if issued else None,
             },
         )
-        step.event_index = event.index
-        step.save(update_fields=["event_index"])
+        step.event, step.event_index = event, event.index
+        step.save(update_fields=["event", "event_index"])
         gates.run_after(matter, t.code, step)
     return step
 

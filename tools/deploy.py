@@ -182,6 +182,8 @@ def settings_for(layout: Layout, ports: dict[str, int], server_name: str) -> dic
     env["ZHIFA_DATA_DIR"] = str(layout.data)
     env["ZHIFA_BLOB_STORE"] = f"s3://{BUCKET}?endpoint=http://{HOST}:{ports['radosgw']}&region=us-east-1"
     env["ZHIFA_BROKER_URL"] = f"redis://{HOST}:{ports['redis']}/0"
+    # web processes only append; the beat-scheduled sequencer numbers events (one at a time)
+    env.setdefault("ZHIFA_LEDGER_INTEGRATE", "worker")
     env.setdefault("ALLOWED_HOSTS", ",".join(sorted({server_name, "127.0.0.1", "localhost"})))
     env.setdefault("ZHIFA_TRUSTED_PROXIES", "1")
     shared = ROOT.parent / "shared"

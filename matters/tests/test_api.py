@@ -372,3 +372,29 @@ def test_licensing_from_application_to_service(client, team):
     body = officer.get(reverse("api-matter", kwargs={"pk": mid})).json()
     assert body["state"] == "closed"
     assert [i["type"] for i in body["instruments"]] == ["acceptance_notice", "licensing_decision", "closing_approval"]
+
+
+def test_a_step_shows_its_ledger_leaf_once_the_sequencer_has_integrated_it(client, team, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.ZHIFA_LEDGER_INTEGRATE = "worker"  # production: only the sequencer numbers events
+    officer = Api(client, team.officer)
+    insp = officer.post(
+        reverse("api-matters"), {"kind": "inspection", "title": "东兴化工复查", "party": team.party.pk,
+                                 "officers": [team.officer.pk, team.partner.pk]},
+    ).json()["id"]
+    officer.step(insp, "plan", data={"place": "厂区", "time": _iso(timezone.now()), "facts": "储罐区"})
+    step = Step.objects.get(matter_id=insp, transition="plan")
+    assert step.event_id and step.event.index is None
+    rows = officer.get(reverse("api-matter", kwargs={"pk": insp})).json()["steps"]
+    assert [r["event_index"] for r in rows if r["transition"] == "plan"] == [None]
+    assert "台账 待入账" in officer._as().get(reverse("matters:detail", args=[insp])).content.decode()
+
+    call_command("ledger", "sequence", stdout=StringIO())
+    step.event.refresh_from_db()
+    assert step.event.index is not None
+    rows = officer.get(reverse("api-matter", kwargs={"pk": insp})).json()["steps"]
+    assert [r["event_index"] for r in rows if r["transition"] == "plan"] == [step.event.index]
+    assert f"台账 #{step.event.index}" in officer._as().get(reverse("matters:detail", args=[insp])).content.decode()
