@@ -80,15 +80,15 @@ class Step(models.Model):
         verbose_name = "办理环节"
         verbose_name_plural = "办理环节"
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def ledger_index(self) -> int | None:
         """The step's leaf in the ledger; None while its event waits for the sequencer (待入账)."""
         if self.event_index is not None:
             return self.event_index
         return self.event.index if self.event_id else None
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class Hazard(models.Model):
