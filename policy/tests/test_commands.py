@@ -87,7 +87,7 @@ def test_policy_coverage_names_code_and_tests_for_each_seed_article():
     block = text[text.index("《通化市应急管理局安全生产行政执法全过程记录实施办法》第九条") :]
     block = block[: block.index("\n《")]
     assert "matters.leader_approval_steps（tonghua-city）" in block
-    assert "执行：matters/services.py:" in block and "（_may_act）" in block
+    assert "执行：" in block and "matters/services.py:" in block and "（_may_act）" in block
     assert "matters/tests/test_services.py" in block
     assert "仅供查阅：" in text and "《中华人民共和国行政处罚法》" not in text  # seeds only by default
     assert text.rstrip().splitlines()[-1].startswith("共 ")
