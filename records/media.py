@@ -622,7 +622,9 @@ def _document(path: Path, head: bytes, extension: str) -> MediaInfo | None:
                 return MediaInfo(kind="document", container=name)
         if mimetype.startswith("application/vnd.oasis.opendocument."):
             return MediaInfo(kind="document", container="odf")
-        return None
+        # A sound ZIP archive of something else: no audio or video container starts like this, and
+        # FFmpeg's guessing demuxers could otherwise call its bytes a video (it depends on the dates in it).
+        return MediaInfo(kind="other", container="zip")
     return None
 
 
