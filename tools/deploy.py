@@ -804,7 +804,8 @@ def create_database(layout: Layout, ports: dict[str, int], env: dict[str, str]) 
     ).stdout.strip()
     password = env["PG_PASSWORD"].replace("'", "''")
     verb = "ALTER" if exists else "CREATE"
-    run_as("postgres", [*psql, "-c", f"{verb} ROLE zhifa LOGIN PASSWORD '{password}'"])
+    # REPLICATION: `zhifa backup` takes a base backup (pg_basebackup) for point-in-time recovery
+    run_as("postgres", [*psql, "-c", f"{verb} ROLE zhifa LOGIN REPLICATION PASSWORD '{password}'"])
     if not run_as(
         "postgres", [*psql, "-tAc", "SELECT 1 FROM pg_database WHERE datname='zhifa'"]
     ).stdout.strip():
