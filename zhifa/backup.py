@@ -245,7 +245,14 @@ def _base_backup(out: Path) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement_timestamp(), current_setting('server_version')")
         finished, version = cursor.fetchone()
-    return {"file": "base/base.tar.gz", "finished_at": finished.isoformat(), "server_version": version}
+    tarball = target / "base.tar.gz"
+    return {
+        "file": "base/base.tar.gz",
+        "sha256": _hash_file(tarball),
+        "size": tarball.stat().st_size,
+        "finished_at": finished.isoformat(),
+        "server_version": version,
+    }
 
 
 # --- restore ----------------------------------------------------------------------------------
@@ -448,8 +455,11 @@ def _check_target(source: Path, manifest: dict, to_time: str, pgdata: Path | Non
             f"恢复时间 {_show(target)} 早于该备份的基础备份完成时刻（{_show(finished)}）：只能恢复到其后的时刻，"
             "更早的时刻请用更早的备份。未作任何改动。"
         )
-    if not (source / base["file"]).is_file():
+    tarball = source / base["file"]
+    if not tarball.is_file():
         raise BackupError(f"备份中缺少基础备份文件 {base['file']}，未作任何改动。")
+    if tarball.stat().st_size != base["size"] or _hash_file(tarball) != base["sha256"]:
+        raise BackupError(f"备份中的基础备份 {base['file']} 已损坏（内容与记录的哈希不符），未作任何改动。")
     if pgdata is None or not (pgdata / "PG_VERSION").is_file():
         raise BackupError(
             f"须用 --pgdata 指明数据库服务器的数据目录（bin/deploy：PREFIX/postgresql）；{pgdata or '未指明'} 不是 "

@@ -139,6 +139,12 @@ def test_restore_to_a_moment_keeps_what_came_before_and_names_what_was_lost(
                 _run("restore", str(out), "--to-time", when, *where)
         with pytest.raises(CommandError, match="--wal-archive"):
             _run("restore", str(out), "--to-time", moment.isoformat(), "--pgdata", str(archived.data_dir))
+        tarball = out / "base" / "base.tar.gz"
+        sound = tarball.read_bytes()
+        tarball.write_bytes(sound[:-100] + bytes(100))
+        with pytest.raises(CommandError, match=r"基础备份 base/base\.tar\.gz 已损坏"):
+            _run("restore", str(out), "--to-time", moment.isoformat(), *where)
+        tarball.write_bytes(sound)
         # Refused input changed nothing: the server runs on with every event.
         assert Head.objects.get(pk=1).size == size_b and Record.objects.count() == 3
 
