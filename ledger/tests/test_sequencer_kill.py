@@ -23,8 +23,8 @@ from ledger.services import event_record
 from ledger.verify import verify_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
-BATCH = 2000  # events waiting when the first sequencer starts: one batch
-PAUSE_AFTER = 700  # leaves it writes before it is killed
+BATCH = 1000  # events waiting when the first sequencer starts: one batch
+PAUSE_AFTER = 300  # leaves it writes before it is killed
 
 
 
@@ -143,6 +143,41 @@ def test_a_sequencer_killed_mid_batch_leaves_nothing_half_done_and_a_second_take
     leaves = [bytes.fromhex(h) for h in Event.objects.order_by("index").values_list("leaf_hash", flat=True)]
     for size, root in signed:
         assert merkle.root_hash(leaves[:size]).hex() == root
+    assert verify_ledger() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_sequencer_waits_on_the_lock_and_takes_over_when_the_first_stops(settings, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("the sequencer processes reach the test database only on PostgreSQL (CI's second pass)")
+    from org.tests.factories import AgencyFactory
+
+    settings.ZHIFA_LEDGER_INTEGRATE = "worker"
+    agency = AgencyFactory()
+    first_log, second_log = tmp_path / "sequencer-1.log", tmp_path / "sequencer-2.log"
+    first = _sequencer(_env(tmp_path), first_log)
+    second = None
+    try:
+        _wait(lambda: "入账进程已启动" in first_log.read_text(), 60, "the first sequencer")
+        _wait(lambda: sequencer.pending_count() == 0, 30, "the first sequencer to integrate")
+        second = _sequencer(_env(tmp_path), second_log)
+        _wait(lambda: "另一个入账进程正在运行" in second_log.read_text(), 60, "the second sequencer to wait")
+        _write(agency, 5, "test.first")
+        _wait(lambda: sequencer.pending_count() == 0, 30, "the first sequencer to integrate")
+        first.send_signal(signal.SIGTERM)  # it finishes its batch, releases the lock and stops
+        assert first.wait(30) == 0
+        _write(agency, 7, "test.second")
+        _wait(lambda: sequencer.pending_count() == 0, 30, "the second sequencer to take over")
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.kill()
+                process.wait(10)
+    assert "本次入账 7 个事件" in second_log.read_text()  # all it integrated came after the first stopped
+    indexes = list(Event.objects.order_by("index").values_list("index", flat=True))
+    assert indexes == list(range(Event.objects.count()))
     assert verify_ledger() == []
 
 
