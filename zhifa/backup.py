@@ -538,14 +538,18 @@ def restore_to_time(
     check_backup(source, manifest)
     report.say(f"备份完好：基础备份、数据库文件及 {len(manifest['blobs'])} 个文件均在且与哈希一致")
 
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    kept = pgdata.with_name(f"{pgdata.name}.before-restore-{stamp}")
+    for n in range(2, 100):
+        if not kept.exists():
+            break
+        kept = pgdata.with_name(f"{pgdata.name}.before-restore-{stamp}-{n}")
     connection.close()
     was_running = _pg_ctl(bindir, owner, pgdata, "status").returncode == 0
     if was_running:
         stopped = _pg_ctl(bindir, owner, pgdata, "stop", "-m", "fast", "-w", "-t", "120")
         if stopped.returncode != 0:
             raise BackupError(f"无法停止数据库服务器（pg_ctl stop）：{stopped.stderr.strip()}。未作任何改动。")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    kept = pgdata.with_name(f"{pgdata.name}.before-restore-{stamp}")
     pgdata.rename(kept)
     report.say(f"数据库服务器已停止；原数据目录保存为 {kept}")
     try:

@@ -168,3 +168,9 @@ def test_restore_to_a_moment_keeps_what_came_before_and_names_what_was_lost(
         kept = list(archived.data_dir.parent.glob("data.before-restore-*"))
         assert len(kept) == 1 and (kept[0] / "PG_VERSION").is_file()  # the old cluster is kept aside
 
+        # To a moment after the last transaction (here: now): the end of the WAL, on the new timeline.
+        printed = _run("restore", str(out), "--to-time", _now().isoformat(), *where)
+        assert "目标时刻之后再无事务" in printed and "核验通过" in printed, printed
+        assert Head.objects.get(pk=1).size == size_a and verify_ledger() == []
+        assert len(list(archived.data_dir.parent.glob("data.before-restore-*"))) == 2
+
