@@ -22,7 +22,9 @@ wrote an event integrates right after it commits.
 
 import json
 import logging
+import os
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -36,6 +38,10 @@ logger = logging.getLogger("zhifa.ledger")
 
 ADVISORY_KEY = 0x7A68_6966_6131  # "zhifa1": the sequencer's PostgreSQL advisory lock
 DEFAULT_BATCH = 5000
+# Fault injection for the kill test (never in production): "N:FILE" stops a batch inside its
+# transaction after its first N leaves are written, writes FILE and waits there to be killed.
+PAUSE_ENV = "ZHIFA_SEQUENCER_TEST_PAUSE"
+PAUSE_LIMIT = 120  # seconds; then the batch goes on as if nothing had happened
 
 
 def _lock(*, wait: bool) -> bool:
@@ -104,6 +110,27 @@ def _store(rows: list[tuple[int, int, str, str]], nodes: list[tuple[int, int, st
             cursor.executemany(f"INSERT INTO {node} (level, {index}, hash) VALUES (%s, %s, %s)", nodes)  # noqa: S608
 
 
+def _pause_point() -> tuple[int, Path] | None:
+    """The kill test's pause (PAUSE_ENV), or None: unset, malformed, or ZHIFA_ENV=production."""
+    value = os.environ.get(PAUSE_ENV, "")
+    count, _, path = value.partition(":")
+    if settings.PRODUCTION or not count.isdigit() or not path:
+        return None
+    return int(count), Path(path)
+
+
+def _store_pausing(rows, nodes, first: int, pause: tuple[int, Path]) -> None:
+    """_store in two parts with the pause between: the first leaves and the subtrees they complete,
+    then the rest (the same rows in the same transaction as one _store)."""
+    count, marker = pause
+    end = first + count
+    _store(rows[:count], [n for n in nodes if (n[1] + 1) << n[0] <= end])
+    marker.write_text(f"{os.getpid()} {count}\n")
+    logger.warning("sequencer paused mid-batch after %d leaves (%s)", count, PAUSE_ENV)
+    time.sleep(PAUSE_LIMIT)
+    _store(rows[count:], [n for n in nodes if (n[1] + 1) << n[0] > end])
+
+
 def integrate_pending(*, max_batch: int = DEFAULT_BATCH, wait: bool = False, sign: bool = True) -> int:
     """Integrate one batch of at most `max_batch` committed events; returns how many (0 when none
     is waiting, or when another sequencer holds the lock and `wait` is false).
@@ -148,7 +175,11 @@ def integrate_pending(*, max_batch: int = DEFAULT_BATCH, wait: bool = False, sig
             for level, i, h in merkle.new_nodes(number, leaf, lambda level, i: known[(level, i)]):
                 known[(level, i)] = h
                 nodes.append((level, i, h.hex()))
-        _store(rows, nodes)
+        pause = _pause_point()
+        if pause and 0 < pause[0] < len(rows):
+            _store_pausing(rows, nodes, head.size, pause)
+        else:
+            _store(rows, nodes)
         head.size += len(rows)
         head.frontier = right_edge(head.size, known)
         head.save(update_fields=["size", "frontier"])

@@ -4,6 +4,8 @@
     python tools/deploy.py up [--prefix DIR] [--http-port N] [--server-name NAME] [--memstore]
     python tools/deploy.py stop [--prefix DIR]
     python tools/deploy.py status [--prefix DIR]
+    python tools/deploy.py hold [--prefix DIR] SERVICE...   stop these and keep them stopped
+    python tools/deploy.py release [--prefix DIR]           start what `hold` stopped
     python tools/deploy.py supervise --prefix DIR     (started by `up` where systemd is not PID 1)
 
 `up` installs what is missing from Debian's packages (postgresql-15, redis-server, nginx-light,
@@ -94,6 +96,7 @@ class Layout:
         self.programs = prefix / "run" / "programs.json"
         self.status = prefix / "run" / "status.json"
         self.pidfile = prefix / "run" / "supervisor.pid"
+        self.held = prefix / "run" / "held.json"  # services the supervisor keeps stopped (`hold`)
 
     @property
     def ceph_conf(self) -> Path:
@@ -657,11 +660,21 @@ def _supervise_once(layout, wanted, running, start, stop_program, reload) -> lis
             if program["name"] in running and program["user"] == APP_USER:
                 stop_program(program)
                 running[program["name"]]["restarts"] -= 1
-            if program["name"] not in running or program["user"] == APP_USER:
+            held = program["name"] in _held(layout)
+            if (program["name"] not in running or program["user"] == APP_USER) and not held:
                 start(program)
     now = time.time()
+    held = _held(layout)
     for program in wanted:
-        state = running[program["name"]]
+        state = running.get(program["name"])
+        if program["name"] in held:  # stopped on purpose (e.g. PostgreSQL during a recovery)
+            if state:
+                stop_program(program)
+                state.update(next=None, delay=1.0)
+            continue
+        if state is None:  # held when the program list was loaded, released since
+            start(program)
+            continue
         if state["process"].poll() is None:
             if now - state["started"] > 60:
                 state["delay"] = 1.0  # it has run a while: the next restart is quick again
@@ -679,6 +692,56 @@ def _supervise_once(layout, wanted, running, start, stop_program, reload) -> lis
         elif now >= state["next"]:
             start(program)
     return wanted
+
+
+def _held(layout: Layout) -> set[str]:
+    try:
+        return set(json.loads(layout.held.read_text()))
+    except (OSError, ValueError, TypeError):
+        return set()
+
+
+def hold(args) -> int:
+    """Stop the named services and keep them stopped (the rest run on) until `release`: e.g.
+    PostgreSQL and the application for `zhifa restore --to-time`, while radosgw stays up."""
+    layout = Layout(args.prefix)
+    if systemd_is_init() and Path("/etc/systemd/system/zhifa.target").exists():
+        subprocess.run(["systemctl", "stop", *(f"zhifa-{name}.service" for name in args.services)], check=True)
+        log("stopped " + ", ".join(args.services) + "; `release` starts them again")
+        return 0
+    if not supervisor_pid(layout):
+        raise DeployError("no supervisor is running for " + str(layout.prefix))
+    names = {program["name"] for program in json.loads(layout.programs.read_text())}
+    unknown = sorted(set(args.services) - names)
+    if unknown:
+        raise DeployError(f"no such service: {', '.join(unknown)} (services: {', '.join(sorted(names))})")
+    write_private(layout.held, json.dumps(sorted(_held(layout) | set(args.services))) + "\n")
+    deadline = time.monotonic() + 120
+
+    def still_running() -> list[str]:
+        try:
+            programs = json.loads(layout.status.read_text())["programs"]
+        except (OSError, ValueError, KeyError):
+            return list(args.services)
+        return [name for name in args.services if programs.get(name, {}).get("alive")]
+
+    while running := still_running():
+        if time.monotonic() > deadline:
+            raise DeployError("still running after 120s: " + ", ".join(running))
+        time.sleep(0.2)
+    log("stopped " + ", ".join(args.services) + " (kept stopped until `release`)")
+    return 0
+
+
+def release(args) -> int:
+    layout = Layout(args.prefix)
+    if systemd_is_init() and Path("/etc/systemd/system/zhifa.target").exists():
+        subprocess.run(["systemctl", "start", "zhifa.target"], check=True)
+        return 0
+    held = sorted(_held(layout))
+    layout.held.unlink(missing_ok=True)
+    log("released " + (", ".join(held) if held else "nothing") + ": the supervisor starts them again")
+    return 0
 
 
 def start_supervisor(layout: Layout) -> None:
@@ -804,7 +867,8 @@ def create_database(layout: Layout, ports: dict[str, int], env: dict[str, str]) 
     ).stdout.strip()
     password = env["PG_PASSWORD"].replace("'", "''")
     verb = "ALTER" if exists else "CREATE"
-    run_as("postgres", [*psql, "-c", f"{verb} ROLE zhifa LOGIN PASSWORD '{password}'"])
+    # REPLICATION: `zhifa backup` takes a base backup (pg_basebackup) for point-in-time recovery
+    run_as("postgres", [*psql, "-c", f"{verb} ROLE zhifa LOGIN REPLICATION PASSWORD '{password}'"])
     if not run_as(
         "postgres", [*psql, "-tAc", "SELECT 1 FROM pg_database WHERE datname='zhifa'"]
     ).stdout.strip():
@@ -1062,9 +1126,11 @@ def status(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "stop", "status", "supervise"):
+    for name in ("up", "stop", "status", "supervise", "hold", "release"):
         p = sub.add_parser(name)
         p.add_argument("--prefix", type=Path, default=DEFAULT_PREFIX)
+        if name == "hold":
+            p.add_argument("services", nargs="+", help="e.g. postgresql gunicorn celery-worker celery-beat")
         if name == "up":
             p.add_argument("--server-name", default="localhost")
             p.add_argument("--memstore", action="store_true", help="Ceph objects in memory (not persistent)")
@@ -1078,7 +1144,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "supervise":
             supervise(Layout(args.prefix))
             return 0
-        return {"up": up, "stop": stop, "status": status}[args.command](args)
+        return {"up": up, "stop": stop, "status": status, "hold": hold, "release": release}[args.command](args)
     except (DeployError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         log(f"ERROR: {exc}")
         return 1

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A throw-away PostgreSQL server for the test suite (standard library only).
 
-    python tools/pgserver.py start [--state FILE]   start one; print its DATABASE_URL
+    python tools/pgserver.py start [--state FILE] [--wal-archive]
+                                                    start one; print its DATABASE_URL
     python tools/pgserver.py url [--state FILE]     print the DATABASE_URL of the running one
     python tools/pgserver.py describe [--state FILE]  print "PostgreSQL 15.x on 127.0.0.1:PORT"
     python tools/pgserver.py stop [--state FILE]    stop it and delete its files
@@ -25,6 +26,10 @@ What `start` does:
   switched off (fsync=off and friends): the data is thrown away anyway.
 * creates the login role `zhifa` (CREATEDB, so Django can create test_zhifa) and its
   database `zhifa`, and records the server in a state file so `stop` can find it.
+* with `--wal-archive` (`wal_archive=True`): WAL archiving as in production (`wal_level=replica`,
+  every segment copied to the cluster's `wal-archive` folder), replication connections allowed and
+  the role given REPLICATION, so `zhifa backup` takes a base backup and `zhifa restore --to-time`
+  can recover the cluster to a moment (its tests).
 
 Messages go to stderr; stdout carries only the answer (the URL), so
 `DATABASE_URL=$(python tools/pgserver.py start)` works.
@@ -92,6 +97,19 @@ local   all   all                  trust
 host    all   all   127.0.0.1/32   trust
 """
 
+# --wal-archive: production's WAL settings (as bin/deploy writes them), for point-in-time tests.
+ARCHIVE_SETTINGS = {
+    "wal_level": "replica",
+    "archive_mode": "on",
+    "max_wal_senders": "4",
+    "full_page_writes": "on",
+}
+PG_HBA_REPLICATION = """\
+local   replication   all                  trust
+host    replication   all   127.0.0.1/32   trust
+"""
+ARCHIVE_DIR = "wal-archive"
+
 
 class PgServerError(RuntimeError):
     """Something a person has to fix; the message says what."""
@@ -113,6 +131,7 @@ class Server:
     bindir: str
     owner: str
     host: str = HOST
+    wal_archive: str = ""  # the archive folder when started with --wal-archive
 
     @property
     def url(self) -> str:
@@ -346,13 +365,15 @@ def _initdb(bindir: Path, directory: Path, log: Log) -> None:
         raise PgServerError("initdb failed:\n" + _tail(output))
 
 
-def _configure(directory: Path) -> None:
+def _configure(directory: Path, archive: Path | None = None) -> None:
     data = directory / "data"
     settings = {**SERVER_SETTINGS, "unix_socket_directories": f"'{directory}'"}
+    if archive is not None:
+        settings.update(ARCHIVE_SETTINGS, archive_command=f"'test ! -f {archive}/%f && cp %p {archive}/%f'")
     with (data / "postgresql.conf").open("a") as conf:
         conf.write("\n# --- tools/pgserver.py: disposable test server ---\n")
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-    (data / "pg_hba.conf").write_text(PG_HBA)
+    (data / "pg_hba.conf").write_text(PG_HBA + (PG_HBA_REPLICATION if archive is not None else ""))
 
 
 def _read_pid(data: Path) -> int | None:
@@ -496,8 +517,9 @@ def _remove_directory(directory: Path) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def start_server(state_path: Path | None = None, log: Log = _stderr_log) -> Server:
-    """Create and start a new cluster; write its state to state_path (and into its directory)."""
+def start_server(state_path: Path | None = None, log: Log = _stderr_log, *, wal_archive: bool = False) -> Server:
+    """Create and start a new cluster; write its state to state_path (and into its directory).
+    `wal_archive`: archive every WAL segment into DIRECTORY/wal-archive (point-in-time tests)."""
     bindir = ensure_postgres(log)
     started = time.monotonic()
     owner = ensure_service_user() if _is_root() else pwd.getpwuid(os.getuid())
@@ -507,14 +529,19 @@ def start_server(state_path: Path | None = None, log: Log = _stderr_log) -> Serv
         if _is_root():
             os.chown(directory, owner.pw_uid, owner.pw_gid)
         _initdb(bindir, directory, log)
-        _configure(directory)
+        archive = directory / ARCHIVE_DIR if wal_archive else None
+        if archive is not None:
+            archive.mkdir(mode=0o700)
+            if _is_root():
+                os.chown(archive, owner.pw_uid, owner.pw_gid)
+        _configure(directory, archive)
         port, pid = _start_postmaster(bindir, directory)
         _wait_for_connections(bindir, port)
         result = _psql(
             bindir,
             port,
             "-c",
-            f"CREATE ROLE {DB_USER} LOGIN CREATEDB",
+            f"CREATE ROLE {DB_USER} LOGIN CREATEDB" + (" REPLICATION" if wal_archive else ""),
             "-c",
             f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}",
             "-c",
@@ -530,6 +557,7 @@ def start_server(state_path: Path | None = None, log: Log = _stderr_log) -> Serv
             version=version,
             bindir=str(bindir),
             owner=owner.pw_name,
+            wal_archive=str(archive or ""),
         )
         _write_state(directory / "state.json", server)
         if state_path:
@@ -572,9 +600,9 @@ def is_running(server: Server) -> bool:
 
 
 @contextlib.contextmanager
-def running_server(log: Log = _stderr_log) -> Iterator[Server]:
+def running_server(log: Log = _stderr_log, *, wal_archive: bool = False) -> Iterator[Server]:
     """A fresh server for the duration of the `with` block; stopped and deleted afterwards."""
-    server = start_server(state_path=None, log=log)
+    server = start_server(state_path=None, log=log, wal_archive=wal_archive)
     try:
         yield server
     finally:
@@ -591,8 +619,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser = argparse.ArgumentParser(description="A throw-away PostgreSQL server for the tests.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    start = commands.add_parser(
         "start", parents=[common], help="start a server (or reuse the running one); print its URL"
+    )
+    start.add_argument(
+        "--wal-archive", action="store_true", help="archive WAL as in production (point-in-time recovery)"
     )
     commands.add_parser("stop", parents=[common], help="stop the server and delete its files")
     commands.add_parser("url", parents=[common], help="print the DATABASE_URL of the running server")
@@ -609,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
                 if server:
                     stop_server(server, log=lambda _message: None)  # leftovers of a dead server
                     state_path.unlink(missing_ok=True)
-                server = start_server(state_path)
+                server = start_server(state_path, wal_archive=args.wal_archive)
             print(server.url)
         elif args.command == "stop":
             if server is None:

@@ -99,3 +99,20 @@ def test_a_damaged_backup_is_refused_before_anything_changes(make_staff, tmp_pat
     with pytest.raises(CommandError, match="已损坏"):
         _run("restore", "--force", str(out))
     assert Event.objects.count() == before and Record.objects.count() == 1
+
+
+def test_restore_to_a_moment_needs_postgresql_and_a_base_backup(make_staff, tmp_path):
+    """On either engine: a backup without a base backup (no WAL archive) is refused clearly."""
+    officer = make_staff("officer")
+    path = make_pdf(tmp_path / "笔录.pdf", text="ab")
+    record_ingest(acting_user=officer, section=officer.section, path=path, original_name=path.name)
+    out = tmp_path / "backup"
+    _run("backup", str(out))
+    before = Event.objects.count()
+    expected = "没有基础备份" if connection.vendor == "postgresql" else "只适用于 PostgreSQL"
+    with pytest.raises(CommandError, match=expected):
+        _run("restore", str(out), "--to-time", "2026-12-02 10:00:00+08", "--pgdata", str(tmp_path),
+             "--wal-archive", str(tmp_path))
+    with pytest.raises(CommandError, match="同时给出 --to-time"):
+        _run("restore", str(out), "--pgdata", str(tmp_path))
+    assert Event.objects.count() == before

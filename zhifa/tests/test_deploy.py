@@ -68,3 +68,33 @@ def test_the_supervisor_restarts_what_dies_and_stop_ends_everything(tmp_path, ca
         assert deploy.main(["stop", "--prefix", str(tmp_path)]) == 0
     assert not deploy._alive(supervisor) and not deploy._alive(second)
     assert not layout.pidfile.exists()
+
+
+def test_hold_keeps_a_service_stopped_while_the_others_run_until_release(tmp_path):
+    """`hold postgresql …` for `zhifa restore --to-time`: the supervisor stops it and does not restart it."""
+    layout = deploy.Layout(tmp_path)
+    for folder in (layout.logs, layout.run):
+        folder.mkdir(parents=True)
+    me = pwd.getpwuid(os.getuid()).pw_name
+    sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+    layout.programs.write_text(json.dumps([{"name": name, "user": me, "port": None, "cmd": sleeper}
+                                           for name in ("db", "web")]))
+    subprocess.Popen(
+        [sys.executable, str(ROOT / "tools" / "deploy.py"), "supervise", "--prefix", str(tmp_path)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    _wait(lambda: deploy.supervisor_pid(layout))
+    try:
+        db = _wait(lambda: _status(layout).get("db", {}).get("pid"))
+        web = _wait(lambda: _status(layout).get("web", {}).get("pid"))
+        assert deploy.main(["hold", "--prefix", str(tmp_path), "nosuch"]) == 1  # unknown: nothing held
+        assert not layout.held.exists()
+        assert deploy.main(["hold", "--prefix", str(tmp_path), "db"]) == 0
+        assert not deploy._alive(db)
+        time.sleep(2)  # longer than the restart delay: still stopped, the other one untouched
+        assert not _status(layout)["db"]["alive"] and _status(layout)["web"]["pid"] == web
+        assert deploy.main(["release", "--prefix", str(tmp_path)]) == 0
+        again = _wait(lambda: (s := _status(layout).get("db", {}))["alive"] and s["pid"])
+        assert again != db and deploy._alive(web)
+    finally:
+        assert deploy.main(["stop", "--prefix", str(tmp_path)]) == 0

@@ -5,7 +5,7 @@ The services are real and started here, one set per module: Redis (Debian's redi
 installed when missing and we are root), Celery workers and gunicorn as subprocesses of this
 test run, radosgw from tools/rgwserver.py. The worker and gunicorn must reach the test database,
 so the module runs in CI's PostgreSQL pass (the SQLite pass keeps its test database in memory).
-The sequencer killed mid-batch belongs with the sequencer (issue 17 item 1) and is not here.
+The sequencer killed mid-batch is with the sequencer's tests: ledger/tests/test_sequencer_kill.py.
 """
 
 import contextlib
