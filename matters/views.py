@@ -132,8 +132,9 @@ def _transition_panels(request, matter, bound: TransitionForm | None = None):
     panels = []
     for t in selectors.available_transitions(matter):
         allowed, denied = can(request.user, t.capability), ""
-        if allowed and t.capability == "matters.approve":
-            # The pack may send the approval up to the 局主要负责人: the panel says so, with no form.
+        if allowed:
+            # Who may take this step on this matter (its officers, the section's chief; an approval the
+            # pack sends up to the 局主要负责人): the panel says so, with no form to be refused.
             try:
                 services.matter_may_act(acting_user=request.user, matter=matter, transition=t.code)
             except PermissionDenied as refusal:
