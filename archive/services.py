@@ -85,10 +85,12 @@ def _ordered_sources(matter):
         matter.service_addresses.select_related("scan").prefetch_related("scan__versions").order_by("recorded_at", "pk")
     )
 
-    def step_of(moment):
+    def step_of(moment, slack=timedelta(seconds=1)):
+        # A 送达地址确认书 is registered on its own page, so it belongs to the last step already
+        # taken (no slack: the next step may follow within the second).
         found = None
         for s in steps:
-            if s.acted_at <= moment + timedelta(seconds=1):
+            if s.acted_at <= moment + slack:
                 found = s
         return found
 
@@ -113,7 +115,7 @@ def _ordered_sources(matter):
                      inst.number, agency_name)
                 )
         for address in addresses:
-            if step_of(address.recorded_at) is not step or address.scan_id in step_records:
+            if step_of(address.recorded_at, timedelta(0)) is not step or address.scan_id in step_records:
                 continue
             out.append(
                 (order, 2, address.scan, address.scan.current_version, None, step, ItemSource.SERVICE,
@@ -130,7 +132,7 @@ def _ordered_sources(matter):
                 )
     loose = len(steps)
     for address in addresses:
-        if step_of(address.recorded_at) is None and address.scan_id not in step_records:
+        if step_of(address.recorded_at, timedelta(0)) is None and address.scan_id not in step_records:
             out.append((loose, 2, address.scan, address.scan.current_version, None, None, ItemSource.SERVICE,
                         address.signed_on, f"送达地址确认书（{address.recipient}）", "", None))
     for inst in instruments:
