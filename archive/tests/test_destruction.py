@@ -87,6 +87,9 @@ def test_approval_deletes_the_files_and_keeps_metadata_hashes_and_events(desk, l
     assert refused.status_code == 403
     assert "已按销毁清册" in refused.content.decode()
     assert Event.objects.filter(kind="record.denied", subject_id=str(clip.pk)).exists()
+    printed = login(desk.archivist).get(f"/archive/files/{sealed.pk}/pdf/")  # the sealed print went too
+    assert printed.status_code == 403 and f"已按销毁清册第{disposal.pk}号" in printed.content.decode()
+    assert Event.objects.filter(kind="record.denied", subject_id=str(sealed.pdf_id)).exists()
     listing = login(desk.leader).get("/archive/disposals/").content.decode()
     assert f"已从存储中删除 {len(digests)} 个文件" in listing
 
