@@ -284,6 +284,7 @@ class SessionRecordView(CapabilityMixin, APIView):
                 "sha256": version.sha256 if version else None,
                 "media": version.media if version else {},
                 "download": False,
+                "destroyed": rec.destroyed,
             }
         )
 

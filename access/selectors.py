@@ -18,7 +18,7 @@ from ledger.services import event_record
 from org.choices import Role
 from org.permissions import can, require
 from records.models import Record, RecordVersion
-from records.storage import blob_store
+from records.selectors import destroyed_reason, version_open
 
 WIDE = (Role.ARCHIVIST, Role.LEADER, Role.LEGAL_REVIEWER)
 
@@ -124,10 +124,9 @@ def session_for(*, viewer, pk: int) -> ViewingSession:
     return session
 
 
-def session_view(*, viewer, session: ViewingSession, record_pk: int):
-    """A record shown inside an open session, to its manager or to the requester: checked (a refusal
-    is logged), then logged as a read. Viewing only: no download link is offered and the content is
-    served inline. Returns (record, version)."""
+def _session_record(*, viewer, session: ViewingSession, record_pk: int):
+    """A record of the session's request that the viewer may look at now (a refusal is logged).
+    Returns (record, its latest version or None)."""
     request = session.request
     allowed = viewer.pk in (session.manager_id, request.requester_staff_id)
     # A record outside this request is refused, and logged when it exists elsewhere.
@@ -145,28 +144,41 @@ def session_view(*, viewer, session: ViewingSession, record_pk: int):
             "您没有权限查看：只能在进行中的调阅场次内、由陪同的记录信息管理人员或申请人本人查看；"
             f"请由档案管理员{session.manager.name}开启调阅场次。"
         )
-    version = RecordVersion.objects.filter(record=record).order_by("-number").first()
+    return record, RecordVersion.objects.filter(record=record).order_by("-number").first()
+
+
+def _view_data(session: ViewingSession, version) -> dict:
+    request = session.request
+    return {
+        "number": request.number,
+        "session": session.pk,
+        "requester": request.requester_name,
+        "version": version.number if version else None,
+    }
+
+
+def session_view(*, viewer, session: ViewingSession, record_pk: int):
+    """A record shown inside an open session, to its manager or to the requester: checked (a refusal
+    is logged), then logged as a read. Viewing only: no download link is offered and the content is
+    served inline. Returns (record, version); `record.destroyed` says why the file cannot be shown
+    when a disposal removed it (None otherwise)."""
+    record, version = _session_record(viewer=viewer, session=session, record_pk=record_pk)
     with transaction.atomic():
-        event_record(
-            kind="access.view",
-            subject=record,
-            acting_user=viewer,
-            data={
-                "number": request.number,
-                "session": session.pk,
-                "requester": request.requester_name,
-                "version": version.number if version else None,
-            },
-        )
+        event_record(kind="access.view", subject=record, acting_user=viewer, data=_view_data(session, version))
+    record.destroyed = destroyed_reason(record=record, version=version) if version else None
     return record, version
 
 
 def session_content(*, viewer, session: ViewingSession, record_pk: int):
-    """The file shown inline in the session's viewer (a read, logged as such). Returns (version, stream)."""
-    _record, version = session_view(viewer=viewer, session=session, record_pk=record_pk)
+    """The file shown inline in the session's viewer (a read, logged as such). A file an approved
+    disposal removed is refused (PermissionDenied naming the register entry, logged as
+    `access.denied`). Returns (version, stream)."""
+    record, version = _session_record(viewer=viewer, session=session, record_pk=record_pk)
     if version is None:
         raise Http404("该记录没有文件。")
-    return version, blob_store().open(version.sha256)
+    stream = version_open(viewer=viewer, record=record, version=version, kind="access.view",
+                          data=_view_data(session, version), denied_kind="access.denied")
+    return version, stream
 
 
 REGISTER_KINDS = {

@@ -19,6 +19,7 @@ from org.choices import Role
 from org.permissions import require
 from records.choices import Confidentiality
 from records.models import Record, RecordVersion
+from records.selectors import destroyed_reason
 from records.services import clean_file_name
 from records.storage import blob_store
 
@@ -423,6 +424,9 @@ def copy_make(
         raise ValidationError(f"调阅申请{request.number}未批准复制，不能制作复制件。")
     if not request.records.filter(pk=version.record_id).exists():
         raise ValidationError("该记录不在批准复制的范围内。")
+    gone = destroyed_reason(record=version.record, version=version)
+    if gone:
+        raise ValidationError(f"不能制作复制件：{gone}")
     if medium not in Medium.values:
         raise ValidationError(f"未知的载体“{medium}”。")
     required = set(access_rules.value(request.agency, "access.copy_statement", []) or [])
@@ -630,6 +634,10 @@ def request_export(*, request: AccessRequest, out_dir: Path, acting_user=None):
             "刻制光盘前须填写刻盘存储记录表，由参与办案的人员签名并经主要负责人签字"
             f"（{access_rules.citation(request.agency, 'access.disc_log_required')}）。"
         )
+    for copy in copies:
+        gone = destroyed_reason(record=copy.version.record, version=copy.version)
+        if gone:
+            raise ValidationError(f"复制件“{copy.version.record.title}”（第{copy.version.number}版）不能导出：{gone}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     n = request.exports.count() + 1

@@ -69,7 +69,8 @@ def _code(agency, year: int) -> str:
 
 def _ordered_sources(matter):
     """(record, version, instrument, step, source, dated, title, number, author) in procedure order:
-    step by step, each step's own records, then the 文书 it issued, then what was served with it."""
+    step by step, each step's own records, then the 文书 it issued, then what was served with it: the
+    party's signed 送达地址确认书 (行政处罚法第六十一条) and the 送达回证 of each service."""
     from matters.models import Instrument, Service
 
     steps = list(matter.steps.prefetch_related("records__versions", "officers").order_by("acted_at", "pk"))
@@ -80,17 +81,24 @@ def _ordered_sources(matter):
         .prefetch_related("records__versions")
         .order_by("recorded_at", "pk")
     )
+    addresses = list(
+        matter.service_addresses.select_related("scan").prefetch_related("scan__versions").order_by("recorded_at", "pk")
+    )
 
-    def step_of(moment):
+    def step_of(moment, slack=timedelta(seconds=1)):
+        # A 送达地址确认书 is registered on its own page, so it belongs to the last step already
+        # taken (no slack: the next step may follow within the second).
         found = None
         for s in steps:
-            if s.acted_at <= moment + timedelta(seconds=1):
+            if s.acted_at <= moment + slack:
                 found = s
         return found
 
     agency_name = matter.agency.name
     # A 文书 is filed as its PDF (its DOCX is the editable copy, not the archival form).
     instrument_files = {pk for inst in instruments for pk in (inst.pdf_id, inst.docx_id) if pk}
+    # A confirmation's scan that is also a step's record is filed once, with its step.
+    step_records = {record.pk for step in steps for record in step.records.all()}
     out = []
     for order, step in enumerate(steps):
         for record in step.records.all():
@@ -106,6 +114,13 @@ def _ordered_sources(matter):
                     (order, 1, inst.pdf, version, inst, step, ItemSource.INSTRUMENT, inst.issued_at, inst.title,
                      inst.number, agency_name)
                 )
+        for address in addresses:
+            if step_of(address.recorded_at, timedelta(0)) is not step or address.scan_id in step_records:
+                continue
+            out.append(
+                (order, 2, address.scan, address.scan.current_version, None, step, ItemSource.SERVICE,
+                 address.signed_on, f"送达地址确认书（{address.recipient}）", "", None)
+            )
         for service in services:
             if step_of(service.recorded_at) is not step:
                 continue
@@ -116,6 +131,10 @@ def _ordered_sources(matter):
                      f"{service.instrument.title}{record.title and '·' + record.title}", "", None)
                 )
     loose = len(steps)
+    for address in addresses:
+        if step_of(address.recorded_at, timedelta(0)) is None and address.scan_id not in step_records:
+            out.append((loose, 2, address.scan, address.scan.current_version, None, None, ItemSource.SERVICE,
+                        address.signed_on, f"送达地址确认书（{address.recipient}）", "", None))
     for inst in instruments:
         if inst.step_id is None and inst.pdf_id:
             version = inst.pdf.versions.order_by("-number").first()

@@ -34,8 +34,7 @@ from archive.pdf import render_case_file
 from enterprises.selectors import enterprise_get
 from org.permissions import capability_required
 from records import uploads
-from records.selectors import record_list_logged
-from records.storage import blob_store
+from records.selectors import record_list_logged, version_open
 from zhifa.forms import form_refusal
 
 
@@ -87,7 +86,10 @@ def printed(request, pk: int):
     """The whole file as one PDF: the sealed print from the vault, or a draft of an open volume."""
     case_file = selectors.casefile_for(viewer=request.user, pk=pk, purpose="打印案卷")
     if case_file.pdf_id:
-        stream = blob_store().open(case_file.pdf.current_version.sha256)
+        # (the read is logged by casefile_for; a print a disposal destroyed is refused, logged)
+        pdf = case_file.pdf
+        stream = version_open(viewer=request.user, record=pdf, version=pdf.current_version, kind=None,
+                              data={"case_file": case_file.code, "purpose": "打印案卷"})
         return FileResponse(stream, filename=f"{case_file.code}.pdf", content_type="application/pdf")
     folder = tempfile.mkdtemp()
     try:

@@ -32,15 +32,16 @@ def entry_bytes(
     return canonical_json(entry)
 
 
+# The event columns an entry is made of, in the order entry_of_values takes them (a `values_list`).
+ENTRY_COLUMNS = ("kind", "created_at", "actor_id", "agency_id", "subject_type", "subject_id", "data")
+
+
+def entry_of_values(index: int, values) -> bytes:
+    """The entry numbered `index` of an event whose ENTRY_COLUMNS values are given in that order
+    (the sequencer numbering a waiting row, verification recomputing a numbered one)."""
+    return entry_bytes(index=index, **dict(zip(ENTRY_COLUMNS, values, strict=True)))
+
+
 def entry_of(event) -> bytes:
     """Recompute an event row's entry from its fields (what verification compares)."""
-    return entry_bytes(
-        index=event.index,
-        kind=event.kind,
-        created_at=event.created_at,
-        actor_id=event.actor_id,
-        agency_id=event.agency_id,
-        subject_type=event.subject_type,
-        subject_id=event.subject_id,
-        data=event.data,
-    )
+    return entry_of_values(event.index, [getattr(event, column) for column in ENTRY_COLUMNS])

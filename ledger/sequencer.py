@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger import merkle
-from ledger.entries import entry_bytes
+from ledger.entries import ENTRY_COLUMNS, entry_of_values
 from ledger.models import Checkpoint, Event, Node
 
 logger = logging.getLogger("zhifa.ledger")
@@ -149,27 +149,14 @@ def integrate_pending(*, max_batch: int = DEFAULT_BATCH, wait: bool = False, sig
         waiting = list(
             Event.objects.filter(index__isnull=True)
             .order_by("id")
-            .values_list(
-                "id", "kind", "created_at", "actor_id", "agency_id", "subject_type", "subject_id", "data"
-            )[:max_batch]
+            .values_list("id", *ENTRY_COLUMNS)[:max_batch]
         )
         if not waiting:
             return 0
         known = {(level, i): bytes.fromhex(h) for level, i, h in head.frontier}
         rows, nodes = [], []
-        for number, (pk, kind, created_at, actor_id, agency_id, subject_type, subject_id, data) in enumerate(
-            waiting, start=head.size
-        ):
-            entry = entry_bytes(
-                index=number,
-                kind=kind,
-                created_at=created_at,
-                actor_id=actor_id,
-                agency_id=agency_id,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                data=data,
-            )
+        for number, (pk, *values) in enumerate(waiting, start=head.size):
+            entry = entry_of_values(number, values)
             leaf = merkle.leaf_hash(entry)
             rows.append((pk, number, entry.decode(), leaf.hex()))
             for level, i, h in merkle.new_nodes(number, leaf, lambda level, i: known[(level, i)]):

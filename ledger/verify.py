@@ -25,7 +25,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ledger import merkle
-from ledger.entries import entry_bytes
+from ledger.entries import ENTRY_COLUMNS, entry_of_values
 from ledger.keys import configured_witnesses, verifier_key
 from ledger.models import Checkpoint, Event, Head, Node, VerifiedState
 from ledger.note import NoteError, cosignatures_in, open_note, parse_checkpoint
@@ -273,18 +273,15 @@ def verify_ledger(
     return findings
 
 
-_FIELDS = (
-    "index",
-    "kind",
-    "created_at",
-    "actor_id",
-    "agency_id",
-    "subject_type",
-    "subject_id",
-    "data",
-    "entry",
-    "leaf_hash",
-)
+_FIELDS = ("index", *ENTRY_COLUMNS, "entry", "leaf_hash")
+
+
+def _subject(index: int, values) -> str:
+    """An event named for a finding, from its ENTRY_COLUMNS values."""
+    row = dict(zip(ENTRY_COLUMNS, values, strict=True))
+    return f"台账事件 #{index}（{row['kind']}，{row['subject_type']}:{row['subject_id']}）"
+
+
 PART = 1 << 16  # events per task of a parallel run (a power of two: a full part is one subtree)
 
 
@@ -311,34 +308,13 @@ def _check_part(
         .values_list(*_FIELDS)
         .iterator(chunk_size=5000)
     )
-    for (
-        index,
-        kind,
-        created_at,
-        actor_id,
-        agency_id,
-        subject_type,
-        subject_id,
-        data,
-        entry,
-        leaf_hash,
-    ) in rows:
-        recomputed = entry_bytes(
-            index=index,
-            kind=kind,
-            created_at=created_at,
-            actor_id=actor_id,
-            agency_id=agency_id,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            data=data,
-        )
-        subject = f"台账事件 #{index}（{kind}，{subject_type}:{subject_id}）"
+    for index, *values, entry, leaf_hash in rows:
+        recomputed = entry_of_values(index, values)
         if recomputed != entry.encode():
-            problems.append((index, subject, "记录被修改：字段内容与登记时写入台账的内容不一致"))
+            problems.append((index, _subject(index, values), "记录被修改：字段内容与登记时写入台账的内容不一致"))
         leaf = merkle.leaf_hash(recomputed)
         if leaf.hex() != leaf_hash:
-            problems.append((index, subject, "叶子哈希与内容不符"))
+            problems.append((index, _subject(index, values), "叶子哈希与内容不符"))
         present.append(index)
         leaves += leaf
     contiguous = len(present) == end - start

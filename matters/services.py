@@ -246,7 +246,11 @@ def _may_act(user, matter: Matter, transition: Transition) -> None:
         handles = matter.officers.filter(pk=user.pk).exists()
         chief = user.has_role(Role.SECTION_CHIEF) and user.section_id == matter.section_id
         if not (handles or chief):
-            raise PermissionDenied("只有承办本事项的执法人员或本科室负责人可以办理此环节。")
+            names = "、".join(o.name for o in matter.officers.all()) or "未指定"
+            raise PermissionDenied(
+                f"只有承办本事项的执法人员（{names}）或{matter.section.name}负责人可以办理此环节；"
+                "请由承办人员办理。"
+            )
     elif transition.capability == "matters.approve" and not user.has_role(Role.LEADER):
         # Where the pack sends an approval up to the 局主要负责人 (通化 001 第九条、第二十三条), a
         # section chief's approval does not end it.

@@ -49,7 +49,16 @@ def _may_serve(user, matter: Matter) -> None:
     handles = matter.officers.filter(pk=user.pk).exists()
     chief = user.has_role(Role.SECTION_CHIEF) and user.section_id == matter.section_id
     if not (handles or chief):
-        raise PermissionDenied("只有承办本事项的执法人员或本科室负责人可以登记送达；请由承办人员办理。")
+        names = "、".join(o.name for o in matter.officers.all()) or "未指定"
+        raise PermissionDenied(
+            f"只有承办本事项的执法人员（{names}）或{matter.section.name}负责人可以登记送达；请由承办人员办理。"
+        )
+
+
+def matter_may_serve(*, acting_user, matter: Matter) -> None:
+    """Raise PermissionDenied unless `acting_user` may record services of `matter` (the serve page
+    checks this first, so a refusal is shown instead of forms that would be refused)."""
+    _may_serve(acting_user, matter)
 
 
 def instrument_awaits_service(instrument: Instrument) -> bool:

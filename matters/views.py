@@ -132,8 +132,9 @@ def _transition_panels(request, matter, bound: TransitionForm | None = None):
     panels = []
     for t in selectors.available_transitions(matter):
         allowed, denied = can(request.user, t.capability), ""
-        if allowed and t.capability == "matters.approve":
-            # The pack may send the approval up to the 局主要负责人: the panel says so, with no form.
+        if allowed:
+            # Who may take this step on this matter (its officers, the section's chief; an approval the
+            # pack sends up to the 局主要负责人): the panel says so, with no form to be refused.
             try:
                 services.matter_may_act(acting_user=request.user, matter=matter, transition=t.code)
             except PermissionDenied as refusal:
@@ -418,8 +419,13 @@ def matter_mark_major(request, pk: int):
 
 def _serve_page(request, matter, instrument, *, form=None, receipt_form=None, address_form=None, refusal=None,
                 status=200):
-    from matters.serving import instrument_awaits_service, requirement_rows
+    from matters.serving import instrument_awaits_service, matter_may_serve, requirement_rows
 
+    denied = ""
+    try:
+        matter_may_serve(acting_user=request.user, matter=matter)
+    except PermissionDenied as exc:
+        denied = str(exc.args[0] if exc.args else exc)
     service = instrument.services.select_related("receipt", "address").prefetch_related("records").first()
     kind = TYPES.get(instrument.type)
     context = {
@@ -440,8 +446,11 @@ def _serve_page(request, matter, instrument, *, form=None, receipt_form=None, ad
         "addresses": selectors.matter_service_addresses(matter),
         "requirements": requirement_rows(matter),
         "refusal": refusal,
+        "denied": denied,
     }
-    shown = list(context["form"].fields["receipt"].queryset) + list(context["form"].fields["av"].queryset)
+    shown = [] if denied else (
+        list(context["form"].fields["receipt"].queryset) + list(context["form"].fields["av"].queryset)
+    )
     if service is not None:
         shown += list(service.records.all())
     record_selectors.record_list_logged(viewer=request.user, records=shown, purpose="登记文书送达页面")

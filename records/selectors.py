@@ -137,16 +137,10 @@ def version_download(*, viewer, record_pk: int, number: int, purpose: str):
     version = RecordVersion.objects.filter(record=record, number=number).first()
     if version is None:
         raise Http404(f"该记录没有第{number}版。")
-    _refuse_destroyed(viewer=viewer, record=record, version=version)
-    with transaction.atomic():
-        event_record(
-            kind="record.download",
-            subject=record,
-            acting_user=viewer,
-            data={"version": number, "sha256": version.sha256, "purpose": purpose.strip()}
-            | ({"grant": record.grant} if record.grant else {}),
-        )
-    return version, blob_store().open(version.sha256)
+    data = {"version": number, "sha256": version.sha256, "purpose": purpose.strip()}
+    stream = version_open(viewer=viewer, record=record, version=version, kind="record.download",
+                          data=data | ({"grant": record.grant} if record.grant else {}))
+    return version, stream
 
 
 def exemption_for(*, viewer, pk: int) -> Exemption:
@@ -178,16 +172,9 @@ def version_play(*, viewer, record_pk: int, number: int, playback: str, first: b
     version = RecordVersion.objects.filter(record=record, number=number).first()
     if version is None:
         raise Http404(f"该记录没有第{number}版。")
-    _refuse_destroyed(viewer=viewer, record=record, version=version)
-    if first:
-        with transaction.atomic():
-            event_record(
-                kind="record.play",
-                subject=record,
-                acting_user=viewer,
-                data={"version": number, "sha256": version.sha256, "playback": playback, "purpose": "在线播放"},
-            )
-    return version, blob_store().open(version.sha256)
+    data = {"version": number, "sha256": version.sha256, "playback": playback, "purpose": "在线播放"}
+    return version, version_open(viewer=viewer, record=record, version=version,
+                                 kind="record.play" if first else None, data=data)
 
 
 def record_case(*, record: Record) -> list[dict]:
@@ -252,13 +239,36 @@ def record_destruction(*, record: Record) -> dict | None:
     }
 
 
-def _refuse_destroyed(*, viewer, record: Record, version: RecordVersion) -> None:
-    """A version whose bytes a disposal removed cannot be opened: say so (a logged refusal)."""
+def destroyed_reason(*, record: Record, version: RecordVersion) -> str | None:
+    """Why a version's bytes cannot be opened when an approved disposal removed them (naming the
+    disposal register entry and who approved it); None while they are stored."""
     gone = record_destruction(record=record)
     if gone and version.sha256 in gone["removed"]:
-        from ledger.refusals import refusal_record
+        return (f"该文件已按{gone['register']}经{gone['approved_by']}批准销毁，存储中不再有其内容；"
+                "元数据、哈希值和台账记录仍保留，可在记录页面和台账中核验其曾经存在。")
+    return None
 
-        reason = (f"该文件已按{gone['register']}经{gone['approved_by']}批准销毁，存储中不再有其内容；"
-                  "元数据、哈希值和台账记录仍保留，可在记录页面和台账中核验其曾经存在。")
-        refusal_record(subject=record, acting_user=viewer, reason=reason)
+
+def _refuse_destroyed(*, viewer, record: Record, version: RecordVersion, kind: str = "", data=None) -> None:
+    """A version whose bytes a disposal removed cannot be opened: say so (a logged refusal,
+    `record.denied` unless the caller names its own kind and data)."""
+    reason = destroyed_reason(record=record, version=version)
+    if reason:
+        with transaction.atomic():
+            event_record(kind=kind or "record.denied", subject=record, acting_user=viewer,
+                         agency=getattr(viewer, "agency", None), data={**(data or {}), "reason": reason})
         raise PermissionDenied(reason)
+
+
+def version_open(*, viewer, record: Record, version: RecordVersion, kind: str | None, data: dict,
+                 denied_kind: str = ""):
+    """The stored bytes of `version`, for a viewer its caller has let read `record` (record_for, an
+    access session). Bytes an approved disposal removed are refused: PermissionDenied naming the
+    disposal register entry, logged as `denied_kind` (default `record.denied`) with `data`.
+    Otherwise the read is logged as `kind` with `data` (None: not logged, the caller logs its reads)
+    and the stream returned."""
+    _refuse_destroyed(viewer=viewer, record=record, version=version, kind=denied_kind, data=data)
+    if kind:
+        with transaction.atomic():
+            event_record(kind=kind, subject=record, acting_user=viewer, data=data)
+    return blob_store().open(version.sha256)

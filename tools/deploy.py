@@ -50,6 +50,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+if str(Path(__file__).resolve().parent) not in sys.path:  # tools/, however this file is loaded
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cephconf import ceph_conf
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = Path("/var/lib/zhifa")
 HOST = "127.0.0.1"
@@ -284,45 +288,9 @@ def run_as(
 
 # --- configuration files ------------------------------------------------------------------------
 
-CEPH_CONF = """\
-# One-node Ceph cluster of zhifa's bin/deploy: loopback only, no authentication (nothing but
-# radosgw on this machine talks to it). A multi-node cluster: see the README's production section.
-[global]
-fsid = {fsid}
-mon host = v2:{host}:{mon_port}
-mon initial members = a
-public addr = {host}
-ms bind msgr1 = false
-ms bind msgr2 = true
-ms bind ipv6 = false
-auth cluster required = none
-auth service required = none
-auth client required = none
-ms mon client mode = crc secure
-run dir = {dir}/run
-log file = {dir}/log/$name.log
-osd pool default size = 1
-osd pool default min size = 1
-osd pool default pg num = 8
-osd pool default pgp num = 8
-osd pool default pg autoscale mode = off
-osd crush chooseleaf type = 0
-mon allow pool size one = true
-mon warn on pool no redundancy = false
-mon max pg per osd = 1000
-
-[mon]
-mon data = {dir}/mon.$id
-
-[osd]
-osd data = {dir}/osd.$id
-{objectstore}
-
-[{rgw}]
-rgw frontends = beast endpoint={host}:{rgw_port}
-rgw data = {dir}/rgw
-rgw thread pool size = 64
-"""
+CEPH_HEADER = """\
+One-node Ceph cluster of zhifa's bin/deploy: loopback only, no authentication (nothing but
+radosgw on this machine talks to it). A multi-node cluster: see the README's production section."""
 
 BLUESTORE = """osd objectstore = bluestore
 bluestore block path = {dir}/osd.$id.block
@@ -875,6 +843,20 @@ def create_database(layout: Layout, ports: dict[str, int], env: dict[str, str]) 
         run_as("postgres", [*psql, "-c", "CREATE DATABASE zhifa OWNER zhifa"])
 
 
+def ceph_conf_text(layout: Layout, ports: dict[str, int], memstore: bool, fsid: str) -> str:
+    store = (MEMSTORE if memstore else BLUESTORE).format(dir=layout.ceph, size=OSD_BLOCK_BYTES)
+    return ceph_conf(
+        header=CEPH_HEADER,
+        fsid=fsid,
+        host=HOST,
+        mon_port=ports["ceph-mon"],
+        rgw_port=ports["radosgw"],
+        directory=layout.ceph,
+        rgw_name=RGW_NAME,
+        extra={"osd": tuple(store.splitlines()), "rgw": ("rgw thread pool size = 64",)},
+    )
+
+
 def prepare_ceph(layout: Layout, ports: dict[str, int], memstore: bool) -> None:
     if (layout.ceph / "osd.0" / "ready").exists() or (layout.ceph / "osd.0" / "whoami").exists():
         return
@@ -885,18 +867,7 @@ def prepare_ceph(layout: Layout, ports: dict[str, int], memstore: bool) -> None:
     for sub in ("run", "log", "mon.a", "osd.0", "rgw"):
         (layout.ceph / sub).mkdir(parents=True)
     fsid = str(uuid.uuid4())
-    store = (MEMSTORE if memstore else BLUESTORE).format(dir=layout.ceph, size=OSD_BLOCK_BYTES)
-    layout.ceph_conf.write_text(
-        CEPH_CONF.format(
-            fsid=fsid,
-            host=HOST,
-            mon_port=ports["ceph-mon"],
-            rgw_port=ports["radosgw"],
-            dir=layout.ceph,
-            objectstore=store,
-            rgw=RGW_NAME,
-        )
-    )
+    layout.ceph_conf.write_text(ceph_conf_text(layout, ports, memstore, fsid))
     chown(layout.ceph, "ceph")
     conf = ["-c", str(layout.ceph_conf)]
     run_as(

@@ -63,6 +63,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+if str(Path(__file__).resolve().parent) not in sys.path:  # tools/, however this file is loaded
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cephconf import ceph_conf
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 # Not $TMPDIR: the `ceph` service user must reach it. Folders in it are made with mkdtemp.
@@ -77,61 +81,36 @@ REGION = "us-east-1"  # radosgw accepts any SigV4 region; boto3 sends no Locatio
 START_TIMEOUT = 120.0
 PR_SET_PDEATHSIG = 1
 
-CEPH_CONF = """\
-# Throw-away test cluster made by zhifa's tools/rgwserver.py: loopback only, no authentication,
-# data in memory. Deleted by `python tools/rgwserver.py stop`.
-[global]
-fsid = {fsid}
-mon host = v2:{host}:{mon_port}
-mon initial members = a
-public addr = {host}
-cluster addr = {host}
-ms bind ipv4 = true
-ms bind ipv6 = false
-ms bind msgr1 = false
-ms bind msgr2 = true
-auth cluster required = none
-auth service required = none
-auth client required = none
-# radosgw asks for "secure" monitor connections by default, which auth "none" cannot provide
-ms mon client mode = crc secure
-run dir = {dir}/run
-log file = {dir}/log/$name.log
-log to stderr = false
-err to stderr = true
-osd pool default size = 1
-osd pool default min size = 1
-osd pool default pg num = 8
-osd pool default pgp num = 8
-osd pool default pg autoscale mode = off
-osd crush chooseleaf type = 0
-mon allow pool size one = true
-mon allow pool delete = true
-mon warn on pool no redundancy = false
-mon max pg per osd = 1000
-mon data avail warn = 1
-mon data avail crit = 0
-# the monitor batches map changes for paxos_propose_interval (1 s); radosgw makes ~10 at start
-paxos propose interval = 0.05
+CEPH_HEADER = """\
+Throw-away test cluster made by zhifa's tools/rgwserver.py: loopback only, no authentication,
+data in memory. Deleted by `python tools/rgwserver.py stop`."""
+ADMIN_SOCKET = "admin socket = {dir}/run/$name.asok"
 
-[mon]
-mon data = {dir}/mon.$id
-admin socket = {dir}/run/$name.asok
 
-[osd]
-osd data = {dir}/osd.$id
-osd objectstore = memstore
-memstore device bytes = {memstore_bytes}
-osd fast shutdown = true
-admin socket = {dir}/run/$name.asok
-
-[{rgw_name}]
-rgw frontends = beast endpoint={host}:{rgw_port}
-rgw data = {dir}/rgw
-rgw thread pool size = 32
-rgw enable usage log = false
-admin socket = {dir}/run/$name.asok
-"""
+def _ceph_extra(memstore_bytes: int) -> dict[str, tuple[str, ...]]:
+    """What the test cluster adds to tools/cephconf.py's common lines: objects in memory, quiet
+    logs, admin sockets, pools that tests may delete and a monitor that does not make radosgw wait."""
+    return {
+        "global": (
+            "cluster addr = {host}",
+            "ms bind ipv4 = true",
+            "log to stderr = false",
+            "err to stderr = true",
+            "mon allow pool delete = true",
+            "mon data avail warn = 1",
+            "mon data avail crit = 0",
+            "# the monitor batches map changes for paxos_propose_interval (1 s); radosgw makes ~10 at start",
+            "paxos propose interval = 0.05",
+        ),
+        "mon": (ADMIN_SOCKET,),
+        "osd": (
+            "osd objectstore = memstore",
+            f"memstore device bytes = {memstore_bytes}",
+            "osd fast shutdown = true",
+            ADMIN_SOCKET,
+        ),
+        "rgw": ("rgw thread pool size = 32", "rgw enable usage log = false", ADMIN_SOCKET),
+    }
 
 
 class RgwServerError(RuntimeError):
@@ -527,14 +506,15 @@ def _bring_up(runner: _Runner, memstore_bytes: int, log: Log) -> Rgw:
         rgw_port = find_free_port()
     conf = directory / "ceph.conf"
     conf.write_text(
-        CEPH_CONF.format(
+        ceph_conf(
+            header=CEPH_HEADER,
             fsid=fsid,
             host=HOST,
             mon_port=mon_port,
             rgw_port=rgw_port,
-            dir=directory,
+            directory=directory,
             rgw_name=RGW_NAME,
-            memstore_bytes=memstore_bytes,
+            extra=_ceph_extra(memstore_bytes),
         )
     )
     c = ["-c", str(conf)]

@@ -55,6 +55,22 @@ def _staff(enforcing: str, second: str, legal: str) -> tuple:
     )
 
 
+def _profile(*, legal: tuple[str, str], enforcing: tuple[str, str], second: tuple[str, str], surnames: str,
+             **fields) -> Profile:
+    """A demo agency of the usual shape: an office, the legal section, two enforcing units (a brigade
+    and a section, each (name, duties)), the archive room, and staff of every role named with
+    `surnames` (one character each, in the order of _staff)."""
+    sections = (
+        ("办公室", "section", "综合协调、装备保障", False),
+        (legal[0], "section", legal[1], False),
+        (enforcing[0], "brigade", enforcing[1], True),
+        (second[0], "section", second[1], True),
+        ("档案室", "section", "执法案卷归档与调阅", False),
+    )
+    staff = _names(_staff(enforcing[0], second[0], legal[0]), surnames)
+    return Profile(sections=sections, staff=staff, **fields)
+
+
 def _names(profile_staff: tuple, surnames: str) -> tuple:
     """Give the staff invented names (a surname each) so that pages read naturally."""
     given = ["建国", "立新", "明", "伟", "洋", "静", "磊", "婷", "红", "丽"]
@@ -66,7 +82,7 @@ def _names(profile_staff: tuple, surnames: str) -> tuple:
 PROFILES: dict[str, Profile] = {
     profile.pack: profile
     for profile in (
-        Profile(
+        _profile(
             pack="tonghua-city",
             prefix="th-",
             name="通化市应急管理局",
@@ -77,14 +93,10 @@ PROFILES: dict[str, Profile] = {
             duties="负责全市安全生产综合监督管理和工矿商贸行业安全生产监督管理。",
             instrument_prefix="通应急",
             certificate=("安全生产", "通化市", "通化市人民政府"),
-            sections=(
-                ("办公室", "section", "综合协调、装备保障", False),
-                ("政策法规科", "section", "法制审核、执法监督", False),
-                ("安全生产执法监察支队", "brigade", "工贸行业安全生产行政执法", True),
-                ("危险化学品安全监督管理科", "section", "危险化学品企业安全监管", True),
-                ("档案室", "section", "执法案卷归档与调阅", False),
-            ),
-            staff=_names(_staff("安全生产执法监察支队", "危险化学品安全监督管理科", "政策法规科"), "孙钱李周吴郑王冯陈褚"),
+            legal=("政策法规科", "法制审核、执法监督"),
+            enforcing=("安全生产执法监察支队", "工贸行业安全生产行政执法"),
+            second=("危险化学品安全监督管理科", "危险化学品企业安全监管"),
+            surnames="孙钱李周吴郑王冯陈褚",
             enterprises=(
                 ("通化东兴化工有限公司", "危险化学品生产", "major", True, 260, "危险化学品安全监督管理科"),
                 ("通化市鸿运加油站", "危险化学品经营（加油站）", "high", False, 10, "危险化学品安全监督管理科"),
@@ -101,7 +113,7 @@ PROFILES: dict[str, Profile] = {
                 ("camera", "危险化学品安全监督管理科", 1),
             ),
         ),
-        Profile(
+        _profile(
             pack="yuyao-city",
             prefix="yy-",
             name="余姚市应急管理局",
@@ -112,14 +124,10 @@ PROFILES: dict[str, Profile] = {
             duties="负责全市安全生产综合监督管理和工矿商贸行业安全生产监督管理。",
             instrument_prefix="余应急",
             certificate=("安全生产", "余姚市", "宁波市人民政府"),
-            sections=(
-                ("办公室", "section", "综合协调、装备保障", False),
-                ("政策法规科", "section", "法制审核、执法公示审查", False),
-                ("应急管理综合行政执法队", "brigade", "安全生产行政执法", True),
-                ("危险化学品和工贸科", "section", "危险化学品和工贸企业安全监管", True),
-                ("档案室", "section", "执法案卷归档与调阅", False),
-            ),
-            staff=_names(_staff("应急管理综合行政执法队", "危险化学品和工贸科", "政策法规科"), "楼邵黄胡施叶毛谢朱俞"),
+            legal=("政策法规科", "法制审核、执法公示审查"),
+            enforcing=("应急管理综合行政执法队", "安全生产行政执法"),
+            second=("危险化学品和工贸科", "危险化学品和工贸企业安全监管"),
+            surnames="楼邵黄胡施叶毛谢朱俞",
             enterprises=(
                 ("余姚市舜江化工有限公司", "危险化学品生产", "major", True, 150, "危险化学品和工贸科"),
                 ("余姚市阳明塑料制品有限公司", "轻工（塑料制品）", "general", False, 120, "应急管理综合行政执法队"),
@@ -129,7 +137,7 @@ PROFILES: dict[str, Profile] = {
                 ("余姚市梁弄燃气有限公司", "燃气经营", "high", True, 35, "危险化学品和工贸科"),
             ),
         ),
-        Profile(
+        _profile(
             pack="pingdingshan-hitech",
             prefix="pds-",
             name="平顶山高新技术产业开发区应急管理局",
@@ -140,14 +148,10 @@ PROFILES: dict[str, Profile] = {
             duties="负责高新区安全生产综合监督管理和行政执法。",
             instrument_prefix="平开应急",
             certificate=("安全生产", "平顶山高新区", "平顶山市人民政府"),
-            sections=(
-                ("办公室", "section", "综合协调、装备保障", False),
-                ("法制审核组", "section", "重大执法决定法制审核", False),
-                ("安全生产执法中队", "brigade", "安全生产行政执法", True),
-                ("危化和非煤矿山监管股", "section", "危险化学品和非煤矿山安全监管", True),
-                ("档案室", "section", "执法案卷归档与调阅", False),
-            ),
-            staff=_names(_staff("安全生产执法中队", "危化和非煤矿山监管股", "法制审核组"), "杨马牛范贾段韩姚秦任"),
+            legal=("法制审核组", "重大执法决定法制审核"),
+            enforcing=("安全生产执法中队", "安全生产行政执法"),
+            second=("危化和非煤矿山监管股", "危险化学品和非煤矿山安全监管"),
+            surnames="杨马牛范贾段韩姚秦任",
             enterprises=(
                 ("平顶山高新区神马化工新材料有限公司", "危险化学品生产", "major", True, 400, "危化和非煤矿山监管股"),
                 ("平顶山市鹰城石料有限公司", "非煤矿山", "high", False, 40, "危化和非煤矿山监管股"),
@@ -161,7 +165,7 @@ PROFILES: dict[str, Profile] = {
                 ("body_camera", "危化和非煤矿山监管股", 2),
             ),
         ),
-        Profile(
+        _profile(
             pack="fushun-county-hrss",
             prefix="fsx-",
             name="抚顺县人力资源和社会保障局",
@@ -172,14 +176,10 @@ PROFILES: dict[str, Profile] = {
             duties="负责全县劳动保障监察、社会保险经办监督以及人社领域的许可、确认和给付。",
             instrument_prefix="抚县人社",
             certificate=("劳动保障监察", "抚顺县", "抚顺县人民政府"),
-            sections=(
-                ("办公室", "section", "综合协调、装备保障", False),
-                ("法规股", "section", "法制审核、执法监督", False),
-                ("劳动保障监察大队", "brigade", "劳动保障监察、欠薪查处", True),
-                ("社会保险和就业股", "section", "社会保险待遇确认与给付、就业补贴", True),
-                ("档案室", "section", "执法案卷归档与调阅", False),
-            ),
-            staff=_names(_staff("劳动保障监察大队", "社会保险和就业股", "法规股"), "何高罗郭林梁宋唐许邓"),
+            legal=("法规股", "法制审核、执法监督"),
+            enforcing=("劳动保障监察大队", "劳动保障监察、欠薪查处"),
+            second=("社会保险和就业股", "社会保险待遇确认与给付、就业补贴"),
+            surnames="何高罗郭林梁宋唐许邓",
             enterprises=(
                 ("抚顺县宏达建筑工程有限公司", "建筑业", "high", False, 180, "劳动保障监察大队"),
                 ("抚顺县石文镇农家乐餐饮有限公司", "餐饮业", "general", False, 25, "劳动保障监察大队"),

@@ -2,6 +2,8 @@
 copy, with the documents each must present (fushun-city pack: 000 记录信息调阅监督制度第五至九条;
 pingdingshan-hitech pack: 003 附件4)."""
 
+import hashlib
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -68,14 +70,19 @@ def test_another_section_needs_the_leaders_approval_and_reads_only_in_a_session(
     download = outsider.get(f"/api/v1/records/{record.pk}/versions/1/content/", {"purpose": "复制"})
     assert download.status_code == 403
     inside = outsider.get(f"/api/v1/access/sessions/{sid}/records/{record.pk}/")
-    assert inside.status_code == 200 and inside.json()["download"] is False
+    assert inside.status_code == 200 and inside.json()["download"] is False and inside.json()["destroyed"] is None
+    outsider.force_login(people.outsider)  # the session's viewer page shows the file inline
+    shown = outsider.get(f"/access/sessions/{sid}/records/{record.pk}/content/")
+    assert shown.status_code == 200 and shown["Content-Disposition"] == "inline"
+    version = record.versions.get()
+    assert hashlib.sha256(b"".join(shown.streaming_content)).hexdigest() == version.sha256
     closed = api(people.archivist).post(f"/api/v1/access/sessions/{sid}/close/", {"note": "无异常"}, format="json")
     assert closed.status_code == 200 and closed.json()["closed_at"]
     assert outsider.get(f"/api/v1/records/{record.pk}/").status_code == 403
     assert outsider.get(f"/api/v1/access/sessions/{sid}/records/{record.pk}/").status_code == 403
     assert kinds(number) == [
-        "access.request", "access.approve", "access.session_open", "access.view", "access.session_close",
-        "access.denied",
+        "access.request", "access.approve", "access.session_open", "access.view", "access.view",
+        "access.session_close", "access.denied",
     ]
 
 

@@ -5,21 +5,15 @@ the record is viewed inside it (fushun-city pack, 000 记录信息调阅监督�
 import pytest
 
 from ledger.models import Event
+from zhifa.tests.browsing import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 class Desk:
     def __init__(self, browser, base, user):
-        from org.tests.factories import PASSWORD
-
-        self.context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-        self.page = self.context.new_page()
-        self.page.goto(f"{base}/login/")
-        self.page.fill("#id_username", user.username)
-        self.page.fill("#id_password", PASSWORD)
-        with self.page.expect_navigation():
-            self.page.click("button[type=submit]")
+        self.page = logged_in_page(browser, base, user)
+        self.context = self.page.context
 
     def click(self, selector: str) -> None:
         with self.page.expect_navigation():

@@ -4,22 +4,15 @@ import pytest
 
 from archive.models import CaseFile
 from matters.selectors import matter_deadlines
+from zhifa.tests.browsing import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_archivist_seals_a_file_from_the_queue(browser, live_server, desk):
-    from org.tests.factories import PASSWORD
-
     matter = desk.close_inspection("储罐区专项检查")
     case_file = CaseFile.objects.get(matter=matter)
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", desk.archivist.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    page = logged_in_page(browser, live_server.url, desk.archivist)
     assert "待归档案卷 1 卷" in page.inner_text("main")
     with page.expect_navigation():
         page.click("#archive-due")
@@ -46,4 +39,4 @@ def test_the_archivist_seals_a_file_from_the_queue(browser, live_server, desk):
     with page.expect_navigation():
         page.click("text=待归档")
     assert "没有待归档的案卷" in page.inner_text("main")
-    context.close()
+    page.context.close()

@@ -87,6 +87,9 @@ def test_approval_deletes_the_files_and_keeps_metadata_hashes_and_events(desk, l
     assert refused.status_code == 403
     assert "已按销毁清册" in refused.content.decode()
     assert Event.objects.filter(kind="record.denied", subject_id=str(clip.pk)).exists()
+    printed = login(desk.archivist).get(f"/archive/files/{sealed.pk}/pdf/")  # the sealed print went too
+    assert printed.status_code == 403 and f"已按销毁清册第{disposal.pk}号" in printed.content.decode()
+    assert Event.objects.filter(kind="record.denied", subject_id=str(sealed.pdf_id)).exists()
     listing = login(desk.leader).get("/archive/disposals/").content.decode()
     assert f"已从存储中删除 {len(digests)} 个文件" in listing
 
@@ -136,3 +139,44 @@ def test_on_s3_the_removal_waits_for_the_object_lock_and_says_so(desk, login, se
         assert not blob_store().exists(digest)
         assert not client.list_object_versions(Bucket=store.bucket, Prefix=store.key(digest)).get("Versions")
     assert "已销毁" in login(desk.archivist).get(f"/records/{clip.pk}/").content.decode()
+
+
+def test_an_access_session_refuses_a_destroyed_file_clearly_and_logs_it(desk, login):
+    """The metadata of a destroyed record stays open to an approved request; its file does not: the
+    session page says 已销毁 with the register entry instead of a player, the content is refused
+    (403, logged as access.denied in the 查阅登记簿), and no copy of it can be made."""
+    from access.services import copy_make, request_decide, request_submit, session_open
+
+    sealed, clip = _expired_file(desk, "销毁后调阅")
+    disposal = disposal_propose(acting_user=desk.archivist, case_files=[sealed], reason="保管期限届满")
+    disposal_decide(acting_user=desk.leader, disposal=disposal, approve=True)
+    request = request_submit(
+        acting_user=desk.archivist, requester_kind="external_letter", action="copy", purpose="诉讼证据",
+        records=[clip], requester_name="某法院", requester_org="某法院",
+        period_start=timezone.now() - timedelta(minutes=1), period_end=timezone.now() + timedelta(days=1),
+    )
+    request = request_decide(request=request, approve=True, acting_user=desk.leader)
+    session = session_open(request=request, manager=desk.archivist, place="档案室", acting_user=desk.archivist)
+    register = f"销毁清册第{disposal.pk}号"
+
+    archivist = login(desk.archivist)
+    page = archivist.get(f"/access/sessions/{session.pk}/records/{clip.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "已销毁" in text and register in text and "钱局长" in text and "<video" not in text
+    views = Event.objects.filter(kind="access.view", subject_id=str(clip.pk)).count()  # the page's read
+    refused = archivist.get(f"/access/sessions/{session.pk}/records/{clip.pk}/content/")
+    assert refused.status_code == 403
+    assert register in refused.content.decode() and "批准销毁" in refused.content.decode()
+    denied = Event.objects.get(kind="access.denied", subject_id=str(clip.pk))
+    assert register in denied.data["reason"] and denied.data["number"] == request.number
+    assert denied.data["session"] == session.pk
+    assert Event.objects.filter(kind="access.view", subject_id=str(clip.pk)).count() == views  # no read
+
+    body = archivist.get(f"/api/v1/access/sessions/{session.pk}/records/{clip.pk}/").json()
+    assert register in body["destroyed"] and body["download"] is False
+    copies_before = request.copies.count()
+    with pytest.raises(ValidationError, match=register):
+        copy_make(request=request, version=clip.versions.get(), medium="file", extractor="某",
+                  extracted_at=timezone.now(), acting_user=desk.archivist)
+    assert request.copies.count() == copies_before

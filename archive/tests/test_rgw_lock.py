@@ -5,7 +5,6 @@ waits and says so."""
 
 import datetime as dt
 import os
-import shutil
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -18,34 +17,13 @@ from archive.services import casefile_seal, disposal_decide, disposal_propose
 from records.blobstore import S3BlobStore
 from records.models import RecordVersion
 from records.storage import blob_store
-from records.tests.test_rgw_integration import rgwserver
+from records.tests.test_rgw_integration import RGW_MARKS, rgw  # noqa: F401 - the fixture
 
-_CAN_INSTALL = os.geteuid() == 0 and shutil.which("apt-get") is not None
-pytestmark = [
-    pytest.mark.rgw,
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        not rgwserver.is_installed() and not _CAN_INSTALL,
-        reason=(
-            "Ceph radosgw is not installed (missing: " + ", ".join(rgwserver.missing_binaries())
-            + "), and only root with apt-get can install it: apt-get install --no-install-recommends "
-            + " ".join(rgwserver.PACKAGES)
-        ),
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def rgw():
-    try:
-        with rgwserver.running_rgw() as server:
-            yield server
-    except rgwserver.RgwServerError as error:
-        pytest.fail(f"could not start Ceph radosgw: {error}")
+pytestmark = [*RGW_MARKS, pytest.mark.django_db]
 
 
 @pytest.fixture
-def rgw_store(rgw, settings, tmp_path):
+def rgw_store(rgw, settings, tmp_path):  # noqa: F811
     """The application's blob store on a fresh radosgw bucket with Object Lock."""
     bucket = f"zhifa-archive-{os.urandom(6).hex()}"
     store = S3BlobStore(bucket, endpoint_url=rgw.endpoint_url, region=rgw.region, access_key=rgw.access_key,

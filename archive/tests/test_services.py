@@ -2,6 +2,7 @@
 sealed files never change, later volumes, the printed file."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -114,3 +115,32 @@ def test_a_scan_below_the_packs_resolution_is_refused_naming_the_article(desk):
     future = timezone.localdate().replace(year=timezone.localdate().year + 1)
     assert "晚于今天" in _unchanged(casefile_add, acting_user=desk.archivist, case_file=case_file, path=low,
                                     original_name="低.jpg", title="原件", reason="扫描", dated=future)
+
+
+def test_the_case_file_collects_the_signed_service_address_confirmation_with_the_receipts(desk):
+    """The party's 送达地址确认书 (行政处罚法第六十一条) is part of the service record: it is filed in the
+    case file with the step during which it was registered, beside the 送达回证, dated as signed."""
+    from archive.tests.test_retention import _decide_serve_close, _penalty_to_notice
+    from matters.serving import service_address_record, service_scan_file
+    from records.tests.clips import make_image
+
+    use_pack(desk, "pingdingshan-hitech")  # (抚顺 wants a recording of every service too)
+    m = _penalty_to_notice(desk, "确认书入卷")
+    scan = service_scan_file(acting_user=desk.officer, matter=m, path=make_image(desk.folder / "确认书.jpg"),
+                             original_name="确认书.jpg", title="送达地址确认书（王某签署）")
+    signed = timezone.localdate() - timedelta(days=1)
+    service_address_record(acting_user=desk.officer, matter=m, recipient="王某", signed_on=signed, scan=scan,
+                           postal_address="抚顺市望花区某路1号")
+    case_file = _decide_serve_close(desk, m, "确认书入卷")
+
+    items = list(case_file.items.order_by("position").select_related("record"))
+    confirmation = [i for i in items if i.record_id == scan.pk]
+    assert len(confirmation) == 1
+    confirmation = confirmation[0]
+    assert confirmation.source == "service" and confirmation.title == "送达地址确认书（王某）"
+    assert confirmation.dated == signed and confirmation.pages == 1  # a scanned page
+    receipts = [i for i in items if i.source == "service" and i.record_id != scan.pk]
+    assert [i.record.title for i in receipts] == ["告知回执确认书入卷", "决定回执确认书入卷"]
+    # registered during the notice step: filed with that step, ahead of its 送达回证, before the decision's
+    assert confirmation.step_id == receipts[0].step_id != receipts[1].step_id
+    assert confirmation.position + 1 == receipts[0].position < receipts[1].position

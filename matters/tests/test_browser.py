@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from zhifa.tests.browsing import logged_in_page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FMT = "%Y-%m-%dT%H:%M"
@@ -22,16 +24,9 @@ class Desk:
     """One member of staff at a browser, logged in."""
 
     def __init__(self, browser, base, user):
-        from org.tests.factories import PASSWORD
-
         self.base = base
-        self.context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-        self.page = self.context.new_page()
-        self.page.goto(f"{base}/login/")
-        self.page.fill("#id_username", user.username)
-        self.page.fill("#id_password", PASSWORD)
-        with self.page.expect_navigation():
-            self.page.click("button[type=submit]")
+        self.page = logged_in_page(browser, base, user)
+        self.context = self.page.context
 
     def open(self, path: str) -> str:
         self.page.goto(f"{self.base}{path}")

@@ -9,24 +9,17 @@ from django.utils import timezone
 
 from matters.models import Hazard, Matter
 from matters.tests.test_hazards import _inspected, _order
+from zhifa.tests.browsing import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_officer_works_the_register_by_clicking(browser, live_server, team):
-    from org.tests.factories import PASSWORD
-
     insp = _inspected(team, days=20)
     _order(team, insp, timezone.localdate() - timedelta(days=2))
     hazard = insp.hazards.get()
 
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", team.officer.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    page = logged_in_page(browser, live_server.url, team.officer)
     with page.expect_navigation():
         page.click("nav >> text=执法事项")
     with page.expect_navigation():
@@ -54,4 +47,4 @@ def test_an_officer_works_the_register_by_clicking(browser, live_server, team):
     assert "已将未整改的隐患移交立案查处" in page.inner_text("main")
     assert penalty.title in page.inner_text("main")
     assert Hazard.objects.get(pk=hazard.pk).penalty == penalty
-    context.close()
+    page.context.close()

@@ -204,6 +204,26 @@ def test_the_serve_page_offers_this_matters_scans_and_records_the_service(client
     assert "本案回证扫描件" in page and Instrument.objects.filter(services__isnull=True, matter=matter).count() == 0
 
 
+def test_the_serve_page_tells_an_officer_not_on_the_case_who_serves_instead_of_offering_forms(client, team,
+                                                                                              make_staff):
+    """An officer of the section who does not handle the matter sees who may serve it and what to do,
+    with no form that would be refused (and no scan of the case listed); posting is still refused."""
+    matter, decision = _decided(team)
+    _scan(team, "本案回证扫描件")
+    serve_url = reverse("matters:serve", kwargs={"pk": matter.pk, "instrument": decision.pk})
+    client.force_login(make_staff("officer", certificate=True, name="周执法", username="zhou"))
+    body = client.get(serve_url).content.decode()
+    assert 'id="serve-denied"' in body and "只有承办本事项的执法人员（李执法、张执法）" in body
+    assert "请由承办人员办理" in body
+    assert 'id="serve-form"' not in body and "登记确认书" not in body and "本案回证扫描件" not in body
+    response = client.post(serve_url, {"method": "direct", "recipient": "王某", "signer": "王某",
+                                       "served_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 403 and "李执法、张执法" in response.content.decode()
+    assert not Service.objects.exists()
+    client.force_login(team.partner)
+    assert 'id="serve-form"' in client.get(serve_url).content.decode()
+
+
 def test_a_step_may_issue_its_document_and_leave_the_service_for_later(client, team):
     """先行登记保存证据处理决定书 issued by its step without a service waits in 待送达 and is served on its
     own; the matter stays where it is. A 告知书 may not: its 陈述申辩 period runs from the service."""

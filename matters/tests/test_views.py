@@ -236,6 +236,25 @@ def test_mark_major_is_for_reviewers_chiefs_and_leaders(client, team):
     assert matter.major and matter.major_reason == "拟吊销安全生产许可证"
 
 
+def test_step_panels_say_who_acts_instead_of_a_form_that_would_be_refused(client, team, make_staff):
+    """Not only approvals: a step of the matter's officers shows another officer of the section who
+    handles it and what to do, with no form; the matter's officers and the section chief get the form."""
+    matter = _filed(team)
+    outsider = make_staff("officer", certificate=True, name="周执法", username="zhou")
+    client.force_login(outsider)
+    page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+    assert "现场勘验" in page and "id_examine-findings" not in page and 'id="go-examine"' not in page
+    assert "只有承办本事项的执法人员（李执法、张执法）" in page and "请由承办人员办理" in page
+    steps = Step.objects.count()
+    refused = _post_step(client, matter, "examine", {"place": "储罐区", "findings": "未设置标志"})
+    assert refused.status_code == 403 and "李执法、张执法" in refused.content.decode()
+    assert Step.objects.count() == steps
+    for handler in (team.partner, team.chief):
+        client.force_login(handler)
+        page = client.get(reverse("matters:detail", kwargs={"pk": matter.pk})).content.decode()
+        assert "id_examine-findings" in page and "请由承办人员办理" not in page
+
+
 def test_another_sections_officer_is_refused_and_the_refusal_logged(client, team, make_staff):
     from org.tests.factories import SectionFactory
 

@@ -38,7 +38,8 @@ def _load_rgwserver():
 rgwserver = _load_rgwserver()
 
 _CAN_INSTALL = os.geteuid() == 0 and shutil.which("apt-get") is not None
-pytestmark = [
+# Every module on radosgw: run in the PostgreSQL pass (bin/test), skipped where radosgw cannot be had.
+RGW_MARKS = [
     pytest.mark.rgw,
     pytest.mark.skipif(
         not rgwserver.is_installed() and not _CAN_INSTALL,
@@ -50,10 +51,12 @@ pytestmark = [
         ),
     ),
 ]
+pytestmark = RGW_MARKS
 
 
 @pytest.fixture(scope="module")
 def rgw():
+    """A throw-away radosgw for the module (imported by the other radosgw modules)."""
     try:
         with rgwserver.running_rgw() as server:
             yield server

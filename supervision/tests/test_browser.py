@@ -3,14 +3,14 @@ host: the charts are drawn, each with its table, and nothing is fetched from out
 
 import pytest
 
+from zhifa.tests.browsing import log_in, staff_context
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_dashboard_shows_its_charts_offline(browser, live_server, desk):
-    from org.tests.factories import PASSWORD
-
     desk.close_inspection("储罐区专项检查", records=[desk.clip("现场检查.mp4")])
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = staff_context(browser)
     outside = []
 
     def route(r):
@@ -24,11 +24,7 @@ def test_the_dashboard_shows_its_charts_offline(browser, live_server, desk):
     page = context.new_page()
     requested = []
     page.on("request", lambda r: requested.append(r.url))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", desk.leader.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    log_in(page, live_server.url, desk.leader)
     with page.expect_navigation():
         page.click("header >> text=执法监督")
     with page.expect_navigation():

@@ -98,3 +98,39 @@ def test_hold_keeps_a_service_stopped_while_the_others_run_until_release(tmp_pat
         assert again != db and deploy._alive(web)
     finally:
         assert deploy.main(["stop", "--prefix", str(tmp_path)]) == 0
+
+
+def test_deploy_and_the_test_cluster_write_one_ceph_conf_with_their_own_store(tmp_path):
+    """tools/cephconf.py is the one ceph.conf of both: the same cluster settings, each tool's own
+    object store (BlueStore on a file, or memory) and radosgw thread pool."""
+    import configparser
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import rgwserver
+
+    def parse(text: str) -> configparser.RawConfigParser:
+        conf = configparser.RawConfigParser(interpolation=None, strict=True)
+        conf.read_string(text)
+        return conf
+
+    layout = deploy.Layout(tmp_path)
+    ports = {"ceph-mon": 3300, "radosgw": 7480}
+    written = {memstore: parse(deploy.ceph_conf_text(layout, ports, memstore, "f")) for memstore in (False, True)}
+    test = parse(
+        rgwserver.ceph_conf(
+            header=rgwserver.CEPH_HEADER, fsid="f", host="127.0.0.1", mon_port=1, rgw_port=2,
+            directory=tmp_path, rgw_name=rgwserver.RGW_NAME, extra=rgwserver._ceph_extra(1 << 30),
+        )
+    )
+    for conf in (*written.values(), test):
+        assert conf["global"]["auth cluster required"] == "none"
+        assert conf["global"]["osd pool default size"] == "1"
+        assert conf["global"]["ms mon client mode"] == "crc secure"
+    assert written[False]["osd"]["osd objectstore"] == "bluestore"
+    assert written[False]["osd"]["bluestore block path"] == f"{layout.ceph}/osd.$id.block"
+    assert written[True]["osd"]["osd objectstore"] == "memstore"
+    assert written[False]["client.rgw.zhifa"]["rgw frontends"] == "beast endpoint=127.0.0.1:7480"
+    assert written[False]["client.rgw.zhifa"]["rgw thread pool size"] == "64"
+    assert test["osd"]["memstore device bytes"] == str(1 << 30)
+    assert test["client.rgw.zhifa"]["rgw thread pool size"] == "32"
+    assert test["global"]["paxos propose interval"] == "0.05"

@@ -11,6 +11,7 @@ says whether it is in legal-review scope as the pack decides (抚顺 10万元 an
 import pytest
 from django.utils import timezone
 
+from zhifa.tests.browsing import fill_review_submission
 from zhifa.tests.test_role_days_browser import Desk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,13 +102,7 @@ def test_a_penalty_case_to_legal_review_under_each_pack(browser, live_server, of
     else:
         assert "法制审核范围" in major and scope in major, major
         officer.click("main .notice >> text=送法制审核")
-        for box in page.locator("main form textarea[name^='app_']").all():
-            box.fill("见案卷")
-        for row in page.locator("main form p:has(input[name^='mat_'])").all():
-            if "如有" not in row.inner_text():
-                row.locator("input").fill("见案卷第1-12页")
-        page.fill("#id_situation", "违法事实清楚，拟按裁量基准罚款。")
-        page.fill("#id_draft_decision", "罚款。")
+        fill_review_submission(officer.page, situation="违法事实清楚，拟按裁量基准罚款。", draft="罚款。")
         text = officer.click("main form button[type=submit]")
         review = LegalReview.objects.get(matter__title=title)
         assert review.state == "reviewing", text

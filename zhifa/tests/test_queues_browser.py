@@ -7,20 +7,13 @@ import pytest
 
 from review import services
 from review.tests.helpers import complete_submission, make_matter
+from zhifa.tests.browsing import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _desk(browser, base, user):
-    from org.tests.factories import PASSWORD
-
-    page = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    return page
+    return logged_in_page(browser, base, user)
 
 
 def test_chief_approves_from_the_queue_and_reviewer_reaches_the_opinion(browser, live_server, agency, section,

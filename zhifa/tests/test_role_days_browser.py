@@ -15,6 +15,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from zhifa.tests.browsing import fill_review_submission, log_in, staff_context
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -26,15 +28,10 @@ class Desk:
     """One person at a browser, logged in through the log-in page; everything after is a click."""
 
     def __init__(self, browser, base, user):
-        from org.tests.factories import PASSWORD
-
-        self.context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+        self.context = staff_context(browser)
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
-        self.page.goto(f"{base}/login/")
-        self.page.fill("#id_username", user.username)
-        self.page.fill("#id_password", PASSWORD)
-        self.click("button[type=submit]")
+        log_in(self.page, base, user)
 
     def click(self, selector: str) -> str:
         with self.page.expect_navigation():
@@ -230,14 +227,7 @@ def test_a_reviewed_penalty_case_from_each_desk_to_the_portal(browser, live_serv
     assert "此环节须由局领导决定" in officer.page.text_content("#t-approve_proposal")
     assert "法制审核范围" in officer.page.inner_text("#matter-major")
     officer.click("main .notice >> text=送法制审核")
-    page = officer.page
-    for box in page.locator("main form textarea[name^='app_']").all():
-        box.fill("见案卷")
-    for row in page.locator("main form p:has(input[name^='mat_'])").all():
-        if "如有" not in row.inner_text():
-            row.locator("input").fill("见案卷第1-12页")
-    page.fill("#id_situation", "违法事实清楚，拟按裁量基准罚款十二万元。")
-    page.fill("#id_draft_decision", "罚款人民币十二万元。")
+    fill_review_submission(officer.page, situation="违法事实清楚，拟按裁量基准罚款十二万元。", draft="罚款人民币十二万元。")
     text = officer.click("main form button[type=submit]")
     review = LegalReview.objects.get(matter__title=title)
     assert review.state == "reviewing", text
