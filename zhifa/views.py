@@ -10,7 +10,7 @@ from zhifa.selectors import deadline_month, home_summary, month_from
 
 def home(request):
     """The workbench; a supervising body's staff (no agency) land on their own pages instead."""
-    if getattr(request.user, "supervising_body_id", None):
+    if request.method == "GET" and getattr(request.user, "supervising_body_id", None):
         return redirect("supervision:body_home")
     return _staff_home(request)
 
