@@ -34,6 +34,14 @@ def _known_pack(pack_id: str) -> None:
         raise ValidationError(f"政策包“{pack_id}”不存在。")
 
 
+def _bounded(model, **values) -> None:
+    """Refuse a value longer than its column (SQLite would keep it, PostgreSQL would fail)."""
+    for field, value in values.items():
+        f = model._meta.get_field(field)
+        if f.max_length and len(value or "") > f.max_length:
+            raise ValidationError(f"{f.verbose_name}不能超过{f.max_length}个字（现为{len(value)}个字）。")
+
+
 @transaction.atomic
 def agency_create(
     *,
@@ -55,6 +63,11 @@ def agency_create(
     """
     if acting_user is not None:
         raise PermissionDenied("执法主体只能由系统运维人员在服务器上用命令创建。")
+    name, jurisdiction = (name or "").strip(), (jurisdiction or "").strip()
+    if not name or not jurisdiction:
+        raise ValidationError("执法主体的名称和管辖范围不能为空。")
+    _bounded(Agency, name=name, short_name=short_name, jurisdiction=jurisdiction, address=address, phone=phone,
+             instrument_prefix=instrument_prefix)
     validate_uscc(uscc)
     _known_pack(policy_pack)
     if Agency.objects.filter(name=name).exists():
@@ -90,6 +103,10 @@ def section_create(
     enforces: bool = True,
 ) -> Section:
     require(acting_user, "org.manage_staff", agency=agency)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("科室名称不能为空。")
+    _bounded(Section, name=name)
     if Section.objects.filter(agency=agency, name=name).exists():
         raise ValidationError(f"科室“{name}”已存在。")
     section = Section.objects.create(agency=agency, name=name, kind=kind, duties=duties, enforces=enforces)
@@ -144,6 +161,8 @@ def staff_create(
     name = (name or "").strip()
     if not username or not name:
         raise ValidationError("登录名和姓名不能为空。")
+    _bounded(Staff, username=username, name=name, position=position, phone=phone,
+             legal_qualification=legal_qualification)
     if Staff.objects.filter(username=username).exists():
         raise ValidationError(f"登录名“{username}”已被使用。")
     if section is not None and section.agency_id != agency.pk:
@@ -389,3 +408,36 @@ def supervisor_create(
     event_record(kind="staff.create", subject=staff, data={"username": username, "name": name,
                                                            "roles": [Role.OVERSIGHT], "body": body.name})
     return staff
+
+
+@transaction.atomic
+def agency_provision(
+    *,
+    acting_user=None,
+    name: str,
+    uscc: str,
+    jurisdiction: str,
+    policy_pack: str,
+    sections: Iterable[str],
+    admin_username: str,
+    admin_name: str,
+    admin_password: str | None = None,
+    short_name: str = "",
+    instrument_prefix: str = "",
+) -> Agency:
+    """A new agency ready for its administrator: the agency with its pack, its sections and its
+    first 系统管理员 (who then adds the staff). All or nothing.
+
+    Raises ValidationError (as agency_create, section_create and staff_create) and when no section
+    is given.
+    """
+    agency = agency_create(acting_user=acting_user, name=name, uscc=uscc, jurisdiction=jurisdiction,
+                           policy_pack=policy_pack, short_name=short_name, instrument_prefix=instrument_prefix)
+    names = [n.strip() for n in sections if n and n.strip()]
+    if not names:
+        raise ValidationError(f"{name}：请至少填写一个科室。")
+    for section in dict.fromkeys(names):
+        section_create(acting_user=acting_user, agency=agency, name=section)
+    staff_create(acting_user=acting_user, agency=agency, username=admin_username, name=admin_name,
+                 password=admin_password, roles=[Role.ADMIN])
+    return agency
