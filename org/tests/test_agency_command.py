@@ -130,3 +130,30 @@ def test_two_agencies_on_different_packs_never_mix_numbers_or_portal_pages(clien
         for route in ("publicity:index", "publicity:officers", "publicity:complaints"):
             html = client.get(reverse(route) + f"?agency={agency.pk}").content.decode()
             assert name in html and other not in html, (route, name)
+
+
+def test_the_portal_stays_one_bounded_page_with_thousands_of_agencies(client, django_assert_max_num_queries):
+    from org.models import Agency
+
+    Agency.objects.bulk_create(
+        Agency(name=f"某省第{i:04d}号执法局", uscc=make_uscc(f"11210400ME{i:07d}"), jurisdiction=f"第{i}县",
+               policy_pack="fushun-city")
+        for i in range(1200)
+    )
+    for route in ("publicity:index", "publicity:officers", "publicity:powers", "publicity:complaints"):
+        with django_assert_max_num_queries(30):
+            html = client.get(reverse(route)).content.decode()
+        assert html.count("某省第") <= 2 * 20 + 2, route  # the first ones only, with the directory linked
+        assert reverse("publicity:agencies") in html
+    with django_assert_max_num_queries(5):
+        html = client.get(reverse("publicity:agencies")).content.decode()
+    assert "共 1200 个执法机关" in html and "第 1/24 页" in html and "某省第0049号执法局" in html
+    assert "某省第0050号执法局" not in html
+    html = client.get(reverse("publicity:agencies") + "?page=24").content.decode()
+    assert "某省第1199号执法局" in html and "某省第0049号执法局" not in html
+    html = client.get(reverse("publicity:agencies") + "?q=第1037县").content.decode()
+    assert "共 1 个执法机关" in html and "某省第1037号执法局" in html
+    wanted = Agency.objects.get(name="某省第1037号执法局")
+    assert f"?agency={wanted.pk}" in html
+    page = client.get(reverse("publicity:index") + f"?agency={wanted.pk}").content.decode()
+    assert "某省第1037号执法局" in page and "某省第0001号执法局" not in page

@@ -337,6 +337,7 @@ ROUTE_KWARGS = {
     "supervision:body_records": {"pk": "agency"},
     "supervision:body_matter": {"pk": "case"},
     "supervision:body_record": {"pk": "record"},
+    "publicity:agencies": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -855,6 +856,7 @@ NOT_WALKED = {
     "field_public:visit": PORTAL + " (the random 检查码 the officer shows the enterprise)",
     "field_public:check": PORTAL + " (the random token printed in a 文书's QR code)",
     "supervision:body_home": OWN + " (the agencies the viewer's own body supervises)",
+    "publicity:agencies": PORTAL,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
