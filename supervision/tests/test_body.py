@@ -62,9 +62,16 @@ def _last(kind: str):
     return Event.objects.filter(kind=kind).order_by("-pk").first()
 
 
-def test_supervisor_lands_on_the_body_page_and_reads_each_supervised_agency(client, province):
-    sup, a, b = province["supervisor"], province["a"], province["b"]
+def test_supervisor_reads_what_the_body_supervises_is_refused_the_rest_and_changes_nothing(client, province):
+    sup = province["supervisor"]
     client.force_login(sup)
+    _reads(client, province)
+    _refusals(client, province)
+    _no_writes(client, province)
+
+
+def _reads(client, province):
+    sup, a, b = province["supervisor"], province["a"], province["b"]
     landing = client.get(reverse("home"))
     assert landing.status_code == 302 and landing["Location"] == reverse("supervision:body_home")
     page = client.get(reverse("supervision:body_home")).content.decode()
@@ -88,9 +95,9 @@ def test_supervisor_lands_on_the_body_page_and_reads_each_supervised_agency(clie
         assert response.status_code == 200 and "案卷评查结果" in response.content.decode()
 
 
-def test_ids_outside_the_body_are_a_logged_404_like_missing_ones(client, province):
+def _refusals(client, province):
+    """Ids outside the body (or 涉密) are a logged 404, the same page as a missing id."""
     sup, other, a = province["supervisor"], province["other"], province["a"]
-    client.force_login(sup)
     tries = [
         ("supervision:body_agency", other["agency"].pk, "agency.denied"),
         ("supervision:body_statistics", other["agency"].pk, "agency.denied"),
@@ -110,9 +117,8 @@ def test_ids_outside_the_body_are_a_logged_404_like_missing_ones(client, provinc
         assert other["case"].title not in response.content.decode()
 
 
-def test_supervisor_changes_nothing_anywhere(client, province):
-    sup, a = province["supervisor"], province["a"]
-    client.force_login(sup)
+def _no_writes(client, province):
+    a = province["a"]
     writes = [
         reverse("matters:transition", args=[a["case"].pk, "approve_filing"]),
         reverse("matters:new"),
@@ -130,27 +136,26 @@ def test_supervisor_changes_nothing_anywhere(client, province):
     assert Event.objects.exclude(kind__endswith=".denied").count() == before
 
 
-def test_agency_staff_never_see_the_body_pages(client, province):
-    a = province["a"]
-    leader = StaffFactory(agency=a["agency"], roles=(Role.LEADER, Role.ADMIN, Role.LEGAL_REVIEWER))
-    client.force_login(leader)
-    for name, args in (("supervision:body_home", []), ("supervision:body_agency", [a["agency"].pk]),
-                       ("supervision:body_matter", [a["case"].pk])):
-        response = client.get(reverse(name, args=args))
-        assert response.status_code == 403 and "执法监督（司法行政）" in response.content.decode()
-    assert "supervision/body/" not in client.get(reverse("home")).content.decode()
-
-
-def test_the_oversight_role_is_never_an_agency_role(province):
+def test_agency_staff_never_see_the_body_pages_nor_hold_the_role(client):
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from org.services import staff_create, staff_set_roles
 
-    a, sup = province["a"], province["supervisor"]
+    body = supervising_body_create(name="某市司法局", jurisdiction="某市人民政府所属行政执法部门")
+    agency = AgencyFactory()
+    supervising_body_attach(body=body, agency=agency)
+    sup = supervisor_create(body=body, username="sfj2", name="监督员")
+    leader = StaffFactory(agency=agency, roles=(Role.LEADER, Role.ADMIN, Role.LEGAL_REVIEWER))
+    client.force_login(leader)
+    for name, args in (("supervision:body_home", []), ("supervision:body_agency", [agency.pk]),
+                       ("supervision:body_matter", [1]), ("supervision:body_record", [1])):
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 403 and "执法监督（司法行政）" in response.content.decode()
+    assert "/supervision/body/" not in client.get(reverse("home")).content.decode()
     with pytest.raises(ValidationError, match="只授予司法行政部门"):
-        staff_create(agency=a["agency"], username="x1", name="某某", roles=[Role.OVERSIGHT])
+        staff_create(agency=agency, username="x1", name="某某", roles=[Role.OVERSIGHT])
     with pytest.raises(ValidationError, match="只授予司法行政部门"):
-        staff_set_roles(staff=a["officer"], roles=[Role.OFFICER, Role.OVERSIGHT])
+        staff_set_roles(staff=leader, roles=[Role.LEADER, Role.OVERSIGHT])
     with pytest.raises(PermissionDenied):
         staff_set_roles(staff=sup, roles=[Role.ADMIN])
     assert sup.agency_id is None and sup.role_codes == {Role.OVERSIGHT}
