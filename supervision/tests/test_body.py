@@ -152,6 +152,8 @@ def test_agency_staff_never_see_the_body_pages_nor_hold_the_role(client):
         response = client.get(reverse(name, args=args))
         assert response.status_code == 403 and "执法监督（司法行政）" in response.content.decode()
     assert "/supervision/body/" not in client.get(reverse("home")).content.decode()
+    form = client.get(reverse("org:staff_new")).content.decode()
+    assert 'value="admin"' in form and 'value="oversight"' not in form  # never offered to an agency
     with pytest.raises(ValidationError, match="只授予司法行政部门"):
         staff_create(agency=agency, username="x1", name="某某", roles=[Role.OVERSIGHT])
     with pytest.raises(ValidationError, match="只授予司法行政部门"):

@@ -884,6 +884,16 @@ def test_every_route_is_walked_or_says_why_not():
     assert all(ROUTE_KWARGS[n] for n in WALKED)
 
 
+def test_a_supervising_bodys_routes_are_walked_across_agencies():
+    """Its staff are probed (ANY ends with them) on every route only they may use, with ids of an
+    agency their body does not supervise and 涉密 items of one it does."""
+    oversee = {n for n in ROUTES if "supervision.oversee" in (_view_capabilities(ROUTES[n]) or {}).values()}
+    assert oversee - set(WALKED) == {"supervision:body_home"}
+    assert all(CAPABILITIES[c] == {Role.OVERSIGHT} for n in oversee for c in _view_capabilities(ROUTES[n]).values())
+    assert ANY[-1] == Role.OVERSIGHT and not any(Role.OVERSIGHT in CAPABILITIES[c] for c in CAPABILITIES
+                                                  if not c.startswith("supervision.oversee"))
+
+
 def _record(officer, section, tmp_path, title, **kwargs):
     from records.tests.clips import make_pdf
 
