@@ -11,6 +11,8 @@ class Role(models.TextChoices):
     ARCHIVIST = "archivist", "档案管理员"
     OFFICE = "office", "办公室"
     ADMIN = "admin", "系统管理员"
+    # Staff of a supervising body (司法行政部门), not of an agency: reads the agencies it supervises.
+    OVERSIGHT = "oversight", "执法监督（司法行政）"
 
 
 class SectionKind(models.TextChoices):

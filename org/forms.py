@@ -3,6 +3,9 @@ from django import forms
 from org.choices import Role
 from utilities.forms import BoundedForm
 
+# The roles an agency's administrator gives; 执法监督（司法行政）belongs to a supervising body's staff.
+AGENCY_ROLE_CHOICES = [(code, label) for code, label in Role.choices if code != Role.OVERSIGHT]
+
 
 class StaffForm(BoundedForm):
     username = forms.CharField(label="登录名", max_length=150)
@@ -11,7 +14,7 @@ class StaffForm(BoundedForm):
     section = forms.ModelChoiceField(
         label="科室", queryset=None, required=False, empty_label="（不属于科室）"
     )
-    roles = forms.MultipleChoiceField(label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(label="角色", choices=AGENCY_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
     position = forms.CharField(label="职务", max_length=40, required=False)
     phone = forms.CharField(label="电话", max_length=30, required=False)
     frontline = forms.BooleanField(label="一线执法人员", required=False)
@@ -24,7 +27,7 @@ class StaffForm(BoundedForm):
 
 class RolesForm(BoundedForm):
     roles = forms.MultipleChoiceField(
-        label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label="角色", choices=AGENCY_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
 
 

@@ -34,6 +34,44 @@ class Agency(models.Model):
         return self.name
 
 
+class SupervisingBody(models.Model):
+    """行政执法监督机关 — the 司法行政部门 of a people's government (e.g. 抚顺市司法局), which supervises
+    the enforcement of the agencies of its government (行政处罚法第七十五条; 000 第十七条: their
+    执法事项清单 pass its review). Its staff read, never act, in the agencies it supervises."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=30, blank=True)
+    jurisdiction = models.CharField("监督范围", max_length=200)
+    agencies = models.ManyToManyField(
+        "org.Agency", through="org.SupervisedAgency", related_name="supervising_bodies", verbose_name="被监督执法主体"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "执法监督机关"
+        verbose_name_plural = "执法监督机关"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupervisedAgency(models.Model):
+    """An agency under a supervising body's 执法监督, from the day it was attached."""
+
+    body = models.ForeignKey("org.SupervisingBody", on_delete=models.PROTECT, related_name="supervised")
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="supervised_by")
+    attached_at = models.DateTimeField("纳入监督时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "被监督执法主体"
+        verbose_name_plural = "被监督执法主体"
+        constraints = [models.UniqueConstraint(fields=["body", "agency"], name="supervised_agency_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.body} → {self.agency}"
+
+
 class Section(models.Model):
     """科室 / 大队 / 安监所 — a unit inside an agency."""
 
@@ -85,6 +123,14 @@ class Staff(AbstractUser):
     position = models.CharField("职务", max_length=40, blank=True)
     phone = models.CharField("电话", max_length=30, blank=True)
     frontline = models.BooleanField("一线执法人员", default=False)
+    supervising_body = models.ForeignKey(
+        "org.SupervisingBody",
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+        verbose_name="监督机关",
+    )
     legal_qualification = models.CharField(
         "法律职业资格证书编号",
         max_length=40,
@@ -100,6 +146,13 @@ class Staff(AbstractUser):
         verbose_name = "工作人员"
         verbose_name_plural = "工作人员"
         ordering = ["agency", "section", "id"]
+        constraints = [
+            # One employer: an agency or a supervising body, never both.
+            models.CheckConstraint(
+                condition=Q(agency__isnull=True) | Q(supervising_body__isnull=True),
+                name="staff_one_employer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.username

@@ -11,7 +11,8 @@ from rest_framework.permissions import BasePermission
 
 from org.choices import Role
 
-ALL_STAFF = frozenset(Role.values)
+# Every role of an agency's staff; a supervising body's staff (OVERSIGHT) hold none of its capabilities.
+ALL_STAFF = frozenset(Role.values) - {Role.OVERSIGHT}
 R = Role
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -78,6 +79,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # AV spot checks, 案卷评查 and 执法过错 (003 附件3 第十六至十八条); the leader reads them
     "supervision.check": frozenset({R.LEGAL_REVIEWER, R.OFFICE}),
     "supervision.challenge": frozenset({R.LEGAL_REVIEWER, R.OFFICE, R.LEADER}),
+    # 司法行政部门's 执法监督 across the agencies its body supervises: read-only, every read logged
+    "supervision.oversee": frozenset({R.OVERSIGHT}),
 }
 
 

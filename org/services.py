@@ -10,7 +10,15 @@ from django.db import IntegrityError, transaction
 from ledger.services import event_record
 from org.choices import CertificateStatus, Role
 from org.gates import assignment_refusal
-from org.models import Agency, EnforcementCertificate, RoleAssignment, Section, Staff
+from org.models import (
+    Agency,
+    EnforcementCertificate,
+    RoleAssignment,
+    Section,
+    Staff,
+    SupervisedAgency,
+    SupervisingBody,
+)
 from org.permissions import require
 from org.validators import validate_uscc
 
@@ -24,6 +32,14 @@ def _known_pack(pack_id: str) -> None:
 
     if pack_id not in packset().packs:
         raise ValidationError(f"政策包“{pack_id}”不存在。")
+
+
+def _bounded(model, **values) -> None:
+    """Refuse a value longer than its column (SQLite would keep it, PostgreSQL would fail)."""
+    for field, value in values.items():
+        f = model._meta.get_field(field)
+        if f.max_length and len(value or "") > f.max_length:
+            raise ValidationError(f"{f.verbose_name}不能超过{f.max_length}个字（现为{len(value)}个字）。")
 
 
 @transaction.atomic
@@ -47,6 +63,11 @@ def agency_create(
     """
     if acting_user is not None:
         raise PermissionDenied("执法主体只能由系统运维人员在服务器上用命令创建。")
+    name, jurisdiction = (name or "").strip(), (jurisdiction or "").strip()
+    if not name or not jurisdiction:
+        raise ValidationError("执法主体的名称和管辖范围不能为空。")
+    _bounded(Agency, name=name, short_name=short_name, jurisdiction=jurisdiction, address=address, phone=phone,
+             instrument_prefix=instrument_prefix)
     validate_uscc(uscc)
     _known_pack(policy_pack)
     if Agency.objects.filter(name=name).exists():
@@ -82,6 +103,10 @@ def section_create(
     enforces: bool = True,
 ) -> Section:
     require(acting_user, "org.manage_staff", agency=agency)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("科室名称不能为空。")
+    _bounded(Section, name=name)
     if Section.objects.filter(agency=agency, name=name).exists():
         raise ValidationError(f"科室“{name}”已存在。")
     section = Section.objects.create(agency=agency, name=name, kind=kind, duties=duties, enforces=enforces)
@@ -98,6 +123,14 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
             + "、".join(map(str, unknown))
             + "。可用角色："
             + "、".join(f"{c}（{label}）" for c, label in Role.choices)
+        )
+    return roles
+
+
+def _agency_roles(roles: list[str]) -> list[str]:
+    if Role.OVERSIGHT in roles:
+        raise ValidationError(
+            f"“{Role.OVERSIGHT.label}”角色只授予司法行政部门（执法监督机关）的人员，不能授予执法主体的工作人员。"
         )
     return roles
 
@@ -123,11 +156,13 @@ def staff_create(
     Raises PermissionDenied: the acting user is not an administrator of the agency.
     """
     require(acting_user, "org.manage_staff", agency=agency)
-    roles = _clean_roles(roles)
+    roles = _agency_roles(_clean_roles(roles))
     username = (username or "").strip()
     name = (name or "").strip()
     if not username or not name:
         raise ValidationError("登录名和姓名不能为空。")
+    _bounded(Staff, username=username, name=name, position=position, phone=phone,
+             legal_qualification=legal_qualification)
     if Staff.objects.filter(username=username).exists():
         raise ValidationError(f"登录名“{username}”已被使用。")
     if section is not None and section.agency_id != agency.pk:
@@ -166,8 +201,10 @@ def staff_create(
 @transaction.atomic
 def staff_set_roles(*, acting_user=None, staff: Staff, roles: Iterable[str]) -> Staff:
     """Replace a member of staff's roles. Raises ValidationError for an unknown role."""
+    if staff.supervising_body_id:
+        raise PermissionDenied("执法监督机关人员的角色由系统运维人员在服务器上设定，执法主体不能更改。")
     require(acting_user, "org.manage_staff", agency=staff.agency)
-    roles = _clean_roles(roles)
+    roles = _agency_roles(_clean_roles(roles))
     before = sorted(staff.role_codes)
     RoleAssignment.objects.filter(staff=staff).exclude(role__in=roles).delete()
     existing = set(RoleAssignment.objects.filter(staff=staff).values_list("role", flat=True))
@@ -285,3 +322,122 @@ def officer_check_assignable(*, staff: Staff, on: date) -> EnforcementCertificat
     if refusal := assignment_refusal(staff, on):  # e.g. a 执法过错 measure (supervision)
         raise NotAssignable(refusal)
     return certificate
+
+
+# --- 执法监督机关 (the 司法行政部门 supervising a government's agencies) --------------------------------
+
+
+def _system_only(acting_user, what: str) -> None:
+    if acting_user is not None:
+        raise PermissionDenied(f"{what}只能由系统运维人员在服务器上用命令办理（zhifa agency）。")
+
+
+@transaction.atomic
+def supervising_body_create(
+    *, acting_user=None, name: str, jurisdiction: str, short_name: str = ""
+) -> SupervisingBody:
+    """Register a supervising body (e.g. 抚顺市司法局). Only the system (a command on the server).
+
+    Raises ValidationError: empty or too long name/范围, duplicate name (also of an agency).
+    """
+    _system_only(acting_user, "执法监督机关")
+    name, jurisdiction, short_name = (name or "").strip(), (jurisdiction or "").strip(), (short_name or "").strip()
+    if not name or not jurisdiction:
+        raise ValidationError("执法监督机关的名称和监督范围不能为空。")
+    for label, value, field in (("名称", name, "name"), ("监督范围", jurisdiction, "jurisdiction"),
+                                ("简称", short_name, "short_name")):
+        limit = SupervisingBody._meta.get_field(field).max_length
+        if len(value) > limit:
+            raise ValidationError(f"{label}不能超过{limit}个字（现为{len(value)}个字）。")
+    if SupervisingBody.objects.filter(name=name).exists() or Agency.objects.filter(name=name).exists():
+        raise ValidationError(f"“{name}”已登记，名称不能重复。")
+    body = SupervisingBody.objects.create(name=name, jurisdiction=jurisdiction, short_name=short_name)
+    event_record(kind="supervising_body.create", subject=body, data={"name": name, "jurisdiction": jurisdiction})
+    return body
+
+
+@transaction.atomic
+def supervising_body_attach(*, acting_user=None, body: SupervisingBody, agency: Agency) -> SupervisedAgency:
+    """Put an agency under a body's 执法监督. The event is in the agency's ledger: from then on
+    the body's staff may read its matters, statistics and records' metadata.
+
+    Raises ValidationError when the agency is already supervised by that body.
+    """
+    _system_only(acting_user, "纳入执法监督")
+    if SupervisedAgency.objects.filter(body=body, agency=agency).exists():
+        raise ValidationError(f"{agency.name}已在{body.name}的监督范围内。")
+    link = SupervisedAgency.objects.create(body=body, agency=agency)
+    event_record(kind="agency.supervisor_attach", subject=agency, agency=agency,
+                 data={"body": body.name, "body_id": body.pk})
+    return link
+
+
+@transaction.atomic
+def supervisor_create(
+    *,
+    acting_user=None,
+    body: SupervisingBody,
+    username: str,
+    name: str,
+    password: str | None = None,
+    position: str = "",
+    phone: str = "",
+) -> Staff:
+    """A member of a supervising body's staff with the read-only 执法监督 role (no agency).
+
+    Raises ValidationError: empty or taken username, empty name, values longer than their columns.
+    """
+    _system_only(acting_user, "执法监督人员")
+    username, name = (username or "").strip(), (name or "").strip()
+    if not username or not name:
+        raise ValidationError("登录名和姓名不能为空。")
+    for label, value, field in (("登录名", username, "username"), ("姓名", name, "name"),
+                                ("职务", position, "position"), ("电话", phone, "phone")):
+        limit = Staff._meta.get_field(field).max_length
+        if len(value) > limit:
+            raise ValidationError(f"{label}不能超过{limit}个字（现为{len(value)}个字）。")
+    if Staff.objects.filter(username=username).exists():
+        raise ValidationError(f"登录名“{username}”已被使用。")
+    staff = Staff(username=username, name=name, supervising_body=body, position=position, phone=phone)
+    if password:
+        staff.set_password(password)
+    else:
+        staff.set_unusable_password()
+    staff.save()
+    RoleAssignment.objects.create(staff=staff, role=Role.OVERSIGHT)
+    event_record(kind="staff.create", subject=staff, data={"username": username, "name": name,
+                                                           "roles": [Role.OVERSIGHT], "body": body.name})
+    return staff
+
+
+@transaction.atomic
+def agency_provision(
+    *,
+    acting_user=None,
+    name: str,
+    uscc: str,
+    jurisdiction: str,
+    policy_pack: str,
+    sections: Iterable[str],
+    admin_username: str,
+    admin_name: str,
+    admin_password: str | None = None,
+    short_name: str = "",
+    instrument_prefix: str = "",
+) -> Agency:
+    """A new agency ready for its administrator: the agency with its pack, its sections and its
+    first 系统管理员 (who then adds the staff). All or nothing.
+
+    Raises ValidationError (as agency_create, section_create and staff_create) and when no section
+    is given.
+    """
+    agency = agency_create(acting_user=acting_user, name=name, uscc=uscc, jurisdiction=jurisdiction,
+                           policy_pack=policy_pack, short_name=short_name, instrument_prefix=instrument_prefix)
+    names = [n.strip() for n in sections if n and n.strip()]
+    if not names:
+        raise ValidationError(f"{name}：请至少填写一个科室。")
+    for section in dict.fromkeys(names):
+        section_create(acting_user=acting_user, agency=agency, name=section)
+    staff_create(acting_user=acting_user, agency=agency, username=admin_username, name=admin_name,
+                 password=admin_password, roles=[Role.ADMIN])
+    return agency

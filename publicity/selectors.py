@@ -206,6 +206,16 @@ def portal_agencies() -> QuerySet[Agency]:
     return Agency.objects.order_by("id")
 
 
+def portal_agency_directory(*, query: str = "") -> QuerySet[Agency]:
+    """The directory of every agency on the install (a province: thousands), by any part of the
+    name, 简称 or 管辖范围."""
+    qs = Agency.objects.only("pk", "name", "short_name", "jurisdiction").order_by("name", "pk")
+    query = (query or "").strip()[:50]
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(short_name__icontains=query) | Q(jurisdiction__icontains=query))
+    return qs
+
+
 def portal_officers(*, agency: Agency, query: str = "") -> QuerySet[EnforcementCertificate]:
     """Officers with a valid 执法证 (000 第六条第二款): name, unit, category, region, validity,
     number; searchable by name or certificate number."""

@@ -23,6 +23,7 @@ urlpatterns = [
     path("feed.csv", views.feed_csv, name="feed_csv"),
     path("feed.atom", views.feed_atom, name="feed_atom"),
     path("ledger/", include("ledger.public_urls")),
+    path("agencies/", views.agencies, name="agencies"),
     # staff
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_new, name="staff_new"),

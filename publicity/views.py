@@ -49,11 +49,27 @@ FIELD_LABELS = {
 }
 
 
+# Without ?agency= a page that shows each agency shows the first ones only; the directory
+# (publicity:agencies) finds any of them, so an install of thousands stays one bounded page.
+PORTAL_AGENCIES_SHOWN = 20
+
+
 def _agencies(request):
     agencies = selectors.portal_agencies()
     if request.GET.get("agency", "").isdigit():
-        agencies = agencies.filter(pk=int(request.GET["agency"]))
-    return agencies
+        return agencies.filter(pk=int(request.GET["agency"]))
+    return agencies[:PORTAL_AGENCIES_SHOWN]
+
+
+@public
+@require_GET
+def agencies(request):
+    """执法机关目录: every agency, searchable and paged, each linking to its own portal pages."""
+    from django.core.paginator import Paginator
+
+    query = request.GET.get("q", "").strip()[:50]
+    page = Paginator(selectors.portal_agency_directory(query=query), 50).get_page(request.GET.get("page"))
+    return render(request, "publicity/agencies.html", {"page": page, "query": query})
 
 
 # --- 事前公开 -------------------------------------------------------------------------------------------

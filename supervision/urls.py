@@ -32,3 +32,15 @@ urlpatterns += [
     path("faults/<int:pk>/", ov.fault_page, name="fault"),
     path("evaluation/", ov.evaluation_page, name="evaluation"),
 ]
+
+# A supervising body's staff (司法行政部门, 执法监督) across the agencies it supervises (issue 17 item 2)
+from supervision import body_views as bv  # noqa: E402
+
+urlpatterns += [
+    path("body/", bv.body_home, name="body_home"),
+    path("body/agencies/<int:pk>/", bv.body_agency, name="body_agency"),
+    path("body/agencies/<int:pk>/statistics/", bv.body_statistics, name="body_statistics"),
+    path("body/agencies/<int:pk>/records/", bv.body_records, name="body_records"),
+    path("body/matters/<int:pk>/", bv.body_matter, name="body_matter"),
+    path("body/records/<int:pk>/", bv.body_record, name="body_record"),
+]

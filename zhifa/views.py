@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from org.permissions import can, capability_required
@@ -8,8 +8,15 @@ from org.queues import queues_for
 from zhifa.selectors import deadline_month, home_summary, month_from
 
 
-@capability_required("home.view")
 def home(request):
+    """The workbench; a supervising body's staff (no agency) land on their own pages instead."""
+    if request.method == "GET" and getattr(request.user, "supervising_body_id", None):
+        return redirect("supervision:body_home")
+    return _staff_home(request)
+
+
+@capability_required("home.view")
+def _staff_home(request):
     context = {"summary": home_summary(viewer=request.user), "queues": queues_for(request.user)}
     if can(request.user, "matters.view"):
         from matters.selectors import workbench
@@ -29,6 +36,9 @@ def home(request):
         queue = casefile_queue(viewer=request.user)
         context["archive"] = {"due": len(queue), "overdue": sum(1 for r in queue if r.overdue)}
     return render(request, "zhifa/home.html", context)
+
+
+home.capability, home.methods = _staff_home.capability, _staff_home.methods
 
 
 def forbidden(request, exception=None):

@@ -330,6 +330,14 @@ ROUTE_KWARGS = {
     "field:manifest": {},
     "field:icon_svg": {},
     "field:icon_png": {},
+    # --- a supervising body's 执法监督 across agencies ---
+    "supervision:body_home": {},
+    "supervision:body_agency": {"pk": "agency"},
+    "supervision:body_statistics": {"pk": "agency"},
+    "supervision:body_records": {"pk": "agency"},
+    "supervision:body_matter": {"pk": "case"},
+    "supervision:body_record": {"pk": "record"},
+    "publicity:agencies": {},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",
@@ -343,6 +351,8 @@ OWNER_ONLY = {"api-upload": Role.OFFICER, "api-upload-finish": Role.OFFICER}
 OWNER_ONLY["api-access-session-record"] = Role.ARCHIVIST
 OWNER_ONLY["access:session_record"] = Role.ARCHIVIST
 OWNER_ONLY["access:session_content"] = Role.ARCHIVIST
+# Routes that send a role to its own pages instead: a supervising body's staff land on theirs.
+LANDING = {("home", Role.OVERSIGHT): "supervision:body_home"}
 
 
 def _view_capabilities(pattern: URLPattern) -> dict[str, str] | None:
@@ -388,8 +398,9 @@ def test_every_route_is_covered():
 @pytest.fixture
 def world(agency, section, make_staff, tmp_path):
     """One member of staff per role (plus one with none), and one object of each kind."""
-    users = {role: make_staff(role, username=f"as_{role}") for role in Role.values}
+    users = {role: make_staff(role, username=f"as_{role}") for role in Role.values if role != Role.OVERSIGHT}
     users[None] = make_staff(username="as_nobody")
+    users[Role.OVERSIGHT] = _supervisor_of(agency, "as_oversight")
     officer = users[Role.OFFICER]
     certificate = CertificateFactory(staff=officer)
     enterprise = enterprise_create(
@@ -427,6 +438,7 @@ def world(agency, section, make_staff, tmp_path):
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
     objects = {
+        "agency": agency.pk,
         "staff": officer.pk,
         "section": section.pk,
         "certificate": certificate.pk,
@@ -459,6 +471,15 @@ def world(agency, section, make_staff, tmp_path):
     }
     objects.update(_oversight_world(agency, section, officer, users, archive_objects["case_file"]))
     return users, objects
+
+
+def _supervisor_of(agency, username):
+    """A member of 抚顺市司法局's staff (no agency, the read-only oversight role), which supervises `agency`."""
+    from org.services import supervising_body_attach, supervising_body_create, supervisor_create
+
+    body = supervising_body_create(name=f"司法局（{username}）", jurisdiction="本级人民政府所属行政执法部门")
+    supervising_body_attach(body=body, agency=agency)
+    return supervisor_create(body=body, username=username, name="执法监督员", password=PASSWORD)
 
 
 def _access_world(section, version, users, make_staff):
@@ -615,7 +636,9 @@ def test_reads_check_the_role(name, world, client):
         client.force_login(user)
         response = client.get(url)
         allowed = role in CAPABILITIES[capability] and OWNER_ONLY.get(name, role) == role
-        if allowed:
+        if (name, role) in LANDING:
+            assert response.status_code == 302 and response["Location"] == reverse(LANDING[name, role]), (url, role)
+        elif allowed:
             assert response.status_code == 200, (url, role, response.status_code)
         else:
             assert response.status_code == 403, (url, role, response.status_code)
@@ -832,12 +855,15 @@ NOT_WALKED = {
     "api-field-photos": FORM + " (the matter id in the body goes through matter_for: test_sync)",
     "field_public:visit": PORTAL + " (the random 检查码 the officer shows the enterprise)",
     "field_public:check": PORTAL + " (the random token printed in a 文书's QR code)",
+    "supervision:body_home": OWN + " (the agencies the viewer's own body supervises)",
+    "publicity:agencies": PORTAL,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
 # Roles tried for an id of another section or a 涉密 item: those who see only their own section's
 # (leaders, reviewers and archivists see across sections by design).
 NARROW = (Role.OFFICER, Role.SECTION_CHIEF)
-ANY = (Role.OFFICER, Role.SECTION_CHIEF, Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN, Role.ARCHIVIST, Role.OFFICE)
+ANY = (Role.OFFICER, Role.SECTION_CHIEF, Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN, Role.ARCHIVIST, Role.OFFICE,
+       Role.OVERSIGHT)
 
 
 def test_every_route_is_walked_or_says_why_not():
@@ -856,6 +882,16 @@ def test_every_route_is_walked_or_says_why_not():
         "field_public:check",
     }
     assert all(ROUTE_KWARGS[n] for n in WALKED)
+
+
+def test_a_supervising_bodys_routes_are_walked_across_agencies():
+    """Its staff are probed (ANY ends with them) on every route only they may use, with ids of an
+    agency their body does not supervise and 涉密 items of one it does."""
+    oversee = {n for n in ROUTES if "supervision.oversee" in (_view_capabilities(ROUTES[n]) or {}).values()}
+    assert oversee - set(WALKED) == {"supervision:body_home"}
+    assert all(CAPABILITIES[c] == {Role.OVERSIGHT} for n in oversee for c in _view_capabilities(ROUTES[n]).values())
+    assert ANY[-1] == Role.OVERSIGHT and not any(Role.OVERSIGHT in CAPABILITIES[c] for c in CAPABILITIES
+                                                  if not c.startswith("supervision.oversee"))
 
 
 def _record(officer, section, tmp_path, title, **kwargs):
@@ -903,7 +939,8 @@ def _another_agency(tmp_path) -> dict:
 
     agency = AgencyFactory()
     section = SectionFactory(agency=agency, name="执法监察一大队")
-    users = {role: StaffFactory(roles=(role,), agency=agency, section=section) for role in Role.values}
+    users = {role: StaffFactory(roles=(role,), agency=agency, section=section)
+             for role in Role.values if role != Role.OVERSIGHT}
     officer = users[Role.OFFICER]
     certificate = CertificateFactory(staff=officer)
     enterprise = enterprise_create(
@@ -928,6 +965,7 @@ def _another_agency(tmp_path) -> dict:
 
     publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
     return {
+        "agency": agency.pk,
         "staff": officer.pk,
         "section": section.pk,
         "certificate": certificate.pk,
@@ -999,10 +1037,13 @@ def test_every_route_refuses_ids_of_another_agency_another_section_and_secret_it
     users, objects = world
     colleague = StaffFactory(roles=(Role.OFFICER,), agency=users[Role.OFFICER].agency, section=users[Role.OFFICER].section)
     CertificateFactory(staff=colleague)
+    secret = _secret(colleague, tmp_path)
     variants = {
         "another agency": (_another_agency(tmp_path), ANY),
         "another section": (_another_section(users[Role.OFFICER].agency, tmp_path), NARROW),
-        "涉密": (_secret(colleague, tmp_path), NARROW),
+        "涉密": (secret, NARROW),
+        # A supervising body's staff see no 涉密 item of the agencies they supervise either.
+        "涉密 (执法监督)": (secret, (Role.OVERSIGHT,)),
     }
     failures, walked = [], 0
     for name in WALKED:
