@@ -313,7 +313,21 @@ def demo_load(*, password: str = DEMO_PASSWORD, today: date | None = None) -> Ag
     from publicity.demo import publicity_demo_load
 
     publicity_demo_load(agency=agency, today=today)
+    _demo_supervising_body(agency, password)
     return agency
+
+
+SUPERVISOR = ("sfj", "孟晓光", "执法监督科科长")
+
+
+def _demo_supervising_body(agency, password: str) -> None:
+    """抚顺市司法局 supervising the demo agency, with one read-only 执法监督 account."""
+    from org.services import supervising_body_attach, supervising_body_create, supervisor_create
+
+    body = supervising_body_create(name="抚顺市司法局", short_name="市司法局", jurisdiction="抚顺市市直行政执法机关")
+    supervising_body_attach(body=body, agency=agency)
+    username, name, position = SUPERVISOR
+    supervisor_create(body=body, username=username, name=name, password=password, position=position)
 
 
 def _demo_matters(agency) -> None:

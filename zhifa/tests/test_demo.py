@@ -34,3 +34,15 @@ def test_loading_twice_changes_nothing():
     first = demo_load()
     second = demo_load()
     assert first == second and Agency.objects.count() == 1 and first.staff.count() == second.staff.count()
+
+
+def test_demo_has_a_supervising_body_whose_supervisor_reads_the_agency(client):
+    from org.models import Staff
+
+    agency = demo_load(today=date(2026, 11, 24))
+    supervisor = Staff.objects.get(username="sfj")
+    assert supervisor.agency_id is None and supervisor.role_codes == {Role.OVERSIGHT}
+    assert list(supervisor.supervising_body.agencies.all()) == [agency]
+    client.force_login(supervisor)
+    page = client.get("/", follow=True)
+    assert page.status_code == 200 and agency.name in page.content.decode()

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from zhifa.demo import DEMO_PASSWORD, STAFF, demo_exists, demo_load
+from zhifa.demo import DEMO_PASSWORD, STAFF, SUPERVISOR, demo_exists, demo_load
 from zhifa.demo_packs import PROFILES, pack_demo_exists, pack_demo_load
 
 DEFAULT_PACK = "fushun-city"
@@ -63,3 +63,5 @@ def print_accounts(out, password: str) -> None:
 
         labels = "、".join(Role(r).label for r in roles)
         out.write(f"  {username:<10} {name}  {section or '局领导'}  {position}  [{labels}]")
+    username, name, position = SUPERVISOR
+    out.write(f"  {username:<10} {name}  抚顺市司法局  {position}  [{Role.OVERSIGHT.label}]")
