@@ -129,9 +129,12 @@ class Kind:
         self.client_errors = 0
         self.skipped = 0
         self.samples: list[str] = []  # the first few errors, for the report
+        self.steps: dict[str, list[float]] = {}  # latencies by step, where a kind has several
 
-    def record(self, status: int, elapsed: float, what: str, detail=None) -> bool:
+    def record(self, status: int, elapsed: float, what: str, detail=None, step: str | None = None) -> bool:
         self.latencies.append(elapsed)
+        if step:
+            self.steps.setdefault(step, []).append(elapsed)
         if status >= 500 or status == 0:
             self.server_errors += 1
         elif status >= 400:
@@ -223,7 +226,7 @@ async def transitions(kind: Kind, port: int, tokens: dict, rate: float, stop: fl
             started = time.perf_counter()
             path = what if what.startswith("/") else f"/api/v1/matters/{matter}/transitions/{what}/"
             status, parsed, elapsed = await request(port, "POST", path, tokens[user], body)
-            if not kind.record(status, elapsed, what, parsed):
+            if not kind.record(status, elapsed, what, parsed, step="open" if matter is None else what):
                 break
             if matter is None:
                 matter = parsed["id"]
@@ -449,6 +452,11 @@ def main() -> None:
             f"{kind.client_errors:>4} {kind.skipped:>7} {1000 * (p50 or 0):>7.0f} {1000 * (p99 or 0):>7.0f} "
             f"{1000 * max(kind.latencies, default=0):>7.0f}"
         )
+        for step, latencies in kind.steps.items():
+            print(
+                f"  {step:<17} {len(latencies):>4} {'':>22} {1000 * percentile(latencies, 0.5):>7.0f} "
+                f"{1000 * percentile(latencies, 0.99):>7.0f} {1000 * max(latencies):>7.0f}"
+            )
         for sample in kind.samples:
             print(f"    {sample}")
     if dock_results:
