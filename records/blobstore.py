@@ -182,6 +182,26 @@ def _write_all(fd: int, view: memoryview, write_size: int = WRITE_SIZE) -> None:
             piece = piece[write(fd, piece) :]
 
 
+@functools.cache
+def _sync_file_range() -> Callable[[int, int, int], None] | None:
+    """Linux's sync_file_range(2) with SYNC_FILE_RANGE_WRITE (start writing these bytes to the
+    disk, without waiting), through libc; None where there is none."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.sync_file_range
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+    call.restype = ctypes.c_int
+
+    def start(fd: int, offset: int, length: int) -> None:
+        call(fd, offset, length, 2)  # SYNC_FILE_RANGE_WRITE; a failure leaves it all to fsync()
+
+    return start
+
+
 def _copy_and_hash(
     source: Source,
     fd: int,
@@ -189,6 +209,7 @@ def _copy_and_hash(
     chunk_size: int,
     target: str,
     write_size: int = WRITE_SIZE,
+    writeback: bool = False,
 ) -> tuple[str, int]:
     """Stream ``source`` into the open file ``fd`` (``target`` names it in messages); its
     SHA-256 (hex) and size.
@@ -196,7 +217,13 @@ def _copy_and_hash(
     Two buffers: while the helper thread hashes chunk k, the main thread writes chunk k and
     reads chunk k+1 into the other buffer; it waits for the hash of chunk k-1 (the other
     buffer's previous content) before overwriting it. A single worker keeps the updates in order.
+
+    ``writeback``: once a chunk is written, the disk starts writing it (sync_file_range) while the
+    next chunks are read, hashed and copied, so the fsync that makes the file durable at the end
+    finds most of it on the disk already instead of all of it in memory. Durability still rests
+    on that fsync alone.
     """
+    start_writeback = _sync_file_range() if writeback else None
     digest = hashlib.sha256()
     views = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
     pending: list[Future[None] | None] = [None, None]
@@ -220,6 +247,8 @@ def _copy_and_hash(
                 _write_all(fd, chunk, write_size)
             except OSError as exc:
                 raise BlobStoreError(f"写入{target}时出错：{_os_message(exc)}") from exc
+            if start_writeback is not None:
+                start_writeback(fd, total, n)
             total += n
             if progress is not None:
                 progress(n)
@@ -396,12 +425,20 @@ class FileSystemBlobStore(BlobStore):
     the files are read-only; protecting the folder itself is the job of the system operator.
     """
 
-    def __init__(self, root: Path | str, *, chunk_size: int = CHUNK_SIZE, write_size: int = WRITE_SIZE):
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        write_size: int = WRITE_SIZE,
+        writeback: bool = True,
+    ):
         self.root = Path(root)
         self.objects_dir = self.root / "sha256"
         self.temp_dir = self.root / "tmp"
         self.chunk_size = chunk_size
         self.write_size = write_size
+        self.writeback = writeback  # start writing each chunk to disk as soon as it is copied
 
     def path(self, sha256: str) -> Path:
         return self.objects_dir / _shard(_check_digest(sha256))
@@ -413,7 +450,7 @@ class FileSystemBlobStore(BlobStore):
         temp, fd = _create_temp(self.temp_dir)
         try:
             sha256, size = _copy_and_hash(
-                source, fd, progress, self.chunk_size, f"存储（{self.root}）", self.write_size
+                source, fd, progress, self.chunk_size, f"存储（{self.root}）", self.write_size, self.writeback
             )
             final = self.path(sha256)
             if final.exists():
@@ -937,7 +974,7 @@ class S3BlobStore(BlobStore):
 # --- configuration -----------------------------------------------------------------------------------------
 
 _S3_PARAMETERS = {"endpoint", "region", "access_key", "secret_key", "prefix", "write_size"}
-_FILE_PARAMETERS = {"write_size"}
+_FILE_PARAMETERS = {"write_size", "writeback"}
 _WRITE_SIZE_MIN = 4096
 
 
@@ -1008,6 +1045,7 @@ def blobstore_from_url(url: str | None, *, data_dir: Path | str) -> BlobStore:
     * ``file:blobs`` (the default), ``file:relative/path``: a folder under ``data_dir``;
       ``file:///absolute/path``: that folder.
     * Both kinds take ``?write_size=N``: the bytes per write() call (see WRITE_SIZE).
+    * ``file:`` takes ``?writeback=0``: no early write-back while copying (see _copy_and_hash).
     * ``s3://bucket?endpoint=http://127.0.0.1:9000&region=…&access_key=…&secret_key=…&prefix=…``;
       without keys in the address, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or boto3's own
       configuration) are used. Uploads are spooled in ``data_dir/spool``.
@@ -1027,7 +1065,9 @@ def blobstore_from_url(url: str | None, *, data_dir: Path | str) -> BlobStore:
         location, _, query = url.partition("?")
         params = _parameters("file", query, _FILE_PARAMETERS, url)
         path = _file_path(location, data_dir)
-        return FileSystemBlobStore(path, write_size=_write_size(params, url))
+        return FileSystemBlobStore(
+            path, write_size=_write_size(params, url), writeback=_writeback(params, url)
+        )
     if scheme == "s3":
         return _s3_store(url, data_dir)
     raise BlobStoreConfigError(f"不支持的存储地址类型“{scheme}:”（{_redact(url)}）：仅支持 file: 和 s3:。")
@@ -1064,6 +1104,13 @@ def _parameters(scheme: str, query: str, allowed: set[str], shown: str) -> dict[
     if repeated:
         raise BlobStoreConfigError(f"{scheme}: 存储地址的参数 {'、'.join(repeated)} 出现了多次：{shown}")
     return {name: values[0] for name, values in parsed.items()}
+
+
+def _writeback(params: dict[str, str], shown: str) -> bool:
+    value = params.get("writeback", "1")
+    if value not in ("0", "1"):
+        raise BlobStoreConfigError(f"存储地址的 writeback 应为 0 或 1：{shown}")
+    return value == "1"
 
 
 def _write_size(params: dict[str, str], shown: str) -> int:

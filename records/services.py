@@ -23,7 +23,7 @@ from policy.calendar import compute_deadline, due_moment
 from policy.packs import Rule
 from policy.selectors import agency_rules
 from records.choices import Confidentiality, ExplanationKind, RecordKind, ReturnKind, Source
-from records.media import probe
+from records.media import MediaInfo, probe
 from records.models import (
     DuplicateDelivery,
     Exemption,
@@ -372,6 +372,13 @@ def recorded_span(path: Path, name: str) -> tuple[datetime | None, datetime | No
     return info.recorded_start, info.recorded_end
 
 
+def file_probe(path: Path, name: str) -> MediaInfo:
+    """What the file at `path` is (records.media.probe), read as if it had its delivered `name`:
+    for a caller that probes ahead of record_ingest and hands the result over as `media`.
+    Raises OSError only for an I/O error on the file."""
+    return _probe(Path(path), name)
+
+
 def _retain_until(rules, kind: str, when: datetime) -> date | None:
     rule = _rule(rules, "av.retention_min")
     if rule is None or kind not in AV_KINDS:
@@ -402,6 +409,7 @@ def record_ingest(
     clock_check: ClockCheck | None = None,
     filed_at: datetime | None = None,
     progress=None,
+    media: MediaInfo | None = None,
 ) -> IngestResult:
     """Store a delivered file as a new record (version 1), or recognise it as already stored.
 
@@ -413,6 +421,9 @@ def record_ingest(
     `dock_time` is when the dock wrote the file: kept, never taken for the device's clock. The clock
     is judged only against `clock_check`, an independent reference (a dock import without one says
     so). The same content delivered again under another name is kept as a DuplicateDelivery.
+
+    `media`: what file_probe(path, original_name) found, when the caller probed this same file
+    ahead (the dock import probes the next file while this one is stored); probed here otherwise.
     """
     if source == Source.DOCK:
         require(acting_user, "records.ingest_dock", agency=section.agency)
@@ -429,7 +440,7 @@ def record_ingest(
     if device is not None and device.agency_id != section.agency_id:
         raise ValidationError("记录设备不属于本单位。")
     filed_at = filed_at or timezone.now()
-    info = _probe(path, name)
+    info = media if media is not None else _probe(path, name)
     kind = _kind_from_content(kind, KIND_FROM_MEDIA.get(info.kind, RecordKind.OTHER), name)
     rules = agency_rules(section.agency, timezone.localdate(filed_at))
     recorded_end = info.recorded_end or (dock_time if kind in AV_KINDS else None)

@@ -686,3 +686,38 @@ def test_remove_deletes_a_file_and_every_unlocked_s3_version_but_never_a_locked_
     assert s3_store.remove(free.sha256) is None
     listed = s3_store.client.list_object_versions(Bucket=s3_store.bucket, Prefix=key)
     assert not listed.get("Versions") and not listed.get("DeleteMarkers")
+
+
+@pytest.mark.parametrize("writeback", [True, False])
+def test_put_with_and_without_early_writeback(tmp_path, monkeypatch, writeback):
+    """With write-back on (the default), each chunk's range is handed to sync_file_range as soon
+    as it is written, in order and covering the whole file; the fsync at the end stays."""
+    import records.blobstore as blobstore
+
+    source = random_file(tmp_path / "in.bin", 3 * MiB + 77, seed=8)
+    real_start, ranges, fsynced = blobstore._sync_file_range(), [], []
+    assert real_start is not None  # Linux, glibc: the call exists
+
+    def start(fd, offset, length):
+        ranges.append((offset, length))
+        real_start(fd, offset, length)
+
+    monkeypatch.setattr(blobstore, "_sync_file_range", lambda: start)
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: fsynced.append(fd) or real_fsync(fd))
+    store = FileSystemBlobStore(tmp_path / "store", chunk_size=MiB, writeback=writeback)
+    info = store.put(source)
+    assert store.path(info.sha256).read_bytes() == source.read_bytes()
+    expected = [(0, MiB), (MiB, MiB), (2 * MiB, MiB), (3 * MiB, 77)]
+    assert ranges == (expected if writeback else [])
+    assert len(fsynced) >= 2  # the file, then its folder
+
+
+def test_writeback_from_the_address(tmp_path):
+    assert blobstore_from_url("file:blobs", data_dir=tmp_path).writeback is True
+    assert blobstore_from_url("file:blobs?writeback=0", data_dir=tmp_path).writeback is False
+    assert blobstore_from_url("file:blobs?writeback=1&write_size=65536", data_dir=tmp_path).writeback is True
+    with pytest.raises(BlobStoreConfigError, match="writeback 应为 0 或 1"):
+        blobstore_from_url("file:blobs?writeback=yes", data_dir=tmp_path)
+    with pytest.raises(BlobStoreConfigError, match="不认识的参数 writeback"):
+        blobstore_from_url("s3://zhifa-records?writeback=0&access_key=A&secret_key=B", data_dir=tmp_path)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from equipment.services import device_issue, device_register
 from ledger.models import Event
@@ -396,3 +397,55 @@ def test_an_import_killed_at_any_moment_leaves_nothing_half_stored(data_dir, tmp
     verify = _run(data_dir, "ledger", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "核验通过" in verify.stdout
+
+
+# --- probing ahead ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("session_start", [False, True])
+def test_each_file_is_probed_once_and_the_next_one_while_this_one_is_stored(
+    tmp_path, monkeypatch, device, session_start
+):
+    """The import probes the next file in a helper thread while the current one is stored, and
+    hands that result to record_ingest; with --session-start the clock check's probe is reused.
+    Either way every file is probed exactly once, and what is stored is what its own probe found."""
+    import threading
+
+    import records.services
+
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    folder = tmp_path / "dock"
+    clips = [
+        _clip(folder / f"clip_{n}.mp4", start + timedelta(seconds=2 * n), seconds=1 + n) for n in range(3)
+    ]
+    (folder / "已导入.mp4").write_bytes(clips[0].read_bytes())  # the same content under another name
+    real_probe, probes = records.services.probe, []
+
+    def counting_probe(path, **kwargs):
+        probes.append((Path(path).name, threading.current_thread().name))
+        return real_probe(path, **kwargs)
+
+    monkeypatch.setattr(records.services, "probe", counting_probe)
+    args = (
+        ("--session-start", timezone.localtime(start).strftime("%Y-%m-%d %H:%M:%S")) if session_start else ()
+    )
+    error, out, _err = _ingest(folder, *args)
+    assert error is None
+    assert _summary(out) == (3, 1, 0, 0, 0)
+    names = [name for name, _ in probes]
+    assert sorted(names) == sorted(["clip_0.mp4", "clip_1.mp4", "clip_2.mp4", "已导入.mp4"])
+    threads = dict(probes)
+    if session_start:  # all probed up front by the clock check, none again
+        assert set(threads.values()) == {threading.main_thread().name}
+    else:  # the first by itself, every later one ahead, in the helper thread
+        assert threads["clip_0.mp4"] == threading.main_thread().name
+        assert all(threads[n].startswith("ingest-probe") for n in ("clip_1.mp4", "clip_2.mp4", "已导入.mp4"))
+    versions = {v.original_name: v for v in RecordVersion.objects.all()}
+    assert set(versions) == {"clip_0.mp4", "clip_1.mp4", "clip_2.mp4"}
+    for n in range(3):
+        version = versions[f"clip_{n}.mp4"]
+        assert version.sha256 == _sha(clips[n])
+        assert version.media["duration_seconds"] == pytest.approx(1 + n, abs=0.1)
+        assert version.recorded_start == start + timedelta(seconds=2 * n)
+    assert Event.objects.filter(kind="record.create").count() == 3
+    assert Event.objects.filter(kind="record.duplicate").count() == 1

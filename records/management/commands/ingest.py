@@ -1,6 +1,7 @@
 import os
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from django.utils import timezone
 from equipment.models import Device
 from org.models import Staff
 from records.choices import Source
+from records.media import MediaInfo
 from records.models import DuplicateDelivery, RecordVersion
-from records.services import clock_checks_from_session_start, record_ingest, recorded_span
+from records.services import clock_checks_from_session_start, file_probe, record_ingest
 
 
 def _human(size: float) -> str:
@@ -61,9 +63,48 @@ class Command(BaseCommand):
                 raise CommandError(f"人员“{by}”不存在或已停用。") from None
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         self.stderr.write(f"设备 {device.serial}（{device.section.name}），共 {len(files)} 个文件。")
+        self._probed: dict[Path, MediaInfo] = {}  # files probed already (by the clock check)
+        self._pending: dict[Path, Future] = {}  # the next file's probe, running
         checks = self._clock_checks(device, root, files, session_start) if session_start else {}
-        counts = {"stored": 0, "known": 0, "unreadable": 0, "late": 0, "errors": 0}
-        total_bytes, started = 0, time.monotonic()
+        counts = {"stored": 0, "known": 0, "unreadable": 0, "late": 0, "errors": 0, "bytes": 0}
+        started = time.monotonic()
+        # The next file to import is probed in this thread while the current one is stored: FFmpeg
+        # decodes without the GIL, so the probe's decoding overlaps the copy, hash and fsync.
+        self._ahead = ThreadPoolExecutor(1, thread_name_prefix="ingest-probe")
+        try:
+            self._import_all(device, user, root, files, checks, counts, title_prefix)
+        finally:
+            self._ahead.shutdown(cancel_futures=True)
+        total_bytes, seconds = counts.pop("bytes"), time.monotonic() - started
+        if counts["stored"]:
+            from ledger.services import checkpoint_sign
+
+            checkpoint = checkpoint_sign()
+            self.stderr.write(f"已签署台账检查点：大小 {checkpoint.size}。")
+        self.stdout.write(
+            f"导入完成：新存储 {counts['stored']} 个（{_human(total_bytes)}，用时 {seconds:.1f} 秒），"
+            f"已存在跳过 {counts['known']} 个，无法读取但已存储 {counts['unreadable']} 个，"
+            f"逾期 {counts['late']} 个，失败 {counts['errors']} 个。"
+        )
+        if counts["errors"]:
+            raise CommandError(
+                f"{counts['errors']} 个文件未能导入，请按上面的提示处理后重新运行（已导入的不会重复存储）。"
+            )
+
+    def _probe_next(self, device, root: Path, files: list[Path], start: int) -> None:
+        """Start probing the first file from `start` on that is still to be imported (one at a time)."""
+        for path in files[start:]:
+            if path in self._probed or path in self._pending:
+                return
+            stat = path.stat()
+            relative = str(path.relative_to(root))
+            dock_time = timezone.make_aware(datetime.fromtimestamp(stat.st_mtime))
+            if not stat.st_size or self._already_imported(device, relative, stat.st_size, dock_time):
+                continue
+            self._pending[path] = self._ahead.submit(file_probe, path, relative.replace(os.sep, "／"))
+            return
+
+    def _import_all(self, device, user, root: Path, files: list[Path], checks, counts, title_prefix) -> None:
         tty = sys.stderr.isatty()
         for number, path in enumerate(files, start=1):
             relative = str(path.relative_to(root))
@@ -74,6 +115,10 @@ class Command(BaseCommand):
                 counts["known"] += 1
                 self.stderr.write(f"{prefix} 已导入，跳过")
                 continue
+            media = (
+                self._pending.pop(path).result() if path in self._pending else self._probed.pop(path, None)
+            )
+            self._probe_next(device, root, files, number)
             file_started = time.monotonic()
 
             def progress(done, prefix=prefix, size=stat.st_size, t0=file_started):
@@ -94,6 +139,7 @@ class Command(BaseCommand):
                     dock_time=dock_time,
                     clock_check=checks.get(path),
                     progress=progress,
+                    media=media,
                 )
             except (ValidationError, PermissionDenied) as exc:
                 counts["errors"] += 1
@@ -107,7 +153,7 @@ class Command(BaseCommand):
                 note = f"内容已存储（记录 #{version.record_id}），未重复存储"
             else:
                 counts["stored"] += 1
-                total_bytes += version.size
+                counts["bytes"] += version.size
                 notes = [f"已存储为记录 #{version.record_id}，{_human(version.size / elapsed)}/s"]
                 if not version.readable:
                     counts["unreadable"] += 1
@@ -117,25 +163,11 @@ class Command(BaseCommand):
                     notes.append("超过存储期限，须补写书面说明")
                 note = "；".join(notes)
             self.stderr.write(("\r" if tty else "") + f"{prefix} {note}")
-        seconds = time.monotonic() - started
-        if counts["stored"]:
-            from ledger.services import checkpoint_sign
-
-            checkpoint = checkpoint_sign()
-            self.stderr.write(f"已签署台账检查点：大小 {checkpoint.size}。")
-        self.stdout.write(
-            f"导入完成：新存储 {counts['stored']} 个（{_human(total_bytes)}，用时 {seconds:.1f} 秒），"
-            f"已存在跳过 {counts['known']} 个，无法读取但已存储 {counts['unreadable']} 个，"
-            f"逾期 {counts['late']} 个，失败 {counts['errors']} 个。"
-        )
-        if counts["errors"]:
-            raise CommandError(
-                f"{counts['errors']} 个文件未能导入，请按上面的提示处理后重新运行（已导入的不会重复存储）。"
-            )
 
     def _clock_checks(self, device, root: Path, files: list[Path], session_start: str) -> dict:
         """Each file's clock check against the officer's recorded start of the session: the times
-        embedded in the clips (read from the vault for those imported before)."""
+        embedded in the clips (read from the vault for those imported before). What the probe found
+        is kept, so that the import does not probe the same file again."""
         try:
             start = datetime.fromisoformat(session_start.strip())
         except ValueError:
@@ -154,7 +186,8 @@ class Command(BaseCommand):
                 spans[path] = (known.recorded_start, known.recorded_end)
             elif stat.st_size:
                 try:
-                    spans[path] = recorded_span(path, relative.replace(os.sep, "／"))
+                    info = self._probed[path] = file_probe(path, relative.replace(os.sep, "／"))
+                    spans[path] = (info.recorded_start, info.recorded_end)
                 except OSError:
                     spans[path] = (None, None)  # unreadable here: the import itself reports it
         try:
