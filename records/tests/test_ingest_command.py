@@ -195,7 +195,7 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _run(data_dir: Path, *args, timeout=120) -> subprocess.CompletedProcess:
+def _run(data_dir: Path, *args, timeout=600) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*_zhifa(), *args], env=_env(data_dir), cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
