@@ -216,30 +216,45 @@ def today(*, viewer) -> dict:
         .select_related("draw__item", "party", "matter")
         .order_by("-draw__drawn_at", "pk")[:50]
     )
+    from field import hooks, qr
+
+    by_matter = {t.matter_id: t for t in tasks if t.matter_id}
     items = []
     for matter in matters:
         plan = matter.steps.filter(transition="plan").order_by("pk").first()
         code = InspectionCode.objects.filter(matter=matter).first()
+        task = by_matter.get(matter.pk)
         items.append(
             {
                 "kind": "inspection",
                 "matter": matter.pk,
+                "task": task.pk if task else None,
                 "title": matter.title,
                 "state": matter.state,
+                # a drawn task's matter opened at the office without its plan yet is started here too
+                "needs_start": bool(task) and matter.state == "registered",
                 "inspected": matter.steps.filter(transition__in=INSPECTED_STEPS).exists(),
                 "place": (plan.data or {}).get("place", "") if plan else "",
-                "content": (plan.data or {}).get("facts", "") if plan else "",
+                "content": (plan.data or {}).get("facts", "") if plan else (task.draw.item.content if task else ""),
+                "basis": task.draw.item.basis if task else matter.legal_basis,
                 "code": code.token if code else "",
+                # drawn here, cached with the day: the code is shown on site without signal
+                "code_svg": qr.svg(hooks.visit_url(code.token), scale=5) if code else "",
                 "party": _enterprise_file(matter.party, matter.agency) if matter.party_id else None,
             }
         )
+    shown = {m.pk for m in matters}
     for task in tasks:
+        if task.matter_id in shown:
+            continue
         items.append(
             {
                 "kind": "task",
                 "task": task.pk,
                 "matter": task.matter_id,
                 "title": task.draw.item.name,
+                "needs_start": True,
+                "content": task.draw.item.content,
                 "basis": task.draw.item.basis,
                 "party": _enterprise_file(task.party, viewer.agency),
             }

@@ -302,7 +302,7 @@ def signature_verify(signature) -> tuple[bool, str]:
 
 # Said on each step recorded from the phone's queue: it was done on site and sent when signal returned.
 OFFLINE_REASON = "现场离线办理，恢复网络后自动同步（以设备记录的办理时间为准）"
-SYNC_KINDS = ("photo", "inspect", "hazard", "order", "signature")
+SYNC_KINDS = ("photo", "inspect", "hazard", "order", "signature", "start")
 
 
 def _synced(acting_user, key: str, kind: str):
@@ -497,7 +497,70 @@ def _apply_signature(acting_user, data: dict, device_time) -> dict:
     return {"instrument": instrument.pk, "signature": signature.pk, "image": signature.scan_id}
 
 
+def _apply_start(acting_user, data: dict, device_time) -> dict:
+    """Start the inspection of a 双随机 task from the phone (online only: the 检查码 must be on the
+    server before the officers enter, for the enterprise's scan to find it)."""
+    from django.http import Http404
+
+    from inspections.selectors import task_for
+
+    try:
+        pk = int(data.get("task"))
+    except (TypeError, ValueError):
+        raise ValidationError("缺少检查任务编号。") from None
+    try:
+        task = task_for(viewer=acting_user, pk=pk)
+    except Http404:
+        raise ValidationError("没有这个检查任务，或它不属于本单位。") from None
+    matter, code = task_inspection_start(
+        task=task,
+        place=data.get("place", ""),
+        facts=data.get("facts", ""),
+        acting_user=acting_user,
+    )
+    return {"task": task.pk, "matter": matter.pk, "code": code.token}
+
+
+@transaction.atomic
+def task_inspection_start(*, task, place: str, facts: str, acting_user):
+    """开始检查 of a drawn 双随机 task: the inspection matter (opened for the task when it has none,
+    with the drawn officers), its 现场检查方案 (001 第六条: the place, the time, the content; the
+    content defaults to the item's 抽查内容) and so its 检查码, issued before anyone goes in.
+
+    Changes: the matter and its link to the task (inspection.task_matter), the plan step with its
+    文书 (matter.transition, instrument.issue), the code (inspection_code.issue), each with its
+    event. The step's time is the server's: it is taken online, when it happens. Returns (matter,
+    code). Raises ValidationError (Chinese) or PermissionDenied; nothing changes on a refusal.
+    """
+    from inspections.models import InspectionTask
+    from inspections.services import task_matter_open
+    from matters.services import matter_transition
+
+    task = InspectionTask.objects.select_for_update().select_related("draw__item", "matter").get(pk=task.pk)
+    if task.result_at is not None:
+        raise ValidationError("该检查任务已登记检查结果，不能再开始检查。")
+    matter = task.matter or task_matter_open(task=task, acting_user=acting_user)
+    if matter.closed_at is not None:
+        raise ValidationError(f"该检查任务的执法事项“{matter.title}”已经结束。")
+    if matter.state == "registered":
+        now = timezone.now()
+        matter_transition(
+            acting_user=acting_user,
+            matter=matter,
+            transition="plan",
+            data={
+                "place": (place or "").strip() or (task.party.address or ""),
+                "time": now,
+                "facts": (facts or "").strip() or task.draw.item.content,
+            },
+            occurred_at=now,
+        )
+        matter.refresh_from_db()
+    return matter, inspection_code_issue(matter=matter, acting_user=acting_user)
+
+
 HANDLERS = {
+    "start": _apply_start,
     "photo": _apply_photo,
     "inspect": _apply_inspect,
     "hazard": _apply_hazard,

@@ -86,6 +86,15 @@ function openTask(i) {
   current = day.items[i];
   const p = current.party || {};
   $("#task-title").textContent = current.title;
+  $("#task-basis").textContent = current.basis ? `依据：${current.basis}` : "";
+  $("#start").hidden = !current.needs_start;
+  $("#record").hidden = Boolean(current.needs_start);
+  $("#start-place").value = current.place || p.address || "";
+  $("#start-facts").value = current.content || "";
+  $("#start-note").textContent = "";
+  $("#code").hidden = !current.code_svg;
+  // the code's SVG is drawn by zhifa (segno) and cached with the day, so it shows without signal
+  $("#code-qr").innerHTML = current.code_svg || "";
   $("#party").replaceChildren(
     el("p", {}, el("strong", {}, p.name || "—")),
     el("p", {}, "地址：", p.address || "—"),
@@ -226,6 +235,46 @@ async function save() {
   sync();
 }
 
+// --- starting the inspection of a 双随机 task: online only ------------------------------------------------
+
+const startKeys = {};
+
+async function start() {
+  const note = $("#start-note");
+  if (!navigator.onLine) {
+    note.textContent = "当前离线：开始检查须联网，检查码要先登记到平台，企业扫码才能查到。请到有信号处再开始。";
+    return;
+  }
+  // one key per task until the server answers: tapping again after a lost answer changes nothing
+  const key = startKeys[current.task] || (startKeys[current.task] = newKey());
+  note.textContent = "正在开始检查……";
+  let body;
+  try {
+    const response = await fetch("/api/v1/field/sync/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ items: [{ key, kind: "start", device_time: new Date().toISOString(), data: { task: current.task, place: $("#start-place").value.trim(), facts: $("#start-facts").value.trim() } }] }),
+    });
+    body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.detail || `服务器拒绝（${response.status}）`);
+  } catch (e) {
+    note.textContent = `未能开始检查：${e.message === "Failed to fetch" ? "网络中断，请稍后重试" : e.message}`;
+    return;
+  }
+  const answer = (body.items || [])[0] || {};
+  if (answer.state !== "applied") {
+    delete startKeys[current.task];
+    note.textContent = `未能开始检查：${answer.message || "服务器未接受"}`;
+    return;
+  }
+  const task = current.task;
+  await loadDay();
+  const i = day.items.findIndex((x) => x.task === task && x.matter);
+  if (i >= 0) openTask(i);
+  $("#saved").textContent = "已开始检查，检查码已生成。";
+}
+
 // --- sync: in order, each key once -----------------------------------------------------------------------
 
 async function send(item) {
@@ -312,6 +361,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#add-hazard").addEventListener("click", addHazard);
   $("#clear-sign").addEventListener("click", () => clearCanvas("sign-canvas"));
   $("#save").addEventListener("click", save);
+  $("#start-go").addEventListener("click", start);
   $("#sync").addEventListener("click", sync);
   $("#back").addEventListener("click", () => { $("#task").hidden = true; $("#home").hidden = false; });
   showNetwork();
