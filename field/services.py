@@ -653,3 +653,156 @@ def sync_item_apply(*, acting_user, key: str, kind: str, device_time, data: dict
     except PermissionDenied as exc:
         with transaction.atomic():
             return store(SyncState.REFUSED, {}, str(exc) or "您没有权限办理该事项。"), True
+
+
+# --- the signed 文书 to the party: 电子送达 from the app ------------------------------------------------------
+
+
+def _electronic_address(instrument):
+    """The party's 送达地址确认书 agreeing to electronic service at an e-mail address, for this matter.
+    Without one the refusal is the staff page's, with its article and what to do next."""
+    from matters.models import ServiceAddress
+    from matters.services import ServiceInput, _check_electronic, _rules
+    from matters.serving import instrument_awaits_service
+
+    matter = instrument.matter
+    if matter is None or not instrument_awaits_service(instrument):
+        raise ValidationError(f"《{instrument.title}》{instrument.number}不需要送达或已登记送达。")
+    address = (
+        ServiceAddress.objects.filter(matter=matter, electronic=True).order_by("-signed_on", "-pk").first()
+    )
+    # no consent: the same refusal as the staff page's service form (行政处罚法第六十一条第二款)
+    _check_electronic(matter, ServiceInput("electronic", recipient="", served_at=None, address=address), _rules(matter))
+    if not address.email:
+        rule = _rules(matter).rule("service.electronic_requirements")
+        raise ValidationError(
+            f"当事人确认的电子送达地址（{'、'.join(address.electronic_addresses)}）没有电子邮箱，本平台只能以电子邮件发送文书"
+            f"（{rule.cited('、')}）：请改用当事人确认的传真等方式在电脑端登记送达，或当场直接送达。"
+        )
+    return address
+
+
+@transaction.atomic
+def instrument_send_electronic(*, instrument, acting_user):
+    """电子送达, first half: send the 文书's PDF as it stands to the e-mail address the party gave in
+    its signed 送达地址确认书, and file the exact message sent (.eml) in the vault as the system's
+    发送记录. The service itself is recorded when its arrival is shown (`instrument_serve_electronic`).
+
+    Changes: a record (the message), one `instrument.electronic_send` event. Raises ValidationError
+    (no consent, no e-mail address, already served, the mail not accepted) or PermissionDenied;
+    nothing is kept when the mail system does not accept the message.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from django.core.mail import EmailMessage
+
+    from matters.serving import _may_serve, service_scan_file
+    from records.storage import blob_store
+
+    _may_serve(acting_user, instrument.matter)
+    address = _electronic_address(instrument)
+    version = instrument.pdf.versions.order_by("-number").first() if instrument.pdf_id else None
+    if version is None:
+        raise ValidationError(f"《{instrument.title}》{instrument.number}没有PDF文件，不能电子送达。")
+    with blob_store().open(version.sha256) as stream:
+        pdf = stream.read()
+    signatures = [
+        f"{s.get_role_display()}{s.name}" + ("（拒绝签名，见证人" + s.witness + "）" if s.refused else "")
+        for s in instrument.signatures.all()
+        if signature_verify(s)[0]
+    ]
+    check = InstrumentCheck.objects.filter(instrument=instrument).first()
+    from field.hooks import check_url
+
+    body = "\n".join(
+        [
+            f"{address.recipient}：",
+            f"根据您签署的送达地址确认书（{address.signed_on:%Y年%m月%d日}），{instrument.agency.name}向您送达"
+            f"《{instrument.title}》{instrument.number}，见附件PDF（SHA-256：{version.sha256}）。",
+            f"现场签名：{'、'.join(signatures) or '无'}。",
+            f"核验文书真伪：{check_url(check.token)}" if check else "",
+            f"{instrument.agency.name}（本邮件由行政执法平台发送）",
+        ]
+    )
+    message = EmailMessage(
+        subject=f"《{instrument.title}》{instrument.number}（{instrument.agency.name}电子送达）",
+        body=body,
+        to=[address.email],
+    )
+    message.attach(f"{instrument.title}{instrument.number}.pdf", pdf, "application/pdf")
+    raw = message.message().as_bytes()
+    with tempfile.TemporaryDirectory(prefix="zhifa-esend-") as tmp:
+        path = Path(tmp) / "message.eml"
+        path.write_bytes(raw)
+        sent = service_scan_file(
+            acting_user=acting_user, matter=instrument.matter, path=path, original_name="电子送达发送记录.eml",
+            title=f"{instrument.title}{instrument.number}电子送达发送记录",
+        )
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # the mail system refused: nothing is kept (the transaction rolls back)
+        raise ValidationError(
+            f"电子邮件未能发出（{type(exc).__name__}），未登记送达：请稍后重试，或当场直接送达。"
+        ) from None
+    event_record(
+        kind="instrument.electronic_send",
+        subject=instrument,
+        acting_user=acting_user,
+        agency=instrument.agency,
+        data={
+            "instrument": instrument.pk,
+            "number": instrument.number,
+            "to": address.email,
+            "address": address.pk,
+            "pdf_sha256": version.sha256,
+            "sent_record": sent.pk,
+            "sent_at": timezone.now().isoformat(),
+        },
+    )
+    return {"to": address.email, "sent_record": sent.pk, "recipient": address.recipient}
+
+
+def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arrival_name: str, served_at, acting_user):
+    """电子送达, second half: the service, recorded through matters.serving with the party's 送达地址
+    确认书, the 发送记录 filed when sending, and the 到达回执 — a photo of the party's own screen
+    showing the message arrived — its time the time of arrival (行政处罚法第六十一条第二款).
+
+    Changes: the photo (a record), the Service and its event (matter.instrument_serve or the
+    matter's service step). Raises ValidationError or PermissionDenied; nothing changes then.
+    """
+    from ledger.models import Event
+    from matters.services import ServiceInput
+    from matters.serving import instrument_serve, service_scan_file
+
+    address = _electronic_address(instrument)
+    sent = Event.objects.filter(
+        kind="instrument.electronic_send", subject_id=str(instrument.pk), data__sent_record=getattr(sent_record, "pk", None)
+    ).first() if sent_record is not None else None
+    if sent is None:
+        raise ValidationError("请先从本应用发送该文书（电子送达），再登记到达回执。")
+    from datetime import datetime
+
+    sent_at = datetime.fromisoformat(sent.data["sent_at"])
+    if served_at is None or served_at < sent_at.replace(second=0, microsecond=0):
+        raise ValidationError(
+            f"到达时间早于发送时间（{timezone.localtime(sent_at):%Y年%m月%d日 %H:%M}）：请填写当事人实际收到邮件的时间。"
+        )
+    with transaction.atomic():
+        arrival = service_scan_file(
+            acting_user=acting_user, matter=instrument.matter, path=arrival_path, original_name=arrival_name,
+            title=f"{instrument.title}{instrument.number}电子送达到达回执",
+        )
+        return instrument_serve(
+            acting_user=acting_user,
+            instrument=instrument,
+            service=ServiceInput(
+                "electronic",
+                recipient=address.recipient,
+                served_at=served_at,
+                place=sent.data["to"],
+                sent_record=sent_record,
+                delivery_receipt=arrival,
+                address=address,
+            ),
+        )

@@ -330,6 +330,9 @@ ROUTE_KWARGS = {
     "field:manifest": {},
     "field:icon_svg": {},
     "field:icon_png": {},
+    "field:print": {"pk": "instrument"},
+    "field:send": {"pk": "instrument"},
+    "field:arrived": {"pk": "instrument"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",

@@ -339,7 +339,10 @@ async function showQueue() {
   $("#synced").textContent = String(done.length);
   $("#issued").replaceChildren(
     ...done.filter((x) => x.result && x.result.number).map((x) =>
-      el("li", {}, `${KINDS[x.kind] || x.kind} ${x.result.number} `, el("a", { href: `/matters/${x.result.matter}/` }, "查看、打印"))),
+      el("li", {}, `${KINDS[x.kind] || x.kind} ${x.result.number} `,
+        el("a", { href: `/field/instruments/${x.result.instrument}/print/?paper=80`, class: "print" }, "便携打印、电子送达"), " ",
+        el("a", { href: `/field/instruments/${x.result.instrument}/print/?paper=a4` }, "A4打印"), " ",
+        el("a", { href: `/matters/${x.result.matter}/` }, "执法事项"))),
   );
   $("#conflicts").replaceChildren(
     ...queue.filter((x) => x.state === "conflict").map((x) => el("li", { class: "conflict" }, `${KINDS[x.kind] || x.kind}未同步：${x.message}`)),
