@@ -44,7 +44,7 @@ def _ordered(team):
 
 
 def test_the_signed_instrument_prints_on_a_roll_or_a4_with_its_signature_and_qr(team, client):
-    insp, order = _ordered(team)
+    _, order = _ordered(team)
     client.force_login(team.officer)
     page = client.get(f"/field/instruments/{order.pk}/print/?paper=80")
     html = page.content.decode()
@@ -95,7 +95,7 @@ def test_electronic_service_needs_the_signed_address_confirmation(team, client):
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert sent.to == ["wang@dongxing.example"] and order.number in sent.subject
-    name, content, kind = sent.attachments[0]
+    _, content, kind = sent.attachments[0]
     assert kind == "application/pdf" and content.startswith(b"%PDF")
     event = Event.objects.get(kind="instrument.electronic_send")
     assert event.data["pdf_sha256"] == order.pdf.versions.get().sha256
