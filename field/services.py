@@ -345,18 +345,28 @@ def _apply_photo(acting_user, data: dict, device_time) -> dict:
 
     matter = _matter(acting_user, data.get("matter"))
     path = data["path"]
-    try:  # a photo taken in the app is a picture that decodes; anything else is refused, not stored
-        with Image.open(path) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ValidationError("上传的文件不是可识别的照片（JPEG、PNG等），未存储。请重新拍照。") from None
+    recording = data.get("recording") in (True, "1", "true")
+    if recording:  # a recording made in the app: sound or video that plays, else refused before it is stored
+        from records.media import probe
+
+        info = probe(path)
+        if info.kind not in (RecordKind.VIDEO, RecordKind.AUDIO) or not info.readable:
+            raise ValidationError("上传的文件不是可播放的录音或录像，未存储。请重新录制。")
+    else:
+        try:  # a photo taken in the app is a picture that decodes; anything else is refused, not stored
+            with Image.open(path) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            raise ValidationError("上传的文件不是可识别的照片（JPEG、PNG等），未存储。请重新拍照。") from None
     version = record_ingest(
         acting_user=acting_user,
         section=matter.section,
         path=path,
         original_name=data.get("name") or "现场照片.jpg",
-        title=(data.get("title") or "现场照片")[:100],
-        kind=RecordKind.PHOTO,  # a file whose content is no picture is refused before it is stored
+        title=(data.get("title") or ("现场录音录像" if recording else "现场照片"))[:100],
+        # a photo is a picture; a recording made in the app (the pack may require one) is what its
+        # content says, and it must be sound or video
+        kind=info.kind if recording else RecordKind.PHOTO,
         officers=list(matter.officers.all()),
         party=matter.party,
         confidentiality=matter.confidentiality,
@@ -390,6 +400,8 @@ def _apply_inspect(acting_user, data: dict, device_time) -> dict:
         },
         occurred_at=device_time,
         late_reason=OFFLINE_REASON,
+        # the officer's answer where the pack records a step only when it may give rise to a dispute
+        disputed={"yes": True, "no": False}.get(str(data.get("disputed", ""))),
     )
     instrument = step.instruments.first()
     return {

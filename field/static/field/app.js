@@ -104,11 +104,14 @@ function openTask(i) {
   );
   const checklist = $("#checklist");
   checklist.replaceChildren();
+  if (!(p.checklist || []).length) checklist.append(el("li", { class: "muted" }, "本单位政策包没有适用于该企业的检查表，请按检查方案逐项检查并在检查情况中记录。"));
   (p.checklist || []).forEach((row, n) => {
     checklist.append(el("li", {}, el("label", {}, el("input", { type: "checkbox", "data-n": n }), ` ${row.item}`), el("span", { class: "muted" }, `（${row.basis}）`)));
   });
   $("#place").value = current.place || "";
   $("#findings").value = "";
+  $("#recording").value = "";
+  $("#disputed").checked = false;
   $("#hazards").replaceChildren();
   clearSignature();
   $("#task").hidden = false;
@@ -198,9 +201,13 @@ async function save() {
     return `${row.item}：${box.checked ? "存在问题" : "未发现问题"}`;
   });
   const inspect = newKey();
+  const recordingFile = $("#recording").files[0];
+  if (!current.inspected && recordingFile) {
+    items.push({ key: newKey(), kind: "photo", recording: true, device_time: now(), matter, blob: recordingFile, name: recordingFile.name });
+  }
   if (!current.inspected) {
     const findings = [$("#findings").value.trim(), ...checks].filter(Boolean).join("\n");
-    items.push({ key: inspect, kind: "inspect", device_time: now(), data: { matter, place: $("#place").value.trim(), findings, photos: items.filter((x) => x.kind === "photo").map((x) => x.key) } });
+    items.push({ key: inspect, kind: "inspect", device_time: now(), data: { matter, place: $("#place").value.trim(), findings, disputed: $("#disputed").checked ? "yes" : "no", photos: items.filter((x) => x.kind === "photo").map((x) => x.key) } });
   }
   hazards.filter((h) => h.description).forEach((h) => {
     items.push({ key: newKey(), kind: "hazard", device_time: now(), data: { matter, description: h.description, location: h.location, photo: h.photo } });
@@ -283,7 +290,8 @@ async function send(item) {
     form.append("key", item.key);
     form.append("matter", item.matter);
     form.append("device_time", item.device_time);
-    form.append("title", "现场照片");
+    form.append("title", item.recording ? "现场录音录像" : "现场照片");
+    if (item.recording) form.append("recording", "true");
     form.append("file", item.blob, item.name || "photo.jpg");
     return fetch("/api/v1/field/photos/", { method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
   }
