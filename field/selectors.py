@@ -323,13 +323,19 @@ def instrument_print(*, viewer, pk: int, paper: str) -> dict:
     from field import hooks, qr
     from field.services import signature_verify
     from matters.instrument_types import TYPES
-    from matters.rendering import BREAK, content_text
+    from matters.rendering import BREAK, cn_date, cn_datetime, content_text
     from records.selectors import version_download
 
     instrument = instrument_for(viewer=viewer, pk=pk)
     kind = TYPES.get(instrument.type)
     text = content_text(instrument.content)
-    fields = [(label, text.get(key, "").replace(BREAK, "\n")) for key, label in (kind.fields if kind else ())]
+    shown = {"time": cn_datetime, "rectify_by": cn_date}  # as the 文书 itself writes dates
+
+    def value(key):
+        raw = instrument.content.get(key) if key in shown else None
+        return shown[key](raw) if isinstance(raw, str) and raw else text.get(key, "").replace(BREAK, "\n")
+
+    fields = [(label, value(key)) for key, label in (kind.fields if kind else ())]
     signatures = []
     for signature in instrument.signatures.select_related("scan"):
         image = ""

@@ -530,7 +530,14 @@ def _apply_start(acting_user, data: dict, device_time) -> dict:
         facts=data.get("facts", ""),
         acting_user=acting_user,
     )
-    return {"task": task.pk, "matter": matter.pk, "code": code.token}
+    plan = matter.instruments.filter(type="inspection_plan").order_by("pk").first()
+    return {
+        "task": task.pk,
+        "matter": matter.pk,
+        "code": code.token,
+        "instrument": plan.pk if plan else None,
+        "number": plan.number if plan else "",
+    }
 
 
 @transaction.atomic

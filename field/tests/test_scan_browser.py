@@ -71,6 +71,10 @@ def test_the_enterprise_scans_the_code_on_the_officers_phone_and_checks_the_pdf(
     task.refresh_from_db()
     code = InspectionCode.objects.get(matter=task.matter)
     shown = page.locator("#code-qr").screenshot()
+    # the 现场检查方案 made with it, printed on the portable printer's 80 mm roll: its QR code too
+    with page.expect_navigation():
+        page.click("#issued a.print")
+    printed = page.pdf(prefer_css_page_size=True, print_background=True)
     officer.close()
 
     url = decode(shown)
@@ -104,6 +108,12 @@ def test_the_enterprise_scans_the_code_on_the_officers_phone_and_checks_the_pdf(
     issued = record_bytes(plan.pdf)
     check_url = decode(pdf_page_png(issued))
     assert check_url == f"{live_server.url}/public/check/{plan.verification.token}/"
+    import pypdfium2 as pdfium
+
+    roll = pdfium.PdfDocument(printed)
+    assert round(roll[0].get_width() * 25.4 / 72) == 80  # mm
+    roll.close()
+    assert decode(pdf_page_png(printed)) == check_url
     phone.goto(check_url)
     assert plan.number in phone.inner_text("#check-number")
     copy = tmp_path / "手中的文书.pdf"

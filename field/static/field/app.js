@@ -275,6 +275,9 @@ async function start() {
     note.textContent = `未能开始检查：${answer.message || "服务器未接受"}`;
     return;
   }
+  // the 现场检查方案 made now joins the list of 文书 to print
+  await tx("done", "readwrite", (st) => st.put({ key, kind: "start", result: answer.result }));
+  await showQueue();
   const task = current.task;
   await loadDay();
   const i = day.items.findIndex((x) => x.task === task && x.matter);
@@ -338,7 +341,7 @@ async function sync() {
   }
 }
 
-const KINDS = { photo: "照片", inspect: "现场检查记录", hazard: "隐患", order: "责令限期整改指令书", signature: "签名" };
+const KINDS = { start: "现场检查方案", photo: "照片", inspect: "现场检查记录", hazard: "隐患", order: "责令限期整改指令书", signature: "签名" };
 
 async function showQueue() {
   const queue = await getAll("queue");
@@ -346,8 +349,8 @@ async function showQueue() {
   $("#pending").textContent = String(queue.filter((x) => x.state === "pending").length);
   $("#synced").textContent = String(done.length);
   $("#issued").replaceChildren(
-    ...done.filter((x) => x.result && x.result.number).map((x) =>
-      el("li", {}, `${KINDS[x.kind] || x.kind} ${x.result.number} `,
+    ...done.filter((x) => x.result && x.result.instrument && ["start", "inspect", "order"].includes(x.kind)).map((x) =>
+      el("li", {}, `${KINDS[x.kind] || x.kind} ${x.result.number || ""} `,
         el("a", { href: `/field/instruments/${x.result.instrument}/print/?paper=80`, class: "print" }, "便携打印、电子送达"), " ",
         el("a", { href: `/field/instruments/${x.result.instrument}/print/?paper=a4` }, "A4打印"), " ",
         el("a", { href: `/matters/${x.result.matter}/` }, "执法事项"))),
