@@ -555,7 +555,7 @@ def task_inspection_start(*, task, place: str, facts: str, acting_user):
     from inspections.services import task_matter_open
     from matters.services import matter_transition
 
-    task = InspectionTask.objects.select_for_update().select_related("draw__item", "matter").get(pk=task.pk)
+    task = InspectionTask.objects.select_for_update().select_related("draw__item").get(pk=task.pk)
     if task.result_at is not None:
         raise ValidationError("该检查任务已登记检查结果，不能再开始检查。")
     matter = task.matter or task_matter_open(task=task, acting_user=acting_user)
