@@ -17,6 +17,7 @@ from zhifa.api import CapabilityMixin
 
 SYNC_BATCH_MAX = 100
 PHOTO_MAX = 30 * 2**20
+RECORDING_MAX = 500 * 2**20  # a few minutes of a phone's video
 
 
 def _item(item: SyncItem, created: bool) -> dict:
@@ -74,6 +75,7 @@ class PhotoSerializer(serializers.Serializer):
     matter = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     device_time = serializers.DateTimeField()
     title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    recording = serializers.BooleanField(required=False, default=False)
     file = serializers.FileField(max_length=200)
 
 
@@ -90,13 +92,16 @@ class PhotoView(CapabilityMixin, APIView):
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
         upload = v["file"]
-        if upload.size > PHOTO_MAX:
-            return Response({"detail": f"照片不能超过{PHOTO_MAX // 2**20} MiB。"}, status=status.HTTP_400_BAD_REQUEST)
+        if upload.size > (RECORDING_MAX if v["recording"] else PHOTO_MAX):
+            limit, what = (RECORDING_MAX, "录音录像") if v["recording"] else (PHOTO_MAX, "照片")
+            return Response({"detail": f"{what}不能超过{limit // 2**20} MiB。"}, status=status.HTTP_400_BAD_REQUEST)
         seen = SyncItem.objects.filter(user=request.user, key=v["key"]).first()
         if seen is not None:
             return Response(_item(seen, False))
         with tempfile.TemporaryDirectory(prefix="zhifa-field-photo-") as tmp:
-            path = Path(tmp) / "photo"
+            suffix = Path(upload.name).suffix.lower()
+            # the extension steers the media probe's format detection
+            path = Path(tmp) / ("photo" + (suffix if suffix[1:].isalnum() and len(suffix) <= 6 else ""))
             with path.open("wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
@@ -105,7 +110,8 @@ class PhotoView(CapabilityMixin, APIView):
                 key=v["key"],
                 kind="photo",
                 device_time=v["device_time"],
-                data={"matter": v["matter"], "path": path, "name": upload.name, "title": v["title"]},
+                data={"matter": v["matter"], "path": path, "name": upload.name, "title": v["title"],
+                      "recording": v["recording"]},
             )
         return Response(_item(item, created))
 

@@ -15,3 +15,18 @@ class CheckForm(BoundedForm):
 
     file = forms.FileField(label="上传手中的文书PDF", required=False)
     sha256 = forms.CharField(label="或粘贴其SHA-256值", max_length=64, required=False)
+
+
+class ArrivalForm(BoundedForm):
+    """电子送达: the photo of the party's own screen showing the message arrived, and when it did."""
+
+    sent_record = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    arrived_at = forms.DateTimeField(
+        label="到达时间（当事人收到邮件的时间）",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+    )
+    photo = forms.FileField(
+        label="到达回执：拍摄当事人手机上收到的邮件",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )

@@ -15,7 +15,10 @@ def matrix(text: str) -> tuple[tuple[bool, ...], ...]:
 def svg(text: str, *, scale: int = 6) -> str:
     """An inline SVG element (no XML declaration) for a page."""
     code = segno.make_qr(text, error="m", boost_error=False)
-    return code.svg_inline(scale=scale, border=4, dark="#000", light="#fff")
+    # a viewBox, so that a page may draw it at any size (a print at 28 mm), and its natural size
+    width, height = code.symbol_size(scale=scale, border=4)
+    svg = code.svg_inline(scale=scale, border=4, dark="#000", light="#fff", omitsize=True)
+    return svg.replace("<svg ", f'<svg width="{width}" height="{height}" ', 1)
 
 
 def draw_pdf(pdf, text: str, *, x: float, y: float, size: float) -> None:

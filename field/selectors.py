@@ -216,30 +216,45 @@ def today(*, viewer) -> dict:
         .select_related("draw__item", "party", "matter")
         .order_by("-draw__drawn_at", "pk")[:50]
     )
+    from field import hooks, qr
+
+    by_matter = {t.matter_id: t for t in tasks if t.matter_id}
     items = []
     for matter in matters:
         plan = matter.steps.filter(transition="plan").order_by("pk").first()
         code = InspectionCode.objects.filter(matter=matter).first()
+        task = by_matter.get(matter.pk)
         items.append(
             {
                 "kind": "inspection",
                 "matter": matter.pk,
+                "task": task.pk if task else None,
                 "title": matter.title,
                 "state": matter.state,
+                # a drawn task's matter opened at the office without its plan yet is started here too
+                "needs_start": bool(task) and matter.state == "registered",
                 "inspected": matter.steps.filter(transition__in=INSPECTED_STEPS).exists(),
                 "place": (plan.data or {}).get("place", "") if plan else "",
-                "content": (plan.data or {}).get("facts", "") if plan else "",
+                "content": (plan.data or {}).get("facts", "") if plan else (task.draw.item.content if task else ""),
+                "basis": task.draw.item.basis if task else matter.legal_basis,
                 "code": code.token if code else "",
+                # drawn here, cached with the day: the code is shown on site without signal
+                "code_svg": qr.svg(hooks.visit_url(code.token), scale=5) if code else "",
                 "party": _enterprise_file(matter.party, matter.agency) if matter.party_id else None,
             }
         )
+    shown = {m.pk for m in matters}
     for task in tasks:
+        if task.matter_id in shown:
+            continue
         items.append(
             {
                 "kind": "task",
                 "task": task.pk,
                 "matter": task.matter_id,
                 "title": task.draw.item.name,
+                "needs_start": True,
+                "content": task.draw.item.content,
                 "basis": task.draw.item.basis,
                 "party": _enterprise_file(task.party, viewer.agency),
             }
@@ -269,3 +284,82 @@ def instrument_for(*, viewer, pk: int):
     )
     matter_read_logged(viewer=viewer, matter=instrument.matter, purpose=f"查看文书签名：{instrument}")
     return instrument
+
+
+def _electronic_state(instrument) -> dict:
+    """Where 电子送达 of the 文书 stands: whether it awaits service, the party's consent (or the
+    refusal that says why not and what to do), and the last message sent."""
+    from django.core.exceptions import ValidationError
+
+    from field.services import _electronic_address
+    from ledger.models import Event
+    from matters.serving import instrument_awaits_service
+
+    if not instrument_awaits_service(instrument):
+        return {"awaits_service": False, "served": instrument.services.first()}
+    try:
+        address, refusal = _electronic_address(instrument), ""
+    except ValidationError as exc:
+        address, refusal = None, "；".join(exc.messages)
+    sent = (
+        Event.objects.filter(kind="instrument.electronic_send", subject_id=str(instrument.pk)).order_by("-pk").first()
+    )
+    if sent is not None:
+        from datetime import datetime
+
+        sent = {**sent.data, "sent_at": datetime.fromisoformat(sent.data["sent_at"])}
+    return {"awaits_service": True, "address": address, "refusal": refusal, "sent": sent}
+
+
+PAPERS = {"80": "80 mm 便携打印", "a4": "A4"}
+
+
+def instrument_print(*, viewer, pk: int, paper: str) -> dict:
+    """The signed 文书 as printed on site (a portable printer's 80 mm roll, or A4): its fields, each
+    signature image with whether it still signs the 文书, and the QR code of its verification page.
+    The look at the matter and each signature image read are ledger events."""
+    import base64
+
+    from field import hooks, qr
+    from field.services import signature_verify
+    from matters.instrument_types import TYPES
+    from matters.rendering import BREAK, cn_date, cn_datetime, content_text
+    from records.selectors import version_download
+
+    instrument = instrument_for(viewer=viewer, pk=pk)
+    kind = TYPES.get(instrument.type)
+    text = content_text(instrument.content)
+    shown = {"time": cn_datetime, "rectify_by": cn_date}  # as the 文书 itself writes dates
+
+    def value(key):
+        raw = instrument.content.get(key) if key in shown else None
+        return shown[key](raw) if isinstance(raw, str) and raw else text.get(key, "").replace(BREAK, "\n")
+
+    fields = [(label, value(key)) for key, label in (kind.fields if kind else ())]
+    signatures = []
+    for signature in instrument.signatures.select_related("scan"):
+        image = ""
+        if signature.scan_id:
+            latest = signature.scan.versions.order_by("-number").first()
+            _version, stream = version_download(
+                viewer=viewer, record_pk=signature.scan_id, number=latest.number, purpose=f"现场打印《{instrument.title}》"
+            )
+            with stream:
+                image = "data:image/png;base64," + base64.b64encode(stream.read()).decode()
+        valid, why = signature_verify(signature)
+        signatures.append({"s": signature, "image": image, "valid": valid, "why": why})
+    check = InstrumentCheck.objects.filter(instrument=instrument).first()
+    url = hooks.check_url(check.token) if check else ""
+    matter = instrument.matter
+    return {
+        **_electronic_state(instrument),
+        "instrument": instrument,
+        "paper": paper if paper in PAPERS else "80",
+        "papers": PAPERS,
+        "party": matter.party.name if matter and matter.party_id else "",
+        "officers": "、".join(o.name for o in matter.officers.all()) if matter else "",
+        "fields": fields,
+        "signatures": signatures,
+        "check_url": url,
+        "qr": qr.svg(url, scale=4) if url else "",
+    }

@@ -302,7 +302,7 @@ def signature_verify(signature) -> tuple[bool, str]:
 
 # Said on each step recorded from the phone's queue: it was done on site and sent when signal returned.
 OFFLINE_REASON = "现场离线办理，恢复网络后自动同步（以设备记录的办理时间为准）"
-SYNC_KINDS = ("photo", "inspect", "hazard", "order", "signature")
+SYNC_KINDS = ("photo", "inspect", "hazard", "order", "signature", "start")
 
 
 def _synced(acting_user, key: str, kind: str):
@@ -345,18 +345,28 @@ def _apply_photo(acting_user, data: dict, device_time) -> dict:
 
     matter = _matter(acting_user, data.get("matter"))
     path = data["path"]
-    try:  # a photo taken in the app is a picture that decodes; anything else is refused, not stored
-        with Image.open(path) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ValidationError("上传的文件不是可识别的照片（JPEG、PNG等），未存储。请重新拍照。") from None
+    recording = data.get("recording") in (True, "1", "true")
+    if recording:  # a recording made in the app: sound or video that plays, else refused before it is stored
+        from records.media import probe
+
+        info = probe(path)
+        if info.kind not in (RecordKind.VIDEO, RecordKind.AUDIO) or not info.readable:
+            raise ValidationError("上传的文件不是可播放的录音或录像，未存储。请重新录制。")
+    else:
+        try:  # a photo taken in the app is a picture that decodes; anything else is refused, not stored
+            with Image.open(path) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            raise ValidationError("上传的文件不是可识别的照片（JPEG、PNG等），未存储。请重新拍照。") from None
     version = record_ingest(
         acting_user=acting_user,
         section=matter.section,
         path=path,
         original_name=data.get("name") or "现场照片.jpg",
-        title=(data.get("title") or "现场照片")[:100],
-        kind=RecordKind.PHOTO,  # a file whose content is no picture is refused before it is stored
+        title=(data.get("title") or ("现场录音录像" if recording else "现场照片"))[:100],
+        # a photo is a picture; a recording made in the app (the pack may require one) is what its
+        # content says, and it must be sound or video
+        kind=info.kind if recording else RecordKind.PHOTO,
         officers=list(matter.officers.all()),
         party=matter.party,
         confidentiality=matter.confidentiality,
@@ -390,6 +400,8 @@ def _apply_inspect(acting_user, data: dict, device_time) -> dict:
         },
         occurred_at=device_time,
         late_reason=OFFLINE_REASON,
+        # the officer's answer where the pack records a step only when it may give rise to a dispute
+        disputed={"yes": True, "no": False}.get(str(data.get("disputed", ""))),
     )
     instrument = step.instruments.first()
     return {
@@ -497,7 +509,77 @@ def _apply_signature(acting_user, data: dict, device_time) -> dict:
     return {"instrument": instrument.pk, "signature": signature.pk, "image": signature.scan_id}
 
 
+def _apply_start(acting_user, data: dict, device_time) -> dict:
+    """Start the inspection of a 双随机 task from the phone (online only: the 检查码 must be on the
+    server before the officers enter, for the enterprise's scan to find it)."""
+    from django.http import Http404
+
+    from inspections.selectors import task_for
+
+    try:
+        pk = int(data.get("task"))
+    except (TypeError, ValueError):
+        raise ValidationError("缺少检查任务编号。") from None
+    try:
+        task = task_for(viewer=acting_user, pk=pk)
+    except Http404:
+        raise ValidationError("没有这个检查任务，或它不属于本单位。") from None
+    matter, code = task_inspection_start(
+        task=task,
+        place=data.get("place", ""),
+        facts=data.get("facts", ""),
+        acting_user=acting_user,
+    )
+    plan = matter.instruments.filter(type="inspection_plan").order_by("pk").first()
+    return {
+        "task": task.pk,
+        "matter": matter.pk,
+        "code": code.token,
+        "instrument": plan.pk if plan else None,
+        "number": plan.number if plan else "",
+    }
+
+
+@transaction.atomic
+def task_inspection_start(*, task, place: str, facts: str, acting_user):
+    """开始检查 of a drawn 双随机 task: the inspection matter (opened for the task when it has none,
+    with the drawn officers), its 现场检查方案 (001 第六条: the place, the time, the content; the
+    content defaults to the item's 抽查内容) and so its 检查码, issued before anyone goes in.
+
+    Changes: the matter and its link to the task (inspection.task_matter), the plan step with its
+    文书 (matter.transition, instrument.issue), the code (inspection_code.issue), each with its
+    event. The step's time is the server's: it is taken online, when it happens. Returns (matter,
+    code). Raises ValidationError (Chinese) or PermissionDenied; nothing changes on a refusal.
+    """
+    from inspections.models import InspectionTask
+    from inspections.services import task_matter_open
+    from matters.services import matter_transition
+
+    task = InspectionTask.objects.select_for_update().select_related("draw__item").get(pk=task.pk)
+    if task.result_at is not None:
+        raise ValidationError("该检查任务已登记检查结果，不能再开始检查。")
+    matter = task.matter or task_matter_open(task=task, acting_user=acting_user)
+    if matter.closed_at is not None:
+        raise ValidationError(f"该检查任务的执法事项“{matter.title}”已经结束。")
+    if matter.state == "registered":
+        now = timezone.now()
+        matter_transition(
+            acting_user=acting_user,
+            matter=matter,
+            transition="plan",
+            data={
+                "place": (place or "").strip() or (task.party.address or ""),
+                "time": now,
+                "facts": (facts or "").strip() or task.draw.item.content,
+            },
+            occurred_at=now,
+        )
+        matter.refresh_from_db()
+    return matter, inspection_code_issue(matter=matter, acting_user=acting_user)
+
+
 HANDLERS = {
+    "start": _apply_start,
     "photo": _apply_photo,
     "inspect": _apply_inspect,
     "hazard": _apply_hazard,
@@ -590,3 +672,156 @@ def sync_item_apply(*, acting_user, key: str, kind: str, device_time, data: dict
     except PermissionDenied as exc:
         with transaction.atomic():
             return store(SyncState.REFUSED, {}, str(exc) or "您没有权限办理该事项。"), True
+
+
+# --- the signed 文书 to the party: 电子送达 from the app ------------------------------------------------------
+
+
+def _electronic_address(instrument):
+    """The party's 送达地址确认书 agreeing to electronic service at an e-mail address, for this matter.
+    Without one the refusal is the staff page's, with its article and what to do next."""
+    from matters.models import ServiceAddress
+    from matters.services import ServiceInput, _check_electronic, _rules
+    from matters.serving import instrument_awaits_service
+
+    matter = instrument.matter
+    if matter is None or not instrument_awaits_service(instrument):
+        raise ValidationError(f"《{instrument.title}》{instrument.number}不需要送达或已登记送达。")
+    address = (
+        ServiceAddress.objects.filter(matter=matter, electronic=True).order_by("-signed_on", "-pk").first()
+    )
+    # no consent: the same refusal as the staff page's service form (行政处罚法第六十一条第二款)
+    _check_electronic(matter, ServiceInput("electronic", recipient="", served_at=None, address=address), _rules(matter))
+    if not address.email:
+        rule = _rules(matter).rule("service.electronic_requirements")
+        raise ValidationError(
+            f"当事人确认的电子送达地址（{'、'.join(address.electronic_addresses)}）没有电子邮箱，本平台只能以电子邮件发送文书"
+            f"（{rule.cited('、')}）：请改用当事人确认的传真等方式在电脑端登记送达，或当场直接送达。"
+        )
+    return address
+
+
+@transaction.atomic
+def instrument_send_electronic(*, instrument, acting_user):
+    """电子送达, first half: send the 文书's PDF as it stands to the e-mail address the party gave in
+    its signed 送达地址确认书, and file the exact message sent (.eml) in the vault as the system's
+    发送记录. The service itself is recorded when its arrival is shown (`instrument_serve_electronic`).
+
+    Changes: a record (the message), one `instrument.electronic_send` event. Raises ValidationError
+    (no consent, no e-mail address, already served, the mail not accepted) or PermissionDenied;
+    nothing is kept when the mail system does not accept the message.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from django.core.mail import EmailMessage
+
+    from matters.serving import _may_serve, service_scan_file
+    from records.storage import blob_store
+
+    _may_serve(acting_user, instrument.matter)
+    address = _electronic_address(instrument)
+    version = instrument.pdf.versions.order_by("-number").first() if instrument.pdf_id else None
+    if version is None:
+        raise ValidationError(f"《{instrument.title}》{instrument.number}没有PDF文件，不能电子送达。")
+    with blob_store().open(version.sha256) as stream:
+        pdf = stream.read()
+    signatures = [
+        f"{s.get_role_display()}{s.name}" + ("（拒绝签名，见证人" + s.witness + "）" if s.refused else "")
+        for s in instrument.signatures.all()
+        if signature_verify(s)[0]
+    ]
+    check = InstrumentCheck.objects.filter(instrument=instrument).first()
+    from field.hooks import check_url
+
+    body = "\n".join(
+        [
+            f"{address.recipient}：",
+            f"根据您签署的送达地址确认书（{address.signed_on:%Y年%m月%d日}），{instrument.agency.name}向您送达"
+            f"《{instrument.title}》{instrument.number}，见附件PDF（SHA-256：{version.sha256}）。",
+            f"现场签名：{'、'.join(signatures) or '无'}。",
+            f"核验文书真伪：{check_url(check.token)}" if check else "",
+            f"{instrument.agency.name}（本邮件由行政执法平台发送）",
+        ]
+    )
+    message = EmailMessage(
+        subject=f"《{instrument.title}》{instrument.number}（{instrument.agency.name}电子送达）",
+        body=body,
+        to=[address.email],
+    )
+    message.attach(f"{instrument.title}{instrument.number}.pdf", pdf, "application/pdf")
+    raw = message.message().as_bytes()
+    with tempfile.TemporaryDirectory(prefix="zhifa-esend-") as tmp:
+        path = Path(tmp) / "message.eml"
+        path.write_bytes(raw)
+        sent = service_scan_file(
+            acting_user=acting_user, matter=instrument.matter, path=path, original_name="电子送达发送记录.eml",
+            title=f"{instrument.title}{instrument.number}电子送达发送记录",
+        )
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # the mail system refused: nothing is kept (the transaction rolls back)
+        raise ValidationError(
+            f"电子邮件未能发出（{type(exc).__name__}），未登记送达：请稍后重试，或当场直接送达。"
+        ) from None
+    event_record(
+        kind="instrument.electronic_send",
+        subject=instrument,
+        acting_user=acting_user,
+        agency=instrument.agency,
+        data={
+            "instrument": instrument.pk,
+            "number": instrument.number,
+            "to": address.email,
+            "address": address.pk,
+            "pdf_sha256": version.sha256,
+            "sent_record": sent.pk,
+            "sent_at": timezone.now().isoformat(),
+        },
+    )
+    return {"to": address.email, "sent_record": sent.pk, "recipient": address.recipient}
+
+
+def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arrival_name: str, served_at, acting_user):
+    """电子送达, second half: the service, recorded through matters.serving with the party's 送达地址
+    确认书, the 发送记录 filed when sending, and the 到达回执 — a photo of the party's own screen
+    showing the message arrived — its time the time of arrival (行政处罚法第六十一条第二款).
+
+    Changes: the photo (a record), the Service and its event (matter.instrument_serve or the
+    matter's service step). Raises ValidationError or PermissionDenied; nothing changes then.
+    """
+    from ledger.models import Event
+    from matters.services import ServiceInput
+    from matters.serving import instrument_serve, service_scan_file
+
+    address = _electronic_address(instrument)
+    sent = Event.objects.filter(
+        kind="instrument.electronic_send", subject_id=str(instrument.pk), data__sent_record=getattr(sent_record, "pk", None)
+    ).first() if sent_record is not None else None
+    if sent is None:
+        raise ValidationError("请先从本应用发送该文书（电子送达），再登记到达回执。")
+    from datetime import datetime
+
+    sent_at = datetime.fromisoformat(sent.data["sent_at"])
+    if served_at is None or served_at < sent_at.replace(second=0, microsecond=0):
+        raise ValidationError(
+            f"到达时间早于发送时间（{timezone.localtime(sent_at):%Y年%m月%d日 %H:%M}）：请填写当事人实际收到邮件的时间。"
+        )
+    with transaction.atomic():
+        arrival = service_scan_file(
+            acting_user=acting_user, matter=instrument.matter, path=arrival_path, original_name=arrival_name,
+            title=f"{instrument.title}{instrument.number}电子送达到达回执",
+        )
+        return instrument_serve(
+            acting_user=acting_user,
+            instrument=instrument,
+            service=ServiceInput(
+                "electronic",
+                recipient=address.recipient,
+                served_at=served_at,
+                place=sent.data["to"],
+                sent_record=sent_record,
+                delivery_receipt=arrival,
+                address=address,
+            ),
+        )

@@ -12,4 +12,7 @@ urlpatterns = [
     path("icon-192.png", views.icon_png, name="icon_png"),
     path("matters/<int:pk>/code/", views.code, name="code"),
     path("ratings/", views.ratings, name="ratings"),
+    path("instruments/<int:pk>/print/", views.instrument_print, name="print"),
+    path("instruments/<int:pk>/send/", views.instrument_send, name="send"),
+    path("instruments/<int:pk>/arrived/", views.instrument_arrived, name="arrived"),
 ]

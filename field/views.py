@@ -4,14 +4,16 @@ officer's page that shows an inspection's 检查码."""
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
 from field import hooks, qr, selectors, services
-from field.forms import CheckForm, RatingForm
+from field.forms import ArrivalForm, CheckForm, RatingForm
 from field.models import InspectionCode, InstrumentCheck
 from matters.choices import MatterKind
 from matters.selectors import matter_for
@@ -109,6 +111,74 @@ def code(request, pk: int):
 def ratings(request):
     """The enterprises' ratings of inspections, for supervision (执法监督)."""
     return render(request, "field/ratings.html", {"ratings": selectors.rating_list(viewer=request.user)})
+
+
+# --- the signed 文书 to the party: printed on site, or 电子送达 --------------------------------------------
+
+
+@capability_required("matters.view", methods=("GET",))
+@require_GET
+def instrument_print(request, pk: int):
+    """The signed 文书 for a portable printer (80 mm) or A4, through the browser's print; with the
+    signatures and the QR code of its verification page, and 电子送达 where the party consented."""
+    context = selectors.instrument_print(viewer=request.user, pk=pk, paper=request.GET.get("paper", "80"))
+    context["arrival"] = ArrivalForm(initial={"arrived_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    return render(request, "field/print.html", context)
+
+
+def _refused(request, instrument, exc) -> None:
+    from matters.selectors import matter_read_logged, matter_refused
+
+    if isinstance(exc, PermissionDenied):
+        matter_refused(viewer=request.user, matter=instrument.matter, reason=f"电子送达被拒绝：{exc}")
+    else:
+        matter_read_logged(viewer=request.user, matter=instrument.matter, purpose="电子送达未通过校验")
+    messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+
+
+@capability_required("matters.act", methods=("POST",))
+@require_http_methods(["POST"])
+def instrument_send(request, pk: int):
+    """电子送达: send the 文书 to the e-mail address the party gave in its 送达地址确认书."""
+    instrument = selectors.instrument_for(viewer=request.user, pk=pk)
+    try:
+        sent = services.instrument_send_electronic(instrument=instrument, acting_user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, instrument, exc)
+    else:
+        messages.success(
+            request,
+            f"已发送至{sent['to']}。请受送达人在其手机上打开邮件，拍摄收到的邮件作为到达回执，并登记到达时间。",
+        )
+    return redirect(f"{reverse('field:print', kwargs={'pk': instrument.pk})}?paper={request.GET.get('paper', '80')}")
+
+
+@capability_required("matters.act", methods=("POST",))
+@require_http_methods(["POST"])
+def instrument_arrived(request, pk: int):
+    """电子送达 recorded: the arrival photographed on the party's screen, with its time."""
+    from records import uploads
+    from records.models import Record
+
+    instrument = selectors.instrument_for(viewer=request.user, pk=pk)
+    form = ArrivalForm(request.POST, request.FILES)
+    back = f"{reverse('field:print', kwargs={'pk': instrument.pk})}?paper={request.GET.get('paper', '80')}"
+    if not form.is_valid():
+        messages.error(request, "请拍摄到达回执并填写到达时间。")
+        return redirect(back)
+    sent = Record.objects.filter(pk=form.cleaned_data["sent_record"], agency_id=instrument.agency_id).first()
+    try:
+        with uploads.delivered_file(form.cleaned_data["photo"]) as path:
+            services.instrument_serve_electronic(
+                instrument=instrument, sent_record=sent, arrival_path=path,
+                arrival_name=form.cleaned_data["photo"].name, served_at=form.cleaned_data["arrived_at"],
+                acting_user=request.user,
+            )
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, instrument, exc)
+    else:
+        messages.success(request, f"已登记《{instrument.title}》{instrument.number}的电子送达。")
+    return redirect(back)
 
 
 # --- the officer's installable app (PWA): every file served by zhifa ----------------------------------------

@@ -188,3 +188,23 @@ def test_a_signature_fails_once_the_instrument_changes_and_bad_input_is_refused(
     assert not ok and "重新签名" in why
     page = client.get(f"/matters/{insp.pk}/").content.decode()
     assert 'id="field-signatures"' in page and "已失效" in page
+
+
+@pytest.mark.usefixtures("plain_pdf")
+def test_a_recording_from_the_phone_must_be_sound_or_video(team, client):
+    insp = _planned(team)
+    client.force_login(team.officer)
+    when = timezone.now() - timedelta(minutes=5)
+    before = Record.objects.count()
+    for name, content in (("clip.mp4", b"not a video at all"), ("shot.jpg", None)):
+        path = team.folder / name
+        if content is None:
+            make_image(path, size=(50, 40))
+        else:
+            path.write_bytes(content)
+        with path.open("rb") as f:
+            answer = client.post("/api/v1/field/photos/", {"key": f"rec-{name[:4]}", "matter": insp.pk,
+                                                           "recording": "true", "device_time": when.isoformat(),
+                                                           "file": f}).json()
+        assert answer["state"] == "conflict" and "不是可播放的录音或录像" in answer["message"], answer
+    assert Record.objects.count() == before  # refused before anything is stored

@@ -338,6 +338,9 @@ ROUTE_KWARGS = {
     "supervision:body_matter": {"pk": "case"},
     "supervision:body_record": {"pk": "record"},
     "publicity:agencies": {},
+    "field:print": {"pk": "instrument"},
+    "field:send": {"pk": "instrument"},
+    "field:arrived": {"pk": "instrument"},
 }
 QUERY = {
     "api-workdays-add": "?start=2026-09-25&days=7",

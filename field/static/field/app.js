@@ -86,6 +86,15 @@ function openTask(i) {
   current = day.items[i];
   const p = current.party || {};
   $("#task-title").textContent = current.title;
+  $("#task-basis").textContent = current.basis ? `依据：${current.basis}` : "";
+  $("#start").hidden = !current.needs_start;
+  $("#record").hidden = Boolean(current.needs_start);
+  $("#start-place").value = current.place || p.address || "";
+  $("#start-facts").value = current.content || "";
+  $("#start-note").textContent = "";
+  $("#code").hidden = !current.code_svg;
+  // the code's SVG is drawn by zhifa (segno) and cached with the day, so it shows without signal
+  $("#code-qr").innerHTML = current.code_svg || "";
   $("#party").replaceChildren(
     el("p", {}, el("strong", {}, p.name || "—")),
     el("p", {}, "地址：", p.address || "—"),
@@ -95,11 +104,14 @@ function openTask(i) {
   );
   const checklist = $("#checklist");
   checklist.replaceChildren();
+  if (!(p.checklist || []).length) checklist.append(el("li", { class: "muted" }, "本单位政策包没有适用于该企业的检查表，请按检查方案逐项检查并在检查情况中记录。"));
   (p.checklist || []).forEach((row, n) => {
     checklist.append(el("li", {}, el("label", {}, el("input", { type: "checkbox", "data-n": n }), ` ${row.item}`), el("span", { class: "muted" }, `（${row.basis}）`)));
   });
   $("#place").value = current.place || "";
   $("#findings").value = "";
+  $("#recording").value = "";
+  $("#disputed").checked = false;
   $("#hazards").replaceChildren();
   clearSignature();
   $("#task").hidden = false;
@@ -189,9 +201,13 @@ async function save() {
     return `${row.item}：${box.checked ? "存在问题" : "未发现问题"}`;
   });
   const inspect = newKey();
+  const recordingFile = $("#recording").files[0];
+  if (!current.inspected && recordingFile) {
+    items.push({ key: newKey(), kind: "photo", recording: true, device_time: now(), matter, blob: recordingFile, name: recordingFile.name });
+  }
   if (!current.inspected) {
     const findings = [$("#findings").value.trim(), ...checks].filter(Boolean).join("\n");
-    items.push({ key: inspect, kind: "inspect", device_time: now(), data: { matter, place: $("#place").value.trim(), findings, photos: items.filter((x) => x.kind === "photo").map((x) => x.key) } });
+    items.push({ key: inspect, kind: "inspect", device_time: now(), data: { matter, place: $("#place").value.trim(), findings, disputed: $("#disputed").checked ? "yes" : "no", photos: items.filter((x) => x.kind === "photo").map((x) => x.key) } });
   }
   hazards.filter((h) => h.description).forEach((h) => {
     items.push({ key: newKey(), kind: "hazard", device_time: now(), data: { matter, description: h.description, location: h.location, photo: h.photo } });
@@ -226,6 +242,49 @@ async function save() {
   sync();
 }
 
+// --- starting the inspection of a 双随机 task: online only ------------------------------------------------
+
+const startKeys = {};
+
+async function start() {
+  const note = $("#start-note");
+  if (!navigator.onLine) {
+    note.textContent = "当前离线：开始检查须联网，检查码要先登记到平台，企业扫码才能查到。请到有信号处再开始。";
+    return;
+  }
+  // one key per task until the server answers: tapping again after a lost answer changes nothing
+  const key = startKeys[current.task] || (startKeys[current.task] = newKey());
+  note.textContent = "正在开始检查……";
+  let body;
+  try {
+    const response = await fetch("/api/v1/field/sync/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ items: [{ key, kind: "start", device_time: new Date().toISOString(), data: { task: current.task, place: $("#start-place").value.trim(), facts: $("#start-facts").value.trim() } }] }),
+    });
+    body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.detail || `服务器拒绝（${response.status}）`);
+  } catch (e) {
+    note.textContent = `未能开始检查：${e.message === "Failed to fetch" ? "网络中断，请稍后重试" : e.message}`;
+    return;
+  }
+  const answer = (body.items || [])[0] || {};
+  if (answer.state !== "applied") {
+    delete startKeys[current.task];
+    note.textContent = `未能开始检查：${answer.message || "服务器未接受"}`;
+    return;
+  }
+  // the 现场检查方案 made now joins the list of 文书 to print
+  await tx("done", "readwrite", (st) => st.put({ key, kind: "start", result: answer.result }));
+  await showQueue();
+  const task = current.task;
+  await loadDay();
+  const i = day.items.findIndex((x) => x.task === task && x.matter);
+  if (i >= 0) openTask(i);
+  $("#saved").textContent = "已开始检查，检查码已生成。";
+}
+
 // --- sync: in order, each key once -----------------------------------------------------------------------
 
 async function send(item) {
@@ -234,7 +293,8 @@ async function send(item) {
     form.append("key", item.key);
     form.append("matter", item.matter);
     form.append("device_time", item.device_time);
-    form.append("title", "现场照片");
+    form.append("title", item.recording ? "现场录音录像" : "现场照片");
+    if (item.recording) form.append("recording", "true");
     form.append("file", item.blob, item.name || "photo.jpg");
     return fetch("/api/v1/field/photos/", { method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
   }
@@ -281,7 +341,7 @@ async function sync() {
   }
 }
 
-const KINDS = { photo: "照片", inspect: "现场检查记录", hazard: "隐患", order: "责令限期整改指令书", signature: "签名" };
+const KINDS = { start: "现场检查方案", photo: "照片", inspect: "现场检查记录", hazard: "隐患", order: "责令限期整改指令书", signature: "签名" };
 
 async function showQueue() {
   const queue = await getAll("queue");
@@ -289,8 +349,11 @@ async function showQueue() {
   $("#pending").textContent = String(queue.filter((x) => x.state === "pending").length);
   $("#synced").textContent = String(done.length);
   $("#issued").replaceChildren(
-    ...done.filter((x) => x.result && x.result.number).map((x) =>
-      el("li", {}, `${KINDS[x.kind] || x.kind} ${x.result.number} `, el("a", { href: `/matters/${x.result.matter}/` }, "查看、打印"))),
+    ...done.filter((x) => x.result && x.result.instrument && ["start", "inspect", "order"].includes(x.kind)).map((x) =>
+      el("li", {}, `${KINDS[x.kind] || x.kind} ${x.result.number || ""} `,
+        el("a", { href: `/field/instruments/${x.result.instrument}/print/?paper=80`, class: "print" }, "便携打印、电子送达"), " ",
+        el("a", { href: `/field/instruments/${x.result.instrument}/print/?paper=a4` }, "A4打印"), " ",
+        el("a", { href: `/matters/${x.result.matter}/` }, "执法事项"))),
   );
   $("#conflicts").replaceChildren(
     ...queue.filter((x) => x.state === "conflict").map((x) => el("li", { class: "conflict" }, `${KINDS[x.kind] || x.kind}未同步：${x.message}`)),
@@ -312,6 +375,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#add-hazard").addEventListener("click", addHazard);
   $("#clear-sign").addEventListener("click", () => clearCanvas("sign-canvas"));
   $("#save").addEventListener("click", save);
+  $("#start-go").addEventListener("click", start);
   $("#sync").addEventListener("click", sync);
   $("#back").addEventListener("click", () => { $("#task").hidden = true; $("#home").hidden = false; });
   showNetwork();
