@@ -162,13 +162,17 @@ def free_port() -> int:
 
 
 def views_logged(env) -> tuple[int, int]:
-    out = subprocess.run([PYTHON, "-c", COUNT_VIEWS], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [PYTHON, "-c", COUNT_VIEWS], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     logged, pending = out.stdout.split()
     return int(logged), int(pending)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=100)
     parser.add_argument("--history", type=int, default=20, help="earlier reads in each record's history")
     parser.add_argument("--seconds", type=float, default=20)
@@ -187,7 +191,10 @@ def main() -> None:
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )  # fmt: skip
     setup = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"set up {len(setup['records'])} records and enterprises in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"set up {len(setup['records'])} records and enterprises in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
 
     port = free_port()
     server_env = env | {
@@ -224,10 +231,12 @@ def main() -> None:
         else:
             raise SystemExit("gunicorn did not start")
         for name, paths in phases.items():  # each page answers 200 for this session before anything is timed
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{paths[0]}", headers={"Cookie": f"sessionid={cookie}"})
-            with urllib.request.urlopen(request, timeout=30) as response:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{paths[0]}", headers={"Cookie": f"sessionid={cookie}"}
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback http)
                 assert response.status == 200 and response.url.endswith(paths[0]), (name, response.url)
-        for name, paths in phases.items():  # warm-up
+        for paths in phases.values():  # warm-up
             asyncio.run(load("127.0.0.1", port, paths, 2, args.concurrency, 0, cookie))
         time.sleep(2)  # the sequencer catches up with the warm-up's events
         logged_before, _ = views_logged(env)
@@ -257,7 +266,9 @@ def main() -> None:
         data.cleanup()
 
     def ratio(a: str, b: str) -> float:
-        return round(statistics.median(x["rps"] / y["rps"] for x, y in zip(results[a], results[b], strict=True)), 3)
+        return round(
+            statistics.median(x["rps"] / y["rps"] for x, y in zip(results[a], results[b], strict=True)), 3
+        )
 
     client_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     summary = {
