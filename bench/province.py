@@ -32,6 +32,7 @@ import json
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -451,9 +452,9 @@ def measure(args, sessions: dict) -> dict:
         server.wait(timeout=30)
     return {
         name: {
-            "p50_ms": sorted(r["p50_ms"] for r in rs)[len(rs) // 2],
+            "p50_ms": round(statistics.median(r["p50_ms"] for r in rs), 1),
             "p99_ms": max(r["p99_ms"] for r in rs),
-            "rps": sorted(r["rps"] for r in rs)[len(rs) // 2],
+            "rps": round(statistics.median(r["rps"] for r in rs), 1),
             "load": [r["load"] for r in rs],
             "errors": sum(r["errors"] for r in rs),
         }
