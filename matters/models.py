@@ -45,7 +45,14 @@ class Matter(models.Model):
         ordering = ["-opened_at", "-pk"]
         verbose_name = "执法事项"
         verbose_name_plural = "执法事项"
-        indexes = [models.Index(fields=["agency", "state"])]
+        indexes = [
+            models.Index(fields=["agency", "state"]),
+            # The workbench and the queues read open matters only: a partial index keeps them as fast
+            # at a million closed matters as at none (bench/province.py).
+            models.Index(
+                fields=["agency", "section"], condition=models.Q(closed_at__isnull=True), name="matter_open"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}：{self.title}"

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from ledger.refusals import object_visible
@@ -76,16 +76,18 @@ def record_for(*, viewer, pk: int, use: str | None = None) -> Record:
     also opens the record; its label is kept on `record.grant` for the read's ledger event.
     """
     require(viewer, "records.view")
+    # Whether the viewer may read it without a grant comes with the row (one query, not two).
+    readable = Exists(Record.objects.filter(_visible(viewer), pk=OuterRef("pk")))
     record = object_visible(
-        Record.objects.select_related("section", "agency", "device", "party", "created_by").filter(
-            agency_id=viewer.agency_id
-        ),
+        Record.objects.select_related("section", "agency", "device", "party", "created_by")
+        .filter(agency_id=viewer.agency_id)
+        .annotate(readable=readable),
         pk=pk,
         viewer=viewer,
         missing="记录不存在，或不属于本单位。",
     )
     record.grant = None
-    if not Record.objects.filter(_visible(viewer), pk=pk).exists():
+    if not record.readable:
         record.grant = grants.grant_for(viewer, record, use) if use else None
         if record.grant is None:
             _log_refusal(viewer, record)
@@ -186,9 +188,10 @@ def record_case(*, record: Record) -> list[dict]:
     return rows
 
 
-def record_retention(*, record: Record, version: RecordVersion) -> dict | None:
+def record_retention(*, record: Record, version: RecordVersion, in_case: bool | None = None) -> dict | None:
     """How long the record is kept: the pack's minimum for audio-visual records from the end of the
-    recording (or its filing), and, where it is evidence in a matter, with the case file."""
+    recording (or its filing), and, where it is evidence in a matter, with the case file (`in_case`:
+    whether a matter's step links it, when the caller already knows)."""
     rules = agency_rules(record.agency)
     rule = rules.get("av.retention_min")
     if rule is None or record.kind not in (RecordKind.VIDEO, RecordKind.AUDIO, RecordKind.PHOTO):
@@ -198,7 +201,9 @@ def record_retention(*, record: Record, version: RecordVersion) -> dict | None:
     return {
         "until": compute_deadline(start, int(rule.value), rule.unit).due,
         "citation": rule.cited("、"),
-        "follows": follows.cited("、") if follows and follows.value and record.matter_steps.exists() else "",
+        "follows": follows.cited("、")
+        if follows and follows.value and (record.matter_steps.exists() if in_case is None else in_case)
+        else "",
     }
 
 

@@ -59,7 +59,7 @@ def record_detail(request, pk: int):
     if record is None:
         return render(request, "404.html", status=404)
     versions = list(
-        record.versions.select_related("filed_by")
+        record.versions.select_related("filed_by", "supersedes", "superseded_by")
         .prefetch_related("explanations__written_by", "duplicates__device", "duplicates__delivered_by")
         .order_by("number")
     )
@@ -68,23 +68,41 @@ def record_detail(request, pk: int):
     )
     current = next((v for v in reversed(versions) if not hasattr(v, "superseded_by")), versions[-1])
     destroyed = selectors.record_destruction(record=record)
+    case = selectors.record_case(record=record)
+    history, earlier = _history(record, request.GET.get("history") == "all")
     context = {
         "destroyed": destroyed,
         "record": record,
-        "case": selectors.record_case(record=record),
-        "retention": selectors.record_retention(record=record, version=current),
+        "case": case,
+        "retention": selectors.record_retention(record=record, version=current, in_case=bool(case)),
         "player": "" if destroyed and current.sha256 in destroyed["removed"] else _player(record, current),
         "playback": uuid.uuid4().hex,
         "already_stored": _already_stored(versions, request.GET.get("delivered", "")),
         "versions": versions,
         "current": current,
         "interruptions": interruptions.prefetch_related("explanations"),
-        "events": events_of(record),
+        "events": history,
+        "earlier_events": earlier,
         "download_form": DownloadForm(),
         "correction_form": CorrectionForm(),
         "explanation_form": ExplanationForm(),
     }
     return render(request, "records/detail.html", context)
+
+
+HISTORY_SHOWN = 100  # a record read every day gathers thousands of read events over its retention
+
+
+def _history(record, everything: bool) -> tuple[list, int]:
+    """The record's ledger history for its page, oldest first: the newest HISTORY_SHOWN events,
+    and how many earlier ones are left out (`everything`: all of them, none left out)."""
+    events = events_of(record)
+    if everything:
+        return list(events), 0
+    newest = list(events.reverse()[: HISTORY_SHOWN + 1])
+    if len(newest) <= HISTORY_SHOWN:
+        return newest[::-1], 0
+    return newest[:HISTORY_SHOWN][::-1], events.count() - HISTORY_SHOWN
 
 
 def _already_stored(versions, delivered: str) -> dict | None:

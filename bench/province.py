@@ -1,0 +1,533 @@
+#!/usr/bin/env python3
+"""Province scale (PostgreSQL): the staff workbench and the portal search as the tables grow,
+against a bare view on the same server, same run.
+
+    DATABASE_URL=postgres://… .venv/bin/python bench/province.py [--agencies 1000] [--matters 1000000]
+        [--events 1000000,5000000,20000000] [--decisions 200000] [--seconds 15] [--rounds 2]
+        [--concurrency 8] [--workers 5] [--explain]
+
+It writes into DATABASE_URL (use a scratch database). Generated with COPY, not the ORM:
+- `agencies` agencies over the five agency packs, each with five sections, a leader, a chief per
+  section and officers (sizes drawn from a skewed distribution: a few large city bureaus, many
+  small county ones); each matter goes to an agency in proportion to its staff;
+- `matters` matters (inspections 55 %, penalties 30 % general/simple, compulsion 5 %, licensing
+  10 %), opened over three years; 6 % still open, in a state of their workflow, with a
+  statutory deadline each; two officers and two steps per matter;
+- ledger events at each size in turn (1M, then 5M, then 20M by default): events of matters,
+  records and people, numbered (integrated) as the sequencer leaves them, spread over the
+  agencies and three years (the leaves' hashes are random: `ledger verify` is not what is measured);
+- `decisions` published decisions for the portal, spread over the agencies.
+At each size, after ANALYZE: gunicorn (sync workers, persistent connections) serves the product
+plus /bench/bare/ (bench/site/portal_urls.py); a small asyncio client alternates phases of the
+bare view, an officer's home page (their workbench and queues), a section chief's home page, and
+the portal's decision search (bench/portal.py's query mix), `rounds` times. Reports p50/p99 and
+requests/s per phase, with the load average beside each figure. `--explain` also prints each home
+page's slowest queries, timed in process.
+"""
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
+PYTHON = ROOT / ".venv" / "bin" / "python"
+if not PYTHON.exists():
+    PYTHON = Path(sys.executable)
+GUNICORN = PYTHON.parent / "gunicorn"
+
+PACKS = ["fushun-city", "tonghua-city", "yuyao-city", "pingdingshan-hitech", "fushun-county-hrss"]
+SECTIONS = ["执法一科", "执法二科", "执法三科", "危化监管科", "矿山监管科"]
+# kind, procedure, workflow, share, open states, the deadline an open matter carries
+KINDS = [
+    ("inspection", "general", "inspection", 0.55, ["registered", "planned", "inspected", "rectifying"], None),
+    ("penalty", "general", "penalty_general", 0.20, ["investigating", "filed", "proposed", "notified"],
+     "penalty.decision_deadline"),
+    ("penalty", "simple", "penalty_simple", 0.10, ["decided", "served"], "penalty.payment_deadline"),
+    ("compulsion", "general", "compulsion", 0.05, ["in_force"], "compulsion.seizure_period"),
+    ("licensing", "general", "licensing", 0.10, ["accepted", "reviewed"], None),
+]  # fmt: skip
+OPEN_SHARE = 0.06
+NOW = datetime.now(UTC).replace(microsecond=0)
+START = NOW - timedelta(days=3 * 365)
+PASSWORD = "province-bench-Pa55"  # noqa: S105 (generated staff of a scratch database)
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
+    import django
+
+    django.setup()
+
+
+def copy(cursor, table: str, columns: tuple[str, ...], rows) -> int:
+    """COPY rows (tuples; None is NULL) into table, in chunks of text format."""
+    n = 0
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as out:
+        buffer = io.StringIO()
+        for row in rows:
+            buffer.write("\t".join(_field(v) for v in row))
+            buffer.write("\n")
+            n += 1
+            if n % 20000 == 0:
+                out.write(buffer.getvalue())
+                buffer = io.StringIO()
+        out.write(buffer.getvalue())
+    return n
+
+
+def _field(value) -> str:
+    if value is None:
+        return r"\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    return text
+
+
+def _uscc(n: int) -> str:
+    from stdnum.cn import uscc
+
+    base = f"11210000MB{n:07d}"
+    return base + uscc.calc_check_digit(base)
+
+
+def generate_org(cursor, agencies: int, rng: random.Random) -> dict:
+    """Agencies, sections, staff and roles. Returns the layout the matters are drawn from."""
+    from django.contrib.auth.hashers import make_password
+
+    password = make_password(PASSWORD)
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM org_agency")
+    base = cursor.fetchone()[0] + 1000
+    agency_rows, section_rows, staff_rows, role_rows = [], [], [], []
+    layout = []
+    staff_id, section_id, role_id = base * 100, base * 10, base * 100
+    for a in range(agencies):
+        agency_id = base + a
+        pack = PACKS[a % len(PACKS)]
+        agency_rows.append((agency_id, f"省基准第{a + 1}应急管理局", f"基准{a + 1}", _uscc(a + 1), f"基准市{a + 1}区", "",
+                            "", "", "", pack, f"基应{a + 1}", NOW, "", ""))  # fmt: skip
+        # Staff per section: lognormal, a few large bureaus and many small ones (2–40 officers).
+        per_section = max(2, min(40, int(rng.lognormvariate(1.3, 0.7))))
+        sections = []
+        staff_id += 1
+        leader = staff_id
+        staff_rows.append((leader, password, None, False, f"p{a + 1}-leader", "", "", "", False, True, NOW, "局长某",
+                           "局长", "", False, "", agency_id, None))  # fmt: skip
+        role_rows.append((role_id := role_id + 1, "leader", NOW, leader))
+        for s, name in enumerate(SECTIONS):
+            section_id += 1
+            section_rows.append((section_id, name, "section", "", True, agency_id))
+            staff_id += 1
+            chief = staff_id
+            staff_rows.append((chief, password, None, False, f"p{a + 1}-s{s + 1}-chief", "", "", "", False, True, NOW,
+                               "科长某", "科长", "", False, "", agency_id, section_id))  # fmt: skip
+            role_rows.append((role_id := role_id + 1, "section_chief", NOW, chief))
+            officers = []
+            for o in range(per_section):
+                staff_id += 1
+                officers.append(staff_id)
+                staff_rows.append((staff_id, password, None, False, f"p{a + 1}-s{s + 1}-o{o + 1}", "", "", "", False,
+                                   True, NOW, f"执法员{o + 1}", "科员", "", True, "", agency_id, section_id))  # fmt: skip
+                role_rows.append((role_id := role_id + 1, "officer", NOW, staff_id))
+            sections.append((section_id, chief, officers))
+        layout.append((agency_id, pack, leader, sections))
+    copy(cursor, "org_agency", ("id", "name", "short_name", "uscc", "jurisdiction", "duties", "address", "phone",
+                                "complaint_channel", "policy_pack", "instrument_prefix", "created_at",
+                                "payment_account", "payment_bank"), agency_rows)  # fmt: skip
+    copy(cursor, "org_section", ("id", "name", "kind", "duties", "enforces", "agency_id"), section_rows)
+    copy(cursor, "org_staff", ("id", "password", "last_login", "is_superuser", "username", "first_name", "last_name",
+                               "email", "is_staff", "is_active", "date_joined", "name", "position", "phone",
+                               "frontline", "legal_qualification", "agency_id", "section_id"), staff_rows)  # fmt: skip
+    copy(cursor, "org_roleassignment", ("id", "role", "granted_at", "staff_id"), role_rows)
+    for table in ("org_agency", "org_section", "org_staff", "org_roleassignment"):
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"  # noqa: S608
+        )
+    return {"layout": layout, "staff": len(staff_rows)}
+
+
+def generate_matters(cursor, layout, matters: int, rng: random.Random) -> dict:
+    """Matters with their officers, two steps each and, when open, their deadline."""
+    cursor.execute("SELECT id FROM django_content_type WHERE app_label = 'matters' AND model = 'matter'")
+    matter_type = cursor.fetchone()[0]
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM matters_matter")
+    base = cursor.fetchone()[0] + 1
+    # Each agency's share of the matters follows its staff.
+    weights = [sum(len(officers) for _, _, officers in sections) for _, _, _, sections in layout]
+    agencies = rng.choices(range(len(layout)), weights=weights, k=matters)
+    kinds = rng.choices(KINDS, weights=[k[3] for k in KINDS], k=matters)
+    matter_rows, officer_rows, step_rows, deadline_rows = [], [], [], []
+    opened = 0
+    for i in range(matters):
+        pk = base + i
+        agency_id, pack, _, sections = layout[agencies[i]]
+        section_id, _, officers = rng.choice(sections)
+        kind, procedure, workflow, _, open_states, deadline = kinds[i]
+        pair = rng.sample(officers, 2)
+        is_open = rng.random() < OPEN_SHARE
+        if is_open:
+            opened_at = NOW - timedelta(days=rng.uniform(0, 60))
+            state, closed_at = rng.choice(open_states), None
+            opened += 1
+        else:
+            opened_at = START + timedelta(days=rng.uniform(0, 3 * 365 - 60))
+            state, closed_at = "closed", opened_at + timedelta(days=rng.uniform(1, 60))
+        matter_rows.append((pk, kind, procedure, workflow, state, f"对基准企业{pk}的{kind}", "", "", None, "[]", False, "",
+                            "normal", "{}", opened_at, closed_at, agency_id, pair[0], None, section_id))  # fmt: skip
+        officer_rows.append((pk, pair[0]))
+        officer_rows.append((pk, pair[1]))
+        step_rows.append(("register", "登记", "", "registered", "", "{}", opened_at, opened_at, pair[0], pk))
+        step_rows.append(("advance", "办理", "registered", state, "", "{}", opened_at + timedelta(hours=2),
+                          opened_at + timedelta(hours=2), pair[0], pk))  # fmt: skip
+        if is_open and deadline:
+            due = opened_at + timedelta(days=rng.choice([15, 30, 90]))
+            deadline_rows.append(
+                (str(pk), deadline, pack, opened_at, 30, "days", due, False, NOW, agency_id, matter_type)
+            )
+        if len(matter_rows) == 50000 or i == matters - 1:
+            copy(cursor, "matters_matter", ("id", "kind", "procedure", "workflow", "state", "title", "facts",
+                                            "legal_basis", "fine_amount", "measures", "major", "major_reason",
+                                            "confidentiality", "data", "opened_at", "closed_at", "agency_id",
+                                            "opened_by_id", "party_id", "section_id"), matter_rows)  # fmt: skip
+            copy(cursor, "matters_matter_officers", ("matter_id", "staff_id"), officer_rows)
+            copy(cursor, "matters_step", ("transition", "label", "from_state", "to_state", "note", "data",
+                                          "occurred_at", "acted_at", "acted_by_id", "matter_id"), step_rows)  # fmt: skip
+            copy(cursor, "policy_deadline", ("subject_id", "rule_key", "pack_id", "start", "amount", "unit", "due",
+                                             "provisional", "computed_at", "agency_id", "subject_type_id"),
+                 deadline_rows)  # fmt: skip
+            for rows in (matter_rows, officer_rows, step_rows, deadline_rows):
+                rows.clear()
+    for table in ("matters_matter", "matters_step", "matters_matter_officers", "policy_deadline"):
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"  # noqa: S608
+        )
+    return {"base": base, "open": opened}
+
+
+EVENT_KINDS = [("matter.open", "matters.matter", 0.1), ("matter.step", "matters.matter", 0.3),
+               ("matter.view", "matters.matter", 0.3), ("record.view", "records.record", 0.2),
+               ("record.ingest", "records.record", 0.05), ("staff.login", "org.staff", 0.05)]  # fmt: skip
+
+
+def generate_events(cursor, layout, matter_base: int, matters: int, count: int, rng: random.Random) -> int:
+    """`count` more ledger events, numbered after the last one, spread over three years."""
+    cursor.execute("SELECT COALESCE(MAX(id), 0), COALESCE(MAX(index), -1) FROM ledger_event")
+    last_id, last_index = cursor.fetchone()
+    staff = [
+        (agency_id, o)
+        for agency_id, _, _, sections in layout
+        for _, _, officers in sections
+        for o in officers
+    ]
+    kinds = [k for k in EVENT_KINDS for _ in range(int(k[2] * 100))]
+    span = (NOW - START).total_seconds()
+
+    def rows():
+        for i in range(count):
+            agency_id, actor = rng.choice(staff)
+            kind, subject_type, _ = rng.choice(kinds)
+            subject = (
+                matter_base + rng.randrange(matters)
+                if subject_type == "matters.matter"
+                else rng.randrange(10**6)
+            )
+            at = START + timedelta(seconds=rng.uniform(0, span))  # the sizes differ in density, not in span
+            data = '{"purpose": "查看执法事项"}' if kind.endswith("view") else "{}"
+            leaf = rng.getrandbits(256).to_bytes(32, "big").hex()
+            yield (last_id + 1 + i, last_index + 1 + i, kind, actor, agency_id, subject_type, str(subject), data, at,
+                   f'{{"kind":"{kind}","subject":"{subject_type}:{subject}","at":"{at.isoformat()}"}}', leaf)  # fmt: skip
+
+    n = copy(cursor, "ledger_event", ("id", "index", "kind", "actor_id", "agency_id", "subject_type", "subject_id",
+                                      "data", "created_at", "entry", "leaf_hash"), rows())  # fmt: skip
+    cursor.execute(
+        "SELECT setval(pg_get_serial_sequence('ledger_event', 'id'), (SELECT MAX(id) FROM ledger_event))"
+    )
+    return n
+
+
+def generate_decisions(cursor, layout, decisions: int, rng: random.Random) -> int:
+    """Published decisions over the agencies, as bench/portal.py makes them."""
+    from portal import CATEGORIES, CITIES, SURNAMES, TRADES, WORDS, number_of
+
+    from publicity.masking import public_view
+    from publicity.portal_page import decision_row
+
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM publicity_publication")
+    base = cursor.fetchone()[0] + 1
+    today = NOW.date()
+
+    def rows():
+        for i in range(decisions):
+            pk = base + i
+            agency_id = layout[rng.randrange(len(layout))][0]
+            natural = rng.random() < 0.2
+            decided = today - timedelta(days=rng.randrange(0, 360))
+            category = rng.choice(CATEGORIES)
+            if natural:
+                party = {"party_kind": "natural_person",
+                         "party_name": rng.choice(SURNAMES) + "某" + rng.choice("明华军芳"),
+                         "party_id_number": f"2104021980{i:08d}", "party_phone": f"138{i:08d}",
+                         "party_address": "辽宁省某市某路" + str(i % 500) + "号"}  # fmt: skip
+            else:
+                party = {"party_kind": "legal_person",
+                         "party_name": rng.choice(CITIES) + rng.choice(WORDS) + rng.choice(WORDS)
+                         + rng.choice(TRADES) + "有限公司",
+                         "party_id_number": f"91210400MA{i:08d}", "party_phone": "024-5" + f"{i % 10**7:07d}",
+                         "party_address": "某市望花区和平路" + str(i % 900) + "号"}  # fmt: skip
+            content = {"agency": f"基准{agency_id}", "category": category, **party,
+                       "instrument_number": number_of(category, decided.year, i),
+                       "cause": "未按规定对安全设备进行经常性维护、保养", "basis": "《中华人民共和国安全生产法》第九十九条",
+                       "result": f"罚款人民币{rng.randrange(1, 20)}万元", "decided_on": decided.isoformat(),
+                       "withheld": []}  # fmt: skip
+            public = public_view(content, name_display="masked")
+            published = datetime.combine(decided, datetime.min.time(), UTC) + timedelta(hours=1)
+            yield (pk, decision_row(pk, public), agency_id, category, "published", party["party_kind"], False, decided,
+                   content["instrument_number"], public["party"], json.dumps(content, ensure_ascii=False),
+                   json.dumps(public, ensure_ascii=False), 1, decided + timedelta(days=9), published,
+                   decided + timedelta(days=730), "", "", published)  # fmt: skip
+
+    n = copy(cursor, "publicity_publication", ("id", "row_html", "agency_id", "category", "state", "party_kind",
+                                                "minor", "decided_on", "instrument_number", "party_public", "content",
+                                                "public", "version", "due_on", "published_at", "display_until",
+                                                "withdrawal_note", "source", "created_at"), rows())  # fmt: skip
+    return n
+
+
+def pick_people(layout) -> dict:
+    """An officer and a chief of a middle-sized agency: the pages the bench requests."""
+    from org.models import Staff
+
+    sizes = sorted(layout, key=lambda a: sum(len(o) for _, _, o in a[3]))
+    _, _, _, sections = sizes[len(sizes) // 2]
+    _, chief, officers = max(sections, key=lambda s: len(s[2]))
+    return {"officer": Staff.objects.get(pk=officers[0]), "chief": Staff.objects.get(pk=chief)}
+
+
+def session_for(staff) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(staff)
+    return client.cookies["sessionid"].value
+
+
+def explain(people: dict, top: int = 6) -> None:
+    """Each home page's slowest queries, in process."""
+    from django.db import connection
+    from django.test import Client
+
+    for role, staff in people.items():
+        client = Client()
+        client.force_login(staff)
+        client.get("/")
+        timings = []
+
+        def wrap(execute, sql, params, many, context, timings=timings):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timings.append((time.perf_counter() - started, sql))
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(wrap):
+            assert client.get("/").status_code == 200
+        total = time.perf_counter() - started
+        print(f"  {role}: {len(timings)} queries, {1000 * sum(t for t, _ in timings):.1f} ms in SQL, "
+              f"{1000 * total:.1f} ms in all", flush=True)  # fmt: skip
+        for elapsed, sql in sorted(timings, reverse=True)[:top]:
+            print(f"    {1000 * elapsed:7.2f} ms  {sql[:220]}", flush=True)
+
+
+async def _one(host, port, path, cookie):
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection(host, port)
+    headers = f"Cookie: sessionid={cookie}\r\n" if cookie else ""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Connection: close\r\n\r\n".encode())
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
+    return status, time.perf_counter() - started
+
+
+async def load(host, port, paths, cookie, seconds, concurrency, seed) -> dict:
+    latencies, errors = [], 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(n):
+        nonlocal errors
+        rng = random.Random(seed * 1000 + n)
+        while time.perf_counter() < deadline:
+            try:
+                status, elapsed = await _one(host, port, rng.choice(paths), cookie)
+            except OSError:
+                errors += 1
+                continue
+            if status != 200:
+                errors += 1
+                continue
+            latencies.append(elapsed)
+
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": round(len(latencies) / wall, 1),
+        "p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
+        "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+        "load": round((load_before + os.getloadavg()[0]) / 2, 1),
+    }
+
+
+def measure(args, sessions: dict) -> dict:
+    from portal import search_paths
+
+    port = 20000 + random.randrange(20000)
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "portal_settings",
+        "DEBUG": "false",
+        "LOG_LEVEL": "ERROR",
+        "CONN_MAX_AGE": "600",
+        "ZHIFA_LEDGER_INTEGRATE": "worker",
+    }
+    server = subprocess.Popen(
+        [GUNICORN, "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--pythonpath", "bench/site",
+         "--log-level", "warning", "--backlog", "2048", "zhifa.wsgi:application"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    phases = {
+        "bare": (["/bench/bare/"], ""),
+        "officer": (["/"], sessions["officer"]),
+        "chief": (["/"], sessions["chief"]),
+        "portal": (search_paths(random.Random(11)), ""),
+    }
+    results = {name: [] for name in phases}
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare/", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit("gunicorn did not start")
+        for paths, cookie in phases.values():  # warm-up
+            asyncio.run(load("127.0.0.1", port, paths, cookie, 2, args.concurrency, 0))
+        names = list(phases)
+        for round_ in range(args.rounds):
+            order = names[round_ % 4 :] + names[: round_ % 4]
+            for name in order:
+                paths, cookie = phases[name]
+                result = asyncio.run(
+                    load("127.0.0.1", port, paths, cookie, args.seconds, args.concurrency, round_ + 1)
+                )
+                results[name].append(result)
+                print(f"  round {round_ + 1} {name:8}: {json.dumps(result)}", flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    return {
+        name: {
+            "p50_ms": round(statistics.median(r["p50_ms"] for r in rs), 1),
+            "p99_ms": max(r["p99_ms"] for r in rs),
+            "rps": round(statistics.median(r["rps"] for r in rs), 1),
+            "load": [r["load"] for r in rs],
+            "errors": sum(r["errors"] for r in rs),
+        }
+        for name, rs in results.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--agencies", type=int, default=1000)
+    parser.add_argument("--matters", type=int, default=1_000_000)
+    parser.add_argument(
+        "--events", default="1000000,5000000,20000000", help="ledger sizes to measure at, in order"
+    )
+    parser.add_argument("--decisions", type=int, default=200_000)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit(
+            "bench/province.py measures PostgreSQL: set DATABASE_URL=postgres://… (a scratch database)"
+        )
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(17)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        org = generate_org(cursor.cursor, args.agencies, rng)
+        print(
+            f"{args.agencies} agencies, {org['staff']} staff in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        started = time.perf_counter()
+        made = generate_matters(cursor.cursor, org["layout"], args.matters, rng)
+        print(
+            f"{args.matters} matters ({made['open']} open) in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        started = time.perf_counter()
+        decisions = generate_decisions(cursor.cursor, org["layout"], args.decisions, rng)
+        print(f"{decisions} published decisions in {time.perf_counter() - started:.0f} s", flush=True)
+    people = pick_people(org["layout"])
+    sessions = {role: session_for(staff) for role, staff in people.items()}
+    table = []
+    have = 0
+    for size in (int(s) for s in args.events.split(",")):
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            have += generate_events(
+                cursor.cursor, org["layout"], made["base"], args.matters, size - have, rng
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+            cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+            db_size = cursor.fetchone()[0]
+        print(f"{have} events ({db_size}) after {time.perf_counter() - started:.0f} s", flush=True)
+        if args.explain:
+            explain(people)
+        figures = measure(args, sessions)
+        table.append(
+            {"events": have, "matters": args.matters, "agencies": args.agencies, "db": db_size, **figures}
+        )
+        print(json.dumps(table[-1], ensure_ascii=False), flush=True)
+    print(json.dumps(table, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
