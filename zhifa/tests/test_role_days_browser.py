@@ -28,6 +28,7 @@ class Desk:
     def __init__(self, browser, base, user):
         from org.tests.factories import PASSWORD
 
+        self.user = user
         self.context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
