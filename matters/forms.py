@@ -11,7 +11,7 @@ from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
 from matters.models import Matter
 from matters.services import REQUIREMENT_LABELS, ServiceInput
 from matters.workflows import Field
-from org.gates import assignment_excluded
+from org.gates import assignment_excluded, assignment_refusal
 from org.models import EnforcementCertificate, Staff
 from org.permissions import can
 from records.choices import Confidentiality
@@ -34,6 +34,15 @@ def assignable_officers(agency, on: date | None = None):
         .distinct()
         .order_by("section_id", "id")
     )
+
+
+def officers_help(agency, on: date | None = None) -> str:
+    """The officers list's help: who is left out of it today and why (a 执法过错 that stops one's
+    enforcement work), so that a missing name is explained where it is missed."""
+    on = on or timezone.localdate()
+    left_out = Staff.objects.filter(agency_id=agency.pk, pk__in=assignment_excluded(agency.pk, on)).order_by("pk")
+    reasons = [why for staff in left_out if (why := assignment_refusal(staff, on))]
+    return "须持有效执法证；不选则为本人。" + "".join(f"未列出：{why}" for why in reasons)
 
 
 def linkable_records(viewer, matter, limit: int = 60):
@@ -143,7 +152,7 @@ class TransitionForm(BoundedForm):
             queryset=assignable_officers(matter.agency),
             required=False,
             widget=forms.CheckboxSelectMultiple,
-            help_text="须持有效执法证；不选则为本人。",
+            help_text=officers_help(matter.agency),
             initial=[o.pk for o in matter.officers.all()],
         )
         records = linkable_records(viewer, matter)
@@ -266,6 +275,7 @@ class MatterOpenForm(BoundedForm):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = Party.objects.filter(agency_id=agency.pk).order_by("name")
         self.fields["officers"].queryset = assignable_officers(agency)
+        self.fields["officers"].help_text = officers_help(agency)
 
 
 class SignatureForm(BoundedForm):
