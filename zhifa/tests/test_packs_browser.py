@@ -5,7 +5,13 @@ The officer opens the case and asks for filing; the approver the pack names (the
 通化's 局主要负责人, 001 第九条) approves it from 待我审批; the officer proposes a fine; the matter page
 says whether it is in legal-review scope as the pack decides (抚顺 10万元 and more for an organisation,
 余姚 5万元, 平顶山 any fine, 通化 and 抚顺县 none at this amount); where it is, the officer sends it to
-法制审核 and the reviewer gives the opinion from 待审核. Decision and service: test_role_days_browser.
+法制审核 and the reviewer gives the opinion from 待审核. Then the leader approves and decides (抚顺
+审核第四条: after review only once the leaders have discussed it collectively); the officer serves the
+告知 and records the party's statement with the recordings each pack's list asks (余姚 films it,
+平顶山 asks whether it may be disputed); the 决定书 is served electronically, refused without the
+party's 送达地址确认书 (行政处罚法第六十一条第二款) and accepted with it; the publisher publishes it within
+the pack's deadline, for the pack's display period (抚顺 2 years, 余姚 5, none set elsewhere), and
+withdraws it with a public note.
 """
 
 from datetime import timedelta
