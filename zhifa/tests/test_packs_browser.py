@@ -10,11 +10,14 @@ says whether it is in legal-review scope as the pack decides (抚顺 10万元 an
 告知 and records the party's statement with the recordings each pack's list asks (余姚 films it,
 平顶山 asks whether it may be disputed); the 决定书 is served electronically, refused without the
 party's 送达地址确认书 (行政处罚法第六十一条第二款) and accepted with it; the publisher publishes it within
-the pack's deadline, for the pack's display period (抚顺 2 years, 余姚 5, none set elsewhere), and
-withdraws it with a public note.
+the pack's deadline; it comes down when the pack's display period ends (抚顺 2 years, 余姚 5), and
+where the pack sets none the publisher withdraws it with a public note. 陈述申辩 and the waiver of a
+hearing are recorded where the pack makes the decision wait for them (余姚's statement period, the
+hearing threshold).
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -162,6 +165,7 @@ def _decide_serve_publish(browser, live_server, office, title, fine, reviewed, d
     from policy.calendar import deadline_for
     from policy.selectors import agency_rules
     from publicity.models import Publication
+    from publicity.services import publications_expire
     from records.tests.clips import make_image
 
     rules = agency_rules(office.party.agency)
@@ -189,10 +193,14 @@ def _decide_serve_publish(browser, live_server, office, title, fine, reviewed, d
                  service={"method": "直接送达", "recipient": "王某", "signer": "王某",
                           "served_at": _local(timezone.now()), "receipt": "告知书回执"})
     assert "已告知" in officer.state()
-    defence = filmed(officer, "record_defence", {"time": _local(timezone.now()), "defence": "对事实无异议，请求从轻处罚。",
-                                                  "adopted": "不予采纳：已按裁量基准处罚。"}, ["陈述申辩录像"])
-    officer.step("record_defence", defence, records=["陈述申辩录像"])
-    officer.step("waive_hearing", {"waived_on": timezone.localdate().isoformat(), "statement": "本单位放弃听证权利。王某"})
+    if "penalty.defence_period" in rules:
+        # 余姚 附件1: no decision before the statement period ends unless the party has been heard.
+        defence = filmed(officer, "record_defence", {"time": _local(timezone.now()), "defence": "对事实无异议，请求从轻处罚。",
+                                                      "adopted": "不予采纳：已按裁量基准处罚。"}, ["陈述申辩录像"])
+        officer.step("record_defence", defence, records=["陈述申辩录像"])
+    if Decimal(fine) >= Decimal(str(rules.value("penalty.hearing_fine_threshold"))):
+        # 较大数额: no decision within the hearing-request period unless the party waived it in writing.
+        officer.step("waive_hearing", {"waived_on": timezone.localdate().isoformat(), "statement": "本单位放弃听证权利。王某"})
 
     decision = {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项",
                 "decision": "罚款", "amount": fine, "payment": "银行转账"}
@@ -249,11 +257,16 @@ def _decide_serve_publish(browser, live_server, office, title, fine, reviewed, d
     item.refresh_from_db()
     assert item.state == "published" and item.published_at.date() <= due
     period = next((k for k in ("publicity.penalty_display_period", "publicity.display_period") if k in rules), None)
-    if period is None:
-        assert item.display_until is None and "公示至" not in text
-    else:
+    if period is not None:
+        # The pack's display period: it comes down by itself the day after (the nightly expiry).
         until = deadline_for(rules.rule(period), timezone.localdate()).due
         assert item.display_until == until and f"公示至 {until:%Y-%m-%d}" in text
+        assert publications_expire(today=until) == 0 and publications_expire(today=until + timedelta(days=1)) == 1
+        item.refresh_from_db()
+        assert item.state == "expired"
+        return
+    # No period set: it stays until withdrawn, with a public note (行政处罚法第四十八条第二款).
+    assert item.display_until is None and "公示至" not in text
     publisher.click("main a:has-text('撤回')")
     publisher.page.fill("#id_reason", "原处罚决定经行政复议被撤销。")
     assert "已撤回" in publisher.click("main button[type=submit]")
