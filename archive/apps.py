@@ -7,5 +7,8 @@ class ArchiveConfig(AppConfig):
 
     def ready(self):
         from archive import hooks
+        from archive.queues import archive_queues
+        from org import queues
 
         hooks.register()
+        queues.register(archive_queues)

@@ -11,7 +11,7 @@ from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
 from matters.models import Matter
 from matters.services import REQUIREMENT_LABELS, ServiceInput
 from matters.workflows import Field
-from org.gates import assignment_excluded
+from org.gates import assignment_excluded, assignment_refusal
 from org.models import EnforcementCertificate, Staff
 from org.permissions import can
 from records.choices import Confidentiality
@@ -34,6 +34,15 @@ def assignable_officers(agency, on: date | None = None):
         .distinct()
         .order_by("section_id", "id")
     )
+
+
+def officers_help(agency, on: date | None = None) -> str:
+    """The officers list's help: who is left out of it today and why (a 执法过错 that stops one's
+    enforcement work), so that a missing name is explained where it is missed."""
+    on = on or timezone.localdate()
+    left_out = Staff.objects.filter(agency_id=agency.pk, pk__in=assignment_excluded(agency.pk, on)).order_by("pk")
+    reasons = [why for staff in left_out if (why := assignment_refusal(staff, on))]
+    return "须持有效执法证；不选则为本人。" + "".join(f"未列出：{why}" for why in reasons)
 
 
 def linkable_records(viewer, matter, limit: int = 60):
@@ -124,6 +133,7 @@ SERVICE_RECORDS = (
     ("sent_record", "电子送达：系统发送记录"),
     ("delivery_receipt", "电子送达：到达受送达人特定系统的回执记录"),
 )
+SERVE_UPLOADS = ("sent_record", "delivery_receipt")
 
 
 class TransitionForm(BoundedForm):
@@ -142,7 +152,7 @@ class TransitionForm(BoundedForm):
             queryset=assignable_officers(matter.agency),
             required=False,
             widget=forms.CheckboxSelectMultiple,
-            help_text="须持有效执法证；不选则为本人。",
+            help_text=officers_help(matter.agency),
             initial=[o.pk for o in matter.officers.all()],
         )
         records = linkable_records(viewer, matter)
@@ -184,11 +194,16 @@ class TransitionForm(BoundedForm):
             self.service_fields.append("service_address")
         from matters.services import av_requirements
 
-        rows, _ = av_requirements(matter, transition.code)
-        if any(r.get("when") == "disputed" for r in rows):
+        # Every row of the step, whatever the way of service: 平顶山 asks it of 直接送达 and 公告送达 only,
+        # and the way is chosen in this same form.
+        rows, _ = av_requirements(matter, transition.code, any_method=True)
+        asks = [r for r in rows if r.get("when") == "disputed"]
+        if asks:
             # 003 附件1: these steps are recorded when they may give rise to a dispute; the officer says so.
+            methods = sorted({m for r in asks for m in r.get("service_methods", ())})
+            scope = "以" + "、".join(ServiceMethod(m).label for m in methods) + "方式送达且" if methods else ""
             self.fields["disputed"] = forms.ChoiceField(
-                label="本环节是否可能引发争议（可能引发争议的须音像记录）",
+                label=f"本环节是否可能引发争议（{scope}可能引发争议的须音像记录）",
                 choices=[("", "——请选择——"), ("yes", "是"), ("no", "否")],
                 required=False,
             )
@@ -260,6 +275,7 @@ class MatterOpenForm(BoundedForm):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = Party.objects.filter(agency_id=agency.pk).order_by("name")
         self.fields["officers"].queryset = assignable_officers(agency)
+        self.fields["officers"].help_text = officers_help(agency)
 
 
 class SignatureForm(BoundedForm):
@@ -302,6 +318,9 @@ class ServeForm(BoundedForm):
         candidates = matter_receipt_candidates(matter, viewer=viewer)
         for name, label in SERVE_PROOFS:
             self.fields[name] = RecordChoice(label=label, queryset=candidates, required=False, empty_label="（无）")
+            if name in SERVE_UPLOADS:
+                # 电子送达's proofs come from the sending system, not the scanner: upload them here.
+                self.fields[f"{name}_file"] = forms.FileField(label=f"或上传{label.split('：')[-1]}", required=False)
         av = linkable_records(viewer, matter).filter(kind__in=("video", "audio"))
         self.fields["av"] = RecordChoice(label="送达过程的音像记录", queryset=av, required=False, empty_label="（无）")
         self.fields["address"] = AddressChoice(

@@ -294,9 +294,11 @@ def _check_officer_count(matter, transition, team, occurred_on, rules) -> None:
 DEFAULT_AV_MEDIA = ("video", "audio")
 
 
-def av_requirements(matter: Matter, transition_code: str, rules=None, *, method: str | None = None):
+def av_requirements(matter: Matter, transition_code: str, rules=None, *, method: str | None = None,
+                    any_method: bool = False):
     """The rows of the pack's recording list (`av.required_steps`) that apply to this step, with the
-    rule; a row limited to some ways of service applies only when the step serves that way."""
+    rule; a row limited to some ways of service applies only when the step serves that way (with
+    `any_method`, every row of the step: what its form must ask before the way is known)."""
     rules = rules or _rules(matter)
     rule = rules.get("av.required_steps")
     if rule is None:
@@ -306,7 +308,7 @@ def av_requirements(matter: Matter, transition_code: str, rules=None, *, method:
         for row in rule.value
         if row["matter_kind"] == matter.kind
         and row["step"] == transition_code
-        and (not row.get("service_methods") or method in row["service_methods"])
+        and (any_method or not row.get("service_methods") or method in row["service_methods"])
     ]
     return rows, rule
 

@@ -472,6 +472,26 @@ def _refused_here(request, matter, exc, what: str) -> list[str]:
     return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 
+def _serve_uploads(request, matter, instrument, form, service) -> None:
+    """File the 电子送达 proofs uploaded with the form (the sending system's record, the arrival
+    receipt) as this matter's records and put them on the service."""
+    from matters.forms import SERVE_UPLOADS
+    from matters.serving import service_scan_file
+
+    uploaded = {name: form.cleaned_data.get(f"{name}_file") for name in SERVE_UPLOADS}
+    uploaded = {name: upload for name, upload in uploaded.items() if upload is not None}
+    for name in uploaded:
+        if getattr(service, name) is not None:
+            label = form.fields[name].label.split("：")[-1]
+            raise ValidationError(f"{label}：请选择本案已有的记录或上传文件，二者选一。")
+    for name, upload in uploaded.items():
+        label = form.fields[name].label.split("：")[-1]
+        with uploads.delivered_file(upload) as path:
+            record = service_scan_file(acting_user=request.user, matter=matter, path=path, original_name=upload.name,
+                                       title=f"{instrument.title}{instrument.number}{label}")
+        setattr(service, name, record)
+
+
 @capability_required("matters.act", methods=("GET", "POST"))
 def instrument_serve(request, pk: int, instrument: int):
     """登记送达 of one issued 文书: the form, the pack's requirements, the 送达地址确认书 and, once served,
@@ -483,14 +503,16 @@ def instrument_serve(request, pk: int, instrument: int):
         return render(request, "404.html", status=404)
     if request.method == "GET":
         return _serve_page(request, matter, target)
-    form = ServeForm(request.POST, matter=matter, viewer=request.user)
+    form = ServeForm(request.POST, request.FILES, matter=matter, viewer=request.user)
     if not form.is_valid():
         selectors.matter_read_logged(viewer=request.user, matter=matter, purpose="登记文书送达未通过校验")
         problems = [f"{form.fields[n].label}：{'；'.join(e)}" if n in form.fields else "；".join(e)
                     for n, e in form.errors.items()]
         return _serve_page(request, matter, target, form=form, refusal=problems, status=400)
     try:
-        serve(acting_user=request.user, instrument=target, service=form.service_input(),
+        service = form.service_input()
+        _serve_uploads(request, matter, target, form, service)
+        serve(acting_user=request.user, instrument=target, service=service,
               late_reason=form.cleaned_data.get("late_reason") or "")
     except (ValidationError, PermissionDenied) as exc:
         refusal = _refused_here(request, matter, exc, "登记文书送达")

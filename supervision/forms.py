@@ -28,10 +28,16 @@ class PreferenceForm(BoundedModelForm):
 
 
 class ChallengeForm(BoundedForm):
-    matter = forms.IntegerField(label="执法事项编号", min_value=1, max_value=2**31 - 1)
+    matter = forms.IntegerField(label="执法事项（已作出决定的）", min_value=1, max_value=2**31 - 1)
     kind = forms.ChoiceField(label="类别", choices=ChallengeKind.choices)
     body = forms.CharField(label="复议机关或人民法院", max_length=100)
     filed_on = forms.DateField(label="申请或起诉日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, matters=(), **kwargs):
+        """`matters`: (id, label) of the decided matters the viewer may open, offered as a list so that
+        nobody has to know a matter's number; what is posted still goes through the selector."""
+        super().__init__(*args, **kwargs)
+        self.fields["matter"].widget = forms.Select(choices=[("", "——请选择——"), *matters])
 
 
 class ChallengeDecideForm(BoundedForm):

@@ -56,6 +56,21 @@ def challenge_list(*, viewer) -> QuerySet[Challenge]:
     return qs.order_by("-filed_on", "-pk")
 
 
+def challengeable_matters(*, viewer, limit: int = 300) -> list[tuple[int, str]]:
+    """(id, label) of the decided matters the viewer may open, newest first: what a 复议 or 诉讼 can
+    be registered against, offered in the register's form."""
+    from matters.selectors import matter_list
+    from matters.workflows import DECISION_STEPS
+    from org.permissions import can
+
+    if not can(viewer, "supervision.challenge") or not can(viewer, "matters.view"):
+        return []
+    steps = {code for codes in DECISION_STEPS.values() for code in codes} | {"seal_on_spot"}
+    found = matter_list(viewer=viewer).filter(steps__transition__in=steps).select_related("party")
+    return [(m.pk, f"#{m.pk} {m.title}" + (f"（{m.party.name}）" if m.party else ""))
+            for m in found.distinct().order_by("-pk")[:limit]]
+
+
 def challenge_for(*, viewer, pk: int) -> Challenge:
     """One challenge to act on; an id outside the viewer's scope is a logged refusal (404)."""
     require(viewer, "supervision.challenge")

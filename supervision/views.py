@@ -154,7 +154,8 @@ def challenges(request):
     """行政复议、诉讼: the register of the viewer's scope, with forms for those who keep it."""
     rows = list(selectors.challenge_list(viewer=request.user)[:500])
     pending = [(c, ChallengeDecideForm(initial={"challenge": c.pk})) for c in rows if c.result == "pending"]
-    context = {"rows": rows, "form": ChallengeForm(), "pending": pending,
+    context = {"rows": rows, "form": ChallengeForm(matters=selectors.challengeable_matters(viewer=request.user)),
+               "pending": pending,
                "can_act": can(request.user, "supervision.challenge")}
     return render(request, "supervision/challenges.html", context)
 

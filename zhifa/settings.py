@@ -265,3 +265,6 @@ CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 
 # The address the public reaches the portal at, printed in QR codes (文书 verification, 检查码).
 ZHIFA_PUBLIC_URL = env.str("ZHIFA_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Date inputs render ISO first (zhifa/formats/zh_Hans): the browser's date fields accept nothing else.
+FORMAT_MODULE_PATH = ["zhifa.formats"]

@@ -45,3 +45,20 @@ def test_the_closed_matters_page_links_its_case_file(desk, login):
     page = login(desk.officer).get(f"/matters/{m.pk}/").content.decode()
     assert case_file.code in page and "请向档案管理员申请查看" in page
     assert f'href="/archive/files/{case_file.pk}/"' not in page
+
+
+def test_a_proposed_disposal_waits_on_the_leaders_home_page(desk, login):
+    """The leader approves destruction lists; until this queue, nothing told him one was waiting."""
+    from archive.services import disposal_propose
+    from archive.tests.test_destruction import _expired_file
+
+    sealed, _ = _expired_file(desk, "期满待批")
+    home = login(desk.leader).get("/").content.decode()
+    assert 'id="queue-archivedisposals"' in home and "销毁清册待审批" in home
+    disposal = disposal_propose(acting_user=desk.archivist, case_files=[sealed], reason="保管期限届满，经鉴定无保存价值")
+    home = login(desk.leader).get("/").content.decode()
+    assert f"/archive/disposals/#disposal-{disposal.pk}" in home and f"销毁清册 {disposal.pk}（1卷）" in home
+    page = login(desk.leader).get("/archive/disposals/").content.decode()
+    assert f'id="disposal-{disposal.pk}"' in page and "审批" in page
+    # the archivist proposes; approving is not his, so the queue is not on his page
+    assert "销毁清册待审批" not in login(desk.archivist).get("/").content.decode()

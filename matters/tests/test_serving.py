@@ -257,3 +257,57 @@ def test_a_step_may_issue_its_document_and_leave_the_service_for_later(client, t
     event = Event.objects.filter(kind="matter.instrument_serve").get()
     assert event.data["instrument"] == decision.pk and event.data["pending"] == ["receipt"]
     assert matter_unserved_instruments(matter) == []
+
+
+def test_the_serve_page_takes_the_electronic_proofs_as_uploads(client, team):
+    """电子送达's proofs come from the sending system, not the scanner: the page files them itself."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from matters.serving import service_address_record
+    from records.models import Record
+
+    matter, decision = _decided(team)
+    address = service_address_record(
+        acting_user=team.officer, matter=matter, scan=_scan(team, "送达地址确认书"), recipient="王某", electronic=True,
+        email="aq@dongxing.example.cn", signed_on=timezone.localdate(),
+    )
+    serve_url = reverse("matters:serve", kwargs={"pk": matter.pk, "instrument": decision.pk})
+    client.force_login(team.officer)
+
+    def upload(name):
+        path = team.folder / name
+        make_image(path, size=(64 + next(_PAGES), 48))
+        return SimpleUploadedFile(name, path.read_bytes(), content_type="image/jpeg")
+
+    body = {"method": "electronic", "recipient": "王某", "address": address.pk,
+            "served_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    # a proof both picked and uploaded: one or the other
+    picked = _scan(team, "邮件发送记录")
+    filed = Record.objects.count()
+    response = client.post(serve_url, {**body, "sent_record": picked.pk, "sent_record_file": upload("sent.jpg"),
+                                       "delivery_receipt_file": upload("reached.jpg")})
+    assert response.status_code == 400 and "二者选一" in response.content.decode()
+    assert not Service.objects.exists() and Record.objects.count() == filed  # nothing filed either
+    response = client.post(serve_url, {**body, "sent_record_file": upload("sent2.jpg"),
+                                       "delivery_receipt_file": upload("reached2.jpg")})
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    service = Service.objects.get(instrument=decision)
+    titles = {r.title for r in service.records.all()}
+    assert service.method == "electronic" and any(t.endswith("系统发送记录") for t in titles), titles
+    assert any(t.endswith("到达受送达人特定系统的回执记录") for t in titles), titles
+    assert all(r.party_id == matter.party_id for r in service.records.all())
+
+
+def test_the_step_form_asks_about_a_dispute_where_the_list_asks_it_of_a_way_of_service(team):
+    """平顶山 003 附件1 films a directly served 告知 when it may give rise to a dispute: the page must ask,
+    though the way of service is chosen in the same form (it asked only of steps without one)."""
+    from matters.forms import TransitionForm
+
+    matter, _ = _decided(team)
+    notify = next(t for t in workflow_for("penalty", "general").transitions if t.code == "notify")
+    form = TransitionForm(transition=notify, matter=matter, viewer=team.officer)
+    assert "disputed" not in form.fields  # 通化's list asks no such question
+    team.agency.policy_pack = "pingdingshan-hitech"
+    team.agency.save(update_fields=["policy_pack"])
+    form = TransitionForm(transition=notify, matter=matter, viewer=team.officer)
+    assert "直接送达、公告送达方式送达且可能引发争议" in form.fields["disputed"].label

@@ -81,3 +81,12 @@ def test_only_the_keepers_register_and_ids_go_through_the_selector(desk, decided
                                                                   "filed_on": today})
     assert response.status_code == 404 and not Challenge.objects.exists()
     assert Event.objects.filter(kind__endswith="denied", subject_id=str(decided.pk), actor=stranger).exists()
+
+
+@pytest.mark.django_db
+def test_the_register_offers_the_decided_matters_by_name(desk, decided, login):
+    """Nobody has to know a matter's number: the form lists the decided matters the viewer may open."""
+    undecided = desk.close_inspection("例行检查未作决定")
+    page = login(desk.leader).get(reverse("supervision:challenges")).content.decode()
+    assert f'<option value="{decided.pk}">#{decided.pk} 未按规定开展安全培训（{desk.party.name}）</option>' in page
+    assert f'value="{undecided.pk}"' not in page

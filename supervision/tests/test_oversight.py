@@ -232,6 +232,10 @@ def test_a_fault_suspending_the_officer_stops_assignment_until_its_end(desk, log
     detail = str(opened.json())
     assert fault.number in detail and f"{end:%Y年%m月%d日}" in detail
     assert Matter.objects.filter(title="复查").count() == 0
+    # the page leaves the officer out of the list and says why, until when and what to do instead
+    page = client.get(reverse("matters:new")).content.decode()
+    assert f'name="officers" value="{desk.partner.pk}"' not in page and f'name="officers" value="{desk.officer.pk}"' in page
+    assert f"未列出：{desk.partner.name}因{fault.number}" in page and f"{end:%Y年%m月%d日}" in page
     listed = client.get(reverse("api-officers-assignable")).json()
     assert desk.partner.pk not in [s["id"] for s in listed] and desk.officer.pk in [s["id"] for s in listed]
     check = reverse("api-officer-check", kwargs={"pk": desk.partner.pk})

@@ -28,6 +28,7 @@ class Desk:
     """One person at a browser, logged in through the log-in page; everything after is a click."""
 
     def __init__(self, browser, base, user):
+        self.user = user
         self.context = staff_context(browser)
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
