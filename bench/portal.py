@@ -25,7 +25,6 @@ import os
 import random
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import time
 import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
+
+from httpload import free_port, load
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -153,54 +154,6 @@ def search_paths(rng: random.Random, count: int = 2000) -> list[str]:
             query = {"number": number_of("penalty", today.year, rng.randrange(0, 1000))}
         paths.append("/public/decisions/?" + urlencode(query))
     return paths
-
-
-async def _one(host: str, port: int, path: str) -> tuple[int, float]:
-    started = time.perf_counter()
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-    await writer.drain()
-    data = await reader.read()
-    writer.close()
-    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
-    return status, time.perf_counter() - started
-
-
-async def load(host: str, port: int, paths: list[str], seconds: float, concurrency: int, seed: int) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker(n: int):
-        nonlocal errors
-        rng = random.Random(seed * 1000 + n)
-        while time.perf_counter() < deadline:
-            try:
-                status, elapsed = await _one(host, port, rng.choice(paths))
-            except OSError:
-                errors += 1
-                continue
-            if status != 200:
-                errors += 1
-            latencies.append(elapsed)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": len(latencies) / wall,
-        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
-        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else None,
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(data: Path, decisions: int) -> None:

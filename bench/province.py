@@ -40,6 +40,8 @@ import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from httpload import load
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "bench"))
@@ -358,51 +360,6 @@ def explain(people: dict, top: int = 6) -> None:
             print(f"    {1000 * elapsed:7.2f} ms  {sql[:220]}", flush=True)
 
 
-async def _one(host, port, path, cookie):
-    started = time.perf_counter()
-    reader, writer = await asyncio.open_connection(host, port)
-    headers = f"Cookie: sessionid={cookie}\r\n" if cookie else ""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Connection: close\r\n\r\n".encode())
-    await writer.drain()
-    data = await reader.read()
-    writer.close()
-    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
-    return status, time.perf_counter() - started
-
-
-async def load(host, port, paths, cookie, seconds, concurrency, seed) -> dict:
-    latencies, errors = [], 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker(n):
-        nonlocal errors
-        rng = random.Random(seed * 1000 + n)
-        while time.perf_counter() < deadline:
-            try:
-                status, elapsed = await _one(host, port, rng.choice(paths), cookie)
-            except OSError:
-                errors += 1
-                continue
-            if status != 200:
-                errors += 1
-                continue
-            latencies.append(elapsed)
-
-    load_before = os.getloadavg()[0]
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": round(len(latencies) / wall, 1),
-        "p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
-        "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
-        "load": round((load_before + os.getloadavg()[0]) / 2, 1),
-    }
-
-
 def measure(args, sessions: dict) -> dict:
     from portal import search_paths
 
@@ -436,14 +393,14 @@ def measure(args, sessions: dict) -> dict:
         else:
             raise SystemExit("gunicorn did not start")
         for paths, cookie in phases.values():  # warm-up
-            asyncio.run(load("127.0.0.1", port, paths, cookie, 2, args.concurrency, 0))
+            asyncio.run(load("127.0.0.1", port, paths, 2, args.concurrency, 0, cookie))
         names = list(phases)
         for round_ in range(args.rounds):
             order = names[round_ % 4 :] + names[: round_ % 4]
             for name in order:
                 paths, cookie = phases[name]
                 result = asyncio.run(
-                    load("127.0.0.1", port, paths, cookie, args.seconds, args.concurrency, round_ + 1)
+                    load("127.0.0.1", port, paths, args.seconds, args.concurrency, round_ + 1, cookie)
                 )
                 results[name].append(result)
                 print(f"  round {round_ + 1} {name:8}: {json.dumps(result)}", flush=True)

@@ -26,10 +26,8 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +35,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from httpload import free_port, load
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -106,59 +106,6 @@ django.setup()
 from ledger.models import Event
 print(Event.objects.filter(kind="record.view").count(), Event.objects.filter(index__isnull=True).count())
 """
-
-
-async def _one(host: str, port: int, path: str, cookie: str) -> tuple[int, float]:
-    started = time.perf_counter()
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(
-        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: sessionid={cookie}\r\nConnection: close\r\n\r\n".encode()
-    )
-    await writer.drain()
-    data = await reader.read()
-    writer.close()
-    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
-    return status, time.perf_counter() - started
-
-
-async def load(host, port, paths, seconds, concurrency, seed, cookie) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker(n: int):
-        nonlocal errors
-        rng = random.Random(seed * 1000 + n)
-        while time.perf_counter() < deadline:
-            try:
-                status, elapsed = await _one(host, port, rng.choice(paths), cookie)
-            except OSError:
-                errors += 1
-                continue
-            if status != 200:
-                errors += 1
-                continue
-            latencies.append(elapsed)
-
-    load_before = os.getloadavg()[0]
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": round(len(latencies) / wall, 1),
-        "p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
-        "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
-        "load": round((load_before + os.getloadavg()[0]) / 2, 1),
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def views_logged(env) -> tuple[int, int]:
