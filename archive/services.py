@@ -85,12 +85,14 @@ def _ordered_sources(matter):
         matter.service_addresses.select_related("scan").prefetch_related("scan__versions").order_by("recorded_at", "pk")
     )
 
-    def step_of(moment, slack=timedelta(seconds=1)):
-        # A 送达地址确认书 is registered on its own page, so it belongs to the last step already
-        # taken (no slack: the next step may follow within the second).
+    def step_of(moment):
+        # What was registered belongs to the last step already taken: a service recorded with its
+        # step is written after the step's row, one registered on its own page (a 送达地址确认书, a
+        # later service) after the step it follows. No slack: the next step may follow within
+        # the second, and would take it.
         found = None
         for s in steps:
-            if s.acted_at <= moment + slack:
+            if s.acted_at <= moment:
                 found = s
         return found
 
@@ -115,7 +117,7 @@ def _ordered_sources(matter):
                      inst.number, agency_name)
                 )
         for address in addresses:
-            if step_of(address.recorded_at, timedelta(0)) is not step or address.scan_id in step_records:
+            if step_of(address.recorded_at) is not step or address.scan_id in step_records:
                 continue
             out.append(
                 (order, 2, address.scan, address.scan.current_version, None, step, ItemSource.SERVICE,
@@ -132,7 +134,7 @@ def _ordered_sources(matter):
                 )
     loose = len(steps)
     for address in addresses:
-        if step_of(address.recorded_at, timedelta(0)) is None and address.scan_id not in step_records:
+        if step_of(address.recorded_at) is None and address.scan_id not in step_records:
             out.append((loose, 2, address.scan, address.scan.current_version, None, None, ItemSource.SERVICE,
                         address.signed_on, f"送达地址确认书（{address.recipient}）", "", None))
     for inst in instruments:
