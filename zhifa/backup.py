@@ -576,27 +576,41 @@ def restore_to_time(
         _chown_tree(pgdata, owner)
         report.say(f"基础备份已解开，原目录中未归档的 WAL {copied} 个一并重放；开始恢复到 {_show(target)}")
         log = pgdata / "zhifa-restore.log"
-        started = _pg_ctl(bindir, owner, pgdata, "start", "-w", "-t", str(PROMOTE_TIMEOUT), "-l", str(log), "-o", f"-p {port}")
+
+        def start_and_promote() -> bool:
+            """Start the server and wait until it has replayed and promoted itself; False when it
+            stopped instead (it may first accept connections as a hot standby, then stop)."""
+            started = _pg_ctl(bindir, owner, pgdata, "start", "-w", "-t", str(PROMOTE_TIMEOUT), "-l", str(log),
+                              "-o", f"-p {port}")
+            if started.returncode != 0:
+                return False
+            deadline = time.monotonic() + PROMOTE_TIMEOUT
+            while True:
+                connection.close()
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_is_in_recovery()")
+                        if not cursor.fetchone()[0]:
+                            return True
+                except DatabaseError:
+                    if _pg_ctl(bindir, owner, pgdata, "status").returncode != 0:
+                        connection.close()
+                        return False
+                if time.monotonic() > deadline:
+                    raise BackupError(f"数据库服务器在 {PROMOTE_TIMEOUT} 秒内未完成恢复，请查看 {log}")
+                time.sleep(0.2)
+
+        promoted = start_and_promote()
         log_text = log.read_text(errors="replace") if log.exists() else ""
-        if started.returncode != 0 and TARGET_NOT_REACHED in log_text:
+        if not promoted and TARGET_NOT_REACHED in log_text:
             # No transaction after the moment anywhere in the WAL: the state at the moment is the last one.
             _pg_ctl(bindir, owner, pgdata, "stop", "-m", "fast", "-w")
             auto_conf.write_text(plain_conf + recovery.replace("recovery_target_time", "# recovery_target_time"))
             report.say("WAL 中目标时刻之后再无事务：恢复到其中的最后一个事务，即目标时刻的状态")
-            started = _pg_ctl(bindir, owner, pgdata, "start", "-w", "-t", str(PROMOTE_TIMEOUT), "-l", str(log), "-o", f"-p {port}")
+            promoted = start_and_promote()
             log_text = log.read_text(errors="replace") if log.exists() else ""
-        if started.returncode != 0:
+        if not promoted:
             raise BackupError("数据库服务器恢复失败：\n" + "\n".join(log_text.strip().splitlines()[-8:]))
-        deadline = time.monotonic() + PROMOTE_TIMEOUT
-        while True:
-            connection.close()
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_is_in_recovery()")
-                if not cursor.fetchone()[0]:
-                    break
-            if time.monotonic() > deadline:
-                raise BackupError(f"数据库服务器在 {PROMOTE_TIMEOUT} 秒内未完成恢复，请查看 {log}")
-            time.sleep(0.2)
     except (BackupError, OSError, tarfile.TarError, subprocess.SubprocessError, DatabaseError) as exc:
         raise BackupError(f"恢复中断：{exc}\n原数据目录保存在 {kept}：可停止服务器后移回 {pgdata}。") from None
     last = re.findall(r"last completed transaction was at log time (.+)", log_text)
