@@ -3,7 +3,7 @@
 matters moving through their steps and a body-camera dock being ingested, all at the same time.
 
     .venv/bin/python bench/mixed.py [--minutes 10] [--decisions 20000] [--search-rate 10]
-        [--read-rate 5] [--transition-rate 0.5] [--dock-clips 5] [--dock-size 100] [--workers 5]
+        [--read-rate 5] [--transition-rate 0.5] [--dock-clips 5] [--dock-size 100] [--dock-every 60] [--workers 5]
 
 The stack, as `tools/deploy.py` runs its application part: PostgreSQL (DATABASE_URL when set, else a
 throw-away server from tools/pgserver.py, which runs with fsync off), gunicorn with sync workers
@@ -19,7 +19,8 @@ at a time per kind; a request that would exceed that is counted as skipped, not 
   transition  one matter at a time through the API: opened, 立案申请 (with its 文书), 立案审批
               (each a POST counted as one transition)
   dock        `zhifa ingest` of a fresh folder of `dock-clips` camera clips (bench/ingest.py's
-              make_clip), again and again, each folder made before its run starts
+              make_clip), one starting every `dock-every` seconds (a camera's shift docked each
+              minute), each folder made before its run starts; it stops early rather than fill the disk
 Meanwhile a poller reads which events the sequencer numbered every 0.1 s: the integration delay of
 each event is the time from its creation (inside its transaction) to the poll that first saw it
 numbered. The load average is sampled every 10 s.
@@ -234,11 +235,22 @@ async def transitions(kind: Kind, port: int, tokens: dict, rate: float, stop: fl
 
 
 def dock_loop(
-    stop: float, env: dict, work: Path, clips: int, mib: int, results: list, failures: list
+    stop: float, env: dict, work: Path, clips: int, mib: int, results: list, failures: list, every: float = 60
 ) -> None:
-    """Fresh dock folders ingested one after another until `stop` (a run already started finishes)."""
+    """Fresh dock folders ingested until `stop`, one starting every `every` seconds at most (a run
+    already started finishes). The store keeps every ingested file, so a fast disk would otherwise
+    fill up: the loop also stops while less than four folders' worth and 2 GiB are free."""
     cycle = 0
+    next_start = time.time()
     while time.time() < stop:
+        time.sleep(max(0.0, min(next_start, stop) - time.time()))
+        if time.time() >= stop:
+            break
+        next_start = time.time() + every
+        free = shutil.disk_usage(work).free
+        if free < 4 * clips * mib * 2**20 + 2 * 2**30:
+            log(f"dock: stopped, {free / 2**30:.1f} GiB free on the work folder's disk")
+            break
         cycle += 1
         folder = work / f"dock-{cycle}"
         folder.mkdir()
@@ -307,6 +319,7 @@ def main() -> None:
     parser.add_argument("--inflight", type=int, default=8, help="requests of one kind in flight at most")
     parser.add_argument("--dock-clips", type=int, default=5, help="clips per dock folder (0: no ingest)")
     parser.add_argument("--dock-size", type=int, default=100, help="MiB per clip")
+    parser.add_argument("--dock-every", type=float, default=60, help="seconds between the starts of dock ingests")
     parser.add_argument("--workers", type=int, default=min(2 * (os.cpu_count() or 1) + 1, 9))
     parser.add_argument("--dir", help="work folder (default: a temporary one, removed afterwards)")
     args = parser.parse_args()
@@ -378,6 +391,7 @@ def main() -> None:
                     args.dock_size,
                     dock_results,
                     dock_failures,
+                    args.dock_every,
                 ),
             )
             dock.start()
