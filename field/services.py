@@ -18,6 +18,7 @@ from field.models import InspectionCode, InspectionRating, InstrumentCheck, Sign
 from ledger.services import event_record
 from matters.choices import MatterKind
 from org.permissions import require
+from policy.selectors import agency_rules
 
 RATING_COMMENT_MAX = 500
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -681,7 +682,7 @@ def _electronic_address(instrument):
     """The party's 送达地址确认书 agreeing to electronic service at an e-mail address, for this matter.
     Without one the refusal is the staff page's, with its article and what to do next."""
     from matters.models import ServiceAddress
-    from matters.services import ServiceInput, _check_electronic, _rules
+    from matters.services import electronic_consent_check
     from matters.serving import instrument_awaits_service
 
     matter = instrument.matter
@@ -691,9 +692,9 @@ def _electronic_address(instrument):
         ServiceAddress.objects.filter(matter=matter, electronic=True).order_by("-signed_on", "-pk").first()
     )
     # no consent: the same refusal as the staff page's service form (行政处罚法第六十一条第二款)
-    _check_electronic(matter, ServiceInput("electronic", recipient="", served_at=None, address=address), _rules(matter))
+    electronic_consent_check(matter=matter, address=address)
     if not address.email:
-        rule = _rules(matter).rule("service.electronic_requirements")
+        rule = agency_rules(matter.agency).rule("service.electronic_requirements")
         raise ValidationError(
             f"当事人确认的电子送达地址（{'、'.join(address.electronic_addresses)}）没有电子邮箱，本平台只能以电子邮件发送文书"
             f"（{rule.cited('、')}）：请改用当事人确认的传真等方式在电脑端登记送达，或当场直接送达。"
@@ -716,10 +717,10 @@ def instrument_send_electronic(*, instrument, acting_user):
 
     from django.core.mail import EmailMessage
 
-    from matters.serving import _may_serve, service_scan_file
+    from matters.serving import matter_may_serve, service_scan_file
     from records.storage import blob_store
 
-    _may_serve(acting_user, instrument.matter)
+    matter_may_serve(acting_user=acting_user, matter=instrument.matter)
     address = _electronic_address(instrument)
     version = instrument.pdf.versions.order_by("-number").first() if instrument.pdf_id else None
     if version is None:

@@ -422,6 +422,12 @@ def _check_electronic(matter: Matter, service: ServiceInput, rules) -> None:
         )
 
 
+def electronic_consent_check(*, matter: Matter, address) -> None:
+    """Raise the service form's ValidationError unless `address` is this matter's signed 送达地址确认书
+    agreeing to 电子送达 (for pages that send electronically before the service is recorded)."""
+    _check_electronic(matter, ServiceInput("electronic", recipient="", served_at=None, address=address), _rules(matter))
+
+
 def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     if service.method not in ServiceMethod.values:
         raise ValidationError(f"未知的送达方式：{service.method}。")
