@@ -7,7 +7,10 @@ import asyncio
 import os
 import random
 import socket
+import subprocess
 import time
+import urllib.request
+from pathlib import Path
 
 
 async def get(host: str, port: int, path: str, cookie: str = "") -> tuple[int, float]:
@@ -62,3 +65,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def gunicorn_start(gunicorn: Path, *, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
+    """The product under gunicorn on loopback, with bench/site on the path for the bench settings."""
+    return subprocess.Popen(
+        [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--pythonpath", "bench/site",
+         "--log-level", "warning", "--backlog", "2048", "zhifa.wsgi:application"],
+        cwd=cwd, env=env,
+    )  # fmt: skip
+
+
+def wait_ready(url: str, *, tries: int, timeout: float = 1) -> None:
+    """Poll `url` every 0.2 s until it answers; exit the bench when it never does."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(url, timeout=timeout).read()  # noqa: S310 (loopback http)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")

@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
+from httpload import wait_ready  # noqa: E402
 from ingest import PYTHON, make_clip  # noqa: E402
 from portal import LOAD, free_port, search_paths  # noqa: E402
 
@@ -358,14 +359,7 @@ def main() -> None:
         server = [GUNICORN, "zhifa.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", str(args.workers),
                   "--timeout", "600", "--log-level", "warning", "--backlog", "2048"]  # fmt: skip
         processes.append(subprocess.Popen(server, cwd=ROOT, env=env))
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://{HOST}:{port}/public/", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not start")
+        wait_ready(f"http://{HOST}:{port}/public/", tries=300, timeout=2)
         tokens = {user: token(port, user) for user in ("officer1", "chief1")}
         records = readable_records(port, tokens["officer1"])
         paths = search_paths(random.Random(11))

@@ -34,7 +34,7 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
-from httpload import free_port, load
+from httpload import free_port, gunicorn_start, load, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -203,20 +203,9 @@ def main() -> None:
         "CONN_MAX_AGE": "600",  # persistent connections, as a production install would run
     }
     env.pop("DATABASE_URL", None)
-    server = subprocess.Popen(
-        [GUNICORN, "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--pythonpath", "bench/site",
-         "--log-level", "warning", "--backlog", "2048", "zhifa.wsgi:application"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    server = gunicorn_start(GUNICORN, port=port, workers=args.workers, env=env, cwd=ROOT)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare/", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not start")
+        wait_ready(f"http://127.0.0.1:{port}/bench/bare/", tries=100)
         rng = random.Random(11)
         phases = {"bare": ["/bench/bare/"], "search": search_paths(rng)}
         for path in phases["search"][:50]:  # every query works before anything is timed

@@ -33,14 +33,12 @@ import os
 import random
 import signal
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from httpload import load
+from httpload import gunicorn_start, load, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -371,11 +369,7 @@ def measure(args, sessions: dict) -> dict:
         "CONN_MAX_AGE": "600",
         "ZHIFA_LEDGER_INTEGRATE": "worker",
     }
-    server = subprocess.Popen(
-        [GUNICORN, "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--pythonpath", "bench/site",
-         "--log-level", "warning", "--backlog", "2048", "zhifa.wsgi:application"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    server = gunicorn_start(GUNICORN, port=port, workers=args.workers, env=env, cwd=ROOT)
     phases = {
         "bare": (["/bench/bare/"], ""),
         "officer": (["/"], sessions["officer"]),
@@ -384,14 +378,7 @@ def measure(args, sessions: dict) -> dict:
     }
     results = {name: [] for name in phases}
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare/", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not start")
+        wait_ready(f"http://127.0.0.1:{port}/bench/bare/", tries=150)
         for paths, cookie in phases.values():  # warm-up
             asyncio.run(load("127.0.0.1", port, paths, 2, args.concurrency, 0, cookie))
         names = list(phases)

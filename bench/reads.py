@@ -36,7 +36,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from httpload import free_port, load
+from httpload import free_port, gunicorn_start, load, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -151,11 +151,7 @@ def main() -> None:
         "CONN_MAX_AGE": "600",
         "ZHIFA_LEDGER_INTEGRATE": "worker",
     }
-    server = subprocess.Popen(
-        [GUNICORN, "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--pythonpath", "bench/site",
-         "--log-level", "warning", "--backlog", "2048", "zhifa.wsgi:application"],
-        cwd=ROOT, env=server_env,
-    )  # fmt: skip
+    server = gunicorn_start(GUNICORN, port=port, workers=args.workers, env=server_env, cwd=ROOT)
     sequencer = subprocess.Popen(
         [PYTHON, "manage.py", "ledger", "sequence", "--loop"], cwd=ROOT, env=env | {"ZHIFA_LEDGER_INTEGRATE": "worker"},
         stdout=subprocess.DEVNULL,
@@ -169,14 +165,7 @@ def main() -> None:
     results: dict[str, list[dict]] = {name: [] for name in phases}
     logged_served = 0
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not start")
+        wait_ready(f"http://127.0.0.1:{port}/login/", tries=150)
         for name, paths in phases.items():  # each page answers 200 for this session before anything is timed
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}{paths[0]}", headers={"Cookie": f"sessionid={cookie}"}
