@@ -167,3 +167,31 @@ def test_the_field_app_by_clicking_under_each_pack(pack, browser, live_server, t
     assert service.method == "electronic" and service.place == "wang@dongxing.example.cn"
     assert service.records.count() == 2  # the message sent and the photo of its arrival
     context.close()
+    if pack == "tonghua-city":
+        chief_registers_the_result(browser, live_server, team, task)
+
+
+def chief_registers_the_result(browser, live_server, team, task):
+    """The chief at the desk (once, one pack): the 双随机 draw's task shows the matter the phone made;
+    the chief reads its 现场检查记录 on the matter page and registers the task's result, published
+    with the draw (002 二（一）3). The 文书 made on site need no countersignature in the inspection's
+    workflow (001 第六至八条: officers and the party sign them on site)."""
+    from matters.models import Instrument
+
+    record = Instrument.objects.get(matter=task.matter, type="inspection_record")
+    page = staff_context(browser).new_page()
+    log_in(page, live_server.url, team.chief)
+    click(page, "header.top nav >> text=双随机")
+    click(page, "main a:has-text('2026年第一批')")
+    row = page.locator("main tr", has_text=team.party.name)
+    assert "尚未检查" in row.inner_text()
+    click(page, f"main tr:has-text('{team.party.name}') a:has-text('{task.matter.title}')")
+    assert record.number in page.inner_text("main")
+    page.go_back()
+    click(page, f"main tr:has-text('{team.party.name}') a:has-text('登记结果')")
+    page.fill("#id_result", f"发现隐患1项，已下达责令限期整改指令书（{Instrument.objects.get(matter=task.matter, type='rectification_order').number}）")
+    click(page, "main button[type=submit]")
+    assert "检查结果已登记并公示" in page.inner_text("main")
+    task.refresh_from_db()
+    assert task.result_at is not None and "发现隐患1项" in page.inner_text("main")
+    page.context.close()
