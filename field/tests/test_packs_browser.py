@@ -89,6 +89,11 @@ def test_the_field_app_by_clicking_under_each_pack(pack, browser, live_server, t
         refused = page.inner_text("#saved")
         assert refused.startswith("未保存") and av_rule.cited("、") in refused, refused
         assert page.inner_text("#pending") == "0"
+    else:  # nothing to record for the pack: the 指令书 still needs the hazards it orders rectified
+        page.check("#order-on")
+        page.click("#save")
+        assert "须列明发现的隐患" in page.inner_text("#saved") and page.inner_text("#pending") == "0"
+        page.uncheck("#order-on")
     page.click("#add-hazard")
     block = page.locator("#hazards .hazard").first
     block.locator(".h-desc").fill("可燃气体报警器未投用")

@@ -225,6 +225,14 @@ async function save() {
     return;
   }
   const orderRule = demands.order_rectification || {};
+  if ($("#order-on").checked && !current.inspected && !hazards.some((h) => h.description)) {
+    $("#saved").textContent = "未保存：责令限期整改指令书须列明发现的隐患，请先添加隐患并填写隐患描述。";
+    return;
+  }
+  if ($("#order-on").checked && (!$("#order-basis").value.trim() || !$("#order-due").value)) {
+    $("#saved").textContent = "未保存：请填写责令限期整改指令书的依据和整改期限。";
+    return;
+  }
   if ($("#order-on").checked && orderRule.required && !recordingFile) {
     $("#saved").textContent = `未保存：${orderRule.text}。请录制或选择现场录音录像后再保存。`;
     return;
