@@ -139,6 +139,8 @@ def test_the_field_app_by_clicking_under_each_pack(pack, browser, live_server, t
     assert "第六十一条第二款" in refusal and "承办执法人员" in refusal and "登记送达" in refusal, refusal
     assert page.locator("#send").count() == 0
     click(page, "#electronic-register")
+    # the staff page on the phone: its long select options stay within the screen (no sideways scroll)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.click("#service-addresses ~ details > summary")
     form = page.locator("#service-addresses ~ details form")
     form.locator("#id_recipient").fill("王某")
