@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from field.selectors import checklist_for, recording_demands
 from field.tests.tasks import drawn_task
+from ledger.models import Event
 from matters.models import Instrument, Service
 from records.models import Record
 from records.tests.clips import make_image, make_video
@@ -157,6 +158,9 @@ def test_the_field_app_by_clicking_under_each_pack(pack, browser, live_server, t
     assert "已发送至wang@dongxing.example.cn" in page.inner_text("#message")
     (sent,) = mail.outbox
     assert sent.to == ["wang@dongxing.example.cn"] and order.number in sent.subject
+    _, attached, kind = sent.attachments[0]
+    assert kind == "application/pdf" and attached.startswith(b"%PDF")
+    assert Event.objects.get(kind="instrument.electronic_send").data["to"] == "wang@dongxing.example.cn"
     assert Record.objects.filter(agency=team.agency, title__endswith="电子送达发送记录").count() == 1
 
     # the arrival, photographed on the party's phone: a time before the sending is refused
