@@ -197,6 +197,42 @@ def _enterprise_file(party, agency) -> dict:
     }
 
 
+def recording_demands(agency) -> dict:
+    """What the agency's recording list (`av.required_steps`) demands of the steps taken on site, for
+    the phone to check before it queues them (the server checks again when they arrive): per step,
+    whether a recording is always required, whether the officer must answer if the step may give rise
+    to a dispute (required then), which kinds of record count, and the words to show with the citation."""
+    from matters.services import av_media
+    from records.choices import RecordKind
+
+    rules = agency_rules(agency)
+    rule = rules.get("av.required_steps")
+    demands = {}
+    for step in ("inspect", "order_rectification"):
+        rows = [
+            r for r in (rule.value if rule is not None else [])
+            if r["matter_kind"] == MatterKind.INSPECTION and r["step"] == step and not r.get("service_methods")
+        ]
+        if not rows:
+            demands[step] = {"required": False, "asks_dispute": False, "media": [], "text": ""}
+            continue
+        always = [r for r in rows if r.get("when", "always") == "always"]
+        asks = [r for r in rows if r.get("when") == "disputed"]
+        media = list(av_media(rules, always or asks))
+        labels = "、".join(RecordKind(m).label for m in media)
+        row = (always or asks)[0]
+        where = f"，{row['row']}" if row.get("row") else ""
+        span = f"，自{row['start']}记录至{row['end']}" if row.get("start") and row.get("end") else ""
+        condition = "" if always else "可能引发争议的，"
+        demands[step] = {
+            "required": bool(always),
+            "asks_dispute": bool(asks) and not always,
+            "media": media,
+            "text": f"{condition}{row['item']}须有音像记录（{labels}）{span}（{rule.cited('、')}{where}）",
+        }
+    return demands
+
+
 def today(*, viewer) -> dict:
     """The officer's work to take out: open inspections they handle and their open 双随机 tasks. The
     look at these matters and enterprise files is one ledger event."""
@@ -267,7 +303,12 @@ def today(*, viewer) -> dict:
             agency=viewer.agency,
             data={"matters": [m.pk for m in matters], "tasks": [t.pk for t in tasks]},
         )
-    return {"date": timezone.localdate().isoformat(), "officer": viewer.name, "items": items}
+    return {
+        "date": timezone.localdate().isoformat(),
+        "officer": viewer.name,
+        "items": items,
+        "recording": recording_demands(viewer.agency),
+    }
 
 
 def instrument_for(*, viewer, pk: int):
@@ -308,7 +349,10 @@ def _electronic_state(instrument) -> dict:
         from datetime import datetime
 
         sent = {**sent.data, "sent_at": datetime.fromisoformat(sent.data["sent_at"])}
-    return {"awaits_service": True, "address": address, "refusal": refusal, "sent": sent}
+    from django.urls import reverse
+
+    register = reverse("matters:serve", args=[instrument.matter_id, instrument.pk]) + "#service-addresses"
+    return {"awaits_service": True, "address": address, "refusal": refusal, "sent": sent, "register_url": register}
 
 
 PAPERS = {"80": "80 mm 便携打印", "a4": "A4"}

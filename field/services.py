@@ -442,21 +442,25 @@ def _date(value, label: str):
 
 
 def _apply_order(acting_user, data: dict, device_time) -> dict:
-    """责令限期整改指令书 made and served on the spot (001 第七条): the party signs the 送达回执 on the
-    screen; that image, uploaded first as a photo item, is the receipt."""
+    """责令限期整改指令书 made on site (001 第七条): served on the spot, the party signing the 送达回执 on
+    the screen (that image, uploaded first as a photo item, is the receipt); or, with `serve: later`,
+    made now and served afterwards (电子送达 from the app where the party agreed to it). `records` are
+    the keys of recordings made on site that cover the step (the pack's recording list may ask one)."""
     from matters.services import ServiceInput, matter_transition
 
     matter = _matter(acting_user, data.get("matter"))
-    if not data.get("receipt"):
-        raise ValidationError("当场送达须有受送达人在送达回执上的签名。")
-    receipt = _record_of(acting_user, data["receipt"])
+    later = data.get("serve") == "later"
+    if not later and not data.get("receipt"):
+        raise ValidationError("当场送达须有受送达人在送达回执上的签名；不当场送达的，请选择“稍后电子送达”。")
+    receipt = None if later else _record_of(acting_user, data["receipt"])
+    recordings = [_record_of(acting_user, k) for k in (data.get("records") or [])[:50]]
     step = matter_transition(
         acting_user=acting_user,
         matter=matter,
         transition="order_rectification",
         data={"basis": data.get("basis", ""), "rectify_by": _date(data.get("rectify_by"), "整改期限")},
-        records=[receipt],
-        service=ServiceInput(
+        records=([receipt] if receipt else []) + recordings,
+        service=None if later else ServiceInput(
             "direct",
             recipient=str(data.get("recipient", "")),
             served_at=device_time,
@@ -691,8 +695,14 @@ def _electronic_address(instrument):
     address = (
         ServiceAddress.objects.filter(matter=matter, electronic=True).order_by("-signed_on", "-pk").first()
     )
-    # no consent: the same refusal as the staff page's service form (行政处罚法第六十一条第二款)
-    electronic_consent_check(matter=matter, address=address)
+    # no consent: the staff page's refusal (行政处罚法第六十一条第二款), with who registers the confirmation
+    try:
+        electronic_consent_check(matter=matter, address=address)
+    except ValidationError as exc:
+        raise ValidationError(
+            [*exc.messages, "确认书由本事项的承办执法人员在该文书的“登记送达”页面登记（附当事人签名页的照片或扫描件），"
+             "登记后回到本页即可发送。"]
+        ) from None
     if not address.email:
         rule = agency_rules(matter.agency).rule("service.electronic_requirements")
         raise ValidationError(

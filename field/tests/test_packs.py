@@ -89,3 +89,58 @@ def test_the_field_app_follows_each_agencys_pack(pack, team, client):
         opened_at=timezone.now() - timedelta(days=int(period.value) + 1)
     )
     assert 'id="frequency-flag"' not in client.get(f"/field/matters/{matter}/code/").content.decode()
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_the_day_carries_the_packs_recording_rule_and_the_order_follows_it(pack, team, client):
+    """The phone checks the pack's recording list before it queues a step: the day it caches says what
+    each pack demands, with the citation. A 责令限期整改指令书 made on site to be served later (电子送达)
+    is issued without a service; where the pack films the 指令书 (余姚 附件1第9行) it needs the clip."""
+    from field.selectors import recording_demands
+    from matters.serving import instrument_awaits_service
+
+    team.agency.policy_pack = pack
+    team.agency.save(update_fields=["policy_pack"])
+    rule = agency_rules(team.agency).get("av.required_steps")
+    client.force_login(team.officer)
+    demands = client.get("/api/v1/field/today/").json()["recording"]
+    assert demands == recording_demands(team.agency)
+    inspect, order = demands["inspect"], demands["order_rectification"]
+    assert inspect["required"] == (pack in ("fushun-city", "yuyao-city", "tonghua-city"))
+    assert inspect["asks_dispute"] == (pack == "pingdingshan-hitech")
+    assert order["required"] == (pack == "yuyao-city")
+    for demand in (inspect, order):
+        assert (rule.cited("、") in demand["text"]) if demand["text"] else not (demand["required"] or demand["asks_dispute"])
+
+    task = drawn_task(team)
+    now = timezone.now()
+    (started,) = _sync(client, {"key": "s", "kind": "start", "device_time": now.isoformat(),
+                                 "data": {"task": task.pk, "place": "厂区"}})
+    matter = started["result"]["matter"]
+    clip = make_video(team.folder / f"{pack}.mp4", seconds=1, creation_time=now - timedelta(minutes=2))
+    with clip.open("rb") as f:
+        recorded = client.post("/api/v1/field/photos/", {"key": "v", "matter": matter, "recording": "true",
+                                                         "device_time": now.isoformat(), "file": f}).json()
+    assert recorded["state"] == "applied", recorded
+    (inspected,) = _sync(client, {"key": "i", "kind": "inspect", "device_time": timezone.now().isoformat(), "data": {
+        "matter": matter, "place": "厂区", "findings": "报警器未投用", "photos": ["v"], "disputed": "no"}})
+    assert inspected["state"] == "applied", inspected["message"]
+    (hazard,) = _sync(client, {"key": "h", "kind": "hazard", "device_time": timezone.now().isoformat(),
+                               "data": {"matter": matter, "description": "可燃气体报警器未投用", "location": "1号储罐"}})
+    assert hazard["state"] == "applied", hazard["message"]
+    later = {"matter": matter, "basis": "《安全生产法》第四十一条", "serve": "later",
+             "rectify_by": (timezone.localdate() + timedelta(days=15)).isoformat()}
+    (ordered,) = _sync(client, {"key": "o", "kind": "order", "device_time": timezone.now().isoformat(), "data": later})
+    if order["required"]:
+        assert ordered["state"] == "conflict" and "附件1第9行" in ordered["message"], ordered["message"]
+        (ordered,) = _sync(client, {"key": "o2", "kind": "order", "device_time": timezone.now().isoformat(),
+                                    "data": later | {"records": ["v"]}})
+    assert ordered["state"] == "applied", ordered["message"]
+    from matters.models import Instrument
+
+    issued = Instrument.objects.get(pk=ordered["result"]["instrument"])
+    assert instrument_awaits_service(issued) and not issued.services.exists()
+    # served on the spot it needs the party's signed receipt, and says how to serve later instead
+    (spot,) = _sync(client, {"key": "o3", "kind": "order", "device_time": timezone.now().isoformat(),
+                             "data": later | {"serve": ""}})
+    assert spot["state"] == "conflict" and "稍后电子送达" in spot["message"], spot["message"]

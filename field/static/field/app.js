@@ -111,7 +111,15 @@ function openTask(i) {
   $("#place").value = current.place || "";
   $("#findings").value = "";
   $("#recording").value = "";
-  $("#disputed").checked = false;
+  // what the agency's recording list demands on site, with its citation (cached with the day)
+  const demands = (day && day.recording) || {};
+  const inspectRule = demands.inspect || {};
+  const orderRule = demands.order_rectification || {};
+  $("#av-rule").textContent = inspectRule.text ? `本单位音像记录清单：${inspectRule.text}。` : "本单位音像记录清单未要求现场检查必须录音录像。";
+  $("#order-av").textContent = orderRule.required ? `下达指令书：${orderRule.text}。` : "";
+  $("#dispute-ask").hidden = !inspectRule.asks_dispute;
+  document.querySelectorAll("input[name=disputed]").forEach((box) => { box.checked = false; });
+  $("#order-later").checked = false;
   $("#hazards").replaceChildren();
   clearSignature();
   $("#task").hidden = false;
@@ -202,12 +210,42 @@ async function save() {
   });
   const inspect = newKey();
   const recordingFile = $("#recording").files[0];
-  if (!current.inspected && recordingFile) {
-    items.push({ key: newKey(), kind: "photo", recording: true, device_time: now(), matter, blob: recordingFile, name: recordingFile.name });
+  // the pack's recording list, checked here on site (the server checks again): refused before queuing
+  const demands = (day && day.recording) || {};
+  const inspectRule = demands.inspect || {};
+  const answer = document.querySelector("input[name=disputed]:checked");
+  if (!current.inspected && inspectRule.asks_dispute && !answer) {
+    $("#saved").textContent = `未保存：请回答本次检查是否可能引发争议（${inspectRule.text}）。`;
+    return;
+  }
+  const covers = (rule, photos) => Boolean(recordingFile) || ((rule.media || []).includes("photo") && photos);
+  const needed = inspectRule.required || (inspectRule.asks_dispute && answer && answer.value === "yes");
+  if (!current.inspected && needed && !covers(inspectRule, items.some((x) => x.kind === "photo"))) {
+    $("#saved").textContent = `未保存：${inspectRule.text}。请录制或选择现场录音录像后再保存。`;
+    return;
+  }
+  const orderRule = demands.order_rectification || {};
+  if ($("#order-on").checked && !current.inspected && !hazards.some((h) => h.description)) {
+    $("#saved").textContent = "未保存：责令限期整改指令书须列明发现的隐患，请先添加隐患并填写隐患描述。";
+    return;
+  }
+  if ($("#order-on").checked && (!$("#order-basis").value.trim() || !$("#order-due").value)) {
+    $("#saved").textContent = "未保存：请填写责令限期整改指令书的依据和整改期限。";
+    return;
+  }
+  if ($("#order-on").checked && orderRule.required && !recordingFile) {
+    $("#saved").textContent = `未保存：${orderRule.text}。请录制或选择现场录音录像后再保存。`;
+    return;
+  }
+  let recordingKey = null;
+  if (recordingFile && (!current.inspected || $("#order-on").checked)) {
+    recordingKey = newKey();
+    items.push({ key: recordingKey, kind: "photo", recording: true, device_time: now(), matter, blob: recordingFile, name: recordingFile.name });
   }
   if (!current.inspected) {
     const findings = [$("#findings").value.trim(), ...checks].filter(Boolean).join("\n");
-    items.push({ key: inspect, kind: "inspect", device_time: now(), data: { matter, place: $("#place").value.trim(), findings, disputed: $("#disputed").checked ? "yes" : "no", photos: items.filter((x) => x.kind === "photo").map((x) => x.key) } });
+    const disputed = inspectRule.asks_dispute ? answer.value : "";
+    items.push({ key: inspect, kind: "inspect", device_time: now(), data: { matter, place: $("#place").value.trim(), findings, disputed, photos: items.filter((x) => x.kind === "photo").map((x) => x.key) } });
   }
   hazards.filter((h) => h.description).forEach((h) => {
     items.push({ key: newKey(), kind: "hazard", device_time: now(), data: { matter, description: h.description, location: h.location, photo: h.photo } });
@@ -222,17 +260,21 @@ async function save() {
     const name = document.querySelector("meta[name=officer-name]").content;
     items.push({ key: newKey(), kind: "signature", device_time: now(), data: { inspection: inspect, role: "officer", name, image: $("#officer-canvas").toDataURL("image/png") } });
   }
-  if ($("#order-on").checked) {
+  const records = recordingKey ? [recordingKey] : [];
+  if ($("#order-on").checked && $("#order-later").checked) {
+    // made now, served afterwards: 电子送达 from the list of 文书 where the party agreed to it
+    items.push({ key: newKey(), kind: "order", device_time: now(), data: { matter, basis: $("#order-basis").value.trim(), rectify_by: $("#order-due").value, place: $("#place").value.trim(), serve: "later", records } });
+  } else if ($("#order-on").checked) {
     // 责令限期整改指令书 served on the spot: the party's signature on its receipt is the receipt.
     if (!inked["receipt-canvas"]) {
-      $("#saved").textContent = "请受送达人在“送达回执签名”处签名后再保存。";
+      $("#saved").textContent = "未保存：当场送达须受送达人在送达回执处签名；不当场送达的，请勾选“稍后电子送达”。";
       return;
     }
     const receipt = newKey();
     const order = newKey();
     const signer = $("#signer").value.trim();
     items.push({ key: receipt, kind: "photo", device_time: now(), matter, blob: await canvasBlob("receipt-canvas"), name: "送达回执签名.png" });
-    items.push({ key: order, kind: "order", device_time: now(), data: { matter, basis: $("#order-basis").value.trim(), rectify_by: $("#order-due").value, recipient: signer, signer, place: $("#place").value.trim(), receipt } });
+    items.push({ key: order, kind: "order", device_time: now(), data: { matter, basis: $("#order-basis").value.trim(), rectify_by: $("#order-due").value, recipient: signer, signer, place: $("#place").value.trim(), receipt, records } });
     items.push({ key: newKey(), kind: "signature", device_time: now(), data: { order, role: "party", name: signer, image: $("#receipt-canvas").toDataURL("image/png") } });
   }
   await tx("queue", "readwrite", (s) => items.forEach((item) => s.add({ ...item, state: "pending", message: "" })));
