@@ -277,6 +277,45 @@ def build(total: int) -> list[int]:
     return marks
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by the local PostgreSQL server's processes (the postmaster started
+    with this connection's port, and its children), from /proc; None when not found."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not Path("/proc").is_dir():
+        return None
+    port, tick = str(connection.settings_dict["PORT"]), os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # utime + stime; with cutime + cstime (ended backends, reaped by the postmaster)
+        stats[proc.name] = (cmdline, int(fields[1]), sum(map(int, fields[11:13])), sum(map(int, fields[11:15])))
+    master = next(
+        (pid for pid, (cmd, *_) in stats.items() if cmd[0].endswith(b"postgres") and port.encode() in cmd),
+        None,
+    )
+    if master is None:
+        return None
+    children = sum(cpu for _, ppid, cpu, _ in stats.values() if str(ppid) == master)
+    return (stats[master][3] + children) / tick
+
+
+def _cpu() -> tuple[float, float | None]:
+    """(CPU seconds of this process and its finished children, of the database server)."""
+    import resource
+
+    own = sum(
+        getattr(resource.getrusage(who), field)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for field in ("ru_utime", "ru_stime")
+    )
+    return own, _server_cpu()
+
+
 def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
     """The full run in one process and on every core, against reading the rows alone (the entries
     through the ORM, and every column verification reads, with its own query); then an incremental
@@ -301,15 +340,17 @@ def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
     )
     cores = os.cpu_count() or 1
     for jobs in jobs_list or sorted({1, cores}):
-        load = os.getloadavg()[0]
+        load, cpu = os.getloadavg()[0], _cpu()
         started = time.perf_counter()
         findings = verify_ledger(jobs=jobs)
         ours = time.perf_counter() - started
+        used = _cpu()
+        server = f", the database server {(used[1] - cpu[1]) / count * 1e6:.1f}" if cpu[1] is not None else ""
         print(
-            f"verify, full, {jobs} process(es): {count:,} events in {ours:.1f} s ({count / ours:,.0f}/s, "
-            f"{ours * jobs / count * 1e6:.1f} µs per event per process), {len(findings)} findings; "
-            f"ratio to reading the entries {ours / base:.2f}; load average {load:.1f} before, "
-            f"{os.getloadavg()[0]:.1f} after"
+            f"verify, full, {jobs} process(es): {count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), "
+            f"{len(findings)} findings; ratio to reading the entries {ours / base:.2f}; load average {load:.1f} "
+            f"before, {os.getloadavg()[0]:.1f} after; CPU per event: verify {(used[0] - cpu[0]) / count * 1e6:.1f} µs"
+            f"{server} µs"
         )
     build(count + extra)
     started = time.perf_counter()
