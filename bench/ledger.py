@@ -321,7 +321,7 @@ def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
     through the ORM, and every column verification reads, with its own query); then an incremental
     run after `extra` more events. Files are not part of it: the bulk events register none."""
     from ledger.models import Event
-    from ledger.verify import _part_rows, verify_ledger
+    from ledger.verify import PART, _part_rows, verify_ledger
 
     def scan():
         for _ in Event.objects.order_by("index").values_list("entry", flat=True).iterator(chunk_size=5000):
@@ -329,9 +329,10 @@ def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
 
     count = Event.objects.count()
 
-    def columns():
-        for _ in _part_rows(0, count):
-            pass
+    def columns():  # in the parts verification reads them in
+        for start in range(0, count, PART):
+            for _ in _part_rows(start, min(count, start + PART)):
+                pass
 
     base, raw = timed(scan), timed(columns)
     print(
