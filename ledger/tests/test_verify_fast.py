@@ -81,6 +81,12 @@ def test_intact_rows_of_every_kind_never_need_the_model_path(agency, monkeypatch
         for data in DATA:
             event_record(kind="test.fast", subject=agency, data=data)
             event_record(kind="test.fast", subject=agency, data=data, agency=None)
+    # A time on the whole second (SQLite stores it without a fraction; the entry still has one).
+    whole_second = datetime(2026, 12, 2, 8, 0, 0, tzinfo=UTC)
+    monkeypatch.setattr("ledger.services.timezone.now", lambda: whole_second)
+    _events(agency, [{"n": "整秒"}])
+    monkeypatch.undo()
+    assert Event.objects.filter(created_at=whole_second, index__isnull=False).exists()
     checkpoint_sign()
     monkeypatch.setattr(verify, "entry_of_values", refuse)
     monkeypatch.setattr(verify, "PART", 4)
