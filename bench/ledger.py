@@ -2,6 +2,7 @@
 """Ledger figures, each as a ratio against a baseline measured in the same run.
 
     .venv/bin/python bench/ledger.py [--appends 20000] [--writers 16] [--events 1000000] [--extra 10000]
+    DATABASE_URL=… .venv/bin/python bench/ledger.py --verify-only [--jobs 1 2 8]   # the verify figures alone
 
 Uses a scratch database: SQLite in a temporary data folder, or DATABASE_URL when set (it writes there).
   appends:  WRITERS processes append events through the real service path (event_record, one
@@ -26,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,15 +197,18 @@ def _bulk_insert(events, nodes) -> None:
         return
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        columns = '"index", kind, subject_type, subject_id, data, created_at, entry, leaf_hash'
+        columns = '"index", kind, agency_id, subject_type, subject_id, data, created_at, entry, leaf_hash'
         with raw.copy(f"COPY ledger_event ({columns}) FROM STDIN") as copy:
             for e in events:
                 copy.write_row(
-                    (e.index, e.kind, e.subject_type, e.subject_id, json.dumps(e.data), e.created_at, e.entry, e.leaf_hash)
+                    (e.index, e.kind, e.agency_id, e.subject_type, e.subject_id, json.dumps(e.data), e.created_at, e.entry, e.leaf_hash)
                 )
         with raw.copy('COPY ledger_node (level, "index", hash) FROM STDIN') as copy:
             for n in nodes:
                 copy.write_row((n.level, n.index, n.hash))
+
+
+STATUSES = ("立案审批", "调查取证", "告知", "法制审核", "集体讨论决定", "作出决定", "送达", "执行", "结案")
 
 
 def build(total: int) -> list[int]:
@@ -217,6 +221,7 @@ def build(total: int) -> list[int]:
     from ledger.models import Event, Head, Node
     from ledger.services import checkpoint_sign, right_edge
 
+    agency = _bench_agency().pk  # creating it records an event: before the head is read
     head = Head.objects.get(pk=1)
     known = {(lvl, i): bytes.fromhex(h) for lvl, i, h in head.frontier}
     size, marks, batch = head.size, [], 20_000
@@ -227,13 +232,15 @@ def build(total: int) -> list[int]:
         events, nodes = [], []
         end = min(total, size + batch, next(t for t in targets if t > size))
         for index in range(size, end):
-            data = {"n": index, "sha256": f"{index:064x}"}
+            # as real events: each its own time, an agency, a little Chinese text and a file hash
+            created_at = now + timedelta(microseconds=37 * index)
+            data = {"n": index, "status": STATUSES[index % len(STATUSES)], "sha256": f"{index:064x}"}
             entry = entry_bytes(
                 index=index,
                 kind="bench.bulk",
-                created_at=now,
+                created_at=created_at,
                 actor_id=None,
-                agency_id=None,
+                agency_id=agency,
                 subject_type="bench.item",
                 subject_id=str(index),
                 data=data,
@@ -246,7 +253,8 @@ def build(total: int) -> list[int]:
                     subject_type="bench.item",
                     subject_id=str(index),
                     data=data,
-                    created_at=now,
+                    created_at=created_at,
+                    agency_id=agency,
                     entry=entry.decode(),
                     leaf_hash=leaf.hex(),
                 )
@@ -269,26 +277,81 @@ def build(total: int) -> list[int]:
     return marks
 
 
-def bench_verify(extra: int) -> None:
-    """The full run in one process and on every core, against reading the rows alone; then an
-    incremental run after `extra` more events."""
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by the local PostgreSQL server's processes (the postmaster started
+    with this connection's port, and its children), from /proc; None when not found."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not Path("/proc").is_dir():
+        return None
+    port, tick = str(connection.settings_dict["PORT"]), os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # utime + stime; with cutime + cstime (ended backends, reaped by the postmaster)
+        stats[proc.name] = (cmdline, int(fields[1]), sum(map(int, fields[11:13])), sum(map(int, fields[11:15])))
+    master = next(
+        (pid for pid, (cmd, *_) in stats.items() if cmd[0].endswith(b"postgres") and port.encode() in cmd),
+        None,
+    )
+    if master is None:
+        return None
+    children = sum(cpu for _, ppid, cpu, _ in stats.values() if str(ppid) == master)
+    return (stats[master][3] + children) / tick
+
+
+def _cpu() -> tuple[float, float | None]:
+    """(CPU seconds of this process and its finished children, of the database server)."""
+    import resource
+
+    own = sum(
+        getattr(resource.getrusage(who), field)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for field in ("ru_utime", "ru_stime")
+    )
+    return own, _server_cpu()
+
+
+def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
+    """The full run in one process and on every core, against reading the rows alone (the entries
+    through the ORM, and every column verification reads, with its own query); then an incremental
+    run after `extra` more events. Files are not part of it: the bulk events register none."""
     from ledger.models import Event
-    from ledger.verify import verify_ledger
+    from ledger.verify import PART, _part_rows, verify_ledger
 
     def scan():
         for _ in Event.objects.order_by("index").values_list("entry", flat=True).iterator(chunk_size=5000):
             pass
 
-    base = timed(scan)
     count = Event.objects.count()
+
+    def columns():  # in the parts verification reads them in
+        for start in range(0, count, PART):
+            for _ in _part_rows(start, min(count, start + PART)):
+                pass
+
+    base, raw = timed(scan), timed(columns)
+    print(
+        f"reading the {count:,} rows alone: the entries {base:.2f} s; every column verification reads {raw:.2f} s "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
     cores = os.cpu_count() or 1
-    for jobs in sorted({1, cores}):
+    for jobs in jobs_list or sorted({1, cores}):
+        load, cpu = os.getloadavg()[0], _cpu()
         started = time.perf_counter()
         findings = verify_ledger(jobs=jobs)
         ours = time.perf_counter() - started
+        used = _cpu()
+        server = f", the database server {(used[1] - cpu[1]) / count * 1e6:.1f}" if cpu[1] is not None else ""
         print(
             f"verify, full, {jobs} process(es): {count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), "
-            f"{len(findings)} findings; reading the rows alone {base:.1f} s; ratio {ours / base:.2f}"
+            f"{len(findings)} findings; ratio to reading the entries {ours / base:.2f}; load average {load:.1f} "
+            f"before, {os.getloadavg()[0]:.1f} after; CPU per event: verify {(used[0] - cpu[0]) / count * 1e6:.1f} µs"
+            f"{server} µs"
         )
     build(count + extra)
     started = time.perf_counter()
@@ -336,6 +399,14 @@ def main() -> None:
     parser.add_argument("--extra", type=int, default=10_000, help="events added before the incremental run")
     parser.add_argument("--skip-appends", action="store_true")
     parser.add_argument("--appends-only", action="store_true")
+    parser.add_argument(
+        "--verify-only",
+        action="store_true",
+        help="only build the ledger (or reuse one already that size in DATABASE_URL) and verify it",
+    )
+    parser.add_argument(
+        "--jobs", type=int, nargs="*", help="process counts for the full verify (default: 1 and every core)"
+    )
     parser.add_argument("--writers", type=int, default=16, help="concurrent writer processes")
     args = parser.parse_args()
     scratch = setup_django()
@@ -343,13 +414,14 @@ def main() -> None:
         from django.db import connection
 
         print(f"database: {connection.vendor}")
-        if not args.skip_appends:
+        if not args.skip_appends and not args.verify_only:
             bench_appends(args.appends, args.writers)
         if args.appends_only:
             return
         marks = build(args.events)
-        bench_verify(args.extra)
-        bench_proofs(marks)
+        bench_verify(args.extra, args.jobs)
+        if not args.verify_only:
+            bench_proofs(marks)
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
