@@ -8,6 +8,7 @@ raised before anything is written.
 """
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -476,7 +477,7 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     time_not_future("送达时间", service.served_at, timezone.now(), rules)
     if service.method == ServiceMethod.ELECTRONIC:
         _check_electronic(matter, service, rules)
-    _check_uploads(service)
+    _check_uploads(matter, service)
     requires, rule = service_requirements(matter, service.method, rules)
 
     def given(name):
@@ -506,13 +507,45 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     _check_proofs(matter, service)
 
 
-def _check_uploads(service: ServiceInput) -> None:
-    for name in service.uploads:
+def _digest(upload: ProofUpload) -> str:
+    digest = hashlib.sha256()
+    with Path(upload.path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stored_as(matter: Matter, upload: ProofUpload):
+    """The agency's record this upload would be filed as because its bytes are stored already (the
+    vault recognises a file by its hash), or None for a new file."""
+    from records.models import RecordVersion
+
+    found = RecordVersion.objects.filter(sha256=_digest(upload), record__agency_id=matter.agency_id)
+    version = found.select_related("record").order_by("id").first()
+    return version.record if version else None
+
+
+def _check_uploads(matter: Matter, service: ServiceInput) -> None:
+    """Before any byte is stored: each upload fills an empty slot, no two are the same file, and one
+    whose bytes the vault holds already is checked as the record it would be filed as — so that the
+    checks after filing (`_check_proofs`) find nothing new and no refused service stores a file."""
+    seen = {}
+    picked = {getattr(service, n).pk: n for n in PROOF_NAMES if getattr(service, n) is not None}
+    for name, upload in service.uploads.items():
+        label = REQUIREMENT_LABELS.get(name, name)
         if name not in PROOF_NAMES:
             raise ValidationError(f"未知的送达材料：{name}。")
         if getattr(service, name) is not None:
-            label = REQUIREMENT_LABELS.get(name, name)
             raise ValidationError(f"{label}：请选择本案已有的记录或上传文件，二者选一。")
+        digest = _digest(upload)
+        if digest in seen:
+            raise ValidationError(f"{seen[digest]}和{label}上传的是同一个文件：同一份记录不能同时作为本次送达的两种材料。")
+        seen[digest] = label
+        record = _stored_as(matter, upload)
+        if record is not None:
+            if record.pk in picked:
+                raise ValidationError(f"{label}上传的文件就是所选的记录#{record.pk}：同一份记录不能同时作为本次送达的两种材料。")
+            service_proof_unused(matter, record)
 
 
 def _check_proofs(matter: Matter, service: ServiceInput) -> None:
@@ -1068,7 +1101,9 @@ def _record_service(matter: Matter, instrument: Instrument, service: ServiceInpu
     """Write the service once every check passed, filing its uploaded proofs first (in the caller's
     transaction: a refusal from here on leaves neither the records nor the service)."""
     if service.uploads:
-        for name, upload in service.uploads.items():
+        # the files the vault holds already first: a refusal while filing them stores nothing new
+        order = sorted(service.uploads.items(), key=lambda item: _stored_as(matter, item[1]) is None)
+        for name, upload in order:
             setattr(service, name, proof_file(matter=matter, upload=upload, acting_user=acting_user)[0])
         service.uploads = {}
         _check_proofs(matter, service)  # the same content may have been filed and used before

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -45,8 +46,12 @@ def _offered(client, officer, url) -> dict:
 
 
 def _state(matter):
+    """What a refused attempt must leave as it was: the records and deliveries, the services, and the
+    bytes in the blob store (every refusal comes before a new byte is stored)."""
+    blobs = settings.DATA_DIR / "blobs"
     return (Record.objects.count(), DuplicateDelivery.objects.count(), Service.objects.count(),
-            ServiceAddress.objects.count(), sorted(matter.instruments.values_list("services", flat=True).distinct()))
+            ServiceAddress.objects.count(), sorted(matter.instruments.values_list("services", flat=True).distinct()),
+            sorted(blobs.rglob("*")) if blobs.exists() else [])
 
 
 def _when(moment) -> str:
@@ -86,6 +91,8 @@ def test_a_refused_service_files_none_of_its_uploaded_proofs_and_an_accepted_one
         (team.officer, {**body, **files(sent=False)}, 400, "系统发送记录"),  # the pack's list is incomplete
         (team.officer, {**body, "place": "other@example.cn", **files()}, 400, "确认的地址"),
         (team.officer, {**body, "sent_record": picked.pk, **files()}, 400, "二者选一"),
+        (team.officer, {**body, "sent_record_file": _upload(team, "a.jpg", b"\xff\xd8same"),
+                        "delivery_receipt_file": _upload(team, "b.jpg", b"\xff\xd8same")}, 400, "同一个文件"),
         # refused only once filed (the upload is the confirmation's own scan): the filing is undone
         (team.officer, {**body, "sent_record_file": _upload(team, "again.jpg", (team.folder / "送达地址确认书.jpg").read_bytes()),
                         **files(sent=False)}, 400, "送达地址确认书的扫描件"),
