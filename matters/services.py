@@ -7,9 +7,12 @@ refusal is a ValidationError (or PermissionDenied) in Chinese naming the rule an
 raised before anything is written.
 """
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -171,6 +174,42 @@ class ServiceInput:
     delivery_receipt: object = None  # Record: the record that it reached the party's system (电子送达)
     address: object = None  # ServiceAddress: the party's 送达地址确认书 (电子送达)
     pending: tuple = ()  # what the pack requires and is still to come (set by the checks)
+    # Proofs delivered with the form ({"sent_record": ProofUpload}): counted present by the checks and
+    # filed in the vault only when the service is recorded, in its transaction.
+    uploads: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProofUpload:
+    """A file delivered as proof of a service (a scan, the sending system's record), not filed yet."""
+
+    path: Path
+    original_name: str
+    title: str
+
+
+def proof_file(*, matter: Matter, upload: ProofUpload, acting_user):
+    """File a delivered proof in the vault as a record of the matter's party (in the section's name
+    where the user may not file for it). Returns (record, created): created is False when the same
+    content was already filed. Callers run it in the transaction that uses the record, so a refusal
+    after it leaves no record behind."""
+    from matters.instruments import _filer
+    from records.services import record_ingest
+
+    title = text_bounded(upload.title, label="名称", max_length=200)
+    result = record_ingest(
+        acting_user=_filer(acting_user, matter.section),
+        section=matter.section,
+        path=Path(upload.path),
+        original_name=upload.original_name,
+        title=title,
+        officers=list(matter.officers.all()),
+        party=matter.party,
+    )
+    return result.version.record, result.created
+
+
+PROOF_NAMES = ("receipt", "post_receipt", "notice", "sent_record", "delivery_receipt")
 
 
 def _parse(field, raw):
@@ -438,20 +477,25 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     time_not_future("送达时间", service.served_at, timezone.now(), rules)
     if service.method == ServiceMethod.ELECTRONIC:
         _check_electronic(matter, service, rules)
+    _check_uploads(matter, service)
     requires, rule = service_requirements(matter, service.method, rules)
+
+    def given(name):
+        return getattr(service, name) is not None or name in service.uploads
+
     present = {
-        "receipt": service.receipt is not None,
+        "receipt": given("receipt"),
         "recipient_signature": bool(service.signer.strip()),
-        "post_receipt": service.post_receipt is not None and bool(service.tracking_number.strip()),
+        "post_receipt": given("post_receipt") and bool(service.tracking_number.strip()),
         "refusal_reason": bool(service.refusal_reason.strip()),
         "witness": bool(service.witness.strip()),
         "av": service.av is not None and service.av.kind in av_media(rules, []),
         "reason": bool(service.reason.strip()),
         "failed_methods": bool(service.failed_methods.strip()),
-        "notice": service.notice is not None and bool(service.medium.strip()),
+        "notice": given("notice") and bool(service.medium.strip()),
         "address_confirmation": service.address is not None and service.address.electronic,
-        "sent_record": service.sent_record is not None,
-        "delivery_receipt": service.delivery_receipt is not None,
+        "sent_record": given("sent_record"),
+        "delivery_receipt": given("delivery_receipt"),
     }
     # The scanned receipt may be attached afterwards (补充送达回证); until then the service shows it missing.
     later = {"receipt"}
@@ -460,6 +504,52 @@ def _check_service(matter: Matter, service: ServiceInput, rules) -> None:
     if missing:
         method = ServiceMethod(service.method).label
         raise ValidationError(f"{method}须留存：{'、'.join(missing)}（{rule.cited('、')}）。")
+    _check_proofs(matter, service)
+
+
+def _digest(upload: ProofUpload) -> str:
+    digest = hashlib.sha256()
+    with Path(upload.path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stored_as(matter: Matter, upload: ProofUpload):
+    """The agency's record this upload would be filed as because its bytes are stored already (the
+    vault recognises a file by its hash), or None for a new file."""
+    from records.models import RecordVersion
+
+    found = RecordVersion.objects.filter(sha256=_digest(upload), record__agency_id=matter.agency_id)
+    version = found.select_related("record").order_by("id").first()
+    return version.record if version else None
+
+
+def _check_uploads(matter: Matter, service: ServiceInput) -> None:
+    """Before any byte is stored: each upload fills an empty slot, no two are the same file, and one
+    whose bytes the vault holds already is checked as the record it would be filed as — so that the
+    checks after filing (`_check_proofs`) find nothing new and no refused service stores a file."""
+    seen = {}
+    picked = {getattr(service, n).pk: n for n in PROOF_NAMES if getattr(service, n) is not None}
+    for name, upload in service.uploads.items():
+        label = REQUIREMENT_LABELS.get(name, name)
+        if name not in PROOF_NAMES:
+            raise ValidationError(f"未知的送达材料：{name}。")
+        if getattr(service, name) is not None:
+            raise ValidationError(f"{label}：请选择本案已有的记录或上传文件，二者选一。")
+        digest = _digest(upload)
+        if digest in seen:
+            raise ValidationError(f"{seen[digest]}和{label}上传的是同一个文件：同一份记录不能同时作为本次送达的两种材料。")
+        seen[digest] = label
+        record = _stored_as(matter, upload)
+        if record is not None:
+            if record.pk in picked:
+                raise ValidationError(f"{label}上传的文件就是所选的记录#{record.pk}：同一份记录不能同时作为本次送达的两种材料。")
+            service_proof_unused(matter, record)
+
+
+def _check_proofs(matter: Matter, service: ServiceInput) -> None:
+    """The proofs (picked, or filed from the uploads) are this agency's, distinct, and not used before."""
     proofs = (service.receipt, service.post_receipt, service.notice, service.sent_record, service.delivery_receipt)
     for record in (*proofs, service.av):
         if record is not None and record.agency_id != matter.agency_id:
@@ -1008,6 +1098,15 @@ def _apply(matter: Matter, t: Transition, cleaned: dict, step: Step, now: dateti
 
 
 def _record_service(matter: Matter, instrument: Instrument, service: ServiceInput, acting_user) -> Service:
+    """Write the service once every check passed, filing its uploaded proofs first (in the caller's
+    transaction: a refusal from here on leaves neither the records nor the service)."""
+    if service.uploads:
+        # the files the vault holds already first: a refusal while filing them stores nothing new
+        order = sorted(service.uploads.items(), key=lambda item: _stored_as(matter, item[1]) is None)
+        for name, upload in order:
+            setattr(service, name, proof_file(matter=matter, upload=upload, acting_user=acting_user)[0])
+        service.uploads = {}
+        _check_proofs(matter, service)  # the same content may have been filed and used before
     details = {
         k: v
         for k, v in {

@@ -19,6 +19,7 @@ from matters.instrument_types import TYPES
 from matters.models import Instrument, Matter, Service, ServiceAddress
 from matters.services import (
     REQUIREMENT_LABELS,
+    ProofUpload,
     ServiceInput,
     _bound_service_text,
     _check_service,
@@ -30,6 +31,7 @@ from matters.services import (
     av_media,
     av_requirements,
     matter_transition,
+    proof_file,
     service_after_issue,
     service_proof_unused,
     time_not_future,
@@ -114,6 +116,8 @@ def instrument_serve(*, acting_user, instrument: Instrument, service: ServiceInp
     ValidationError for a 文书 that is not served or already served, a time in the future or before
     the 文书 was issued, a method without what the pack requires (电子送达 without the party's
     送达地址确认书: 行政处罚法第六十一条第二款), a receipt already used. Nothing changes on a refusal.
+    Proofs delivered as files (`service.uploads`) count as present in the checks and are filed in the
+    vault only after every check passed, in the service's transaction: a refused service files none.
     """
     matter = instrument.matter
     if matter is None:
@@ -176,9 +180,11 @@ def instrument_serve(*, acting_user, instrument: Instrument, service: ServiceInp
     return row
 
 
-def service_receipt_add(*, acting_user, instrument: Instrument, receipt) -> Service:
+def service_receipt_add(*, acting_user, instrument: Instrument, receipt=None, upload: ProofUpload | None = None
+                        ) -> Service:
     """Attach the scanned 送达回证 to the service of a 文书 recorded without it. The record must be one
-    of this matter's (`matter_receipt_candidates`) and not yet used as proof of any service.
+    of this matter's (`matter_receipt_candidates`) and not yet used as proof of any service; a scan
+    delivered as a file (`upload`) is filed once the checks pass, in the same transaction.
 
     Changes: the Service's receipt and records; one `matter.service_receipt` event. Raises
     PermissionDenied for someone who does not handle the matter; ValidationError when the 文书 has no
@@ -190,8 +196,7 @@ def service_receipt_add(*, acting_user, instrument: Instrument, receipt) -> Serv
     if matter is None:
         raise ValidationError(f"《{instrument.title}》不属于执法事项。")
     _may_serve(acting_user, matter)
-    if receipt is None:
-        raise ValidationError("请选择或上传送达回证的扫描件。")
+    _one_of(receipt, upload, "送达回证的扫描件")
     with transaction.atomic():
         Matter.objects.select_for_update().get(pk=matter.pk)
         service = Service.objects.select_for_update().filter(instrument=instrument).order_by("-pk").first()
@@ -201,10 +206,13 @@ def service_receipt_add(*, acting_user, instrument: Instrument, receipt) -> Serv
             raise ValidationError(
                 f"《{instrument.title}》{instrument.number}的送达已有送达回证（记录#{service.receipt_id}），一次送达只有一份回证。"
             )
+        created = False
+        if upload is not None:
+            receipt, created = proof_file(matter=matter, upload=upload, acting_user=acting_user)
         if receipt.agency_id != matter.agency_id:
             raise ValidationError("所选记录不属于本单位。")
         service_proof_unused(matter, receipt)
-        if not matter_receipt_candidates(matter).filter(pk=receipt.pk).exists():
+        if not created and not matter_receipt_candidates(matter).filter(pk=receipt.pk).exists():
             raise ValidationError(
                 f"记录#{receipt.pk}“{receipt.title}”不是本案的记录：送达回证须为本案当事人的扫描件，请在本页上传或选择本案的记录。"
             )
@@ -239,7 +247,8 @@ def service_address_record(
     matter: Matter,
     recipient: str,
     signed_on: date,
-    scan,
+    scan=None,
+    upload: ProofUpload | None = None,
     electronic: bool = False,
     postal_address: str = "",
     email: str = "",
@@ -252,7 +261,8 @@ def service_address_record(
     Changes: a ServiceAddress row; one `matter.service_address` event. Raises PermissionDenied for
     someone who does not handle the matter; ValidationError for a missing recipient, scan or date, a
     date in the future, an agreement to electronic service without an address, a malformed address,
-    or a scan that is not this matter's or is already used as proof of a service.
+    or a scan that is not this matter's or is already used as proof of a service. A scan delivered as
+    a file (`upload`) is filed once the checks pass, in the same transaction.
     """
     from matters.selectors import matter_receipt_candidates
 
@@ -277,14 +287,18 @@ def service_address_record(
         raise ValidationError(
             f"当事人同意电子送达的，须在确认书中写明接收文书的电子邮箱、传真号码或手机号码（{rule.cited('、')}）。"
         )
-    if scan is None:
-        raise ValidationError("请上传或选择当事人签署的送达地址确认书扫描件。")
-    if scan.agency_id != matter.agency_id:
+    _one_of(scan, upload, "当事人签署的送达地址确认书扫描件")
+    if scan is not None and scan.agency_id != matter.agency_id:
         raise ValidationError("所选记录不属于本单位。")
     with transaction.atomic():
         Matter.objects.select_for_update().get(pk=matter.pk)
+        created = False
+        if upload is not None:
+            scan, created = proof_file(matter=matter, upload=upload, acting_user=acting_user)
+            if scan.agency_id != matter.agency_id:
+                raise ValidationError("所选记录不属于本单位。")
         service_proof_unused(matter, scan)
-        if not matter_receipt_candidates(matter).filter(pk=scan.pk).exists():
+        if not created and not matter_receipt_candidates(matter).filter(pk=scan.pk).exists():
             raise ValidationError(f"记录#{scan.pk}“{scan.title}”不是本案未使用的记录，请上传本案当事人签署的确认书扫描件。")
         address = ServiceAddress.objects.create(
             matter=matter,
@@ -335,21 +349,16 @@ def requirement_rows(matter: Matter) -> list[dict]:
 
 
 def service_scan_file(*, acting_user, matter: Matter, path, original_name: str, title: str):
-    """File a scan uploaded for a service (送达回证, 送达地址确认书) in the vault as this matter's
-    party's record, so that it is one of this matter's records."""
-    from pathlib import Path
-
-    from matters.instruments import _filer
-    from records.services import record_ingest
-
+    """File a scan uploaded for a service in the vault as this matter's party's record, so that it is
+    one of this matter's records. Run it in the transaction of the service that uses the scan (the
+    services here take the file as `upload` and do so themselves)."""
     _may_serve(acting_user, matter)
-    title = text_bounded(title, label="名称", max_length=200)
-    return record_ingest(
-        acting_user=_filer(acting_user, matter.section),
-        section=matter.section,
-        path=Path(path),
-        original_name=original_name,
-        title=title,
-        officers=list(matter.officers.all()),
-        party=matter.party,
-    ).version.record
+    upload = ProofUpload(path=path, original_name=original_name, title=title)
+    return proof_file(matter=matter, upload=upload, acting_user=acting_user)[0]
+
+
+def _one_of(record, upload, what: str) -> None:
+    if record is None and upload is None:
+        raise ValidationError(f"请选择或上传{what}。")
+    if record is not None and upload is not None:
+        raise ValidationError(f"{what}：请选择本案已有的记录或上传文件，二者选一。")

@@ -1,7 +1,7 @@
 """Pages of matters: the officer's workbench, the list, opening one, the matter page with its
 timeline and the form of each step it may take now. Views are thin: the services decide."""
 
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from datetime import datetime
 
 from django.contrib import messages
@@ -472,24 +472,21 @@ def _refused_here(request, matter, exc, what: str) -> list[str]:
     return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 
-def _serve_uploads(request, matter, instrument, form, service) -> None:
-    """File the 电子送达 proofs uploaded with the form (the sending system's record, the arrival
-    receipt) as this matter's records and put them on the service."""
+def _serve_uploads(files, form, instrument) -> dict:
+    """The 电子送达 proofs uploaded with the form (the sending system's record, the arrival receipt),
+    as files the service files in its own transaction once every check passed."""
     from matters.forms import SERVE_UPLOADS
-    from matters.serving import service_scan_file
+    from matters.services import ProofUpload
 
-    uploaded = {name: form.cleaned_data.get(f"{name}_file") for name in SERVE_UPLOADS}
-    uploaded = {name: upload for name, upload in uploaded.items() if upload is not None}
-    for name in uploaded:
-        if getattr(service, name) is not None:
+    found = {}
+    for name in SERVE_UPLOADS:
+        upload = form.cleaned_data.get(f"{name}_file")
+        if upload is not None:
             label = form.fields[name].label.split("：")[-1]
-            raise ValidationError(f"{label}：请选择本案已有的记录或上传文件，二者选一。")
-    for name, upload in uploaded.items():
-        label = form.fields[name].label.split("：")[-1]
-        with uploads.delivered_file(upload) as path:
-            record = service_scan_file(acting_user=request.user, matter=matter, path=path, original_name=upload.name,
-                                       title=f"{instrument.title}{instrument.number}{label}")
-        setattr(service, name, record)
+            path = files.enter_context(uploads.delivered_file(upload))
+            found[name] = ProofUpload(path=path, original_name=upload.name,
+                                      title=f"{instrument.title}{instrument.number}{label}")
+    return found
 
 
 @capability_required("matters.act", methods=("GET", "POST"))
@@ -511,9 +508,10 @@ def instrument_serve(request, pk: int, instrument: int):
         return _serve_page(request, matter, target, form=form, refusal=problems, status=400)
     try:
         service = form.service_input()
-        _serve_uploads(request, matter, target, form, service)
-        serve(acting_user=request.user, instrument=target, service=service,
-              late_reason=form.cleaned_data.get("late_reason") or "")
+        with ExitStack() as files:
+            service.uploads = _serve_uploads(files, form, target)
+            serve(acting_user=request.user, instrument=target, service=service,
+                  late_reason=form.cleaned_data.get("late_reason") or "")
     except (ValidationError, PermissionDenied) as exc:
         refusal = _refused_here(request, matter, exc, "登记文书送达")
         status = 403 if isinstance(exc, PermissionDenied) else 400
@@ -525,7 +523,8 @@ def instrument_serve(request, pk: int, instrument: int):
 @capability_required("matters.act", methods=("POST",))
 def instrument_receipt(request, pk: int, instrument: int):
     """补充送达回证: a scan picked among this matter's unused ones, or uploaded now."""
-    from matters.serving import service_receipt_add, service_scan_file
+    from matters.services import ProofUpload
+    from matters.serving import service_receipt_add
 
     matter, target = _serve_target(request, pk, instrument, "补充送达回证", read=False)
     if matter is None or target is None:
@@ -536,13 +535,13 @@ def instrument_receipt(request, pk: int, instrument: int):
         messages.error(request, "补充送达回证：请选择本案未使用的扫描件或上传扫描件。")
         return redirect(back)
     try:
-        receipt = form.cleaned_data.get("receipt")
-        upload = form.cleaned_data.get("scan")
-        if upload is not None:
-            with uploads.delivered_file(upload) as path:
-                receipt = service_scan_file(acting_user=request.user, matter=matter, path=path,
-                                            original_name=upload.name, title=f"{target.title}{target.number}送达回证")
-        service_receipt_add(acting_user=request.user, instrument=target, receipt=receipt)
+        with ExitStack() as files:
+            upload = form.cleaned_data.get("scan")
+            if upload is not None:
+                upload = ProofUpload(path=files.enter_context(uploads.delivered_file(upload)),
+                                     original_name=upload.name, title=f"{target.title}{target.number}送达回证")
+            service_receipt_add(acting_user=request.user, instrument=target, receipt=form.cleaned_data.get("receipt"),
+                                upload=upload)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, "；".join(_refused_here(request, matter, exc, "补充送达回证")))
         return redirect(back)
@@ -553,7 +552,8 @@ def instrument_receipt(request, pk: int, instrument: int):
 @capability_required("matters.act", methods=("POST",))
 def service_address_new(request, pk: int):
     """登记送达地址确认书 (the form is on a 文书's service page, which the POST returns to)."""
-    from matters.serving import service_address_record, service_scan_file
+    from matters.services import ProofUpload
+    from matters.serving import service_address_record
 
     matter = _matter(request, pk, purpose="登记送达地址确认书", read=False)
     if matter is None:
@@ -570,11 +570,11 @@ def service_address_new(request, pk: int):
     data = dict(form.cleaned_data)
     upload, scan = data.pop("scan"), data.pop("scan_record")
     try:
-        if upload is not None:
-            with uploads.delivered_file(upload) as path:
-                scan = service_scan_file(acting_user=request.user, matter=matter, path=path,
-                                         original_name=upload.name, title="送达地址确认书")
-        service_address_record(acting_user=request.user, matter=matter, scan=scan, **data)
+        with ExitStack() as files:
+            if upload is not None:
+                upload = ProofUpload(path=files.enter_context(uploads.delivered_file(upload)),
+                                     original_name=upload.name, title="送达地址确认书")
+            service_address_record(acting_user=request.user, matter=matter, scan=scan, upload=upload, **data)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, "；".join(_refused_here(request, matter, exc, "登记送达地址确认书")))
         return redirect(back)

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
@@ -9,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equipment.models import Device
-from ledger.selectors import events_of
 from org.models import Section
 from records import selectors, services, uploads
 from records.choices import Confidentiality, RecordKind, ReturnKind, Source
@@ -106,6 +107,27 @@ class HistoryEntrySerializer(serializers.Serializer):
     data = serializers.DictField(help_text="事件内容")
 
 
+class HistoryPageSerializer(serializers.Serializer):
+    """One page of a record's ledger history: the newest events first paged, each page oldest first."""
+
+    count = serializers.IntegerField(help_text="该记录台账历史的事件总数")
+    next = serializers.URLField(allow_null=True, help_text="更早一页的链接（?events_before=…）；已到最早的事件时为空")
+    results = HistoryEntrySerializer(many=True)
+
+
+HISTORY_PAGE = 100  # as the record page: the newest 100 (a record read daily gathers thousands of reads)
+HISTORY_PAGE_MAX = 1000
+
+
+def _history_param(request, name: str, *, default: int | None, high: int, what: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= high):
+        raise ValidationError(f"{name}{what}应为 1 到 {high} 的整数，收到“{raw[:30]}”。")
+    return int(raw)
+
+
 class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
     capability = "records.view"
     capabilities = {"create": "records.file"}
@@ -168,23 +190,35 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         )
         return FileResponse(stream, as_attachment=True, filename=version.original_name.replace("／", "_"))
 
-    @extend_schema(responses=HistoryEntrySerializer(many=True), summary="记录的台账历史")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("limit", int, description=f"每页事件数，默认{HISTORY_PAGE}，最多{HISTORY_PAGE_MAX}"),
+            OpenApiParameter("events_before", int, description="只列此事件之前的事件（取自上一页的 next 链接）"),
+        ],
+        responses=HistoryPageSerializer,
+        summary="记录的台账历史（最新的事件在第一页，每页按时间先后排列；每次读取记入台账）",
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
-        record = selectors.record_view(viewer=request.user, pk=int(pk), purpose="查看台账历史")
-        return Response(
-            [
-                {
-                    "index": e.index,
-                    "ledger": "已入账" if e.integrated else "待入账",
-                    "kind": e.kind,
-                    "time": e.created_at,
-                    "actor": e.actor.name if e.actor else None,
-                    "data": e.data,
-                }
-                for e in events_of(record)
-            ]
-        )
+        limit = _history_param(request, "limit", default=HISTORY_PAGE, high=HISTORY_PAGE_MAX, what="（每页事件数）")
+        before = _history_param(request, "events_before", default=None, high=ID_MAX, what="（事件编号）")
+        events, count, more = selectors.record_history(viewer=request.user, pk=int(pk), before=before, limit=limit)
+        following = None
+        if more:
+            query = {"events_before": events[0].pk} | ({"limit": limit} if limit != HISTORY_PAGE else {})
+            following = request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
+        rows = [
+            {
+                "index": e.index,
+                "ledger": "已入账" if e.integrated else "待入账",
+                "kind": e.kind,
+                "time": e.created_at,
+                "actor": e.actor.name if e.actor else None,
+                "data": e.data,
+            }
+            for e in events
+        ]
+        return Response({"count": count, "next": following, "results": rows})
 
 
 class OctetStreamParser(BaseParser):

@@ -277,3 +277,30 @@ def version_open(*, viewer, record: Record, version: RecordVersion, kind: str | 
         with transaction.atomic():
             event_record(kind=kind, subject=record, acting_user=viewer, data=data)
     return blob_store().open(version.sha256)
+
+
+def record_history(*, viewer, pk: int, before: int | None = None, limit: int) -> tuple[list, int, bool]:
+    """One page of a record's ledger history, oldest first: the newest `limit` events before the
+    event `before` (its id; None: the newest, this read included). The read is checked (a refusal is
+    logged) and logged once; a `before` that is not one of this record's events is refused first,
+    with nothing logged. Returns (the events, the count of all its events, whether older ones remain)."""
+    from django.core.exceptions import ValidationError
+
+    from ledger.selectors import events_of
+
+    record = record_for(viewer=viewer, pk=pk, use="read")
+    events = events_of(record)
+    if before is not None:
+        cursor = events.filter(pk=before).values("pk", "index").first()
+        if cursor is None:
+            raise ValidationError(f"events_before={before} 不是该记录台账历史中的事件：请使用上一页返回的 next 链接。")
+        older = Q(index__lt=cursor["index"]) if cursor["index"] is not None else Q(index__isnull=False) | Q(
+            index__isnull=True, pk__lt=cursor["pk"])
+        events = events.filter(older)
+    data = {"purpose": "查看台账历史"} | ({"events_before": before} if before is not None else {})
+    if record.grant:
+        data["grant"] = record.grant
+    with transaction.atomic():
+        event_record(kind="record.view", subject=record, acting_user=viewer, data=data)
+    newest = list(events.reverse()[: limit + 1])
+    return newest[:limit][::-1], events_of(record).count(), len(newest) > limit

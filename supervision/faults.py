@@ -10,11 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger.services import event_record
-from matters.models import Matter
 from org.choices import Role
 from org.models import Staff
 from policy.selectors import agency_rules
-from records.models import Record
 from supervision.choices import FaultKind, FaultMeasure
 from supervision.oversight_models import Fault
 from supervision.oversight_selectors import supervisor_required
@@ -145,17 +143,3 @@ def suspension_refusal(staff, on: date) -> str | None:
 
 def suspended_officers(agency_id: int, on: date) -> set[int]:
     return set(_suspending(on).filter(agency_id=agency_id).values_list("officer_id", flat=True))
-
-
-def records_for_fault(*, agency, ids) -> list[Record]:
-    found = list(Record.objects.filter(agency=agency, pk__in=ids))
-    if len(found) != len(set(ids)):
-        raise ValidationError("所选记录有的不存在或不属于本单位。")
-    return found
-
-
-def matters_for_fault(*, agency, ids) -> list[Matter]:
-    found = list(Matter.objects.filter(agency=agency, pk__in=ids))
-    if len(found) != len(set(ids)):
-        raise ValidationError("所选事项有的不存在或不属于本单位。")
-    return found

@@ -204,13 +204,12 @@ class FaultViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         data = FaultRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        agency = request.user.agency
         officer = sel.agency_staff(viewer=request.user).filter(pk=fields["officer"]).first()
         if officer is None:
             raise ValidationError("本单位没有这名执法人员。")
         fields["officer"] = officer
-        fields["records"] = faults.records_for_fault(agency=agency, ids=fields["records"])
-        fields["matters"] = faults.matters_for_fault(agency=agency, ids=fields["matters"])
+        fields["records"], fields["matters"] = sel.fault_links(viewer=request.user, records=fields["records"],
+                                                               matters=fields["matters"])
         fault = faults.fault_record(acting_user=request.user, **fields)
         return Response(FaultSerializer(fault).data, status=status.HTTP_201_CREATED)
 

@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from supervision.choices import FaultKind, FaultMeasure
 from supervision.oversight_models import SpotCheck
-from utilities.bounds import ID_MAX
 from utilities.forms import BoundedForm
 
 YES_NO = [("yes", "是"), ("no", "否")]
@@ -71,20 +70,6 @@ class CaseReviewForm(BoundedForm):
         }
 
 
-def _ids(text: str) -> list[int]:
-    out = []
-    for part in (text or "").replace("，", ",").replace("、", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not part.isdigit() or int(part) > ID_MAX:
-            raise forms.ValidationError(f"“{part}”不是有效的编号，请填写数字编号并以逗号分隔。")
-        out.append(int(part))
-    if len(out) > 100:
-        raise forms.ValidationError("最多关联100项。")
-    return out
-
-
 class FaultForm(BoundedForm):
     officer = forms.ModelChoiceField(label="执法人员", queryset=None)
     kind = forms.ChoiceField(label="过错行为", choices=FaultKind.choices)
@@ -95,20 +80,32 @@ class FaultForm(BoundedForm):
     suspension_start = forms.DateField(label="停止执法工作起始日期", widget=DATE, required=False)
     rectification = forms.CharField(label="责令整改内容", max_length=500, required=False)
     rectification_due = forms.DateField(label="整改期限", widget=DATE, required=False)
-    records = forms.CharField(label="相关记录编号（逗号分隔）", max_length=1000, required=False)
-    matters = forms.CharField(label="相关事项编号（逗号分隔）", max_length=1000, required=False)
+    records_q = forms.CharField(label="查找执法记录（名称或哈希值开头）", max_length=100, required=False)
+    records = forms.TypedMultipleChoiceField(label="相关执法记录", coerce=int, required=False,
+                                             widget=forms.CheckboxSelectMultiple)
+    matters_q = forms.CharField(label="查找执法事项（名称或当事人）", max_length=100, required=False)
+    matters = forms.TypedMultipleChoiceField(label="相关执法事项", coerce=int, required=False,
+                                             widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, staff, options: dict, **kwargs):
+    def __init__(self, *args, staff, options: dict, records=(), matters=(), **kwargs):
+        """`records`, `matters`: what the viewer may see and the form offers to pick (the selectors
+        decide; what is posted is resolved through them again)."""
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = staff
+        self.fields["records"].choices = [
+            (r.pk, f"#{r.pk} {r.title}（{r.get_kind_display()}，{r.section.name}，{timezone.localtime(r.created_at):%Y-%m-%d}）")
+            for r in records or ()
+        ]
+        self.fields["matters"].choices = [
+            (m.pk, f"#{m.pk} {m.title}" + (f"（{m.party.name}）" if m.party else "")) for m in matters or ()
+        ]
         self.fields["kind"].choices = [(k, FaultKind(k).label) for k in options["kinds"]]
         self.fields["measures"].choices = [
             (m, FaultMeasure(m).label + (f"（{options['suspension_months']}个月）" if m == FaultMeasure.SUSPENSION else ""))
             for m in options["measures"]
         ]
 
-    def clean_records(self):
-        return _ids(self.cleaned_data["records"])
+    PICKERS = ("records_q", "records", "matters_q", "matters")
 
-    def clean_matters(self):
-        return _ids(self.cleaned_data["matters"])
+    def main_fields(self):
+        return [self[name] for name in self.fields if name not in self.PICKERS]

@@ -3,6 +3,7 @@ the leader (and a section chief, for the section) reads."""
 
 import json
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -149,23 +150,54 @@ def faults_page(request):
     return render(request, "supervision/faults.html", {"rows": rows, "can_check": sel.may_check(request.user)})
 
 
+def _posted_ids(request, name: str) -> list[int]:
+    """The ids ticked in a picker; anything else is dropped here and refused by the form's choices."""
+    return [int(v) for v in request.POST.getlist(name)[:100] if v.isascii() and v.isdigit() and len(v) < 19]
+
+
 @capability_required("supervision.check")
 def fault_new(request):
+    """登记执法过错. The related records and matters are picked from what the viewer may see (查找, then
+    tick); nothing is typed by number. 查找 redraws the form with what was filled in, saving nothing."""
     options = faults.fault_options(request.user.agency)
-    form = FaultForm(request.POST or None, staff=sel.agency_staff(viewer=request.user), options=options)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+    post = request.POST if request.method == "POST" else None
+    finding = post is not None and "find" in post
+    picked = {"records": _posted_ids(post, "records"), "matters": _posted_ids(post, "matters")}
+    choices = {
+        "records": sel.fault_record_choices(viewer=request.user, query=_query(post, "records_q"),
+                                            picked=picked["records"]),
+        "matters": sel.fault_matter_choices(viewer=request.user, query=_query(post, "matters_q"),
+                                            picked=picked["matters"]),
+    }
+    kwargs = {"staff": sel.agency_staff(viewer=request.user), "options": options, **choices}
+    if finding:
+        multiple = {n for n, f in FaultForm.base_fields.items() if isinstance(f, forms.MultipleChoiceField)}
+        form = FaultForm(initial={n: post.getlist(n) if n in multiple else post.get(n) for n in post}, **kwargs)
+    else:
+        form = FaultForm(post, **kwargs)
+    if post is not None and not finding:
         try:
-            data["records"] = faults.records_for_fault(agency=request.user.agency, ids=data["records"])
-            data["matters"] = faults.matters_for_fault(agency=request.user.agency, ids=data["matters"])
-            fault = faults.fault_record(acting_user=request.user, **data)
+            # each posted id through the selectors first: one out of the viewer's sight is refused, logged
+            records, matters = sel.fault_links(viewer=request.user, **picked)
+            if form.is_valid():
+                data = {k: v for k, v in form.cleaned_data.items() if k not in FaultForm.PICKERS}
+                fault = faults.fault_record(acting_user=request.user, records=records, matters=matters, **data)
+                messages.success(request, f"已登记{fault.number}。")
+                return redirect("supervision:fault", pk=fault.pk)
         except (ValidationError, PermissionDenied) as exc:
             form_refusal(form, exc)
-        else:
-            messages.success(request, f"已登记{fault.number}。")
-            return redirect("supervision:fault", pk=fault.pk)
-    context = {"form": form, "options": options, "can_check": sel.may_check(request.user)}
+    context = {"form": form, "options": options, "can_check": sel.may_check(request.user), "choices": choices}
     return render(request, "supervision/fault_new.html", context)
+
+
+def _posted_ids(post, name: str) -> list[int]:
+    """The ids ticked in a picker (the rest is refused by the form's choices)."""
+    values = post.getlist(name)[:100] if post is not None else []
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19]
+
+
+def _query(post, name: str) -> str:
+    return (post.get(name, "") if post is not None else "")[:100].strip()
 
 
 @capability_required("supervision.view", methods=("GET",))

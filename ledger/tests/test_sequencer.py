@@ -117,7 +117,7 @@ def test_the_record_history_api_says_waiting_until_integrated(
         acting_user=officer, section=section, path=make_pdf(tmp_path / "笔录.pdf"), original_name="笔录.pdf"
     ).version.record
     client = login(officer)
-    rows = client.get(f"/api/v1/records/{record.pk}/history/").json()
+    rows = client.get(f"/api/v1/records/{record.pk}/history/").json()["results"]
     assert [(r["kind"], r["index"], r["ledger"]) for r in rows] == [
         ("record.create", None, "待入账"),
         ("record.view", None, "待入账"),
@@ -125,7 +125,7 @@ def test_the_record_history_api_says_waiting_until_integrated(
     page = client.get(reverse("records:detail", args=[record.pk]), {"purpose": "复核"})
     assert page.status_code == 200 and "入账后可取" in page.content.decode()
     call_command("ledger", "sequence", stdout=StringIO())
-    rows = client.get(f"/api/v1/records/{record.pk}/history/").json()
+    rows = client.get(f"/api/v1/records/{record.pk}/history/").json()["results"]
     # the page view is numbered now; this history read itself waits, listed last
     assert [r["ledger"] for r in rows] == ["已入账", "已入账", "已入账", "待入账"]
     assert rows[0]["index"] < rows[1]["index"] < rows[2]["index"] and rows[3]["index"] is None

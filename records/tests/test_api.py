@@ -2,6 +2,8 @@
 a record's ledger history, as an HTTP client sees them."""
 
 import hashlib
+import io
+import itertools
 import os
 from datetime import UTC, datetime
 
@@ -266,13 +268,98 @@ def test_retrieve_logs_a_view_and_history_lists_the_events(login, officer, recor
 
     history = client.get(f"/api/v1/records/{record.pk}/history/")
     assert history.status_code == 200
-    rows = history.json()
+    assert history.json()["count"] == 4 and history.json()["next"] is None
+    rows = history.json()["results"]
     # Reading the history is itself a logged read.
     assert [r["kind"] for r in rows] == ["record.create", "record.view", "record.download", "record.view"]
     assert rows[-1]["data"]["purpose"] == "查看台账历史"
     assert rows[1]["data"] == {"purpose": "执法监督"} and rows[1]["actor"] == officer.name
     assert rows[0]["data"]["sha256"] == record.versions.get().sha256
     assert rows[0]["index"] < rows[1]["index"] < rows[2]["index"]
+
+
+def test_history_pages_the_newest_events_back_to_the_first_each_read_logged_once(login, officer, record):
+    """Over 100 events: the newest 100 first (as the record page shows them), then older pages through
+    the `next` cursor, which stays put while new reads are logged."""
+    from records.selectors import record_view
+
+    for i in range(230):
+        record_view(viewer=officer, pk=record.pk, purpose=f"复核{i}")
+    client = login(officer)
+    url = f"/api/v1/records/{record.pk}/history/"
+    views = Event.objects.filter(kind="record.view", data__purpose="查看台账历史")
+    first = client.get(url)
+    assert first.status_code == 200
+    body = first.json()
+    assert body["count"] == 232 and len(body["results"]) == 100
+    assert body["results"][-1]["data"] == {"purpose": "查看台账历史"}  # this read, newest, listed last
+    assert body["results"][0]["data"] == {"purpose": "复核131"}
+    pages = [body["results"]]
+    while body["next"]:
+        assert body["next"].startswith("http://testserver/api/v1/records/") and "events_before=" in body["next"]
+        logged = views.count()
+        body = client.get(body["next"]).json()
+        assert views.count() == logged + 1  # each page read is one logged read
+        pages.append(body["results"])
+    assert [len(p) for p in pages] == [100, 100, 32]
+    rows = [r for p in reversed(pages) for r in p]
+    assert rows[0]["kind"] == "record.create"
+    assert [r["data"].get("purpose") for r in rows[1:231]] == [f"复核{i}" for i in range(230)]
+    assert all(a["index"] < b["index"] for a, b in itertools.pairwise(rows))
+    assert views.last().data == {"purpose": "查看台账历史", "events_before": Event.objects.get(
+        kind="record.view", data__purpose="复核31").pk}
+
+    small = client.get(url, {"limit": 5}).json()
+    assert len(small["results"]) == 5 and "limit=5" in small["next"]
+    assert client.get(small["next"]).json()["results"][-1]["index"] == small["results"][0]["index"] - 1
+
+
+def test_history_paging_refuses_bad_parameters_in_chinese_and_logs_nothing(login, officer, record, section, clip,
+                                                                             tmp_path):
+    other = record_ingest(acting_user=officer, section=section, path=make_pdf(tmp_path / "笔录.pdf"),
+                          original_name="笔录.pdf").version.record
+    foreign = Event.objects.filter(subject_id=str(other.pk), kind="record.create").get()
+    client = login(officer)
+    url = f"/api/v1/records/{record.pk}/history/"
+    count = Event.objects.count()
+    for params, fragment in [
+        ({"limit": "0"}, "limit（每页事件数）应为 1 到 1000 的整数"),
+        ({"limit": "1001"}, "1 到 1000"),
+        ({"limit": "十"}, "收到“十”"),
+        ({"events_before": "-3"}, "events_before（事件编号）应为"),
+        ({"events_before": "9" * 40}, "events_before"),
+        ({"events_before": str(foreign.pk)}, "不是该记录台账历史中的事件"),
+    ]:
+        response = client.get(url, params)
+        assert response.status_code == 400, params
+        assert fragment in response.json()["detail"], (params, response.json())
+    assert Event.objects.count() == count
+
+
+def test_history_pages_through_events_waiting_for_the_sequencer(login, officer, record, settings):
+    """Events not numbered yet come last; a cursor on one of them pages on through the numbered ones."""
+    from django.core.management import call_command
+
+    from records.selectors import record_view
+
+    settings.ZHIFA_LEDGER_INTEGRATE = "worker"
+    settings.ZHIFA_LEDGER_CHECKPOINT_INTERVAL = 0
+    for i in range(4):
+        record_view(viewer=officer, pk=record.pk, purpose=f"待入账{i}")
+    call_command("ledger", "sequence", stdout=io.StringIO())
+    for i in range(4):
+        record_view(viewer=officer, pk=record.pk, purpose=f"未入账{i}")
+    client = login(officer)
+    body = client.get(f"/api/v1/records/{record.pk}/history/", {"limit": 3}).json()
+    pages = [body["results"]]
+    while body["next"]:
+        body = client.get(body["next"]).json()
+        pages.append(body["results"])
+    rows = [r for p in reversed(pages) for r in p]
+    purposes = [r["data"].get("purpose") for r in rows]
+    assert purposes == [None, *[f"待入账{i}" for i in range(4)], *[f"未入账{i}" for i in range(4)], "查看台账历史"]
+    assert [r["ledger"] for r in rows] == ["已入账"] * 5 + ["待入账"] * 5
+    assert [len(p) for p in pages] == [3, 3, 3, 1]
 
 
 def test_an_officer_of_another_section_cannot_read_through_the_api(login, record, agency, make_staff):

@@ -143,7 +143,11 @@ def test_schema_says_what_the_api_returns(demo, client):
     party = components["Matter"]["properties"]["party"]
     assert party.get("nullable") or any(p.get("nullable") for p in party.get("allOf", []) + party.get("oneOf", []))
     history = schema["paths"]["/api/v1/records/{id}/history/"]["get"]["responses"]["200"]
-    assert history["content"]["application/json"]["schema"]["type"] == "array"
+    page = history["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert components[page]["properties"]["results"]["type"] == "array"
+    assert components[page]["properties"]["next"]["nullable"] is True
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/records/{id}/history/"]["get"]["parameters"]}
+    assert parameters["limit"]["schema"]["type"] == parameters["events_before"]["schema"]["type"] == "integer"
     assert components["MatterOpen"]["properties"]["title"]["maxLength"] == 200
     assert components["RecordUpload"]["properties"]["title"]["maxLength"] == 200
     assert schema["paths"]["/api/v1/records/{id}/"]["get"]["parameters"][0]["schema"]["type"] == "integer"
