@@ -56,13 +56,13 @@ def _text(request, name: str, label: str) -> str:
 # --- agencies -----------------------------------------------------------------------------------------
 
 
-class AgencySerializer(serializers.ModelSerializer):
+class BodyAgencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Agency
         fields = ["id", "name", "short_name", "jurisdiction", "policy_pack"]
 
 
-class PackRuleSerializer(serializers.Serializer):
+class BodyPackRuleSerializer(serializers.Serializer):
     key = serializers.CharField()
     title = serializers.CharField()
     value = serializers.CharField(help_text="本单位政策包的规定；空为未规定")
@@ -70,49 +70,50 @@ class PackRuleSerializer(serializers.Serializer):
     summary = serializers.CharField()
 
 
-class AgencyDetailSerializer(AgencySerializer):
+class BodyAgencyDetailSerializer(BodyAgencySerializer):
     sections = serializers.SerializerMethodField()
     review_rules = serializers.SerializerMethodField(help_text="法制审核的数额和期限（本单位政策包，附依据）")
 
-    class Meta(AgencySerializer.Meta):
-        fields = [*AgencySerializer.Meta.fields, "sections", "review_rules"]
+    class Meta(BodyAgencySerializer.Meta):
+        fields = [*BodyAgencySerializer.Meta.fields, "sections", "review_rules"]
 
     def get_sections(self, obj) -> list[str]:
         return list(obj.sections.order_by("pk").values_list("name", flat=True))
 
-    @extend_schema_field(PackRuleSerializer(many=True))
+    @extend_schema_field(BodyPackRuleSerializer(many=True))
     def get_review_rules(self, obj):
-        return PackRuleSerializer(sel.oversight_pack_rules(agency=obj), many=True).data
+        return BodyPackRuleSerializer(sel.oversight_pack_rules(agency=obj), many=True).data
 
 
 class BodyAgencyListView(_ReadOnly):
-    serializer_class = AgencySerializer
+    serializer_class = BodyAgencySerializer
     queryset = Agency.objects.none()  # for the schema; get_queryset decides
 
     def get_queryset(self):
         return sel.supervised_agency_list(viewer=self.request.user, query=_text(self.request, "q", "查找内容"))
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="名称、简称或管辖范围中的文字")],
+                   responses=BodyAgencySerializer(many=True), operation_id="supervision_body_agencies_list",
                    summary="本机关监督的执法主体")
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(AgencySerializer(page, many=True).data)
+        return self.get_paginated_response(BodyAgencySerializer(page, many=True).data)
 
 
 class BodyAgencyView(_ReadOnly):
-    serializer_class = AgencyDetailSerializer
+    serializer_class = BodyAgencyDetailSerializer
     queryset = Agency.objects.none()
 
     @extend_schema(summary="执法主体概况（科室、法制审核的数额和期限）")
     def get(self, request, pk: int):
         agency = sel.supervised_agency_for(viewer=request.user, pk=pk, what="执法主体概况（接口）")
-        return Response(AgencyDetailSerializer(agency).data)
+        return Response(BodyAgencyDetailSerializer(agency).data)
 
 
 # --- matters ------------------------------------------------------------------------------------------
 
 
-class MatterRowSerializer(serializers.ModelSerializer):
+class BodyMatterSerializer(serializers.ModelSerializer):
     party = serializers.CharField(source="party.name", default=None, allow_null=True)
     section = serializers.CharField(source="section.name")
     state_label = serializers.SerializerMethodField()
@@ -127,7 +128,7 @@ class MatterRowSerializer(serializers.ModelSerializer):
 
 
 class BodyMatterListView(_ReadOnly):
-    serializer_class = MatterRowSerializer
+    serializer_class = BodyMatterSerializer
     queryset = Matter.objects.none()
 
     @extend_schema(
@@ -137,6 +138,7 @@ class BodyMatterListView(_ReadOnly):
             OpenApiParameter("state", str, description="当前环节的代码；open 为未结案，closed 为已结案"),
             OpenApiParameter("year", int, description="登记年度"),
         ],
+        responses=BodyMatterSerializer(many=True),
         summary="执法主体的执法事项（涉密事项除外）",
     )
     def get(self, request, pk: int):
@@ -151,10 +153,10 @@ class BodyMatterListView(_ReadOnly):
         matters = sel.oversight_matter_list(viewer=request.user, agency=agency, query=query, kind=kind, state=state,
                                             year=year)
         page = self.paginate_queryset(matters)
-        return self.get_paginated_response(MatterRowSerializer(page, many=True).data)
+        return self.get_paginated_response(BodyMatterSerializer(page, many=True).data)
 
 
-class StepRowSerializer(serializers.ModelSerializer):
+class BodyStepSerializer(serializers.ModelSerializer):
     acted_by = PersonSerializer(read_only=True)
     records = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     event_index = serializers.IntegerField(source="ledger_index", read_only=True, allow_null=True,
@@ -166,13 +168,13 @@ class StepRowSerializer(serializers.ModelSerializer):
                   "event_index"]
 
 
-class InstrumentRowSerializer(serializers.ModelSerializer):
+class BodyInstrumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Instrument
         fields = ["id", "step", "type", "title", "number", "issued_at"]
 
 
-class ReviewRowSerializer(serializers.ModelSerializer):
+class BodyReviewSerializer(serializers.ModelSerializer):
     opinion = serializers.SerializerMethodField()
 
     class Meta:
@@ -190,28 +192,28 @@ class ReviewRowSerializer(serializers.ModelSerializer):
                 "opinion": opinion.opinion, "decided_at": opinion.decided_at}
 
 
-class MatterDetailSerializer(MatterRowSerializer):
+class BodyMatterDetailSerializer(BodyMatterSerializer):
     steps = serializers.SerializerMethodField()
     instruments = serializers.SerializerMethodField()
     reviews = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
     agency = serializers.IntegerField(source="agency_id")
 
-    class Meta(MatterRowSerializer.Meta):
-        fields = [*MatterRowSerializer.Meta.fields, "agency", "major_reason", "steps", "instruments", "reviews",
+    class Meta(BodyMatterSerializer.Meta):
+        fields = [*BodyMatterSerializer.Meta.fields, "agency", "major_reason", "steps", "instruments", "reviews",
                   "deadlines"]
 
-    @extend_schema_field(StepRowSerializer(many=True))
+    @extend_schema_field(BodyStepSerializer(many=True))
     def get_steps(self, obj):
-        return StepRowSerializer(self.context["detail"]["steps"], many=True).data
+        return BodyStepSerializer(self.context["detail"]["steps"], many=True).data
 
-    @extend_schema_field(InstrumentRowSerializer(many=True))
+    @extend_schema_field(BodyInstrumentSerializer(many=True))
     def get_instruments(self, obj):
-        return InstrumentRowSerializer(self.context["detail"]["instruments"], many=True).data
+        return BodyInstrumentSerializer(self.context["detail"]["instruments"], many=True).data
 
-    @extend_schema_field(ReviewRowSerializer(many=True))
+    @extend_schema_field(BodyReviewSerializer(many=True))
     def get_reviews(self, obj):
-        return ReviewRowSerializer(self.context["detail"]["reviews"], many=True).data
+        return BodyReviewSerializer(self.context["detail"]["reviews"], many=True).data
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, obj):
@@ -219,20 +221,20 @@ class MatterDetailSerializer(MatterRowSerializer):
 
 
 class BodyMatterView(_ReadOnly):
-    serializer_class = MatterDetailSerializer
+    serializer_class = BodyMatterDetailSerializer
     queryset = Matter.objects.none()
 
     @extend_schema(summary="执法事项：办理环节、文书（编号和名称）、法制审核、期限")
     def get(self, request, pk: int):
         matter = sel.oversight_matter_for(viewer=request.user, pk=pk)
         detail = sel.oversight_matter_detail(matter=matter)
-        return Response(MatterDetailSerializer(matter, context={"detail": detail}).data)
+        return Response(BodyMatterDetailSerializer(matter, context={"detail": detail}).data)
 
 
 # --- statistics ---------------------------------------------------------------------------------------
 
 
-class FigureSerializer(serializers.Serializer):
+class BodyFigureSerializer(serializers.Serializer):
     key = serializers.CharField()
     title = serializers.CharField()
     unit = serializers.CharField()
@@ -241,7 +243,7 @@ class FigureSerializer(serializers.Serializer):
     rate = serializers.FloatField(allow_null=True)
 
 
-class CaseReviewRowSerializer(serializers.ModelSerializer):
+class BodyCaseReviewSerializer(serializers.ModelSerializer):
     section = serializers.CharField(source="section.name", default=None, allow_null=True)
 
     class Meta:
@@ -249,17 +251,17 @@ class CaseReviewRowSerializer(serializers.ModelSerializer):
         fields = ["id", "matter", "section", "total", "full_marks", "pass_mark", "passed", "reviewed_at"]
 
 
-class StatisticsSerializer(serializers.Serializer):
+class BodyStatisticsSerializer(serializers.Serializer):
     agency = serializers.IntegerField()
     year = serializers.IntegerField()
-    figures = FigureSerializer(many=True)
+    figures = BodyFigureSerializer(many=True)
     cases_by_kind = serializers.ListField(child=serializers.DictField())
-    casereviews = CaseReviewRowSerializer(many=True)
+    casereviews = BodyCaseReviewSerializer(many=True)
     casereviews_passed = serializers.IntegerField()
 
 
 class BodyStatisticsView(_ReadOnly):
-    serializer_class = StatisticsSerializer
+    serializer_class = BodyStatisticsSerializer
     queryset = Agency.objects.none()
 
     @extend_schema(parameters=[OpenApiParameter("year", int, description="年度（默认本年）")],
@@ -274,7 +276,7 @@ class BodyStatisticsView(_ReadOnly):
              "rate_label": f.rate_label if f.totals is not None else None, "rate": f.rate()}
             for f in stats.figures
         ]
-        return Response(StatisticsSerializer({
+        return Response(BodyStatisticsSerializer({
             "agency": agency.pk,
             "year": year,
             "figures": figures,
