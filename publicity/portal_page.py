@@ -6,6 +6,7 @@ template engine's per-tag cost dominated it. The header, navigation and styles s
 escaped as the template would escape it.
 """
 
+import time
 from functools import lru_cache
 from html import escape  # what django.utils.html.escape does, without its lazy-string wrapper
 
@@ -65,7 +66,38 @@ def _input(label: str, name: str, value: str, kind: str = "text", placeholder: s
     return f'<label>{label}<input type="{kind}" name="{name}" value="{escape(value)}"{hint}></label>'
 
 
-def search_page(*, page, q: dict, qs: str, error: str) -> str:
+# A select of every agency up to this many (product limit: a list of thousands is unusable; beyond it the
+# form keeps the chosen agency and links to the directory, whose rows link back here with ?agency=).
+AGENCY_SELECT_MAX = 300
+AGENCY_OPTIONS_TTL = 30.0  # seconds a worker keeps the list before reading the directory again
+_agency_options: list = [0.0, None]
+
+
+def agency_options() -> tuple[tuple[int, str], ...] | None:
+    """(id, name) of each agency in the directory's order for the search form, or None when there
+    are more than AGENCY_SELECT_MAX. Kept per process for AGENCY_OPTIONS_TTL seconds (the hot path)."""
+    now = time.monotonic()
+    if _agency_options[1] is None or now >= _agency_options[0]:
+        from publicity.selectors import portal_agency_directory
+
+        rows = tuple(portal_agency_directory().values_list("pk", "name")[: AGENCY_SELECT_MAX + 1])
+        _agency_options[:] = [now + AGENCY_OPTIONS_TTL, rows]
+    rows = _agency_options[1]
+    return rows if len(rows) <= AGENCY_SELECT_MAX else None
+
+
+def _agency_select(selected: str, selected_name: str) -> str:
+    rows, hint = agency_options(), ""
+    if rows is None:
+        rows = ((int(selected), selected_name),) if selected_name else ()
+        hint = f'<a href="{reverse("publicity:agencies")}">在执法机关目录中查找</a>'
+    options = "".join(
+        f'<option value="{pk}"{" selected" if str(pk) == selected else ""}>{escape(name)}</option>' for pk, name in rows
+    )
+    return f'<label>执法机关<select name="agency"><option value="">全部</option>{options}</select></label>{hint}'
+
+
+def search_page(*, page, q: dict, qs: str, error: str, agency_name: str = "") -> str:
     """The whole search page: the query form (keeping the query), the rows (`page` from
     selectors.portal_search(..., rows=True)), the pager, the feeds."""
     options = "".join(
@@ -90,6 +122,7 @@ def search_page(*, page, q: dict, qs: str, error: str) -> str:
             _input("决定日期自", "from", q["from"], "date"),
             _input("至", "to", q["to"], "date"),
             _input("文书号", "number", q["number"], placeholder="文书号中的任意文字"),
+            _agency_select(q.get("agency", ""), agency_name),
             '<button type="submit">查询</button></form>\n',
             f'<p class="errors">{escape(error)}</p>' if error else "",
             '<table class="list"><thead><tr><th>决定日期</th><th>执法对象</th><th>类别</th><th>文书号</th>'

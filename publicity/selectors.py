@@ -216,6 +216,15 @@ def portal_agency_directory(*, query: str = "") -> QuerySet[Agency]:
     return qs
 
 
+def portal_agency_lookup(*, raw: str) -> tuple[int | None, str]:
+    """An agency of the directory from a search form's `agency` value: (id, name), or (None, "") for
+    anything that is not the id of an agency on the install."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # an id column holds 18 digits
+        return None, ""
+    name = Agency.objects.filter(pk=int(raw)).values_list("name", flat=True).first()
+    return (int(raw), name) if name is not None else (None, "")
+
+
 def portal_officers(*, agency: Agency, query: str = "") -> QuerySet[EnforcementCertificate]:
     """Officers with a valid 执法证 (000 第六条第二款): name, unit, category, region, validity,
     number; searchable by name or certificate number."""

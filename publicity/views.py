@@ -151,22 +151,28 @@ def _date(value: str) -> date | None:
 def decisions(request):
     """The search page, the portal's hot path: built by publicity.render (no session, no template
     engine per request)."""
-    q = {k: request.GET.get(k, "").strip()[:60] for k in ("party", "category", "from", "to", "number", "page")}
+    q = {k: request.GET.get(k, "").strip()[:60] for k in ("party", "category", "from", "to", "number", "agency", "page")}
     error = ""
     if q["category"] and q["category"] not in Category.values:
         q["category"], error = "", "未知的执法类别。"
-    page = selectors.portal_search(
-        party=q["party"],
-        category=q["category"],
-        date_from=_date(q["from"]),
-        date_to=_date(q["to"]),
-        number=q["number"],
-        page=int(q["page"]) if q["page"].isdigit() else 1,
-        rows=True,
-    )
+    agency, agency_name = selectors.portal_agency_lookup(raw=q["agency"]) if q["agency"] else (None, "")
+    if q["agency"] and agency is None:
+        error = "没有这个执法机关，请从列表中选择，或在执法机关目录中查找。"
+        page = selectors.SearchPage(items=[], page=1, has_next=False)
+    else:
+        page = selectors.portal_search(
+            party=q["party"],
+            category=q["category"],
+            date_from=_date(q["from"]),
+            date_to=_date(q["to"]),
+            number=q["number"],
+            agency=agency,
+            page=int(q["page"]) if q["page"].isdigit() else 1,
+            rows=True,
+        )
     kept = {k: v for k, v in q.items() if v and k != "page"}
     qs = urlencode(kept) + "&" if kept else ""
-    return HttpResponse(portal_page.search_page(page=page, q=q, qs=qs, error=error))
+    return HttpResponse(portal_page.search_page(page=page, q=q, qs=qs, error=error, agency_name=agency_name))
 
 
 @public

@@ -7,11 +7,13 @@ refusal. Records show their metadata only: their content stays behind the agency
 (000 记录信息调阅监督制度), which a supervisor follows like any other requester.
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from ledger.refusals import object_visible
 from ledger.services import event_record
@@ -19,6 +21,8 @@ from matters.models import Matter
 from matters.selectors import matter_deadlines, matter_steps
 from org.models import Agency, SupervisingBody
 from org.permissions import require
+from policy.registry import UNIT_LABELS, spec_for
+from policy.selectors import agency_rules
 from records.choices import Confidentiality
 from records.models import Record, RecordVersion
 from review.models import LegalReview
@@ -71,8 +75,11 @@ def _matters(viewer) -> QuerySet[Matter]:
     )
 
 
-def oversight_matter_list(*, viewer, agency: Agency, query: str = "", kind: str = "") -> QuerySet[Matter]:
-    """An agency's matters (the agency resolved by supervised_agency_for, which logged the read)."""
+def oversight_matter_list(
+    *, viewer, agency: Agency, query: str = "", kind: str = "", state: str = "", year: int | None = None
+) -> QuerySet[Matter]:
+    """An agency's matters (the agency resolved by supervised_agency_for, which logged the read);
+    `state` is a workflow state, or `open` / `closed`; `year` the year it was opened."""
     _require(viewer)
     qs = _matters(viewer).filter(agency=agency)
     query = (query or "").strip()[:50]
@@ -80,6 +87,15 @@ def oversight_matter_list(*, viewer, agency: Agency, query: str = "", kind: str 
         qs = qs.filter(Q(title__icontains=query) | Q(party__name__icontains=query))
     if kind:
         qs = qs.filter(kind=kind)
+    if state == "open":
+        qs = qs.filter(closed_at__isnull=True)
+    elif state == "closed":
+        qs = qs.filter(closed_at__isnull=False)
+    elif state:
+        qs = qs.filter(state=state)
+    if year:
+        start = timezone.make_aware(datetime(year, 1, 1))
+        qs = qs.filter(opened_at__gte=start, opened_at__lt=timezone.make_aware(datetime(year + 1, 1, 1)))
     return qs.select_related("section", "party").order_by("-opened_at", "-pk")
 
 
@@ -155,3 +171,41 @@ def oversight_casereviews(*, agency: Agency, year: int) -> QuerySet[CaseReview]:
 def year_from(raw: str, today: date) -> int:
     """A year from the query string, bounded to what the platform can hold; else this year."""
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year else today.year
+
+
+# The legal-review figures a supervisor compares across agencies, each as the agency's own pack sets it.
+REVIEW_RULES = (
+    "review.fine_threshold_person",
+    "review.fine_threshold_organisation",
+    "review.time_limit",
+    "review.extension",
+    "review.scope",
+)
+
+
+@dataclass(frozen=True)
+class PackRule:
+    key: str
+    title: str
+    value: str  # as a person reads it: "10000元", "7个工作日", "15项"; "" where the pack is silent
+    citation: str
+    summary: str
+
+
+def oversight_pack_rules(*, agency: Agency) -> list[PackRule]:
+    """The agency's legal-review thresholds and time limits from its pack (with its supplements), each
+    with its citation; a rule the pack does not set says so."""
+    rules = agency_rules(agency)
+    out = []
+    for key in REVIEW_RULES:
+        rule = rules.get(key)
+        title = spec_for(key).title
+        if rule is None:
+            out.append(PackRule(key, title, "", "", "本单位政策包未规定。"))
+            continue
+        if isinstance(rule.value, list | tuple):
+            value = f"{len(rule.value)}项"
+        else:
+            value = f"{rule.value}{UNIT_LABELS.get(rule.unit, '')}"
+        out.append(PackRule(key, title, value, rule.cited("、"), rule.summary))
+    return out

@@ -30,7 +30,7 @@ def body_agency(request, pk: int):
     page = Paginator(matters, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "supervision/body/agency.html", {
         "agency": agency, "page": page, "query": query, "kind": kind, "kinds": MatterKind.choices,
-        "sections": agency.sections.order_by("pk"),
+        "sections": agency.sections.order_by("pk"), "pack_rules": sel.oversight_pack_rules(agency=agency),
     })
 
 

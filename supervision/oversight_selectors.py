@@ -30,9 +30,22 @@ def supervisor_required(user) -> None:
     require(user, "supervision.check")
     rule = agency_rules(user.agency).get(SUPERVISOR_RULE)
     if rule is not None and not user.has_role(rule.value):
-        raise PermissionDenied(
-            f"执法监督由{Role(rule.value).label}负责（{rule.cited('、')}），请交由其办理；局领导可查看结果。"
-        )
+        raise PermissionDenied(_supervisor_message(rule))
+
+
+def _supervisor_message(rule) -> str:
+    return f"执法监督由{Role(rule.value).label}负责（{rule.cited('、')}），请交由其办理；局领导可查看结果。"
+
+
+def check_refusal(viewer) -> str:
+    """Why the viewer may not draw spot checks, score case files or record faults ("" when they may):
+    who does it under the agency's pack, by which article, and what to do instead."""
+    try:
+        supervisor_required(viewer)
+    except PermissionDenied as exc:
+        rule = agency_rules(viewer.agency).get(SUPERVISOR_RULE)
+        return _supervisor_message(rule) if rule is not None else str(exc)
+    return ""
 
 
 def _logged(kind: str, obj, viewer):

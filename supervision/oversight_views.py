@@ -17,6 +17,12 @@ from supervision.oversight_forms import AnswerForm, CaseReviewForm, FaultForm, S
 from zhifa.forms import form_refusal
 
 
+def _check(request) -> dict:
+    """Whether the viewer acts here, and if not, who does under the pack and what to do (shown in the nav)."""
+    refusal = sel.check_refusal(request.user)
+    return {"can_check": not refusal, "check_refusal": refusal}
+
+
 def _refused(request, exc) -> None:
     messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
@@ -27,7 +33,7 @@ def _refused(request, exc) -> None:
 @capability_required("supervision.view", methods=("GET",))
 def spotchecks_page(request):
     rows = sel.spotcheck_list(viewer=request.user)[:200]
-    return render(request, "supervision/spotchecks.html", {"rows": rows, "can_check": sel.may_check(request.user)})
+    return render(request, "supervision/spotchecks.html", {"rows": rows, **_check(request)})
 
 
 @capability_required("supervision.check")
@@ -41,7 +47,7 @@ def spotcheck_new(request):
         else:
             messages.success(request, f"已公布随机种子的SHA-256承诺值 {sc.seed_sha256[:16]}…，可以抽取。")
             return redirect("supervision:spotcheck", pk=sc.pk)
-    return render(request, "supervision/spotcheck_new.html", {"form": form, "can_check": sel.may_check(request.user)})
+    return render(request, "supervision/spotcheck_new.html", {"form": form, **_check(request)})
 
 
 @capability_required("supervision.view", methods=("GET",))
@@ -57,7 +63,7 @@ def spotcheck_page(request, pk: int):
         "drawn": drawn,
         "items": sel.spotcheck_items(viewer=request.user, spot_check=sc),
         "questions": spotchecks.questions(sc.agency),
-        "can_check": sel.may_check(request.user),
+        **_check(request),
         "answer_form": AnswerForm(),
         "reproduces": drawn and commitment(sc.seed) == sc.seed_sha256 and digest(sc.inputs) == sc.inputs_sha256
         and spotchecks.spot_sample(sc.seed, sc.inputs) == sc.result["recordings"],
@@ -102,12 +108,13 @@ def casereviews_page(request):
     year_form = YearForm(request.GET or None)
     year = year_form.year_or_now()
     rates, total = sel.casereview_rates(viewer=request.user, year=year)
-    can_check = sel.may_check(request.user)
+    check = _check(request)
+    can_check = check["can_check"]
     reviewed = set(sel.casereview_list(viewer=request.user, year=year).values_list("matter_id", flat=True))
     files = [f for f in sel.reviewable_case_files(viewer=request.user)[:200] if f.matter_id not in reviewed] \
         if can_check else []
     context = {"year": year, "year_form": year_form, "rates": rates, "total": total, "files": files,
-               "rows": sel.casereview_list(viewer=request.user, year=year)[:500], "can_check": can_check,
+               "rows": sel.casereview_list(viewer=request.user, year=year)[:500], **check,
                "sheet": casereview.review_sheet(request.user.agency)}
     return render(request, "supervision/casereviews.html", context)
 
@@ -126,7 +133,7 @@ def casereview_new(request, pk: int):
             verdict = "合格" if review.passed else "不合格"
             messages.success(request, f"评查完成：{review.total}分，{verdict}。")
             return redirect("supervision:casereview", pk=review.pk)
-    context = {"cf": case_file, "form": form, "sheet": sheet, "can_check": sel.may_check(request.user)}
+    context = {"cf": case_file, "form": form, "sheet": sheet, **_check(request)}
     return render(request, "supervision/casereview_new.html", context)
 
 
@@ -147,7 +154,7 @@ def casereview_page(request, pk: int):
 @capability_required("supervision.view", methods=("GET",))
 def faults_page(request):
     rows = sel.fault_list(viewer=request.user)[:500]
-    return render(request, "supervision/faults.html", {"rows": rows, "can_check": sel.may_check(request.user)})
+    return render(request, "supervision/faults.html", {"rows": rows, **_check(request)})
 
 
 def _posted_ids(request, name: str) -> list[int]:

@@ -337,6 +337,11 @@ ROUTE_KWARGS = {
     "supervision:body_records": {"pk": "agency"},
     "supervision:body_matter": {"pk": "case"},
     "supervision:body_record": {"pk": "record"},
+    "api-body-agencies": {},
+    "api-body-agency": {"pk": "agency"},
+    "api-body-agency-matters": {"pk": "agency"},
+    "api-body-agency-statistics": {"pk": "agency"},
+    "api-body-matter": {"pk": "case"},
     "publicity:agencies": {},
     "field:print": {"pk": "instrument"},
     "field:send": {"pk": "instrument"},
@@ -859,6 +864,7 @@ NOT_WALKED = {
     "field_public:visit": PORTAL + " (the random 检查码 the officer shows the enterprise)",
     "field_public:check": PORTAL + " (the random token printed in a 文书's QR code)",
     "supervision:body_home": OWN + " (the agencies the viewer's own body supervises)",
+    "api-body-agencies": OWN + " (the agencies the viewer's own body supervises)",
     "publicity:agencies": PORTAL,
 }
 WALKED = sorted(set(ROUTES) - set(NOT_WALKED))
@@ -891,7 +897,7 @@ def test_a_supervising_bodys_routes_are_walked_across_agencies():
     """Its staff are probed (ANY ends with them) on every route only they may use, with ids of an
     agency their body does not supervise and 涉密 items of one it does."""
     oversee = {n for n in ROUTES if "supervision.oversee" in (_view_capabilities(ROUTES[n]) or {}).values()}
-    assert oversee - set(WALKED) == {"supervision:body_home"}
+    assert oversee - set(WALKED) == {"supervision:body_home", "api-body-agencies"}
     assert all(CAPABILITIES[c] == {Role.OVERSIGHT} for n in oversee for c in _view_capabilities(ROUTES[n]).values())
     assert ANY[-1] == Role.OVERSIGHT and not any(Role.OVERSIGHT in CAPABILITIES[c] for c in CAPABILITIES
                                                   if not c.startswith("supervision.oversee"))

@@ -146,5 +146,15 @@ def test_every_operation_answers_without_server_error_and_as_the_schema_says(api
         if operation.method.upper() == "GET":
             # The reads again as the leader, who sees what a chief does not (every pack, every section).
             _fuzz(operation, _strategy(operation, ids), wsgi_app, leader_headers, failures, examples=LEADER_EXAMPLES)
-    assert seen > 50
+    # The supervising body's read-only API, as the demo's 司法局 account (sfj) sees it.
+    sfj = {"Authorization": f"Token {Token.objects.create(user=Staff.objects.get(username='sfj')).key}"}
+    body_ids = {"/api/v1/supervision/body/agencies/{id}": [agency.pk],
+                "/api/v1/supervision/body/matters/{id}": ids["/api/v1/matters/{id}"]}
+    body_operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.path.startswith("/api/v1/supervision/body/"):
+            body_operations += 1
+            _fuzz(operation, _strategy(operation, body_ids), wsgi_app, sfj, failures)
+    assert seen > 50 and body_operations == 5
     assert not failures, "\n\n".join(failures[:40])
