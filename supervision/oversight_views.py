@@ -157,11 +157,6 @@ def faults_page(request):
     return render(request, "supervision/faults.html", {"rows": rows, **_check(request)})
 
 
-def _posted_ids(request, name: str) -> list[int]:
-    """The ids ticked in a picker; anything else is dropped here and refused by the form's choices."""
-    return [int(v) for v in request.POST.getlist(name)[:100] if v.isascii() and v.isdigit() and len(v) < 19]
-
-
 @capability_required("supervision.check")
 def fault_new(request):
     """登记执法过错. The related records and matters are picked from what the viewer may see (查找, then
@@ -193,7 +188,7 @@ def fault_new(request):
                 return redirect("supervision:fault", pk=fault.pk)
         except (ValidationError, PermissionDenied) as exc:
             form_refusal(form, exc)
-    context = {"form": form, "options": options, "can_check": sel.may_check(request.user), "choices": choices}
+    context = {"form": form, "options": options, "choices": choices, **_check(request)}
     return render(request, "supervision/fault_new.html", context)
 
 

@@ -105,3 +105,14 @@ def test_a_supervisor_who_may_not_read_records_is_told_so_and_cannot_link_any(de
     assert denial_message("records.view") in html
     assert not Fault.objects.exists()
     assert Event.objects.filter(kind="record.denied", actor=office, subject_id=str(record.pk)).exists()
+
+
+def test_someone_who_may_not_record_faults_gets_who_does_and_no_form(desk, make_staff, client):
+    use_pack(desk, "fushun-city")  # the 政策法规科 supervises here, not the office
+    office = make_staff("office", name="钱办公", username="qian-office")
+    client.force_login(office)
+    page = client.get(reverse("supervision:fault_new")).content.decode()
+    assert 'id="check-refusal"' in page and "请交由其办理" in page
+    assert 'id="fault-form"' not in page
+    posted = client.post(reverse("supervision:fault_new"), _body(desk))
+    assert not Fault.objects.exists() and posted.status_code in (200, 403)
