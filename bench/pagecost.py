@@ -276,11 +276,20 @@ def run_engine(engine: str, args, url: str | None) -> dict:
                 from portal import LOAD
 
                 _run([PYTHON, "-c", LOAD, str(args.decisions)], env)
-            seed = json.loads(_run([PYTHON, "-c", SEED, str(args.matters), str(HISTORY)], env).splitlines()[-1])
+            seed = json.loads(
+                _run([PYTHON, "-c", SEED, str(args.matters), str(HISTORY)], env).splitlines()[-1]
+            )
             marker.write_text(json.dumps(seed))
             print(f"{engine}: seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         env["ZHIFA_LEDGER_INTEGRATE"] = "worker"  # as production runs: requests never number events
-        child = [str(PYTHON), str(Path(__file__).resolve()), "--child", json.dumps(seed), "--only", ",".join(args.pages)]
+        child = [
+            str(PYTHON),
+            str(Path(__file__).resolve()),
+            "--child",
+            json.dumps(seed),
+            "--only",
+            ",".join(args.pages),
+        ]
         result = json.loads(_run([*child, "--reps", str(args.reps), "--warm", str(args.warm)], env))
         if args.callgrind:
             folder = Path(tmp) / "callgrind"
@@ -288,9 +297,20 @@ def run_engine(engine: str, args, url: str | None) -> dict:
             helper = build_helper(folder)
             if helper:
                 env["PAGECOST_CALLGRIND_HELPER"] = str(helper)
-                cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--dump-instr=no",
-                       f"--callgrind-out-file={folder}/callgrind.out.%p", *child, "--callgrind", str(args.callgrind),
-                       "--reps", "0", "--warm", "1"]
+                cmd = [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--instr-atstart=no",
+                    "--dump-instr=no",
+                    f"--callgrind-out-file={folder}/callgrind.out.%p",
+                    *child,
+                    "--callgrind",
+                    str(args.callgrind),
+                    "--reps",
+                    "0",
+                    "--warm",
+                    "1",
+                ]
                 _run(cmd, env)
                 for page, instructions in read_callgrind(folder, args.callgrind).items():
                     result.setdefault(page, {})["instructions"] = instructions
@@ -314,21 +334,27 @@ def report(engine: str, result: dict) -> None:
         head += f" {'instr (M)':>10} {'× bare':>7}"
     print(head)
     for page, r in result.items():
-        line = (f"{page:16} {r['queries']:>7g} {r['sql_ms']:>8.1f} {r['wall_ms']:>8.1f} {r['cpu_ms']:>8.1f} "
-                f"{(r['cpu_ms'] / bare if bare else float('nan')):>7.1f}")
+        line = (
+            f"{page:16} {r['queries']:>7g} {r['sql_ms']:>8.1f} {r['wall_ms']:>8.1f} {r['cpu_ms']:>8.1f} "
+            f"{(r['cpu_ms'] / bare if bare else float('nan')):>7.1f}"
+        )
         if bare_instr and "instructions" in r:
             line += f" {r['instructions'] / 1e6:>10.1f} {r['instructions'] / bare_instr:>7.1f}"
         print(line)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--warm", type=int, default=3)
     parser.add_argument("--matters", type=int, default=40, help="extra matters for the officer's brigade")
     parser.add_argument("--decisions", type=int, default=20000, help="published decisions for the portal")
-    parser.add_argument("--callgrind", type=int, default=0, help="requests per page under callgrind (0: none)")
+    parser.add_argument(
+        "--callgrind", type=int, default=0, help="requests per page under callgrind (0: none)"
+    )
     parser.add_argument("--only", default=",".join(PAGES), help="pages, comma-separated: " + ",".join(PAGES))
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--data", type=Path, help="keep the seeded data here and reuse it on the next run")

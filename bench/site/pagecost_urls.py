@@ -3,9 +3,9 @@ view that does nothing, from portal_urls) and /bench/unlogged/records/<pk>/ (the
 its ledger event switched off, from reads_urls). Bench only, never in the product."""
 
 from django.urls import path
-
 from portal_urls import bare
 from reads_urls import unlogged_record_detail
+
 from zhifa.urls import handler403  # noqa: F401
 from zhifa.urls import urlpatterns as product_urls
 
