@@ -240,13 +240,14 @@ def read_callgrind(folder: Path, reps: int) -> dict[str, int]:
     """Instructions per request per page, from the dumps the helper asked for."""
     found = {}
     for dump in folder.glob("callgrind.out.*"):
-        name = total = None
+        name, totals = None, {}
         for line in dump.read_text(errors="replace").splitlines():
             if line.startswith("desc: Trigger: Client Request: "):
                 name = line.rsplit(": ", 1)[1].strip()
-            elif line.startswith(("summary:", "totals:")) and total is None:
-                total = int(line.split()[1])
-        if name and total is not None:
+            elif line.startswith(("summary:", "totals:")):  # "summary: 0" heads a part; totals ends it
+                totals[line.split(":")[0]] = int(line.split()[1])
+        total = totals.get("totals") or totals.get("summary")
+        if name and total:
             found[name] = total // reps
     return found
 

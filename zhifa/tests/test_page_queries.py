@@ -25,7 +25,7 @@ OFFICER_HOME_QUERIES = 15
 CHIEF_HOME_QUERIES = 17
 # … the review bench, the publicity and archive queues, the leader's decisions.
 LEADER_HOME_QUERIES = 26
-PORTAL_SEARCH_QUERIES = 2  # at most: the page's rows (and their count on a filtered search)
+PORTAL_SEARCH_QUERIES = 3  # at most (a whole 文书号 takes three; most searches one)
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_home_pages_cost_a_fixed_number_of_queries_whatever_waits(agency, sectio
     assert counts == {role: [n, n] for role, n in pinned.items()}
 
 
-def test_the_portal_search_costs_at_most_two_queries(agency, make_staff, client):
+def test_the_portal_search_costs_a_bounded_number_of_queries(agency, make_staff, client):
     officer = make_staff("officer", certificate=True)
     reviewer = make_staff("legal_reviewer", username="reviewer")
     today = date.today()
