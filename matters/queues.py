@@ -5,6 +5,8 @@ whose service is not recorded yet (linked to their service page), services still
 scanned receipt, and matters waiting at a service step; 待复查: inspections in rectification. Each item links to the matter page, where the step's form is open.
 """
 
+from functools import lru_cache
+
 from django.db.models import Q
 from django.urls import reverse
 
@@ -17,20 +19,40 @@ from org.permissions import can
 from org.queues import Queue, QueueItem
 from policy.selectors import agency_rules
 
+SERVED_TYPES = sorted(code for code, t in TYPES.items() if t.served)
+
 
 def _workflows():
     return list(WORKFLOWS.values())
+
+
+@lru_cache(maxsize=64)
+def _waiting_states(predicate) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """(kind, procedure, states) of the workflows whose states offer a transition matching
+    `predicate`; worked out once per predicate and process (the workflows are code)."""
+    found = []
+    for wf in _workflows():
+        states = frozenset(s for t in wf.transitions if _matches(predicate, t, wf.kind) for s in t.sources)
+        if states:
+            found.append((wf.kind, wf.procedure, states))
+    return tuple(found)
 
 
 def _waiting_at(predicate) -> Q:
     """Matters whose current state offers a transition matching `predicate` (given the transition,
     or the transition and its matter kind where it takes two arguments)."""
     q = Q(pk__in=[])
-    for wf in _workflows():
-        states = {s for t in wf.transitions if _matches(predicate, t, wf.kind) for s in t.sources}
-        if states:
-            q |= Q(kind=wf.kind, procedure=wf.procedure, state__in=states)
+    for kind, procedure, states in _waiting_states(predicate):
+        q |= Q(kind=kind, procedure=procedure, state__in=sorted(states))
     return q
+
+
+def _is_waiting_at(matter, predicate) -> bool:
+    """The same as `_waiting_at` for a matter already read."""
+    return any(
+        matter.kind == kind and matter.procedure == procedure and matter.state in states
+        for kind, procedure, states in _waiting_states(predicate)
+    )
 
 
 def _matches(predicate, t, kind) -> bool:
@@ -69,6 +91,12 @@ def _leader_approvals(viewer) -> set[tuple[str, str]]:
 
 
 def _approvals(routed: set, *, leader: bool):
+    return _approvals_of(frozenset(routed), leader)
+
+
+@lru_cache(maxsize=64)
+def _approvals_of(routed: frozenset, leader: bool):
+    # One predicate per routing and process, so that _waiting_states works it out once.
     return lambda t, kind: _approve(t) and ((kind, t.code) in routed) == leader
 
 
@@ -102,33 +130,38 @@ def matter_queues(viewer) -> list[Queue]:
         mine = _open(viewer).filter(_waiting_at(_decide)).order_by("pk")
         queues.append(Queue("matters.decide", "待我决定", _matter_items(mine, _decide), order=20))
     if Role.OFFICER in roles:
-        handled = _open(viewer).filter(officers=viewer)
+        # The open matters the officer handles, read once; the four queues below come from them.
+        handled = {m.pk: m for m in _open(viewer).filter(officers=viewer).order_by("pk")}
         items = []
-        unserved = (
-            Instrument.objects.filter(
-                matter__in=handled, type__in=[c for c, t in TYPES.items() if t.served], services__isnull=True
+        unserved, missing = [], []
+        if handled:
+            unserved = list(
+                Instrument.objects.filter(
+                    matter_id__in=list(handled), type__in=SERVED_TYPES, services__isnull=True
+                ).order_by("issued_at", "pk")
             )
-            .select_related("matter")
-            .order_by("issued_at", "pk")
-        )
+            # Served without the scanned receipt yet (补充送达回证).
+            missing = list(
+                Service.objects.filter(
+                    instrument__matter_id__in=list(handled), receipt__isnull=True, details__has_key="pending"
+                )
+                .select_related("instrument")
+                .order_by("served_at", "pk")
+            )
         for i in unserved:
             url = reverse("matters:serve", kwargs={"pk": i.matter_id, "instrument": i.pk})
-            items.append(QueueItem(label=f"{i.title} {i.number}".strip(), url=url, note=i.matter.title))
-        # Served without the scanned receipt yet (补充送达回证).
-        missing = (
-            Service.objects.filter(instrument__matter__in=handled, receipt__isnull=True, details__has_key="pending")
-            .select_related("instrument__matter")
-            .order_by("served_at", "pk")
-        )
+            items.append(QueueItem(label=f"{i.title} {i.number}".strip(), url=url, note=handled[i.matter_id].title))
         for s in missing:
             i = s.instrument
             url = reverse("matters:serve", kwargs={"pk": i.matter_id, "instrument": i.pk})
-            items.append(QueueItem(label=f"{i.title} {i.number} 待补充送达回证".strip(), url=url, note=i.matter.title))
+            items.append(
+                QueueItem(label=f"{i.title} {i.number} 待补充送达回证".strip(), url=url, note=handled[i.matter_id].title)
+            )
         # A matter whose 文书 is listed above is not listed again for its service step.
         listed = {i.matter_id for i in unserved}
-        waiting = handled.filter(_waiting_at(_serve_step)).exclude(pk__in=listed).order_by("pk")
+        waiting = [m for m in handled.values() if m.pk not in listed and _is_waiting_at(m, _serve_step)]
         items += _matter_items(waiting, _serve_step)
         queues.append(Queue("matters.serve", "待送达", items, order=50))
-        due = handled.filter(_waiting_at(_reinspect)).order_by("pk")
+        due = [m for m in handled.values() if _is_waiting_at(m, _reinspect)]
         queues.append(Queue("matters.reinspect", "待复查", _matter_items(due, _reinspect, "#t-reinspect"), order=60))
     return queues

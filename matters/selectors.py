@@ -151,9 +151,11 @@ def _rows(matters: list[Matter]) -> list[DeadlineRow]:
     ct = ContentType.objects.get_for_model(Matter)
     by_id = {str(m.pk): m for m in matters}
     deadlines = Deadline.objects.filter(subject_type=ct, subject_id__in=list(by_id)).order_by("pk")
-    steps: dict[int, list[Step]] = {}
-    for step in Step.objects.filter(matter__in=matters).only("pk", "matter_id", "transition").order_by("pk"):
-        steps.setdefault(step.matter_id, []).append(step)
+    # (pk, transition) of each matter's steps: plain tuples, no model instances to build.
+    steps: dict[int, list[tuple[int, str]]] = {}
+    step_rows = Step.objects.filter(matter_id__in=[m.pk for m in matters]).order_by("pk")
+    for pk, matter_id, transition in step_rows.values_list("pk", "matter_id", "transition"):
+        steps.setdefault(matter_id, []).append((pk, transition))
     rows, citations, latest, packs = [], {}, {}, {}
     for d in deadlines:
         matter = by_id[d.subject_id]
@@ -168,12 +170,12 @@ def _rows(matters: list[Matter]) -> list[DeadlineRow]:
         meaning = DEADLINES[rule_key]
         history = steps.get(matter.pk, [])
         starters = _starters(matter, rule_key)
-        last_start = max((s.pk for s in history if s.transition in starters), default=0)
+        last_start = max((pk for pk, transition in history if transition in starters), default=0)
         if elsewhere[rule_key] is not None:
             met = matter.pk in elsewhere[rule_key]  # e.g. archiving: met by sealing the case file
         else:
             met = matter.closed_at is not None or any(
-                s.pk > last_start and s.transition in meaning.met_by for s in history
+                pk > last_start and transition in meaning.met_by for pk, transition in history
             )
         key = (matter.agency_id, rule_key)
         if key not in citations:
@@ -200,7 +202,9 @@ def workbench(*, viewer) -> list[DeadlineRow]:
         qs = qs.filter(Q(section_id=viewer.section_id) | Q(officers=viewer))
     elif not viewer.has_role(*WIDE_READERS):
         qs = qs.filter(officers=viewer)
-    matters = list(qs.distinct().select_related("party", "agency"))
+    matters = list(qs.distinct().select_related("party"))
+    for matter in matters:  # all of the viewer's agency (_visible): one agency object, not one per row
+        matter.agency = viewer.agency
     rows = [r for r in _rows(matters) if r.task and not r.met]
     from matters.hazards import hazard_deadline_rows
 

@@ -2,6 +2,7 @@
 arrangements administrators entered, and the national pack's festivals for provisional years."""
 
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -13,10 +14,15 @@ from policy.workdays import Arrangement, Deadline, Festival, WorkdayCalendar
 BASELINE_PACK = "national"
 
 
-def _festivals(on: date) -> list[Festival]:
-    rules = packset().resolve(BASELINE_PACK, on)
-    rows = rules.value("calendar.statutory_festivals", default=[])
-    return [Festival.from_row(row) for row in rows]
+def _festivals(on: date) -> tuple[Festival, ...]:
+    return _parsed_festivals(packset(), on)
+
+
+@lru_cache(maxsize=16)
+def _parsed_festivals(packs, on: date) -> tuple[Festival, ...]:
+    """The national pack's festivals on a day, parsed once per loaded pack set and day."""
+    rows = packs.resolve(BASELINE_PACK, on).value("calendar.statutory_festivals", default=[])
+    return tuple(Festival.from_row(row) for row in rows)
 
 
 def current_arrangements() -> dict[int, Arrangement]:
@@ -37,11 +43,22 @@ def to_arrangement(row: CalendarArrangement) -> Arrangement:
     )
 
 
+_calendars: dict[tuple, WorkdayCalendar] = {}
+
+
 def workday_calendar(on: date | None = None) -> WorkdayCalendar:
-    """A calendar reflecting what is entered now. Cheap enough to build per request."""
-    return WorkdayCalendar(
-        arrangements=current_arrangements(), festivals=_festivals(on or timezone.localdate())
-    )
+    """A calendar reflecting what is entered now: the arrangements are read on every call (another
+    process may have entered one), but a calendar built from the same arrangements and festivals
+    is reused with the years it already worked out."""
+    arrangements = current_arrangements()
+    festivals = _festivals(on or timezone.localdate())
+    key = (tuple(sorted(arrangements.items())), festivals)
+    calendar = _calendars.get(key)
+    if calendar is None:
+        if len(_calendars) >= 32:  # an arrangement entered, a new day: drop the old ones
+            _calendars.clear()
+        calendar = _calendars[key] = WorkdayCalendar(arrangements=arrangements, festivals=festivals)
+    return calendar
 
 
 def rolls_over_holidays(on: date) -> bool:

@@ -1,5 +1,7 @@
 """Reads of policy packs: the loaded packs, and an agency's rules on a date."""
 
+import os
+import time
 from datetime import date
 from functools import lru_cache
 
@@ -11,14 +13,35 @@ from policy.models import RuleSupplement
 from policy.packs import SUPPLEMENT, Citation, Document, PackSet, ResolvedPack, Rule
 
 
-@lru_cache(maxsize=1)
-def _packset(directory: str) -> PackSet:
+@lru_cache(maxsize=4)
+def _packset(directory: str, fingerprint: tuple) -> PackSet:
     return PackSet(directory)
 
 
+PACKS_RECHECK_SECONDS = 1.0  # how often a process looks whether a pack file changed
+_fingerprints: dict[str, tuple[float, tuple]] = {}
+
+
+def _fingerprint(directory: str) -> tuple:
+    """The pack files' names, sizes and modification times, looked at most once a second."""
+    now = time.monotonic()
+    checked = _fingerprints.get(directory)
+    if checked and now - checked[0] < PACKS_RECHECK_SECONDS:
+        return checked[1]
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        fingerprint = tuple((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file())
+    except FileNotFoundError:
+        fingerprint = ()
+    _fingerprints[directory] = (now, fingerprint)
+    return fingerprint
+
+
 def packset() -> PackSet:
-    """All packs, loaded once per process (packs are files shipped with a release)."""
-    return _packset(str(settings.ZHIFA_POLICY_PACKS_DIR))
+    """All packs, parsed once per process and again when a pack file changes (name, size or
+    modification time), so that a request never re-reads the files."""
+    directory = str(settings.ZHIFA_POLICY_PACKS_DIR)
+    return _packset(directory, _fingerprint(directory))
 
 
 def supplement_rule(supplement: RuleSupplement) -> Rule:

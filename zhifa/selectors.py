@@ -61,15 +61,9 @@ def home_summary(*, viewer) -> dict:
             if k in rules
         ]
     if Role.LEGAL_REVIEWER in roles or Role.LEADER in roles:
-        from review.selectors import workbench
+        from review.selectors import workbench_counts
 
-        bench = workbench(viewer=viewer)
-        summary["review_bench"] = {
-            "overdue": len(bench.overdue),
-            "due_soon": len(bench.due_soon),
-            "reviewing": len(bench.reviewing),
-            "awaiting_leader": len(bench.awaiting_leader),
-        }
+        summary["review_bench"] = workbench_counts(viewer=viewer)
     if can(viewer, "publicity.view"):
         from publicity.selectors import publications_overdue
 

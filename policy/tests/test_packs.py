@@ -383,3 +383,18 @@ def test_extends_cycle_through_a_list_is_reported(chain_dir):
     (chain_dir / "base.yaml").write_text(text.replace("rules:\n", "extends: [grandchild]\nrules:\n", 1), encoding="utf-8")
     with pytest.raises(PackError, match="循环"):
         PackSet(chain_dir).resolve("grandchild", ON)
+
+
+def test_a_process_parses_the_packs_once_and_again_when_a_pack_file_changes(chain_dir, settings, monkeypatch):
+    from policy import selectors
+
+    settings.ZHIFA_POLICY_PACKS_DIR = chain_dir
+    first = selectors.packset()
+    assert selectors.packset() is first  # not re-read per call (per request)
+    assert rule_of(first, "child", "penalty.officers_min").value == 3
+    child = chain_dir / "child.yaml"
+    child.write_text(child.read_text(encoding="utf-8").replace("value: 3", "value: 4"), encoding="utf-8")
+    assert selectors.packset() is first  # looked at again at most once a second
+    monkeypatch.setattr(selectors, "PACKS_RECHECK_SECONDS", 0)
+    changed = selectors.packset()
+    assert changed is not first and rule_of(changed, "child", "penalty.officers_min").value == 4
