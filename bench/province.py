@@ -346,6 +346,8 @@ def generate_events(cursor, count: int) -> dict:
         timings["insert_s"] = time.perf_counter() - started
     finally:
         started = time.perf_counter()
+        if indexes and not cursor.connection.autocommit:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # an index cannot be built behind pending checks
         for name, definition in indexes:
             cursor.execute(definition)
             print(f"    index {name} rebuilt ({time.perf_counter() - started:.0f} s so far)", flush=True)
