@@ -438,13 +438,14 @@ def session_for(staff) -> str:
 
 
 def explain(people: dict, top: int = 6) -> None:
-    """Each home page's and three portal searches' slowest queries, in process; the plan of any
-    query that reads the ledger (none should: their cost must not grow with the events)."""
+    """The slowest queries of each person's home page and workbench and of four portal searches, in
+    process; the plan of any query that reads the ledger (none should: its cost would grow with the
+    events)."""
     from django.db import connection
     from django.test import Client
     from portal import search_paths
 
-    pages = [(role, staff, "/") for role, staff in people.items()]
+    pages = [(role, staff, path) for role, staff in people.items() for path in ("/", "/matters/workbench/")]
     pages += [("portal", None, path) for path in search_paths(random.Random(11))[:4]]
     for role, staff, path in pages:
         client = Client()
