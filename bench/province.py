@@ -2,27 +2,39 @@
 """Province scale (PostgreSQL): the staff workbench and the portal search as the tables grow,
 against a bare view on the same server, same run.
 
-    DATABASE_URL=postgres://… .venv/bin/python bench/province.py [--agencies 1000] [--matters 1000000]
-        [--events 1000000,5000000,20000000] [--decisions 200000] [--seconds 15] [--rounds 2]
+    .venv/bin/python bench/province.py --pgdata /work/bench-data/province [--sizes 1000000,5000000,20000000]
+        [--agencies 1000] [--matters 1000000] [--decisions 200000] [--seconds 15] [--rounds 2]
         [--concurrency 8] [--workers 5] [--explain]
+    .venv/bin/python bench/province.py --pgdata DIR --reuse [--sizes …]     grow a kept province
+    .venv/bin/python bench/province.py --pgdata DIR --measure-only [SIZE]   measure it as it is
+    DATABASE_URL=postgres://… .venv/bin/python bench/province.py [--reuse] …  a database of your own
 
-It writes into DATABASE_URL (use a scratch database). Generated with COPY, not the ORM:
+`--pgdata DIR` keeps the generated cluster in DIR (made with tools/pgserver.py's settings: fsync off,
+loopback only; started for the run, stopped after it, its files left for the next run); without it
+DATABASE_URL is written into (use a scratch database). A province already in the database is only
+used with `--reuse` (or `--measure-only`); each size in `--sizes` adds only the events it lacks,
+and sizes below the current one are skipped. Before each load the free disk is checked against
+the growth (measured bytes per event, indexes rebuilt included) and the run stops with a message
+rather than fill the disk.
+
+Generated (people, matters and decisions with COPY, the ledger events in the server):
 - `agencies` agencies over the five agency packs, each with five sections, a leader, a chief per
   section and officers (sizes drawn from a skewed distribution: a few large city bureaus, many
   small county ones); each matter goes to an agency in proportion to its staff;
 - `matters` matters (inspections 55 %, penalties 30 % general/simple, compulsion 5 %, licensing
   10 %), opened over three years; 6 % still open, in a state of their workflow, with a
   statutory deadline each; two officers and two steps per matter;
-- ledger events at each size in turn (1M, then 5M, then 20M by default): events of matters,
-  records and people, numbered (integrated) as the sequencer leaves them, spread over the
-  agencies and three years (the leaves' hashes are random: `ledger verify` is not what is measured);
+- ledger events up to each size in turn: `INSERT … SELECT … FROM generate_series` in batches, the
+  secondary indexes dropped for the load and rebuilt after it; events of matters, records and
+  people by the agencies' officers, numbered (integrated) as the sequencer leaves them, spread
+  over three years (the leaves' hashes are random: `ledger verify` is not what is measured);
 - `decisions` published decisions for the portal, spread over the agencies.
 At each size, after ANALYZE: gunicorn (sync workers, persistent connections) serves the product
 plus /bench/bare/ (bench/site/portal_urls.py); a small asyncio client alternates phases of the
 bare view, an officer's home page (their workbench and queues), a section chief's home page, and
 the portal's decision search (bench/portal.py's query mix), `rounds` times. Reports p50/p99 and
-requests/s per phase, with the load average beside each figure. `--explain` also prints each home
-page's slowest queries, timed in process.
+requests/s per phase, with the load average beside each figure. `--explain` also prints each
+page's slowest queries, timed in process, and the plan of any query that reads the ledger.
 """
 
 import argparse
@@ -43,6 +55,7 @@ from httpload import gunicorn_start, load, wait_ready
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "bench"))
+sys.path.insert(2, str(ROOT / "tools"))
 PYTHON = ROOT / ".venv" / "bin" / "python"
 if not PYTHON.exists():
     PYTHON = Path(sys.executable)
@@ -228,40 +241,121 @@ EVENT_KINDS = [("matter.open", "matters.matter", 0.1), ("matter.step", "matters.
                ("record.ingest", "records.record", 0.05), ("staff.login", "org.staff", 0.05)]  # fmt: skip
 
 
-def generate_events(cursor, layout, matter_base: int, matters: int, count: int, rng: random.Random) -> int:
-    """`count` more ledger events, numbered after the last one, spread over three years."""
+EVENTS_BATCH = 1_000_000  # rows per INSERT … SELECT (each its own transaction)
+DISK_RESERVE = 10 * 2**30  # left free for the machine's other work
+
+
+def event_count(cursor) -> int:
+    cursor.execute("SELECT COALESCE(MAX(index) + 1, 0) FROM ledger_event")
+    return cursor.fetchone()[0]
+
+
+def check_disk(cursor, path: Path, add: int) -> None:
+    """Stop (SystemExit) when `add` more events would leave less than DISK_RESERVE free under path."""
+    import shutil
+
+    cursor.execute("SELECT pg_total_relation_size('ledger_event'), COUNT(*) FROM ledger_event")
+    size, rows = cursor.fetchone()
+    per_event = size / rows if rows > 100_000 else 650  # measured: about 0.55 KB with its indexes
+    # The indexes are rebuilt after the load: their sort files need about as much again for a while.
+    need = int(add * per_event * 1.4)
+    free = shutil.disk_usage(path).free
+    if free - need < DISK_RESERVE:
+        raise SystemExit(
+            f"not enough disk for {add:,} more events: about {need / 2**30:.1f} GiB needed "
+            f"({per_event:.0f} bytes each), {free / 2**30:.1f} GiB free under {path}, "
+            f"{DISK_RESERVE / 2**30:.0f} GiB to be left; nothing was added"
+        )
+
+
+def generate_events(cursor, count: int) -> dict:
+    """`count` more ledger events, numbered after the last one, generated in the server.
+
+    The actors are the bench agencies' officers; the subjects the bench matters (or records and
+    people by number); times uniform over three years (the sizes differ in density, not in span)."""
     cursor.execute("SELECT COALESCE(MAX(id), 0), COALESCE(MAX(index), -1) FROM ledger_event")
     last_id, last_index = cursor.fetchone()
-    staff = [
-        (agency_id, o)
-        for agency_id, _, _, sections in layout
-        for _, _, officers in sections
-        for o in officers
-    ]
-    kinds = [k for k in EVENT_KINDS for _ in range(int(k[2] * 100))]
-    span = (NOW - START).total_seconds()
-
-    def rows():
-        for i in range(count):
-            agency_id, actor = rng.choice(staff)
-            kind, subject_type, _ = rng.choice(kinds)
-            subject = (
-                matter_base + rng.randrange(matters)
-                if subject_type == "matters.matter"
-                else rng.randrange(10**6)
-            )
-            at = START + timedelta(seconds=rng.uniform(0, span))  # the sizes differ in density, not in span
-            data = '{"purpose": "查看执法事项"}' if kind.endswith("view") else "{}"
-            leaf = rng.getrandbits(256).to_bytes(32, "big").hex()
-            yield (last_id + 1 + i, last_index + 1 + i, kind, actor, agency_id, subject_type, str(subject), data, at,
-                   f'{{"kind":"{kind}","subject":"{subject_type}:{subject}","at":"{at.isoformat()}"}}', leaf)  # fmt: skip
-
-    n = copy(cursor, "ledger_event", ("id", "index", "kind", "actor_id", "agency_id", "subject_type", "subject_id",
-                                      "data", "created_at", "entry", "leaf_hash"), rows())  # fmt: skip
+    cursor.execute("SET synchronous_commit = off")
+    cursor.execute("SET maintenance_work_mem = '512MB'")
+    cursor.execute("SET max_parallel_maintenance_workers = 0")  # 2 shared cores; no /dev/shm segments
+    cursor.execute("DROP TABLE IF EXISTS bench_actor, bench_kind")
+    cursor.execute(
+        "CREATE TEMP TABLE bench_actor AS SELECT row_number() OVER (ORDER BY id) AS n, id, agency_id"
+        " FROM org_staff WHERE frontline AND agency_id IN (SELECT id FROM org_agency WHERE name LIKE '省基准第%')"
+    )
+    cursor.execute("SELECT COUNT(*) FROM bench_actor")
+    actors = cursor.fetchone()[0]
+    cursor.execute("CREATE TEMP TABLE bench_kind (n int, kind text, subject_type text, data jsonb)")
+    slots = [k for k in EVENT_KINDS for _ in range(round(k[2] * 100))]
+    cursor.executemany(
+        "INSERT INTO bench_kind VALUES (%s, %s, %s, %s)",
+        [(n, kind, subject_type, '{"purpose": "查看执法事项"}' if kind.endswith("view") else "{}")
+         for n, (kind, subject_type, _) in enumerate(slots)],
+    )  # fmt: skip
+    cursor.execute(
+        "SELECT MIN(id), MAX(id) FROM matters_matter WHERE agency_id IN (SELECT id FROM org_agency WHERE name LIKE '省基准第%')"
+    )
+    first_matter, last_matter = cursor.fetchone()
+    if not actors or first_matter is None:
+        raise SystemExit("no generated province in this database (no bench agencies or matters)")
+    # Secondary indexes (not the primary key nor the unique leaf number: both grow at their right
+    # edge) are dropped for the load and rebuilt once after it.
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ledger_event' AND indexname NOT IN"
+        " (SELECT conname FROM pg_constraint WHERE conrelid = 'ledger_event'::regclass)"
+    )
+    indexes = cursor.fetchall() if count >= EVENTS_BATCH else []
+    timings = {"insert_s": 0.0, "index_s": 0.0}
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    try:
+        started = time.perf_counter()
+        done = 0
+        while done < count:
+            n = min(EVENTS_BATCH, count - done)
+            cursor.execute(
+                """
+                INSERT INTO ledger_event (id, index, kind, actor_id, agency_id, subject_type, subject_id,
+                                          data, created_at, entry, leaf_hash)
+                SELECT %(id0)s + r.i, %(index0)s + r.i, k.kind, a.id, a.agency_id, k.subject_type, s.subject,
+                       k.data, r.at,
+                       '{"kind":"' || k.kind || '","subject":"' || k.subject_type || ':' || s.subject
+                           || '","at":"' || to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                           || '+00:00"}',
+                       r.leaf
+                FROM (
+                    SELECT i, floor(random() * %(kinds)s)::int AS k, 1 + floor(random() * %(actors)s)::int AS a,
+                           %(m0)s + floor(random() * %(matters)s)::bigint AS matter,
+                           floor(random() * 1000000)::bigint AS other,
+                           date_trunc('second', %(start)s::timestamptz + random() * %(span)s * interval '1 second') AS at,
+                           md5(random()::text) || md5(random()::text) AS leaf
+                    FROM generate_series(1, %(n)s) AS i
+                ) r
+                JOIN bench_kind k ON k.n = r.k
+                JOIN bench_actor a ON a.n = r.a
+                CROSS JOIN LATERAL (SELECT CASE WHEN k.subject_type = 'matters.matter' THEN r.matter::text
+                                                ELSE r.other::text END AS subject) s
+                """,
+                {"id0": last_id + done, "index0": last_index + done, "kinds": len(slots), "actors": actors,
+                 "m0": first_matter, "matters": last_matter - first_matter + 1, "start": START,
+                 "span": (NOW - START).total_seconds(), "n": n},
+            )  # fmt: skip
+            done += n
+            elapsed = time.perf_counter() - started
+            print(f"    {done:,} / {count:,} events inserted, {done / elapsed:,.0f} rows/s", flush=True)
+        timings["insert_s"] = time.perf_counter() - started
+    finally:
+        started = time.perf_counter()
+        if indexes and not cursor.connection.autocommit:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # an index cannot be built behind pending checks
+        for name, definition in indexes:
+            cursor.execute(definition)
+            print(f"    index {name} rebuilt ({time.perf_counter() - started:.0f} s so far)", flush=True)
+        timings["index_s"] = time.perf_counter() - started
     cursor.execute(
         "SELECT setval(pg_get_serial_sequence('ledger_event', 'id'), (SELECT MAX(id) FROM ledger_event))"
     )
-    return n
+    return {"added": count, **timings}
 
 
 def generate_decisions(cursor, layout, decisions: int, rng: random.Random) -> int:
@@ -312,14 +406,27 @@ def generate_decisions(cursor, layout, decisions: int, rng: random.Random) -> in
     return n
 
 
-def pick_people(layout) -> dict:
-    """An officer and a chief of a middle-sized agency: the pages the bench requests."""
+def pick_people(cursor) -> dict:
+    """An officer and a chief of a middle-sized agency (the largest section of the agency in the
+    middle by officers): the pages the bench requests. Read from the database, so a kept province
+    gives the same people."""
     from org.models import Staff
 
-    sizes = sorted(layout, key=lambda a: sum(len(o) for _, _, o in a[3]))
-    _, _, _, sections = sizes[len(sizes) // 2]
-    _, chief, officers = max(sections, key=lambda s: len(s[2]))
-    return {"officer": Staff.objects.get(pk=officers[0]), "chief": Staff.objects.get(pk=chief)}
+    cursor.execute(
+        "SELECT agency_id FROM org_staff WHERE frontline"
+        " AND agency_id IN (SELECT id FROM org_agency WHERE name LIKE '省基准第%') GROUP BY agency_id ORDER BY COUNT(*), agency_id"
+    )
+    agencies = [row[0] for row in cursor.fetchall()]
+    agency = agencies[len(agencies) // 2]
+    cursor.execute(
+        "SELECT section_id FROM org_staff WHERE frontline AND agency_id = %s"
+        " GROUP BY section_id ORDER BY COUNT(*) DESC, section_id LIMIT 1",
+        [agency],
+    )
+    section = cursor.fetchone()[0]
+    officer = Staff.objects.filter(section_id=section, frontline=True).order_by("id").first()
+    chief = Staff.objects.get(section_id=section, role_assignments__role="section_chief")
+    return {"officer": officer, "chief": chief}
 
 
 def session_for(staff) -> str:
@@ -331,14 +438,20 @@ def session_for(staff) -> str:
 
 
 def explain(people: dict, top: int = 6) -> None:
-    """Each home page's slowest queries, in process."""
+    """The slowest queries of each person's home page and workbench and of four portal searches, in
+    process; the plan of any query that reads the ledger (none should: its cost would grow with the
+    events)."""
     from django.db import connection
     from django.test import Client
+    from portal import search_paths
 
-    for role, staff in people.items():
+    pages = [(role, staff, path) for role, staff in people.items() for path in ("/", "/matters/workbench/")]
+    pages += [("portal", None, path) for path in search_paths(random.Random(11))[:4]]
+    for role, staff, path in pages:
         client = Client()
-        client.force_login(staff)
-        client.get("/")
+        if staff is not None:
+            client.force_login(staff)
+        client.get(path)
         timings = []
 
         def wrap(execute, sql, params, many, context, timings=timings):
@@ -346,16 +459,24 @@ def explain(people: dict, top: int = 6) -> None:
             try:
                 return execute(sql, params, many, context)
             finally:
-                timings.append((time.perf_counter() - started, sql))
+                timings.append((time.perf_counter() - started, sql, params))
 
         started = time.perf_counter()
         with connection.execute_wrapper(wrap):
-            assert client.get("/").status_code == 200
+            assert client.get(path).status_code == 200, path
         total = time.perf_counter() - started
-        print(f"  {role}: {len(timings)} queries, {1000 * sum(t for t, _ in timings):.1f} ms in SQL, "
-              f"{1000 * total:.1f} ms in all", flush=True)  # fmt: skip
-        for elapsed, sql in sorted(timings, reverse=True)[:top]:
+        ledger = [(sql, params) for _, sql, params in timings if "ledger_" in sql]
+        print(f"  {role} {path}: {len(timings)} queries ({len(ledger)} on the ledger), "
+              f"{1000 * sum(t for t, _, _ in timings):.1f} ms in SQL, {1000 * total:.1f} ms in all",
+              flush=True)  # fmt: skip
+        for elapsed, sql, _ in sorted(timings, key=lambda t: t[0], reverse=True)[:top]:
             print(f"    {1000 * elapsed:7.2f} ms  {sql[:220]}", flush=True)
+        with connection.cursor() as cursor:
+            for sql, params in ledger:
+                analyze = "ANALYZE, BUFFERS, " if sql.lstrip().upper().startswith("SELECT") else ""
+                cursor.execute(f"EXPLAIN ({analyze}COSTS OFF) {sql}", params)
+                plan = "\n      ".join(row[0] for row in cursor.fetchall())
+                print(f"    on the ledger: {sql[:160]}\n      {plan}", flush=True)
 
 
 def measure(args, sessions: dict) -> dict:
@@ -406,6 +527,45 @@ def measure(args, sessions: dict) -> dict:
     }
 
 
+def cluster_start(pgdata: Path) -> tuple[dict, Path]:
+    """The kept cluster in pgdata (made there on first use, with tools/pgserver.py's settings),
+    started on a free loopback port. Returns (server, bindir) for cluster_stop."""
+    import pwd
+
+    import pgserver
+
+    bindir = pgserver.ensure_postgres()
+    owner = pgserver.ensure_service_user() if pgserver._is_root() else pwd.getpwuid(os.getuid())
+    fresh = not (pgdata / "data" / "PG_VERSION").exists()
+    if fresh:
+        pgdata.mkdir(parents=True, exist_ok=True)
+        if pgserver._is_root():  # the cluster belongs to the service user, as pgserver's do
+            os.chown(pgdata, owner.pw_uid, owner.pw_gid)
+        pgserver._initdb(bindir, pgdata, print)
+        pgserver._configure(pgdata)
+        with (pgdata / "data" / "postgresql.conf").open("a") as conf:
+            conf.write(
+                "# bench/province.py: a kept bench cluster\nshared_buffers = '512MB'\nmax_wal_size = '4GB'\n"
+            )
+    port, pid = pgserver._start_postmaster(bindir, pgdata)
+    pgserver._wait_for_connections(bindir, port)
+    if fresh:
+        result = pgserver._psql(bindir, port, "-c", f"CREATE ROLE {pgserver.DB_USER} LOGIN CREATEDB",
+                                "-c", f"CREATE DATABASE {pgserver.DB_NAME} OWNER {pgserver.DB_USER}")  # fmt: skip
+        if result.returncode != 0:
+            pgserver._stop_postmaster(bindir, pgdata, pid)
+            raise SystemExit(f"could not create the bench database in {pgdata}: {result.stderr}")
+    print(f"PostgreSQL in {pgdata} on port {port} ({'new' if fresh else 'kept'} cluster)", flush=True)
+    return {"port": port, "pid": pid, "url": pgserver.database_url(pgserver.HOST, port)}, bindir
+
+
+def cluster_stop(pgdata: Path, server: dict, bindir: Path) -> None:
+    import pgserver
+
+    pgserver._stop_postmaster(bindir, pgdata, server["pid"])
+    print(f"PostgreSQL in {pgdata} stopped (kept for --reuse / --measure-only)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -413,62 +573,117 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=1000)
     parser.add_argument("--matters", type=int, default=1_000_000)
     parser.add_argument(
-        "--events", default="1000000,5000000,20000000", help="ledger sizes to measure at, in order"
-    )
+        "--sizes", "--events", dest="sizes", default="1000000,5000000,20000000",
+        help="ledger sizes to measure at, in order; each adds only the events it lacks",
+    )  # fmt: skip
     parser.add_argument("--decisions", type=int, default=200_000)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--pgdata", type=Path, help="keep the generated cluster in this folder")
+    parser.add_argument("--reuse", action="store_true", help="use the province already generated")
+    parser.add_argument(
+        "--measure-only", nargs="?", type=int, const=-1, default=None, metavar="SIZE",
+        help="generate nothing: measure the kept province as it is (SIZE: refuse unless it has that many events)",
+    )  # fmt: skip
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    sizes = [int(s) for s in args.sizes.split(",")]
+    server = bindir = None
+    if args.pgdata:
+        args.pgdata = args.pgdata.resolve()
+        server, bindir = cluster_start(args.pgdata)
+        os.environ["DATABASE_URL"] = server["url"]
+    elif not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit(
-            "bench/province.py measures PostgreSQL: set DATABASE_URL=postgres://… (a scratch database)"
+            "bench/province.py measures PostgreSQL: give --pgdata DIR (a kept cluster) or set"
+            " DATABASE_URL=postgres://… (a scratch database)"
         )
+    try:
+        run(args, sizes)
+    finally:
+        if server:
+            cluster_stop(args.pgdata, server, bindir)
+
+
+def run(args, sizes: list[int]) -> None:
     setup_django()
     from django.core.management import call_command
     from django.db import connection, transaction
 
     call_command("migrate", verbosity=0)
-    rng = random.Random(17)
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        org = generate_org(cursor.cursor, args.agencies, rng)
-        print(
-            f"{args.agencies} agencies, {org['staff']} staff in {time.perf_counter() - started:.0f} s",
-            flush=True,
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM org_agency WHERE name LIKE '省基准第%'")
+        generated = cursor.fetchone()[0]
+    if args.measure_only is not None:
+        args.reuse = True
+    if generated and not args.reuse:
+        raise SystemExit(
+            f"this database already holds a generated province ({generated} agencies): --reuse grows and"
+            " measures it, --measure-only measures it as it is (or start from an empty database)"
         )
-        started = time.perf_counter()
-        made = generate_matters(cursor.cursor, org["layout"], args.matters, rng)
-        print(
-            f"{args.matters} matters ({made['open']} open) in {time.perf_counter() - started:.0f} s",
-            flush=True,
-        )
-        started = time.perf_counter()
-        decisions = generate_decisions(cursor.cursor, org["layout"], args.decisions, rng)
-        print(f"{decisions} published decisions in {time.perf_counter() - started:.0f} s", flush=True)
-    people = pick_people(org["layout"])
-    sessions = {role: session_for(staff) for role, staff in people.items()}
-    table = []
-    have = 0
-    for size in (int(s) for s in args.events.split(",")):
+    if args.reuse and not generated:
+        raise SystemExit("--reuse / --measure-only: this database holds no generated province")
+    if not generated:
+        rng = random.Random(17)
         started = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cursor:
-            have += generate_events(
-                cursor.cursor, org["layout"], made["base"], args.matters, size - have, rng
+            org = generate_org(cursor.cursor, args.agencies, rng)
+            print(
+                f"{args.agencies} agencies, {org['staff']} staff in {time.perf_counter() - started:.0f} s",
+                flush=True,
             )
+            started = time.perf_counter()
+            made = generate_matters(cursor.cursor, org["layout"], args.matters, rng)
+            print(
+                f"{args.matters} matters ({made['open']} open) in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+            started = time.perf_counter()
+            decisions = generate_decisions(cursor.cursor, org["layout"], args.decisions, rng)
+            print(f"{decisions} published decisions in {time.perf_counter() - started:.0f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM org_agency WHERE name LIKE '省基准第%'")
+        agencies = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT COUNT(*) FROM matters_matter WHERE agency_id IN (SELECT id FROM org_agency WHERE name LIKE '省基准第%')"
+        )
+        matters = cursor.fetchone()[0]
+        have = event_count(cursor)
+        people = pick_people(cursor)
+    if args.measure_only is not None:
+        if args.measure_only >= 0 and args.measure_only != have:
+            raise SystemExit(f"--measure-only {args.measure_only}: the province has {have} events")
+        sizes = [have]
+    sessions = {role: session_for(staff) for role, staff in people.items()}
+    table = []
+    for size in sizes:
+        if size < have:
+            print(f"skipping {size:,} events: the province already has {have:,}", flush=True)
+            continue
+        started = time.perf_counter()
+        made = {"added": 0}
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            if size > have:
+                check_disk(cursor, Path(args.pgdata or "/"), size - have)
+                made = generate_events(cursor.cursor, size - have)
+                have = event_count(cursor)
+                cursor.execute("ANALYZE")
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
             db_size = cursor.fetchone()[0]
-        print(f"{have} events ({db_size}) after {time.perf_counter() - started:.0f} s", flush=True)
+        took = time.perf_counter() - started
+        if made["added"]:
+            print(f"{have:,} events ({db_size}): {made['added']:,} added in {took:.0f} s "
+                  f"({made['added'] / made['insert_s']:,.0f} rows/s inserted, indexes rebuilt in "
+                  f"{made['index_s']:.0f} s, load {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
+        else:
+            print(f"{have:,} events ({db_size})", flush=True)
         if args.explain:
             explain(people)
         figures = measure(args, sessions)
-        table.append(
-            {"events": have, "matters": args.matters, "agencies": args.agencies, "db": db_size, **figures}
-        )
+        table.append({"events": have, "matters": matters, "agencies": agencies, "db": db_size,
+                      "generated_s": round(took), **figures})  # fmt: skip
         print(json.dumps(table[-1], ensure_ascii=False), flush=True)
     print(json.dumps(table, ensure_ascii=False, indent=1))
 
