@@ -732,35 +732,69 @@ def start_supervisor(layout: Layout) -> None:
         time.sleep(0.1)
 
 
-def write_units(layout: Layout, progs: list[dict]) -> None:
+def _systemd_escape(text: str) -> str:
+    """A value as systemd reads it literally: no specifier (%h) or variable ($X) expansion."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%").replace("$", "$$")
+
+
+def unit_files(layout: Layout, progs: list[dict]) -> dict[str, str]:
     """systemd units, one per program, restarting on failure; zhifa.target groups them."""
-    unit_dir = Path("/etc/systemd/system")
-    names = []
+    units = {}
     for program in progs:
-        name = f"zhifa-{program['name']}.service"
-        names.append(name)
-        env_lines = "".join(f'Environment="{k}={v}"\n' for k, v in sorted(program.get("env", {}).items()))
-        (unit_dir / name).write_text(
+        env_lines = "".join(
+            f'Environment="{_systemd_escape(f"{k}={v}")}"\n' for k, v in sorted(program.get("env", {}).items())
+        )
+        command = " ".join(f'"{_systemd_escape(part)}"' for part in program["cmd"])
+        units[f"zhifa-{program['name']}.service"] = (
             f"[Unit]\nDescription=zhifa {program['name']}\nAfter=network.target\nPartOf=zhifa.target\n\n"
             f"[Service]\nUser={program['user']}\nWorkingDirectory={program.get('cwd', '/')}\n{env_lines}"
-            f"ExecStart={' '.join([*program['cmd'][:-1], repr(program['cmd'][-1]) if ' ' in program['cmd'][-1] else program['cmd'][-1]])}\n"
+            f"ExecStart={command}\n"
             f"Restart=always\nRestartSec=2\nStandardOutput=append:{layout.logs}/{program['name']}.log\n"
             f"StandardError=inherit\nKillMode=mixed\nTimeoutStopSec=30\n\n[Install]\nWantedBy=zhifa.target\n"
         )
-        os.chmod(unit_dir / name, 0o600)
-    (unit_dir / "zhifa.target").write_text(
+    units["zhifa.target"] = (
         "[Unit]\nDescription=zhifa production stack\nWants="
-        + " ".join(names)
+        + " ".join(name for name in units)
         + "\n\n[Install]\nWantedBy=multi-user.target\n"
     )
+    return units
+
+
+def write_units(layout: Layout, progs: list[dict], unit_dir: Path = Path("/etc/systemd/system")) -> list[str]:
+    """Write the units (mode 600: they hold the settings); returns the service names."""
+    unit_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in unit_files(layout, progs).items():
+        path = unit_dir / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.chmod(path, 0o600)
+    return [f"zhifa-{program['name']}.service" for program in progs]
+
+
+def install_units(layout: Layout, progs: list[dict]) -> None:
+    names = write_units(layout, progs)
     subprocess.run(["systemctl", "daemon-reload"], check=True)
     subprocess.run(["systemctl", "enable", "--now", "zhifa.target", *names], check=True)
+
+
+def units(args) -> int:
+    """Write the systemd units of this deployment into --out (to inspect or `systemd-analyze verify`)."""
+    layout = Layout(args.prefix)
+    try:
+        progs = json.loads(layout.programs.read_text())
+    except (OSError, ValueError) as exc:
+        raise DeployError(f"not deployed in {layout.prefix} (no {layout.programs}): run bin/deploy first") from exc
+    for name in write_units(layout, progs, args.out):
+        print(args.out / name)
+    print(args.out / "zhifa.target")
+    return 0
 
 
 def launch(layout: Layout, progs: list[dict]) -> None:
     write_private(layout.programs, json.dumps(progs, indent=1) + "\n")
     if systemd_is_init():
-        write_units(layout, progs)
+        install_units(layout, progs)
         app = [f"zhifa-{p['name']}.service" for p in progs if p["user"] == APP_USER]
         if app:  # the new code and settings
             subprocess.run(["systemctl", "restart", *app], check=True)
@@ -1097,9 +1131,11 @@ def status(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "stop", "status", "supervise", "hold", "release"):
+    for name in ("up", "stop", "status", "supervise", "hold", "release", "units"):
         p = sub.add_parser(name)
         p.add_argument("--prefix", type=Path, default=DEFAULT_PREFIX)
+        if name == "units":
+            p.add_argument("--out", type=Path, required=True, help="a folder for the unit files")
         if name == "hold":
             p.add_argument("services", nargs="+", help="e.g. postgresql gunicorn celery-worker celery-beat")
         if name == "up":
@@ -1115,7 +1151,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "supervise":
             supervise(Layout(args.prefix))
             return 0
-        return {"up": up, "stop": stop, "status": status, "hold": hold, "release": release}[args.command](args)
+        commands = {"up": up, "stop": stop, "status": status, "hold": hold, "release": release, "units": units}
+        return commands[args.command](args)
     except (DeployError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         log(f"ERROR: {exc}")
         return 1
