@@ -239,12 +239,17 @@ MOUNTS = (  # (target inside the root, mount arguments), mounted in this order
 )
 
 
-def mount_all(root: Path) -> None:
+def mount_all(root: Path, cache: Path) -> None:
     for target, arguments in MOUNTS:
         path = root / target
         path.mkdir(parents=True, exist_ok=True)
         run(["mount", *arguments, str(path)], what=f"mount /{target}")
     (root / "run/lock").mkdir(mode=0o1777, exist_ok=True)
+    # Downloaded .deb files and wheels are kept across runs (what is installed is not: that is fresh).
+    for target, name in (("var/cache/apt/archives", "apt-archives"), ("root/.cache/pip", "pip")):
+        (cache / name / ("partial" if name == "apt-archives" else "")).mkdir(parents=True, exist_ok=True)
+        (root / target).mkdir(parents=True, exist_ok=True)
+        run(["mount", "--bind", str(cache / name), str(root / target)], what=f"mount the {name} cache")
 
 
 def mounted_under(root: Path) -> list[str]:
@@ -569,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         with timer.phase("copy"):
             copy_project(args)
-        mount_all(args.root)
+        mount_all(args.root, args.cache)
         with timer.phase("deploy"):
             deploy(args)
         with timer.phase("checks"):
