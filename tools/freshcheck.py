@@ -225,6 +225,20 @@ def copy_project(args: argparse.Namespace) -> None:
     if "localhost" not in (hosts.read_text() if hosts.exists() else ""):
         hosts.write_text("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
     say(f"copied {source} into /{APP_DIR} ({len(list(dest.rglob('*')))} files and folders)")
+    site_certificates(args.root)
+
+
+def site_certificates(root: Path) -> None:
+    """A network whose HTTPS goes through an inspecting proxy (as this one does) needs its CA on
+    every machine: as an administrator there would, give pip the CA bundle this machine trusts."""
+    local = sorted(Path("/usr/local/share/ca-certificates").glob("*.crt"))
+    bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    if not local or not bundle.exists():
+        return
+    shutil.copy(bundle, root / "etc/ssl/site-ca-bundle.pem")
+    (root / "etc/pip.conf").write_text("[global]\ncert = /etc/ssl/site-ca-bundle.pem\n")
+    say("this network inspects HTTPS: pip in the fresh system trusts this machine's CA bundle "
+        f"(with {', '.join(p.name for p in local)}) through /etc/pip.conf")
 
 
 # --- 3. mounts and deploy -----------------------------------------------------------------------
