@@ -227,9 +227,21 @@ def install_debian(missing: list[str]) -> None:
         result = _apt(install)
     if result.returncode != 0:
         raise DeployError("apt-get install failed:\n" + result.stderr[-3000:])
-    # Debian's packages may start their own default instances; this stack runs its own.
-    for service in ("nginx", "redis-server", "postgresql"):
-        subprocess.run(["service", service, "stop"], capture_output=True, check=False)
+    stop_debian_defaults()
+
+
+DEBIAN_DEFAULTS = ("nginx", "redis-server", "postgresql")
+
+
+def stop_debian_defaults() -> None:
+    """Debian's packages start their own default instances (on this stack's ports 80, 6379 and
+    5432); this stack runs its own, so they are stopped and, under systemd, kept from starting at
+    boot, where they would take those ports before the zhifa units."""
+    for service in DEBIAN_DEFAULTS:
+        if systemd_is_init():
+            subprocess.run(["systemctl", "disable", "--now", f"{service}.service"], capture_output=True, check=False)
+        else:
+            subprocess.run(["service", service, "stop"], capture_output=True, check=False)
 
 
 def ensure_app_user() -> pwd.struct_passwd:
@@ -250,6 +262,23 @@ def ensure_app_user() -> pwd.struct_passwd:
             check=True,
         )
         return pwd.getpwnam(APP_USER)
+
+
+def ensure_code_readable() -> None:
+    """The services run as `zhifa` from this checkout: a checkout under /root (mode 700) cannot be
+    read by them, and nothing would start. Say so before anything is brought up."""
+    probe = subprocess.run(
+        ["test", "-r", str(ROOT / "manage.py")], user=pwd.getpwnam(APP_USER).pw_uid, check=False
+    )
+    if probe.returncode != 0:
+        blocked = next(
+            (str(p) for p in (ROOT, *ROOT.parents) if not os.stat(p).st_mode & 0o001), str(ROOT)
+        )
+        raise DeployError(
+            f"the service user '{APP_USER}' cannot read this checkout ({ROOT}; {blocked} is closed to "
+            "other users): put the checkout where every user may read it, e.g. /opt/zhifa or /srv/zhifa, "
+            "and run bin/deploy from there"
+        )
 
 
 def chown(path: Path, user: str) -> None:
@@ -1018,9 +1047,10 @@ def up(args) -> int:
     for folder in (layout.prefix, layout.logs, layout.run, layout.data, layout.redis, layout.nginx / "tmp"):
         folder.mkdir(parents=True, exist_ok=True)
     os.chmod(layout.prefix, 0o755)  # noqa: S103 - the service users reach their folders
+    ensure_app_user()
+    ensure_code_readable()
     install_packages()
     ensure_venv()
-    ensure_app_user()
     ports = ports_for(layout, args)
     env = settings_for(layout, ports, args.server_name)
     chown(layout.data, APP_USER)

@@ -235,8 +235,8 @@ def site_certificates(root: Path) -> None:
     bundle = Path("/etc/ssl/certs/ca-certificates.crt")
     if not local or not bundle.exists():
         return
-    shutil.copy(bundle, root / "etc/ssl/site-ca-bundle.pem")
-    (root / "etc/pip.conf").write_text("[global]\ncert = /etc/ssl/site-ca-bundle.pem\n")
+    shutil.copy(bundle, root / "etc/pip-site-ca.pem")
+    (root / "etc/pip.conf").write_text("[global]\ncert = /etc/pip-site-ca.pem\n")
     say("this network inspects HTTPS: pip in the fresh system trusts this machine's CA bundle "
         f"(with {', '.join(p.name for p in local)}) through /etc/pip.conf")
 
