@@ -499,7 +499,8 @@ def checks(args: argparse.Namespace) -> None:
     if "/org/staff/" not in url or "李执法" not in body:
         raise CheckFailed(f"adding the officer did not lead to the officer's page ({url}):\n{body[:1500]}")
 
-    say("the officer's API token, /api/v1/me/")
+    say("the officer's API token, /api/v1/me/ (an API client of its own: no session cookie)")
+    web = Browser(web.base)
     token = web.api("POST", "/api/v1/auth/token/", {"username": "officer1", "password": officer_password}, "",
                     what="API token")["token"]
     me = web.api("GET", "/api/v1/me/", None, token, what="/api/v1/me/")
@@ -601,8 +602,13 @@ def main(argv: list[str] | None = None) -> int:
         failed = str(exc)
     except KeyboardInterrupt:
         failed = "interrupted"
+    except Exception as exc:  # a bug here, or something unforeseen: still clean up
+        failed = f"{type(exc).__name__}: {exc}"
     finally:
         with timer.phase("clean"):
+            if failed and processes_in(args.root):  # stop the stack as bin/deploy does, then the rest
+                with contextlib.suppress(CheckFailed):
+                    inside(args.root, f"cd /{APP_DIR} && bin/deploy --stop", what="bin/deploy --stop", timeout=180)
             left = kill_leftovers(args.root) if args.root.exists() else []
             if left:
                 say("ended what was left running: " + ", ".join(f"{pid} ({cmd[:40]})" for pid, cmd in left))
@@ -610,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep:
                 say(f"kept {args.root} (unmounted)")
             elif args.root.exists() and not args.only_bootstrap:
-                shutil.rmtree(args.root)
+                run(["rm", "-rf", "--one-file-system", str(args.root)], what="remove the fresh system", timeout=1800)
         say("phases:\n" + timer.table())
     if failed:
         say(f"FAILED: {failed}")
