@@ -42,6 +42,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import string
 import subprocess
 import sys
@@ -94,6 +95,7 @@ class Layout:
         self.ceph = prefix / "ceph"
         self.redis = prefix / "redis"
         self.nginx = prefix / "nginx"
+        self.tls = prefix / "nginx" / "tls"  # server.crt and server.key
         self.data = prefix / "data"
         self.logs = prefix / "log"
         self.run = prefix / "run"
@@ -375,6 +377,15 @@ http {{
     server {{
         listen {http_port};
         server_name {server_name};
+        location / {{ return 301 https://$host{https_suffix}$request_uri; }}
+    }}
+    server {{
+        listen {https_port} ssl;
+        server_name {server_name};
+        ssl_certificate {tls}/server.crt;
+        ssl_certificate_key {tls}/server.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:SSL:10m;
         client_max_body_size {body};
         location /static/ {{ alias {static}/; expires 7d; }}
         location / {{
@@ -409,6 +420,7 @@ def ports_for(layout: Layout, args) -> dict[str, int]:
             "gunicorn": 8001,
             "http": 80,
         }
+    ports = {"https": 443, **ports}  # (an older ports.json has no https)
     for name in list(ports):
         wanted = getattr(args, name.replace("-", "_") + "_port", None)
         if wanted is not None:
@@ -1030,6 +1042,55 @@ def prepare_s3(layout: Layout, ports: dict[str, int], env: dict[str, str]) -> No
         raise DeployError("could not create the Object Lock bucket:\n" + result.stderr[-2000:])
 
 
+SELF_SIGNED = """
+import datetime, ipaddress, os, sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+name = os.environ["NAME"]
+key = ec.generate_private_key(ec.SECP256R1())
+subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+now = datetime.datetime.now(datetime.timezone.utc)
+alt = [x509.DNSName(n) for n in dict.fromkeys([name, "localhost"])] + [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=825))
+        .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+open(sys.argv[1], "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+open(sys.argv[2], "wb").write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()))
+"""
+
+
+def ensure_tls(layout: Layout, args) -> None:
+    """nginx serves HTTPS (the production settings send session and CSRF cookies only over
+    HTTPS: over plain HTTP no browser on another machine could log in). --tls-cert/--tls-key
+    install the site's certificate; without one, a self-signed certificate for --server-name is
+    made once (browsers warn until the agency's own certificate replaces it)."""
+    layout.tls.mkdir(parents=True, exist_ok=True)
+    os.chmod(layout.tls, 0o700)
+    cert, key = layout.tls / "server.crt", layout.tls / "server.key"
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise DeployError("--tls-cert and --tls-key go together (the certificate and its private key)")
+    if args.tls_cert:
+        for given in (args.tls_cert, args.tls_key):
+            if not given.is_file():
+                raise DeployError(f"{given}: no such file")
+        shutil.copyfile(args.tls_cert, cert)
+        write_private(key, args.tls_key.read_text())
+        log(f"HTTPS with the certificate {args.tls_cert}")
+    elif not (cert.exists() and key.exists()):
+        log(f"HTTPS: making a self-signed certificate for {args.server_name} (replace it: --tls-cert/--tls-key)")
+        subprocess.run(
+            [str(_venv_python()), "-c", SELF_SIGNED, str(cert), str(key)],
+            env={**os.environ, "NAME": args.server_name}, check=True, capture_output=True,
+        )
+    os.chmod(key, 0o600)
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     app_env = {k: v for k, v in env.items() if k != "PG_PASSWORD"}
     app_env["PYTHONPATH"] = str(ROOT)
@@ -1074,6 +1135,7 @@ def up(args) -> int:
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     static = layout.data / "static"
+    ensure_tls(layout, args)
     (layout.nginx / "nginx.conf").write_text(
         NGINX_CONF.format(
             run=layout.run,
@@ -1082,6 +1144,9 @@ def up(args) -> int:
             host=HOST,
             app_port=ports["gunicorn"],
             http_port=ports["http"],
+            https_port=ports["https"],
+            https_suffix="" if ports["https"] == 443 else f":{ports['https']}",
+            tls=layout.tls,
             server_name=args.server_name,
             body=f"{16 * 1024 + 1}m",
             static=static,
@@ -1091,8 +1156,10 @@ def up(args) -> int:
     launch(layout, programs(layout, ports, env, app=True))
     wait_port(ports["gunicorn"], "gunicorn")
     wait_port(ports["http"], "nginx")
+    wait_port(ports["https"], "nginx (HTTPS)")
     log(
-        f"up: http://{args.server_name}:{ports['http']}/login/  (settings in {layout.env_file}; `bin/deploy --status`)"
+        f"up: https://{args.server_name}{'' if ports['https'] == 443 else ':' + str(ports['https'])}/login/"
+        f"  (settings in {layout.env_file}; `bin/deploy --status`)"
     )
     return status(args)
 
@@ -1148,9 +1215,12 @@ def status(args) -> int:
             f"{program['name']:<14} {'up' if ok else 'DOWN':<5} pid {s.get('pid', '-')!s:<8} restarts {s.get('restarts', '-')}"
             + (f"  port {program['port']}" if program.get("port") else "")
         )
-    if "http" in ports:
+    if "https" in ports:
+        local = ssl.create_default_context()
+        local.check_hostname, local.verify_mode = False, ssl.CERT_NONE  # a liveness probe on loopback
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{ports['http']}/login/", timeout=60) as reply:
+            url = f"https://{HOST}:{ports['https']}/login/"
+            with urllib.request.urlopen(url, timeout=60, context=local) as reply:
                 print(f"{'login page':<14} {reply.status}")
         except OSError as exc:
             print(f"{'login page':<14} DOWN ({exc})")
@@ -1171,8 +1241,10 @@ def main(argv: list[str] | None = None) -> int:
         if name == "up":
             p.add_argument("--server-name", default="localhost")
             p.add_argument("--memstore", action="store_true", help="Ceph objects in memory (not persistent)")
-            for port in ("http", "postgresql", "redis", "ceph-mon", "radosgw", "gunicorn"):
+            for port in ("http", "https", "postgresql", "redis", "ceph-mon", "radosgw", "gunicorn"):
                 p.add_argument(f"--{port}-port", type=int, default=None)
+            p.add_argument("--tls-cert", type=Path, help="the site's certificate (PEM, with its chain)")
+            p.add_argument("--tls-key", type=Path, help="its private key (PEM)")
     args = parser.parse_args(argv)
     args.prefix = args.prefix.resolve()
     global VENV

@@ -37,6 +37,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -347,35 +348,46 @@ def uscc(prefix17: str) -> str:
     return prefix17 + USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-class LoopbackSecurePolicy(http.cookiejar.DefaultCookiePolicy):
-    """Browsers treat http://127.0.0.1 and http://localhost as secure contexts and send Secure
-    cookies there (as the production settings set them); Python's jar only does so over https."""
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are followed by hand, only within the site."""
 
-    def return_ok_secure(self, cookie, request):
-        host = urllib.parse.urlsplit(request.get_full_url()).hostname
-        return host in ("127.0.0.1", "localhost") or super().return_ok_secure(cookie, request)
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
 
 
 class Browser:
     """A real HTTP client with a cookie jar, talking to nginx."""
 
-    def __init__(self, base: str):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar(LoopbackSecurePolicy())
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+    def __init__(self, base: str, cafile: Path):
+        self.base, self.cafile = base, cafile
+        self.jar = http.cookiejar.CookieJar()
+        tls = urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=str(cafile)))
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), tls,
+                                                  NoRedirect())
 
     def request(self, method: str, path: str, *, data: bytes | None = None, headers: dict | None = None,
                 token: str | None = None, expect: tuple[int, ...] = (200,), what: str) -> tuple[int, str, str]:
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})  # noqa: S310
         if token:
             request.add_header("Authorization", f"Token {token}")
-        try:
-            with self.opener.open(request, timeout=120) as reply:
-                status, body, url = reply.status, reply.read().decode(errors="replace"), reply.url
-        except urllib.error.HTTPError as exc:
-            status, body, url = exc.code, exc.read().decode(errors="replace"), exc.url
-        except OSError as exc:
-            raise CheckFailed(f"{what}: {method} {path}: {exc}") from exc
+        for _hop in range(5):
+            try:
+                with self.opener.open(request, timeout=120) as reply:
+                    status, body, url = reply.status, reply.read().decode(errors="replace"), reply.url
+            except urllib.error.HTTPError as exc:
+                status, body, url = exc.code, exc.read().decode(errors="replace"), exc.url
+                location = exc.headers.get("Location")
+                if status in (301, 302, 303) and location and status not in expect:
+                    target = urllib.parse.urljoin(url, location)
+                    if not target.startswith(self.base):
+                        raise CheckFailed(f"{what}: {method} {path} redirected off the site to {target}") from exc
+                    request = urllib.request.Request(target, method="GET", headers={"Referer": url})  # noqa: S310
+                    if token:
+                        request.add_header("Authorization", f"Token {token}")
+                    continue
+            except OSError as exc:
+                raise CheckFailed(f"{what}: {method} {path}: {exc}") from exc
+            break
         if status not in expect:
             raise CheckFailed(f"{what}: {method} {path} answered {status}, expected {expect}:\n{body[:1500]}")
         return status, body, url
@@ -466,9 +478,18 @@ def checks(args: argparse.Namespace) -> None:
     say(step)
     print(inside(args.root, f"cd /{APP_DIR} && bin/deploy --status", what=step, timeout=120), end="", flush=True)
     ports = json.loads((args.root / PREFIX.lstrip("/") / "ports.json").read_text())
-    web = Browser(f"http://127.0.0.1:{ports['http']}")
+    cafile = args.root / PREFIX.lstrip("/") / "nginx/tls/server.crt"  # the self-signed one bin/deploy made
+    https = "" if ports["https"] == 443 else f":{ports['https']}"
+    web = Browser(f"https://localhost{https}", cafile)
 
-    say("through nginx: the login page and the public portal")
+    say("through nginx: plain HTTP is sent to HTTPS; the login page and the public portal over HTTPS")
+    plain = Browser(f"http://localhost:{ports['http']}", cafile)
+    try:
+        plain.opener.open(urllib.request.Request(f"{plain.base}/login/"), timeout=30).close()  # noqa: S310
+        raise CheckFailed("plain HTTP served the login page instead of sending the browser to HTTPS")
+    except urllib.error.HTTPError as exc:
+        if exc.code != 301 or exc.headers.get("Location") != f"{web.base}/login/":
+            raise CheckFailed(f"plain HTTP answered {exc.code} {exc.headers.get('Location')}") from exc
     _s, body, _u = web.request("GET", "/login/", what="the login page")
     if "登录" not in body or "csrfmiddlewaretoken" not in body:
         raise CheckFailed("the login page has no login form:\n" + body[:1000])
@@ -484,7 +505,9 @@ def checks(args: argparse.Namespace) -> None:
                        what="zhifa agency add"), end="", flush=True)
 
     say("the administrator logs in through the page and adds an officer by the staff form")
-    web.form("/login/", [("username", "admin"), ("password", admin_password)], what="log in as admin")
+    _s, _b, url = web.form("/login/", [("username", "admin"), ("password", admin_password)], what="log in as admin")
+    if url.rstrip("/").endswith("/login"):
+        raise CheckFailed("logging in as admin through the page failed (still on the login page)")
     _s, body, _u = web.request("GET", "/org/staff/new/", what="the staff form")
     if "Fresh" in body:
         raise CheckFailed("the staff form shows a password")
@@ -500,7 +523,7 @@ def checks(args: argparse.Namespace) -> None:
         raise CheckFailed(f"adding the officer did not lead to the officer's page ({url}):\n{body[:1500]}")
 
     say("the officer's API token, /api/v1/me/ (an API client of its own: no session cookie)")
-    web = Browser(web.base)
+    web = Browser(web.base, cafile)
     token = web.api("POST", "/api/v1/auth/token/", {"username": "officer1", "password": officer_password}, "",
                     what="API token")["token"]
     me = web.api("GET", "/api/v1/me/", None, token, what="/api/v1/me/")
@@ -508,7 +531,8 @@ def checks(args: argparse.Namespace) -> None:
         raise CheckFailed(f"/api/v1/me/ does not name the officer: {me}")
 
     say("a small real video (PyAV), uploaded by the resumable upload API and filed by the Celery worker")
-    inside(args.root, f"{PREFIX}/venv/bin/python -c \"$(cat)\" <<'PY'\n{MAKE_VIDEO}\nPY", what="make a video")
+    (args.root / "tmp/freshcheck-video.py").write_text(MAKE_VIDEO)
+    inside(args.root, f"{PREFIX}/venv/bin/python /tmp/freshcheck-video.py", what="make a video")
     clip = (args.root / "tmp/freshcheck-clip.mp4").read_bytes()
     started = web.api("POST", "/api/v1/uploads/", {"file_name": "执法记录仪-现场.mp4", "size": len(clip)}, token,
                       expect=(200, 201), what="start an upload")
@@ -528,8 +552,8 @@ def checks(args: argparse.Namespace) -> None:
     say(f"filed as record {state}, sha256 {sha[:16]}…, kind {record.get('kind')}")
 
     say("radosgw: the object is in the Object Lock bucket and the store refuses to delete it")
-    probe = inside(args.root, f"{PREFIX}/venv/bin/python -c \"$(cat)\" {sha} <<'PY'\n{S3_CHECK % {'prefix': PREFIX}}\nPY",
-                   what="S3 check")
+    (args.root / "tmp/freshcheck-s3.py").write_text(S3_CHECK % {"prefix": PREFIX})
+    probe = inside(args.root, f"{PREFIX}/venv/bin/python /tmp/freshcheck-s3.py {sha}", what="S3 check")
     found = json.loads(probe.strip().splitlines()[-1])
     say(f"S3: {found}")
     if (found["lock"] != "Enabled" or found["mode"] != "COMPLIANCE" or found["delete_refused"] != "AccessDenied"

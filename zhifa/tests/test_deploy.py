@@ -172,3 +172,39 @@ def test_the_systemd_units_pass_systemd_analyze_verify_and_keep_every_argument_l
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "zhifa" not in result.stderr, result.stderr  # no warning about any of our units
+
+
+def test_https_a_self_signed_certificate_is_made_once_and_the_sites_own_replaces_it(tmp_path, monkeypatch):
+    """bin/deploy's nginx serves HTTPS (production cookies are Secure): without --tls-cert a
+    self-signed certificate for the server name is made once and kept; the site's own replaces it."""
+    import argparse
+    import ssl
+
+    monkeypatch.setattr(deploy, "VENV", Path(sys.prefix))  # this venv has cryptography, as deploy's has
+    layout = deploy.Layout(tmp_path)
+    args = argparse.Namespace(server_name="zhifa.example.gov.cn", tls_cert=None, tls_key=None)
+    deploy.ensure_tls(layout, args)
+    cert, key = layout.tls / "server.crt", layout.tls / "server.key"
+    assert key.stat().st_mode & 0o777 == 0o600 and layout.tls.stat().st_mode & 0o777 == 0o700
+    context = ssl.create_default_context()
+    context.load_cert_chain(cert, key)  # the key belongs to the certificate
+    decoded = ssl._ssl._test_decode_cert(str(cert))
+    assert ("DNS", "zhifa.example.gov.cn") in decoded["subjectAltName"]
+    assert ("DNS", "localhost") in decoded["subjectAltName"]
+    first = cert.read_bytes()
+    deploy.ensure_tls(layout, args)
+    assert cert.read_bytes() == first  # kept on the next run
+
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "site.crt").write_bytes(first)  # (any valid pair: this one)
+    (own / "site.key").write_text(key.read_text())
+    args = argparse.Namespace(server_name="x", tls_cert=own / "site.crt", tls_key=None)
+    with pytest.raises(deploy.DeployError, match="go together"):
+        deploy.ensure_tls(layout, args)
+    args.tls_key = own / "missing.key"
+    with pytest.raises(deploy.DeployError, match="no such file"):
+        deploy.ensure_tls(layout, args)
+    args.tls_key = own / "site.key"
+    deploy.ensure_tls(layout, args)
+    assert cert.read_bytes() == (own / "site.crt").read_bytes() and key.stat().st_mode & 0o777 == 0o600
