@@ -787,7 +787,9 @@ def unit_files(layout: Layout, progs: list[dict]) -> dict[str, str]:
         )
         command = " ".join(f'"{_systemd_escape(part)}"' for part in program["cmd"])
         units[f"zhifa-{program['name']}.service"] = (
-            f"[Unit]\nDescription=zhifa {program['name']}\nAfter=network.target\nPartOf=zhifa.target\n\n"
+            # StartLimitIntervalSec=0: systemd never gives up restarting (as the supervisor does)
+            f"[Unit]\nDescription=zhifa {program['name']}\nAfter=network.target\nPartOf=zhifa.target\n"
+            "StartLimitIntervalSec=0\n\n"
             f"[Service]\nUser={program['user']}\nWorkingDirectory={program.get('cwd', '/')}\n{env_lines}"
             f"ExecStart={command}\n"
             f"Restart=always\nRestartSec=2\nStandardOutput=append:{layout.logs}/{program['name']}.log\n"

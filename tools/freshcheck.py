@@ -103,6 +103,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="leave the folder (unmounted) for a look")
     parser.add_argument("--worktree", action="store_true", help="copy the work tree's tracked files, not HEAD")
     parser.add_argument("--only-bootstrap", action="store_true", help="fill the cache and stop")
+    parser.add_argument("--systemd", action="store_true",
+                        help="boot the fresh system with systemd as PID 1 (systemd-nspawn) instead of a chroot: "
+                             "bin/deploy installs systemd units; the stack is checked, rebooted and checked again")
     parser.add_argument("--deploy-timeout", type=int, default=3600, help="seconds bin/deploy may take")
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
@@ -127,9 +130,67 @@ def run(cmd: list[str], *, what: str, timeout: float = 600, capture: bool = True
 
 
 def chroot_cmd(root: Path, script: str) -> list[str]:
-    """A shell inside the fresh system with an empty environment, as root logged in on a console."""
-    return ["chroot", str(root), "/usr/bin/env", "-i", f"PATH={CLEAN_PATH}", "HOME=/root", "TERM=dumb",
-            "/bin/bash", "-c", script]
+    """A shell inside the fresh system with an empty environment, as root logged in on a console:
+    by chroot, or (--systemd) by entering the namespaces of the booted container's systemd."""
+    enter = ["nsenter", "-t", str(CONTAINER.leader), "-a"] if CONTAINER.leader else ["chroot", str(root)]
+    return [*enter, "/usr/bin/env", "-i", f"PATH={CLEAN_PATH}", "HOME=/root", "TERM=dumb", "/bin/bash", "-c", script]
+
+
+class Container:
+    """The fresh system booted with systemd as PID 1 (systemd-nspawn --boot; the host's network)."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self.leader: int | None = None
+
+    def boot(self, root: Path, cache: Path, log: Path) -> None:
+        if not shutil.which("systemd-nspawn"):
+            say("installing Debian's systemd-container (systemd-nspawn) on this machine")
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "systemd-container"],
+                what="apt-get install systemd-container", env=env)
+        for name in ("apt-archives/partial", "pip"):
+            (cache / name).mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as sink:
+            # --register=no --keep-unit: this machine's PID 1 is not systemd (no bus to register with)
+            self.process = subprocess.Popen(
+                ["systemd-nspawn", "--boot", "-D", str(root), "--register=no", "--keep-unit", "--console=pipe",
+                 "--machine=zhifa-fresh", f"--bind={cache}/apt-archives:/var/cache/apt/archives",
+                 f"--bind={cache}/pip:/root/.cache/pip"],
+                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
+
+        def leader() -> int | None:
+            if self.process.poll() is not None:
+                raise CheckFailed(f"systemd-nspawn exited with {self.process.returncode}; see {log}")
+            with contextlib.suppress(OSError):
+                for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+                    for child in (task / "children").read_text().split():
+                        if Path(f"/proc/{child}/comm").read_text().strip() == "systemd":
+                            return int(child)
+            return None
+
+        self.leader = wait_for(leader, timeout=60, what="systemd to start in the container", step=0.2)
+
+        def booted() -> str | None:
+            state = subprocess.run(chroot_cmd(root, "systemctl is-system-running"), capture_output=True,
+                                   text=True, check=False).stdout.strip()
+            return state if state in ("running", "degraded") else None
+
+        say(f"systemd is PID 1 in the container (host pid {self.leader}): "
+            + wait_for(booted, timeout=180, what="the container to finish booting", step=1))
+
+    def poweroff(self) -> None:
+        if self.process and self.process.poll() is None and self.leader:
+            os.kill(self.leader, signal.SIGRTMIN + 3)  # systemd's "poweroff"
+            try:
+                self.process.wait(180)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process, self.leader = None, None
+
+
+CONTAINER = Container()
 
 
 def inside(root: Path, script: str, *, what: str, timeout: float = 600, stream: bool = False) -> str:
@@ -585,10 +646,53 @@ def verify_units(args: argparse.Namespace) -> None:
 # --- 5. stop ------------------------------------------------------------------------------------
 
 
+STACK_PROGRAMS = ("postgres", "redis-server", "ceph-mon", "ceph-osd", "radosgw", "gunicorn", "celery", "nginx")
+
+
+def reboot(args: argparse.Namespace) -> None:
+    """Power the container off and boot it again: zhifa.target is enabled, so the stack comes up by
+    itself (and Debian's own postgresql, redis-server and nginx, disabled by bin/deploy, stay off)."""
+    CONTAINER.poweroff()
+    CONTAINER.boot(args.root, args.cache, args.root.parent / f"{args.root.name}-boot.log")
+
+    def healthy() -> str | None:
+        result = subprocess.run(chroot_cmd(args.root, f"cd /{APP_DIR} && bin/deploy --status"),
+                                capture_output=True, text=True, check=False, timeout=120)
+        return result.stdout if result.returncode == 0 else None
+
+    print(wait_for(healthy, timeout=300, what="the stack to come up by itself after the reboot", step=5),
+          end="", flush=True)
+    debian = inside(args.root, "systemctl is-active postgresql redis-server nginx || true", what="systemctl")
+    if "active" in debian.replace("inactive", ""):
+        raise CheckFailed(f"Debian's own services run after the reboot: {debian.split()}")
+    ports = json.loads((args.root / PREFIX.lstrip("/") / "ports.json").read_text())
+    cafile = args.root / PREFIX.lstrip("/") / "nginx/tls/server.crt"
+    https = "" if ports["https"] == 443 else f":{ports['https']}"
+    _s, body, _u = Browser(f"https://localhost{https}", cafile).request("GET", "/login/", what="login after reboot")
+    if "csrfmiddlewaretoken" not in body:
+        raise CheckFailed("after the reboot the login page has no form")
+    say("after the reboot every service came up by itself and the login page answers")
+
+
+def stack_processes(args: argparse.Namespace) -> list[str]:
+    """The stack's processes in the fresh system (read from its own /proc)."""
+    listing = inside(args.root, "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done",
+                     what="list processes")
+    return [line for line in listing.splitlines() if any(name in line for name in STACK_PROGRAMS)]
+
+
 def stop(args: argparse.Namespace) -> None:
     print(inside(args.root, f"cd /{APP_DIR} && bin/deploy --stop", what="bin/deploy --stop", timeout=300),
           end="", flush=True)
     time.sleep(2)
+    if args.systemd:
+        active = inside(args.root, "systemctl list-units 'zhifa*' --state=active --no-legend --plain || true",
+                        what="systemctl list-units")
+        left = stack_processes(args)
+        if active.strip() or left:
+            raise CheckFailed(f"after bin/deploy --stop: active units {active.split()}, processes {left}")
+        say("every zhifa unit is inactive and no process of the stack runs in the container")
+        return
     left = processes_in(args.root)
     if left:
         raise CheckFailed("still running in the fresh system after bin/deploy --stop:\n"
@@ -613,13 +717,20 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         with timer.phase("copy"):
             copy_project(args)
-        mount_all(args.root, args.cache)
+        if args.systemd:
+            with timer.phase("boot"):
+                CONTAINER.boot(args.root, args.cache, args.root.parent / f"{args.root.name}-boot.log")
+        else:
+            mount_all(args.root, args.cache)
         with timer.phase("deploy"):
             deploy(args)
         with timer.phase("checks"):
             checks(args)
         with timer.phase("units"):
             verify_units(args)
+        if args.systemd:
+            with timer.phase("reboot"):
+                reboot(args)
         with timer.phase("stop"):
             stop(args)
     except CheckFailed as exc:
@@ -630,6 +741,8 @@ def main(argv: list[str] | None = None) -> int:
         failed = f"{type(exc).__name__}: {exc}"
     finally:
         with timer.phase("clean"):
+            if args.systemd:
+                CONTAINER.poweroff()
             if failed and processes_in(args.root):  # stop the stack as bin/deploy does, then the rest
                 with contextlib.suppress(CheckFailed):
                     inside(args.root, f"cd /{APP_DIR} && bin/deploy --stop", what="bin/deploy --stop", timeout=180)

@@ -159,7 +159,7 @@ def test_the_systemd_units_pass_systemd_analyze_verify_and_keep_every_argument_l
     assert 'Environment="SECRET_KEY=a$$b%%c\\"d\\\\e"' in app
     assert 'ExecStart="/bin/sh" "-c" "echo zhifa@%%h; exec sleep 1000"' in app
     assert '"daemon off;"' in units["zhifa-nginx.service"]
-    assert "Restart=always" in app and "WantedBy=zhifa.target" in app
+    assert "Restart=always" in app and "StartLimitIntervalSec=0" in app and "WantedBy=zhifa.target" in app
     assert "Wants=zhifa-sleeper.service zhifa-app.service zhifa-nginx.service" in units["zhifa.target"]
 
     out = tmp_path / "units"
