@@ -202,9 +202,10 @@ def inside(root: Path, script: str, *, what: str, timeout: float = 600, stream: 
     lines: list[str] = []
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
+    started = time.monotonic()
     for line in process.stdout:
         lines.append(line)
-        print("    | " + line.rstrip(), flush=True)
+        print(f"    | {time.monotonic() - started:5.0f}s  " + line.rstrip(), flush=True)
         if time.monotonic() > deadline:
             process.kill()
             raise CheckFailed(f"{what}: still running after {timeout:.0f} s")
