@@ -1204,6 +1204,12 @@ def status(args) -> int:
         if systemd_is_init():
             unit = f"zhifa-{program['name']}.service"
             alive = subprocess.run(["systemctl", "is-active", "--quiet", unit], check=False).returncode == 0
+            shown = subprocess.run(
+                ["systemctl", "show", "-p", "MainPID", "-p", "NRestarts", "--value", unit],
+                capture_output=True, text=True, check=False,
+            ).stdout.split()
+            if len(shown) == 2:  # systemd's own count of restarts
+                s = {"pid": shown[0], "restarts": shown[1]}
         else:
             alive = bool(s.get("alive")) and _alive(s.get("pid"))
         listening = True

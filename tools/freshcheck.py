@@ -493,7 +493,7 @@ def wait_for(condition, *, timeout: float, what: str, step: float = 0.5):
 
 MAKE_VIDEO = """
 import av
-out = av.open('/tmp/freshcheck-clip.mp4', 'w')
+out = av.open('/root/freshcheck-clip.mp4', 'w')
 stream = out.add_stream('mpeg4', rate=10)
 stream.width, stream.height, stream.pix_fmt = 96, 64, 'yuv420p'
 for i in range(30):
@@ -593,9 +593,9 @@ def checks(args: argparse.Namespace) -> None:
         raise CheckFailed(f"/api/v1/me/ does not name the officer: {me}")
 
     say("a small real video (PyAV), uploaded by the resumable upload API and filed by the Celery worker")
-    (args.root / "tmp/freshcheck-video.py").write_text(MAKE_VIDEO)
-    inside(args.root, f"{PREFIX}/venv/bin/python /tmp/freshcheck-video.py", what="make a video")
-    clip = (args.root / "tmp/freshcheck-clip.mp4").read_bytes()
+    (args.root / "root/freshcheck-video.py").write_text(MAKE_VIDEO)
+    inside(args.root, f"{PREFIX}/venv/bin/python /root/freshcheck-video.py", what="make a video")
+    clip = (args.root / "root/freshcheck-clip.mp4").read_bytes()
     started = web.api("POST", "/api/v1/uploads/", {"file_name": "执法记录仪-现场.mp4", "size": len(clip)}, token,
                       expect=(200, 201), what="start an upload")
     upload = started["id"]
@@ -614,8 +614,8 @@ def checks(args: argparse.Namespace) -> None:
     say(f"filed as record {state}, sha256 {sha[:16]}…, kind {record.get('kind')}")
 
     say("radosgw: the object is in the Object Lock bucket and the store refuses to delete it")
-    (args.root / "tmp/freshcheck-s3.py").write_text(S3_CHECK % {"prefix": PREFIX})
-    probe = inside(args.root, f"{PREFIX}/venv/bin/python /tmp/freshcheck-s3.py {sha}", what="S3 check")
+    (args.root / "root/freshcheck-s3.py").write_text(S3_CHECK % {"prefix": PREFIX})
+    probe = inside(args.root, f"{PREFIX}/venv/bin/python /root/freshcheck-s3.py {sha}", what="S3 check")
     found = json.loads(probe.strip().splitlines()[-1])
     say(f"S3: {found}")
     if (found["lock"] != "Enabled" or found["mode"] != "COMPLIANCE" or found["delete_refused"] != "AccessDenied"
