@@ -1205,11 +1205,11 @@ def status(args) -> int:
             unit = f"zhifa-{program['name']}.service"
             alive = subprocess.run(["systemctl", "is-active", "--quiet", unit], check=False).returncode == 0
             shown = subprocess.run(
-                ["systemctl", "show", "-p", "MainPID", "-p", "NRestarts", "--value", unit],
+                ["systemctl", "show", "-p", "MainPID", "-p", "NRestarts", unit],
                 capture_output=True, text=True, check=False,
-            ).stdout.split()
-            if len(shown) == 2:  # systemd's own count of restarts
-                s = {"pid": shown[0], "restarts": shown[1]}
+            ).stdout
+            shown = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+            s = {"pid": shown.get("MainPID", "-"), "restarts": shown.get("NRestarts", "-")}  # systemd's count
         else:
             alive = bool(s.get("alive")) and _alive(s.get("pid"))
         listening = True
