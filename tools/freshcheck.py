@@ -654,7 +654,7 @@ def reboot(args: argparse.Namespace) -> None:
     """Power the container off and boot it again: zhifa.target is enabled, so the stack comes up by
     itself (and Debian's own postgresql, redis-server and nginx, disabled by bin/deploy, stay off)."""
     CONTAINER.poweroff()
-    CONTAINER.boot(args.root, args.cache, args.root.parent / f"{args.root.name}-boot.log")
+    CONTAINER.boot(args.root, args.cache, args.cache / "nspawn-boot.log")
 
     def healthy() -> str | None:
         result = subprocess.run(chroot_cmd(args.root, f"cd /{APP_DIR} && bin/deploy --status"),
@@ -720,7 +720,7 @@ def main(argv: list[str] | None = None) -> int:
             copy_project(args)
         if args.systemd:
             with timer.phase("boot"):
-                CONTAINER.boot(args.root, args.cache, args.root.parent / f"{args.root.name}-boot.log")
+                CONTAINER.boot(args.root, args.cache, args.cache / "nspawn-boot.log")
         else:
             mount_all(args.root, args.cache)
         with timer.phase("deploy"):
