@@ -3,6 +3,7 @@
 
     python3 tools/freshcheck.py [--root /work/fresh-root] [--cache /var/cache/zhifa-freshcheck]
                                 [--variant default|minbase] [--keep] [--worktree] [--only-bootstrap]
+                                [--systemd]
 
 1. bootstrap  debootstrap bookworm into --root (the tarball is cached in --cache: a re-run unpacks
               it instead). The default variant is Debian's required and important packages, what a
@@ -20,6 +21,9 @@
               Celery worker; inside: the object in radosgw's Object Lock bucket with its retention,
               its deletion refused by the store, the sequencer numbering every event, `zhifa ledger
               verify`; `systemd-analyze verify` of the systemd units bin/deploy would install.
+   reboot     (--systemd: the system runs under systemd-nspawn --boot, systemd as PID 1, so bin/deploy
+              installs its units) power off and boot again: every unit must come back by itself;
+              then gunicorn's master is killed and systemd must restart it.
 5. stop       `bin/deploy --stop`: every service stops and no process is left in the chroot.
 6. clean      everything unmounted; the folder removed unless --keep.
 
@@ -673,6 +677,17 @@ def reboot(args: argparse.Namespace) -> None:
     if "csrfmiddlewaretoken" not in body:
         raise CheckFailed("after the reboot the login page has no form")
     say("after the reboot every service came up by itself and the login page answers")
+
+    say("systemd restarts a killed service: SIGKILL to gunicorn's master")
+
+    def show(prop: str) -> str:
+        return inside(args.root, f"systemctl show -p {prop} --value zhifa-gunicorn.service", what="systemctl show").strip()
+
+    before, pid = int(show("NRestarts")), show("MainPID")
+    inside(args.root, f"kill -KILL {pid}", what="kill gunicorn")
+    wait_for(lambda: int(show("NRestarts")) > before and show("MainPID") not in ("0", pid) and healthy(),
+             timeout=120, what="systemd to restart gunicorn", step=2)
+    say(f"gunicorn {pid} killed; systemd started {show('MainPID')} (restarts {show('NRestarts')}), all up again")
 
 
 def stack_processes(args: argparse.Namespace) -> list[str]:
