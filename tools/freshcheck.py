@@ -326,7 +326,7 @@ def mount_all(root: Path, cache: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         run(["mount", *arguments, str(path)], what=f"mount /{target}")
     (root / "run/lock").mkdir(mode=0o1777, exist_ok=True)
-    # Downloaded .deb files and wheels are kept across runs (what is installed is not: that is fresh).
+    # Downloaded .deb files (and pip's cache) are kept across runs (what is installed is not: that is fresh).
     for target, name in (("var/cache/apt/archives", "apt-archives"), ("root/.cache/pip", "pip")):
         (cache / name / ("partial" if name == "apt-archives" else "")).mkdir(parents=True, exist_ok=True)
         (root / target).mkdir(parents=True, exist_ok=True)
