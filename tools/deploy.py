@@ -42,6 +42,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import string
 import subprocess
 import sys
@@ -94,6 +95,7 @@ class Layout:
         self.ceph = prefix / "ceph"
         self.redis = prefix / "redis"
         self.nginx = prefix / "nginx"
+        self.tls = prefix / "nginx" / "tls"  # server.crt and server.key
         self.data = prefix / "data"
         self.logs = prefix / "log"
         self.run = prefix / "run"
@@ -227,9 +229,21 @@ def install_debian(missing: list[str]) -> None:
         result = _apt(install)
     if result.returncode != 0:
         raise DeployError("apt-get install failed:\n" + result.stderr[-3000:])
-    # Debian's packages may start their own default instances; this stack runs its own.
-    for service in ("nginx", "redis-server", "postgresql"):
-        subprocess.run(["service", service, "stop"], capture_output=True, check=False)
+    stop_debian_defaults()
+
+
+DEBIAN_DEFAULTS = ("nginx", "redis-server", "postgresql")
+
+
+def stop_debian_defaults() -> None:
+    """Debian's packages start their own default instances (on this stack's ports 80, 6379 and
+    5432); this stack runs its own, so they are stopped and, under systemd, kept from starting at
+    boot, where they would take those ports before the zhifa units."""
+    for service in DEBIAN_DEFAULTS:
+        if systemd_is_init():
+            subprocess.run(["systemctl", "disable", "--now", f"{service}.service"], capture_output=True, check=False)
+        else:
+            subprocess.run(["service", service, "stop"], capture_output=True, check=False)
 
 
 def ensure_app_user() -> pwd.struct_passwd:
@@ -250,6 +264,23 @@ def ensure_app_user() -> pwd.struct_passwd:
             check=True,
         )
         return pwd.getpwnam(APP_USER)
+
+
+def ensure_code_readable() -> None:
+    """The services run as `zhifa` from this checkout: a checkout under /root (mode 700) cannot be
+    read by them, and nothing would start. Say so before anything is brought up."""
+    probe = subprocess.run(
+        ["test", "-r", str(ROOT / "manage.py")], user=pwd.getpwnam(APP_USER).pw_uid, check=False
+    )
+    if probe.returncode != 0:
+        blocked = next(
+            (str(p) for p in (ROOT, *ROOT.parents) if not os.stat(p).st_mode & 0o001), str(ROOT)
+        )
+        raise DeployError(
+            f"the service user '{APP_USER}' cannot read this checkout ({ROOT}; {blocked} is closed to "
+            "other users): put the checkout where every user may read it, e.g. /opt/zhifa or /srv/zhifa, "
+            "and run bin/deploy from there"
+        )
 
 
 def chown(path: Path, user: str) -> None:
@@ -346,6 +377,15 @@ http {{
     server {{
         listen {http_port};
         server_name {server_name};
+        location / {{ return 301 https://$host{https_suffix}$request_uri; }}
+    }}
+    server {{
+        listen {https_port} ssl;
+        server_name {server_name};
+        ssl_certificate {tls}/server.crt;
+        ssl_certificate_key {tls}/server.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:SSL:10m;
         client_max_body_size {body};
         location /static/ {{ alias {static}/; expires 7d; }}
         location / {{
@@ -380,6 +420,7 @@ def ports_for(layout: Layout, args) -> dict[str, int]:
             "gunicorn": 8001,
             "http": 80,
         }
+    ports = {"https": 443, **ports}  # (an older ports.json has no https)
     for name in list(ports):
         wanted = getattr(args, name.replace("-", "_") + "_port", None)
         if wanted is not None:
@@ -732,35 +773,71 @@ def start_supervisor(layout: Layout) -> None:
         time.sleep(0.1)
 
 
-def write_units(layout: Layout, progs: list[dict]) -> None:
+def _systemd_escape(text: str) -> str:
+    """A value as systemd reads it literally: no specifier (%h) or variable ($X) expansion."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%").replace("$", "$$")
+
+
+def unit_files(layout: Layout, progs: list[dict]) -> dict[str, str]:
     """systemd units, one per program, restarting on failure; zhifa.target groups them."""
-    unit_dir = Path("/etc/systemd/system")
-    names = []
+    units = {}
     for program in progs:
-        name = f"zhifa-{program['name']}.service"
-        names.append(name)
-        env_lines = "".join(f'Environment="{k}={v}"\n' for k, v in sorted(program.get("env", {}).items()))
-        (unit_dir / name).write_text(
-            f"[Unit]\nDescription=zhifa {program['name']}\nAfter=network.target\nPartOf=zhifa.target\n\n"
+        env_lines = "".join(
+            f'Environment="{_systemd_escape(f"{k}={v}")}"\n' for k, v in sorted(program.get("env", {}).items())
+        )
+        command = " ".join(f'"{_systemd_escape(part)}"' for part in program["cmd"])
+        units[f"zhifa-{program['name']}.service"] = (
+            # StartLimitIntervalSec=0: systemd never gives up restarting (as the supervisor does)
+            f"[Unit]\nDescription=zhifa {program['name']}\nAfter=network.target\nPartOf=zhifa.target\n"
+            "StartLimitIntervalSec=0\n\n"
             f"[Service]\nUser={program['user']}\nWorkingDirectory={program.get('cwd', '/')}\n{env_lines}"
-            f"ExecStart={' '.join([*program['cmd'][:-1], repr(program['cmd'][-1]) if ' ' in program['cmd'][-1] else program['cmd'][-1]])}\n"
+            f"ExecStart={command}\n"
             f"Restart=always\nRestartSec=2\nStandardOutput=append:{layout.logs}/{program['name']}.log\n"
             f"StandardError=inherit\nKillMode=mixed\nTimeoutStopSec=30\n\n[Install]\nWantedBy=zhifa.target\n"
         )
-        os.chmod(unit_dir / name, 0o600)
-    (unit_dir / "zhifa.target").write_text(
+    units["zhifa.target"] = (
         "[Unit]\nDescription=zhifa production stack\nWants="
-        + " ".join(names)
+        + " ".join(name for name in units)
         + "\n\n[Install]\nWantedBy=multi-user.target\n"
     )
+    return units
+
+
+def write_units(layout: Layout, progs: list[dict], unit_dir: Path = Path("/etc/systemd/system")) -> list[str]:
+    """Write the units (mode 600: they hold the settings); returns the service names."""
+    unit_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in unit_files(layout, progs).items():
+        path = unit_dir / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.chmod(path, 0o600)
+    return [f"zhifa-{program['name']}.service" for program in progs]
+
+
+def install_units(layout: Layout, progs: list[dict]) -> None:
+    names = write_units(layout, progs)
     subprocess.run(["systemctl", "daemon-reload"], check=True)
     subprocess.run(["systemctl", "enable", "--now", "zhifa.target", *names], check=True)
+
+
+def units(args) -> int:
+    """Write the systemd units of this deployment into --out (to inspect or `systemd-analyze verify`)."""
+    layout = Layout(args.prefix)
+    try:
+        progs = json.loads(layout.programs.read_text())
+    except (OSError, ValueError) as exc:
+        raise DeployError(f"not deployed in {layout.prefix} (no {layout.programs}): run bin/deploy first") from exc
+    for name in write_units(layout, progs, args.out):
+        print(args.out / name)
+    print(args.out / "zhifa.target")
+    return 0
 
 
 def launch(layout: Layout, progs: list[dict]) -> None:
     write_private(layout.programs, json.dumps(progs, indent=1) + "\n")
     if systemd_is_init():
-        write_units(layout, progs)
+        install_units(layout, progs)
         app = [f"zhifa-{p['name']}.service" for p in progs if p["user"] == APP_USER]
         if app:  # the new code and settings
             subprocess.run(["systemctl", "restart", *app], check=True)
@@ -967,6 +1044,55 @@ def prepare_s3(layout: Layout, ports: dict[str, int], env: dict[str, str]) -> No
         raise DeployError("could not create the Object Lock bucket:\n" + result.stderr[-2000:])
 
 
+SELF_SIGNED = """
+import datetime, ipaddress, os, sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+name = os.environ["NAME"]
+key = ec.generate_private_key(ec.SECP256R1())
+subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+now = datetime.datetime.now(datetime.timezone.utc)
+alt = [x509.DNSName(n) for n in dict.fromkeys([name, "localhost"])] + [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=825))
+        .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+open(sys.argv[1], "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+open(sys.argv[2], "wb").write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()))
+"""
+
+
+def ensure_tls(layout: Layout, args) -> None:
+    """nginx serves HTTPS (the production settings send session and CSRF cookies only over
+    HTTPS: over plain HTTP no browser on another machine could log in). --tls-cert/--tls-key
+    install the site's certificate; without one, a self-signed certificate for --server-name is
+    made once (browsers warn until the agency's own certificate replaces it)."""
+    layout.tls.mkdir(parents=True, exist_ok=True)
+    os.chmod(layout.tls, 0o700)
+    cert, key = layout.tls / "server.crt", layout.tls / "server.key"
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise DeployError("--tls-cert and --tls-key go together (the certificate and its private key)")
+    if args.tls_cert:
+        for given in (args.tls_cert, args.tls_key):
+            if not given.is_file():
+                raise DeployError(f"{given}: no such file")
+        shutil.copyfile(args.tls_cert, cert)
+        write_private(key, args.tls_key.read_text())
+        log(f"HTTPS with the certificate {args.tls_cert}")
+    elif not (cert.exists() and key.exists()):
+        log(f"HTTPS: making a self-signed certificate for {args.server_name} (replace it: --tls-cert/--tls-key)")
+        subprocess.run(
+            [str(_venv_python()), "-c", SELF_SIGNED, str(cert), str(key)],
+            env={**os.environ, "NAME": args.server_name}, check=True, capture_output=True,
+        )
+    os.chmod(key, 0o600)
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     app_env = {k: v for k, v in env.items() if k != "PG_PASSWORD"}
     app_env["PYTHONPATH"] = str(ROOT)
@@ -984,9 +1110,10 @@ def up(args) -> int:
     for folder in (layout.prefix, layout.logs, layout.run, layout.data, layout.redis, layout.nginx / "tmp"):
         folder.mkdir(parents=True, exist_ok=True)
     os.chmod(layout.prefix, 0o755)  # noqa: S103 - the service users reach their folders
+    ensure_app_user()
+    ensure_code_readable()
     install_packages()
     ensure_venv()
-    ensure_app_user()
     ports = ports_for(layout, args)
     env = settings_for(layout, ports, args.server_name)
     chown(layout.data, APP_USER)
@@ -1010,6 +1137,7 @@ def up(args) -> int:
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     static = layout.data / "static"
+    ensure_tls(layout, args)
     (layout.nginx / "nginx.conf").write_text(
         NGINX_CONF.format(
             run=layout.run,
@@ -1018,6 +1146,9 @@ def up(args) -> int:
             host=HOST,
             app_port=ports["gunicorn"],
             http_port=ports["http"],
+            https_port=ports["https"],
+            https_suffix="" if ports["https"] == 443 else f":{ports['https']}",
+            tls=layout.tls,
             server_name=args.server_name,
             body=f"{16 * 1024 + 1}m",
             static=static,
@@ -1027,8 +1158,10 @@ def up(args) -> int:
     launch(layout, programs(layout, ports, env, app=True))
     wait_port(ports["gunicorn"], "gunicorn")
     wait_port(ports["http"], "nginx")
+    wait_port(ports["https"], "nginx (HTTPS)")
     log(
-        f"up: http://{args.server_name}:{ports['http']}/login/  (settings in {layout.env_file}; `bin/deploy --status`)"
+        f"up: https://{args.server_name}{'' if ports['https'] == 443 else ':' + str(ports['https'])}/login/"
+        f"  (settings in {layout.env_file}; `bin/deploy --status`)"
     )
     return status(args)
 
@@ -1071,6 +1204,12 @@ def status(args) -> int:
         if systemd_is_init():
             unit = f"zhifa-{program['name']}.service"
             alive = subprocess.run(["systemctl", "is-active", "--quiet", unit], check=False).returncode == 0
+            shown = subprocess.run(
+                ["systemctl", "show", "-p", "MainPID", "-p", "NRestarts", unit],
+                capture_output=True, text=True, check=False,
+            ).stdout
+            shown = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+            s = {"pid": shown.get("MainPID", "-"), "restarts": shown.get("NRestarts", "-")}  # systemd's count
         else:
             alive = bool(s.get("alive")) and _alive(s.get("pid"))
         listening = True
@@ -1084,9 +1223,12 @@ def status(args) -> int:
             f"{program['name']:<14} {'up' if ok else 'DOWN':<5} pid {s.get('pid', '-')!s:<8} restarts {s.get('restarts', '-')}"
             + (f"  port {program['port']}" if program.get("port") else "")
         )
-    if "http" in ports:
+    if "https" in ports:
+        local = ssl.create_default_context()
+        local.check_hostname, local.verify_mode = False, ssl.CERT_NONE  # a liveness probe on loopback
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{ports['http']}/login/", timeout=60) as reply:
+            url = f"https://{HOST}:{ports['https']}/login/"
+            with urllib.request.urlopen(url, timeout=60, context=local) as reply:
                 print(f"{'login page':<14} {reply.status}")
         except OSError as exc:
             print(f"{'login page':<14} DOWN ({exc})")
@@ -1097,16 +1239,20 @@ def status(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "stop", "status", "supervise", "hold", "release"):
+    for name in ("up", "stop", "status", "supervise", "hold", "release", "units"):
         p = sub.add_parser(name)
         p.add_argument("--prefix", type=Path, default=DEFAULT_PREFIX)
+        if name == "units":
+            p.add_argument("--out", type=Path, required=True, help="a folder for the unit files")
         if name == "hold":
             p.add_argument("services", nargs="+", help="e.g. postgresql gunicorn celery-worker celery-beat")
         if name == "up":
             p.add_argument("--server-name", default="localhost")
             p.add_argument("--memstore", action="store_true", help="Ceph objects in memory (not persistent)")
-            for port in ("http", "postgresql", "redis", "ceph-mon", "radosgw", "gunicorn"):
+            for port in ("http", "https", "postgresql", "redis", "ceph-mon", "radosgw", "gunicorn"):
                 p.add_argument(f"--{port}-port", type=int, default=None)
+            p.add_argument("--tls-cert", type=Path, help="the site's certificate (PEM, with its chain)")
+            p.add_argument("--tls-key", type=Path, help="its private key (PEM)")
     args = parser.parse_args(argv)
     args.prefix = args.prefix.resolve()
     global VENV
@@ -1115,7 +1261,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "supervise":
             supervise(Layout(args.prefix))
             return 0
-        return {"up": up, "stop": stop, "status": status, "hold": hold, "release": release}[args.command](args)
+        commands = {"up": up, "stop": stop, "status": status, "hold": hold, "release": release, "units": units}
+        return commands[args.command](args)
     except (DeployError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         log(f"ERROR: {exc}")
         return 1

@@ -187,6 +187,8 @@ CSRF_FAILURE_VIEW = "zhifa.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# Behind a trusted reverse proxy (bin/deploy's nginx, which sets it), whether the request came over HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ZHIFA_TRUSTED_PROXIES else None
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

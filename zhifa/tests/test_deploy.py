@@ -7,11 +7,14 @@ import importlib.util
 import json
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,3 +137,74 @@ def test_deploy_and_the_test_cluster_write_one_ceph_conf_with_their_own_store(tm
     assert test["osd"]["memstore device bytes"] == str(1 << 30)
     assert test["client.rgw.zhifa"]["rgw thread pool size"] == "32"
     assert test["global"]["paxos propose interval"] == "0.05"
+
+
+def test_the_systemd_units_pass_systemd_analyze_verify_and_keep_every_argument_literal(tmp_path):
+    """The units bin/deploy installs where systemd is PID 1 (not run on this machine): systemd
+    reads each command and setting as written (`%h` in Celery's node name, a `$` in a key, the
+    space in nginx's `daemon off;`), and `systemd-analyze verify` accepts every unit."""
+    layout = deploy.Layout(tmp_path)
+    layout.logs.mkdir(parents=True)
+    secret = 'a$b%c"d\\e'
+    me = pwd.getpwuid(os.getuid()).pw_name
+    progs = [
+        {"name": "sleeper", "user": me, "port": None, "cmd": ["/bin/sleep", "1000"]},
+        {"name": "app", "user": me, "port": 8001, "env": {"SECRET_KEY": secret}, "cwd": str(tmp_path),
+         "cmd": ["/bin/sh", "-c", "echo zhifa@%h; exec sleep 1000"]},
+        {"name": "nginx", "user": me, "port": 80, "cmd": ["/bin/echo", "-g", "daemon off;"]},
+    ]
+    units = deploy.unit_files(layout, progs)
+    assert set(units) == {"zhifa-sleeper.service", "zhifa-app.service", "zhifa-nginx.service", "zhifa.target"}
+    app = units["zhifa-app.service"]
+    assert 'Environment="SECRET_KEY=a$$b%%c\\"d\\\\e"' in app
+    assert 'ExecStart="/bin/sh" "-c" "echo zhifa@%%h; exec sleep 1000"' in app
+    assert '"daemon off;"' in units["zhifa-nginx.service"]
+    assert "Restart=always" in app and "StartLimitIntervalSec=0" in app and "WantedBy=zhifa.target" in app
+    assert "Wants=zhifa-sleeper.service zhifa-app.service zhifa-nginx.service" in units["zhifa.target"]
+
+    out = tmp_path / "units"
+    names = deploy.write_units(layout, progs, out)
+    assert {(out / name).stat().st_mode & 0o777 for name in names} == {0o600}  # they hold the settings
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        pytest.skip("systemd-analyze is not installed here (Debian's systemd); the texts were checked above")
+    result = subprocess.run([analyze, "verify", *sorted(str(p) for p in out.iterdir())],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "zhifa" not in result.stderr, result.stderr  # no warning about any of our units
+
+
+def test_https_a_self_signed_certificate_is_made_once_and_the_sites_own_replaces_it(tmp_path, monkeypatch):
+    """bin/deploy's nginx serves HTTPS (production cookies are Secure): without --tls-cert a
+    self-signed certificate for the server name is made once and kept; the site's own replaces it."""
+    import argparse
+    import ssl
+
+    monkeypatch.setattr(deploy, "VENV", Path(sys.prefix))  # this venv has cryptography, as deploy's has
+    layout = deploy.Layout(tmp_path)
+    args = argparse.Namespace(server_name="zhifa.example.gov.cn", tls_cert=None, tls_key=None)
+    deploy.ensure_tls(layout, args)
+    cert, key = layout.tls / "server.crt", layout.tls / "server.key"
+    assert key.stat().st_mode & 0o777 == 0o600 and layout.tls.stat().st_mode & 0o777 == 0o700
+    context = ssl.create_default_context()
+    context.load_cert_chain(cert, key)  # the key belongs to the certificate
+    decoded = ssl._ssl._test_decode_cert(str(cert))
+    assert ("DNS", "zhifa.example.gov.cn") in decoded["subjectAltName"]
+    assert ("DNS", "localhost") in decoded["subjectAltName"]
+    first = cert.read_bytes()
+    deploy.ensure_tls(layout, args)
+    assert cert.read_bytes() == first  # kept on the next run
+
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "site.crt").write_bytes(first)  # (any valid pair: this one)
+    (own / "site.key").write_text(key.read_text())
+    args = argparse.Namespace(server_name="x", tls_cert=own / "site.crt", tls_key=None)
+    with pytest.raises(deploy.DeployError, match="go together"):
+        deploy.ensure_tls(layout, args)
+    args.tls_key = own / "missing.key"
+    with pytest.raises(deploy.DeployError, match="no such file"):
+        deploy.ensure_tls(layout, args)
+    args.tls_key = own / "site.key"
+    deploy.ensure_tls(layout, args)
+    assert cert.read_bytes() == (own / "site.crt").read_bytes() and key.stat().st_mode & 0o777 == 0o600
