@@ -31,7 +31,8 @@ Generated (people, matters and decisions with COPY, the ledger events in the ser
 - `decisions` published decisions for the portal, spread over the agencies.
 At each size, after ANALYZE: gunicorn (sync workers, persistent connections) serves the product
 plus /bench/bare/ (bench/site/portal_urls.py); a small asyncio client alternates phases of the
-bare view, an officer's home page (their workbench and queues), a section chief's home page, and
+bare view, an officer's home page (their workbench and queues), a section chief's home page, the
+officer's workbench page (/matters/workbench/: their open matters with steps and deadlines), and
 the portal's decision search (bench/portal.py's query mix), `rounds` times. Reports p50/p99 and
 requests/s per phase, with the load average beside each figure. `--explain` also prints each
 page's slowest queries, timed in process, and the plan of any query that reads the ledger.
@@ -495,6 +496,7 @@ def measure(args, sessions: dict) -> dict:
         "bare": (["/bench/bare/"], ""),
         "officer": (["/"], sessions["officer"]),
         "chief": (["/"], sessions["chief"]),
+        "workbench": (["/matters/workbench/"], sessions["officer"]),
         "portal": (search_paths(random.Random(11)), ""),
     }
     results = {name: [] for name in phases}
@@ -504,7 +506,8 @@ def measure(args, sessions: dict) -> dict:
             asyncio.run(load("127.0.0.1", port, paths, 2, args.concurrency, 0, cookie))
         names = list(phases)
         for round_ in range(args.rounds):
-            order = names[round_ % 4 :] + names[: round_ % 4]
+            shift = round_ % len(names)
+            order = names[shift:] + names[:shift]
             for name in order:
                 paths, cookie = phases[name]
                 result = asyncio.run(
