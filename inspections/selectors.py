@@ -176,3 +176,8 @@ def task_for(*, viewer, pk: int) -> InspectionTask:
 def recusal_list(*, viewer) -> QuerySet[Recusal]:
     require(viewer, "inspections.view")
     return Recusal.objects.filter(officer__agency_id=viewer.agency_id).select_related("officer", "party")
+
+
+def task_refused(*, viewer, task: InspectionTask, reason: str) -> None:
+    """A refused attempt to register a task's result is logged as a refusal."""
+    refusal_record(subject=task, acting_user=viewer, reason=reason)

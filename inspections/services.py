@@ -237,12 +237,15 @@ def task_matter_open(*, task: InspectionTask, acting_user):
     return matter
 
 
-def _inspection_done(task: InspectionTask) -> None:
-    """A result is registered from the inspection that produced it: the task's matter must have its
-    现场检查 recorded (the `inspect` step, which takes it to 已现场检查)."""
+def task_result_check(*, task: InspectionTask) -> None:
+    """Raise ValidationError unless a result may be registered for the task: a result is registered
+    from the inspection that produced it, so the task's matter must be open and have its 现场检查
+    recorded (the `inspect` step, which takes it to 已现场检查). The result page checks this first."""
     from matters.models import Step
     from matters.workflows import workflow_for
 
+    if task.matter_id is None:
+        raise ValidationError("须先为该检查任务登记实施检查的执法事项（“开始检查”），检查结果来自该事项。")
     matter = task.matter
     if Step.objects.filter(matter=matter, transition=INSPECTION_STEP).exists():
         return
@@ -264,9 +267,7 @@ def task_result_record(*, task: InspectionTask, result: str, acting_user) -> Ins
     if not (result or "").strip():
         raise ValidationError("检查结果不能为空。")
     result = text_bounded(result, label="检查结果", max_length=TEXT_LONG)
-    if task.matter_id is None:
-        raise ValidationError("须先为该检查任务登记实施检查的执法事项（“开始检查”），检查结果来自该事项。")
-    _inspection_done(task)
+    task_result_check(task=task)
     task.result = result
     task.result_at = timezone.now()
     task.save(update_fields=["result", "result_at"])

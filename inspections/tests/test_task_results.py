@@ -38,7 +38,13 @@ def test_a_result_waits_for_the_on_site_inspection_and_the_draw_page_shows_each_
     task_plan(first, officer)
     assert _states(client, record)[first.party.name] == ("inspecting", "检查中")
     events = Event.objects.filter(kind="inspection.result").count()
+    refusals = Event.objects.filter(kind="inspectiontask.denied", subject_id=str(first.pk))
+    # the result page refuses before showing a form, on the draw page, and logs the refusal
+    shown = client.get(url, follow=True)
+    assert shown.redirect_chain[-1][0] == reverse("inspections:draw", kwargs={"pk": record.pk})
+    assert "尚未实施现场检查" in shown.content.decode() and refusals.count() == 1
     page = client.post(url, {"result": "未发现问题"}).content.decode()
+    assert refusals.count() == 2 and "尚未实施现场检查" in refusals.last().data["reason"]
     names = [o.name for o in first.officers.all()]
     assert "尚未实施现场检查" in page and "已制定检查方案" in page and "001 第六条、第七条" in page
     assert all(n in page for n in names) and "登记“现场检查”后" in page
