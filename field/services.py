@@ -798,13 +798,15 @@ def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arriva
     确认书, the 发送记录 filed when sending, and the 到达回执 — a photo of the party's own screen
     showing the message arrived — its time the time of arrival (行政处罚法第六十一条第二款).
 
-    Changes: the photo (a record), the Service and its event (matter.instrument_serve or the
-    matter's service step). Raises ValidationError or PermissionDenied; nothing changes then.
+    Changes: the photo (a record, filed only once every check of the service passed, in its
+    transaction), the Service and its event (matter.instrument_serve or the matter's service step).
+    Raises ValidationError or PermissionDenied; nothing changes then and no new file is stored.
     """
     from ledger.models import Event
-    from matters.services import ServiceInput
-    from matters.serving import instrument_serve, service_scan_file
+    from matters.services import ProofUpload, ServiceInput
+    from matters.serving import instrument_serve, matter_may_serve
 
+    matter_may_serve(acting_user=acting_user, matter=instrument.matter)
     address = _electronic_address(instrument)
     sent = Event.objects.filter(
         kind="instrument.electronic_send", subject_id=str(instrument.pk), data__sent_record=getattr(sent_record, "pk", None)
@@ -818,11 +820,12 @@ def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arriva
         raise ValidationError(
             f"到达时间早于发送时间（{timezone.localtime(sent_at):%Y年%m月%d日 %H:%M}）：请填写当事人实际收到邮件的时间。"
         )
+    # The photo travels as an upload: matters.serving files it after its own checks, so a refused
+    # service (time ahead of now, already served, …) leaves no new file in the blob store.
+    arrival = ProofUpload(
+        path=arrival_path, original_name=arrival_name, title=f"{instrument.title}{instrument.number}电子送达到达回执"
+    )
     with transaction.atomic():
-        arrival = service_scan_file(
-            acting_user=acting_user, matter=instrument.matter, path=arrival_path, original_name=arrival_name,
-            title=f"{instrument.title}{instrument.number}电子送达到达回执",
-        )
         return instrument_serve(
             acting_user=acting_user,
             instrument=instrument,
@@ -832,7 +835,7 @@ def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arriva
                 served_at=served_at,
                 place=sent.data["to"],
                 sent_record=sent_record,
-                delivery_receipt=arrival,
+                uploads={"delivery_receipt": arrival},
                 address=address,
             ),
         )

@@ -136,3 +136,23 @@ class InspectionTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.draw_id} · {self.party}"
+
+    @property
+    def state(self) -> str:
+        """未开始 / 检查中 / 已检查待登记结果 / 已登记结果 (TaskState). Uses the `inspected` annotation of
+        the selectors where there is one, else asks the matter's steps."""
+        from inspections.choices import INSPECTION_STEP, TaskState
+
+        if self.result:
+            return TaskState.RESULT
+        if self.matter_id is None:
+            return TaskState.NOT_STARTED
+        inspected = getattr(self, "inspected", None)
+        if inspected is None:
+            inspected = self.matter.steps.filter(transition=INSPECTION_STEP).exists()
+        return TaskState.INSPECTED if inspected else TaskState.INSPECTING
+
+    def get_state_display(self) -> str:
+        from inspections.choices import TaskState
+
+        return TaskState(self.state).label

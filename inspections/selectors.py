@@ -2,11 +2,11 @@ import math
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from enterprises.models import Enterprise
-from inspections.choices import DrawState
+from inspections.choices import INSPECTION_STEP, DrawState
 from inspections.draw import commitment, digest, draw
 from inspections.models import InspectionDraw, InspectionItem, InspectionTask, Recusal
 from ledger.refusals import object_visible, refusal_record
@@ -26,8 +26,18 @@ def public_draws() -> QuerySet[InspectionDraw]:
     return InspectionDraw.objects.select_related("item", "agency")
 
 
+def _tasks() -> Prefetch:
+    """A draw's tasks, each annotated with whether its matter has its 现场检查 recorded (`inspected`),
+    which `InspectionTask.state` reads."""
+    from matters.models import Step
+
+    done = Step.objects.filter(matter_id=OuterRef("matter_id"), transition=INSPECTION_STEP)
+    tasks = InspectionTask.objects.select_related("party", "matter").prefetch_related("officers__certificates")
+    return Prefetch("tasks", queryset=tasks.annotate(inspected=Exists(done)))
+
+
 def public_draw(*, pk: int) -> InspectionDraw:
-    return public_draws().prefetch_related("tasks__party", "tasks__officers__certificates").get(pk=pk)
+    return public_draws().prefetch_related(_tasks()).get(pk=pk)
 
 
 def draw_reproduces(record: InspectionDraw) -> bool:
@@ -143,7 +153,7 @@ def item_get(*, viewer, pk: int) -> InspectionItem:
 
 
 def draw_get(*, viewer, pk: int) -> InspectionDraw:
-    qs = draw_list(viewer=viewer).prefetch_related("tasks__party", "tasks__officers", "tasks__matter")
+    qs = draw_list(viewer=viewer).prefetch_related(_tasks())
     return object_visible(qs, pk=pk, viewer=viewer, missing="没有该抽取记录。")
 
 
@@ -166,3 +176,8 @@ def task_for(*, viewer, pk: int) -> InspectionTask:
 def recusal_list(*, viewer) -> QuerySet[Recusal]:
     require(viewer, "inspections.view")
     return Recusal.objects.filter(officer__agency_id=viewer.agency_id).select_related("officer", "party")
+
+
+def task_refused(*, viewer, task: InspectionTask, reason: str) -> None:
+    """A refused attempt to register a task's result is logged as a refusal."""
+    refusal_record(subject=task, acting_user=viewer, reason=reason)

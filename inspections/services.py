@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from enterprises.choices import Sector
 from enterprises.models import Enterprise
-from inspections.choices import DrawState
+from inspections.choices import INSPECTION_STEP, DrawState
 from inspections.draw import DrawError, commitment, digest, draw
 from inspections.models import InspectionDraw, InspectionItem, InspectionTask, Recusal
 from inspections.selectors import draw_inputs
@@ -19,6 +19,7 @@ from ledger.services import event_record
 from org.models import EnforcementCertificate
 from org.permissions import require
 from policy.selectors import agency_rules
+from utilities.bounds import TEXT_LONG, text_bounded
 
 ITEM_FIELDS = (
     "name",
@@ -236,6 +237,28 @@ def task_matter_open(*, task: InspectionTask, acting_user):
     return matter
 
 
+def task_result_check(*, task: InspectionTask) -> None:
+    """Raise ValidationError unless a result may be registered for the task: a result is registered
+    from the inspection that produced it, so the task's matter must be open and have its 现场检查
+    recorded (the `inspect` step, which takes it to 已现场检查). The result page checks this first."""
+    from matters.models import Step
+    from matters.workflows import workflow_for
+
+    if task.matter_id is None:
+        raise ValidationError("须先为该检查任务登记实施检查的执法事项（“开始检查”），检查结果来自该事项。")
+    matter = task.matter
+    if Step.objects.filter(matter=matter, transition=INSPECTION_STEP).exists():
+        return
+    workflow = workflow_for(matter.kind, matter.procedure)
+    step = workflow.transition(INSPECTION_STEP)
+    names = "、".join(o.name for o in task.officers.all()) or "抽中的检查人员"
+    raise ValidationError(
+        f"该检查任务尚未实施现场检查：执法事项“{matter.title}”仍在“{workflow.state(matter.state).label}”环节，"
+        f"检查结果须来自现场检查（{step.article if step else '001 第六条、第七条'}）。"
+        f"请由抽中的检查人员{names}在掌上执法或该事项页面登记“{step.label if step else '现场检查'}”后，再登记检查结果。"
+    )
+
+
 @transaction.atomic
 def task_result_record(*, task: InspectionTask, result: str, acting_user) -> InspectionTask:
     """The result of one inspection task, published with the draw (002 二（一）3: 检查结果)."""
@@ -243,9 +266,9 @@ def task_result_record(*, task: InspectionTask, result: str, acting_user) -> Ins
     require(acting_user, "inspections.record", agency=task.draw.agency)
     if not (result or "").strip():
         raise ValidationError("检查结果不能为空。")
-    if task.matter_id is None:
-        raise ValidationError("须先为该检查任务登记实施检查的执法事项（“开始检查”），检查结果来自该事项。")
-    task.result = result.strip()
+    result = text_bounded(result, label="检查结果", max_length=TEXT_LONG)
+    task_result_check(task=task)
+    task.result = result
     task.result_at = timezone.now()
     task.save(update_fields=["result", "result_at"])
     event_record(kind="inspection.result", subject=task, acting_user=acting_user, agency=task.draw.agency,

@@ -129,11 +129,19 @@ def task_matter(request, pk: int):
 @capability_required("inspections.record")
 def task_result(request, pk: int):
     task = _task_for(request, pk)
+    if request.method == "GET":
+        try:
+            services.task_result_check(task=task)  # no form that would be refused
+        except ValidationError as exc:
+            selectors.task_refused(viewer=request.user, task=task, reason="；".join(exc.messages))
+            messages.error(request, "；".join(exc.messages))
+            return redirect("inspections:draw", pk=task.draw_id)
     form = ResultForm(request.POST or None, initial={"result": task.result})
     if request.method == "POST" and form.is_valid():
         try:
             services.task_result_record(task=task, result=form.cleaned_data["result"], acting_user=request.user)
         except ValidationError as exc:
+            selectors.task_refused(viewer=request.user, task=task, reason="；".join(exc.messages))
             form_refusal(form, exc)
         else:
             messages.success(request, "检查结果已登记并公示。")

@@ -195,7 +195,7 @@ def chief_registers_the_result(browser, live_server, team, task):
     click(page, "header.top nav >> text=双随机")
     click(page, "main a:has-text('2026年第一批')")
     row = page.locator("main tr", has_text=team.party.name)
-    assert "尚未检查" in row.inner_text()
+    assert "已检查待登记结果" in row.inner_text()  # the phone recorded its 现场检查; no result yet
     click(page, f"main tr:has-text('{team.party.name}') a:has-text('{task.matter.title}')")
     assert record.number in page.inner_text("main")
     page.go_back()
@@ -205,4 +205,5 @@ def chief_registers_the_result(browser, live_server, team, task):
     assert "检查结果已登记并公示" in page.inner_text("main")
     task.refresh_from_db()
     assert task.result_at is not None and "发现隐患1项" in page.inner_text("main")
+    assert "已登记结果" in page.locator("main tr", has_text=team.party.name).inner_text()
     page.context.close()

@@ -24,6 +24,7 @@ from inspections.services import (
     task_matter_open,
     task_result_record,
 )
+from inspections.tests.inspecting import task_inspect
 from ledger.models import Event
 from org.tests.factories import make_uscc
 
@@ -141,7 +142,9 @@ def test_a_commitment_cannot_be_dropped_to_try_another_seed(agency, chief, offic
         draw_commit(item=item, plan="再来一次", acting_user=chief)
 
 
-def test_each_result_comes_from_the_inspection_matter_that_carried_it_out(agency, chief, officers, parties, client):
+def test_each_result_comes_from_the_inspection_matter_that_carried_it_out(
+    agency, chief, officers, parties, client, tmp_path
+):
     record = draw_run(item=_item(agency, chief), plan="一", acting_user=chief)
     task = record.tasks.first()
     officer = task.officers.first()
@@ -156,6 +159,7 @@ def test_each_result_comes_from_the_inspection_matter_that_carried_it_out(agency
     assert set(matter.officers.all()) == set(task.officers.all())
     with pytest.raises(ValidationError, match="已有对应的执法事项"):
         task_matter_open(task=task, acting_user=officer)
+    task_inspect(task, officer, tmp_path)
     task_result_record(task=task, result="未发现问题", acting_user=officer)
     staff_page = client.get(reverse("inspections:draw", kwargs={"pk": record.pk})).content.decode()
     assert reverse("matters:detail", kwargs={"pk": matter.pk}) in staff_page and "未发现问题" in staff_page

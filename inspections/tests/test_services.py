@@ -16,6 +16,7 @@ from inspections.services import (
     task_matter_open,
     task_result_record,
 )
+from inspections.tests.inspecting import task_inspect
 from org.tests.factories import make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -134,10 +135,11 @@ def test_item_validation(agency, chief):
         _item(agency, chief, officers_per_target=1)
 
 
-def test_results_are_published(agency, chief, officers, parties, client):
+def test_results_are_published(agency, chief, officers, parties, client, tmp_path):
     record = draw_run(item=_item(agency, chief), plan="一", acting_user=chief)
     task = record.tasks.first()
     task_matter_open(task=task, acting_user=task.officers.first())
+    task_inspect(task, task.officers.first(), tmp_path)
     task_result_record(task=task, result="未发现违法行为", acting_user=task.officers.first())
     page = client.get(reverse("publicity:inspection_items")).content.decode()
     assert "危险化学品企业安全生产检查" in page and "每年2次" in page and "30%" in page
