@@ -44,7 +44,16 @@ class VolumeForm(BoundedForm):
 class HoldForm(BoundedForm):
     kind = forms.ChoiceField(label="事由", choices=HoldKind.choices)
     reference = forms.CharField(label="案号或编号", max_length=100)
-    case_file = forms.IntegerField(label="案卷编号（系统内序号）", min_value=1)
+    case_file_q = forms.CharField(label="查找案卷（档号、题名或执法事项）", max_length=100, required=False)
+    # Picked from the list; a posted id is resolved through archive.selectors.casefile_for_hold.
+    case_file = forms.IntegerField(label="保全的案卷", min_value=1, max_value=2**31 - 1, widget=forms.Select)
+
+    def __init__(self, *args, case_files=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case_file"].widget.choices = [("", "——请选择——"), *(
+            (c.pk, f"{c.code} {c.title}（{c.get_state_display()}）") for c in case_files
+        )]
+        self.offered = bool(case_files)
 
 
 class ReleaseForm(BoundedForm):

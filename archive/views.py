@@ -205,19 +205,29 @@ def holds(request):
 
 @capability_required("archive.hold")
 def hold_new(request):
-    form = HoldForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    """登记保全. The case file is picked (查找, then select; 查找 redraws the form, saving nothing)."""
+    post = request.POST if request.method == "POST" else None
+    posted = (post or {}).get("case_file", "")
+    picked = [int(posted)] if posted.isascii() and posted.isdigit() and len(posted) < 10 else []
+    query = (post or {}).get("case_file_q", "")[:100]
+    case_files = selectors.casefile_hold_choices(viewer=request.user, query=query, picked=picked)
+    if post is not None and "find" in post:
+        form = HoldForm(initial={k: post.get(k) for k in HoldForm.base_fields}, case_files=case_files)
+    else:
+        form = HoldForm(post, case_files=case_files)
+    if post is not None and "find" not in post:
         try:
-            case_file = selectors.casefile_for_hold(viewer=request.user, pk=data["case_file"])
-            services.hold_place(acting_user=request.user, agency=request.user.agency, kind=data["kind"],
-                                reference=data["reference"], case_file=case_file)
+            # the posted id through the selector first: another agency's is refused and logged
+            case_file = selectors.casefile_for_hold(viewer=request.user, pk=picked[0]) if picked else None
+            if form.is_valid():
+                data = form.cleaned_data
+                services.hold_place(acting_user=request.user, agency=request.user.agency, kind=data["kind"],
+                                    reference=data["reference"], case_file=case_file)
+                messages.success(request, "已登记保全：解除前该案卷不得销毁。")
+                return redirect("archive:holds")
         except (ValidationError, PermissionDenied) as exc:
             form_refusal(form, exc)
-        else:
-            messages.success(request, "已登记保全：解除前该案卷不得销毁。")
-            return redirect("archive:holds")
-    return render(request, "zhifa/form_page.html", {"form": form, "heading": "登记保全（复议、诉讼、调阅、投诉）"})
+    return render(request, "archive/hold_new.html", {"form": form})
 
 
 @capability_required("archive.hold", methods=("POST",))
