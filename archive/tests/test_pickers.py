@@ -1,5 +1,5 @@
-"""登记保全 picks the case file from the agency's (查找, then select): nothing typed by number; another
-agency's, posted by hand, is refused and the refusal logged."""
+"""登记保全 picks the case file, 登记存储载体 the enterprise, from the agency's (查找, then select): nothing
+typed by number; another agency's, posted by hand, is refused and the refusal logged."""
 
 import re
 
@@ -7,16 +7,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from archive.models import CaseFile, Hold
+from archive.models import Carrier, CaseFile, Hold
+from enterprises.services import enterprise_create
 from ledger.models import Event
 from matters.services import matter_open
-from org.tests.factories import AgencyFactory, SectionFactory
+from org.tests.factories import AgencyFactory, SectionFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
 
 
-def offered(html: str) -> set[int]:
-    select = re.search(r'<select name="case_file".*?</select>', html, re.S)
+def offered(html: str, name: str = "case_file") -> set[int]:
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S)
     return {int(v) for v in re.findall(r'<option value="(\d+)"', select.group(0))} if select else set()
 
 
@@ -58,3 +59,28 @@ def test_the_hold_form_offers_the_agencys_case_files_and_refuses_another_agencys
 
     assert client.post(url, {**body, "case_file": special.pk}).status_code == 302
     assert Hold.objects.get().case_file == special
+
+
+def test_the_carrier_form_offers_the_register_and_refuses_another_agencys_enterprise(desk, make_staff, login):
+    other_party = enterprise_create(agency=desk.agency, uscc=make_uscc("91210400MA0000002"), name="抚顺石化储运有限公司",
+                                    legal_representative="刘某", industry="仓储")
+    foreign = enterprise_create(agency=AgencyFactory(), uscc=make_uscc("91210400MA0000003"), name="外地化工有限公司",
+                                legal_representative="陈某", industry="危险化学品")
+    client = login(desk.archivist)
+    url = reverse("archive:carrier_new")
+    page = client.get(url).content.decode()
+    assert "系统内序号" not in page and offered(page, "party") == {desk.party.pk, other_party.pk}
+
+    body = {"number": "GP-2026-001", "kind": "disc", "period": "2026年5月", "confidentiality": "normal",
+            "retention": "30年", "holder": "钱档案"}
+    html = client.post(url, {**body, "party_q": "石化", "find": "party"}).content.decode()
+    assert offered(html, "party") == {other_party.pk} and "GP-2026-001" in html
+    assert not Carrier.objects.exists()
+
+    html = client.post(url, {**body, "party": foreign.pk}).content.decode()
+    assert "本单位登记簿中没有这个生产经营单位" in html and "请在列表中查找并选择" in html
+    assert Event.objects.filter(kind="enterprise.denied", subject_id=str(foreign.pk)).exists()
+    assert not Carrier.objects.exists()
+
+    assert client.post(url, {**body, "party": other_party.pk}).status_code == 302
+    assert Carrier.objects.get().party_id == other_party.pk
