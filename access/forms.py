@@ -54,12 +54,20 @@ class CloseForm(BoundedForm):
 
 
 class CopyForm(BoundedForm):
-    record = forms.IntegerField(label="记录编号", min_value=1)
+    # Picked from the approved request's records; a posted id is checked against them (and a foreign one logged).
+    record = forms.IntegerField(label="复制的记录", min_value=1, max_value=2**31 - 1, widget=forms.Select)
     medium = forms.ChoiceField(label="载体", choices=Medium.choices)
     extractor = forms.CharField(label="提取人", max_length=30, required=False)
     extracted_at = forms.DateTimeField(label="提取时间", **_DT)
     proves = forms.CharField(label="证明对象", max_length=200, required=False)
     fee = forms.DecimalField(label="复制费用（元）", max_digits=8, decimal_places=2, min_value=0, initial=0)
+
+    def __init__(self, *args, records=(), **kwargs):
+        """`records`: those the approved request names, the only ones offered for copying."""
+        super().__init__(*args, **kwargs)
+        self.fields["record"].widget.choices = [("", "——请选择——"), *(
+            (r.pk, f"#{r.pk} {r.title}（{r.section.name}）") for r in records
+        )]
 
 
 class DiscLogForm(BoundedForm):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from access import forms, rendering, selectors, services
 from access.choices import Action, RequestState
+from ledger.refusals import refusal_record
 from matters.selectors import matter_for
 from org.permissions import can, capability_required
 from records.models import Record, RecordVersion
@@ -107,7 +108,8 @@ def request_detail(request, pk: int):
         "decision_form": forms.DecisionForm(),
         "session_form": forms.SessionForm(),
         "close_form": forms.CloseForm(),
-        "copy_form": forms.CopyForm(initial={"extracted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
+        "copy_form": forms.CopyForm(initial={"extracted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
+                                    records=target.records.select_related("section").order_by("pk")),
         "disc_form": forms.DiscLogForm(),
         "post_form": forms.PostForm(),
     }
@@ -165,7 +167,13 @@ def copy_make(request, pk: int):
     def act(target, d):
         record = target.records.filter(pk=d["record"]).first()
         if record is None:
-            raise ValidationError("该记录不在批准的调阅范围内。")
+            # a record the request does not name (posted by hand): refused, and the refusal logged
+            message = (f"记录#{d['record']}不在调阅申请{target.number}批准的范围内，不能复制：请在列表中选择；"
+                       f"需要复制其他记录的，请另行提交调阅申请，经{services.approver_label(target)}批准后办理。")
+            other = Record.objects.filter(pk=d["record"], agency_id=target.agency_id).first()
+            if other is not None:
+                refusal_record(subject=other, acting_user=request.user, reason=message)
+            raise ValidationError(message)
         version = RecordVersion.objects.filter(record=record).order_by("-number").first()
         services.copy_make(request=target, version=version, medium=d["medium"], extractor=d["extractor"],
                            extracted_at=d["extracted_at"], proves=d["proves"], fee=d["fee"], acting_user=request.user)

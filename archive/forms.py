@@ -44,7 +44,16 @@ class VolumeForm(BoundedForm):
 class HoldForm(BoundedForm):
     kind = forms.ChoiceField(label="事由", choices=HoldKind.choices)
     reference = forms.CharField(label="案号或编号", max_length=100)
-    case_file = forms.IntegerField(label="案卷编号（系统内序号）", min_value=1)
+    case_file_q = forms.CharField(label="查找案卷（档号、题名或执法事项）", max_length=100, required=False)
+    # Picked from the list; a posted id is resolved through archive.selectors.casefile_for_hold.
+    case_file = forms.IntegerField(label="保全的案卷", min_value=1, max_value=2**31 - 1, widget=forms.Select)
+
+    def __init__(self, *args, case_files=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case_file"].widget.choices = [("", "——请选择——"), *(
+            (c.pk, f"{c.code} {c.title}（{c.get_state_display()}）") for c in case_files
+        )]
+        self.offered = bool(case_files)
 
 
 class ReleaseForm(BoundedForm):
@@ -81,12 +90,27 @@ class ReturnForm(BoundedForm):
 class CarrierForm(BoundedForm):
     number = forms.CharField(label="编号", max_length=40)
     kind = forms.ChoiceField(label="载体类型", choices=CarrierKind.choices)
-    party = forms.IntegerField(label="企业（系统内序号，可空）", required=False, min_value=1)
+    party_q = forms.CharField(label="查找企业（名称、统一社会信用代码或行业）", max_length=100, required=False)
+    # Picked from the enterprise register; a posted id is resolved through enterprises.selectors.enterprise_get.
+    party = forms.IntegerField(label="所属企业（可空）", required=False, min_value=1, max_value=2**31 - 1,
+                               widget=forms.Select)
     period = forms.CharField(label="时间", max_length=40)
     confidentiality = forms.ChoiceField(label="密级", choices=Confidentiality.choices)
     retention = forms.CharField(label="保管期限", max_length=20)
     contents = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
     holder = forms.CharField(label="保管人", max_length=100, required=False)
+
+    PICKERS = ("party_q", "party")
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].widget.choices = [("", "——不属于某一企业——"), *(
+            (p.pk, f"{p.name}（{p.id_number}）" if p.id_number else p.name) for p in parties
+        )]
+        self.offered = bool(parties)
+
+    def main_fields(self):
+        return [self[name] for name in self.fields if name not in self.PICKERS]
 
 
 class CustodyForm(BoundedForm):

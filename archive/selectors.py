@@ -15,6 +15,7 @@ from django.utils import timezone
 from archive.choices import CaseFileState, DisposalState
 from archive.hooks import ARCHIVING_DEADLINE
 from archive.models import Carrier, CaseFile, Collection, Disposal, Hold
+from ledger.refusals import object_visible
 from ledger.services import event_record
 from org.choices import Role
 from org.permissions import require
@@ -136,16 +137,34 @@ def collection_list(*, viewer, party) -> QuerySet[Collection]:
     )
 
 
+HOLD_PICKS_SHOWN = 30  # case files a search offers at once; the picked one stays offered besides
+
+
+def casefile_hold_choices(*, viewer, query: str = "", picked=()) -> list[CaseFile]:
+    """The case files the 登记保全 form offers: the agency's not yet disposed (holds are placed without
+    reading contents, so legal reviewers place them for 复议 and 诉讼) whose code, title or matter matches
+    `query`, newest first, and the one already picked."""
+    require(viewer, "archive.hold")
+    qs = (CaseFile.objects.filter(agency_id=viewer.agency_id).exclude(state=CaseFileState.DISPOSED)
+          .select_related("matter").order_by("-pk"))
+    ids = [pk for pk in picked if isinstance(pk, int)][:1]
+    rows = list(qs.filter(pk__in=ids)) if ids else []
+    query = query.strip()
+    found = qs.filter(Q(code__icontains=query) | Q(title__icontains=query) | Q(matter__title__icontains=query)) \
+        if query else qs
+    return rows + [c for c in found[:HOLD_PICKS_SHOWN] if c.pk not in ids]
+
+
 def casefile_for_hold(*, viewer, pk: int) -> CaseFile:
     """The case file a hold is placed on: the agency's, without reading its contents (legal reviewers
-    place holds for 复议 and 诉讼)."""
+    place holds for 复议 and 诉讼). Another agency's is refused and logged (ValidationError)."""
     require(viewer, "archive.hold")
-    case_file = CaseFile.objects.filter(pk=pk, agency_id=viewer.agency_id).first()
-    if case_file is None:
+    try:
+        return object_visible(CaseFile.objects.filter(agency_id=viewer.agency_id), pk=pk, viewer=viewer)
+    except Http404:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError("本单位没有这个案卷，请核对案卷序号。")
-    return case_file
+        raise ValidationError(f"本单位没有案卷#{pk}：请在列表中查找并选择。") from None
 
 
 def hold_for(*, viewer, pk: int) -> Hold:

@@ -31,7 +31,7 @@ from archive.forms import (
 )
 from archive.models import CaseFile
 from archive.pdf import render_case_file
-from enterprises.selectors import enterprise_get
+from enterprises.selectors import enterprise_get, enterprise_list
 from org.permissions import capability_required
 from records import uploads
 from records.selectors import record_list_logged, version_open
@@ -205,19 +205,29 @@ def holds(request):
 
 @capability_required("archive.hold")
 def hold_new(request):
-    form = HoldForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    """登记保全. The case file is picked (查找, then select; 查找 redraws the form, saving nothing)."""
+    post = request.POST if request.method == "POST" else None
+    posted = (post or {}).get("case_file", "")
+    picked = [int(posted)] if posted.isascii() and posted.isdigit() and len(posted) < 10 else []
+    query = (post or {}).get("case_file_q", "")[:100]
+    case_files = selectors.casefile_hold_choices(viewer=request.user, query=query, picked=picked)
+    if post is not None and "find" in post:
+        form = HoldForm(initial={k: post.get(k) for k in HoldForm.base_fields}, case_files=case_files)
+    else:
+        form = HoldForm(post, case_files=case_files)
+    if post is not None and "find" not in post:
         try:
-            case_file = selectors.casefile_for_hold(viewer=request.user, pk=data["case_file"])
-            services.hold_place(acting_user=request.user, agency=request.user.agency, kind=data["kind"],
-                                reference=data["reference"], case_file=case_file)
+            # the posted id through the selector first: another agency's is refused and logged
+            case_file = selectors.casefile_for_hold(viewer=request.user, pk=picked[0]) if picked else None
+            if form.is_valid():
+                data = form.cleaned_data
+                services.hold_place(acting_user=request.user, agency=request.user.agency, kind=data["kind"],
+                                    reference=data["reference"], case_file=case_file)
+                messages.success(request, "已登记保全：解除前该案卷不得销毁。")
+                return redirect("archive:holds")
         except (ValidationError, PermissionDenied) as exc:
             form_refusal(form, exc)
-        else:
-            messages.success(request, "已登记保全：解除前该案卷不得销毁。")
-            return redirect("archive:holds")
-    return render(request, "zhifa/form_page.html", {"form": form, "heading": "登记保全（复议、诉讼、调阅、投诉）"})
+    return render(request, "archive/hold_new.html", {"form": form})
 
 
 @capability_required("archive.hold", methods=("POST",))
@@ -373,23 +383,36 @@ def carriers(request):
                   {"carriers": selectors.carrier_list(viewer=request.user)[:500], "custody_form": CustodyForm()})
 
 
+CARRIER_PARTIES_SHOWN = 30  # enterprises a search offers at once; the picked one stays offered besides
+
+
 @capability_required("archive.manage")
 def carrier_new(request):
-    form = CarrierForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        party_pk = data.pop("party")
+    """登记存储载体. The enterprise is picked from the register (查找, then select; 查找 saves nothing)."""
+    post = request.POST if request.method == "POST" else None
+    posted = (post or {}).get("party", "")
+    picked = int(posted) if posted.isascii() and posted.isdigit() and len(posted) < 10 else None
+    found = enterprise_list(viewer=request.user, query=(post or {}).get("party_q", "")[:100])
+    parties = list(enterprise_list(viewer=request.user).filter(pk=picked)) if picked else []
+    parties += [p for p in found[:CARRIER_PARTIES_SHOWN] if p.pk != picked]
+    if post is not None and "find" in post:
+        form = CarrierForm(initial={k: post.get(k) for k in CarrierForm.base_fields}, parties=parties)
+    else:
+        form = CarrierForm(post, parties=parties)
+    if post is not None and "find" not in post:
         try:
-            party = _party(request, party_pk) if party_pk else None
-            carrier = services.carrier_register(acting_user=request.user, party=party, **data)
+            # the posted id through the selector first: another agency's enterprise is refused and logged
+            party = _party(request, picked) if picked else None
+            if form.is_valid():
+                data = {k: v for k, v in form.cleaned_data.items() if k not in CarrierForm.PICKERS}
+                carrier = services.carrier_register(acting_user=request.user, party=party, **data)
+                messages.success(request, f"载体 {carrier.number} 已登记，请打印标签贴于载体。")
+                return redirect("archive:carrier_label", pk=carrier.pk)
         except (ValidationError, PermissionDenied) as exc:
             form_refusal(form, exc)
         except Http404 as exc:
-            form_refusal(form, ValidationError(str(exc)))
-        else:
-            messages.success(request, f"载体 {carrier.number} 已登记，请打印标签贴于载体。")
-            return redirect("archive:carrier_label", pk=carrier.pk)
-    return render(request, "zhifa/form_page.html", {"form": form, "heading": "登记存储载体"})
+            form_refusal(form, ValidationError(f"{exc}请在列表中查找并选择。"))
+    return render(request, "archive/carrier_new.html", {"form": form})
 
 
 @capability_required("archive.view", methods=("GET",))

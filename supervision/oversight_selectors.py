@@ -18,10 +18,9 @@ from org.choices import Role
 from org.models import Section, Staff
 from org.permissions import can, denial_message, require
 from policy.selectors import agency_rules
-from records.models import Record
-from records.selectors import record_for, record_list, record_list_logged
+from records.selectors import record_list_logged
 from supervision.oversight_models import CaseReview, Fault, SpotCheck, SpotCheckItem
-from supervision.selectors import SUPERVISOR_RULE, _scope
+from supervision.selectors import SUPERVISOR_RULE, _scope, picks, record_choices, records_picked
 
 
 def supervisor_required(user) -> None:
@@ -162,24 +161,12 @@ def agency_staff(*, viewer) -> QuerySet[Staff]:
     return Staff.objects.filter(agency_id=viewer.agency_id, is_active=True).order_by("section_id", "pk")
 
 
-FAULT_PICKS_SHOWN = 30  # search results offered at once; what is picked stays offered besides
-
-
-def _picks(visible: QuerySet, found: QuerySet, picked) -> list:
-    ids = [pk for pk in dict.fromkeys(picked) if isinstance(pk, int)][:100]
-    rows = list(visible.filter(pk__in=ids)) if ids else []
-    have = {r.pk for r in rows}
-    return rows + [r for r in found[:FAULT_PICKS_SHOWN] if r.pk not in have]
-
-
 def fault_record_choices(*, viewer, query: str = "", picked=()) -> list | None:
-    """The records the 执法过错 form offers: those the viewer may read (records.selectors) matching
-    `query` (title or hash; the newest without one), and those already picked. Listing them is a
+    """The records the 执法过错 form offers (supervision.selectors.record_choices). Listing them is a
     logged read of their metadata. None when the viewer may not read records at all."""
-    if not can(viewer, "records.view"):
-        return None
-    rows = _picks(record_list(viewer=viewer), record_list(viewer=viewer, query=query), picked)
-    record_list_logged(viewer=viewer, records=rows, purpose="登记执法过错：选择相关记录")
+    rows = record_choices(viewer=viewer, query=query, picked=picked)
+    if rows is not None:
+        record_list_logged(viewer=viewer, records=rows, purpose="登记执法过错：选择相关记录")
     return rows
 
 
@@ -190,24 +177,19 @@ def fault_matter_choices(*, viewer, query: str = "", picked=()) -> list | None:
     if not can(viewer, "matters.view"):
         return None
     visible = matter_list(viewer=viewer).order_by("-pk")
-    return _picks(visible, matter_list(viewer=viewer, query=query.strip()).order_by("-pk"), picked)
+    return picks(visible, matter_list(viewer=viewer, query=query.strip()).order_by("-pk"), picked)
 
 
 def fault_links(*, viewer, records=(), matters=()) -> tuple[list, list]:
     """The records and matters a 执法过错 names, each id resolved through the selector of what the
     viewer may see. An id out of the viewer's sight is refused and logged as a refusal (PermissionDenied
     naming who may act; ValidationError for one not in the agency)."""
-    for model, ids, capability in ((Record, records, "records.view"), (Matter, matters, "matters.view")):
-        if ids and not can(viewer, capability):
-            for hidden in model.objects.filter(agency_id=viewer.agency_id, pk__in=list(ids)[:100]):
-                refusal_record(subject=hidden, acting_user=viewer, reason=f"登记执法过错：{denial_message(capability)}")
-            raise PermissionDenied(denial_message(capability))
-    found_records, found_matters = [], []
-    for pk in dict.fromkeys(records):
-        try:
-            found_records.append(record_for(viewer=viewer, pk=pk))
-        except Http404:
-            raise ValidationError(f"没有记录#{pk}，或它不属于本单位：请在列表中查找并勾选。") from None
+    found_records = records_picked(viewer=viewer, ids=records, purpose="登记执法过错")
+    if matters and not can(viewer, "matters.view"):
+        for hidden in Matter.objects.filter(agency_id=viewer.agency_id, pk__in=list(matters)[:100]):
+            refusal_record(subject=hidden, acting_user=viewer, reason=f"登记执法过错：{denial_message('matters.view')}")
+        raise PermissionDenied(denial_message("matters.view"))
+    found_matters = []
     for pk in dict.fromkeys(matters):
         try:
             found_matters.append(matter_for(viewer=viewer, pk=pk, purpose="登记执法过错：关联事项", read=False))

@@ -13,6 +13,7 @@ from org.permissions import capability_required
 from supervision import casereview, faults, spotchecks
 from supervision import oversight_selectors as sel
 from supervision.choices import SpotCheckState
+from supervision.forms import posted_ids, posted_query
 from supervision.oversight_forms import AnswerForm, CaseReviewForm, FaultForm, SpotCheckForm, YearForm
 from zhifa.forms import form_refusal
 
@@ -164,11 +165,11 @@ def fault_new(request):
     options = faults.fault_options(request.user.agency)
     post = request.POST if request.method == "POST" else None
     finding = post is not None and "find" in post
-    picked = {"records": _posted_ids(post, "records"), "matters": _posted_ids(post, "matters")}
+    picked = {"records": posted_ids(post, "records"), "matters": posted_ids(post, "matters")}
     choices = {
-        "records": sel.fault_record_choices(viewer=request.user, query=_query(post, "records_q"),
+        "records": sel.fault_record_choices(viewer=request.user, query=posted_query(post, "records_q"),
                                             picked=picked["records"]),
-        "matters": sel.fault_matter_choices(viewer=request.user, query=_query(post, "matters_q"),
+        "matters": sel.fault_matter_choices(viewer=request.user, query=posted_query(post, "matters_q"),
                                             picked=picked["matters"]),
     }
     kwargs = {"staff": sel.agency_staff(viewer=request.user), "options": options, **choices}
@@ -190,16 +191,6 @@ def fault_new(request):
             form_refusal(form, exc)
     context = {"form": form, "options": options, "choices": choices, **_check(request)}
     return render(request, "supervision/fault_new.html", context)
-
-
-def _posted_ids(post, name: str) -> list[int]:
-    """The ids ticked in a picker (the rest is refused by the form's choices)."""
-    values = post.getlist(name)[:100] if post is not None else []
-    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19]
-
-
-def _query(post, name: str) -> str:
-    return (post.get(name, "") if post is not None else "")[:100].strip()
 
 
 @capability_required("supervision.view", methods=("GET",))

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from ledger.refusals import object_visible
 from ledger.services import event_record
 from org.choices import Role
-from org.permissions import require
+from org.permissions import can, denial_message, require
 from policy.selectors import agency_rules
 from supervision import statistics
 from supervision.models import Challenge, Finding, Reminder, ReminderPreference
@@ -138,3 +138,75 @@ def supervision_basis(*, agency) -> list[dict]:
         if rule is not None and rule.value:
             rows.append({"label": label, "citation": rule.cited("、")})
     return rows
+
+
+# --- pickers: what a form offers to pick instead of a typed number ---------------------------------------
+
+PICKS_SHOWN = 30  # search results offered at once; what is picked stays offered besides
+
+
+def picks(visible: QuerySet, found: QuerySet, picked) -> list:
+    """What a picker offers: the picked ids the viewer may see, then the first rows `found`."""
+    ids = [pk for pk in dict.fromkeys(picked) if isinstance(pk, int)][:100]
+    rows = list(visible.filter(pk__in=ids)) if ids else []
+    have = {r.pk for r in rows}
+    return rows + [r for r in found[:PICKS_SHOWN] if r.pk not in have]
+
+
+def record_choices(*, viewer, query: str = "", picked=(), kinds=None, exclude_kinds=None) -> list | None:
+    """The records a picker offers: those the viewer may read (records.selectors) matching `query`
+    (title or hash; the newest without one), and those already picked, optionally of some kinds only.
+    None when the viewer may not read records at all. The caller logs the offer (record_list_logged)."""
+    from records.selectors import record_list
+
+    if not can(viewer, "records.view"):
+        return None
+
+    def narrowed(qs):
+        qs = qs.filter(kind__in=kinds) if kinds is not None else qs
+        return qs.exclude(kind__in=exclude_kinds) if exclude_kinds else qs
+
+    return picks(narrowed(record_list(viewer=viewer)), narrowed(record_list(viewer=viewer, query=query)), picked)
+
+
+def records_picked(*, viewer, ids, purpose: str) -> list:
+    """The records picked in a form, each id resolved through the selector of what the viewer may read.
+    One out of sight is refused and logged as a refusal: PermissionDenied naming who may act (or, for
+    someone who reads no records at all, who does), ValidationError for one not in the agency."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from ledger.refusals import refusal_record
+    from records.models import Record
+    from records.selectors import record_for
+
+    ids = list(dict.fromkeys(ids))[:100]
+    if ids and not can(viewer, "records.view"):
+        for hidden in Record.objects.filter(agency_id=viewer.agency_id, pk__in=ids):
+            refusal_record(subject=hidden, acting_user=viewer, reason=f"{purpose}：{denial_message('records.view')}")
+        raise PermissionDenied(denial_message("records.view"))
+    found = []
+    for pk in ids:
+        try:
+            found.append(record_for(viewer=viewer, pk=pk))
+        except Http404:
+            raise ValidationError(f"没有记录#{pk}，或它不属于本单位：请在列表中查找并选择。") from None
+    return found
+
+
+def service_proof_choices(*, viewer, agency, queries=None, picked=None) -> dict:
+    """What the 补充送达凭证 form offers: scans and photos for the receipt, the pack's recording kinds
+    (av.media_kinds) for the recording. Offering them is one logged read of their metadata."""
+    from matters.services import AV_KINDS, av_media
+    from records.selectors import record_list_logged
+
+    queries, picked = queries or {}, picked or {}
+    choices = {
+        "receipt": record_choices(viewer=viewer, query=queries.get("receipt", ""), picked=picked.get("receipt", ()),
+                                  exclude_kinds=AV_KINDS),
+        "av": record_choices(viewer=viewer, query=queries.get("av", ""), picked=picked.get("av", ()),
+                             kinds=av_media(agency_rules(agency), [])),
+    }
+    offered = {r.pk: r for rows in choices.values() for r in rows or ()}
+    record_list_logged(viewer=viewer, records=list(offered.values()), purpose="补充送达凭证：选择记录")
+    return choices

@@ -1,7 +1,7 @@
 """Pages of 执法监督: findings, the statistics with their charts, the XLSX export. Thin."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +16,8 @@ from supervision.forms import (
     PreferenceForm,
     ServiceProofForm,
     StatisticsForm,
+    posted_ids,
+    posted_query,
 )
 from supervision.statistics import MONTHS
 
@@ -116,29 +118,49 @@ def reminders(request):
                 return redirect("supervision:reminders")
         else:
             messages.error(request, "提醒设置未保存：请检查所填内容。")
+    return _reminders_page(request, form)
+
+
+def _reminders_page(request, form, *, searched: ServiceProofForm | None = None):
+    """我的提醒 with a 补充送达凭证 form per finding; `searched` stands for its finding's form after 查找."""
     rows = selectors.reminder_list(viewer=request.user)
-    proofs = [(f, ServiceProofForm(initial={"finding": f.pk}))
-              for f in selectors.service_proof_findings(viewer=request.user)[:50]]
+    findings = list(selectors.service_proof_findings(viewer=request.user)[:50])
+    others = [f for f in findings if searched is None or searched.initial.get("finding") != f.pk]
+    choices = selectors.service_proof_choices(viewer=request.user, agency=request.user.agency) if others else {}
+    proofs = [(f, ServiceProofForm(initial={"finding": f.pk}, choices=choices) if f in others else searched)
+              for f in findings]
     return render(request, "supervision/reminders.html", {"rows": rows, "form": form, "proofs": proofs})
 
 
 @capability_required("matters.act", methods=("POST",))
 def service_proof(request):
     """Add the missing proof of a service named by one of the viewer's findings; the finding closes
-    at once when nothing is missing any more."""
+    at once when nothing is missing any more. The receipt and the recording are picked (查找 redraws
+    the page with what was filled in, saving nothing); each posted id goes through the records
+    selector, so one out of the viewer's sight is refused and logged."""
     from matters.models import Service
     from matters.services import service_proof_add
-    from records.selectors import record_for
 
-    form = ServiceProofForm(request.POST)
+    post = request.POST
+    finding = selectors.service_proof_finding_for(viewer=request.user, pk=(posted_ids(post, "finding") or [0])[0])
+    picked = {name: posted_ids(post, name)[:1] for name in ("receipt", "av")}
+    if "find" in post:
+        choices = selectors.service_proof_choices(
+            viewer=request.user, agency=request.user.agency, picked=picked,
+            queries={name: posted_query(post, f"{name}_q") for name in ("receipt", "av")},
+        )
+        initial = {name: post.get(name) for name in ServiceProofForm.base_fields if name in post}
+        searched = ServiceProofForm(initial={**initial, "finding": finding.pk}, choices=choices)
+        return _reminders_page(request, PreferenceForm(instance=selectors.preference_for(viewer=request.user)),
+                               searched=searched)
+    form = ServiceProofForm(post, choices={})
     try:
+        records = {name: selectors.records_picked(viewer=request.user, ids=ids, purpose="补充送达凭证")
+                   for name, ids in picked.items()}
         if not form.is_valid():
-            raise ValidationError("请检查所填内容（记录编号为数字，文字不超过500字）。")
-        data = dict(form.cleaned_data)
-        finding = selectors.service_proof_finding_for(viewer=request.user, pk=data.pop("finding"))
+            raise ValidationError("请在列表中选择记录，文字不超过500字。")
+        data = form.data_for_service() | {name: (found[0] if found else None) for name, found in records.items()}
         service = Service.objects.select_related("instrument__matter").get(pk=int(finding.subject.split(":")[1]))
-        for name in ("receipt", "av"):
-            data[name] = record_for(viewer=request.user, pk=data[name]) if data[name] else None
         service_proof_add(acting_user=request.user, service=service, **data)
         if services.finding_recheck_service(finding=finding, acting_user=request.user):
             messages.success(request, "送达凭证已补充，该问题已纠正。")
@@ -146,6 +168,8 @@ def service_proof(request):
             messages.warning(request, "已补充；该次送达仍缺少材料，请继续补充。")
     except ValidationError as e:
         messages.error(request, f"未补充：{'；'.join(e.messages)}")
+    except PermissionDenied as e:
+        messages.error(request, f"未补充：{e}")
     return redirect("supervision:reminders")
 
 
