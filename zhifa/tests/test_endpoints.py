@@ -440,6 +440,7 @@ def world(agency, section, make_staff, tmp_path):
         acting_user=officer, matter=case, transition="request_filing", data={"facts": "事实", "basis": "依据"}
     )
     publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
+    _inspected(draw.tasks.first(), tmp_path)  # its result page is walked as it is used: after the 现场检查
     access_request, access_session = _access_world(section, version, users, make_staff)
     archive_objects = _archive_world(agency, officer, users, enterprise, tmp_path)
     hazard_objects = _inspection(officer, enterprise, "测试")
@@ -571,6 +572,16 @@ def _oversight_world(agency, section, officer, users, case_file_pk):
                                  occurred_on=today, measures=["discipline"], basis="测试依据", recorded_by=reviewer,
                                  recorded_at=now)
     return {"spotcheck": sc.pk, "spotcheck_item": item.pk, "casereview": review.pk, "fault": fault.pk}
+
+
+def _inspected(task, folder) -> None:
+    """The drawn task's matter opened and its 现场检查 recorded by a drawn officer."""
+    from inspections.services import task_matter_open
+    from inspections.tests.inspecting import task_inspect
+
+    officer = task.officers.first()
+    task_matter_open(task=task, acting_user=officer)
+    task_inspect(task, officer, folder)
 
 
 def _publicity_world(agency, officer, users, make_staff):
