@@ -199,7 +199,10 @@ def verify_ledger(
     node_faults: list[tuple[int, int, str]] = []  # stored subtrees wrong in themselves, from the parts
     node_total = 0
     tops: dict[int, bool | None] = {}  # part number → whether the stored node of the whole part is bad
-    for part_start, present, leaves, problems, whole, nodes in _ranges(start, bound, jobs, marks):
+    # An incremental run compares the nodes completed since in the parent (_new_nodes), where the
+    # right edge it resumes from is known.
+    compare = COMPARE_NODES and resume is None
+    for part_start, present, leaves, problems, whole, nodes in _ranges(start, bound, jobs, marks, compare):
         if nodes is not None:
             node_faults += nodes[0]
             node_total += nodes[1]
@@ -401,18 +404,20 @@ def _part_rows(start: int, end: int):
 
 
 def _check_part(
-    task: tuple[int, int, list[int]],
-) -> tuple[int, list[int] | None, bytes, list[tuple[int, str, str]], tuple | None]:
+    task: tuple[int, int, list[int], bool],
+) -> tuple[int, list[int] | None, bytes, list[tuple[int, str, str]], tuple | None, tuple | None]:
     """Recompute the leaves of the events numbered [start, end): (start, their numbers or None when
     none is missing, the leaf hashes concatenated, (index, subject, message) for each row that does
     not match what was hashed, and for a part without gaps or problems that starts on a multiple of
     PART: (its complete subtrees as (level, hash), largest first, [(size, right edge of the part's
-    first size - start leaves)] for each size in `marks`)).
+    first size - start leaves)] for each size in `marks`)), and when told to `compare` for a
+    part without gaps that starts on a multiple of PART, its stored subtrees against the
+    recomputed ones (_part_nodes).
 
     Each row's entry is rebuilt from its columns (entries.entry_text) and must equal the stored
     entry; a row where it does not is read again through the model and judged by entry_bytes
     itself, so a finding and its wording are those of the plain path."""
-    start, end, marks = task
+    start, end, marks, compare = task
     present, leaves, problems, again = [], bytearray(), [], []
     digest, zero = hashlib.sha256, bytes(32)
     scan = json.JSONDecoder().scan_once  # json.loads without its whitespace checks: text that
@@ -460,7 +465,7 @@ def _check_part(
     whole = nodes = None
     if contiguous and start % PART == 0 and present:
         levels = _part_levels(bytes(leaves))
-        if COMPARE_NODES:
+        if compare:
             nodes = _part_nodes(start, levels)
         if not problems:
             whole = _part_subtrees(start, levels, marks)
@@ -476,11 +481,12 @@ def _worker_start() -> None:
     connections.close_all()  # never share the parent's connection
 
 
-def _ranges(start: int, end: int, jobs: int, marks: list[int]):
+def _ranges(start: int, end: int, jobs: int, marks: list[int], compare: bool = False):
     """The parts of [start, end) in order, aligned on PART, recomputed in `jobs` processes (or
-    here when 1); each is told which of `marks` (tree sizes whose root is wanted) fall in it."""
+    here when 1); each is told which of `marks` (tree sizes whose root is wanted) fall in it, and
+    whether to compare the stored subtrees inside it."""
     cuts = [start, *range((start // PART + 1) * PART, end, PART), end] if start < end else []
-    tasks = [(a, b, [m for m in marks if a < m <= b]) for a, b in itertools.pairwise(cuts)]
+    tasks = [(a, b, [m for m in marks if a < m <= b], compare) for a, b in itertools.pairwise(cuts)]
     if jobs <= 1 or len(tasks) <= 1:
         yield from map(_check_part, tasks)
         return
