@@ -10,8 +10,9 @@ Uses a scratch database: SQLite in a temporary data folder, or DATABASE_URL when
             sequence --loop`), counted until the last is integrated, vs. the same processes
             inserting the same rows with a plain ORM insert; then the integration delay
             (commit → numbered) of every event, p50/p99
-  verify:   the full run in one process and on every core vs. only reading the same rows; then an
-            incremental run after EXTRA more events
+  verify:   the full run in one process and on every core vs. only reading the same rows, each
+            without and with the comparison of every stored subtree; then an incremental run
+            after EXTRA more events
   proofs:   inclusion and consistency proof size and time at 10^3 … N events
             vs. fetching one event row by its number
 The N-event ledger is built through the bulk path (the same entry, leaf and node code as the
@@ -320,6 +321,7 @@ def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
     """The full run in one process and on every core, against reading the rows alone (the entries
     through the ORM, and every column verification reads, with its own query); then an incremental
     run after `extra` more events. Files are not part of it: the bulk events register none."""
+    from ledger import verify
     from ledger.models import Event
     from ledger.verify import PART, _part_rows, verify_ledger
 
@@ -341,18 +343,21 @@ def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
     )
     cores = os.cpu_count() or 1
     for jobs in jobs_list or sorted({1, cores}):
-        load, cpu = os.getloadavg()[0], _cpu()
-        started = time.perf_counter()
-        findings = verify_ledger(jobs=jobs)
-        ours = time.perf_counter() - started
-        used = _cpu()
-        server = f", the database server {(used[1] - cpu[1]) / count * 1e6:.1f}" if cpu[1] is not None else ""
-        print(
-            f"verify, full, {jobs} process(es): {count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), "
-            f"{len(findings)} findings; ratio to reading the entries {ours / base:.2f}; load average {load:.1f} "
-            f"before, {os.getloadavg()[0]:.1f} after; CPU per event: verify {(used[0] - cpu[0]) / count * 1e6:.1f} µs"
-            f"{server} µs"
-        )
+        for nodes in (False, True):  # without, then with the comparison of every stored subtree
+            verify.COMPARE_NODES = nodes
+            load, cpu = os.getloadavg()[0], _cpu()
+            started = time.perf_counter()
+            findings = verify_ledger(jobs=jobs)
+            ours = time.perf_counter() - started
+            used = _cpu()
+            server = f", the database server {(used[1] - cpu[1]) / count * 1e6:.1f}" if cpu[1] is not None else ""
+            print(
+                f"verify, full, {jobs} process(es), {'every stored node' if nodes else 'right-edge nodes only'}: "
+                f"{count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), {len(findings)} findings; "
+                f"ratio to reading the entries {ours / base:.2f}; load average {load:.1f} before, "
+                f"{os.getloadavg()[0]:.1f} after; CPU per event: verify {(used[0] - cpu[0]) / count * 1e6:.1f} µs"
+                f"{server} µs"
+            )
     build(count + extra)
     started = time.perf_counter()
     findings = verify_ledger(incremental=True, jobs=cores)

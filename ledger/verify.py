@@ -115,6 +115,10 @@ class _Range:
             start += 1 << level
         return result
 
+    def seed(self, level: int, index: int, node: bytes) -> None:
+        """Remember complete subtree (level, index), computed elsewhere (a part's worker)."""
+        self._memo[(level, index)] = node
+
     def subtree(self, level: int, index: int) -> bytes:
         """The recomputed hash of complete subtree (level, index). Subtrees of 16 leaves or more
         are remembered, so a descent computes each one once."""
@@ -192,7 +196,19 @@ def verify_ledger(
         roots[resume.size] = tree.root()
         start = expected = resume.size
     marks = sorted(size for size in set(wanted) | set(kept) if start < size <= bound)
-    for part_start, present, leaves, problems, whole in _ranges(start, bound, jobs, marks):
+    node_faults: list[tuple[int, int, str]] = []  # stored subtrees wrong in themselves, from the parts
+    node_total = 0
+    tops: dict[int, bool | None] = {}  # part number → whether the stored node of the whole part is bad
+    # An incremental run compares the nodes completed since in the parent (_new_nodes), where the
+    # right edge it resumes from is known.
+    compare = COMPARE_NODES and resume is None
+    for part_start, present, leaves, problems, whole, nodes in _ranges(start, bound, jobs, marks, compare):
+        if nodes is not None:
+            node_faults += nodes[0]
+            node_total += nodes[1]
+            tops[part_start // PART] = nodes[2]
+        if whole is not None and len(leaves) == 32 * PART:
+            tree.seed(PART.bit_length() - 1, part_start // PART, whole[0][0][1])
         if whole is not None and tree.size == part_start and expected == part_start and not problems:
             # An aligned part without gaps or problems: its subtrees and the roots inside it came
             # from the worker.
@@ -241,6 +257,16 @@ def verify_ledger(
             )
     if resume is None:  # an incremental run does not hold the old leaves to descend into
         _locate(findings, tree, failing, [size for size in wanted if size in roots], gaps, flagged)
+    if COMPARE_NODES and not gaps:  # a gap changes every subtree after it; the missing events are named
+        if resume is None:
+            more, extra = _upper_nodes(tree, tops)
+        else:
+            edge = [(int(lv), int(i), bytes.fromhex(h)) for lv, i, h in resume.edge]
+            more = _new_nodes(tree, resume.size, edge)
+            extra = len(more)
+        node_faults += more
+        node_total += extra
+        _report_nodes(findings, node_faults, node_total, tree.size)
     _check_head(findings, tree, head)
     for size, group in sorted(kept.items()):
         for checkpoint in group:
@@ -300,11 +326,9 @@ def _fold(nodes: list[bytes]) -> bytes:
     return node
 
 
-def _part_subtrees(start: int, leaves: bytes, marks: list[int]) -> tuple[list, list]:
-    """For leaves that begin at `start`, a multiple of PART (so every complete subtree inside is
-    aligned): the complete subtrees they make, largest first, as (level, hash), and for each size in
-    `marks` that falls among them (size, the right edge of the first size - start leaves). The tree
-    is hashed level by level over the concatenated hashes."""
+def _part_levels(leaves: bytes) -> list[bytes]:
+    """Every complete subtree over `leaves` (concatenated hashes, aligned on a power of two at
+    least their number), level by level: levels[L] holds the hashes of level L, left to right."""
     digest, prefix = hashlib.sha256, b"\x01"
     levels = [leaves]
     while len(levels[-1]) >= 64:
@@ -312,6 +336,15 @@ def _part_subtrees(start: int, leaves: bytes, marks: list[int]) -> tuple[list, l
         levels.append(
             b"".join([digest(prefix + below[i : i + 64]).digest() for i in range(0, len(below) - 63, 64)])
         )
+    return levels
+
+
+def _part_subtrees(start: int, levels: list[bytes], marks: list[int]) -> tuple[list, list]:
+    """For leaves that begin at `start`, a multiple of PART (so every complete subtree inside is
+    aligned), hashed into `levels` (_part_levels): the complete subtrees they make, largest first,
+    as (level, hash), and for each size in `marks` that falls among them (size, the right edge of
+    the first size - start leaves)."""
+    leaves = levels[0]
 
     def edge(count: int) -> list[tuple[int, bytes]]:
         nodes, pos = [], 0
@@ -371,18 +404,20 @@ def _part_rows(start: int, end: int):
 
 
 def _check_part(
-    task: tuple[int, int, list[int]],
-) -> tuple[int, list[int] | None, bytes, list[tuple[int, str, str]], tuple | None]:
+    task: tuple[int, int, list[int], bool],
+) -> tuple[int, list[int] | None, bytes, list[tuple[int, str, str]], tuple | None, tuple | None]:
     """Recompute the leaves of the events numbered [start, end): (start, their numbers or None when
     none is missing, the leaf hashes concatenated, (index, subject, message) for each row that does
     not match what was hashed, and for a part without gaps or problems that starts on a multiple of
     PART: (its complete subtrees as (level, hash), largest first, [(size, right edge of the part's
-    first size - start leaves)] for each size in `marks`)).
+    first size - start leaves)] for each size in `marks`)), and when told to `compare` for a
+    part without gaps that starts on a multiple of PART, its stored subtrees against the
+    recomputed ones (_part_nodes).
 
     Each row's entry is rebuilt from its columns (entries.entry_text) and must equal the stored
     entry; a row where it does not is read again through the model and judged by entry_bytes
     itself, so a finding and its wording are those of the plain path."""
-    start, end, marks = task
+    start, end, marks, compare = task
     present, leaves, problems, again = [], bytearray(), [], []
     digest, zero = hashlib.sha256, bytes(32)
     scan = json.JSONDecoder().scan_once  # json.loads without its whitespace checks: text that
@@ -427,10 +462,14 @@ def _check_part(
                 leaves[at : at + 32] = leaf
         problems.sort(key=lambda problem: problem[0])  # stable: a row's own findings keep their order
     contiguous = len(present) == end - start
-    whole = None
-    if contiguous and start % PART == 0 and not problems and present:
-        whole = _part_subtrees(start, bytes(leaves), marks)
-    return start, None if contiguous else present, bytes(leaves), problems, whole
+    whole = nodes = None
+    if contiguous and start % PART == 0 and present:
+        levels = _part_levels(bytes(leaves))
+        if compare:
+            nodes = _part_nodes(start, levels)
+        if not problems:
+            whole = _part_subtrees(start, levels, marks)
+    return start, None if contiguous else present, bytes(leaves), problems, whole, nodes
 
 
 def _worker_start() -> None:
@@ -442,11 +481,12 @@ def _worker_start() -> None:
     connections.close_all()  # never share the parent's connection
 
 
-def _ranges(start: int, end: int, jobs: int, marks: list[int]):
+def _ranges(start: int, end: int, jobs: int, marks: list[int], compare: bool = False):
     """The parts of [start, end) in order, aligned on PART, recomputed in `jobs` processes (or
-    here when 1); each is told which of `marks` (tree sizes whose root is wanted) fall in it."""
+    here when 1); each is told which of `marks` (tree sizes whose root is wanted) fall in it, and
+    whether to compare the stored subtrees inside it."""
     cuts = [start, *range((start // PART + 1) * PART, end, PART), end] if start < end else []
-    tasks = [(a, b, [m for m in marks if a < m <= b]) for a, b in itertools.pairwise(cuts)]
+    tasks = [(a, b, [m for m in marks if a < m <= b], compare) for a, b in itertools.pairwise(cuts)]
     if jobs <= 1 or len(tasks) <= 1:
         yield from map(_check_part, tasks)
         return
@@ -503,6 +543,162 @@ def _compare(findings: list[Finding], checkpoints: list[Checkpoint], root: bytes
     return failed
 
 
+COMPARE_NODES = True  # compare every stored subtree with the recomputed one (off: to measure its cost)
+NODE_CHUNK = 1 << 15  # stored nodes read per query
+
+
+def _level_diff(level: int, first: int, expected: bytes) -> tuple[list[int], list[int]]:
+    """The stored nodes of `level` numbered from `first` against the recomputed ones (`expected`,
+    their hashes concatenated), read NODE_CHUNK at a time: (numbers that differ, numbers missing)."""
+    table, want, end = Node._meta.db_table, expected.hex(), first + len(expected) // 32
+    differ, missing = [], []
+    with connection.cursor() as cursor:
+        for low in range(first, end, NODE_CHUNK):
+            high = min(end, low + NODE_CHUNK)
+            cursor.execute(
+                f'SELECT "index", hash FROM {table} WHERE level = %s AND "index" >= %s AND "index" < %s '  # noqa: S608
+                'ORDER BY "index"',
+                [level, low, high],
+            )
+            rows = cursor.fetchall()
+            if (
+                len(rows) == high - low
+                and "".join(h for _, h in rows) == want[(low - first) * 64 : (high - first) * 64]
+            ):
+                continue
+            seen = set()
+            for index, stored in rows:
+                seen.add(index)
+                at = (index - first) * 32
+                try:
+                    same = bytes.fromhex(stored) == expected[at : at + 32]
+                except (TypeError, ValueError):
+                    same = False
+                if not same:
+                    differ.append(index)
+            missing += [index for index in range(low, high) if index not in seen]
+    return differ, missing
+
+
+def _node_faults(bad: dict[int, tuple[set[int], set[int]]], exists: Callable[[int, int], bool]) -> list:
+    """Of the stored nodes that differ from the recomputed ones or are missing (level → (differing,
+    missing)), those wrong in themselves, as (level, index, kind): a missing node; a node whose two
+    children agree ("wrong"); a leaf whose parent agrees ("leaf"). A node that differs because events
+    below it were rewritten is none of these: those events are named by their rows and _locate."""
+    faults = []
+    for level in sorted(bad):
+        differ, missing = bad[level]
+        below, above = bad.get(level - 1), bad.get(level + 1)
+        for index in sorted(differ | missing):
+            if index in missing:
+                faults.append((level, index, "missing"))
+            elif level == 0:
+                parent = index >> 1
+                if above is not None and exists(1, parent) and parent not in above[0] | above[1]:
+                    faults.append((0, index, "leaf"))
+            elif below is None or not {2 * index, 2 * index + 1} & (below[0] | below[1]):
+                faults.append((level, index, "wrong"))
+    return faults
+
+
+def _part_nodes(start: int, levels: list[bytes]) -> tuple[list, int, bool | None]:
+    """Every stored subtree inside the part that begins at `start` against the recomputed `levels`:
+    (the nodes wrong in themselves, at most MAX_LOCATED + 1, how many in all, and for a full part
+    whether the stored node of the whole part differs or is missing)."""
+    bad, spans = {}, {}
+    for level, hashes in enumerate(levels):
+        if hashes:
+            spans[level] = (start >> level, (start >> level) + len(hashes) // 32)
+            differ, missing = _level_diff(level, start >> level, hashes)
+            bad[level] = (set(differ), set(missing))
+    faults = _node_faults(
+        bad, lambda level, index: level in spans and spans[level][0] <= index < spans[level][1]
+    )
+    top = None
+    if len(levels[0]) == 32 * PART:
+        differ, missing = bad[PART.bit_length() - 1]
+        top = bool(differ or missing)
+    return faults[: MAX_LOCATED + 1], len(faults), top
+
+
+def _upper_nodes(tree: _Range, tops: dict[int, bool | None]) -> tuple[list, int]:
+    """The stored subtrees above the parts (each made of whole parts) against the recomputed ones,
+    in the parent: (the nodes wrong in themselves, how many)."""
+    part = PART.bit_length() - 1
+    bad = {part: ({k for k, top in tops.items() if top is not False}, set())}
+    level = part + 1
+    while tree.size >> level:
+        expected = b"".join(tree.subtree(level, index) for index in range(tree.size >> level))
+        differ, missing = _level_diff(level, 0, expected)
+        bad[level] = (set(differ), set(missing))
+        level += 1
+    faults = [f for f in _node_faults(bad, lambda lv, i: i < tree.size >> lv) if f[0] > part]
+    return faults, len(faults)
+
+
+def _new_nodes(tree: _Range, since: int, edge: list[tuple[int, int, bytes]]) -> list:
+    """An incremental run: the subtrees completed by the events from `since` (whose leaves the tree
+    holds), built on the right edge the last clean run kept, against the stored ones."""
+    known = {(level, index): node for level, index, node in edge}
+    made: dict[int, list] = {}  # level → [first index, hashes concatenated]
+    for number in range(since, tree.size):
+        at = (number - since) * 32
+        created = merkle.new_nodes(number, bytes(tree.leaves[at : at + 32]), lambda lv, i: known.pop((lv, i)))
+        for level, index, node in created:
+            made.setdefault(level, [index, bytearray()])[1] += node
+        level, index, node = created[-1]
+        known[(level, index)] = node
+    bad, spans = {}, {}
+    for level, (first, hashes) in made.items():
+        spans[level] = (first, first + len(hashes) // 32)
+        differ, missing = _level_diff(level, first, bytes(hashes))
+        bad[level] = (set(differ), set(missing))
+    return _node_faults(
+        bad, lambda level, index: level in spans and spans[level][0] <= index < spans[level][1]
+    )
+
+
+def _span(first: int, last: int) -> str:
+    return f"#{first}" if first == last else f"#{first}–#{last}"
+
+
+def _node_finding(level: int, index: int, kind: str, size: int) -> Finding:
+    """A stored subtree wrong in itself, in a tree of `size` events: which events it covers and
+    whose proofs it breaks."""
+    width = 1 << level
+    first, sibling = index * width, (index ^ 1) * width
+    uses = (
+        f"用到它的包含证明（如事件 {_span(sibling, min(sibling + width, size) - 1)} 的）和一致性证明"
+        if sibling < size
+        else "用到它的包含证明（此后写入的事件的）和一致性证明"
+    )
+    if kind == "missing":
+        message = (
+            f"写入时存储的子树（覆盖事件 {_span(first, first + width - 1)}）已不在数据库中：{uses}无法生成"
+        )
+    elif kind == "leaf":
+        message = f"存储的叶子节点与事件 #{index} 不符，而其上层节点正确：{uses}将无法通过"
+    else:
+        message = f"存储的子树哈希与其两个子节点不符（覆盖事件 {_span(first, first + width - 1)}）：{uses}将无法通过"
+    return Finding(f"树节点（第 {level} 层第 {index} 个）", message)
+
+
+def _report_nodes(findings: list[Finding], faults: list, total: int, size: int) -> None:
+    """The stored subtrees wrong in themselves, by level and number, those already named left out."""
+    faults = sorted(faults)
+    for level, index, kind in faults[:MAX_LOCATED]:
+        finding = _node_finding(level, index, kind, size)
+        if finding not in findings:
+            findings.append(finding)
+    if total > MAX_LOCATED:
+        findings.append(
+            Finding(
+                "树节点",
+                f"另有 {total - MAX_LOCATED} 个存储的子树哈希有误或缺失（仅列出前 {MAX_LOCATED} 个）",
+            )
+        )
+
+
 def _stored(level: int, index: int) -> bytes | None:
     row = Node.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
     try:
@@ -540,9 +736,7 @@ def _locate(
         differing = [(lv, i, tree.subtree(lv, i)) for lv, i in children]
         differing = [(lv, i, h) for lv, i, h in differing if _stored(lv, i) != h]
         if not differing and stored is not None:
-            findings.append(
-                Finding(f"树节点（第 {level} 层第 {index} 个）", "存储的子树哈希与其两个子节点不符")
-            )
+            findings.append(_node_finding(level, index, "wrong", tree.size))
         pending.extend(differing)
     for index, exists in named[:MAX_LOCATED]:
         if index in flagged:
