@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from ledger.verify import verify_ledger
 from matters.tests.conftest import team  # noqa: F401 - the 通化 team fixture
@@ -153,9 +154,10 @@ class Worker:
 
 
 def _reconnect() -> None:
-    """Drop the app's cached broker pools and result backend (made for the earlier broker URL)."""
-    with contextlib.suppress(Exception):
-        celery_app.pool.force_close_all()
+    """Drop the app's cached broker pools and result backend (made for the earlier broker URL). kombu keeps
+    its pools in a registry of its own, keyed by connection: closing one left it there, closed, for the
+    next lookup of the same broker (the test failed when run alone), so the registry is emptied too."""
+    kombu_pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     celery_app._backend_cache = None
