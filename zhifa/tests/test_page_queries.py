@@ -13,6 +13,7 @@ from django.utils import timezone
 from matters.models import Matter
 from policy.models import Deadline
 from publicity.tests.helpers import COMPANY, PERSON, draft, publish
+from records.tests.test_read_queries import Counter  # counts a request's statements, savepoints left out
 from review.tests.helpers import make_matter
 
 pytestmark = pytest.mark.django_db
@@ -59,24 +60,12 @@ def add_work(agency, section, officer, n: int) -> None:
         rectifying.officers.add(officer)
 
 
-class Counter:
-    def __init__(self):
-        self.sql: list[str] = []
-
-    def __call__(self, execute, sql, params, many, context):
-        self.sql.append(sql)
-        return execute(sql, params, many, context)
-
-    def count(self) -> int:  # a test's savepoints stand for the request's own transaction
-        return len([s for s in self.sql if "SAVEPOINT" not in s])
-
-
 def queries(client, path: str, **params) -> int:
     counter = Counter()
     with connection.execute_wrapper(counter):
         response = client.get(path, params)
     assert response.status_code == 200
-    return counter.count()
+    return len(counter.statements())
 
 
 def test_home_pages_cost_a_fixed_number_of_queries_whatever_waits(agency, section, people):
