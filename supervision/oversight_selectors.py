@@ -274,15 +274,6 @@ def evaluation(*, viewer, year: int) -> tuple[list[OfficerYear], list[SectionYea
     return rows, sorted(sections.values(), key=lambda s: s.section.pk if s.section else 0)
 
 
-def may_check(viewer) -> bool:
-    """Whether the viewer draws spot checks, scores case files and records faults."""
-    try:
-        supervisor_required(viewer)
-    except PermissionDenied:
-        return False
-    return True
-
-
 def case_file_for_review(*, viewer, pk: int) -> CaseFile:
     """A case file of the viewer's agency, for the scoring page (the service accepts only sealed ones)."""
     require(viewer, "supervision.check")
