@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django(migrate: bool = True) -> Path | None:
     scratch = None
-    if not os.environ.get("DATABASE_URL"):
+    if not os.environ.get("DATABASE_URL") and migrate:  # a --verify-once child uses its parent's
         scratch = Path(tempfile.mkdtemp(prefix="zhifa-bench-ledger-"))
         os.environ["ZHIFA_DATA_DIR"] = str(scratch)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
@@ -328,8 +328,15 @@ def verify_once(jobs: int, nodes: bool) -> None:
 
     from ledger import verify
 
+    def cpu() -> float:  # this process's start (Django's imports) is left out
+        return sum(
+            getattr(resource.getrusage(who), field)
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+            for field in ("ru_utime", "ru_stime")
+        )
+
     verify.COMPARE_NODES = nodes
-    started = time.perf_counter()
+    before, started = cpu(), time.perf_counter()
     findings = verify.verify_ledger(jobs=jobs)
     wall = time.perf_counter() - started
     own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -338,7 +345,7 @@ def verify_once(jobs: int, nodes: bool) -> None:
             {
                 "wall": wall,
                 "findings": len(findings),
-                "cpu": own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime,
+                "cpu": cpu() - before,
                 "rss_parent": own.ru_maxrss / 1024,
                 "rss_workers": workers.ru_maxrss / 1024,
             }
@@ -353,8 +360,9 @@ def _verify_in_new_process(jobs: int, nodes: bool) -> dict:
         [sys.executable, __file__, "--verify-once", str(jobs), str(int(nodes))],
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode:
+        raise SystemExit(f"verify in a new process failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -387,13 +395,13 @@ def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
             load, cpu = os.getloadavg()[0], _server_cpu()
             run = _verify_in_new_process(jobs, nodes)
             used, ours = _server_cpu(), run["wall"]
-            server = f", the database server {(used - cpu) / count * 1e6:.1f}" if cpu is not None else ""
+            server = f", the database server {(used - cpu) / count * 1e6:.1f} µs" if cpu is not None else ""
             print(
                 f"verify, full, {jobs} process(es), {'every stored node' if nodes else 'right-edge nodes only'}: "
                 f"{count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), {run['findings']} findings; "
                 f"ratio to reading the entries {ours / base:.2f}; load average {load:.1f} before, "
                 f"{os.getloadavg()[0]:.1f} after; CPU per event: verify {run['cpu'] / count * 1e6:.1f} µs"
-                f"{server} µs; peak RSS: verifying process {run['rss_parent']:.0f} MiB, "
+                f"{server}; peak RSS: verifying process {run['rss_parent']:.0f} MiB, "
                 f"largest worker {run['rss_workers']:.0f} MiB"
             )
     build(count + extra)
