@@ -12,7 +12,9 @@ Uses a scratch database: SQLite in a temporary data folder, or DATABASE_URL when
             (commit → numbered) of every event, p50/p99
   verify:   the full run in one process and on every core vs. only reading the same rows, each
             without and with the comparison of every stored subtree; then an incremental run
-            after EXTRA more events
+            after EXTRA more events. Each full run is its own new process (`--verify-once`), so
+            that its peak resident memory (that of the verifying process, and the largest of
+            its workers') is printed with its wall and CPU time
   proofs:   inclusion and consistency proof size and time at 10^3 … N events
             vs. fetching one event row by its number
 The N-event ledger is built through the bulk path (the same entry, leaf and node code as the
@@ -35,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def setup_django() -> Path | None:
+def setup_django(migrate: bool = True) -> Path | None:
     scratch = None
-    if not os.environ.get("DATABASE_URL"):
+    if not os.environ.get("DATABASE_URL") and migrate:  # a --verify-once child uses its parent's
         scratch = Path(tempfile.mkdtemp(prefix="zhifa-bench-ledger-"))
         os.environ["ZHIFA_DATA_DIR"] = str(scratch)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
@@ -45,7 +47,8 @@ def setup_django() -> Path | None:
     from django.core.management import call_command
 
     django.setup()
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
     return scratch
 
 
@@ -317,11 +320,56 @@ def _cpu() -> tuple[float, float | None]:
     return own, _server_cpu()
 
 
+def verify_once(jobs: int, nodes: bool) -> None:
+    """One full verify in this process (run by bench_verify as a new process): prints as JSON its
+    wall time, findings, CPU seconds and peak resident memory (MiB) of this process and of its
+    workers (the largest one; ru_maxrss is in KiB on Linux)."""
+    import resource
+
+    from ledger import verify
+
+    def cpu() -> float:  # this process's start (Django's imports) is left out
+        return sum(
+            getattr(resource.getrusage(who), field)
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+            for field in ("ru_utime", "ru_stime")
+        )
+
+    verify.COMPARE_NODES = nodes
+    before, started = cpu(), time.perf_counter()
+    findings = verify.verify_ledger(jobs=jobs)
+    wall = time.perf_counter() - started
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "findings": len(findings),
+                "cpu": cpu() - before,
+                "rss_parent": own.ru_maxrss / 1024,
+                "rss_workers": workers.ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def _verify_in_new_process(jobs: int, nodes: bool) -> dict:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, __file__, "--verify-once", str(jobs), str(int(nodes))],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise SystemExit(f"verify in a new process failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
     """The full run in one process and on every core, against reading the rows alone (the entries
     through the ORM, and every column verification reads, with its own query); then an incremental
     run after `extra` more events. Files are not part of it: the bulk events register none."""
-    from ledger import verify
     from ledger.models import Event
     from ledger.verify import PART, _part_rows, verify_ledger
 
@@ -344,19 +392,17 @@ def bench_verify(extra: int, jobs_list: list[int] | None = None) -> None:
     cores = os.cpu_count() or 1
     for jobs in jobs_list or sorted({1, cores}):
         for nodes in (False, True):  # without, then with the comparison of every stored subtree
-            verify.COMPARE_NODES = nodes
-            load, cpu = os.getloadavg()[0], _cpu()
-            started = time.perf_counter()
-            findings = verify_ledger(jobs=jobs)
-            ours = time.perf_counter() - started
-            used = _cpu()
-            server = f", the database server {(used[1] - cpu[1]) / count * 1e6:.1f}" if cpu[1] is not None else ""
+            load, cpu = os.getloadavg()[0], _server_cpu()
+            run = _verify_in_new_process(jobs, nodes)
+            used, ours = _server_cpu(), run["wall"]
+            server = f", the database server {(used - cpu) / count * 1e6:.1f} µs" if cpu is not None else ""
             print(
                 f"verify, full, {jobs} process(es), {'every stored node' if nodes else 'right-edge nodes only'}: "
-                f"{count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), {len(findings)} findings; "
+                f"{count:,} events in {ours:.1f} s ({count / ours:,.0f}/s), {run['findings']} findings; "
                 f"ratio to reading the entries {ours / base:.2f}; load average {load:.1f} before, "
-                f"{os.getloadavg()[0]:.1f} after; CPU per event: verify {(used[0] - cpu[0]) / count * 1e6:.1f} µs"
-                f"{server} µs"
+                f"{os.getloadavg()[0]:.1f} after; CPU per event: verify {run['cpu'] / count * 1e6:.1f} µs"
+                f"{server}; peak RSS: verifying process {run['rss_parent']:.0f} MiB, "
+                f"largest worker {run['rss_workers']:.0f} MiB"
             )
     build(count + extra)
     started = time.perf_counter()
@@ -413,7 +459,14 @@ def main() -> None:
         "--jobs", type=int, nargs="*", help="process counts for the full verify (default: 1 and every core)"
     )
     parser.add_argument("--writers", type=int, default=16, help="concurrent writer processes")
+    parser.add_argument(
+        "--verify-once", type=int, nargs=2, metavar=("JOBS", "NODES"), help=argparse.SUPPRESS
+    )  # one full verify in this new process, its figures as JSON (bench_verify runs it)
     args = parser.parse_args()
+    if args.verify_once:
+        setup_django(migrate=False)
+        verify_once(args.verify_once[0], bool(args.verify_once[1]))
+        return
     scratch = setup_django()
     try:
         from django.db import connection

@@ -173,3 +173,31 @@ class VerifiedState(models.Model):
 
     def __str__(self) -> str:
         return f"verified {self.size}"
+
+
+class WitnessedCheckpoint(models.Model):
+    """见证方较新的检查点 — a checkpoint a witness cosigned that this database did not hold when it
+    was recorded: after a restore to an earlier point (`zhifa restore --to-time`), the witnesses
+    keep the larger tree they cosigned before. Until the ledger contains it again (the newer backup
+    or WAL recovered), `zhifa ledger verify` names the events it lacks and no checkpoint is signed:
+    a new tree head would fork from what the witnesses cosigned. Kept outside the ledger's events
+    (as checkpoints are): recording it must not append to the tree it guards."""
+
+    witness = models.CharField("见证方", max_length=200)
+    size = models.BigIntegerField("树大小")
+    root_hash = models.CharField("根哈希", max_length=64)
+    note = models.TextField("签名检查点", help_text="本台账签名、见证方副署的检查点原文")
+    ledger_size = models.BigIntegerField("记录时台账的大小")
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "见证方较新的检查点"
+        verbose_name_plural = "见证方较新的检查点"
+        ordering = ["size", "witness"]
+        constraints = [
+            models.UniqueConstraint(fields=["witness", "size"], name="ledger_witnessed_unique"),
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="ledger_witnessed_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} @ {self.size}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ledger import merkle, sequencer, witness
 from ledger.keys import WitnessConfig, configured_witnesses, signing_keys
-from ledger.models import Checkpoint, Cosignature, Event, Head, Node, Witness
+from ledger.models import Checkpoint, Cosignature, Event, Head, Node, Witness, WitnessedCheckpoint
 from ledger.note import NoteError, checkpoint_text, cosignatures_in, sign_note
 
 logger = logging.getLogger("zhifa.ledger")
@@ -87,11 +87,68 @@ def _sign_head(head: Head) -> Checkpoint:
     except (TypeError, ValueError):
         edge = {}
     root = merkle.tree_root(head.size, lambda level, i: edge.get((level, i)) or stored_node(level, i))
+    conflict = _witnessed_conflict(head.size, root)
+    if conflict:
+        logger.error("checkpoint %s not signed: %s", head.size, conflict)
+        raise CheckpointRefused(conflict)
     signer, _ = signing_keys()
     note = sign_note(checkpoint_text(settings.ZHIFA_LEDGER_ORIGIN, head.size, root), signer)
     checkpoint = Checkpoint.objects.create(size=head.size, root_hash=root.hex(), note=note)
     transaction.on_commit(checkpoint_cosign, robust=True)
     return checkpoint
+
+
+class CheckpointRefused(Exception):
+    """Signing the tree head would contradict a checkpoint a witness cosigned (the database was
+    restored to an earlier point); the message says why and what to do, in Chinese."""
+
+
+RECOVER_NEWER = (
+    "请恢复含有这些事件的较新备份或 WAL 归档（zhifa restore … --to-time 更晚的时刻），"
+    "再运行 zhifa ledger verify；在台账重新包含该检查点之前不签署新的检查点（事件照常记录）。"
+)
+
+
+def _witnessed_conflict(size: int, root: bytes) -> str | None:
+    """Why a checkpoint of `size` leaves with `root` would contradict one a witness cosigned and
+    this database was restored without (WitnessedCheckpoint): a smaller tree (its events after the
+    restore point are not those the witness saw, and cannot be shown to be), or one whose first
+    events no longer hash to the witnessed root (a fork). None when there is no such checkpoint."""
+    for held in WitnessedCheckpoint.objects.order_by("size", "witness"):
+        if size < held.size:
+            return (
+                f"见证方 {held.witness} 已副署大小 {held.size} 的检查点，而台账恢复到较早的时刻后只有 {size} 个事件"
+                f"（恢复时 {held.ledger_size} 个）：现在签署将与见证方副署的检查点分叉。{RECOVER_NEWER}"
+            )
+        try:
+            at = root if size == held.size else merkle.tree_root(held.size, stored_node)
+        except Node.DoesNotExist:
+            at = None
+        if at is None or at.hex() != held.root_hash:
+            return (
+                f"见证方 {held.witness} 已副署大小 {held.size} 的检查点，台账前 {held.size} 个事件的根哈希与之不符："
+                f"恢复后写入的事件（序号 #{held.ledger_size} 起）与丢失的事件分叉。{RECOVER_NEWER}"
+            )
+    return None
+
+
+def witnessed_checkpoint_record(*, witness: str, size: int, root: bytes, note: str) -> WitnessedCheckpoint | None:
+    """Keep a checkpoint `witness` cosigned (`note`, already opened with this log's key) that is
+    beyond the ledger's head, as `zhifa restore --to-time` finds them: from then on verify names
+    the events it lacks and signing refuses to fork from it. None when the head covers it (verify
+    compares such checkpoints with the tree). Not a ledger event: appending one would itself grow
+    the tree the record guards."""
+    with transaction.atomic():
+        head = Head.objects.filter(pk=1).first()
+        ledger_size = head.size if head else 0
+        if size <= ledger_size:
+            return None
+        held, _ = WitnessedCheckpoint.objects.get_or_create(
+            witness=witness,
+            size=size,
+            defaults={"root_hash": root.hex(), "note": note, "ledger_size": ledger_size},
+        )
+    return held
 
 
 def checkpoint_sign() -> Checkpoint:
@@ -215,4 +272,7 @@ def checkpoint_sign_if_due(*, max_age: timedelta) -> Checkpoint | None:
     ):
         checkpoint_cosign()  # witnesses that were down last time are tried again
         return None
-    return checkpoint_sign()
+    try:
+        return checkpoint_sign()
+    except CheckpointRefused:  # logged; `zhifa ledger verify` names it until the ledger holds it again
+        return None

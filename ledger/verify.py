@@ -9,6 +9,9 @@
 - the head (size and right edge) against the recomputed tree;
 - optionally a checkpoint kept outside the database (a file, the portal, a witness): a database
   that was rolled back below it, or that diverges from it, is reported with the lost range;
+- the newer checkpoints the witnesses cosigned that a restore to an earlier point left out
+  (WitnessedCheckpoint): the events after the restore point are named as missing, not as
+  tampered, until the ledger contains the checkpoint again;
 - whatever other apps register (the records app re-hashes every stored file).
 
 Verification never stops at the first surprise: whatever it finds, it reports as a finding and
@@ -30,7 +33,7 @@ from django.utils import timezone
 from ledger import merkle
 from ledger.entries import ENTRY_COLUMNS, entry_of_values, entry_text
 from ledger.keys import configured_witnesses, verifier_key
-from ledger.models import Checkpoint, Event, Head, Node, VerifiedState
+from ledger.models import Checkpoint, Event, Head, Node, VerifiedState, WitnessedCheckpoint
 from ledger.note import NoteError, cosignatures_in, open_note, parse_checkpoint
 
 MAX_LOCATED = 100  # events named by the subtree descent; more than this is one finding
@@ -62,14 +65,22 @@ EXTRA_CHECKS: list[Callable[[Callable[[str], None]], Iterator[Finding]]] = []
 
 
 class _Range:
-    """The right edge of a tree being rebuilt leaf by leaf (a compact range from index 0).
-    Every leaf hash is also kept (32 bytes each) so that a subtree can be recomputed."""
+    """The right edge of a tree being rebuilt (a compact range from index 0), and what is needed to
+    recompute any of its complete subtrees: the hash of each whole part (from its worker), and the
+    leaf hashes of the few parts whose inside a descent may enter (held, or read again), so that
+    the memory needed is bounded by the number of parts, not of events. An incremental run keeps
+    the leaves it adds (`keep`) for _new_nodes."""
 
-    def __init__(self):
+    HELD = 8  # parts whose leaf hashes are held at most (2 MiB each); others are recomputed when needed
+
+    def __init__(self, fetch: Callable[[int], bytes] | None = None, *, keep: bool = False):
         self.stack: list[tuple[int, bytes]] = []  # (level, hash), levels strictly decreasing
         self.size = 0
         self.offset = 0  # leaves before this (an incremental run) are not kept
-        self.leaves = bytearray()
+        self.keep = keep
+        self.leaves = bytearray()  # every leaf since `offset`, only when `keep`
+        self._fetch = fetch  # part number → its recomputed leaf hashes, concatenated
+        self._parts: dict[int, bytes] = {}  # part number → leaf hashes held, least recently used first
         self._memo: dict[tuple[int, int], bytes] = {}
 
     def resume(self, size: int, edge: list[tuple[int, int, bytes]]) -> None:
@@ -78,10 +89,11 @@ class _Range:
         self.stack = [(level, node) for level, _, node in edge]
         self.size = self.offset = size
 
-    def add_subtree(self, level: int, node: bytes, leaves: bytes) -> None:
+    def add_subtree(self, level: int, node: bytes, leaves: bytes | None = None) -> None:
         """Add a complete subtree of 2^level leaves whose hash is `node` (computed elsewhere);
-        the tree's size must be a multiple of 2^level."""
-        self.leaves += leaves
+        the tree's size must be a multiple of 2^level. `leaves` are needed only when kept."""
+        if self.keep:
+            self.leaves += leaves
         self.size += 1 << level
         while self.stack and self.stack[-1][0] == level:
             _, left = self.stack.pop()
@@ -90,7 +102,8 @@ class _Range:
         self.stack.append((level, node))
 
     def add(self, leaf: bytes) -> None:
-        self.leaves += leaf
+        if self.keep:
+            self.leaves += leaf
         level, node = 0, leaf
         while self.stack and self.stack[-1][0] == level:
             _, left = self.stack.pop()
@@ -119,11 +132,27 @@ class _Range:
         """Remember complete subtree (level, index), computed elsewhere (a part's worker)."""
         self._memo[(level, index)] = node
 
+    def hold(self, part: int, leaves: bytes) -> None:
+        """Hold the leaf hashes of part number `part` (a descent may enter it), the oldest held
+        given up beyond HELD."""
+        self._parts.pop(part, None)
+        self._parts[part] = leaves
+        while len(self._parts) > self.HELD:
+            del self._parts[next(iter(self._parts))]
+
+    def _leaf(self, index: int) -> bytes:
+        part, at = divmod(index, PART)
+        leaves = self._parts.get(part)
+        if leaves is None:
+            leaves = self._fetch(part)
+        self.hold(part, leaves)
+        return leaves[at * 32 : at * 32 + 32]
+
     def subtree(self, level: int, index: int) -> bytes:
         """The recomputed hash of complete subtree (level, index). Subtrees of 16 leaves or more
         are remembered, so a descent computes each one once."""
         if level == 0:
-            return bytes(self.leaves[index * 32 : index * 32 + 32])
+            return self._leaf(index)
         node = self._memo.get((level, index))
         if node is None:
             node = merkle.node_hash(
@@ -184,8 +213,10 @@ def verify_ledger(
     kept: dict[int, list[KeptCheckpoint]] = {}
     for checkpoint in against:
         kept.setdefault(checkpoint.size, []).append(checkpoint)
+    later = list(WitnessedCheckpoint.objects.order_by("size", "witness"))
+    rooted = set(wanted) | set(kept) | {held.size for held in later}  # sizes whose root is wanted
     roots: dict[int, bytes] = {}  # recomputed root at each signed or kept size
-    tree = _Range()
+    tree = _Range(_refetch(bound), keep=resume is not None)
     roots[0] = tree.root()
     gaps = 0
     flagged: set[int] = set()  # events already named as edited
@@ -195,20 +226,25 @@ def verify_ledger(
         tree.resume(resume.size, [(int(lv), int(i), bytes.fromhex(h)) for lv, i, h in resume.edge])
         roots[resume.size] = tree.root()
         start = expected = resume.size
-    marks = sorted(size for size in set(wanted) | set(kept) if start < size <= bound)
+    marks = sorted(size for size in rooted if start < size <= bound)
     node_faults: list[tuple[int, int, str]] = []  # stored subtrees wrong in themselves, from the parts
     node_total = 0
     tops: dict[int, bool | None] = {}  # part number → whether the stored node of the whole part is bad
     # An incremental run compares the nodes completed since in the parent (_new_nodes), where the
     # right edge it resumes from is known.
     compare = COMPARE_NODES and resume is None
-    for part_start, present, leaves, problems, whole, nodes in _ranges(start, bound, jobs, marks, compare):
+    keep = resume is not None  # an incremental run keeps the leaves it adds, for _new_nodes
+    for part_start, present, leaves, count, top, problems, whole, nodes in _ranges(
+        start, bound, jobs, marks, compare, keep
+    ):
         if nodes is not None:
             node_faults += nodes[0]
             node_total += nodes[1]
             tops[part_start // PART] = nodes[2]
-        if whole is not None and len(leaves) == 32 * PART:
-            tree.seed(PART.bit_length() - 1, part_start // PART, whole[0][0][1])
+        if top is not None:
+            tree.seed(PART.bit_length() - 1, part_start // PART, top)
+        if leaves is not None:  # a part whose inside a descent may enter (its worker's judgement)
+            tree.hold(part_start // PART, leaves)
         if whole is not None and tree.size == part_start and expected == part_start and not problems:
             # An aligned part without gaps or problems: its subtrees and the roots inside it came
             # from the worker.
@@ -217,22 +253,24 @@ def verify_ledger(
                 roots[size] = _fold([n for _, n in tree.stack] + local)
             at = 0
             for level, node in subtrees:
-                tree.add_subtree(level, node, leaves[at : at + (32 << level)])
+                tree.add_subtree(level, node, leaves[at : at + (32 << level)] if leaves is not None else None)
                 at += 32 << level
             expected = tree.size
             if tree.size // 100_000 != part_start // 100_000:
                 progress(f"已核对 {tree.size} 个事件")
             continue
+        if leaves is None:  # its worker found it whole, but a gap before it moved it: read it again
+            leaves = _check_part((part_start, part_start + count, [], False, True))[2]
         problems = iter(problems)
         problem = next(problems, None)
-        positions = range(part_start, part_start + len(leaves) // 32) if present is None else present
+        positions = range(part_start, part_start + count) if present is None else present
         for n, index in enumerate(positions):
             while expected < index:
                 findings.append(Finding(f"台账事件 #{expected}", "缺失：该序号的事件已不在数据库中"))
                 expected += 1
                 gaps += 1
                 tree.add(b"\x00" * 32)  # keep positions; the checkpoint comparison will fail as it should
-                if tree.size in wanted or tree.size in kept:
+                if tree.size in rooted:
                     roots[tree.size] = tree.root()
             expected = index + 1
             while problem is not None and problem[0] == index:
@@ -240,7 +278,7 @@ def verify_ledger(
                 flagged.add(index)
                 problem = next(problems, None)
             tree.add(leaves[n * 32 : n * 32 + 32])
-            if tree.size in wanted or tree.size in kept:
+            if tree.size in rooted:
                 roots[tree.size] = tree.root()
             if tree.size % 100_000 == 0:
                 progress(f"已核对 {tree.size} 个事件")
@@ -268,6 +306,8 @@ def verify_ledger(
         node_total += extra
         _report_nodes(findings, node_faults, node_total, tree.size)
     _check_head(findings, tree, head)
+    for held in later:
+        _check_later(findings, held, tree.size, roots.get(held.size))
     for size, group in sorted(kept.items()):
         for checkpoint in group:
             # The largest checkpoint in the database that a witness of the kept one also cosigned and
@@ -403,21 +443,25 @@ def _part_rows(start: int, end: int):
             yield from rows
 
 
-def _check_part(
-    task: tuple[int, int, list[int], bool],
-) -> tuple[int, list[int] | None, bytes, list[tuple[int, str, str]], tuple | None, tuple | None]:
+def _check_part(task: tuple) -> tuple:
     """Recompute the leaves of the events numbered [start, end): (start, their numbers or None when
-    none is missing, the leaf hashes concatenated, (index, subject, message) for each row that does
-    not match what was hashed, and for a part without gaps or problems that starts on a multiple of
-    PART: (its complete subtrees as (level, hash), largest first, [(size, right edge of the part's
-    first size - start leaves)] for each size in `marks`)), and when told to `compare` for a
-    part without gaps that starts on a multiple of PART, its stored subtrees against the
-    recomputed ones (_part_nodes).
+    none is missing, the leaf hashes concatenated or None (below), how many, for a whole part (PART
+    events from a multiple of PART, none missing) the hash of its subtree, (index, subject,
+    message) for each row that does not match what was hashed, and for a part without gaps or
+    problems that starts on a multiple of PART: (its complete subtrees as (level, hash), largest
+    first, [(size, right edge of the part's first size - start leaves)] for each size in `marks`)),
+    and when told to `compare` for a part without gaps that starts on a multiple of PART, its
+    stored subtrees against the recomputed ones (_part_nodes).
+
+    The leaf hashes are returned only when the parent may need them (`keep`, or a part that is
+    not whole, has gaps or problems, or whose stored subtree differs from the recomputed one: a
+    descent may enter only such a part), so that what the parent receives and holds does not grow
+    with the number of events.
 
     Each row's entry is rebuilt from its columns (entries.entry_text) and must equal the stored
     entry; a row where it does not is read again through the model and judged by entry_bytes
     itself, so a finding and its wording are those of the plain path."""
-    start, end, marks, compare = task
+    start, end, marks, compare, keep = task
     present, leaves, problems, again = [], bytearray(), [], []
     digest, zero = hashlib.sha256, bytes(32)
     scan = json.JSONDecoder().scan_once  # json.loads without its whitespace checks: text that
@@ -462,14 +506,43 @@ def _check_part(
                 leaves[at : at + 32] = leaf
         problems.sort(key=lambda problem: problem[0])  # stable: a row's own findings keep their order
     contiguous = len(present) == end - start
-    whole = nodes = None
+    whole = nodes = top = None
     if contiguous and start % PART == 0 and present:
         levels = _part_levels(bytes(leaves))
         if compare:
             nodes = _part_nodes(start, levels)
         if not problems:
             whole = _part_subtrees(start, levels, marks)
-    return start, None if contiguous else present, bytes(leaves), problems, whole, nodes
+        if len(leaves) == 32 * PART:
+            top = levels[-1]
+            level = PART.bit_length() - 1
+            stale = nodes[2] if nodes is not None else _stored(level, start // PART) != top
+            keep = keep or bool(problems) or stale
+        else:
+            keep = True
+    else:
+        keep = True
+    return (
+        start,
+        None if contiguous else present,
+        bytes(leaves) if keep else None,
+        len(present),
+        top,
+        problems,
+        whole,
+        nodes,
+    )
+
+
+def _refetch(bound: int) -> Callable[[int], bytes]:
+    """Part number → its leaf hashes, recomputed again here (a full run without gaps: the part's
+    events are those it numbers), for a descent into a part no longer held."""
+
+    def fetch(part: int) -> bytes:
+        start = part * PART
+        return _check_part((start, min(bound, start + PART), [], False, True))[2]
+
+    return fetch
 
 
 def _worker_start() -> None:
@@ -481,12 +554,12 @@ def _worker_start() -> None:
     connections.close_all()  # never share the parent's connection
 
 
-def _ranges(start: int, end: int, jobs: int, marks: list[int], compare: bool = False):
+def _ranges(start: int, end: int, jobs: int, marks: list[int], compare: bool = False, keep: bool = False):
     """The parts of [start, end) in order, aligned on PART, recomputed in `jobs` processes (or
-    here when 1); each is told which of `marks` (tree sizes whose root is wanted) fall in it, and
-    whether to compare the stored subtrees inside it."""
+    here when 1); each is told which of `marks` (tree sizes whose root is wanted) fall in it,
+    whether to compare the stored subtrees inside it, and whether to return its leaves always."""
     cuts = [start, *range((start // PART + 1) * PART, end, PART), end] if start < end else []
-    tasks = [(a, b, [m for m in marks if a < m <= b], compare) for a, b in itertools.pairwise(cuts)]
+    tasks = [(a, b, [m for m in marks if a < m <= b], compare, keep) for a, b in itertools.pairwise(cuts)]
     if jobs <= 1 or len(tasks) <= 1:
         yield from map(_check_part, tasks)
         return
@@ -797,6 +870,43 @@ def _check_head(findings: list[Finding], tree: _Range, head: Head | None) -> Non
         return
     if root != tree.root():
         findings.append(Finding("台账状态", "右边界节点与重新计算的树不一致"))
+
+
+LATER = "见证方副署的较新检查点"  # the subject of what _check_later finds
+
+
+def _check_later(findings: list[Finding], held: WitnessedCheckpoint, size: int, root: bytes | None) -> None:
+    """A checkpoint a witness cosigned that a restore to an earlier point left out, against the
+    ledger of `size` events (`root`: its recomputed root at the checkpoint's size, when known)."""
+    from ledger.services import RECOVER_NEWER
+
+    subject = f"{LATER}（见证方 {held.witness}，大小 {held.size}）"
+    lost = held.size - held.ledger_size
+    span = _span(held.ledger_size, held.size - 1)
+    when = timezone.localtime(held.recorded_at).strftime("%Y-%m-%d %H:%M")
+    if size < held.size:
+        since = (
+            f"；恢复后又写入了 {size - held.ledger_size} 个事件（{_span(held.ledger_size, size - 1)}），"
+            "占用了丢失事件的序号，与见证方副署的检查点分叉，未签署检查点"
+            if size > held.ledger_size
+            else ""
+        )
+        findings.append(
+            Finding(
+                subject,
+                f"台账已恢复到较早的时刻（{when} 记录，恢复后 {held.ledger_size} 个事件），不包含见证方副署的这一较新检查点："
+                f"恢复点之后的 {lost} 个事件（第 {held.ledger_size + 1}–{held.size} 条，序号 {span}）不在台账中{since}。"
+                f"这不表示现有事件被篡改。{RECOVER_NEWER}",
+            )
+        )
+    elif root is not None and root.hex() != held.root_hash:
+        findings.append(
+            Finding(
+                subject,
+                f"台账前 {held.size} 个事件的根哈希与见证方副署的不符：恢复到较早的时刻（{when} 记录）后写入的事件"
+                f"（序号 #{held.ledger_size} 起）与丢失的事件分叉。{RECOVER_NEWER}",
+            )
+        )
 
 
 def _compare_kept(

@@ -139,7 +139,7 @@ def _ledger_state() -> dict:
 def backup(out: Path, *, report: Report | None = None) -> dict:
     """Write a backup of the database and every stored file into `out` (new or empty)."""
     from ledger.models import Event
-    from ledger.services import checkpoint_sign
+    from ledger.services import CheckpointRefused, checkpoint_sign
     from records.storage import blob_store
 
     report = report or Report()
@@ -149,7 +149,10 @@ def backup(out: Path, *, report: Report | None = None) -> dict:
     engine = _engine()
     out.mkdir(parents=True, exist_ok=True)
     if Event.objects.exists():
-        checkpoint_sign()  # the backup's tree head is signed (and sent to the witnesses) first
+        try:
+            checkpoint_sign()  # the backup's tree head is signed (and sent to the witnesses) first
+        except CheckpointRefused as exc:  # after a restore to an earlier point: back up all the same
+            report.say(f"未签署检查点：{exc}")
     ledger = _ledger_state()
     if engine == "sqlite":
         connection.ensure_connection()
@@ -354,14 +357,20 @@ def _put_back_files(source: Path, manifest: dict, report: Report) -> None:
     report.say(f"文件已恢复到 {store.describe()}：{len(manifest['blobs'])} 个")
 
 
-def verify_restored(manifest: dict, *, report: Report | None = None, against=()) -> list[str]:
+def verify_restored(
+    manifest: dict, *, report: Report | None = None, against=(), losses_named: bool = False
+) -> list[str]:
     """`zhifa ledger verify` on the restored install, and its checkpoints against the manifest's
-    (and against `against`: checkpoints kept outside, e.g. the witnesses')."""
+    (and against `against`: checkpoints kept outside, e.g. the witnesses'). `losses_named`: the
+    caller has named the events the witnesses' newer checkpoints hold and the restore left out, so
+    those findings are not counted against the restored ledger."""
     from ledger.models import Checkpoint
-    from ledger.verify import verify_ledger
+    from ledger.verify import LATER, verify_ledger
 
     report = report or Report()
-    problems = [str(f) for f in verify_ledger(against=list(against))]
+    problems = [
+        str(f) for f in verify_ledger(against=list(against)) if not (losses_named and f.subject.startswith(LATER))
+    ]
     ledger = manifest["ledger"]
     for label, wanted in (
         ("备份时签署的检查点", ledger["checkpoint"]),
@@ -506,7 +515,7 @@ def _witness_checkpoints(report: Report):
         except (WitnessError, NoteError) as exc:
             report.say(f"未能取得见证方 {witness.name} 副署的检查点：{exc}")
             continue
-        kept.append((witness.name, checkpoint))
+        kept.append((witness.name, checkpoint, note))
     return kept
 
 
@@ -527,6 +536,7 @@ def restore_to_time(
     says), the base backup unpacked in its place, and PostgreSQL's own recovery replays the archive
     up to the moment and promotes. A server that was stopped is stopped again at the end."""
     from ledger.models import Head
+    from ledger.services import RECOVER_NEWER, witnessed_checkpoint_record
     from ledger.verify import KeptCheckpoint
 
     report = report or Report()
@@ -619,9 +629,13 @@ def restore_to_time(
         f"数据库已恢复到 {_show(target)}（最后一个事务：{last[-1].strip() if last else '未知'}）：台账 {size} 个事件"
     )
     _put_back_files(source, manifest, report)
-    within = []
-    for name, checkpoint in _witness_checkpoints(report):
+    within, later = [], 0
+    for name, checkpoint, note in _witness_checkpoints(report):
         if checkpoint.size > size:
+            # kept: verify names the lost events until the ledger holds them, and no checkpoint is
+            # signed meanwhile (it would fork from what the witness cosigned)
+            witnessed_checkpoint_record(witness=name, size=checkpoint.size, root=checkpoint.root, note=note)
+            later += 1
             lost = (
                 f"第 {checkpoint.size} 条事件（序号 #{size}）"
                 if checkpoint.size == size + 1
@@ -633,7 +647,12 @@ def restore_to_time(
             )
         else:
             within.append(KeptCheckpoint(checkpoint.size, checkpoint.root, f"见证方 {name}", frozenset({name})))
-    problems = verify_restored(manifest, report=report, against=within)
+    problems = verify_restored(manifest, report=report, against=within, losses_named=True)
+    if later:
+        report.say(
+            "见证方保留着较新的检查点：在台账重新包含它之前，zhifa ledger verify 会列出缺失的事件，"
+            f"也不会签署新的检查点（否则与见证方副署的分叉）。{RECOVER_NEWER}"
+        )
     if not was_running:
         _pg_ctl(bindir, owner, pgdata, "stop", "-m", "fast", "-w", "-t", "120")
         connection.close()

@@ -164,3 +164,36 @@ def test_incremental_compares_the_nodes_completed_since_its_last_clean_run(agenc
     assert verify_ledger() == []
     _grow_to(agency, 50)
     assert verify_ledger(incremental=True) == []
+
+
+@pytest.mark.django_db
+def test_the_parent_holds_the_leaves_only_of_parts_a_descent_may_enter(agency, monkeypatch):
+    """Its memory is bounded by the number of parts: a whole part whose stored subtree agrees sends
+    no leaves; with no part held at all (each read again when a descent enters it), and with a gap
+    that moves the parts after it, the findings are those of one part."""
+    _build(agency)
+    monkeypatch.setattr(verify, "PART", 4)
+    held = []
+    hold = verify._Range.hold
+
+    def spy(self, part, leaves):
+        held.append(part)
+        return hold(self, part, leaves)
+
+    monkeypatch.setattr(verify._Range, "hold", spy)
+    assert verify_ledger() == []
+    assert held == [7]  # 30 events: parts 0–6 whole and intact; the last one, 28–29, is held
+    _tamper()
+    held.clear()
+    findings = verify_ledger()
+    _expect(findings)
+    # The part 12–15 (its stored node is wrong), the part of the rewritten event #20, the last.
+    assert held[:3] == [3, 5, 7]
+    monkeypatch.setattr(verify._Range, "HELD", 0)
+    assert verify_ledger() == findings
+    Event.objects.filter(index=7).delete()  # the last event of a part: the parts after it move
+    monkeypatch.setattr(verify._Range, "HELD", 8)
+    parts = [str(f) for f in verify_ledger()]
+    monkeypatch.setattr(verify, "PART", 1 << 16)
+    assert [str(f) for f in verify_ledger()] == parts
+    assert "台账事件 #7：缺失：该序号的事件已不在数据库中" in parts

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from ledger.models import Checkpoint, Event, Head
-from ledger.services import checkpoint_sign
-from ledger.verify import verify_ledger
+from ledger.services import CheckpointRefused, checkpoint_sign, event_record
+from ledger.verify import LATER, verify_ledger
 from records.models import Record
 from records.services import record_ingest
 from records.storage import blob_store
@@ -103,6 +103,15 @@ def _now() -> dt.datetime:
         return cursor.fetchone()[0]
 
 
+def _only_the_loss(size_a: int, size_b: int) -> None:
+    """The recovered ledger is sound; verify names the witness's newer checkpoint it lacks and the
+    events after the moment, as missing, not as tampered."""
+    (finding,) = verify_ledger()
+    assert finding.subject.startswith(LATER) and f"大小 {size_b}）" in finding.subject
+    assert f"恢复点之后的 {size_b - size_a} 个事件（第 {size_a + 1}–{size_b} 条" in finding.message
+    assert "这不表示现有事件被篡改" in finding.message
+
+
 def test_restore_to_a_moment_keeps_what_came_before_and_names_what_was_lost(
     archived, tmp_path, _data_dir, witness  # noqa: F811
 ):
@@ -164,13 +173,24 @@ def test_restore_to_a_moment_keeps_what_came_before_and_names_what_was_lost(
         titles = set(Record.objects.values_list("title", flat=True))
         assert {"询问笔录", "现场检查笔录"} <= titles and "陈述申辩笔录" not in titles
         assert blob_store().rehash(first) == first
-        assert verify_ledger() == []
+        assert "zhifa ledger verify 会列出缺失的事件，也不会签署新的检查点" in printed
+        _only_the_loss(size_a, size_b)
         kept = list(archived.data_dir.parent.glob("data.before-restore-*"))
         assert len(kept) == 1 and (kept[0] / "PG_VERSION").is_file()  # the old cluster is kept aside
 
         # To a moment after the last transaction (here: now): the end of the WAL, on the new timeline.
         printed = _run("restore", str(out), "--to-time", _now().isoformat(), *where)
         assert "目标时刻之后再无事务" in printed and "核验通过" in printed, printed
-        assert Head.objects.get(pk=1).size == size_a and verify_ledger() == []
+        assert Head.objects.get(pk=1).size == size_a
+        _only_the_loss(size_a, size_b)
         assert len(list(archived.data_dir.parent.glob("data.before-restore-*"))) == 2
+
+        # A new event after the recovery is recorded, but no checkpoint forks from the witnessed one.
+        with transaction.atomic():
+            event_record(kind="test.after_restore", subject=agency, data={})
+        assert Head.objects.get(pk=1).size == size_a + 1
+        signed = Checkpoint.objects.count()
+        with pytest.raises(CheckpointRefused, match=f"已副署大小 {size_b} 的检查点"):
+            checkpoint_sign()
+        assert Checkpoint.objects.count() == signed
 

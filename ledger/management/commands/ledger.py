@@ -17,7 +17,7 @@ from ledger.keys import configured_witnesses, verifier_key
 from ledger.models import Checkpoint, Event, Head, VerifiedState, Witness
 from ledger.note import MAX_NOTE_BYTES, NoteError, cosignatures_in, open_note, parse_checkpoint
 from ledger.selectors import proof_bundle
-from ledger.services import checkpoint_sign
+from ledger.services import CheckpointRefused, checkpoint_sign
 from ledger.verify import KeptCheckpoint, verify_ledger
 from ledger.witness import WitnessError, fetch_note, witness_checkpoint_url
 
@@ -165,7 +165,10 @@ class Command(BaseCommand):
             self.stdout.write(f"与所持检查点（{checkpoint.source}，大小 {checkpoint.size}）一致。")
 
     def _checkpoint(self, **_):
-        checkpoint = checkpoint_sign()  # the witnesses are asked once the signature is committed
+        try:
+            checkpoint = checkpoint_sign()  # the witnesses are asked once the signature is committed
+        except CheckpointRefused as exc:
+            raise CommandError(f"未签署检查点：{exc}") from None
         self.stdout.write(checkpoint.note, ending="")
         for witness in Witness.objects.filter(name__in=[w.name for w in configured_witnesses()]):
             if witness.failures:
