@@ -33,6 +33,7 @@ Each phase is timed; a failure prints the failing step and exits non-zero.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import http.cookiejar
 import json
@@ -803,10 +804,29 @@ def works(args: argparse.Namespace, ctx: dict, *, timeout: float = WORKS_WAIT) -
     return found
 
 
+def meanwhile(web: Browser, seen: collections.Counter) -> None:
+    """Ask for the login page through nginx while something is down: it answers the page, or a 503
+    page in Chinese (gunicorn restarting: nginx's own), or nothing (nginx itself restarting)."""
+    try:
+        status, body, _u = web.request("GET", "/login/", expect=(200, 503), what="the login page meanwhile")
+    except CheckFailed as exc:
+        if " answered " in str(exc):
+            raise CheckFailed(f"while a unit was restarting the site answered neither the page nor a Chinese 503: "
+                              f"{exc}") from exc
+        seen["no answer"] += 1
+        return
+    if status == 503 and "服务暂时不可用" not in body:
+        raise CheckFailed("while a unit was restarting the site answered a 503 that says nothing in Chinese:\n"
+                          + body[:1000])
+    seen[str(status)] += 1
+
+
 def restarts(args: argparse.Namespace, ctx: dict) -> list[tuple[str, float, float]]:
     """Each unit bin/deploy installs: its main process SIGKILLed, systemd must bring it back (active,
-    a new main PID, its port listening) within RESTART_WAIT, and the system must work afterwards."""
-    progs = json.loads((args.root / PREFIX.lstrip("/") / "programs.json").read_text())
+    a new main PID, its port listening) within RESTART_WAIT, and the system must work afterwards.
+    Meanwhile the login page is asked for (see meanwhile())."""
+    web = Browser(ctx["base"], ctx["cafile"])
+    progs = json.loads((args.root / PREFIX.lstrip("/") / "run/programs.json").read_text())
     say("the system works before the kills: " + json.dumps(works(args, ctx)))
     timings = []
     for program in progs:
@@ -815,11 +835,12 @@ def restarts(args: argparse.Namespace, ctx: dict) -> list[tuple[str, float, floa
         pid = before.get("MainPID", "0")
         if before.get("ActiveState") != "active" or pid == "0":
             raise CheckFailed(f"{unit} is not running before its kill: {before}")
-        started = time.monotonic()
+        started, seen = time.monotonic(), collections.Counter()
         inside(args.root, f"kill -KILL {pid}", what=f"kill {unit}")
         port = program.get("port")
 
-        def back(unit=unit, pid=pid, port=port) -> dict | None:
+        def back(unit=unit, pid=pid, port=port, seen=seen) -> dict | None:
+            meanwhile(web, seen)
             state = unit_state(args, unit)
             if state.get("ActiveState") == "active" and state.get("MainPID") not in ("0", pid) and listening(port):
                 return state
@@ -831,8 +852,9 @@ def restarts(args: argparse.Namespace, ctx: dict) -> list[tuple[str, float, floa
         works_s = time.monotonic() - started
         timings.append((program["name"], back_s, works_s))
         say(f"{unit}: main pid {pid} killed; back as {state['MainPID']} in {back_s:.1f} s (restarts "
-            f"{before.get('NRestarts')} → {state.get('NRestarts')}); the system works {works_s:.1f} s after the "
-            f"kill: {json.dumps(found)}")
+            f"{before.get('NRestarts')} → {state.get('NRestarts')}); meanwhile the login page: "
+            + ", ".join(f"{answer} ×{count}" for answer, count in sorted(seen.items()))
+            + f"; the system works {works_s:.1f} s after the kill: {json.dumps(found)}")
     say("time from SIGKILL to the unit back / to the whole system working:\n" + "\n".join(
         f"  {name:<14} {back_s:5.1f} s  {works_s:5.1f} s" for name, back_s, works_s in timings))
     return timings
@@ -846,6 +868,7 @@ def outages(args: argparse.Namespace, ctx: dict) -> None:
     Chinese where it needs what is down (and works where it does not); afterwards everything
     recovers without anyone acting."""
     admin = Browser(ctx["base"], ctx["cafile"])
+    admin.request("GET", "/login/", what="the login page")
     admin.form("/login/", [("username", "admin"), ("password", ctx["admin_password"])], what="log in as admin")
     admin.request("GET", "/", what="the workbench")
     officer = Browser(ctx["base"], ctx["cafile"])
