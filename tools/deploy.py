@@ -505,6 +505,7 @@ def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bo
                 "600",
                 "--graceful-timeout",
                 "30",
+                "--no-control-socket",  # unused; gunicorn would log an error making it in the user's home
             ],
         },
         {

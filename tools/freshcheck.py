@@ -639,7 +639,7 @@ def checks(args: argparse.Namespace) -> dict:
     say("zhifa ledger verify")
     print(zhifa_inside(args, "ledger verify", what="zhifa ledger verify", timeout=600), end="", flush=True)
     return {"base": web.base, "cafile": cafile, "token": token, "record": state, "sha": sha,
-            "admin_password": admin_password, "clip": clip}
+            "admin_password": admin_password}
 
 
 def verify_units(args: argparse.Namespace) -> None:
@@ -893,15 +893,21 @@ def outages(args: argparse.Namespace, ctx: dict) -> None:
         f"(slowest {max(answers):.1f} s)")
     inside(args.root, "systemctl start zhifa-postgresql.service", what="systemctl start zhifa-postgresql")
     started = time.monotonic()
-    admin.request("GET", "/", what="the workbench after PostgreSQL is back")
+    wait_for(lambda: admin.request("GET", "/", expect=(200, 503), what="the workbench after the start")[0] == 200,
+             timeout=WORKS_WAIT, what="the workbench to answer once PostgreSQL is started again", step=0.5)
+    page_s = time.monotonic() - started
     found = works(args, ctx)
-    say(f"PostgreSQL started again: the workbench answers, the system works {time.monotonic() - started:.1f} s "
-        f"after the start: {json.dumps(found)}")
+    say(f"PostgreSQL started again: the workbench answers {page_s:.1f} s after the start, the whole system works "
+        f"{time.monotonic() - started:.1f} s after it: {json.dumps(found)}")
 
     say(f"Redis stopped for {OUTAGE} s (systemctl stop zhifa-redis)")
-    upload = officer.api("POST", "/api/v1/uploads/", {"file_name": "停机期间-现场.mp4", "size": len(ctx["clip"])},
+    (args.root / "root/freshcheck-video.py").write_text(  # a second clip (40 frames, not 30): a new file
+        MAKE_VIDEO.replace("range(30)", "range(40)").replace("freshcheck-clip.mp4", "freshcheck-clip2.mp4"))
+    inside(args.root, f"{PREFIX}/venv/bin/python /root/freshcheck-video.py", what="make a second video")
+    clip = (args.root / "root/freshcheck-clip2.mp4").read_bytes()
+    upload = officer.api("POST", "/api/v1/uploads/", {"file_name": "停机期间-现场.mp4", "size": len(clip)},
                          ctx["token"], expect=(200, 201), what="start an upload")["id"]
-    officer.request("PATCH", f"/api/v1/uploads/{upload}/", data=ctx["clip"], token=ctx["token"], expect=(200, 204),
+    officer.request("PATCH", f"/api/v1/uploads/{upload}/", data=clip, token=ctx["token"], expect=(200, 204),
                     headers={"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"},
                     what="send the bytes")
     inside(args.root, "systemctl stop zhifa-redis.service", what="systemctl stop zhifa-redis")
@@ -919,14 +925,20 @@ def outages(args: argparse.Namespace, ctx: dict) -> None:
         f"saying the task queue is down (slowest {max(answers):.1f} s), the upload kept")
     inside(args.root, "systemctl start zhifa-redis.service", what="systemctl start zhifa-redis")
     started = time.monotonic()
-    officer.api("POST", f"/api/v1/uploads/{upload}/finish/", {"title": "停机期间的记录"}, ctx["token"],
-                expect=(200, 201, 202), what="finish the upload once Redis is back")
+    wait_for(lambda: officer.request("POST", f"/api/v1/uploads/{upload}/finish/", token=ctx["token"],
+                                     data=json.dumps({"title": "停机期间的记录"}).encode(),
+                                     headers={"Content-Type": "application/json"}, expect=(200, 201, 202, 503),
+                                     what="finish the upload once Redis is started again")[0] != 503,
+             timeout=WORKS_WAIT, what="finishing the upload to be accepted once Redis is started again", step=0.5)
+    queued_s = time.monotonic() - started
     record = wait_for(lambda: officer.api("GET", f"/api/v1/uploads/{upload}/", None, ctx["token"],
                                           what="upload state").get("record"),
                       timeout=WORKS_WAIT, what="the worker to file the upload after Redis came back")
+    if record == ctx["record"]:
+        raise CheckFailed(f"the second clip was filed as the first one's record {record}")
     found = works(args, ctx)
-    say(f"Redis started again: the upload was filed as record {record} and the system works "
-        f"{time.monotonic() - started:.1f} s after the start: {json.dumps(found)}")
+    say(f"Redis started again: finishing the upload accepted {queued_s:.1f} s after the start, filed as record "
+        f"{record}; the whole system works {time.monotonic() - started:.1f} s after the start: {json.dumps(found)}")
     now = {name: unit_state(args, f"zhifa-{name}.service") for name in restarted}
     down = [name for name, state in now.items() if state.get("ActiveState") != "active"]
     if down:
