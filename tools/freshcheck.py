@@ -22,8 +22,16 @@
               its deletion refused by the store, the sequencer numbering every event, `zhifa ledger
               verify`; `systemd-analyze verify` of the systemd units bin/deploy would install.
    reboot     (--systemd: the system runs under systemd-nspawn --boot, systemd as PID 1, so bin/deploy
-              installs its units) power off and boot again: every unit must come back by itself;
-              then gunicorn's master is killed and systemd must restart it.
+              installs its units) power off and boot again: every unit must come back by itself.
+   restarts   (--systemd) each unit's main process SIGKILLed in turn: systemd must bring it back
+              (active, a new main PID, its port listening) within RESTART_WAIT, and the system must
+              work again within WORKS_WAIT (the login page through nginx; a file read through nginx,
+              its ledger event integrated by the sequencer; a task taken by the worker). Meanwhile
+              the login page answers, or a Chinese 503, or (nginx itself down) nothing. Timed.
+   outages    (--systemd) PostgreSQL stopped for OUTAGE s: every page and API call that needs it is a
+              503 saying so in Chinese; started again, everything works with nobody acting. Redis
+              likewise: the site works, finishing an upload is a Chinese 503 and keeps the upload,
+              which is filed once Redis is back.
 5. stop       `bin/deploy --stop`: every service stops and no process is left in the chroot.
 6. clean      everything unmounted; the folder removed unless --keep.
 
