@@ -388,6 +388,14 @@ http {{
         ssl_session_cache shared:SSL:10m;
         client_max_body_size {body};
         location /static/ {{ alias {static}/; expires 7d; }}
+        # gunicorn not answering (restarting after a failure): a Chinese 503 page, not nginx's 502
+        error_page 502 504 =503 /zhifa-unavailable.html;
+        location = /zhifa-unavailable.html {{
+            internal;
+            root {pages};
+            charset utf-8;
+            add_header Retry-After 10 always;
+        }}
         location / {{
             proxy_pass http://zhifa;
             proxy_set_header Host $host;
@@ -399,6 +407,14 @@ http {{
     }}
 }}
 """
+
+
+# nginx's answer while gunicorn does not answer (it is being restarted): no template, no request.
+UNAVAILABLE_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>服务暂时不可用 · 行政执法平台</title>'
+    "</head><body><h1>服务暂时不可用</h1><p>应用服务暂时没有响应（可能正在自动重新启动），本次操作可能未完成。"
+    "请稍候片刻后刷新页面重试；如持续出现，请联系系统管理员。</p></body></html>\n"
+)
 
 
 def free_port() -> int:
@@ -430,7 +446,8 @@ def ports_for(layout: Layout, args) -> dict[str, int]:
 
 
 def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bool) -> list[dict]:
-    """What the supervisor (or systemd) runs, in start order: name, user, command, ready port."""
+    """What the supervisor (or systemd) runs, in start order: name, user, command, ready port, and
+    under systemd the services it starts after (and stops before)."""
     conf = ["-c", str(layout.ceph_conf)]
     venv = VENV / "bin"
     app_env = {key: value for key, value in env.items() if key != "PG_PASSWORD"}
@@ -441,6 +458,7 @@ def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bo
             "user": "postgres",
             "port": ports["postgresql"],
             "cmd": [str(PG_BIN / "postgres"), "-D", str(layout.pgdata)],
+            "stop_signal": "SIGINT",  # PostgreSQL's fast shutdown (SIGTERM waits for every session to end)
         },
         {
             "name": "redis",
@@ -454,12 +472,14 @@ def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bo
             "port": ports["ceph-mon"],
             "cmd": ["ceph-mon", *conf, "-f", "-i", "a"],
         },
-        {"name": "ceph-osd", "user": "ceph", "port": None, "cmd": ["ceph-osd", *conf, "-f", "-i", "0"]},
+        {"name": "ceph-osd", "user": "ceph", "port": None, "cmd": ["ceph-osd", *conf, "-f", "-i", "0"],
+         "after": ["ceph-mon"]},
         {
             "name": "radosgw",
             "user": "ceph",
             "port": ports["radosgw"],
             "cmd": ["radosgw", *conf, "-f", "-n", RGW_NAME],
+            "after": ["ceph-mon", "ceph-osd"],
         },
     ]
     if not app:
@@ -471,6 +491,7 @@ def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bo
             "name": "gunicorn",
             "user": APP_USER,
             "port": ports["gunicorn"],
+            "after": ["postgresql", "redis", "radosgw"],
             "env": app_env,
             "cwd": str(ROOT),
             "cmd": [
@@ -484,12 +505,14 @@ def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bo
                 "600",
                 "--graceful-timeout",
                 "30",
+                "--no-control-socket",  # unused; gunicorn would log an error making it in the user's home
             ],
         },
         {
             "name": "celery-worker",
             "user": APP_USER,
             "port": None,
+            "after": ["postgresql", "redis", "radosgw"],
             "env": app_env,
             "cwd": str(ROOT),
             "cmd": [
@@ -509,6 +532,7 @@ def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bo
             "name": "celery-beat",
             "user": APP_USER,
             "port": None,
+            "after": ["redis"],
             "env": app_env,
             "cwd": str(ROOT),
             "cmd": [
@@ -526,6 +550,7 @@ def programs(layout: Layout, ports: dict[str, int], env: dict[str, str], app: bo
             "name": "nginx",
             "user": "root",
             "port": ports["http"],
+            "after": ["gunicorn"],
             "cmd": ["/usr/sbin/nginx", "-c", str(layout.nginx / "nginx.conf"), "-g", "daemon off;"],
         },
     ]
@@ -624,7 +649,8 @@ def supervise(layout: Layout) -> None:
         process = running[program["name"]]["process"]
         if process.poll() is None:
             with contextlib.suppress(OSError):
-                process.send_signal(signal.SIGQUIT if program["name"] == "nginx" else signal.SIGTERM)
+                stop = getattr(signal, program.get("stop_signal", "SIGTERM"))
+                process.send_signal(signal.SIGQUIT if program["name"] == "nginx" else stop)
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
@@ -779,21 +805,27 @@ def _systemd_escape(text: str) -> str:
 
 
 def unit_files(layout: Layout, progs: list[dict]) -> dict[str, str]:
-    """systemd units, one per program, restarting on failure; zhifa.target groups them."""
+    """systemd units, one per program, restarting on failure; zhifa.target groups them. After= only
+    orders (at boot the application starts after its database, queue and store, and stops before
+    them); it pulls nothing in, so a unit held stopped stays stopped when another one restarts."""
     units = {}
+    names = {program["name"] for program in progs}
     for program in progs:
+        after = " ".join(f"zhifa-{name}.service" for name in program.get("after", ()) if name in names)
         env_lines = "".join(
             f'Environment="{_systemd_escape(f"{k}={v}")}"\n' for k, v in sorted(program.get("env", {}).items())
         )
         command = " ".join(f'"{_systemd_escape(part)}"' for part in program["cmd"])
         units[f"zhifa-{program['name']}.service"] = (
             # StartLimitIntervalSec=0: systemd never gives up restarting (as the supervisor does)
-            f"[Unit]\nDescription=zhifa {program['name']}\nAfter=network.target\nPartOf=zhifa.target\n"
+            f"[Unit]\nDescription=zhifa {program['name']}\nAfter=network.target{' ' + after if after else ''}\n"
+            "PartOf=zhifa.target\n"
             "StartLimitIntervalSec=0\n\n"
             f"[Service]\nUser={program['user']}\nWorkingDirectory={program.get('cwd', '/')}\n{env_lines}"
             f"ExecStart={command}\n"
             f"Restart=always\nRestartSec=2\nStandardOutput=append:{layout.logs}/{program['name']}.log\n"
-            f"StandardError=inherit\nKillMode=mixed\nTimeoutStopSec=30\n\n[Install]\nWantedBy=zhifa.target\n"
+            f"StandardError=inherit\nKillMode=mixed\nKillSignal={program.get('stop_signal', 'SIGTERM')}\n"
+            "TimeoutStopSec=30\n\n[Install]\nWantedBy=zhifa.target\n"
         )
     units["zhifa.target"] = (
         "[Unit]\nDescription=zhifa production stack\nWants="
@@ -1103,6 +1135,29 @@ def manage(env: dict[str, str], *args: str) -> None:
         raise DeployError(f"manage.py {' '.join(args)} failed:\n{(result.stdout + result.stderr)[-3000:]}")
 
 
+def write_nginx_conf(layout: Layout, ports: dict[str, int], server_name: str) -> None:
+    """nginx's settings, and the page it answers while gunicorn does not."""
+    (layout.nginx / "pages").mkdir(parents=True, exist_ok=True)
+    (layout.nginx / "pages" / "zhifa-unavailable.html").write_text(UNAVAILABLE_PAGE, encoding="utf-8")
+    (layout.nginx / "nginx.conf").write_text(
+        NGINX_CONF.format(
+            run=layout.run,
+            logs=layout.logs,
+            tmp=layout.nginx / "tmp",
+            host=HOST,
+            app_port=ports["gunicorn"],
+            http_port=ports["http"],
+            https_port=ports["https"],
+            https_suffix="" if ports["https"] == 443 else f":{ports['https']}",
+            tls=layout.tls,
+            server_name=server_name,
+            body=f"{16 * 1024 + 1}m",
+            static=layout.data / "static",
+            pages=layout.nginx / "pages",
+        )
+    )
+
+
 def up(args) -> int:
     if os.geteuid() != 0:
         raise DeployError("bin/deploy installs packages and system services: run it as root.")
@@ -1136,24 +1191,8 @@ def up(args) -> int:
     log("migrating the database and collecting static files")
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
-    static = layout.data / "static"
     ensure_tls(layout, args)
-    (layout.nginx / "nginx.conf").write_text(
-        NGINX_CONF.format(
-            run=layout.run,
-            logs=layout.logs,
-            tmp=layout.nginx / "tmp",
-            host=HOST,
-            app_port=ports["gunicorn"],
-            http_port=ports["http"],
-            https_port=ports["https"],
-            https_suffix="" if ports["https"] == 443 else f":{ports['https']}",
-            tls=layout.tls,
-            server_name=args.server_name,
-            body=f"{16 * 1024 + 1}m",
-            static=static,
-        )
-    )
+    write_nginx_conf(layout, ports, args.server_name)
     os.chmod(layout.data, 0o755)  # noqa: S103 - nginx serves static/
     launch(layout, programs(layout, ports, env, app=True))
     wait_port(ports["gunicorn"], "gunicorn")

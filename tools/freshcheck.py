@@ -22,8 +22,16 @@
               its deletion refused by the store, the sequencer numbering every event, `zhifa ledger
               verify`; `systemd-analyze verify` of the systemd units bin/deploy would install.
    reboot     (--systemd: the system runs under systemd-nspawn --boot, systemd as PID 1, so bin/deploy
-              installs its units) power off and boot again: every unit must come back by itself;
-              then gunicorn's master is killed and systemd must restart it.
+              installs its units) power off and boot again: every unit must come back by itself.
+   restarts   (--systemd) each unit's main process SIGKILLed in turn: systemd must bring it back
+              (active, a new main PID, its port listening) within RESTART_WAIT, and the system must
+              work again within WORKS_WAIT (the login page through nginx; a file read through nginx,
+              its ledger event integrated by the sequencer; a task taken by the worker). Meanwhile
+              the login page answers, or a Chinese 503, or (nginx itself down) nothing. Timed.
+   outages    (--systemd) PostgreSQL stopped for OUTAGE s: every page and API call that needs it is a
+              503 saying so in Chinese; started again, everything works with nobody acting. Redis
+              likewise: the site works, finishing an upload is a Chinese 503 and keeps the upload,
+              which is filed once Redis is back.
 5. stop       `bin/deploy --stop`: every service stops and no process is left in the chroot.
 6. clean      everything unmounted; the folder removed unless --keep.
 
@@ -33,6 +41,7 @@ Each phase is timed; a failure prints the failing step and exits non-zero.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import http.cookiejar
 import json
@@ -539,7 +548,8 @@ print(json.dumps({'lock': lock, 'key': key, 'mode': head.get('ObjectLockMode'),
 """
 
 
-def checks(args: argparse.Namespace) -> None:
+def checks(args: argparse.Namespace) -> dict:
+    """The list above; returns what later phases reuse (the officer's token, the filed record)."""
     step = "bin/deploy --status"
     say(step)
     print(inside(args.root, f"cd /{APP_DIR} && bin/deploy --status", what=step, timeout=120), end="", flush=True)
@@ -636,6 +646,8 @@ def checks(args: argparse.Namespace) -> None:
     say(wait_for(integrated, timeout=120, what="the sequencer to integrate every event", step=2))
     say("zhifa ledger verify")
     print(zhifa_inside(args, "ledger verify", what="zhifa ledger verify", timeout=600), end="", flush=True)
+    return {"base": web.base, "cafile": cafile, "token": token, "record": state, "sha": sha,
+            "admin_password": admin_password}
 
 
 def verify_units(args: argparse.Namespace) -> None:
@@ -678,16 +690,269 @@ def reboot(args: argparse.Namespace) -> None:
         raise CheckFailed("after the reboot the login page has no form")
     say("after the reboot every service came up by itself and the login page answers")
 
-    say("systemd restarts a killed service: SIGKILL to gunicorn's master")
+    say("after the reboot every service came up by itself and the login page answers")
 
-    def show(prop: str) -> str:
-        return inside(args.root, f"systemctl show -p {prop} --value zhifa-gunicorn.service", what="systemctl show").strip()
 
-    before, pid = int(show("NRestarts")), show("MainPID")
-    inside(args.root, f"kill -KILL {pid}", what="kill gunicorn")
-    wait_for(lambda: int(show("NRestarts")) > before and show("MainPID") not in ("0", pid) and healthy(),
-             timeout=120, what="systemd to restart gunicorn", step=2)
-    say(f"gunicorn {pid} killed; systemd started {show('MainPID')} (restarts {show('NRestarts')}), all up again")
+# --- 4b. (--systemd) every unit killed, PostgreSQL and Redis stopped ----------------------------
+
+PROBE = """
+# As the app user with the deployment's settings: the system works. An append (the officer reads the
+# record's file through nginx: the object store answers, the read is a ledger event) is integrated
+# by the sequencer (beat schedules it, the worker runs it), and a task sent now is taken by the worker.
+import hashlib, json, os, ssl, sys, time, urllib.request
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
+django.setup()
+from ledger import sequencer
+from ledger.models import Head
+from zhifa.celery import app
+
+base, cafile, token, record, sha, timeout = sys.argv[1:7]
+deadline = time.monotonic() + float(timeout)
+started = time.monotonic()
+
+
+def until(what, attempt):
+    while True:
+        try:
+            value = attempt()
+        except Exception as exc:  # a service still coming back: try again until the deadline
+            value, error = None, exc
+        else:
+            error = None
+        if value is not None:
+            return value
+        if time.monotonic() > deadline:
+            sys.exit(f"{what}: not within {timeout} s ({error!r})")
+        time.sleep(0.5)
+
+
+def written():
+    head = Head.objects.filter(pk=1).first()
+    return (head.size if head else 0) + sequencer.pending_count()
+
+
+before = until("count the ledger's events", written)
+tls = ssl.create_default_context(cafile=cafile)
+
+
+def read():
+    request = urllib.request.Request(f"{base}/api/v1/records/{record}/versions/1/content/?purpose=%E6%A0%B8%E6%9F%A5",
+                                     headers={"Authorization": f"Token {token}"})
+    with urllib.request.urlopen(request, timeout=30, context=tls) as reply:
+        body = reply.read()
+    if hashlib.sha256(body).hexdigest() != sha:
+        sys.exit("the file read through nginx does not hash to the stored SHA-256")
+    return len(body)
+
+
+size = until("read the record's file through nginx", read)
+read_s = time.monotonic() - started
+
+
+def integrated():
+    head = Head.objects.filter(pk=1).first()
+    return head.size if head and head.size > before and sequencer.pending_count() == 0 else None
+
+
+events = until("the sequencer to integrate the read", integrated)
+append_s = time.monotonic() - started
+task_started = time.monotonic()
+result = app.send_task("zhifa.ledger.integrate")
+result.get(timeout=max(1.0, deadline - time.monotonic()))
+print(json.dumps({"read_s": round(read_s, 1), "append_s": round(append_s, 1),
+                  "task_s": round(time.monotonic() - task_started, 1), "events": events, "bytes": size}))
+"""
+
+RESTART_WAIT = 90  # seconds systemd has to bring a killed unit back
+WORKS_WAIT = 180  # seconds the whole system has to work again after that
+
+
+def unit_state(args: argparse.Namespace, unit: str) -> dict[str, str]:
+    shown = inside(args.root, f"systemctl show -p MainPID -p NRestarts -p ActiveState {unit}", what="systemctl show")
+    return dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+
+
+def listening(port: int | None) -> bool:
+    if not port:
+        return True
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
+
+
+def works(args: argparse.Namespace, ctx: dict, *, timeout: float = WORKS_WAIT) -> dict:
+    """The login page through nginx, then PROBE (a file read through nginx integrated by the
+    sequencer, a task taken by the worker); each retried until `timeout`."""
+    started = time.monotonic()
+    web = Browser(ctx["base"], ctx["cafile"])
+
+    def login() -> bool:
+        with contextlib.suppress(CheckFailed):
+            return "csrfmiddlewaretoken" in web.request("GET", "/login/", what="the login page")[1]
+        return False
+
+    wait_for(login, timeout=timeout, what="the login page through nginx", step=1)
+    login_s = time.monotonic() - started
+    probe = args.root / PREFIX.lstrip("/") / "freshcheck-probe.py"
+    probe.write_text(PROBE)
+    probe.chmod(0o644)
+    left = max(10.0, timeout - (time.monotonic() - started))
+    cafile = args.root / PREFIX.lstrip("/") / "freshcheck-ca.pem"  # the site's certificate (public), readable
+    shutil.copy(ctx["cafile"], cafile)
+    cafile.chmod(0o644)
+    script = (f"cd /{APP_DIR} && runuser -u zhifa -- env $(grep -v '^#' {PREFIX}/zhifa.env | xargs) "
+              f"PYTHONPATH=/{APP_DIR} {PREFIX}/venv/bin/python {PREFIX}/freshcheck-probe.py {ctx['base']} "
+              f"{PREFIX}/freshcheck-ca.pem "
+              f"{ctx['token']} {ctx['record']} {ctx['sha']} {left:.0f}")
+    found = json.loads(inside(args.root, script, what="the probe (read, append, task)", timeout=left + 60)
+                       .strip().splitlines()[-1])
+    found["login_s"] = round(login_s, 1)
+    found["all_s"] = round(time.monotonic() - started, 1)
+    return found
+
+
+def meanwhile(web: Browser, seen: collections.Counter) -> None:
+    """Ask for the login page through nginx while something is down: it answers the page, or a 503
+    page in Chinese (gunicorn restarting: nginx's own), or nothing (nginx itself restarting)."""
+    try:
+        status, body, _u = web.request("GET", "/login/", expect=(200, 503), what="the login page meanwhile")
+    except CheckFailed as exc:
+        if " answered " in str(exc):
+            raise CheckFailed(f"while a unit was restarting the site answered neither the page nor a Chinese 503: "
+                              f"{exc}") from exc
+        seen["no answer"] += 1
+        return
+    if status == 503 and "服务暂时不可用" not in body:
+        raise CheckFailed("while a unit was restarting the site answered a 503 that says nothing in Chinese:\n"
+                          + body[:1000])
+    seen[str(status)] += 1
+
+
+def restarts(args: argparse.Namespace, ctx: dict) -> list[tuple[str, float, float]]:
+    """Each unit bin/deploy installs: its main process SIGKILLed, systemd must bring it back (active,
+    a new main PID, its port listening) within RESTART_WAIT, and the system must work afterwards.
+    Meanwhile the login page is asked for (see meanwhile())."""
+    web = Browser(ctx["base"], ctx["cafile"])
+    progs = json.loads((args.root / PREFIX.lstrip("/") / "run/programs.json").read_text())
+    say("the system works before the kills: " + json.dumps(works(args, ctx)))
+    timings = []
+    for program in progs:
+        unit = f"zhifa-{program['name']}.service"
+        before = unit_state(args, unit)
+        pid = before.get("MainPID", "0")
+        if before.get("ActiveState") != "active" or pid == "0":
+            raise CheckFailed(f"{unit} is not running before its kill: {before}")
+        started, seen = time.monotonic(), collections.Counter()
+        inside(args.root, f"kill -KILL {pid}", what=f"kill {unit}")
+        port = program.get("port")
+
+        def back(unit=unit, pid=pid, port=port, seen=seen) -> dict | None:
+            meanwhile(web, seen)
+            state = unit_state(args, unit)
+            if state.get("ActiveState") == "active" and state.get("MainPID") not in ("0", pid) and listening(port):
+                return state
+            return None
+
+        state = wait_for(back, timeout=RESTART_WAIT, what=f"systemd to bring {unit} back after SIGKILL", step=0.2)
+        back_s = time.monotonic() - started
+        found = works(args, ctx)
+        works_s = time.monotonic() - started
+        timings.append((program["name"], back_s, works_s))
+        say(f"{unit}: main pid {pid} killed; back as {state['MainPID']} in {back_s:.1f} s (restarts "
+            f"{before.get('NRestarts')} → {state.get('NRestarts')}); meanwhile the login page: "
+            + ", ".join(f"{answer} ×{count}" for answer, count in sorted(seen.items()))
+            + f"; the system works {works_s:.1f} s after the kill: {json.dumps(found)}")
+    say("time from SIGKILL to the unit back / to the whole system working:\n" + "\n".join(
+        f"  {name:<14} {back_s:5.1f} s  {works_s:5.1f} s" for name, back_s, works_s in timings))
+    return timings
+
+
+OUTAGE = 20  # seconds PostgreSQL, then Redis, are kept stopped
+
+
+def outages(args: argparse.Namespace, ctx: dict) -> None:
+    """PostgreSQL, then Redis, stopped for OUTAGE seconds: meanwhile the web answers a 503 page in
+    Chinese where it needs what is down (and works where it does not); afterwards everything
+    recovers without anyone acting."""
+    admin = Browser(ctx["base"], ctx["cafile"])
+    admin.request("GET", "/login/", what="the login page")
+    admin.form("/login/", [("username", "admin"), ("password", ctx["admin_password"])], what="log in as admin")
+    admin.request("GET", "/", what="the workbench")
+    officer = Browser(ctx["base"], ctx["cafile"])
+    restarted = {name: unit_state(args, f"zhifa-{name}.service").get("NRestarts")
+                 for name in ("gunicorn", "celery-worker", "celery-beat", "nginx")}
+
+    say(f"PostgreSQL stopped for {OUTAGE} s (systemctl stop zhifa-postgresql)")
+    inside(args.root, "systemctl stop zhifa-postgresql.service", what="systemctl stop zhifa-postgresql")
+    stopped, answers = time.monotonic(), []
+    while time.monotonic() - stopped < OUTAGE:
+        asked = time.monotonic()
+        _s, body, _u = admin.request("GET", "/", expect=(503,), what="the workbench without PostgreSQL")
+        if "数据库暂时无法连接" not in body or "Traceback" in body:
+            raise CheckFailed("without PostgreSQL the workbench did not say in Chinese that the database is down:\n"
+                              + body[:1500])
+        reply = officer.api("GET", "/api/v1/me/", None, ctx["token"], expect=(503,), what="the API without PostgreSQL")
+        if "数据库暂时无法连接" not in reply.get("detail", ""):
+            raise CheckFailed(f"without PostgreSQL the API answered {reply}")
+        answers.append(time.monotonic() - asked)
+        time.sleep(1)
+    say(f"meanwhile {len(answers)} pages and {len(answers)} API calls: each a 503 saying the database is down "
+        f"(slowest {max(answers):.1f} s)")
+    inside(args.root, "systemctl start zhifa-postgresql.service", what="systemctl start zhifa-postgresql")
+    started = time.monotonic()
+    wait_for(lambda: admin.request("GET", "/", expect=(200, 503), what="the workbench after the start")[0] == 200,
+             timeout=WORKS_WAIT, what="the workbench to answer once PostgreSQL is started again", step=0.5)
+    page_s = time.monotonic() - started
+    found = works(args, ctx)
+    say(f"PostgreSQL started again: the workbench answers {page_s:.1f} s after the start, the whole system works "
+        f"{time.monotonic() - started:.1f} s after it: {json.dumps(found)}")
+
+    say(f"Redis stopped for {OUTAGE} s (systemctl stop zhifa-redis)")
+    (args.root / "root/freshcheck-video.py").write_text(  # a second clip (40 frames, not 30): a new file
+        MAKE_VIDEO.replace("range(30)", "range(40)").replace("freshcheck-clip.mp4", "freshcheck-clip2.mp4"))
+    inside(args.root, f"{PREFIX}/venv/bin/python /root/freshcheck-video.py", what="make a second video")
+    clip = (args.root / "root/freshcheck-clip2.mp4").read_bytes()
+    upload = officer.api("POST", "/api/v1/uploads/", {"file_name": "停机期间-现场.mp4", "size": len(clip)},
+                         ctx["token"], expect=(200, 201), what="start an upload")["id"]
+    officer.request("PATCH", f"/api/v1/uploads/{upload}/", data=clip, token=ctx["token"], expect=(200, 204),
+                    headers={"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"},
+                    what="send the bytes")
+    inside(args.root, "systemctl stop zhifa-redis.service", what="systemctl stop zhifa-redis")
+    stopped, answers = time.monotonic(), []
+    while time.monotonic() - stopped < OUTAGE:
+        asked = time.monotonic()
+        admin.request("GET", "/", what="the workbench without Redis")  # the web itself needs no queue
+        reply = officer.api("POST", f"/api/v1/uploads/{upload}/finish/", {"title": "停机期间的记录"}, ctx["token"],
+                            expect=(503,), what="finishing an upload without Redis")
+        if "后台任务队列" not in reply.get("detail", ""):
+            raise CheckFailed(f"without Redis finishing an upload answered {reply}")
+        answers.append(time.monotonic() - asked)
+        time.sleep(1)
+    say(f"meanwhile the workbench answered {len(answers)} times; finishing an upload {len(answers)} times a 503 "
+        f"saying the task queue is down (slowest {max(answers):.1f} s), the upload kept")
+    inside(args.root, "systemctl start zhifa-redis.service", what="systemctl start zhifa-redis")
+    started = time.monotonic()
+    wait_for(lambda: officer.request("POST", f"/api/v1/uploads/{upload}/finish/", token=ctx["token"],
+                                     data=json.dumps({"title": "停机期间的记录"}).encode(),
+                                     headers={"Content-Type": "application/json"}, expect=(200, 201, 202, 503),
+                                     what="finish the upload once Redis is started again")[0] != 503,
+             timeout=WORKS_WAIT, what="finishing the upload to be accepted once Redis is started again", step=0.5)
+    queued_s = time.monotonic() - started
+    record = wait_for(lambda: officer.api("GET", f"/api/v1/uploads/{upload}/", None, ctx["token"],
+                                          what="upload state").get("record"),
+                      timeout=WORKS_WAIT, what="the worker to file the upload after Redis came back")
+    if record == ctx["record"]:
+        raise CheckFailed(f"the second clip was filed as the first one's record {record}")
+    found = works(args, ctx)
+    say(f"Redis started again: finishing the upload accepted {queued_s:.1f} s after the start, filed as record "
+        f"{record}; the whole system works {time.monotonic() - started:.1f} s after the start: {json.dumps(found)}")
+    now = {name: unit_state(args, f"zhifa-{name}.service") for name in restarted}
+    down = [name for name, state in now.items() if state.get("ActiveState") != "active"]
+    if down:
+        raise CheckFailed(f"after the outages these units are not active: {down}")
+    say("restarts during the outages (systemd's count, before → after): " + ", ".join(
+        f"{name} {restarted[name]} → {state.get('NRestarts')}" for name, state in now.items()))
 
 
 def stack_processes(args: argparse.Namespace) -> list[str]:
@@ -741,12 +1006,16 @@ def main(argv: list[str] | None = None) -> int:
         with timer.phase("deploy"):
             deploy(args)
         with timer.phase("checks"):
-            checks(args)
+            context = checks(args)
         with timer.phase("units"):
             verify_units(args)
         if args.systemd:
             with timer.phase("reboot"):
                 reboot(args)
+            with timer.phase("restarts"):
+                restarts(args, context)
+            with timer.phase("outages"):
+                outages(args, context)
         with timer.phase("stop"):
             stop(args)
     except CheckFailed as exc:

@@ -264,6 +264,9 @@ ZHIFA_SEQUENCER_INTERVAL = env.float("ZHIFA_SEQUENCER_INTERVAL", default=1.0)
 # Task results (an upload's filing outcome, for the client polling it) live beside the queue.
 CELERY_RESULT_BACKEND = ZHIFA_BROKER_URL or None
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
+# With Redis down, queueing a task gives up after about 3 s (Celery's default: 20 retries, ~20 s)
+# and the request answers 503 saying so (zhifa/outages.py); the worker and beat reconnect by themselves.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 3}}
 
 # The address the public reaches the portal at, printed in QR codes (文书 verification, 检查码).
 ZHIFA_PUBLIC_URL = env.str("ZHIFA_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")

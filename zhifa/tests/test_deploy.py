@@ -208,3 +208,143 @@ def test_https_a_self_signed_certificate_is_made_once_and_the_sites_own_replaces
     args.tls_key = own / "site.key"
     deploy.ensure_tls(layout, args)
     assert cert.read_bytes() == (own / "site.crt").read_bytes() and key.stat().st_mode & 0o777 == 0o600
+
+
+def _unit_properties(text: str) -> dict[str, list[str]]:
+    """A unit file's settings, each key with its values in order (sections merged)."""
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            found.setdefault(key, []).append(value)
+    return found
+
+
+def test_every_production_unit_restarts_on_failure_and_starts_after_what_it_needs(tmp_path):
+    """The nine units bin/deploy installs (its own program list, not stand-ins): each is restarted
+    whenever its main process dies, without systemd ever giving up, its leftovers are killed, and
+    it is ordered after the services it needs without pulling them in (a unit held stopped by
+    `bin/deploy --hold` stays stopped when another restarts). tools/freshcheck.py --systemd kills
+    each one for real; the README's production section has the times."""
+    layout = deploy.Layout(tmp_path)
+    ports = {"postgresql": 5432, "redis": 6379, "ceph-mon": 3300, "radosgw": 7480, "gunicorn": 8001, "http": 80,
+             "https": 443}
+    progs = deploy.programs(layout, ports, {"SECRET_KEY": "k", "PG_PASSWORD": "p"}, app=True)
+    units = deploy.unit_files(layout, progs)
+    services = {name: _unit_properties(text) for name, text in units.items() if name.endswith(".service")}
+    assert sorted(services) == sorted(f"zhifa-{name}.service" for name in (
+        "postgresql", "redis", "ceph-mon", "ceph-osd", "radosgw", "gunicorn", "celery-worker", "celery-beat", "nginx"))
+    for name, unit in services.items():
+        assert unit["Restart"] == ["always"], name
+        assert 0 < float(unit["RestartSec"][0]) <= 2, name
+        assert unit["StartLimitIntervalSec"] == ["0"], name  # never "start request repeated too quickly"
+        assert unit["KillMode"] == ["mixed"], name  # a killed main process's children are killed too
+        assert unit["PartOf"] == ["zhifa.target"] and unit["WantedBy"] == ["zhifa.target"], name
+        assert not {"Requires", "BindsTo", "Wants", "Requisite"} & set(unit), name
+    after = {name[len("zhifa-"):-len(".service")]: set(unit["After"][0].split()) - {"network.target"}
+             for name, unit in services.items()}
+    needs = {
+        "postgresql": set(), "redis": set(), "ceph-mon": set(), "ceph-osd": {"ceph-mon"},
+        "radosgw": {"ceph-mon", "ceph-osd"}, "gunicorn": {"postgresql", "redis", "radosgw"},
+        "celery-worker": {"postgresql", "redis", "radosgw"}, "celery-beat": {"redis"}, "nginx": {"gunicorn"},
+    }
+    assert after == {name: {f"zhifa-{n}.service" for n in deps} for name, deps in needs.items()}
+    # PostgreSQL stops by its fast shutdown (SIGTERM would wait for every session to end)
+    assert services["zhifa-postgresql.service"]["KillSignal"] == ["SIGINT"]
+    assert {unit["KillSignal"][0] for name, unit in services.items() if "postgresql" not in name} == {"SIGTERM"}
+    assert all("PG_PASSWORD" not in text for text in units.values())
+
+
+def test_nginx_answers_a_chinese_503_page_while_gunicorn_does_not_answer(tmp_path, monkeypatch):
+    """bin/deploy's nginx (its own settings, run here on free ports): while nothing listens on
+    gunicorn's port (systemd restarting it) a page asked for is a 503 in Chinese with Retry-After,
+    not nginx's English 502; once the application answers, its answer passes through."""
+    import argparse
+    import http.server
+    import ssl
+    import threading
+    import urllib.error
+    import urllib.request
+
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if not nginx or not Path("/etc/nginx/mime.types").exists():
+        pytest.skip("nginx is not installed here (Debian's nginx-light, which bin/deploy installs)")
+    monkeypatch.setattr(deploy, "VENV", Path(sys.prefix))
+    layout = deploy.Layout(tmp_path)
+    for folder in (layout.logs, layout.run, layout.nginx / "tmp", layout.data / "static"):
+        folder.mkdir(parents=True, exist_ok=True)
+    deploy.ensure_tls(layout, argparse.Namespace(server_name="localhost", tls_cert=None, tls_key=None))
+    ports = {"gunicorn": deploy.free_port(), "http": deploy.free_port(), "https": deploy.free_port()}
+    deploy.write_nginx_conf(layout, ports, "localhost")
+    conf = layout.nginx / "nginx.conf"
+    # nginx's workers run as whoever starts it here: www-data could not enter pytest's private tmp_path
+    # (bin/deploy's prefix is 755; tools/freshcheck.py --systemd sees this page served there)
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    conf.write_text(conf.read_text().replace("user www-data;\n", f"user {me};\n" if os.geteuid() == 0 else ""))
+    server = subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    insecure = ssl.create_default_context(cafile=str(layout.tls / "server.crt"))
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(f"https://localhost:{ports['https']}{path}", timeout=10,
+                                        context=insecure) as reply:
+                return reply.status, reply.headers, reply.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers, exc.read().decode()
+
+    class App(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = "登录".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    try:
+        _wait(lambda: server.poll() is not None or _port_open(ports["https"]))
+        assert server.poll() is None, server.stderr.read().decode()
+        status, headers, body = get("/login/")
+        assert status == 503 and headers["Retry-After"] == "10", (status, body)
+        assert "服务暂时不可用" in body and "正在自动重新启动" in body and "charset=utf-8" in headers["Content-Type"]
+        app = http.server.HTTPServer((deploy.HOST, ports["gunicorn"]), App)
+        threading.Thread(target=app.serve_forever, daemon=True).start()
+        try:
+            assert get("/login/")[::2] == (200, "登录")
+        finally:
+            app.shutdown()
+            app.server_close()
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_task_queued_while_redis_is_down_fails_within_seconds_as_a_chinese_503():
+    """With Redis down (stopped, or restarting after a failure) queueing a task, as finishing an
+    upload does, gives up within seconds with an error zhifa/outages.py names in Chinese (the
+    request then answers 503; the upload stays, to be finished again): Celery's default retry of
+    its result store would hold the request about 20 s and end in a bare 500."""
+    from celery import Celery
+    from django.conf import settings
+
+    from zhifa.outages import QUEUE_DOWN, outage_message
+
+    nothing = f"redis://127.0.0.1:{deploy.free_port()}/0"  # a port where no Redis listens
+    app = Celery("zhifa-probe", broker=nothing, backend=nothing, set_as_current=False)
+    app.conf.result_backend_transport_options = settings.CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS
+    started = time.monotonic()
+    with pytest.raises(Exception) as caught:
+        app.send_task("zhifa.ledger.integrate")
+    assert time.monotonic() - started < 10
+    assert outage_message(caught.value) == QUEUE_DOWN
+    assert outage_message(RuntimeError("不相干的错误")) is None
