@@ -111,6 +111,20 @@ def grant_label(viewer, record: Record, use: str) -> str | None:
     return None
 
 
+def record_to_request(*, viewer, pk: int) -> Record:
+    """A record of the viewer's agency named in a request, whether or not the viewer may read it (a
+    request is how one asks for records one cannot see; nothing of it is shown). Another agency's
+    number gets the answer a missing one gets, and that look is logged as a refusal. Raises
+    ValidationError."""
+    try:
+        return object_visible(
+            Record.objects.filter(agency_id=viewer.agency_id).select_related("section"), pk=pk, viewer=viewer,
+            missing=f"记录 #{pk} 不存在，或不属于本单位。",
+        )
+    except Http404 as exc:
+        raise ValidationError(f"记录 #{pk} 不存在，或不属于本单位。") from exc
+
+
 def refusal_advice(viewer, record: Record) -> tuple[str, bool] | None:
     """The adviser records asks (records.grants) when staff are refused a record of their agency:
     who approves a 调阅 of it under the pack and what happens after, with the rule's citation; where

@@ -8,14 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from access import forms, rendering, selectors, services
 from access import rules as access_rules
 from access.choices import Action, RequesterKind, RequestState
-from ledger.refusals import object_visible, refusal_record
+from ledger.refusals import refusal_record
 from matters.selectors import matter_for
 from org.choices import Role
 from org.permissions import can, capability_required
@@ -85,16 +85,7 @@ def request_new(request):
 
 
 def _record_in_agency(viewer, pk: int) -> Record:
-    """A record of the viewer's agency by its number, whether or not the viewer may read it (a
-    request is how one asks for records one cannot see); another agency's number gets the answer a
-    missing one gets, and the look is logged as a refusal."""
-    try:
-        return object_visible(
-            Record.objects.filter(agency_id=viewer.agency_id).select_related("section"), pk=pk, viewer=viewer,
-            missing=f"记录 #{pk} 不存在，或不属于本单位。",
-        )
-    except Http404 as exc:
-        raise ValidationError(f"记录 #{pk} 不存在，或不属于本单位。") from exc
+    return selectors.record_to_request(viewer=viewer, pk=pk)
 
 
 @capability_required("access.request", methods=("GET",))
