@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -161,3 +162,23 @@ def test_a_pack_without_a_procedure_offers_no_request_and_says_who_to_ask(login,
     html = login(people.outsider).get(f"/records/{stored[0].pk}/").content.decode()
     assert "未规定本局其他科室申请查阅记录的程序" in html and "承办科室：执法监察一大队" in html
     assert "政策法规科补充本单位的调阅规定" in html and "request-access" not in html
+
+
+def test_the_copy_section_says_who_registers_copies_and_takes_the_approvals_minute(login, people, stored):
+    """The form takes minutes: a copy taken in the minute of the approval is accepted, one minute
+    earlier refused; staff who cannot register copies are told who does."""
+    request = request_submit(
+        acting_user=people.archivist, requester_kind="external_letter", action="copy", purpose="诉讼证据",
+        records=stored[:1], requester_name="某法院", requester_org="某市中级人民法院",
+        period_start=timezone.now() - timedelta(minutes=1), period_end=timezone.now() + timedelta(days=1),
+    )
+    request = request_decide(request=request, approve=True, acting_user=people.leader)
+    minute = timezone.localtime(request.decided_at).replace(second=0, microsecond=0)
+    version = stored[0].versions.get()
+    with pytest.raises(ValidationError, match="提取时间不能早于批准时间"):
+        copy_make(request=request, version=version, medium="disc", extractor="书记员",
+                  extracted_at=minute - timedelta(minutes=1), acting_user=people.archivist)
+    copy_make(request=request, version=version, medium="disc", extractor="书记员", extracted_at=minute,
+              acting_user=people.archivist)
+    page = login(people.leader).get(f"/access/{request.pk}/").content.decode()
+    assert "复制件由档案管理员在本页登记" in page and 'id="copy-form"' not in page
