@@ -200,14 +200,7 @@ class RequestListView(CapabilityMixin, APIView):
 
 
 def _record_in_agency(viewer, pk: int):
-    """A record named in a request: it must exist in the viewer's agency. Asking for a record one
-    may not yet read is the point of a request, so no read check here (nothing of it is shown)."""
-    from records.models import Record
-
-    record = Record.objects.filter(pk=pk, agency_id=viewer.agency_id).select_related("section").first()
-    if record is None:
-        raise ValidationError(f"记录 #{pk} 不存在，或不属于本单位。")
-    return record
+    return selectors.record_to_request(viewer=viewer, pk=pk)
 
 
 class RequestDetailView(CapabilityMixin, APIView):

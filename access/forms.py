@@ -28,14 +28,22 @@ class RequestForm(BoundedForm):
     doc_file_3 = forms.FileField(label="材料三扫描件", required=False)
 
     def clean_records(self) -> list[int]:
-        text = self.cleaned_data["records"].replace("，", ",").replace("#", "")
-        try:
-            ids = [int(part) for part in text.split(",") if part.strip()]
-        except ValueError:
-            raise forms.ValidationError("记录编号须是数字，多个用逗号分隔。") from None
-        if any(i <= 0 or i > 2**31 for i in ids):
-            raise forms.ValidationError("记录编号不正确。")
-        return ids
+        return record_numbers(self.cleaned_data["records"])
+
+
+def record_numbers(text: str) -> list[int]:
+    """Record numbers as typed (or carried from a refusal page): digits, `#` allowed, separated by
+    commas. Raises ValidationError in Chinese."""
+    text = (text or "").replace("，", ",").replace("、", ",").replace("#", "")
+    if len(text) > 1000:
+        raise forms.ValidationError("记录编号过多，请分次申请。")
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise forms.ValidationError("记录编号须是数字，多个用逗号分隔。") from None
+    if any(i <= 0 or i > 2**31 - 1 for i in ids):
+        raise forms.ValidationError("记录编号不正确。")
+    return list(dict.fromkeys(ids))
 
 
 class DecisionForm(BoundedForm):

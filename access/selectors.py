@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from access import rules as access_rules
-from access.choices import Action, RequestState
+from access.choices import Action, RequesterKind, RequestState
 from access.models import AccessRequest, ViewingSession
 from ledger.models import Event
 from ledger.refusals import object_visible
@@ -109,6 +109,48 @@ def grant_label(viewer, record: Record, use: str) -> str | None:
             continue
         return f"调阅申请{request.number}"
     return None
+
+
+def record_to_request(*, viewer, pk: int) -> Record:
+    """A record of the viewer's agency named in a request, whether or not the viewer may read it (a
+    request is how one asks for records one cannot see; nothing of it is shown). Another agency's
+    number gets the answer a missing one gets, and that look is logged as a refusal. Raises
+    ValidationError."""
+    try:
+        return object_visible(
+            Record.objects.filter(agency_id=viewer.agency_id).select_related("section"), pk=pk, viewer=viewer,
+            missing=f"记录 #{pk} 不存在，或不属于本单位。",
+        )
+    except Http404 as exc:
+        raise ValidationError(f"记录 #{pk} 不存在，或不属于本单位。") from exc
+
+
+def refusal_advice(viewer, record: Record) -> tuple[str, bool] | None:
+    """The adviser records asks (records.grants) when staff are refused a record of their agency:
+    who approves a 调阅 of it under the pack and what happens after, with the rule's citation; where
+    the pack provides no procedure, that it does not and who to turn to. Returns (text, requestable)."""
+    if not getattr(viewer, "pk", None) or viewer.agency_id != record.agency_id or not can(viewer, "access.request"):
+        return None
+    agency = record.agency
+    kind = RequesterKind.OWN_SECTION if viewer.section_id == record.section_id else RequesterKind.OTHER_SECTION
+    try:
+        rule = access_rules.approval_rule(agency, kind, Action.VIEW)
+    except ValidationError as exc:
+        return f"{exc.messages[0].rstrip('。')}（承办科室：{record.section.name}）。", False
+    if rule.approver == access_rules.NO_APPROVAL:
+        who = f"{kind.label}查阅依本单位规定无需审批（{rule.citation}），提交调阅申请即予登记"
+    else:
+        named = access_rules.value(agency, "access.other_section_approver") if kind == RequesterKind.OTHER_SECTION else None
+        label = Role(rule.approver).label
+        if rule.approver == Role.SECTION_CHIEF:
+            label = f"{record.section.name}{label}"
+        who = f"调阅须经{named or label}批准（{rule.citation}）"
+    if access_rules.value(agency, "access.supervised_viewing", False):
+        role = access_rules.value(agency, "access.records_manager_role", Role.ARCHIVIST)
+        after = f"批准后在{Role(role).label}开启的调阅场次内查看"
+    else:
+        after = "批准后在调阅期内查看"
+    return f"{who}：请点击“申请调阅”，填写调阅事由后提交调阅申请；{after}。", True
 
 
 def session_for(*, viewer, pk: int) -> ViewingSession:

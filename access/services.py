@@ -435,7 +435,8 @@ def copy_make(
     if extracted_at is None:
         raise ValidationError("请填写提取时间。")
     _now_not_future(extracted_at, "提取时间")
-    if request.decided_at and extracted_at < request.decided_at:
+    # The form takes minutes: a copy taken in the minute of the approval is not before it.
+    if request.decided_at and extracted_at < request.decided_at.replace(second=0, microsecond=0):
         raise ValidationError("提取时间不能早于批准时间。")
     try:
         amount = Decimal(str(fee or "0")).quantize(Decimal("0.01"))

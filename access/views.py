@@ -13,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from access import forms, rendering, selectors, services
-from access.choices import Action, RequestState
+from access import rules as access_rules
+from access.choices import Action, RequesterKind, RequestState
 from ledger.refusals import refusal_record
 from matters.selectors import matter_for
+from org.choices import Role
 from org.permissions import can, capability_required
 from records.models import Record, RecordVersion
 from records.selectors import record_for
@@ -48,6 +50,18 @@ def request_new(request):
     now = timezone.localtime()
     initial = {"period_start": now.strftime("%Y-%m-%dT%H:%M"),
                "period_end": (now + timezone.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")}
+    carried = request.GET.get("record", "") if request.method == "GET" else ""
+    carried_error = ""
+    if carried:  # from a record's refusal page: checked like a typed number, nothing said about other agencies
+        try:
+            picked = [_record_in_agency(request.user, pk) for pk in forms.record_numbers(carried)]
+        except ValidationError as exc:
+            carried_error = "；".join(exc.messages)
+        else:
+            if picked:
+                own = request.user.section_id == picked[0].section_id
+                initial |= {"records": "，".join(str(r.pk) for r in picked), "action": Action.VIEW,
+                            "requester_kind": RequesterKind.OWN_SECTION if own else RequesterKind.OTHER_SECTION}
     form = forms.RequestForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -67,14 +81,11 @@ def request_new(request):
         else:
             messages.success(request, f"已登记调阅申请{created.number}（{created.get_state_display()}）。")
             return redirect("access:detail", pk=created.pk)
-    return render(request, "access/new.html", {"form": form})
+    return render(request, "access/new.html", {"form": form, "carried_error": carried_error})
 
 
 def _record_in_agency(viewer, pk: int) -> Record:
-    record = Record.objects.filter(pk=pk, agency_id=viewer.agency_id).select_related("section").first()
-    if record is None:
-        raise ValidationError(f"记录 #{pk} 不存在，或不属于本单位。")
-    return record
+    return selectors.record_to_request(viewer=viewer, pk=pk)
 
 
 @capability_required("access.request", methods=("GET",))
@@ -105,6 +116,8 @@ def request_detail(request, pk: int):
         "can_sign": can(user, "access.sign_disc_log") and target.action == Action.COPY
         and target.state == RequestState.APPROVED,
         "is_viewer": user.pk in (target.requester_staff_id,),
+        "supervised": access_rules.value(target.agency, "access.supervised_viewing", False),
+        "copy_maker": Role(access_rules.value(target.agency, "access.records_manager_role", Role.ARCHIVIST)).label,
         "decision_form": forms.DecisionForm(),
         "session_form": forms.SessionForm(),
         "close_form": forms.CloseForm(),

@@ -17,7 +17,7 @@ from inspections.models import InspectionDraw, InspectionItem, InspectionTask, R
 from inspections.selectors import draw_inputs
 from ledger.services import event_record
 from org.models import EnforcementCertificate
-from org.permissions import require
+from org.permissions import require, who_acts
 from policy.selectors import agency_rules
 from utilities.bounds import TEXT_LONG, text_bounded
 
@@ -245,7 +245,12 @@ def task_result_check(*, task: InspectionTask) -> None:
     from matters.workflows import workflow_for
 
     if task.matter_id is None:
-        raise ValidationError("须先为该检查任务登记实施检查的执法事项（“开始检查”），检查结果来自该事项。")
+        names = "、".join(o.name for o in task.officers.all()) or "抽中的检查人员"
+        raise ValidationError(
+            f"该检查任务尚未开始检查，检查结果须来自实施检查的执法事项。开始检查{who_acts('inspections.record')}"
+            f"（本任务抽中的检查人员：{names}）：在“双随机”的“{task.draw.plan}”抽查页面，点击该企业一行的“开始检查”，"
+            "或在掌上执法的今日任务中开始检查；现场检查登记后，再登记检查结果。"
+        )
     matter = task.matter
     if Step.objects.filter(matter=matter, transition=INSPECTION_STEP).exists():
         return

@@ -25,3 +25,22 @@ def grant_for(viewer, record, use: str) -> str | None:
         if label:
             return label
     return None
+
+
+# What to do about a refused record: `access` says who approves a 调阅 under the agency's pack.
+_advisers: list[Callable] = []
+
+
+def register_adviser(adviser: Callable) -> None:
+    """adviser(viewer, record) -> (text, requestable) or None: the next step for a viewer refused
+    `record`, and whether a 调阅 request for it can be submitted."""
+    if adviser not in _advisers:
+        _advisers.append(adviser)
+
+
+def advice_for(viewer, record) -> tuple[str, bool] | None:
+    for adviser in _advisers:
+        advice = adviser(viewer, record)
+        if advice:
+            return advice
+    return None

@@ -91,8 +91,24 @@ def record_for(*, viewer, pk: int, use: str | None = None) -> Record:
         record.grant = grants.grant_for(viewer, record, use) if use else None
         if record.grant is None:
             _log_refusal(viewer, record)
-            raise PermissionDenied(refusal_message(record))
+            raise RecordRefused(record, viewer)
     return record
+
+
+class RecordRefused(PermissionDenied):
+    """A record of the viewer's agency that the viewer may not read: the message says who can let
+    them see it, and the refusal page offers a 调阅 request for it where the pack provides one."""
+
+    template = "records/refused.html"
+
+    def __init__(self, record: Record, viewer=None):
+        advice = grants.advice_for(viewer, record) if viewer is not None else None
+        if record.confidentiality == Confidentiality.SECRET or advice is None:
+            message, requestable = refusal_message(record), advice is not None and advice[1]
+        else:
+            message, requestable = _head(record) + advice[0], advice[1]
+        super().__init__(message)
+        self.context = {"refused_record": record.pk, "requestable": requestable}
 
 
 def refusal_message(record: Record) -> str:
@@ -100,12 +116,16 @@ def refusal_message(record: Record) -> str:
     access comes from the pack (抚顺 调阅第六条: 承办科室主管领导)."""
     if record.confidentiality == Confidentiality.SECRET:
         return "该记录涉及国家秘密，只有局领导和登记人可以查看；如确需调阅，请报局领导批准。"
-    head = f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
+    head = _head(record)
     apply = "请在“记录调阅”中提交调阅申请，批准后在调阅期内（须陪同查看的，在档案管理员开启的调阅场次内）查看。"
     rule = agency_rules(record.agency).get("access.other_section_approver")
     if rule is None:
         return head + f"本单位制度未规定非承办科室调阅的审批人，请联系{record.section.name}；" + apply
     return head + f"调阅须经{rule.value}批准（{rule.cited('、')}）：" + apply
+
+
+def _head(record: Record) -> str:
+    return f"该记录由{record.section.name}承办（密级：{record.get_confidentiality_display()}），"
 
 
 def _log_refusal(viewer, record: Record) -> None:

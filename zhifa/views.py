@@ -44,4 +44,6 @@ home.capability, home.methods = _staff_home.capability, _staff_home.methods
 def forbidden(request, exception=None):
     """Refusals say why, in Chinese, and that nothing was changed."""
     message = str(exception) if exception and str(exception) else "您没有权限执行此操作。"
-    return render(request, "403.html", {"exception": message}, status=403)
+    # A refusal may name its own page and what it offers next (records: a 调阅 request).
+    template, extra = getattr(exception, "template", "403.html"), getattr(exception, "context", {})
+    return render(request, template, {"exception": message, **extra}, status=403)

@@ -148,8 +148,12 @@ def test_each_result_comes_from_the_inspection_matter_that_carried_it_out(
     record = draw_run(item=_item(agency, chief), plan="一", acting_user=chief)
     task = record.tasks.first()
     officer = task.officers.first()
-    with pytest.raises(ValidationError, match="开始检查"):
+    with pytest.raises(ValidationError) as refused:
         task_result_record(task=task, result="未发现问题", acting_user=officer)
+    # who may start it (the capability's roles), who was drawn, and where the button is
+    message = refused.value.messages[0]
+    assert "开始检查须由执法人员或科室负责人办理" in message and officer.name in message, message
+    assert "“双随机”的“一”抽查页面" in message and "点击该企业一行的“开始检查”" in message, message
     client.force_login(officer)
     response = client.post(reverse("inspections:task_matter", kwargs={"pk": task.pk}))
     task.refresh_from_db()

@@ -262,5 +262,5 @@ def test_a_pack_without_an_access_approver_says_so(login, late_clip, agency, mak
     agency.save(update_fields=["policy_pack"])
     other = SectionFactory(agency=agency, name="执法监察二大队")
     html = login(make_staff("officer", section=other)).get(f"/records/{late_clip.record_id}/").content.decode()
-    assert "本单位制度未规定非承办科室调阅的审批人" in html and "请联系执法监察一大队" in html
-    assert "承办科室负责人批准" not in html
+    assert "未规定本局其他科室申请查阅记录的程序" in html and "承办科室：执法监察一大队" in html
+    assert "承办科室负责人批准" not in html and "申请调阅" not in html
