@@ -132,6 +132,22 @@ def _witnessed_conflict(size: int, root: bytes) -> str | None:
     return None
 
 
+def signing_paused() -> str | None:
+    """Why no checkpoint can be signed over the current head (a witness cosigned a tree this
+    restored database lacks), in Chinese; None when signing works. One query when nothing is held."""
+    if not WitnessedCheckpoint.objects.exists():
+        return None
+    head = Head.objects.filter(pk=1).first()
+    if head is None:
+        return None
+    try:
+        edge = {(int(level), int(i)): bytes.fromhex(h) for level, i, h in head.frontier}
+    except (TypeError, ValueError):
+        edge = {}
+    root = merkle.tree_root(head.size, lambda level, i: edge.get((level, i)) or stored_node(level, i))
+    return _witnessed_conflict(head.size, root)
+
+
 def witnessed_checkpoint_record(*, witness: str, size: int, root: bytes, note: str) -> WitnessedCheckpoint | None:
     """Keep a checkpoint `witness` cosigned (`note`, already opened with this log's key) that is
     beyond the ledger's head, as `zhifa restore --to-time` finds them: from then on verify names

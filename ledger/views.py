@@ -11,6 +11,7 @@ from ledger.models import Checkpoint, Head, Witness
 from ledger.note import MAX_TREE_SIZE
 from ledger.selectors import latest_checkpoint, published_checkpoints, published_note
 from ledger.sequencer import pending_count
+from ledger.services import signing_paused
 from org.permissions import capability_required, public
 
 CHECKPOINTS_PER_PAGE = 50
@@ -21,15 +22,19 @@ VERIFIER = Path(settings.BASE_DIR) / "tools" / "verify_bundle.py"
 @capability_required("ledger.view")
 def status(request):
     head = Head.objects.filter(pk=1).first()
+    paused = signing_paused()
+    # While signing is paused the page shows the newest checkpoint there is rather than sign one.
+    checkpoint = Checkpoint.objects.order_by("-size").first() if paused else latest_checkpoint()
     return render(
         request,
         "ledger/status.html",
         {
             "size": head.size if head else 0,
             "pending": pending_count(),
-            "checkpoint": latest_checkpoint(),
+            "checkpoint": checkpoint,
             "verifier_key": verifier_key(),
             "witnesses": Witness.objects.all(),
+            "signing_paused": paused,
         },
     )
 

@@ -7,6 +7,10 @@ import sys
 
 DATABASE_DOWN = "数据库暂时无法连接，本次操作未完成，未保存任何内容。请稍后重试；如持续出现，请联系系统管理员。"
 STORE_DOWN = "文件存储暂时不可用，本次操作未完成，文件未存储。请稍后重试；如持续出现，请联系系统管理员。"
+CHECKPOINT_PAUSED = (
+    "台账已恢复到较早的时刻，与见证方副署的检查点不一致，检查点签署已暂停，"
+    "本次需要新检查点的操作（证明包、导出或封存）未完成，未保存任何内容。请联系系统管理员处理："
+)
 QUEUE_DOWN = "后台任务队列（Redis）暂时无法连接，本次操作未完成，未提交任何任务；已上传的内容仍保留。请稍后重试；如持续出现，请联系系统管理员。"
 
 
@@ -25,6 +29,7 @@ def outage_message(exc: BaseException | None = None) -> str | None:
     """The Chinese message for an outage behind `exc` (default: the exception being handled)."""
     from django.db import InterfaceError, OperationalError
 
+    from ledger.services import CheckpointRefused
     from records.blobstore import BlobNotFoundError, BlobStoreConfigError, BlobStoreError
 
     queue_errors = _queue_errors()
@@ -35,6 +40,8 @@ def outage_message(exc: BaseException | None = None) -> str | None:
             return DATABASE_DOWN
         if isinstance(exc, BlobStoreError) and not isinstance(exc, BlobNotFoundError | BlobStoreConfigError):
             return f"{STORE_DOWN}（{exc}）"
+        if isinstance(exc, CheckpointRefused):
+            return f"{CHECKPOINT_PAUSED}{exc}"
         if queue_errors and isinstance(exc, queue_errors):
             return QUEUE_DOWN
         exc = exc.__cause__ or exc.__context__

@@ -101,3 +101,39 @@ def test_once_the_ledger_holds_the_witnessed_checkpoint_again_all_is_as_before(a
     _grow(agency, 2)
     assert checkpoint_sign().size == later.size + 2
     assert verify_ledger() == []
+
+
+def test_pages_say_signing_is_paused_and_a_proof_needing_a_new_checkpoint_is_a_503(
+    agency, section, make_staff, client, tmp_path
+):
+    """After the restore the ledger page tells why no checkpoint is signed, and a proof bundle that
+    needs a new checkpoint answers a Chinese 503 saying what to do, not a bare 500."""
+    from ledger.services import signing_paused
+    from records.services import record_ingest
+    from records.tests.clips import make_pdf
+
+    assert signing_paused() is None
+    restored = _grow(agency, 4)
+    later = checkpoint_sign() if _grow(agency, 2) else None
+    _back_to(restored)
+    witnessed_checkpoint_record(witness=WITNESS, size=later.size, root=bytes.fromhex(later.root_hash), note=later.note)
+    assert "已副署大小" in signing_paused()
+
+    officer = make_staff("officer")
+    client.force_login(officer)
+    page = client.get("/ledger/").content.decode()
+    assert "检查点签署已暂停" in page and f"已副署大小 {later.size}" in page and "较新备份或 WAL 归档" in page
+
+    # A record filed after the restore: its proof would need a checkpoint covering it.
+    path = make_pdf(tmp_path / "询问笔录.pdf", text="after restore")
+    record = record_ingest(
+        acting_user=officer, section=section, path=path, original_name=path.name, title="询问笔录"
+    ).version.record
+    event = Event.objects.get(kind="record.create", subject_id=str(record.pk))
+    signed = Checkpoint.objects.count()
+    client.raise_request_exception = False
+    response = client.get(f"/api/v1/ledger/events/{event.index}/proof/")
+    assert response.status_code == 503
+    detail = response.json()["detail"]
+    assert "检查点签署已暂停" in detail and "未保存任何内容" in detail and "较新备份或 WAL 归档" in detail
+    assert Checkpoint.objects.count() == signed
