@@ -570,7 +570,9 @@ def sealed_matters(matters) -> set[int]:
 @transaction.atomic
 def hold_place(*, acting_user, agency, kind: str, reference: str, case_file=None, record=None) -> Hold:
     """Keep a case file or record beyond its retention while a 复议, 诉讼, access request or
-    complaint is open. Other apps (access) place holds through this service."""
+    complaint is open. Other apps (access) place holds through this service. ValidationError: an
+    unknown 事由, no 案号, no subject, another agency's subject, or the same open hold (事由 and 案号) on
+    the same subject already."""
     require(acting_user, "archive.hold", agency=agency)
     if kind not in HoldKind.values:
         raise ValidationError(f"未知的保全事由“{kind}”。")
