@@ -183,7 +183,7 @@ class ReleaseSerializer(serializers.Serializer):
 
 
 class HoldViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
-    capability = "archive.view"
+    capability = "archive.view_holds"
     capabilities = {"create": "archive.hold", "release": "archive.hold"}
     serializer_class = HoldSerializer
 

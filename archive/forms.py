@@ -46,7 +46,8 @@ class HoldForm(BoundedForm):
     reference = forms.CharField(label="案号或编号", max_length=100)
     case_file_q = forms.CharField(label="查找案卷（档号、题名或执法事项）", max_length=100, required=False)
     # Picked from the list; a posted id is resolved through archive.selectors.casefile_for_hold.
-    case_file = forms.IntegerField(label="保全的案卷", min_value=1, max_value=2**31 - 1, widget=forms.Select)
+    case_file = forms.IntegerField(label="保全的案卷", min_value=1, max_value=2**31 - 1, widget=forms.Select,
+                                   error_messages={"required": "请在列表中查找并选择保全的案卷。"})
 
     def __init__(self, *args, case_files=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,10 +15,10 @@ from django.utils import timezone
 from archive.choices import CaseFileState, DisposalState
 from archive.hooks import ARCHIVING_DEADLINE
 from archive.models import Carrier, CaseFile, Collection, Disposal, Hold
-from ledger.refusals import object_visible
+from ledger.refusals import object_visible, refusal_record
 from ledger.services import event_record
 from org.choices import Role
-from org.permissions import require
+from org.permissions import require, roles_for
 from policy.models import Deadline
 
 WIDE = (Role.ARCHIVIST, Role.LEADER, Role.ADMIN)
@@ -102,7 +102,7 @@ def casefile_items(case_file):
 
 
 def hold_list(*, viewer) -> QuerySet[Hold]:
-    require(viewer, "archive.view")
+    require(viewer, "archive.view_holds")
     return Hold.objects.filter(agency_id=viewer.agency_id).select_related("case_file", "record", "placed_by")
 
 
@@ -207,3 +207,31 @@ def matter_case_file_links(matter, viewer) -> list[dict]:
         }
         for f in files
     ]
+
+
+def who_may(capability: str) -> str:
+    """The roles that hold `capability`, as people read them (档案管理员、法制审核人员、局领导)."""
+    return "、".join(Role(code).label for code in Role.values if code in roles_for(capability))
+
+
+# What one refused at the 登记保全 and 登记存储载体 pages is told: who acts, and what to do instead.
+REFUSALS = {
+    "archive.hold": (
+        "hold.denied",
+        "登记保全须由{who}办理，您的角色不能登记。请将复议、诉讼案号或调阅申请、投诉举报的编号告知{who}，"
+        "由其在“保全”页登记；登记后该案卷解除前不得销毁。",
+    ),
+    "archive.manage": (
+        "carrier.denied",
+        "存储载体由{who}登记和保管，您的角色不能登记。请将载体及其内容清单交{who}，由其在“存储载体”页登记并打印标签。",
+    ),
+}
+
+
+def archive_refusal(*, viewer, capability: str) -> str:
+    """Log that `viewer` was refused a page of `capability` (a `hold.denied` or `carrier.denied` event
+    of the agency) and return what the refusal says."""
+    kind, text = REFUSALS[capability]
+    message = text.format(who=who_may(capability))
+    refusal_record(subject=viewer.agency, acting_user=viewer, reason=message, kind=kind)
+    return message

@@ -570,7 +570,9 @@ def sealed_matters(matters) -> set[int]:
 @transaction.atomic
 def hold_place(*, acting_user, agency, kind: str, reference: str, case_file=None, record=None) -> Hold:
     """Keep a case file or record beyond its retention while a 复议, 诉讼, access request or
-    complaint is open. Other apps (access) place holds through this service."""
+    complaint is open. Other apps (access) place holds through this service. ValidationError: an
+    unknown 事由, no 案号, no subject, another agency's subject, or the same open hold (事由 and 案号) on
+    the same subject already."""
     require(acting_user, "archive.hold", agency=agency)
     if kind not in HoldKind.values:
         raise ValidationError(f"未知的保全事由“{kind}”。")
@@ -582,6 +584,11 @@ def hold_place(*, acting_user, agency, kind: str, reference: str, case_file=None
     for subject in (case_file, record):
         if subject is not None and subject.agency_id != agency.pk:
             raise ValidationError("保全的案卷或记录不属于本单位。")
+    held = Hold.objects.filter(agency=agency, kind=kind, reference=reference, case_file=case_file, record=record,
+                               released_at__isnull=True).first()
+    if held is not None:
+        what = f"案卷 {case_file.code}" if case_file is not None else f"记录《{record.title}》"
+        raise ValidationError(f"{what}已在保全中（{held.get_kind_display()}，{reference}），无需重复登记。")
     hold = Hold.objects.create(
         agency=agency, kind=kind, reference=reference, case_file=case_file, record=record,
         placed_by=acting_user, placed_at=timezone.now(),

@@ -5,6 +5,7 @@ import io
 import shutil
 import tempfile
 import zipfile
+from functools import wraps
 from pathlib import Path
 
 from django.contrib import messages
@@ -32,7 +33,8 @@ from archive.forms import (
 from archive.models import CaseFile
 from archive.pdf import render_case_file
 from enterprises.selectors import enterprise_get, enterprise_list
-from org.permissions import capability_required
+from org.permissions import can, capability_required
+from policy.selectors import agency_rules
 from records import uploads
 from records.selectors import record_list_logged, version_open
 from zhifa.forms import form_refusal
@@ -45,6 +47,25 @@ def _party(request, pk):
         return enterprise_get(viewer=request.user, pk=pk)
     except Enterprise.DoesNotExist:
         raise Http404("没有这个生产经营单位。") from None
+
+
+def _refusal_logged(capability: str, *, methods: tuple[str, ...] = ("GET", "POST")):
+    """capability_required, and one of the agency's staff without it is refused saying who acts and
+    what to do instead; the refusal is a ledger event (archive.selectors.archive_refusal)."""
+
+    def decorator(view):
+        checked = capability_required(capability, methods=methods)(view)
+
+        @wraps(checked)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if user.is_authenticated and user.agency_id and not can(user, capability):
+                raise PermissionDenied(selectors.archive_refusal(viewer=user, capability=capability))
+            return checked(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def _refused(request, exc) -> None:
@@ -198,12 +219,12 @@ def volume(request, pk: int):
 # --- holds and disposal --------------------------------------------------------------------------------
 
 
-@capability_required("archive.view", methods=("GET",))
+@capability_required("archive.view_holds", methods=("GET",))
 def holds(request):
     return render(request, "archive/holds.html", {"holds": selectors.hold_list(viewer=request.user)[:200]})
 
 
-@capability_required("archive.hold")
+@_refusal_logged("archive.hold")
 def hold_new(request):
     """登记保全. The case file is picked (查找, then select; 查找 redraws the form, saving nothing)."""
     post = request.POST if request.method == "POST" else None
@@ -386,7 +407,7 @@ def carriers(request):
 CARRIER_PARTIES_SHOWN = 30  # enterprises a search offers at once; the picked one stays offered besides
 
 
-@capability_required("archive.manage")
+@_refusal_logged("archive.manage")
 def carrier_new(request):
     """登记存储载体. The enterprise is picked from the register (查找, then select; 查找 saves nothing)."""
     post = request.POST if request.method == "POST" else None
@@ -418,7 +439,9 @@ def carrier_new(request):
 @capability_required("archive.view", methods=("GET",))
 def carrier_label(request, pk: int):
     carrier = selectors.carrier_for(viewer=request.user, pk=pk)
-    context = {"c": carrier, "custody": carrier.custody.select_related("recorded_by"), "custody_form": CustodyForm()}
+    context = {"c": carrier, "custody": carrier.custody.select_related("recorded_by"), "custody_form": CustodyForm(),
+               # what the label must say, and where from, only where the agency's pack says it
+               "label_rule": agency_rules(carrier.agency).get("archive.carrier_label_fields")}
     return render(request, "archive/label.html", context)
 
 

@@ -70,6 +70,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "archive.approve_disposal": frozenset({R.LEADER}),
     "archive.hold": frozenset({R.ARCHIVIST, R.LEGAL_REVIEWER, R.LEADER}),
     "archive.collect": frozenset({R.OFFICER, R.SECTION_CHIEF, R.ARCHIVIST}),
+    # the holds page: those who see the archive, and those who place and release holds (法制审核人员 for 复议、诉讼)
+    "archive.view_holds": frozenset({R.ARCHIVIST, R.LEADER, R.SECTION_CHIEF, R.ADMIN, R.LEGAL_REVIEWER}),
     # --- policy supplements (本单位补充规定) ---
     "policy.manage_supplements": frozenset({R.ADMIN}),
     # --- supervision (执法监督); the pack's supervision.supervisor_role narrows who supervises ---

@@ -84,3 +84,36 @@ def test_the_carrier_form_offers_the_register_and_refuses_another_agencys_enterp
 
     assert client.post(url, {**body, "party": other_party.pk}).status_code == 302
     assert Carrier.objects.get().party_id == other_party.pk
+
+
+def test_who_may_not_register_is_told_who_acts_and_the_refusal_is_logged(desk, make_staff, login):
+    """A section chief sees holds and carriers but places and registers neither: both pages refuse,
+    naming who acts and what to do, each refusal a `*.denied` event; a posted form changes nothing.
+    A legal reviewer, who places holds for 复议 and 诉讼, sees the holds page (menu 保全)."""
+    case_file = CaseFile.objects.get(matter=desk.close_inspection("储罐区专项检查"))
+    chief = login(desk.chief)
+    for url, who, what, kind in (
+        (reverse("archive:hold_new"), "登记保全须由法制审核人员、局领导、档案管理员办理", "告知法制审核人员", "hold.denied"),
+        (reverse("archive:carrier_new"), "存储载体由档案管理员登记和保管", "交档案管理员", "carrier.denied"),
+    ):
+        page = chief.get(url)
+        assert page.status_code == 403 and who in page.content.decode() and what in page.content.decode()
+        refused = chief.post(url, {"kind": "litigation", "reference": "（2026）行初1号", "case_file": case_file.pk,
+                                   "number": "GP-1", "ckind": "disc", "period": "2026年", "retention": "30年"})
+        assert refused.status_code == 403
+        assert Event.objects.filter(kind=kind, actor=desk.chief, subject_id=str(desk.agency.pk)).count() == 2
+    assert not Hold.objects.exists() and not Carrier.objects.exists()
+    assert 'href="/archive/holds/new/"' in chief.get(reverse("archive:holds")).content.decode()
+
+    reviewer = make_staff("legal_reviewer", name="孙法规", username="sun")
+    client = login(reviewer)
+    home = client.get("/").content.decode()
+    assert f'href="{reverse("archive:holds")}">保全</a>' in home and f'href="{reverse("archive:queue")}"' not in home
+    body = {"kind": "litigation", "reference": "（2026）辽04行初12号"}
+    assert "请在列表中查找并选择保全的案卷" in client.post(reverse("archive:hold_new"), body).content.decode()
+    assert not Hold.objects.exists()
+    assert client.post(reverse("archive:hold_new"), {**body, "case_file": case_file.pk}).status_code == 302
+    again = client.post(reverse("archive:hold_new"), {**body, "case_file": case_file.pk}).content.decode()
+    assert f"案卷 {case_file.code}已在保全中（行政诉讼，（2026）辽04行初12号），无需重复登记" in again
+    holds = client.get(reverse("archive:holds")).content.decode()
+    assert Hold.objects.count() == 1 and "（2026）辽04行初12号" in holds and reverse("archive:carriers") not in holds
