@@ -6,7 +6,7 @@ officer reads what happened and what to do next (the pack's other ways of servic
 article), and the blob store holds no file that nothing references. The retry that the server
 accepts is recorded as any sending is, and its message is the one the server received."""
 
-import email
+import email.header
 from datetime import timedelta
 
 import pytest
