@@ -363,10 +363,11 @@ def _electronic_state(instrument) -> dict:
         }
     from django.urls import reverse
 
-    register = reverse("matters:serve", args=[instrument.matter_id, instrument.pk]) + "#service-addresses"
+    serve = reverse("matters:serve", args=[instrument.matter_id, instrument.pk])
+    register = serve + "#service-addresses"
     return {
         "awaits_service": True, "address": address, "refusal": refusal, "sent": sent, "failed": failed,
-        "register_url": register,
+        "register_url": register, "serve_url": serve,
     }
 
 

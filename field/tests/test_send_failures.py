@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from field.tests.smtp import mail_server  # noqa: F401  (the fixture)
@@ -82,6 +83,7 @@ def test_a_refused_or_unreachable_mail_server_leaves_a_recorded_attempt_and_the_
         assert not _unreferenced()
         # the instrument page (where the officer lands) shows the failed attempt, with a button to send again
         assert 'id="send-failed"' in html and f"重新发送至 {ADDRESS}" in html
+        assert f'href="{reverse("matters:serve", args=[insp.pk, order.pk])}" id="serve-otherwise"' in html
         return data
 
     # (d) nothing listens on the mail port: the connection is refused
