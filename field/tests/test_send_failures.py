@@ -84,6 +84,7 @@ def test_a_refused_or_unreachable_mail_server_leaves_a_recorded_attempt_and_the_
         # the instrument page (where the officer lands) shows the failed attempt, with a button to send again
         assert 'id="send-failed"' in html and f"重新发送至 {ADDRESS}" in html
         assert f'href="{reverse("matters:serve", args=[insp.pk, order.pk])}" id="serve-otherwise"' in html
+        assert ('id="new-address"' in html) == (outcome == "refused")  # the address itself was refused
         return data
 
     # (d) nothing listens on the mail port: the connection is refused
