@@ -344,6 +344,7 @@ def _electronic_state(instrument) -> dict:
         address, refusal = None, "；".join(exc.messages)
     from datetime import datetime
 
+    from field.choices import SendOutcome
     from field.services import electronic_send_failure_text
 
     attempts = Event.objects.filter(
@@ -360,6 +361,8 @@ def _electronic_state(instrument) -> dict:
             **failed.data,
             "attempted_at": datetime.fromisoformat(failed.data["attempted_at"]),
             "text": electronic_send_failure_text(agency=instrument.agency, data=failed.data),
+            # the party's address itself was refused: a new 送达地址确认书 is the way on by e-mail
+            "address_refused": failed.data["outcome"] == SendOutcome.REFUSED and failed.data.get("recipient_refused"),
         }
     from django.urls import reverse
 

@@ -238,6 +238,8 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS 与 EMAIL_USE_SSL 只能选一：STARTTLS（通常587端口）或 SSL（通常465端口）。")
 # Reminder SMS: the class that sends them (default: written to the log; an agency's gateway is a
 # subclass of supervision.sms.BaseBackend), and the longest message sent.
 ZHIFA_SMS_BACKEND = env.str("ZHIFA_SMS_BACKEND", default="supervision.sms.LoggingBackend")
