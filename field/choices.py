@@ -17,3 +17,11 @@ class RatingScore(models.IntegerChoices):
     FAIR = 3, "一般"
     GOOD = 4, "满意"
     VERY_GOOD = 5, "很满意"
+
+
+class SendOutcome(models.TextChoices):
+    """Why an attempt at 电子送达 by e-mail failed: the mail server's reply class (RFC 5321 4.2.1)."""
+
+    REFUSED = "refused", "邮件服务器拒收"  # 5xx: permanent, the same address again cannot succeed
+    DEFERRED = "deferred", "邮件服务器暂时拒收"  # 4xx: temporary, a later retry may succeed
+    UNREACHABLE = "unreachable", "无法连接邮件服务器"  # no reply: refused connection, timeout, dropped line

@@ -342,17 +342,36 @@ def _electronic_state(instrument) -> dict:
         address, refusal = _electronic_address(instrument), ""
     except ValidationError as exc:
         address, refusal = None, "；".join(exc.messages)
-    sent = (
-        Event.objects.filter(kind="instrument.electronic_send", subject_id=str(instrument.pk)).order_by("-pk").first()
-    )
-    if sent is not None:
-        from datetime import datetime
+    from datetime import datetime
 
+    from field.choices import SendOutcome
+    from field.services import electronic_send_failure_text
+
+    attempts = Event.objects.filter(
+        kind__in=("instrument.electronic_send", "instrument.electronic_send_failed"), subject_id=str(instrument.pk)
+    )
+    sent = attempts.filter(kind="instrument.electronic_send").order_by("-pk").first()
+    # the last attempt failed (after any message that went out): shown with what to do next
+    failed = attempts.filter(pk__gt=sent.pk if sent else 0, kind="instrument.electronic_send_failed")
+    failed = failed.order_by("-pk").first()
+    if sent is not None:
         sent = {**sent.data, "sent_at": datetime.fromisoformat(sent.data["sent_at"])}
+    if failed is not None:
+        failed = {
+            **failed.data,
+            "attempted_at": datetime.fromisoformat(failed.data["attempted_at"]),
+            "text": electronic_send_failure_text(agency=instrument.agency, data=failed.data),
+            # the party's address itself was refused: a new 送达地址确认书 is the way on by e-mail
+            "address_refused": failed.data["outcome"] == SendOutcome.REFUSED and failed.data.get("recipient_refused"),
+        }
     from django.urls import reverse
 
-    register = reverse("matters:serve", args=[instrument.matter_id, instrument.pk]) + "#service-addresses"
-    return {"awaits_service": True, "address": address, "refusal": refusal, "sent": sent, "register_url": register}
+    serve = reverse("matters:serve", args=[instrument.matter_id, instrument.pk])
+    register = serve + "#service-addresses"
+    return {
+        "awaits_service": True, "address": address, "refusal": refusal, "sent": sent, "failed": failed,
+        "register_url": register, "serve_url": serve,
+    }
 
 
 PAPERS = {"80": "80 mm 便携打印", "a4": "A4"}

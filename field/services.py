@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
@@ -712,20 +713,103 @@ def _electronic_address(instrument):
     return address
 
 
-@transaction.atomic
+# The mail server's answer kept with a failed attempt: SMTP replies are a line or a few.
+SEND_ANSWER_MAX = 500
+
+
+class _FiledEmail(EmailMessage):
+    """Built once, so that the bytes filed as the 发送记录 are the bytes the backend sends: Django's
+    EmailMessage makes a new Message-ID, Date and MIME boundary on every call of message()."""
+
+    _built = None
+
+    def message(self, *args, **kwargs):
+        if self._built is None:
+            self._built = super().message(*args, **kwargs)
+        return self._built
+
+
+def _send_failure(exc) -> dict:
+    """The outcome, SMTP code, the server's answer and whether the recipient was the one refused, of
+    a failed attempt. A 5xx reply is a permanent refusal (sending the same message again cannot
+    succeed, RFC 5321 4.2.1), a 4xx reply a temporary one; no reply at all (refused connection,
+    timeout, dropped line) means the mail server was not reached."""
+    import smtplib
+
+    from field.choices import SendOutcome
+
+    def text(value) -> str:
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        return " ".join(str(value).split())
+
+    replies, recipient = [], isinstance(exc, smtplib.SMTPRecipientsRefused)
+    if recipient:
+        replies = [(code, f"{code} {text(answer)} <{to}>") for to, (code, answer) in exc.recipients.items()]
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        replies = [(exc.smtp_code, f"{exc.smtp_code} {text(exc.smtp_error)}")]
+    codes = [code for code, _ in replies if isinstance(code, int) and 400 <= code < 600]
+    if codes:
+        outcome = SendOutcome.REFUSED if all(code >= 500 for code in codes) else SendOutcome.DEFERRED
+        code = max(codes) if outcome == SendOutcome.REFUSED else min(codes)
+        answer = "；".join(reply for _, reply in replies)
+    else:
+        outcome, code = SendOutcome.UNREACHABLE, None
+        answer = f"{type(exc).__name__}: {text(exc)}" if text(exc) else type(exc).__name__
+    if len(answer) > SEND_ANSWER_MAX:
+        answer = answer[: SEND_ANSWER_MAX - 1] + "…"
+    return {"outcome": outcome, "code": code, "answer": answer, "recipient_refused": bool(recipient)}
+
+
+def electronic_send_failure_text(*, agency, data: dict) -> str:
+    """What the officer reads about a failed attempt (the `instrument.electronic_send_failed` event's
+    data): what happened, that it is recorded, and what to do next — the same address again only when
+    the refusal was temporary; otherwise a corrected address or another way of service the pack lists
+    (service.requirements, with its article)."""
+    from field.choices import SendOutcome
+    from matters.choices import ServiceMethod
+
+    rule = agency_rules(agency).rule("service.requirements")
+    methods = "、".join(ServiceMethod(row["method"]).label for row in rule.value if row["method"] in ServiceMethod.values)
+    other = f"也可改用{methods}（{rule.cited('、')}），在电脑端该文书的“登记送达”页面登记"
+    outcome = data.get("outcome")
+    said = f"邮件服务器答复：{data['answer']}" if data.get("answer") else ""
+    head = f"发送至{data.get('to', '')}未成功，{SendOutcome(outcome).label}" if outcome in SendOutcome.values else "发送未成功"
+    recorded = f"本次发送尝试已记录（发送记录#{data.get('sent_record')}），文书未送达。"
+    if outcome == SendOutcome.REFUSED and not data.get("recipient_refused"):
+        advice = (
+            "邮件服务器拒绝发出本单位的邮件，重新发送不会成功：请本单位系统管理员检查邮件服务器的发件设置后再发送；"
+            f"急需送达的，{other}。"
+        )
+    elif outcome == SendOutcome.REFUSED:
+        advice = (
+            "该地址被拒收，重新发送到同一地址不会成功：请与当事人核实电子邮箱，当事人另行签署送达地址确认书并登记后再发送；"
+            f"{other}。"
+        )
+    elif outcome == SendOutcome.DEFERRED:
+        advice = f"这是暂时性拒收：请稍后点击“重新发送”；仍不成功的，{other}。"
+    else:
+        advice = f"请稍后点击“重新发送”，并请本单位系统管理员检查邮件服务器；急需送达的，{other}。"
+    return f"{head}（{said}）。{recorded}{advice}" if said else f"{head}。{recorded}{advice}"
+
+
 def instrument_send_electronic(*, instrument, acting_user):
     """电子送达, first half: send the 文书's PDF as it stands to the e-mail address the party gave in
-    its signed 送达地址确认书, and file the exact message sent (.eml) in the vault as the system's
-    发送记录. The service itself is recorded when its arrival is shown (`instrument_serve_electronic`).
+    its signed 送达地址确认书, and file the exact message (.eml) in the vault as the system's 发送记录.
+    The service itself is recorded when its arrival is shown (`instrument_serve_electronic`).
 
-    Changes: a record (the message), one `instrument.electronic_send` event. Raises ValidationError
-    (no consent, no e-mail address, already served, the mail not accepted) or PermissionDenied;
-    nothing is kept when the mail system does not accept the message.
+    Three steps, so that no database lock is held while the mail server answers and the message
+    filed is never left without its outcome: the message is filed (its own transaction), sent, and
+    the outcome recorded — `instrument.electronic_send`, or `instrument.electronic_send_failed` with
+    the server's answer (a failed attempt is a fact of the 全过程记录, 行政处罚法第四十七条; the 文书
+    stays unserved).
+
+    Returns {"sent": bool, "to", "sent_record", "recipient", and for a failure "outcome", "message"
+    (Chinese, for the officer)}. Raises ValidationError (no consent, no e-mail address, already served,
+    no PDF) or PermissionDenied; nothing is stored or sent then.
     """
     import tempfile
     from pathlib import Path
-
-    from django.core.mail import EmailMessage
 
     from matters.serving import matter_may_serve, service_scan_file
     from records.storage import blob_store
@@ -755,42 +839,50 @@ def instrument_send_electronic(*, instrument, acting_user):
             f"{instrument.agency.name}（本邮件由行政执法平台发送）",
         ]
     )
-    message = EmailMessage(
+    message = _FiledEmail(
         subject=f"《{instrument.title}》{instrument.number}（{instrument.agency.name}电子送达）",
         body=body,
         to=[address.email],
     )
     message.attach(f"{instrument.title}{instrument.number}.pdf", pdf, "application/pdf")
-    raw = message.message().as_bytes()
+    raw = message.message().as_bytes(linesep="\r\n")  # as the SMTP backend puts it on the wire
     with tempfile.TemporaryDirectory(prefix="zhifa-esend-") as tmp:
         path = Path(tmp) / "message.eml"
         path.write_bytes(raw)
-        sent = service_scan_file(
-            acting_user=acting_user, matter=instrument.matter, path=path, original_name="电子送达发送记录.eml",
-            title=f"{instrument.title}{instrument.number}电子送达发送记录",
-        )
+        with transaction.atomic():
+            sent = service_scan_file(
+                acting_user=acting_user, matter=instrument.matter, path=path, original_name="电子送达发送记录.eml",
+                title=f"{instrument.title}{instrument.number}电子送达发送记录",
+            )
+    data = {
+        "instrument": instrument.pk,
+        "number": instrument.number,
+        "to": address.email,
+        "address": address.pk,
+        "pdf_sha256": version.sha256,
+        "sent_record": sent.pk,
+    }
     try:
         message.send(fail_silently=False)
-    except Exception as exc:  # the mail system refused: nothing is kept (the transaction rolls back)
-        raise ValidationError(
-            f"电子邮件未能发出（{type(exc).__name__}），未登记送达：请稍后重试，或当场直接送达。"
-        ) from None
-    event_record(
-        kind="instrument.electronic_send",
-        subject=instrument,
-        acting_user=acting_user,
-        agency=instrument.agency,
-        data={
-            "instrument": instrument.pk,
-            "number": instrument.number,
-            "to": address.email,
-            "address": address.pk,
-            "pdf_sha256": version.sha256,
-            "sent_record": sent.pk,
-            "sent_at": timezone.now().isoformat(),
-        },
-    )
-    return {"to": address.email, "sent_record": sent.pk, "recipient": address.recipient}
+    except Exception as exc:  # any failure of the mail system: the attempt is recorded, not lost
+        failure = _send_failure(exc)
+        data.update(attempted_at=timezone.now().isoformat(), **failure)
+        with transaction.atomic():
+            event_record(
+                kind="instrument.electronic_send_failed", subject=instrument, acting_user=acting_user,
+                agency=instrument.agency, data=data,
+            )
+        return {
+            "sent": False, "to": address.email, "sent_record": sent.pk, "recipient": address.recipient,
+            "outcome": failure["outcome"], "message": electronic_send_failure_text(agency=instrument.agency, data=data),
+        }
+    data["sent_at"] = timezone.now().isoformat()
+    with transaction.atomic():
+        event_record(
+            kind="instrument.electronic_send", subject=instrument, acting_user=acting_user,
+            agency=instrument.agency, data=data,
+        )
+    return {"sent": True, "to": address.email, "sent_record": sent.pk, "recipient": address.recipient}
 
 
 def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arrival_name: str, served_at, acting_user):

@@ -146,10 +146,13 @@ def instrument_send(request, pk: int):
     except (ValidationError, PermissionDenied) as exc:
         _refused(request, instrument, exc)
     else:
-        messages.success(
-            request,
-            f"已发送至{sent['to']}。请受送达人在其手机上打开邮件，拍摄收到的邮件作为到达回执，并登记到达时间。",
-        )
+        if sent["sent"]:
+            messages.success(
+                request,
+                f"已发送至{sent['to']}。请受送达人在其手机上打开邮件，拍摄收到的邮件作为到达回执，并登记到达时间。",
+            )
+        else:  # the mail server refused or was not reached: the attempt is recorded, the message says what next
+            messages.error(request, sent["message"])
     return redirect(f"{reverse('field:print', kwargs={'pk': instrument.pk})}?paper={request.GET.get('paper', '80')}")
 
 

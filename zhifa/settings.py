@@ -229,6 +229,17 @@ ZHIFA_REMINDER_HORIZON_DAYS = env.int("ZHIFA_REMINDER_HORIZON_DAYS", default=3)
 # Reminder mail goes through Django's mail backends (SMTP on the agency's own server in production).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="zhifa@localhost")
+# The SMTP backend's server (the agency's own), read from the environment like the rest; the timeout
+# bounds how long an officer waits on a silent server when sending a 文书 (电子送达).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS 与 EMAIL_USE_SSL 只能选一：STARTTLS（通常587端口）或 SSL（通常465端口）。")
 # Reminder SMS: the class that sends them (default: written to the log; an agency's gateway is a
 # subclass of supervision.sms.BaseBackend), and the longest message sent.
 ZHIFA_SMS_BACKEND = env.str("ZHIFA_SMS_BACKEND", default="supervision.sms.LoggingBackend")
