@@ -50,16 +50,16 @@ def world(agency, section, make_staff, tmp_path):
 
 def _form(matter, **extra):
     rules = agency_rules(matter.agency)
-    form = {f"app_{n}": "见案卷" for n, _ in enumerate(rules.value("review.application_items"))}
+    form = {f"app_{n}": "见案卷" for n, _ in enumerate(rules.value("review.application_items", default=[]))}
     form.update(situation="情况说明", draft_decision="决定书草稿")
     form.update(extra)
     return form
 
 
-def _evidence_row(client, url) -> int:
-    """The number of the 相关证据材料 row on the page."""
+def _evidence_row(client, url, item=EVIDENCE) -> int:
+    """The number of the material row `item` on the page."""
     page = client.get(url).content.decode()
-    n = page.index(EVIDENCE)
+    n = page.index(f"<legend>{item}")
     return int(page[page.index('name="rec_', n) + len('name="rec_'):].split('"')[0])
 
 
@@ -175,3 +175,24 @@ def test_the_api_takes_the_same_ids_with_the_same_checks(world, client):
     assert response.status_code == 201, response.json()
     material = ReviewMaterial.objects.get(item=EVIDENCE)
     assert set(material.records.values_list("pk", flat=True)) == {world.notes.pk, world.photo.pk}
+
+
+@pytest.mark.parametrize(
+    "pack", ["fushun-city", "yuyao-city", "pingdingshan-hitech", "tonghua-city", "fushun-county-hrss"]
+)
+def test_each_pack_offers_the_matters_records(world, client, pack):
+    """Where the pack lists the materials (抚顺 第五条) the records go with its evidence; where it lists
+    none, the form still offers the matter's records in one optional row, which requires nothing."""
+    from review.services import OTHER_RECORDS
+
+    agency = world.matter.agency
+    agency.policy_pack = pack
+    agency.save(update_fields=["policy_pack"])
+    item = EVIDENCE if agency_rules(agency).value("review.required_materials", default=[]) else OTHER_RECORDS
+    client.force_login(world.officer)
+    url = reverse("review:submit", kwargs={"matter_pk": world.matter.pk})
+    n = _evidence_row(client, url, item)
+    response = client.post(url, _form(world.matter, **{f"rec_{n}": [world.notes.pk]}))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    material = ReviewMaterial.objects.get()
+    assert material.item == item and list(material.records.values_list("pk", flat=True)) == [world.notes.pk]
