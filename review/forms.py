@@ -86,18 +86,30 @@ class SubmissionForm(BoundedForm):
 
 
 class ProvideForm(BoundedForm):
-    def __init__(self, *args, items, **kwargs):
+    """补正材料 (000 第八条): for each item asked, the matter's records the submitter may read and a note."""
+
+    def __init__(self, *args, items, records=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
+        self.records_offered = records is not None
+        choices = record_choices(records or ())
         for n, item in enumerate(self.items):
-            self.fields[f"item_{n}"] = forms.CharField(label=item, required=False)
+            self.fields[f"item_{n}"] = forms.CharField(
+                label=f"{item}：说明", required=False, help_text="页数、纸质材料等系统外的材料；系统中的记录请在下方勾选"
+            )
+            self.fields[f"rec_{n}"] = PickedRecords(label=f"{item}：本案记录", choices=choices)
+
+    def material_fields(self) -> list:
+        return [(item, True, self[f"item_{n}"], self[f"rec_{n}"]) for n, item in enumerate(self.items)]
 
     def materials(self) -> dict:
-        return {
-            item: {"note": self.cleaned_data.get(f"item_{n}", "")}
-            for n, item in enumerate(self.items)
-            if self.cleaned_data.get(f"item_{n}")
-        }
+        found = {}
+        for n, item in enumerate(self.items):
+            note = (self.cleaned_data.get(f"item_{n}") or "").strip()
+            records = list(dict.fromkeys(self.cleaned_data.get(f"rec_{n}") or []))
+            if note or records:
+                found[item] = {"note": note, "records": records}
+        return found
 
 
 class AssignForm(BoundedForm):

@@ -234,19 +234,23 @@ def decide(request, pk: int):
 def provide(request, pk: int):
     review = selectors.review_get(viewer=request.user, pk=pk, capability="review.submit")
     pending = review.supplements.filter(supplied_at__isnull=True).last()
-    form = ProvideForm(request.POST or None, items=pending.items if pending else [])
+    records = selectors.material_record_choices(viewer=request.user, matter=review.matter, log=False)
+    form = ProvideForm(request.POST or None, items=pending.items if pending else [], records=records)
     if request.method == "POST" and form.is_valid():
+        materials = form.materials()
         try:
-            services.review_supplement_provide(review=review, materials=form.materials(), acting_user=request.user)
-        except ValidationError as exc:
-            form_refusal(form, exc)
+            selectors.material_records_checked(viewer=request.user, matter=review.matter, materials=materials)
+            services.review_supplement_provide(review=review, materials=materials, acting_user=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            form_refusal(form, exc)  # a picked record out of sight or of another matter: refused and logged
         else:
             messages.success(request, "已补正材料，审核期限继续计算。")
             return _after_submit(request, review)
+    selectors.material_choices_logged(viewer=request.user, matter=review.matter, records=records)
     return render(
         request,
-        "zhifa/form_page.html",
-        {"form": form, "heading": f"补正材料：{review.matter.title}", "submit": "提交补正材料"},
+        "review/provide.html",
+        {"form": form, "review": review, "heading": f"补正材料：{review.matter.title}"},
     )
 
 

@@ -196,3 +196,30 @@ def test_each_pack_offers_the_matters_records(world, client, pack):
     assert response.status_code == 302, response.content.decode()[-3000:]
     material = ReviewMaterial.objects.get()
     assert material.item == item and list(material.records.values_list("pk", flat=True)) == [world.notes.pk]
+
+
+def test_supplements_are_picked_the_same_way(world, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from review.services import review_submit, review_supplement_request
+
+    review = review_submit(matter=world.matter, acting_user=world.officer, **complete_submission(world.matter))
+    review_supplement_request(review=review, items=["现场检查照片"], supply_by=timezone.localdate() + timedelta(days=3),
+                              acting_user=world.reviewer)
+    client.force_login(world.officer)
+    url = reverse("review:provide", kwargs={"pk": review.pk})
+    page = client.get(url).content.decode()
+    assert "现场检查记录" in page and "另案询问笔录" not in page
+    last = _last()
+    body = client.post(url, {"rec_0": [world.elsewhere.pk]}).content.decode()
+    assert "不属于本案" in body and "record.denied" in _kinds(last)
+    body = client.post(url, {"item_0": ""}).content.decode()
+    assert "补正材料不齐全" in body and "现场检查照片" in body
+    review.refresh_from_db()
+    assert review.state == "supplementing" and review.materials.filter(item="现场检查照片").count() == 0
+    assert client.post(url, {"rec_0": [world.photo.pk]}).status_code == 302
+    review.refresh_from_db()
+    assert review.state == "reviewing"
+    assert list(review.materials.get(item="现场检查照片").records.values_list("pk", flat=True)) == [world.photo.pk]
