@@ -245,15 +245,17 @@ def material_records_checked(*, viewer, matter, materials: dict) -> None:
 
 
 def material_grant(viewer, record, use: str) -> str | None:
-    """The provider records asks (records.grants): the reviewers assigned to a review read the
-    records the handling section submitted to it as materials (000 审核制度第五条: the materials are
-    handed to the review body; 第七条: it examines them). Not a download, and never a 涉密 record,
-    which stays with the leader and the person who filed it."""
+    """The provider records asks (records.grants): where the pack says so (review.reviewers_read_materials,
+    行政处罚法第五十八条: the reviewers examine the submitted materials), the reviewers assigned to a
+    review read the records the handling section submitted to it. Not a download, and never a 涉密
+    record, which stays with the leader and the person who filed it."""
     from records.choices import Confidentiality
 
     if use != "read" or not getattr(viewer, "pk", None) or record.confidentiality == Confidentiality.SECRET:
         return None
     if not viewer.has_role(Role.LEGAL_REVIEWER):
+        return None
+    if not agency_rules(record.agency).value("review.reviewers_read_materials", default=False):
         return None
     review = (
         LegalReview.objects.filter(
