@@ -324,6 +324,7 @@ _SPECS = [
     RuleSpec("review.opinion_copies", "法制审核意见书份数", ("count",)),
     RuleSpec("review.collective_decision", "审核意见须集体研究决定", ("bool",)),
     RuleSpec("review.recusal_required", "与审核事项有利害关系的审核人员应当回避", ("bool",)),
+    RuleSpec("review.reviewers_read_materials", "被指派的审核人员可查看作为送审材料提交的执法记录", ("bool",)),
     # --- service of documents -------------------------------------------------------------------
     RuleSpec(
         "service.requirements",

@@ -14,6 +14,7 @@ from review import selectors, services
 from review.choices import Finding, LeaderDecision
 from review.models import LegalReview
 from review.scope import GATED, gated_transition, review_required
+from review.selectors import MATERIAL_RECORDS_MAX
 from utilities.bounds import ID_MAX, TEXT_LINE, TEXT_LONG
 from zhifa.api import CapabilityMixin
 
@@ -100,13 +101,41 @@ def _out(review):
     return Response(ReviewSerializer(review).data)
 
 
+class MaterialSerializer(serializers.Serializer):
+    """One material: a note (pages, 纸质材料) and the ids of the matter's records the submitter may read."""
+
+    note = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
+    records = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), default=list, max_length=MATERIAL_RECORDS_MAX
+    )
+
+
+def _few_items(value: dict) -> dict:
+    if len(value) > 100 or any(len(item) > 200 for item in value):
+        raise serializers.ValidationError("送审材料最多100项，每项名称最多200字。")
+    return value
+
+
+def _materials(request, matter, materials) -> dict:
+    """The materials as the service takes them, each record id resolved for the submitter first (a
+    refusal is logged: records.selectors for one out of sight, review.selectors for another matter's)."""
+    materials = {item: dict(entry) for item, entry in materials.items()}
+    selectors.material_records_checked(viewer=request.user, matter=matter, materials=materials)
+    return materials
+
+
 class SubmitSerializer(serializers.Serializer):
     matter = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     transition = serializers.ChoiceField(choices=GATED, required=False, help_text="默认为案件下一步的决定环节")
     application = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=TEXT_LONG), default=dict)
     situation = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
     draft_decision = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
-    materials = serializers.DictField(default=dict, help_text="材料名称 → {note, records: [记录ID]}")
+    materials = serializers.DictField(
+        child=MaterialSerializer(), default=dict, help_text="材料名称（政策包所列送审材料）→ {note, records: [本案记录ID]}"
+    )
+
+    def validate_materials(self, value):
+        return _few_items(value)
 
 
 class SubmitView(CapabilityMixin, APIView):
@@ -121,6 +150,7 @@ class SubmitView(CapabilityMixin, APIView):
         values = dict(data.validated_data)
         matter = matter_for(viewer=request.user, pk=values.pop("matter"), purpose="接口送法制审核", read=False)
         values.setdefault("transition", gated_transition(matter))
+        values["materials"] = _materials(request, matter, values["materials"])
         try:
             review = services.review_submit(matter=matter, acting_user=request.user, **values)
         except PermissionDenied as exc:
@@ -168,7 +198,10 @@ class SupplementView(CapabilityMixin, APIView):
 
 
 class ProvideSerializer(serializers.Serializer):
-    materials = serializers.DictField()
+    materials = serializers.DictField(child=MaterialSerializer(), help_text="补正材料名称 → {note, records: [本案记录ID]}")
+
+    def validate_materials(self, value):
+        return _few_items(value)
 
 
 class ProvideView(CapabilityMixin, APIView):
@@ -179,8 +212,8 @@ class ProvideView(CapabilityMixin, APIView):
         review = _review(request, pk, "review.submit")
         data = ProvideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _out(services.review_supplement_provide(review=review, acting_user=request.user,
-                                                       **data.validated_data))
+        materials = _materials(request, review.matter, data.validated_data["materials"])
+        return _out(services.review_supplement_provide(review=review, acting_user=request.user, materials=materials))
 
 
 class ExtendSerializer(serializers.Serializer):

@@ -32,3 +32,8 @@ class ReviewConfig(AppConfig):
         # An on-the-spot seizure (行政强制法 第十九条) is reviewed after the fact, before the approval.
         gates.register("approve_emergency", gate_emergency)
         gates.register_after("approve_emergency", file_emergency)
+        # The reviewers assigned to a review read the records submitted to it (000 审核制度第五条、第七条).
+        from records import grants
+        from review.selectors import material_grant
+
+        grants.register(material_grant)

@@ -1,21 +1,53 @@
 """Forms of legal review; their fields come from the agency's pack (items, materials, checklist)."""
 
 from django import forms
+from django.utils import timezone
 
 from review.choices import Finding, LeaderDecision
+from review.selectors import MATERIAL_RECORDS_MAX
 from utilities.forms import BoundedForm
 
 
+class PickedRecords(forms.TypedMultipleChoiceField):
+    """Record ids ticked in a material's list. An id not offered is kept (not dropped as an invalid
+    choice) so that the selector resolves it for this viewer and logs the refusal."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, required=False, **kwargs)
+
+    def valid_value(self, value):
+        return str(value).isascii() and str(value).isdigit() and 0 < len(str(value)) < 19
+
+    def validate(self, value):
+        super().validate(value)
+        if len(set(value)) > MATERIAL_RECORDS_MAX:
+            raise forms.ValidationError(f"每项材料最多选择{MATERIAL_RECORDS_MAX}条记录（现有{len(set(value))}条）。")
+
+
+def record_choices(records) -> list:
+    """The records as checkbox choices grouped by kind, each with its title and the day it was filed."""
+    groups = {}
+    for r in records:
+        day = timezone.localtime(r.created_at).strftime("%Y-%m-%d")
+        groups.setdefault(r.get_kind_display(), []).append((r.pk, f"#{r.pk} {r.title}（{day}）"))
+    return list(groups.items())
+
+
 class SubmissionForm(BoundedForm):
-    """申请表 (000 第六条), 情况说明, 拟作决定书 and one field per material of 第五条."""
+    """申请表 (000 第六条), 情况说明, 拟作决定书 and, for each material of 第五条, the matter's records the
+    submitter may read (ticked, never typed) with a note for what is not in the system."""
 
     situation = forms.CharField(label="拟作决定的情况说明", widget=forms.Textarea, required=False)
     draft_decision = forms.CharField(label="拟作出的决定书文本", widget=forms.Textarea, required=False)
 
-    def __init__(self, *args, application_items, materials, **kwargs):
+    def __init__(self, *args, application_items, materials, records=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.application_items = list(application_items)
         self.material_rows = [row for row in materials if not row["supplied_by"]]
+        self.records_offered = records is not None
+        choices = record_choices(records or ())
         for n, item in enumerate(self.application_items):
             self.fields[f"app_{n}"] = forms.CharField(
                 label=f"申请表：{item}", widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -23,36 +55,61 @@ class SubmissionForm(BoundedForm):
         for n, row in enumerate(self.material_rows):
             label = row["item"] + ("" if row["required"] else "（如有）")
             self.fields[f"mat_{n}"] = forms.CharField(
-                label=label, required=False, help_text="写明材料名称、页数或执法记录编号"
+                label=f"{label}：说明", required=False,
+                help_text="页数、纸质材料等系统外的材料；系统中的记录请在下方勾选",
             )
+            self.fields[f"rec_{n}"] = PickedRecords(label=f"{label}：本案记录", choices=choices)
+
+    def material_fields(self) -> list:
+        """(item, required, note field, records field) for each material row."""
+        return [
+            (row["item"], row["required"], self[f"mat_{n}"], self[f"rec_{n}"])
+            for n, row in enumerate(self.material_rows)
+        ]
+
+    def other_fields(self) -> list:
+        return [self[name] for name in self.fields if not name.startswith(("mat_", "rec_"))]
 
     def submission(self) -> dict:
         data = self.cleaned_data
+        materials = {}
+        for n, row in enumerate(self.material_rows):
+            note, records = (data.get(f"mat_{n}") or "").strip(), list(dict.fromkeys(data.get(f"rec_{n}") or []))
+            if note or records:
+                materials[row["item"]] = {"note": note, "records": records}
         return {
             "application": {item: data.get(f"app_{n}", "") for n, item in enumerate(self.application_items)},
             "situation": data.get("situation", ""),
             "draft_decision": data.get("draft_decision", ""),
-            "materials": {
-                row["item"]: {"note": data.get(f"mat_{n}", "")}
-                for n, row in enumerate(self.material_rows)
-                if data.get(f"mat_{n}")
-            },
+            "materials": materials,
         }
 
 
 class ProvideForm(BoundedForm):
-    def __init__(self, *args, items, **kwargs):
+    """补正材料 (000 第八条): for each item asked, the matter's records the submitter may read and a note."""
+
+    def __init__(self, *args, items, records=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
+        self.records_offered = records is not None
+        choices = record_choices(records or ())
         for n, item in enumerate(self.items):
-            self.fields[f"item_{n}"] = forms.CharField(label=item, required=False)
+            self.fields[f"item_{n}"] = forms.CharField(
+                label=f"{item}：说明", required=False, help_text="页数、纸质材料等系统外的材料；系统中的记录请在下方勾选"
+            )
+            self.fields[f"rec_{n}"] = PickedRecords(label=f"{item}：本案记录", choices=choices)
+
+    def material_fields(self) -> list:
+        return [(item, True, self[f"item_{n}"], self[f"rec_{n}"]) for n, item in enumerate(self.items)]
 
     def materials(self) -> dict:
-        return {
-            item: {"note": self.cleaned_data.get(f"item_{n}", "")}
-            for n, item in enumerate(self.items)
-            if self.cleaned_data.get(f"item_{n}")
-        }
+        found = {}
+        for n, item in enumerate(self.items):
+            note = (self.cleaned_data.get(f"item_{n}") or "").strip()
+            records = list(dict.fromkeys(self.cleaned_data.get(f"rec_{n}") or []))
+            if note or records:
+                found[item] = {"note": note, "records": records}
+        return found
 
 
 class AssignForm(BoundedForm):

@@ -166,3 +166,131 @@ def staffing(*, agency) -> Staffing:
 def staffing_for_viewer(*, viewer) -> Staffing:
     require(viewer, "review.view")
     return staffing(agency=viewer.agency)
+
+
+# --- the records a submission names as its materials (000 审核制度第五条) ----------------------------------
+
+MATERIAL_RECORDS_MAX = 50  # records picked for one material: a case's evidence fits; a post of thousands does not
+
+
+def matter_record_ids(matter) -> QuerySet:
+    """The ids of the matter's own records: those its steps link (evidence, recordings), its 文书's
+    files and what proves their service."""
+    from django.db.models import Q
+
+    from records.models import Record
+
+    instruments = matter.instruments.all()
+    own = (
+        Q(matter_steps__matter=matter)
+        | Q(pk__in=instruments.exclude(docx=None).values("docx"))
+        | Q(pk__in=instruments.exclude(pdf=None).values("pdf"))
+        | Q(services__instrument__matter=matter)
+        | Q(receipt_of__instrument__matter=matter)
+    )
+    return Record.objects.filter(own, agency_id=matter.agency_id).values("pk")
+
+
+def material_record_choices(*, viewer, matter, log: bool = True) -> list | None:
+    """The matter's records the submitter may read (records.selectors decides), newest first, for the
+    submission form to offer; showing them is one logged read of their metadata (`log=False`: the
+    caller logs it once it shows them). None when the viewer reads no records at all."""
+    from org.permissions import can
+    from records.selectors import record_list
+
+    if not can(viewer, "records.view"):
+        return None
+    rows = list(record_list(viewer=viewer).filter(pk__in=matter_record_ids(matter))[:200])
+    if log:
+        material_choices_logged(viewer=viewer, matter=matter, records=rows)
+    return rows
+
+
+def material_choices_logged(*, viewer, matter, records) -> None:
+    from records.selectors import record_list_logged
+
+    record_list_logged(viewer=viewer, records=list(records or ()), purpose=f"送法制审核：选择送审材料（{matter.title}）")
+
+
+def material_records_checked(*, viewer, matter, materials: dict) -> None:
+    """Every record id a submission names, resolved for the submitter before anything is written: one
+    the viewer may not read is refused by records.selectors (logged, PermissionDenied naming who
+    approves); one of another matter is refused and logged here (ValidationError). Called before the
+    service's transaction, so the refusal's event is kept."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from records.selectors import record_for
+
+    ids = []
+    for entry in materials.values():
+        if isinstance(entry, dict) and isinstance(entry.get("records"), list):
+            ids += [pk for pk in entry["records"] if isinstance(pk, int) and not isinstance(pk, bool)]
+    ids = list(dict.fromkeys(ids))[: MATERIAL_RECORDS_MAX * 20]
+    if not ids:
+        return
+    own = set(matter_record_ids(matter).filter(pk__in=ids).values_list("pk", flat=True))
+    for pk in ids:
+        try:
+            record = record_for(viewer=viewer, pk=pk)
+        except Http404:
+            raise ValidationError(f"没有记录#{pk}，或它不属于本单位：请在本案的记录中勾选。") from None
+        if pk not in own:
+            refusal_record(subject=record, acting_user=viewer, kind="record.denied",
+                           reason=f"送法制审核：该记录不属于本案（{matter.title}），不能作为送审材料")
+            raise ValidationError(
+                f"记录#{pk}“{record.title}”不属于本案，不能作为送审材料：请在本案的记录中勾选；"
+                "如确属本案证据，请先由承办人员在相应办理环节中关联该记录。"
+            )
+
+
+def material_grant(viewer, record, use: str) -> str | None:
+    """The provider records asks (records.grants): where the pack says so (review.reviewers_read_materials,
+    行政处罚法第五十八条: the reviewers examine the submitted materials), the reviewers assigned to a
+    review read the records the handling section submitted to it. Not a download, and never a 涉密
+    record, which stays with the leader and the person who filed it."""
+    from records.choices import Confidentiality
+
+    if use != "read" or not getattr(viewer, "pk", None) or record.confidentiality == Confidentiality.SECRET:
+        return None
+    if not viewer.has_role(Role.LEGAL_REVIEWER):
+        return None
+    if not agency_rules(record.agency).value("review.reviewers_read_materials", default=False):
+        return None
+    review = (
+        LegalReview.objects.filter(
+            agency_id=record.agency_id, materials__records=record, assignments__reviewer=viewer
+        )
+        .order_by("-pk")
+        .first()
+    )
+    return f"法制审核送审材料（{review.matter.title}，{review.submitted_at:%Y-%m-%d}送审）" if review else None
+
+
+@dataclass
+class MaterialRow:
+    item: str
+    note: str
+    added_at: object
+    records: list  # (record, whether the viewer may open it: its title is shown only then)
+
+
+def review_materials(*, viewer, review) -> list[MaterialRow]:
+    """The review's materials as the review page lists them: each note as it was stored, each record
+    picked with its title where the viewer may read it (records.selectors, or the reviewers' grant),
+    else by number only. Showing the titles is one logged read of their metadata."""
+    from org.permissions import can
+    from records.selectors import record_list, record_list_logged
+
+    materials = list(review.materials.prefetch_related("records__section", "records__agency"))
+    picked = {r.pk: r for m in materials for r in m.records.all()}
+    readable = set()
+    if picked and can(viewer, "records.view"):
+        readable = set(record_list(viewer=viewer).filter(pk__in=list(picked)).values_list("pk", flat=True))
+        readable |= {pk for pk, r in picked.items() if pk not in readable and material_grant(viewer, r, "read")}
+    record_list_logged(viewer=viewer, records=[picked[pk] for pk in sorted(readable)],
+                       purpose=f"查看法制审核送审材料（{review.matter.title}）")
+    return [
+        MaterialRow(m.item, m.note, m.added_at, [(r, r.pk in readable) for r in m.records.all()])
+        for m in materials
+    ]

@@ -25,7 +25,7 @@ from review.models import (
     SupplementRequest,
 )
 from review.scope import review_required
-from utilities.bounds import text_for_column
+from utilities.bounds import ID_MAX, TEXT_LONG, text_for_column
 
 OPEN_STATES = (ReviewState.SUPPLEMENTING, ReviewState.REVIEWING, ReviewState.OPINION)
 
@@ -53,6 +53,23 @@ def material_requirements(matter, rules) -> list[dict]:
             required = False
         rows.append({"item": item, "required": required, "supplied_by": supplied_by})
     return rows
+
+
+# Offered where the pack lists no materials (余姚, 平顶山 name none): optional, so it requires nothing.
+OTHER_RECORDS = "相关执法记录"
+
+
+def submitted_items(matter, rules) -> list[str]:
+    """The materials a submission may name: the pack's items the form does not supply otherwise, or
+    one optional row of records where the pack lists none."""
+    rows = material_requirements(matter, rules)
+    return [row["item"] for row in rows if not row["supplied_by"]] if rows else [OTHER_RECORDS]
+
+
+def material_rows(matter, rules) -> list[dict]:
+    """The rows of the submission form: material_requirements, or the optional row of records."""
+    rows = material_requirements(matter, rules)
+    return rows or [{"item": OTHER_RECORDS, "required": False, "supplied_by": None}]
 
 
 def _provided(entry) -> bool:
@@ -91,23 +108,48 @@ def _may_submit(acting_user, matter) -> None:
         raise PermissionDenied(refusal_message(matter))
 
 
-def _material_records(acting_user, materials: dict) -> None:
-    """Records attached as materials must be records the submitter may read: a review shows them
-    to the reviewers, so attaching one would hand it on."""
+def _material_records(acting_user, matter, materials: dict, items) -> None:
+    """Materials name the pack's items (`items`), each with a note and the ids of the matter's own
+    records the submitter may read: a review shows them to the reviewers, so attaching one would hand
+    it on. The view and the API resolve the ids first (selectors.material_records_checked), which logs
+    a refusal; this is the service's own guard."""
     from records.selectors import record_list
+    from review.selectors import MATERIAL_RECORDS_MAX, matter_record_ids
 
+    if not isinstance(materials, dict):
+        raise ValidationError("送审材料格式不正确。")
+    unknown = [str(item)[:40] for item in materials if item not in items]
+    if unknown:
+        raise ValidationError(
+            f"送审材料“{'、'.join(unknown)}”不在本次可提交的材料中；可提交：{'、'.join(items) or '无'}。"
+        )
     ids = set()
-    for entry in materials.values():
-        if isinstance(entry, dict):
-            ids |= {int(i) for i in entry.get("records") or [] if str(i).isdigit()}
-            if any(not str(i).isdigit() for i in entry.get("records") or []):
-                raise ValidationError("送审材料中的记录编号须为整数。")
+    for item, entry in materials.items():
+        if not isinstance(entry, dict):
+            if not isinstance(entry, str):
+                raise ValidationError(f"送审材料“{item}”格式不正确。")
+            entry = {"note": entry}
+        note, records = entry.get("note", ""), entry.get("records") or []
+        if not isinstance(note, str) or len(note) > TEXT_LONG:
+            raise ValidationError(f"送审材料“{item}”的说明须为文字，最多{TEXT_LONG}字。")
+        if not isinstance(records, list) or any(
+            isinstance(i, bool) or not isinstance(i, int) or not 0 < i <= ID_MAX for i in records
+        ):
+            raise ValidationError(f"送审材料“{item}”的记录须为记录ID的列表。")
+        if len(set(records)) > MATERIAL_RECORDS_MAX:
+            raise ValidationError(f"送审材料“{item}”最多选择{MATERIAL_RECORDS_MAX}条记录（现有{len(set(records))}条）。")
+        ids |= set(records)
     if not ids or acting_user is None:
         return
-    found = set(record_list(viewer=acting_user).filter(pk__in=ids).values_list("pk", flat=True))
+    found = set(
+        record_list(viewer=acting_user)
+        .filter(pk__in=ids)
+        .filter(pk__in=matter_record_ids(matter))
+        .values_list("pk", flat=True)
+    )
     missing = sorted(ids - found)
     if missing:
-        raise ValidationError(f"找不到或无权使用记录：#{'、#'.join(map(str, missing))}。")
+        raise ValidationError(f"找不到、无权使用或不属于本案的记录：#{'、#'.join(map(str, missing))}。")
 
 
 def _store_materials(review, materials: dict, now) -> None:
@@ -115,10 +157,10 @@ def _store_materials(review, materials: dict, now) -> None:
         if not _provided(entry):
             continue
         note = entry.get("note", "") if isinstance(entry, dict) else str(entry)
-        material = ReviewMaterial.objects.create(review=review, item=item, note=note, added_at=now)
+        material = ReviewMaterial.objects.create(review=review, item=item, note=note.strip(), added_at=now)
         records = entry.get("records", []) if isinstance(entry, dict) else []
         if records:
-            material.records.set(records)
+            material.records.set(sorted(set(records)))
 
 
 # --- the clock (000 第十条) --------------------------------------------------------------------------
@@ -239,9 +281,9 @@ def review_submit(
     require(acting_user, "review.submit", agency=matter.agency)
     _may_submit(acting_user, matter)
     materials = materials or {}
-    _material_records(acting_user, materials)
     today = timezone.localdate()
     rules = agency_rules(matter.agency, today)
+    _material_records(acting_user, matter, materials, submitted_items(matter, rules))
     _not_twice(matter, transition)
     missing = submission_missing(
         matter=matter,
@@ -329,10 +371,10 @@ def review_supplement_provide(*, review, materials: dict, acting_user) -> LegalR
     review = _open_review(review.pk)
     require(acting_user, "review.submit", agency=review.agency)
     _may_submit(acting_user, review.matter)
-    _material_records(acting_user, materials)
     if review.state != ReviewState.SUPPLEMENTING:
         raise ValidationError("本次法制审核没有待补正的材料。")
     request = review.supplements.filter(supplied_at__isnull=True).last()
+    _material_records(acting_user, review.matter, materials, request.items)
     missing = [item for item in request.items if not _provided(materials.get(item))]
     if missing:
         raise ValidationError([f"补正材料不齐全，缺少：{'；'.join(missing)}。"])

@@ -69,6 +69,7 @@ def detail(request, pk: int):
         "review/detail.html",
         {
             "review": review,
+            "materials": selectors.review_materials(viewer=user, review=review),
             "opinion": getattr(review, "opinion", None),
             "assign_form": AssignForm(agency=user.agency) if conduct else None,
             "supplement_form": SupplementForm() if conduct and review.state == ReviewState.REVIEWING else None,
@@ -93,30 +94,44 @@ def submit(request, matter_pk: int):
     if transition not in GATED:
         transition = "decide"
     required, hits = review_required(matter, transition)
+    records = selectors.material_record_choices(viewer=request.user, matter=matter, log=False)
     form = SubmissionForm(
         request.POST or None,
         application_items=rules.value("review.application_items", default=[]),
-        materials=services.material_requirements(matter, rules),
+        materials=services.material_rows(matter, rules),
+        records=records,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            review = services.review_submit(
-                matter=matter, acting_user=request.user, transition=transition, **form.submission()
-            )
-        except ValidationError as exc:
-            form_refusal(form, exc)
-        except PermissionDenied as exc:
-            matter_refused(viewer=request.user, matter=matter, reason=f"送法制审核被拒绝：{exc}")
-            raise
-        else:
+        review = _submitted(request, matter, form, transition)
+        if review is not None:
             messages.success(request, "已送法制审核。")
             return _after_submit(request, review)
     _shown_again(request, matter, "送法制审核")
+    selectors.material_choices_logged(viewer=request.user, matter=matter, records=records)
     return render(
         request,
         "review/submit.html",
         {"matter": matter, "form": form, "required": required, "hits": hits, "reviews": matter.legal_reviews.all()},
     )
+
+
+def _submitted(request, matter, form, transition):
+    """Resolve the picked records for the submitter (a record out of sight or of another matter is
+    refused and logged, before anything is written), then submit. None when refused."""
+    submission = form.submission()
+    try:
+        selectors.material_records_checked(viewer=request.user, matter=matter, materials=submission["materials"])
+    except (ValidationError, PermissionDenied) as exc:
+        form_refusal(form, exc)
+        return None
+    try:
+        return services.review_submit(matter=matter, acting_user=request.user, transition=transition, **submission)
+    except ValidationError as exc:
+        form_refusal(form, exc)
+    except PermissionDenied as exc:
+        matter_refused(viewer=request.user, matter=matter, reason=f"送法制审核被拒绝：{exc}")
+        raise
+    return None
 
 
 @capability_required("review.conduct")
@@ -219,19 +234,23 @@ def decide(request, pk: int):
 def provide(request, pk: int):
     review = selectors.review_get(viewer=request.user, pk=pk, capability="review.submit")
     pending = review.supplements.filter(supplied_at__isnull=True).last()
-    form = ProvideForm(request.POST or None, items=pending.items if pending else [])
+    records = selectors.material_record_choices(viewer=request.user, matter=review.matter, log=False)
+    form = ProvideForm(request.POST or None, items=pending.items if pending else [], records=records)
     if request.method == "POST" and form.is_valid():
+        materials = form.materials()
         try:
-            services.review_supplement_provide(review=review, materials=form.materials(), acting_user=request.user)
-        except ValidationError as exc:
-            form_refusal(form, exc)
+            selectors.material_records_checked(viewer=request.user, matter=review.matter, materials=materials)
+            services.review_supplement_provide(review=review, materials=materials, acting_user=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            form_refusal(form, exc)  # a picked record out of sight or of another matter: refused and logged
         else:
             messages.success(request, "已补正材料，审核期限继续计算。")
             return _after_submit(request, review)
+    selectors.material_choices_logged(viewer=request.user, matter=review.matter, records=records)
     return render(
         request,
-        "zhifa/form_page.html",
-        {"form": form, "heading": f"补正材料：{review.matter.title}", "submit": "提交补正材料"},
+        "review/provide.html",
+        {"form": form, "review": review, "heading": f"补正材料：{review.matter.title}"},
     )
 
 

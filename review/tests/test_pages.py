@@ -203,7 +203,9 @@ def test_review_submit_takes_only_a_matter_the_viewer_may_see(agency, section, p
     response = client.post(
         reverse("api-review-submit"), {"matter": mine.pk, **submission}, content_type="application/json"
     )
-    assert response.status_code == 400 and f"#{record.pk}" in response.json()["detail"]
+    # Out of the submitter's sight: the records selector's refusal, saying who approves, logged.
+    assert response.status_code == 403 and "危化科" in response.json()["detail"], response.json()
+    assert _kinds_since(last)[-1] == "record.denied"
     assert not LegalReview.objects.exists()
 
 

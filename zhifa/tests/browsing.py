@@ -31,13 +31,17 @@ def click(page, selector: str) -> None:
         page.click(selector)
 
 
-def fill_review_submission(page, *, situation: str, draft: str) -> None:
-    """The legal-review submission form (review_submit's page): every application text and every
-    required material pointed at the case file, the situation and the draft decision."""
+def fill_review_submission(page, *, situation: str, draft: str, records=()) -> None:
+    """The legal-review submission form (review_submit's page): every application text filled; the
+    matter's `records` (by title) ticked in the first material's list; every other required material
+    pointed at the case file; the situation and the draft decision."""
     for box in page.locator("main form textarea[name^='app_']").all():
         box.fill("见案卷")
-    for row in page.locator("main form p:has(input[name^='mat_'])").all():
-        if "如有" not in row.inner_text():
+    first = page.locator("main form fieldset.material").first
+    for title in records:
+        first.locator("label", has_text=title).locator("input").check()
+    for n, row in enumerate(page.locator("main form p:has(input[name^='mat_'])").all()):
+        if "如有" not in row.inner_text() and not (records and n == 0):
             row.locator("input").fill("见案卷第1-12页")
     page.fill("#id_situation", situation)
     page.fill("#id_draft_decision", draft)

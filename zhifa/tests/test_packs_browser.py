@@ -43,7 +43,7 @@ def office(agency, section, make_staff, request, tmp_path):
     from types import SimpleNamespace
 
     from enterprises.services import enterprise_create
-    from org.tests.factories import make_uscc
+    from org.tests.factories import SectionFactory, make_uscc
     from records.services import record_ingest
     from records.tests.clips import make_image, make_video
 
@@ -55,7 +55,8 @@ def office(agency, section, make_staff, request, tmp_path):
         partner=make_staff("officer", certificate=True, name="张执法", username="zhang"),
         chief=make_staff("section_chief", "officer", certificate=True, name="赵科长", username="zhao"),
         leader=make_staff("leader", name="钱局长", username="qian"),
-        reviewer=make_staff("legal_reviewer", name="孙法制", username="sun", legal_qualification="A20152101000123"),
+        reviewer=make_staff("legal_reviewer", name="孙法制", username="sun", legal_qualification="A20152101000123",
+                            section=SectionFactory(agency=agency, name="政策法规科")),
         party=enterprise_create(
             agency=agency, uscc=make_uscc("91210400MA0000001"), name="东华精细化工有限公司",
             legal_representative="王某", industry="危险化学品",
@@ -67,13 +68,15 @@ def office(agency, section, make_staff, request, tmp_path):
     for path, title in ((make_video(tmp_path / "notify.mp4", seconds=1, creation_time=filmed), "告知送达录像"),
                         (make_video(tmp_path / "defence.mp4", seconds=1, creation_time=filmed + timedelta(minutes=5)),
                          "陈述申辩录像"),
-                        (make_image(tmp_path / "notify.jpg"), "告知书回执")):
+                        (make_image(tmp_path / "notify.jpg"), "告知书回执"),
+                        (make_image(tmp_path / "scene.jpg", size=(66, 50)), "现场检查照片")):
         record_ingest(acting_user=team.officer, section=section, path=path, original_name=path.name, title=title)
     return team
 
 
 @pytest.mark.parametrize("office", list(PACKS), indirect=True)
 def test_a_penalty_case_under_each_pack(browser, live_server, office, tmp_path):
+    from ledger.models import Event
     from policy.selectors import agency_rules
     from review.models import LegalReview
 
@@ -96,7 +99,8 @@ def test_a_penalty_case_under_each_pack(browser, live_server, office, tmp_path):
     for who in (office.officer, office.partner):
         page.locator("label", has_text=who.name).locator("input").check()
     assert "已登记执法事项" in officer.click("main button[type=submit]")
-    officer.step("request_filing", {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项"})
+    officer.step("request_filing", {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项"},
+                 records=["现场检查照片"])
     assert "立案审批中" in officer.state()
 
     if "approve_filing" in leader_steps:
@@ -125,10 +129,14 @@ def test_a_penalty_case_under_each_pack(browser, live_server, office, tmp_path):
     else:
         assert "法制审核范围" in major and scope in major, major
         officer.click("main .notice >> text=送法制审核")
-        fill_review_submission(officer.page, situation="违法事实清楚，拟按裁量基准罚款。", draft="罚款。")
+        # The evidence is picked from the matter's records (送审材料, 000 审核制度第五条), not typed.
+        fill_review_submission(officer.page, situation="违法事实清楚，拟按裁量基准罚款。", draft="罚款。",
+                               records=["现场检查照片"])
         text = officer.click("main form button[type=submit]")
         review = LegalReview.objects.get(matter__title=title)
         assert review.state == "reviewing", text
+        picked = review.materials.get(records__isnull=False).records.get()
+        assert picked.title == "现场检查照片"
 
         reviewer = Desk(browser, live_server.url, office.reviewer)
         desks.append(reviewer)
@@ -136,6 +144,11 @@ def test_a_penalty_case_under_each_pack(browser, live_server, office, tmp_path):
         reviewer.fill("", {"reviewer": office.reviewer.name})
         reviewer.page.check("#id_first")
         reviewer.click("button:has-text('指派')")
+        # The assigned reviewer (政策法规科, not the handling section) opens the picked record: a logged read.
+        assert "现场检查照片" in reviewer.click("#materials a:has-text('现场检查照片')")
+        view = Event.objects.filter(kind="record.view", subject_id=str(picked.pk), actor_id=office.reviewer.pk).get()
+        assert "法制审核送审材料" in view.data["grant"]
+        reviewer.from_queue("reviewconduct", title, count=1)
         reviewer.click("text=填写审核内容并出具意见")
         form = reviewer.page
         for select in form.locator("select[name^='finding_']").all():
