@@ -455,9 +455,24 @@ def _check_electronic(matter: Matter, service: ServiceInput, rules) -> None:
             f"电子送达只能送至当事人在送达地址确认书中确认的地址：{'、'.join(address.electronic_addresses)}（{rule.cited('、')}）。"
         )
     service.place = place
+    _failed_send_refusal(service.sent_record)
     if service.served_at is not None and timezone.localtime(service.served_at).date() < address.signed_on:
         raise ValidationError(
             f"送达时间早于送达地址确认书的签署日期（{address.signed_on:%Y年%m月%d日}）：当事人同意前不能电子送达。"
+        )
+
+
+def _failed_send_refusal(record) -> None:
+    """A 发送记录 filed for an attempt the mail server did not accept (field app,
+    `instrument.electronic_send_failed`) proves no sending: it cannot be an electronic service's record."""
+    from ledger.models import Event
+
+    if record is not None and Event.objects.filter(
+        kind="instrument.electronic_send_failed", data__sent_record=record.pk
+    ).exists():
+        raise ValidationError(
+            f"记录#{record.pk} 是一次未成功的电子送达的发送记录（收件服务器未接收），不能证明已送达。"
+            "请由承办人员在文书打印页重新发送，以成功发送的发送记录登记；或改用其他送达方式。"
         )
 
 
@@ -546,6 +561,8 @@ def _check_uploads(matter: Matter, service: ServiceInput) -> None:
             if record.pk in picked:
                 raise ValidationError(f"{label}上传的文件就是所选的记录#{record.pk}：同一份记录不能同时作为本次送达的两种材料。")
             service_proof_unused(matter, record)
+            if name == "sent_record":
+                _failed_send_refusal(record)
 
 
 def _check_proofs(matter: Matter, service: ServiceInput) -> None:

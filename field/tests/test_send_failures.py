@@ -49,7 +49,7 @@ def test_a_refused_or_unreachable_mail_server_leaves_a_recorded_attempt_and_the_
     team, client, mail_server  # noqa: F811
 ):
     insp, order = _ordered(team)
-    service_address_record(
+    address = service_address_record(
         acting_user=team.officer, matter=insp, recipient="王某", signed_on=timezone.localdate(),
         scan=service_scan_file(
             acting_user=team.officer, matter=insp, path=make_image(team.folder / "addr.jpg", size=(70, 99)),
@@ -108,6 +108,15 @@ def test_a_refused_or_unreachable_mail_server_leaves_a_recorded_attempt_and_the_
             {"sent_record": deferred["sent_record"], "arrived_at": arrived, "photo": f}, follow=True,
         ).content.decode()
     assert "请先从本应用发送该文书" in refused and not _unreferenced()
+    # nor for the desktop 登记送达 page: picked there, it is refused as proving no sending
+    at = timezone.localtime(timezone.now()).strftime("%Y-%m-%dT%H:%M")
+    desktop = client.post(
+        reverse("matters:serve", args=[insp.pk, order.pk]),
+        {"method": "electronic", "recipient": "王某", "served_at": at, "address": address.pk,
+         "sent_record": deferred["sent_record"]},
+    ).content.decode()
+    assert f"记录#{deferred['sent_record']} 是一次未成功的电子送达的发送记录" in desktop, desktop[-2000:]
+    assert not Service.objects.filter(instrument=order).exists()
 
     # (a) the server accepts: sent and recorded as any sending, the message filed is the one received
     mail_server.answer = None
