@@ -23,12 +23,13 @@ pytestmark = pytest.mark.django_db
 # matters handled (read once per request for the queues and the workbench), unserved 文书, services
 # missing their receipt, their steps, deadlines, the agency's rule supplements, hazards, the bell.
 OFFICER_HOME_QUERIES = 14
-# A chief (no officer role): session, staff, roles, arrangements, the section's staff and
-# certificates, the pack's routing of approvals (the agency's rules, read once per request), the
+# A chief (no officer role): session, staff, roles, arrangements, the section's certificates valid
+# today and its officers (one query each), the pack's routing of approvals (the agency's rules, read once per request), the
 # approvals queue, the workbench, the bell.
-CHIEF_HOME_QUERIES = 16
-# … the review bench's counts (one query), the publicity and archive queues, the leader's decisions.
-LEADER_HOME_QUERIES = 21
+CHIEF_HOME_QUERIES = 14
+# … the review bench's counts (one query), the publicity queues (one query) and the archive's, the
+# leader's decisions.
+LEADER_HOME_QUERIES = 18
 PORTAL_SEARCH_QUERIES = 3  # at most (a whole 文书号 takes three; most searches one)
 
 
