@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from matters.instrument_types import TYPES
 from matters.models import Instrument, Matter, Service
-from matters.selectors import _visible
+from matters.selectors import _visible, open_handled
 from matters.workflows import WORKFLOWS
 from org.choices import Role
 from org.permissions import can
@@ -131,7 +131,7 @@ def matter_queues(viewer) -> list[Queue]:
         queues.append(Queue("matters.decide", "待我决定", _matter_items(mine, _decide), order=20))
     if Role.OFFICER in roles:
         # The open matters the officer handles, read once; the four queues below come from them.
-        handled = {m.pk: m for m in _open(viewer).filter(officers=viewer).order_by("pk")}
+        handled = {m.pk: m for m in open_handled(viewer=viewer)}
         items = []
         unserved, missing = [], []
         if handled:

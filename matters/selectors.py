@@ -19,6 +19,7 @@ from org.permissions import require
 from policy.models import Deadline
 from policy.selectors import agency_rules
 from records.choices import Confidentiality
+from utilities.memo import per_request
 
 # Those who see every matter of the agency: they approve, review, archive or administer them.
 WIDE_READERS = (Role.LEADER, Role.LEGAL_REVIEWER, Role.ARCHIVIST, Role.ADMIN)
@@ -193,6 +194,22 @@ def matter_deadlines(matter: Matter) -> list[DeadlineRow]:
     return _rows([matter])
 
 
+def open_handled(*, viewer) -> list[Matter]:
+    """The open matters the viewer handles (is one of their officers), by pk, with their parties.
+    Read once per request (utilities.memo): the home page's queues and workbench both start from it."""
+    require(viewer, "matters.view")
+    return per_request(
+        ("matters.open_handled", viewer.pk),
+        lambda: list(
+            Matter.objects.filter(_visible(viewer), closed_at__isnull=True)
+            .distinct()
+            .select_related("party")
+            .filter(officers=viewer)
+            .order_by("pk")
+        ),
+    )
+
+
 def workbench(*, viewer) -> list[DeadlineRow]:
     """Open deadlines of the matters the viewer handles (chiefs: their section's), soonest first;
     overdue ones stay at the top, flagged."""
@@ -200,9 +217,11 @@ def workbench(*, viewer) -> list[DeadlineRow]:
     qs = Matter.objects.filter(_visible(viewer), closed_at__isnull=True)
     if viewer.has_role(Role.SECTION_CHIEF):
         qs = qs.filter(Q(section_id=viewer.section_id) | Q(officers=viewer))
+        matters = list(qs.distinct().select_related("party"))
     elif not viewer.has_role(*WIDE_READERS):
-        qs = qs.filter(officers=viewer)
-    matters = list(qs.distinct().select_related("party"))
+        matters = list(open_handled(viewer=viewer))
+    else:
+        matters = list(qs.distinct().select_related("party"))
     for matter in matters:  # all of the viewer's agency (_visible): one agency object, not one per row
         matter.agency = viewer.agency
     rows = [r for r in _rows(matters) if r.task and not r.met]

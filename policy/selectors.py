@@ -11,6 +11,7 @@ from django.utils import timezone
 from org.permissions import require
 from policy.models import RuleSupplement
 from policy.packs import SUPPLEMENT, Citation, Document, PackSet, ResolvedPack, Rule
+from utilities.memo import per_request
 
 
 @lru_cache(maxsize=4)
@@ -77,7 +78,11 @@ def agency_rules(agency, on: date | None = None) -> ResolvedPack:
     """The rules that bind `agency` on `on` (today by default): its pack, overlaid by the
     supplements it adopted that are in force that day. For code; no viewer check."""
     on = on or timezone.localdate()
-    return _overlay(packset().resolve(agency.policy_pack, on), agency)
+    # Within a GET request, read once however many parts of the page ask (utilities.memo).
+    return per_request(
+        ("policy.agency_rules", agency.pk, agency.policy_pack, on),
+        lambda: _overlay(packset().resolve(agency.policy_pack, on), agency),
+    )
 
 
 def rules_for_viewer(*, viewer, on: date | None = None, pack_id: str | None = None) -> ResolvedPack:

@@ -24,8 +24,14 @@ def _items(publications) -> list[QueueItem]:
 def publicity_queues(viewer) -> list[Queue]:
     if not can(viewer, "publicity.review"):
         return []
-    drafts = publication_list(viewer=viewer, state=PublicationState.DRAFT).order_by("due_on", "pk")
-    ready = publication_list(viewer=viewer, state=PublicationState.REVIEWED).order_by("due_on", "pk")
+    # Both queues from one read.
+    waiting = list(
+        publication_list(viewer=viewer)
+        .filter(state__in=(PublicationState.DRAFT, PublicationState.REVIEWED))
+        .order_by("due_on", "pk")
+    )
+    drafts = [p for p in waiting if p.state == PublicationState.DRAFT]
+    ready = [p for p in waiting if p.state == PublicationState.REVIEWED]
     url = reverse("publicity:staff_list")
     return [
         Queue("publicity.review", "公示待审查", _items(drafts), url=url, order=40),

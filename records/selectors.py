@@ -2,7 +2,8 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from ledger.refusals import object_visible
@@ -76,12 +77,13 @@ def record_for(*, viewer, pk: int, use: str | None = None) -> Record:
     also opens the record; its label is kept on `record.grant` for the read's ledger event.
     """
     require(viewer, "records.view")
-    # Whether the viewer may read it without a grant comes with the row (one query, not two).
+    # Whether the viewer may read it without a grant comes with the row (one query, not two), and
+    # so does whether a disposal removed any of its files (record_destruction reads no more if not).
     readable = Exists(Record.objects.filter(_visible(viewer), pk=OuterRef("pk")))
     record = object_visible(
         Record.objects.select_related("section", "agency", "device", "party", "created_by")
         .filter(agency_id=viewer.agency_id)
-        .annotate(readable=readable),
+        .annotate(readable=readable, destroy_logged=_destroy_logged()),
         pk=pk,
         viewer=viewer,
         missing="记录不存在，或不属于本单位。",
@@ -241,12 +243,26 @@ def record_proof(*, viewer, pk: int, index: int, purpose: str) -> tuple[Record, 
     return record, event, proof_bundle(event)
 
 
+def _destroy_logged() -> Exists:
+    """Whether the record has a `record.destroy` event, as an annotation of its row."""
+    from ledger.models import Event
+
+    return Exists(
+        Event.objects.filter(
+            subject_type="records.record", subject_id=Cast(OuterRef("pk"), CharField()), kind="record.destroy"
+        )
+    )
+
+
 def record_destruction(*, record: Record) -> dict | None:
     """What an approved disposal has removed of this record's stored bytes, from its
     `record.destroy` ledger events (archive.services.disposal_purge writes them): the register
-    entry, who approved it and when, the digests removed and whether every version is gone."""
+    entry, who approved it and when, the digests removed and whether every version is gone.
+    A record read by record_for knows already whether there are any (`destroy_logged`)."""
     from ledger.models import Event
 
+    if getattr(record, "destroy_logged", None) is False:
+        return None
     events = list(Event.objects.filter(subject_type="records.record", subject_id=str(record.pk), kind="record.destroy")
                   .order_by("index"))
     if not events:

@@ -36,17 +36,15 @@ def home_summary(*, viewer) -> dict:
         certs = EnforcementCertificate.objects.filter(staff__in=scope).select_related(
             "staff", "staff__section"
         )
-        summary["certificates_expiring"] = list(
-            certs.valid_on(today)
-            .filter(valid_to__lte=today + timedelta(days=EXPIRY_WARNING_DAYS))
-            .order_by("valid_to")
-        )
-        officers = scope.filter(role_assignments__role=Role.OFFICER).distinct()
-        valid_ids = set(certs.valid_on(today).values_list("staff_id", flat=True))
-        summary["officers_total"] = officers.count()
-        summary["officers_without_valid_certificate"] = [
-            s for s in officers.select_related("section") if s.pk not in valid_ids
-        ]
+        # The certificates valid today, read once: those expiring soon are listed, and the
+        # officers holding none are named; the officers are read once and counted as read.
+        valid = list(certs.valid_on(today).order_by("valid_to", "pk"))
+        soon = today + timedelta(days=EXPIRY_WARNING_DAYS)
+        summary["certificates_expiring"] = [c for c in valid if c.valid_to <= soon]
+        valid_ids = {c.staff_id for c in valid}
+        officers = list(scope.filter(role_assignments__role=Role.OFFICER).distinct().select_related("section"))
+        summary["officers_total"] = len(officers)
+        summary["officers_without_valid_certificate"] = [s for s in officers if s.pk not in valid_ids]
     if Role.LEGAL_REVIEWER in roles or Role.LEADER in roles:
         rules = agency_rules(viewer.agency, today)
         summary["review_rules"] = [

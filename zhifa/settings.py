@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhifa.errors.RequestBoundsMiddleware",
+    "utilities.memo.RequestMemoMiddleware",
 ]
 
 ROOT_URLCONF = "zhifa.urls"
