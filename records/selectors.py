@@ -192,11 +192,13 @@ def version_play(*, viewer, record_pk: int, number: int, playback: str, first: b
     """Open a stored file for the browser's player. A player fetches one file in many range
     requests; the first request of a playback (`first`: the page's playback id not seen before in
     this session) is logged as one `record.play` read, the rest are not. Returns (version, stream)."""
-    record = record_for(viewer=viewer, pk=record_pk)
+    record = record_for(viewer=viewer, pk=record_pk, use="read")  # playing is reading: a grant to read opens it
     version = RecordVersion.objects.filter(record=record, number=number).first()
     if version is None:
         raise Http404(f"该记录没有第{number}版。")
     data = {"version": number, "sha256": version.sha256, "playback": playback, "purpose": "在线播放"}
+    if record.grant:
+        data["grant"] = record.grant
     return version, version_open(viewer=viewer, record=record, version=version,
                                  kind="record.play" if first else None, data=data)
 

@@ -222,6 +222,11 @@ def test_the_records_page_opens_under_a_grant_and_the_download_is_refused_and_lo
     client = login(people.outsider)
     page = client.get(f"/records/{stored[0].pk}/")
     assert page.status_code == 200 and stored[0].title in page.content.decode()
+    # The page's player reads under the same grant, logged once per playback with it.
+    played = client.get(f"/records/{stored[0].pk}/versions/1/media/?p={'a' * 32}", HTTP_RANGE="bytes=0-99")
+    assert played.status_code == 206 and len(b"".join(played.streaming_content)) == 100
+    play = Event.objects.get(kind="record.play", subject_id=str(stored[0].pk), actor=people.outsider)
+    assert play.data["grant"] == Event.objects.filter(kind="record.view", actor=people.outsider).last().data["grant"]
     download = client.post(f"/records/{stored[0].pk}/versions/1/download/", {"purpose": "带走"})
     assert download.status_code == 403
     assert Event.objects.filter(kind="record.denied", subject_id=str(stored[0].pk), actor=people.outsider).exists()
