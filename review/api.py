@@ -12,7 +12,7 @@ from matters.selectors import matter_for, matter_refused
 from matters.services import matter_mark_major
 from review import selectors, services
 from review.choices import Finding, LeaderDecision
-from review.models import LegalReview
+from review.models import LegalReview, ReviewMaterial
 from review.scope import GATED, gated_transition, review_required
 from review.selectors import MATERIAL_RECORDS_MAX
 from utilities.bounds import ID_MAX, TEXT_LINE, TEXT_LONG
@@ -180,7 +180,9 @@ class AssignView(CapabilityMixin, APIView):
 
 
 class SupplementSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.CharField(max_length=TEXT_LINE), max_length=100)
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=ReviewMaterial._meta.get_field("item").max_length), max_length=100
+    )
     supply_by = serializers.DateField()
     note = serializers.CharField(allow_blank=True, default="", max_length=TEXT_LONG)
 

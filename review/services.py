@@ -344,6 +344,9 @@ def review_supplement_request(
     items = [i.strip() for i in items if i and i.strip()]
     if not items:
         raise ValidationError("请写明需要补正的材料。")
+    longest = ReviewMaterial._meta.get_field("item").max_length  # each item becomes a material row
+    if too_long := [i for i in items if len(i) > longest]:
+        raise ValidationError(f"每项需补正的材料不超过 {longest} 字（“{too_long[0][:20]}…”超出），请分行简要写明。")
     today = timezone.localdate()
     if supply_by < today:
         raise ValidationError("补正期限不能早于今天。")

@@ -185,6 +185,14 @@ def test_supplement_pauses_the_clock_and_extension_adds_five(agency, section, pe
         review = services.review_submit(matter=matter, acting_user=people["chief"], **complete_submission(matter))
     assert review.due.date() == date(2026, 11, 11)  # 7 working days
     with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 11, 4)):  # 2 days used
+        # an item longer than a material row holds is refused in Chinese, nothing changed
+        with pytest.raises(ValidationError, match="每项需补正的材料不超过 200 字"):
+            services.review_supplement_request(
+                review=review, items=["现场检查照片", "材" * 201], supply_by=date(2026, 11, 10),
+                acting_user=people["reviewer"],
+            )
+        review.refresh_from_db()
+        assert review.state == ReviewState.REVIEWING and not review.supplements.exists()
         services.review_supplement_request(
             review=review, items=["现场检查照片"], supply_by=date(2026, 11, 10), acting_user=people["reviewer"]
         )
