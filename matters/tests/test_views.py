@@ -139,6 +139,12 @@ def test_linked_records_show_their_title_only_to_those_who_may_read_them(client,
     assert "勘验录像" in page and "涉密厂区图纸" not in page and f"#{secret.pk}（无权查看）" in page
     shown = Event.objects.get(index__gt=last, kind="record.list", actor=team.partner)
     assert clip.pk in shown.data["records"] and secret.pk not in shown.data["records"]
+    # the number links to the record's page, whose refusal says who approves a 调阅 (and is logged)
+    link = reverse("records:detail", kwargs={"pk": secret.pk})
+    assert f'<a href="{link}" title="您无权查看该记录，点击了解由谁审批调阅">#{secret.pk}（无权查看）</a>' in page
+    refused = client.get(link)
+    assert refused.status_code == 403 and "调阅" in refused.content.decode() and "涉密厂区图纸" not in refused.content.decode()
+    assert Event.objects.filter(kind="record.denied", subject_id=str(secret.pk), actor=team.partner).exists()
 
 
 def test_approval_forms_only_for_those_who_may_approve(client, team):
