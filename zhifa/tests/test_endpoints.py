@@ -433,11 +433,12 @@ def _shared_world(django_db_setup, django_db_blocker, _shared_data, tmp_path_fac
         outer.__enter__()
         try:
             built = _build_world(tmp_path_factory.mktemp("walker-files"))
+            ledger = _ledger_state()
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             raise
-    yield built
+    yield built, ledger
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
@@ -450,10 +451,20 @@ def world(db, _shared_world, request, tmp_path):
     from inspections.models import InspectionTask
     from org.models import Staff
 
-    users, objects = _shared_world
+    (users, objects), ledger = _shared_world
+    # The savepoint of the test before took back all it wrote: the ledger is as the world left it.
+    assert _ledger_state() == ledger, "a test's writes leaked into the shared world"
     if "inspections:task_result" in request.node.name:  # walked as it is used: after the 现场检查
         _inspected(InspectionTask.objects.get(pk=objects["task"]), tmp_path)
     return {role: Staff.objects.get(pk=pk) for role, pk in users.items()}, dict(objects)
+
+
+def _ledger_state():
+    from django.db.models import Count, Max
+
+    from ledger.models import Checkpoint
+
+    return Event.objects.aggregate(count=Count("pk"), last=Max("index")), Checkpoint.objects.count()
 
 
 def _build_world(folder):
