@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -403,9 +404,83 @@ def test_every_route_is_covered():
     assert set(ROUTES) == set(ROUTE_KWARGS)
 
 
+# The world is built once per module, in a transaction of its own (marked as a test's, as Django's
+# TestCase marks its class-level one) that is rolled back when the module ends. Each test runs in a
+# savepoint inside it (pytest-django's per-test transaction, nested), so whatever a test writes,
+# ledger events and sessions included, is gone before the next test starts. Tests of this module
+# must therefore not be transactional (no transactional_db, no django_db(transaction=True)).
+
+
+@pytest.fixture(scope="module")
+def _shared_data(tmp_path_factory):
+    """The module's data folder and blob store: the world's clips, documents and ledger key stay in it."""
+    data = tmp_path_factory.mktemp("walker-data")
+    with override_settings(DATA_DIR=data, ZHIFA_BLOB_STORE=f"file://{data}/blobs"):
+        yield data
+
+
 @pytest.fixture
-def world(agency, section, make_staff, tmp_path, request):
-    """One member of staff per role (plus one with none), and one object of each kind."""
+def _data_dir(_shared_data):
+    """Replaces the root conftest's per-test data folder: every test here reads the shared world's files."""
+    return _shared_data
+
+
+@pytest.fixture(scope="module")
+def _shared_world(django_db_setup, django_db_blocker, _shared_data, tmp_path_factory):
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as in a test's own transaction, the ledger integrates at once
+        outer.__enter__()
+        try:
+            built = _build_world(tmp_path_factory.mktemp("walker-files"))
+            ledger = _ledger_state()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built, ledger
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(db, _shared_world, request, tmp_path):
+    """One member of staff per role (plus one with none), and one object of each kind: the shared
+    world, with the staff fetched afresh for each test (a login changes the instance)."""
+    from inspections.models import InspectionTask
+    from org.models import Staff
+
+    (users, objects), ledger = _shared_world
+    # The savepoint of the test before took back all it wrote: the ledger is as the world left it.
+    assert _ledger_state() == ledger, "a test's writes leaked into the shared world"
+    if "inspections:task_result" in request.node.name:  # walked as it is used: after the 现场检查
+        _inspected(InspectionTask.objects.get(pk=objects["task"]), tmp_path)
+    return {role: Staff.objects.get(pk=pk) for role, pk in users.items()}, dict(objects)
+
+
+def _ledger_state():
+    from django.db.models import Count, Max
+
+    from ledger.models import Checkpoint
+
+    return Event.objects.aggregate(count=Count("pk"), last=Max("index")), Checkpoint.objects.count()
+
+
+def _build_world(folder):
+    from org.tests.factories import AgencyFactory, SectionFactory
+
+    agency = AgencyFactory()
+    section = SectionFactory(agency=agency, name="执法监察一大队")
+
+    def make_staff(*roles, certificate=False, **kwargs):  # as the root conftest's make_staff
+        kwargs.setdefault("agency", agency)
+        kwargs.setdefault("section", section)
+        staff = StaffFactory(roles=roles, **kwargs)
+        if certificate:
+            CertificateFactory(staff=staff)
+        return staff
+
     users = {role: make_staff(role, username=f"as_{role}") for role in Role.values if role != Role.OVERSIGHT}
     users[None] = make_staff(username="as_nobody")
     users[Role.OVERSIGHT] = _supervisor_of(agency, "as_oversight")
@@ -423,7 +498,7 @@ def world(agency, section, make_staff, tmp_path, request):
     )
     old = checkpoint_sign()
     device = device_register(agency=agency, section=section, kind="body_camera", serial="DSJ-001")
-    clip = tmp_path / "clip.mp4"
+    clip = folder / "clip.mp4"
     make_video(clip, seconds=1, creation_time=timezone.now() - timedelta(minutes=5))
     version = record_ingest(
         acting_user=officer, section=section, path=clip, original_name="clip.mp4", device=device
@@ -440,10 +515,8 @@ def world(agency, section, make_staff, tmp_path, request):
         acting_user=officer, matter=case, transition="request_filing", data={"facts": "事实", "basis": "依据"}
     )
     publication, correction, item, draw = _publicity_world(agency, officer, users, make_staff)
-    if "inspections:task_result" in request.node.name:  # walked as it is used: after the 现场检查
-        _inspected(draw.tasks.first(), tmp_path)
     access_request, access_session = _access_world(section, version, users, make_staff)
-    archive_objects = _archive_world(agency, officer, users, enterprise, tmp_path)
+    archive_objects = _archive_world(agency, officer, users, enterprise, folder)
     hazard_objects = _inspection(officer, enterprise, "测试")
     new = checkpoint_sign()
     event = Event.objects.filter(subject_type="records.record", subject_id=str(version.record_id)).first()
@@ -480,7 +553,7 @@ def world(agency, section, make_staff, tmp_path, request):
         "finding": _supervision_world(agency, section, officer),
     }
     objects.update(_oversight_world(agency, section, officer, users, archive_objects["case_file"]))
-    return users, objects
+    return {role: user.pk for role, user in users.items()}, objects
 
 
 def _supervisor_of(agency, username):
