@@ -20,17 +20,9 @@ def section(agency):
 def make_staff(agency, section):
     """make_staff("officer", "section_chief", certificate=True) → a logged-in-able member of staff."""
 
-    from org.tests.factories import CertificateFactory, StaffFactory
+    from org.tests.factories import staff_maker
 
-    def make(*roles, certificate=False, **kwargs):
-        kwargs.setdefault("agency", agency)
-        kwargs.setdefault("section", section)
-        staff = StaffFactory(roles=roles, **kwargs)
-        if certificate:
-            CertificateFactory(staff=staff)
-        return staff
-
-    return make
+    return staff_maker(agency, section)
 
 
 @pytest.fixture

@@ -61,6 +61,37 @@ class Desk:
         return m
 
 
+def pack_desk(n: int, pack: str, folder: Path, *, mark: str, party_name: str) -> Desk:
+    """A new agency `n` under `pack` (provisioned as an administrator would) with one section, its
+    staff and an enterprise: the small world of a walk over the agencies' packs. `mark` keeps the
+    credit codes and the admin's name apart from other walks' agencies in the same database."""
+    from org.choices import Role
+    from org.services import agency_provision
+    from org.tests.factories import CertificateFactory, StaffFactory
+
+    agency = agency_provision(
+        name=f"第{n}执法局", uscc=make_uscc(f"11210400{mark}{n:07d}"), jurisdiction=f"第{n}区", policy_pack=pack,
+        sections=["执法大队"], admin_username=f"adm-{mark.lower()}{n}", admin_name="管理员",
+        instrument_prefix=f"第{n}执",
+    )
+    section = agency.sections.get()
+
+    def staff(*roles, cert=False):
+        person = StaffFactory(agency=agency, section=section, roles=roles)
+        if cert:
+            CertificateFactory(staff=person)
+        return person
+
+    party = enterprise_create(agency=agency, uscc=make_uscc(f"91210400{mark}{n:07d}"), name=party_name,
+                              legal_representative="王某", industry="危险化学品")
+    desk = Desk(agency=agency, section=section, officer=staff(Role.OFFICER, cert=True),
+                partner=staff(Role.OFFICER, cert=True), chief=staff(Role.SECTION_CHIEF, Role.OFFICER, cert=True),
+                leader=staff(Role.LEADER), archivist=staff(Role.ARCHIVIST), party=party, folder=folder / str(n))
+    desk.folder.mkdir()
+    desk.staff = staff
+    return desk
+
+
 @pytest.fixture
 def desk(agency, section, make_staff, tmp_path):
     agency.instrument_prefix = "抚应急"

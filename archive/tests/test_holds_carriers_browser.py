@@ -13,13 +13,10 @@ import pytest
 
 from archive.choices import HoldKind
 from archive.models import Carrier, CaseFile, Hold
-from archive.tests.conftest import Desk
-from enterprises.services import enterprise_create
+from archive.tests.conftest import pack_desk
 from ledger.models import Event
 from matters.tests.test_agency_packs import plain_pdf  # noqa: F401 — 文书 PDFs in a core font
 from org.choices import Role
-from org.services import agency_provision
-from org.tests.factories import CertificateFactory, StaffFactory, make_uscc
 from policy.selectors import agency_rules
 from zhifa.tests.browsing import click, logged_in_page
 
@@ -30,25 +27,8 @@ KINDS = list(HoldKind)
 
 
 def _world(n: int, pack: str, tmp_path):
-    agency = agency_provision(
-        name=f"第{n}执法局", uscc=make_uscc(f"11210400MQ{n:07d}"), jurisdiction=f"第{n}区", policy_pack=pack,
-        sections=["执法大队"], admin_username=f"adm-h{n}", admin_name="管理员", instrument_prefix=f"第{n}执",
-    )
-    section = agency.sections.get()
-
-    def staff(*roles, cert=False):
-        person = StaffFactory(agency=agency, section=section, roles=roles)
-        if cert:
-            CertificateFactory(staff=person)
-        return person
-
-    party = enterprise_create(agency=agency, uscc=make_uscc(f"91210400MQ{n:07d}"), name=f"第{n}区东华化工有限公司",
-                              legal_representative="王某", industry="危险化学品")
-    desk = Desk(agency=agency, section=section, officer=staff(Role.OFFICER, cert=True),
-                partner=staff(Role.OFFICER, cert=True), chief=staff(Role.SECTION_CHIEF, Role.OFFICER, cert=True),
-                leader=staff(Role.LEADER), archivist=staff(Role.ARCHIVIST), party=party, folder=tmp_path / str(n))
-    desk.folder.mkdir()
-    desk.reviewer = staff(Role.LEGAL_REVIEWER)
+    desk = pack_desk(n, pack, tmp_path, mark="MQ", party_name=f"第{n}区东华化工有限公司")
+    desk.reviewer = desk.staff(Role.LEGAL_REVIEWER)
     desk.case_file = CaseFile.objects.get(matter=desk.close_inspection(f"第{n}局储罐区专项检查"))
     return desk
 

@@ -72,3 +72,18 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return certificate_issue(**kwargs)
+
+
+def staff_maker(agency, section):
+    """make(*roles, certificate=False, **fields) → a member of staff of `agency`, in `section` unless
+    given another; with a valid 执法证 when `certificate` (the root conftest's `make_staff`)."""
+
+    def make(*roles, certificate=False, **kwargs):
+        kwargs.setdefault("agency", agency)
+        kwargs.setdefault("section", section)
+        staff = StaffFactory(roles=roles, **kwargs)
+        if certificate:
+            CertificateFactory(staff=staff)
+        return staff
+
+    return make

@@ -7,13 +7,11 @@ read; an agency the body does not supervise is not listed and its id is refused 
 
 import pytest
 
-from archive.tests.conftest import Desk
-from enterprises.services import enterprise_create
+from archive.tests.conftest import pack_desk
 from ledger.models import Event
 from matters.tests.test_agency_packs import plain_pdf  # noqa: F401 — 文书 PDFs in a core font (layout is not tested here)
-from org.choices import Role
-from org.services import agency_provision, supervising_body_attach, supervising_body_create, supervisor_create
-from org.tests.factories import PASSWORD, CertificateFactory, StaffFactory, make_uscc
+from org.services import supervising_body_attach, supervising_body_create, supervisor_create
+from org.tests.factories import PASSWORD
 from policy.selectors import agency_rules
 from records.choices import RecordKind
 from review.services import review_submit
@@ -28,24 +26,8 @@ PACKS = ("fushun-city", "fushun-county-hrss", "pingdingshan-hitech", "tonghua-ci
 
 
 def _agency(n: int, pack: str, tmp_path):
-    agency = agency_provision(
-        name=f"第{n}执法局", uscc=make_uscc(f"11210400MP{n:07d}"), jurisdiction=f"第{n}区", policy_pack=pack,
-        sections=["执法大队"], admin_username=f"adm{n}", admin_name="管理员", instrument_prefix=f"第{n}执",
-    )
-    section = agency.sections.get()
-
-    def staff(*roles, cert=False):
-        person = StaffFactory(agency=agency, section=section, roles=roles)
-        if cert:
-            CertificateFactory(staff=person)
-        return person
-
-    party = enterprise_create(agency=agency, uscc=make_uscc(f"91210400MP{n:07d}"), name=f"第{n}区某化工有限公司",
-                              legal_representative="王某", industry="危险化学品")
-    desk = Desk(agency=agency, section=section, officer=staff(Role.OFFICER, cert=True),
-                partner=staff(Role.OFFICER, cert=True), chief=staff(Role.SECTION_CHIEF, Role.OFFICER, cert=True),
-                leader=staff(Role.LEADER), archivist=staff(Role.ARCHIVIST), party=party, folder=tmp_path / str(n))
-    desk.folder.mkdir()
+    desk = pack_desk(n, pack, tmp_path, mark="MP", party_name=f"第{n}区某化工有限公司")
+    agency, section, party = desk.agency, desk.section, desk.party
     inspection = desk.close_inspection(f"第{n}局储罐区检查")
     review = None
     if agency_rules(agency).get("review.scope"):  # a major decision sent to legal review as the pack's catalogue says

@@ -468,18 +468,12 @@ def _ledger_state():
 
 
 def _build_world(folder):
-    from org.tests.factories import AgencyFactory, SectionFactory
+    from org.tests.factories import AgencyFactory, SectionFactory, staff_maker
 
     agency = AgencyFactory()
     section = SectionFactory(agency=agency, name="执法监察一大队")
 
-    def make_staff(*roles, certificate=False, **kwargs):  # as the root conftest's make_staff
-        kwargs.setdefault("agency", agency)
-        kwargs.setdefault("section", section)
-        staff = StaffFactory(roles=roles, **kwargs)
-        if certificate:
-            CertificateFactory(staff=staff)
-        return staff
+    make_staff = staff_maker(agency, section)  # as the root conftest's make_staff
 
     users = {role: make_staff(role, username=f"as_{role}") for role in Role.values if role != Role.OVERSIGHT}
     users[None] = make_staff(username="as_nobody")
