@@ -129,7 +129,7 @@ def test_the_field_app_by_clicking_under_each_pack(pack, browser, live_server, t
     page.check("#order-later")
     page.click("#save")
     page.wait_for_selector("#saved:has-text('已保存在本机')")
-    assert int(page.inner_text("#pending")) > 0
+    assert int(page.inner_text("#pending")) > 0  # the app shows the queue's count before the message
 
     context.set_offline(False)
     page.wait_for_selector("#net:has-text('在线')")

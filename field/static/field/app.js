@@ -279,8 +279,8 @@ async function save() {
   }
   await tx("queue", "readwrite", (s) => items.forEach((item) => s.add({ ...item, state: "pending", message: "" })));
   current.inspected = true;
+  await showQueue(); // the queue's count first, so that the message never shows beside a stale count
   $("#saved").textContent = `已保存在本机（${items.length}项），联网后自动上传。`;
-  await showQueue();
   sync();
 }
 
