@@ -98,7 +98,9 @@ def record_detail(request, pk: int):
         "already_stored": _already_stored(versions, request.GET.get("delivered", "")),
         "versions": versions,
         "current": current,
-        "interruptions": interruptions.prefetch_related("explanations"),
+        "interruptions": interruptions.select_related("device", "before", "after").prefetch_related(
+            "explanations__written_by"
+        ),
         "events": (rows := _history_rows(record, history)),
         "history_html": _history_html(rows),
         "earlier_events": earlier,
