@@ -77,16 +77,21 @@ def _checkpoint_sign() -> Checkpoint:
     return _sign_head(_head_for_update())
 
 
+def _head_root(head: Head) -> bytes:
+    """The root of the head's tree: its right edge holds exactly the subtrees the root is made of."""
+    try:
+        edge = {(int(level), int(i)): bytes.fromhex(h) for level, i, h in head.frontier}
+    except (TypeError, ValueError):
+        edge = {}
+    return merkle.tree_root(head.size, lambda level, i: edge.get((level, i)) or stored_node(level, i))
+
+
 def _sign_head(head: Head) -> Checkpoint:
     """Sign the locked head (C2SP checkpoint); the witnesses are asked once it is committed."""
     existing = Checkpoint.objects.filter(size=head.size).first()
     if existing:
         return existing
-    try:  # the head's right edge holds exactly the subtrees the root is made of
-        edge = {(int(level), int(i)): bytes.fromhex(h) for level, i, h in head.frontier}
-    except (TypeError, ValueError):
-        edge = {}
-    root = merkle.tree_root(head.size, lambda level, i: edge.get((level, i)) or stored_node(level, i))
+    root = _head_root(head)
     conflict = _witnessed_conflict(head.size, root)
     if conflict:
         logger.error("checkpoint %s not signed: %s", head.size, conflict)
@@ -140,12 +145,7 @@ def signing_paused() -> str | None:
     head = Head.objects.filter(pk=1).first()
     if head is None:
         return None
-    try:
-        edge = {(int(level), int(i)): bytes.fromhex(h) for level, i, h in head.frontier}
-    except (TypeError, ValueError):
-        edge = {}
-    root = merkle.tree_root(head.size, lambda level, i: edge.get((level, i)) or stored_node(level, i))
-    return _witnessed_conflict(head.size, root)
+    return _witnessed_conflict(head.size, _head_root(head))
 
 
 def witnessed_checkpoint_record(*, witness: str, size: int, root: bytes, note: str) -> WitnessedCheckpoint | None:
