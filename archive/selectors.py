@@ -18,7 +18,7 @@ from archive.models import Carrier, CaseFile, Collection, Disposal, Hold
 from ledger.refusals import object_visible, refusal_record
 from ledger.services import event_record
 from org.choices import Role
-from org.permissions import require, roles_for
+from org.permissions import require, role_labels
 from policy.models import Deadline
 
 WIDE = (Role.ARCHIVIST, Role.LEADER, Role.ADMIN)
@@ -211,7 +211,7 @@ def matter_case_file_links(matter, viewer) -> list[dict]:
 
 def who_may(capability: str) -> str:
     """The roles that hold `capability`, as people read them (档案管理员、法制审核人员、局领导)."""
-    return "、".join(Role(code).label for code in Role.values if code in roles_for(capability))
+    return "、".join(role_labels(capability))
 
 
 # What one refused at the 登记保全 and 登记存储载体 pages is told: who acts, and what to do instead.

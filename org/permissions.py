@@ -172,7 +172,11 @@ def capability_for(view, request) -> str:
 STEP_VERBS = {"matters.approve": "审批", "matters.decide": "决定"}
 
 
+def role_labels(capability: str) -> list[str]:
+    """The roles that hold `capability`, as people read them, in the roles' order."""
+    return [Role(code).label for code in Role.values if code in CAPABILITIES[capability]]
+
+
 def who_acts(capability: str) -> str:
     """Who takes a step, for a refusal or a page: "须由局领导决定", "须由科室负责人或局领导审批"."""
-    labels = [Role(code).label for code in Role.values if code in CAPABILITIES[capability]]
-    return f"须由{'或'.join(labels)}{STEP_VERBS.get(capability, '办理')}"
+    return f"须由{'或'.join(role_labels(capability))}{STEP_VERBS.get(capability, '办理')}"
