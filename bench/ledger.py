@@ -140,15 +140,18 @@ def bench_appends(count: int, writers: int) -> None:
     connections.close_all()
     ctx = multiprocessing.get_context("fork")
 
+    cpu0 = _cpu()
     started = time.perf_counter()
     with ctx.Pool(writers) as pool:
         pool.map(_writer, [("plain", *job[1:]) for job in jobs])
     base = time.perf_counter() - started
+    cpu_base = _cpu_since(cpu0)
     Event.objects.filter(kind="bench.plain").delete()
     connections.close_all()
 
     manager = ctx.Manager()
     stop, ready, batches = manager.Event(), manager.Event(), manager.list()
+    cpu0 = _cpu()
     worker = ctx.Process(target=_sequencer, args=(stop, ready, batches))
     worker.start()
     ready.wait()
@@ -161,12 +164,21 @@ def bench_appends(count: int, writers: int) -> None:
     ours = time.perf_counter() - started
     stop.set()
     worker.join()
+    cpu_ours = _cpu_since(cpu0)
     total = per * writers
     print(
         f"appends ({writers} writers, {total:,} events, one transaction each): "
         f"{total / ours:,.0f} events/s written and integrated ({total / written:,.0f}/s written); "
         f"plain inserts of the same rows {total / base:,.0f}/s; ratio {base / ours:.2f}"
     )
+    for label, (python, server) in (("plain inserts", cpu_base), ("appends, sequencer included", cpu_ours)):
+        per_event = (python + (server or 0.0)) / total
+        print(
+            f"  CPU per event, {label}: {python / total * 1e6:,.0f} µs in the Python processes"
+            + (f" + {server / total * 1e6:,.0f} µs in PostgreSQL" if server is not None else "")
+            + f"; 10,000 events/s would need {per_event * 10_000:.1f} cores of this machine's"
+            + f" (load average {os.getloadavg()[0]:.1f})"
+        )
     numbered = dict(Event.objects.filter(pk__in=[pk for pk, _ in commits]).values_list("pk", "index"))
     marks = list(batches)
     delays = []
@@ -318,6 +330,12 @@ def _cpu() -> tuple[float, float | None]:
         for field in ("ru_utime", "ru_stime")
     )
     return own, _server_cpu()
+
+
+def _cpu_since(before: tuple[float, float | None]) -> tuple[float, float | None]:
+    """CPU seconds (Python processes, database server) used since `before` (from _cpu())."""
+    own, server = _cpu()
+    return own - before[0], (server - before[1]) if server is not None and before[1] is not None else None
 
 
 def verify_once(jobs: int, nodes: bool) -> None:
