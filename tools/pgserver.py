@@ -43,7 +43,8 @@ as production builds one: `pg_basebackup -R` (writes `standby.signal` and `prima
 its own replication slot on the primary (`-C -S`, so the primary keeps the WAL the replica has not
 received), `hot_standby = on`, its own folder, socket and free port, run as the same unprivileged
 user. `stop` stops it and drops its slot on the primary; `promote` runs `pg_ctl promote` and waits
-until it accepts writes. `wait_for_replay(primary, replica)` waits until the replica has replayed
+until it accepts writes. `halt_server` stops a server keeping its files, `restart_server` starts it
+again. `wait_for_replay(primary, replica)` waits until the replica has replayed
 everything the primary has written (`pg_last_wal_replay_lsn()`).
 
 Messages go to stderr; stdout carries only the answer (the URL), so
@@ -618,6 +619,25 @@ def stop_server(server: Server, log: Log = _stderr_log) -> None:
     if server.standby_of and server.slot:
         _drop_slot(Path(server.bindir), server.standby_of, server.slot)
     log(f"stopped PostgreSQL on {server.host}:{server.port} and removed {directory}")
+
+
+def halt_server(server: Server, log: Log = _stderr_log) -> None:
+    """Stop the server and keep its files (restart_server starts it again)."""
+    _stop_postmaster(Path(server.bindir), Path(server.directory), server.pid)
+    log(f"halted PostgreSQL on {server.host}:{server.port} (files kept in {server.directory})")
+
+
+def restart_server(server: Server, state_path: Path | None = None, log: Log = _stderr_log) -> Server:
+    """Start a halted server again, on a free port (a replica resumes streaming through its slot)."""
+    bindir, directory = Path(server.bindir), Path(server.directory)
+    port, pid = _start_postmaster(bindir, directory)
+    _wait_for_connections(bindir, port)
+    restarted = dataclasses.replace(server, port=port, pid=pid)
+    _write_state(directory / "state.json", restarted)
+    if state_path:
+        _write_state(state_path, restarted)
+    log(f"restarted {restarted.describe()}")
+    return restarted
 
 
 # --- streaming replicas -----------------------------------------------------------------------
