@@ -90,6 +90,8 @@ def replica_reads(view):
         try:
             return view(request, *args, **kwargs)
         except (OperationalError, InterfaceError) as error:
+            if not connections[REPLICA].errors_occurred:
+                raise  # the primary's error: answering again would not help
             _replica_failed(error)
         finally:
             _reading.reset(token)

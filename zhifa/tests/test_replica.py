@@ -14,6 +14,7 @@ import contextlib
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,9 +62,17 @@ def _drop_replica_alias() -> None:
 
 
 def _replay(replica, *, paused: bool) -> None:
+    """Pause or resume the replica's replay; a pause is only requested, so wait until it holds."""
     call = "pg_wal_replay_pause()" if paused else "pg_wal_replay_resume()"
     result = pgserver._psql(Path(replica.bindir), replica.port, "-c", f"SELECT {call}")
     assert result.returncode == 0, result.stderr
+    deadline = time.monotonic() + 10
+    while paused:
+        state = pgserver._psql(Path(replica.bindir), replica.port, "-c", "SELECT pg_get_wal_replay_pause_state()")
+        if state.stdout.strip() == "paused":
+            return
+        assert time.monotonic() < deadline, "the replica's replay did not pause within 10 s"
+        time.sleep(0.02)
 
 
 @pytest.fixture
