@@ -1,11 +1,11 @@
 """The public portal's reads from a PostgreSQL streaming replica (README "Several machines").
 
 With DATABASE_REPLICA_URL set, settings add the database alias `replica` (a hot standby of the
-primary) and this router, and the portal's read-only views are wrapped in `replica_reads`: inside
-one, reads of the published items and what lists them (REPLICA_MODELS) go to the replica.
+primary) and this router, and the portal's read-only views (and the statistics' read of their
+cells) are wrapped in `replica_reads`: inside one, reads of REPLICA_MODELS go to the replica.
 Everything else stays on the primary: every write (`db_for_write`), every read inside a transaction
-(a service reading what it is about to change, a ledger event), sessions and log-ins, every staff
-page and every logged read, and migrations (`allow_migrate`). Without DATABASE_REPLICA_URL there is
+(a service reading what it is about to change, a ledger event), sessions and log-ins, the staff
+pages (but for the statistics' cells), every logged read, and migrations (`allow_migrate`). Without DATABASE_REPLICA_URL there is
 neither alias nor router, and `replica_reads` calls the view as it is: every query goes to the
 primary.
 
@@ -35,8 +35,12 @@ logger = logging.getLogger(__name__)
 PRIMARY = DEFAULT_DB_ALIAS
 REPLICA = "replica"
 # What a portal page may read from the replica: the published items and the agencies, sections
-# and powers shown with them. Sessions, staff, rules and the ledger are always read on the primary.
-REPLICA_MODELS = frozenset({"publicity.Publication", "publicity.EnforcementPower", "org.Agency", "org.Section"})
+# and powers shown with them; and the statistics' cells once the replica has replayed their build
+# (supervision.statistics). Sessions, staff, rules and the ledger are always read on the primary.
+REPLICA_MODELS = frozenset({
+    "publicity.Publication", "publicity.EnforcementPower", "org.Agency", "org.Section",
+    "supervision.StatCell", "supervision.StatBuild",
+})
 
 _reading: ContextVar[bool] = ContextVar("zhifa_replica_reads", default=False)
 _down_until = [0.0]  # monotonic time before which a failed replica is not tried again
@@ -78,24 +82,25 @@ def _replica_ready() -> bool:
 
 
 def replica_reads(view):
-    """Decorate a read-only portal view: its reads of REPLICA_MODELS go to the replica when there
-    is one and it answers; when it fails meanwhile, the view is answered again from the primary.
-    Only for views that write nothing (a rerun must change nothing)."""
+    """Decorate a read-only portal view (or any function that only reads): its reads of
+    REPLICA_MODELS go to the replica when there is one and it answers; when it fails meanwhile, the
+    view is answered again from the primary. Only for what writes nothing (a rerun must change
+    nothing)."""
 
     @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(*args, **kwargs):
         if not _replica_ready():
-            return view(request, *args, **kwargs)
+            return view(*args, **kwargs)
         token = _reading.set(True)
         try:
-            return view(request, *args, **kwargs)
+            return view(*args, **kwargs)
         except (OperationalError, InterfaceError) as error:
             if not connections[REPLICA].errors_occurred:
                 raise  # the primary's error: answering again would not help
             _replica_failed(error)
         finally:
             _reading.reset(token)
-        return view(request, *args, **kwargs)
+        return view(*args, **kwargs)
 
     return wrapper
 

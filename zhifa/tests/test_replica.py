@@ -170,6 +170,17 @@ def test_portal_reads_the_replica_never_shows_a_take_down_and_survives_failover(
     page, _ = _replica_queries(client, "/public/decisions/")
     assert "抚应急罚决〔2026〕102号" in page and "抚应急罚决〔2026〕101号" not in page
 
+    # The statistics: rebuilt on the primary when first asked for, so read there; once the replica
+    # has replayed the rebuild, its cells are read on the replica.
+    staff = Client()
+    staff.force_login(reviewer)
+    page, ran = _replica_queries(staff, "/supervision/statistics/")
+    assert any("supervision_statbuild" in sql for sql in ran) and not any("supervision_statcell" in sql for sql in ran)
+    pgserver.wait_for_replay(primary, replica)
+    again, ran = _replica_queries(staff, "/supervision/statistics/")
+    assert any("supervision_statcell" in sql for sql in ran)
+    assert "执法统计" in page and "执法统计" in again
+
     # The replica stops: the portal answers from the primary, with a warning, never an error page.
     pgserver.halt_server(replica, log=_quiet)
     with caplog.at_level(logging.WARNING, logger="utilities.dbrouter"):
