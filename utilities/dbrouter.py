@@ -70,8 +70,9 @@ def _replica_failed(error: Exception) -> None:
 
 
 def _replica_ready() -> bool:
-    """Whether this request may read from the replica: configured, not failed lately, and it answers."""
-    if not replica_configured() or time.monotonic() < _down_until[0]:
+    """Whether this call may read from the replica: configured, not failed lately, outside a
+    transaction on the primary (whose reads stay there), and it answers."""
+    if not replica_configured() or time.monotonic() < _down_until[0] or connections[PRIMARY].in_atomic_block:
         return False
     try:
         connections[REPLICA].ensure_connection()
