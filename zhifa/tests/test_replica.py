@@ -24,7 +24,6 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from publicity.models import Publication
-from publicity.services import publication_withdraw
 from publicity.tests.helpers import draft, publish
 from tools import pgserver
 from utilities import dbrouter
@@ -133,7 +132,8 @@ def test_portal_reads_the_replica_never_shows_a_take_down_and_survives_failover(
     reviewer = StaffFactory(roles=("legal_reviewer",), agency=agency, section=section)
     first = publish(draft(agency, officer, instrument_number="抚应急罚决〔2026〕101号"), reviewer)
     pgserver.wait_for_replay(primary, replica)
-    client = Client()
+    client, staff = Client(), Client()
+    staff.force_login(reviewer)
 
     # Published on the primary, replayed: the search, the list and the detail come from the replica.
     page, ran = _replica_queries(client, "/public/decisions/")
@@ -151,8 +151,12 @@ def test_portal_reads_the_replica_never_shows_a_take_down_and_survives_failover(
     assert "抚应急罚决〔2026〕102号" in client.get(f"/public/decisions/{second.pk}/").content.decode()
 
     # The take-down, with the replica still showing the item as published: from the moment the
-    # service returns, no portal page shows it (the primary decides what is on display).
-    publication_withdraw(publication=first, reason="行政复议决定撤销原处罚决定", acting_user=reviewer)
+    # API call returns, no portal page shows it (the primary decides what is on display).
+    response = staff.post(
+        f"/api/v1/publications/{first.pk}/withdraw/", {"reason": "行政复议决定撤销原处罚决定"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["state"] == "withdrawn"
     with connections[REPLICA].cursor() as cursor:
         cursor.execute("SELECT state FROM publicity_publication WHERE id = %s", [first.pk])
         assert cursor.fetchone() == ("published",)
@@ -172,8 +176,6 @@ def test_portal_reads_the_replica_never_shows_a_take_down_and_survives_failover(
 
     # The statistics: rebuilt on the primary when first asked for, so read there; once the replica
     # has replayed the rebuild, its cells are read on the replica.
-    staff = Client()
-    staff.force_login(reviewer)
     page, ran = _replica_queries(staff, "/supervision/statistics/")
     assert any("supervision_statbuild" in sql for sql in ran) and not any("supervision_statcell" in sql for sql in ran)
     pgserver.wait_for_replay(primary, replica)
@@ -199,10 +201,11 @@ def test_portal_reads_the_replica_never_shows_a_take_down_and_survives_failover(
     pgserver.halt_server(primary, log=_quiet)
     promoted = cluster["replica"] = pgserver.promote(replica, log=_quiet)
     _point_default(promoted)
-    _drop_replica_alias()  # no replica until one is built from the new primary
-    third = publish(draft(agency, officer, instrument_number="抚应急罚决〔2026〕103号"), reviewer)
-    assert Publication.objects.get(pk=third.pk).state == "published"
-    page = client.get("/public/decisions/").content.decode()
+    _drop_replica_alias()  # DATABASE_REPLICA_URL unset until a replica is built from the new primary
+    with override_settings(ZHIFA_READ_REPLICA=False):
+        third = publish(draft(agency, officer, instrument_number="抚应急罚决〔2026〕103号"), reviewer)
+        assert Publication.objects.get(pk=third.pk).state == "published"
+        page = client.get("/public/decisions/").content.decode()
     assert "抚应急罚决〔2026〕103号" in page and "抚应急罚决〔2026〕102号" in page
     assert "抚应急罚决〔2026〕101号" not in page
 
