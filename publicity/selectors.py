@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from org.models import Agency, EnforcementCertificate
 from org.permissions import require
 from publicity.choices import CorrectionState, PublicationState
 from publicity.models import BasisChange, CorrectionRequest, EnforcementPower, Publication
+from utilities.dbrouter import PRIMARY, reading_replica
 
 S = PublicationState
 PAGE_SIZE = 20
@@ -30,6 +31,21 @@ def _on_display(today: date) -> Q:
 def portal_publications(*, today: date | None = None) -> QuerySet[Publication]:
     """Everything the public may see now: published, reviewed, within the display period."""
     return Publication.objects.filter(_on_display(today or timezone.localdate()))
+
+
+def _shown_now(found: list[tuple[int, int]]) -> set[int]:
+    """Of the (id, version) pairs a portal page read, the ids the primary shows now in that version.
+
+    A portal page may read from the streaming replica (utilities.dbrouter), which replays the
+    primary's changes a moment later. A published item may appear late, but a take-down (撤回 or
+    撤下, 行政处罚法第四十八条第二款, 000 第二十二条) or a correction (第二十五条) takes effect when
+    it commits: the replica finds the items, one look-up by primary key on the primary says which of
+    them are still on display unchanged. Without a replica every id is kept, with no query."""
+    if not found or not reading_replica():
+        return {pk for pk, _version in found}
+    pks = [pk for pk, _version in found]
+    current = set(portal_publications().using(PRIMARY).filter(pk__in=pks).values_list("pk", "version"))
+    return {pk for pk, version in found if (pk, version) in current}
 
 
 @dataclass
@@ -92,7 +108,9 @@ def portal_search(
     README "Performance"). The SQL is written out rather than built by the ORM, whose query construction
     cost more than the query itself on this, the portal's hot path.
     """
-    ops = connection.ops
+    conn = connections[router.db_for_read(Publication)]  # the replica on a portal page that has one
+    replica = reading_replica()
+    ops = conn.ops
     where = ["state = %s", "(display_until IS NULL OR display_until >= %s)"]
     params: list = [S.PUBLISHED, ops.adapt_datefield_value(timezone.localdate())]
     if category:
@@ -114,12 +132,13 @@ def portal_search(
     offset = (page - 1) * PAGE_SIZE
     table = ops.quote_name(Publication._meta.db_table)
     order = "ORDER BY decided_on DESC, id DESC"
-    columns = "row_html" if rows else "id"
+    # From a replica, each row's version too, for the primary's check (_shown_now).
+    columns = ("id, version, " if replica else "") + ("row_html" if rows else "id")
     # Only fixed fragments are joined into the text; every value is a parameter.
     text_where, text_params = list(like), list(like_params)
     source = table
     long_terms = [(c, t) for c, t in terms if len(t) >= TRIGRAM]
-    if connection.vendor == "sqlite" and long_terms and long_terms[0][0] == "party_public":
+    if conn.vendor == "sqlite" and long_terms and long_terms[0][0] == "party_public":
         # The party index yields matches in date order: join each to its row, newest first, until the
         # page is full (the number, if any, filters them). A date range bounds the index's rowids.
         # (The index has one column, party_public: every other name is the publication's.)
@@ -139,13 +158,13 @@ def portal_search(
             f"ORDER BY {PARTY_FTS}.rowid DESC LIMIT %s OFFSET %s) {order}"
         )
         query = [_fts_phrase("party_public", long_terms[0][1]), *bound_params, *params, *text_params]
-        return _search_page(sql, [*query, PAGE_SIZE + 1, offset], page=page, rows=rows)
-    if long_terms and connection.vendor == "sqlite":
+        return _search_page(conn, sql, [*query, PAGE_SIZE + 1, offset], page=page, rows=rows, replica=replica)
+    if long_terms and conn.vendor == "sqlite":
         # FTS5's trigram index (migration publicity 0003) gives the matches of the long terms (a
         # phrase of trigrams is the substring, ignoring ASCII case as LIKE does). A term with more
         # than FTS_CAP matches is common: walking the date order fills its page sooner than sorting.
         phrase = " AND ".join(_fts_phrase(c, t) for c, t in long_terms)
-        with connection.cursor() as cursor:
+        with conn.cursor() as cursor:
             cap = FTS_CAP
             if cap is None:
                 cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 (one seek: the rowid's end)
@@ -164,27 +183,40 @@ def portal_search(
         f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {source} "  # noqa: S608
         f"WHERE {' AND '.join(where + text_where)} {order} LIMIT %s OFFSET %s) {order}"
     )
-    return _search_page(sql, [*params, *text_params, PAGE_SIZE + 1, offset], page=page, rows=rows)
+    return _search_page(conn, sql, [*params, *text_params, PAGE_SIZE + 1, offset], page=page, rows=rows, replica=replica)
 
 
-def _search_page(sql: str, params: list, *, page: int, rows: bool) -> SearchPage:
-    with connection.cursor() as cursor:
+def _search_page(conn, sql: str, params: list, *, page: int, rows: bool, replica: bool) -> SearchPage:
+    with conn.cursor() as cursor:
         cursor.execute(sql, params)
-        found = [r[0] for r in cursor.fetchall()]
+        found = cursor.fetchall()
+    has_next = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    if replica:  # keep what the primary shows now
+        shown = _shown_now([(r[0], r[1]) for r in found])
+        found = [r[2:] for r in found if r[0] in shown]
+    found = [r[0] for r in found]
     if rows:
         items = found
     else:
         by_id = {r["id"]: r for r in Publication.objects.filter(id__in=found).values("id", "public", "published_at")}
         items = [by_id[pk] for pk in found]
-    return SearchPage(items=items[:PAGE_SIZE], page=page, has_next=len(items) > PAGE_SIZE)
+    return SearchPage(items=items, page=page, has_next=has_next)
 
 
 def portal_publication(*, pk: int) -> Publication:
-    """One item for the portal: on display, or withdrawn (then only its note is shown)."""
+    """One item for the portal: on display, or withdrawn (then only its note is shown). Read on the
+    replica, it is checked on the primary (one look-up by primary key): when the replica has not yet
+    replayed the item's last change (published, corrected, taken down), the primary's row is shown."""
     today = timezone.localdate()
-    return Publication.objects.filter(_on_display(today) | Q(state=S.WITHDRAWN, published_at__isnull=False)).get(
-        pk=pk
-    )
+    qs = Publication.objects.filter(_on_display(today) | Q(state=S.WITHDRAWN, published_at__isnull=False))
+    if not reading_replica():
+        return qs.get(pk=pk)
+    item = qs.filter(pk=pk).first()
+    current = Publication.objects.using(PRIMARY).filter(pk=pk).values_list("state", "version").first()
+    if item is None or (item.state, item.version) != current:
+        return qs.using(PRIMARY).get(pk=pk)
+    return item
 
 
 def portal_withdrawals(*, limit: int = 50) -> QuerySet[Publication]:
@@ -194,12 +226,17 @@ def portal_withdrawals(*, limit: int = 50) -> QuerySet[Publication]:
     ]
 
 
-def portal_feed(*, since=None, limit: int = 500) -> QuerySet[Publication]:
+def portal_feed(*, since=None, limit: int = 500) -> QuerySet[Publication] | list[Publication]:
     """What the provincial platform pulls (执法决定实时推送): newest publications first."""
     qs = portal_publications()
     if since:
         qs = qs.filter(published_at__gt=since)
-    return qs.order_by("-published_at", "-id")[:limit]
+    qs = qs.order_by("-published_at", "-id")[:limit]
+    if not reading_replica():
+        return qs
+    items = list(qs)
+    shown = _shown_now([(item.pk, item.version) for item in items])
+    return [item for item in items if item.pk in shown]
 
 
 def portal_agencies() -> QuerySet[Agency]:

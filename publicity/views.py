@@ -30,6 +30,7 @@ from publicity.forms import (
 from publicity.masking import PUBLIC_FIELDS
 from publicity.models import CorrectionRequest, Publication
 from records import uploads
+from utilities.dbrouter import replica_reads
 from zhifa.forms import form_refusal
 from zhifa.http import client_address
 
@@ -63,6 +64,7 @@ def _agencies(request):
 
 @public
 @require_GET
+@replica_reads
 def agencies(request):
     """执法机关目录: every agency, searchable and paged, each linking to its own portal pages."""
     from django.core.paginator import Paginator
@@ -77,6 +79,7 @@ def agencies(request):
 
 @public
 @require_GET
+@replica_reads
 def index(request):
     agencies = _agencies(request).prefetch_related("sections")
     latest = selectors.portal_search().items[:10]
@@ -102,6 +105,7 @@ def officers(request):
 
 @public
 @require_GET
+@replica_reads
 def powers(request):
     groups = [(a, selectors.portal_powers(agency=a)) for a in _agencies(request)]
     return render(request, "publicity/powers.html", {"groups": groups})
@@ -148,6 +152,7 @@ def _date(value: str) -> date | None:
 
 @public
 @require_GET
+@replica_reads
 def decisions(request):
     """The search page, the portal's hot path: built by publicity.render (no session, no template
     engine per request)."""
@@ -177,6 +182,7 @@ def decisions(request):
 
 @public
 @require_GET
+@replica_reads
 def decision(request, pk: int):
     try:
         item = selectors.portal_publication(pk=pk)
@@ -187,6 +193,7 @@ def decision(request, pk: int):
 
 @public
 @require_GET
+@replica_reads
 def withdrawals(request):
     return render(request, "publicity/withdrawals.html", {"items": selectors.portal_withdrawals()})
 
@@ -204,6 +211,7 @@ def _item_url(request, item) -> str:
 
 @public
 @require_GET
+@replica_reads
 def feed_json(request):
     """执法决定实时推送: the published items as JSON, newest first; `?since=` ISO time for increments."""
     items = [
@@ -216,6 +224,7 @@ def feed_json(request):
 
 @public
 @require_GET
+@replica_reads
 def feed_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="decisions.csv"'
@@ -231,6 +240,7 @@ def feed_csv(request):
 
 @public
 @require_GET
+@replica_reads
 def feed_atom(request):
     feed = Atom1Feed(
         title="行政执法决定公示",

@@ -20,6 +20,8 @@ from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, 
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from utilities.dbrouter import PRIMARY, reading_replica, replica_reads
+
 MONTHS = list(range(1, 13))
 
 
@@ -412,22 +414,33 @@ def statistics_fresh(agency, year: int):
     return build
 
 
+def _cells(agency, year: int, section_id: int | None, build) -> list[tuple]:
+    """The year's cells. With a read replica (utilities.dbrouter) they are read there once it has
+    replayed `build` (the same version and time: the rebuild's transaction); before that, and
+    without a replica, on the primary."""
+    from supervision.models import StatBuild, StatCell
+
+    rows = StatCell.objects.filter(agency=agency, year=year)
+    if reading_replica() and not StatBuild.objects.filter(
+        agency=agency, year=year, version=build.version, built_at=build.built_at
+    ).exists():
+        rows = rows.using(PRIMARY)
+    if section_id:
+        rows = rows.filter(section_id=section_id)
+    return list(rows.values_list("key", "month", "section_id", "officer_id", "dim", "label", "value", "total"))
+
+
 def compute(agency, year: int, section_id: int | None = None) -> Statistics:
     from matters.choices import MatterKind, Procedure
     from org.models import Section, Staff
     from review.choices import Outcome
-    from supervision.models import StatCell
 
-    build = statistics_fresh(agency, year)
-    rows = StatCell.objects.filter(agency=agency, year=year)
-    if section_id:
-        rows = rows.filter(section_id=section_id)
+    build = statistics_fresh(agency, year)  # on the primary: it may rebuild
+    rows = replica_reads(_cells)(agency, year, section_id, build)
     figures = {key: Figure(key, title, unit, totals={} if rate else None, officer_totals={} if rate else None,
                            rate_label=rate or "") for key, title, unit, rate in FIGURES}
     dims: dict[str, dict] = {}
-    for key, month, section, officer, dim, label, value, total in rows.values_list(
-        "key", "month", "section_id", "officer_id", "dim", "label", "value", "total"
-    ):
+    for key, month, section, officer, dim, label, value, total in rows:
         value = value if value != int(value) else int(value)
         fig = figures.get(key)
         if fig is None:

@@ -6,6 +6,11 @@
     python tools/pgserver.py url [--state FILE]     print the DATABASE_URL of the running one
     python tools/pgserver.py describe [--state FILE]  print "PostgreSQL 15.x on 127.0.0.1:PORT"
     python tools/pgserver.py stop [--state FILE]    stop it and delete its files
+    python tools/pgserver.py start --replication [--state FILE]
+                                                    a primary that streams WAL to replicas
+    python tools/pgserver.py replica --state PRIMARY [--replica-state FILE]
+                                                    start a streaming replica of it; print its URL
+    python tools/pgserver.py promote --state REPLICA  make the replica a primary (failover)
 
 From Python:
 
@@ -30,6 +35,17 @@ What `start` does:
   every segment copied to the cluster's `wal-archive` folder), replication connections allowed and
   the role given REPLICATION, so `zhifa backup` takes a base backup and `zhifa restore --to-time`
   can recover the cluster to a moment (its tests).
+* with `--replication` (`replication=True`): `wal_level=replica`, WAL senders and replication slots,
+  replication connections allowed (no archive), so `replica` can stream from it.
+
+What `replica` does (`start_replica(primary)`): a hot standby of a running `--replication` server,
+as production builds one: `pg_basebackup -R` (writes `standby.signal` and `primary_conninfo`) with
+its own replication slot on the primary (`-C -S`, so the primary keeps the WAL the replica has not
+received), `hot_standby = on`, its own folder, socket and free port, run as the same unprivileged
+user. `stop` stops it and drops its slot on the primary; `promote` runs `pg_ctl promote` and waits
+until it accepts writes. `halt_server` stops a server keeping its files, `restart_server` starts it
+again. `wait_for_replay(primary, replica)` waits until the replica has replayed
+everything the primary has written (`pg_last_wal_replay_lsn()`).
 
 Messages go to stderr; stdout carries only the answer (the URL), so
 `DATABASE_URL=$(python tools/pgserver.py start)` works.
@@ -110,6 +126,17 @@ host    replication   all   127.0.0.1/32   trust
 """
 ARCHIVE_DIR = "wal-archive"
 
+# --replication: a primary that replicas stream from (no archive: the slot keeps the WAL they need).
+REPLICATION_SETTINGS = {
+    "wal_level": "replica",
+    "max_wal_senders": "4",
+    "max_replication_slots": "4",
+    "full_page_writes": "on",
+}
+# A streaming replica's own settings, after those copied from its primary. hot_standby_feedback keeps
+# the primary from vacuuming rows a replica's query still reads (no cancelled portal reads).
+STANDBY_SETTINGS = {"hot_standby": "on", "hot_standby_feedback": "on"}
+
 
 class PgServerError(RuntimeError):
     """Something a person has to fix; the message says what."""
@@ -132,6 +159,9 @@ class Server:
     owner: str
     host: str = HOST
     wal_archive: str = ""  # the archive folder when started with --wal-archive
+    replication: bool = False  # replicas may stream from it (--replication or --wal-archive)
+    standby_of: int = 0  # a replica: its primary's port (0: a primary, or promoted)
+    slot: str = ""  # a replica: its replication slot on the primary
 
     @property
     def url(self) -> str:
@@ -365,15 +395,18 @@ def _initdb(bindir: Path, directory: Path, log: Log) -> None:
         raise PgServerError("initdb failed:\n" + _tail(output))
 
 
-def _configure(directory: Path, archive: Path | None = None) -> None:
+def _configure(directory: Path, archive: Path | None = None, *, replication: bool = False) -> None:
     data = directory / "data"
     settings = {**SERVER_SETTINGS, "unix_socket_directories": f"'{directory}'"}
+    if replication:
+        settings.update(REPLICATION_SETTINGS)
     if archive is not None:
         settings.update(ARCHIVE_SETTINGS, archive_command=f"'test ! -f {archive}/%f && cp %p {archive}/%f'")
     with (data / "postgresql.conf").open("a") as conf:
         conf.write("\n# --- tools/pgserver.py: disposable test server ---\n")
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-    (data / "pg_hba.conf").write_text(PG_HBA + (PG_HBA_REPLICATION if archive is not None else ""))
+    allowed = archive is not None or replication
+    (data / "pg_hba.conf").write_text(PG_HBA + (PG_HBA_REPLICATION if allowed else ""))
 
 
 def _read_pid(data: Path) -> int | None:
@@ -517,9 +550,12 @@ def _remove_directory(directory: Path) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def start_server(state_path: Path | None = None, log: Log = _stderr_log, *, wal_archive: bool = False) -> Server:
+def start_server(
+    state_path: Path | None = None, log: Log = _stderr_log, *, wal_archive: bool = False, replication: bool = False
+) -> Server:
     """Create and start a new cluster; write its state to state_path (and into its directory).
-    `wal_archive`: archive every WAL segment into DIRECTORY/wal-archive (point-in-time tests)."""
+    `wal_archive`: archive every WAL segment into DIRECTORY/wal-archive (point-in-time tests).
+    `replication`: replicas may stream from it (start_replica)."""
     bindir = ensure_postgres(log)
     started = time.monotonic()
     owner = ensure_service_user() if _is_root() else pwd.getpwuid(os.getuid())
@@ -534,14 +570,14 @@ def start_server(state_path: Path | None = None, log: Log = _stderr_log, *, wal_
             archive.mkdir(mode=0o700)
             if _is_root():
                 os.chown(archive, owner.pw_uid, owner.pw_gid)
-        _configure(directory, archive)
+        _configure(directory, archive, replication=replication)
         port, pid = _start_postmaster(bindir, directory)
         _wait_for_connections(bindir, port)
         result = _psql(
             bindir,
             port,
             "-c",
-            f"CREATE ROLE {DB_USER} LOGIN CREATEDB" + (" REPLICATION" if wal_archive else ""),
+            f"CREATE ROLE {DB_USER} LOGIN CREATEDB" + (" REPLICATION" if wal_archive or replication else ""),
             "-c",
             f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}",
             "-c",
@@ -558,6 +594,7 @@ def start_server(state_path: Path | None = None, log: Log = _stderr_log, *, wal_
             bindir=str(bindir),
             owner=owner.pw_name,
             wal_archive=str(archive or ""),
+            replication=wal_archive or replication,
         )
         _write_state(directory / "state.json", server)
         if state_path:
@@ -574,11 +611,173 @@ def start_server(state_path: Path | None = None, log: Log = _stderr_log, *, wal_
 
 
 def stop_server(server: Server, log: Log = _stderr_log) -> None:
-    """Stop the server and delete its directory. Safe to call when it is already gone."""
+    """Stop the server and delete its directory. Safe to call when it is already gone. A replica's
+    slot is dropped on its primary (when that still runs), so the primary stops keeping WAL for it."""
     directory = Path(server.directory)
     _stop_postmaster(Path(server.bindir), directory, server.pid)
     _remove_directory(directory)
+    if server.standby_of and server.slot:
+        _drop_slot(Path(server.bindir), server.standby_of, server.slot)
     log(f"stopped PostgreSQL on {server.host}:{server.port} and removed {directory}")
+
+
+def halt_server(server: Server, log: Log = _stderr_log) -> None:
+    """Stop the server and keep its files (restart_server starts it again)."""
+    _stop_postmaster(Path(server.bindir), Path(server.directory), server.pid)
+    log(f"halted PostgreSQL on {server.host}:{server.port} (files kept in {server.directory})")
+
+
+def restart_server(server: Server, state_path: Path | None = None, log: Log = _stderr_log) -> Server:
+    """Start a halted server again, on a free port (a replica resumes streaming through its slot)."""
+    bindir, directory = Path(server.bindir), Path(server.directory)
+    port, pid = _start_postmaster(bindir, directory)
+    _wait_for_connections(bindir, port)
+    restarted = dataclasses.replace(server, port=port, pid=pid)
+    _write_state(directory / "state.json", restarted)
+    if state_path:
+        _write_state(state_path, restarted)
+    log(f"restarted {restarted.describe()}")
+    return restarted
+
+
+# --- streaming replicas -----------------------------------------------------------------------
+
+
+def _drop_slot(bindir: Path, port: int, slot: str, timeout: float = 10) -> None:
+    """Drop a replica's slot on its primary once its WAL sender has gone; nothing when the primary
+    or the slot is gone."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = _psql(
+            bindir,
+            port,
+            "-c",
+            f"SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots "  # noqa: S608
+            f"WHERE slot_name = '{slot}' AND NOT active",
+            "-c",
+            f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'",  # noqa: S608
+        )
+        if result.returncode != 0 or result.stdout.split()[-1:] == ["0"] or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)  # its WAL sender is still active; it ends with the replica's connection
+
+
+def start_replica(primary: Server, state_path: Path | None = None, log: Log = _stderr_log) -> Server:
+    """Start a hot-standby streaming replica of `primary` (started with replication=True) in a new
+    folder, as the same user; write its state to state_path (and into its directory)."""
+    if not primary.replication:
+        raise PgServerError("the primary does not allow replication: start it with --replication.")
+    if not is_running(primary):
+        raise PgServerError(f"the primary ({primary.describe()}) is not running.")
+    bindir = Path(primary.bindir)
+    started = time.monotonic()
+    owner = pwd.getpwnam(primary.owner)
+    directory = Path(tempfile.mkdtemp(prefix=DIR_PREFIX, dir=TMP))
+    # mkdtemp's names are lower-case letters, digits and "_": a valid slot name.
+    slot = "replica_" + directory.name.removeprefix(DIR_PREFIX)
+    pid = None
+    try:
+        if _is_root():
+            os.chown(directory, owner.pw_uid, owner.pw_gid)
+        data = directory / "data"
+        result = _run(
+            _as_owner(
+                [
+                    str(bindir / "pg_basebackup"),
+                    "-D",
+                    str(data),
+                    "-h",
+                    HOST,
+                    "-p",
+                    str(primary.port),
+                    "-U",
+                    SUPERUSER,
+                    "-R",  # standby.signal and primary_conninfo
+                    "-X",
+                    "stream",
+                    "-C",  # create the slot ...
+                    "-S",
+                    slot,  # ... and stream through it from now on
+                    "-c",
+                    "fast",
+                    "--no-sync",
+                ]
+            ),
+            cwd=directory,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            raise PgServerError("pg_basebackup failed:\n" + _tail(result.stdout + result.stderr))
+        settings = {"unix_socket_directories": f"'{directory}'", **STANDBY_SETTINGS}
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write("\n# --- tools/pgserver.py: streaming replica ---\n")
+            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+        port, pid = _start_postmaster(bindir, directory)
+        _wait_for_connections(bindir, port)
+        server = Server(
+            directory=str(directory),
+            port=port,
+            pid=pid,
+            version=primary.version,
+            bindir=str(bindir),
+            owner=primary.owner,
+            replication=True,
+            standby_of=primary.port,
+            slot=slot,
+        )
+        _write_state(directory / "state.json", server)
+        if state_path:
+            _write_state(state_path, server)
+    except BaseException:
+        _stop_postmaster(bindir, directory, pid)
+        _remove_directory(directory)
+        _drop_slot(bindir, primary.port, slot)
+        raise
+    log(
+        f"streaming replica of {primary.host}:{primary.port} ready on {HOST}:{port} "
+        f"in {time.monotonic() - started:.1f}s (slot {slot}, cluster in {directory})"
+    )
+    return server
+
+
+def promote(server: Server, state_path: Path | None = None, log: Log = _stderr_log) -> Server:
+    """Failover: make the replica a primary (`pg_ctl promote`), waiting until it accepts writes."""
+    if not server.standby_of:
+        raise PgServerError(f"{server.describe()} is not a replica; there is nothing to promote.")
+    bindir, directory = Path(server.bindir), Path(server.directory)
+    result = _run(
+        _as_owner([str(bindir / "pg_ctl"), "-D", str(directory / "data"), "-w", "-t", "60", "-s", "promote"]),
+        cwd=directory,
+        timeout=90,
+    )
+    if result.returncode != 0:
+        raise PgServerError("pg_ctl promote failed:\n" + _tail(result.stdout + result.stderr))
+    deadline = time.monotonic() + 30
+    while _psql(bindir, server.port, "-c", "SELECT pg_is_in_recovery()").stdout.strip() != "f":
+        if time.monotonic() > deadline:
+            raise PgServerError(f"{server.describe()} was promoted but still does not accept writes after 30s")
+        time.sleep(0.1)
+    promoted = dataclasses.replace(server, standby_of=0, slot="")
+    _write_state(directory / "state.json", promoted)
+    if state_path:
+        _write_state(state_path, promoted)
+    log(f"promoted {promoted.describe()}: it is a primary now (move DATABASE_URL to it)")
+    return promoted
+
+
+def wait_for_replay(primary: Server, replica: Server, timeout: float = 30) -> str:
+    """Wait until the replica has replayed all WAL the primary has written so far; returns that LSN."""
+    result = _psql(Path(primary.bindir), primary.port, "-c", "SELECT pg_current_wal_lsn()")
+    if result.returncode != 0:
+        raise PgServerError("could not read the primary's WAL position:\n" + _tail(result.stderr))
+    target = result.stdout.strip()
+    deadline = time.monotonic() + timeout
+    query = f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"
+    while _psql(Path(replica.bindir), replica.port, "-c", query).stdout.strip() != "t":
+        if time.monotonic() > deadline:
+            raise PgServerError(f"the replica on port {replica.port} did not replay up to {target} in {timeout:.0f}s")
+        time.sleep(0.05)
+    return target
 
 
 def _write_state(path: Path, server: Server) -> None:
@@ -600,13 +799,23 @@ def is_running(server: Server) -> bool:
 
 
 @contextlib.contextmanager
-def running_server(log: Log = _stderr_log, *, wal_archive: bool = False) -> Iterator[Server]:
+def running_server(log: Log = _stderr_log, *, wal_archive: bool = False, replication: bool = False) -> Iterator[Server]:
     """A fresh server for the duration of the `with` block; stopped and deleted afterwards."""
-    server = start_server(state_path=None, log=log, wal_archive=wal_archive)
+    server = start_server(state_path=None, log=log, wal_archive=wal_archive, replication=replication)
     try:
         yield server
     finally:
         stop_server(server, log=log)
+
+
+@contextlib.contextmanager
+def running_replica(primary: Server, log: Log = _stderr_log) -> Iterator[Server]:
+    """A streaming replica of `primary` for the `with` block; stopped and deleted afterwards."""
+    replica = start_replica(primary, log=log)
+    try:
+        yield replica
+    finally:
+        stop_server(replica, log=log)
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -625,6 +834,14 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument(
         "--wal-archive", action="store_true", help="archive WAL as in production (point-in-time recovery)"
     )
+    start.add_argument("--replication", action="store_true", help="let streaming replicas connect")
+    replica = commands.add_parser(
+        "replica", parents=[common], help="start a streaming replica of the server in --state; print its URL"
+    )
+    replica.add_argument(
+        "--replica-state", type=Path, default=None, help="the replica's state file (default: STATE-replica.json)"
+    )
+    commands.add_parser("promote", parents=[common], help="promote the replica in --state to a primary")
     commands.add_parser("stop", parents=[common], help="stop the server and delete its files")
     commands.add_parser("url", parents=[common], help="print the DATABASE_URL of the running server")
     commands.add_parser("describe", parents=[common], help="print which server runs where")
@@ -640,8 +857,20 @@ def main(argv: list[str] | None = None) -> int:
                 if server:
                     stop_server(server, log=lambda _message: None)  # leftovers of a dead server
                     state_path.unlink(missing_ok=True)
-                server = start_server(state_path, wal_archive=args.wal_archive)
+                server = start_server(state_path, wal_archive=args.wal_archive, replication=args.replication)
             print(server.url)
+        elif args.command == "replica":
+            if server is None or not is_running(server):
+                _stderr_log(f"no running server recorded in {state_path}; start one with --replication first")
+                return 1
+            replica_path = args.replica_state or state_path.with_name(state_path.stem + "-replica.json")
+            print(start_replica(server, replica_path).url)
+            _stderr_log(f"its state is in {replica_path}")
+        elif args.command == "promote":
+            if server is None or not is_running(server):
+                _stderr_log(f"no running replica recorded in {state_path}")
+                return 1
+            print(promote(server, state_path).url)
         elif args.command == "stop":
             if server is None:
                 _stderr_log(f"no server recorded in {state_path}; nothing to stop")

@@ -159,6 +159,19 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several writers (web, CLI, tests) share one file: wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# A PostgreSQL streaming replica for the public portal's reads (utilities.dbrouter, README "Several
+# machines"). Unset: no router, everything on the primary. A replica that does not answer within the
+# connect timeout (seconds) is left alone for the retry time (seconds) while the primary answers.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "DATABASE_REPLICA_CONNECT_TIMEOUT", default=2
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the test suite reads its own database
+    DATABASE_ROUTERS = ["utilities.dbrouter.ReplicaRouter"]
+ZHIFA_READ_REPLICA = "replica" in DATABASES
+DATABASE_REPLICA_RETRY_SECONDS = env.int("DATABASE_REPLICA_RETRY_SECONDS", default=30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Staff"
