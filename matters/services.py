@@ -753,7 +753,10 @@ def _guard(matter: Matter, transition: Transition, data: dict, now: datetime, ru
     if wf == "penalty_general" and code == "decide" and matter.major and not _steps_done(matter, "discuss"):
         rule = rules.get("penalty.collective_discussion_required")
         if rule is not None and rule.value:
-            raise ValidationError(f"重大行政处罚案件须经负责人集体讨论后方可作出决定（{rule.cited('、')}）。")
+            raise ValidationError(
+                f"重大行政处罚案件须经负责人集体讨论后方可作出决定（{rule.cited('、')}）。"
+                f"请先办理“集体讨论”（{who_acts('matters.decide')}），再作出决定。"
+            )
     if code in ("propose", "decide"):
         _check_decision_facts(data, rules)
     if code in ("report_emergency", "approve_emergency"):

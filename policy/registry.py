@@ -539,6 +539,11 @@ _SPECS += [
     ),
 ]
 
+# 行政处罚法第五十八条第一款's situations that bind every agency, whatever its own catalogue lists: the
+# catalogue's table.
+_SPECS.append(RuleSpec("review.statutory_scope", "法律规定须法制审核的情形（各单位目录未列明的也适用）", ("table",),
+                       next(spec.schema for spec in _SPECS if spec.key == "review.scope")))
+
 RULES: dict[str, RuleSpec] = {spec.key: spec for spec in _SPECS}
 
 

@@ -54,19 +54,34 @@ def _held_hearing(matter) -> bool:
     return matter.pk is not None and matter.steps.filter(transition="hold_hearing").exists()
 
 
+def _entries(rules) -> list[tuple[dict, str]]:
+    """The agency's catalogue (`review.scope`), then the situations the statute puts under review for every
+    agency (`review.statutory_scope`, 行政处罚法第五十八条第一款) that the catalogue does not list: each
+    entry with its citation."""
+    entries = []
+    for key in ("review.scope", "review.statutory_scope"):
+        if key not in rules:
+            continue
+        rule = rules.rule(key)
+        listed = {(entry["matter_kind"], entry["trigger"]) for entry, _ in entries}
+        entries += [(entry, _citation(rule)) for entry in rule.value
+                    if (entry["matter_kind"], entry["trigger"]) not in listed]
+    return entries
+
+
 def scope_for(matter, transition: str = "decide", *, on=None) -> list[ScopeHit]:
-    """The catalogue entries of the agency's pack that the matter's decision falls under."""
+    """The catalogue entries of the agency's pack (and the statute's, where the catalogue is silent)
+    that the matter's decision falls under."""
     rules = agency_rules(matter.agency, on or timezone.localdate())
-    if "review.scope" not in rules:
+    entries = _entries(rules)
+    if not entries:
         return []
-    rule = rules.rule("review.scope")
-    cite = _citation(rule)
     measures = set(matter.measures or [])
     amount = matter.fine_amount
     threshold, threshold_rule = fine_threshold(rules, matter.party)
     confiscated = (matter.data or {}).get("confiscation_value")
     hits = []
-    for entry in rule.value:
+    for entry, cite in entries:
         if entry["matter_kind"] != matter.kind:
             continue
         trigger, reason = entry["trigger"], None

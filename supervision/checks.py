@@ -230,7 +230,8 @@ def reviews(agency, rules, now: datetime) -> Iterator[Fact]:
     from review.models import LegalReview
     from review.scope import GATED, review_required
 
-    rule = rules.get("review.scope")
+    # A pack without a catalogue still has the statute's situations (行政处罚法第五十八条第一款) and the mark.
+    rule = rules.get("review.scope") or rules.get("review.statutory_scope")
     if rule is None:
         return
     qs = Step.objects.filter(matter__agency=agency, transition__in=GATED).select_related("matter__party", "matter__agency")

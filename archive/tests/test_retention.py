@@ -65,6 +65,9 @@ def test_pingdingshan_hearing_case_keeps_10_years_and_a_major_penalty_for_ever(d
               service=desk.served(ago(18), "听证通知回执.docx"), at=ago(18))
     desk.step(desk.officer, hearing, "hold_hearing", {"participants": "王某、李执法", "defence": "请求从轻"},
               officers=[desk.officer, desk.partner], records=[desk.clip("听证.mp4")], at=ago(1))
+    # decided after a hearing: reviewed first (行政处罚法第五十八条第一款第（二）项)
+    reviewer = make_staff("legal_reviewer", legal_qualification="A1")
+    _pass_review(hearing, desk, reviewer)
     heard = casefile_seal(acting_user=desk.archivist, case_file=_decide_serve_close(desk, hearing, "听证案"))
     assert (heard.retention_years, heard.retention_permanent) == (10, False)
     assert "适用听证程序的案件" in heard.retention_basis and "第十二条" in heard.retention_basis
@@ -73,7 +76,7 @@ def test_pingdingshan_hearing_case_keeps_10_years_and_a_major_penalty_for_ever(d
     major = _penalty_to_notice(desk, "重大案", major=True)
     desk.step(desk.leader, major, "discuss", {"time": ago(1), "participants": "局领导班子", "discussion": "同意",
                                                "conclusion": "警告"})
-    _pass_review(major, desk, make_staff("legal_reviewer", legal_qualification="A1"))
+    _pass_review(major, desk, reviewer)
     # the archivist also judges the case complex (30 years): the longest row, 永久, wins
     forever = casefile_seal(acting_user=desk.archivist, case_file=_decide_serve_close(desk, major, "重大案"),
                             complex_case=True)

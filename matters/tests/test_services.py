@@ -96,7 +96,7 @@ def refused(fn, *args, **kw) -> str:
 
 
 def test_a_general_procedure_penalty_case_from_inspection_to_closing(
-    tonghua, section, team, chief, leader, company, tmp_path
+    tonghua, section, team, chief, leader, company, tmp_path, make_staff
 ):
     a, b = team
     days_ago = lambda n: NOW() - timedelta(days=n)  # noqa: E731
@@ -156,8 +156,16 @@ def test_a_general_procedure_penalty_case_from_inspection_to_closing(
          **notice, at=days_ago(12))
     step(a, case, "hold_hearing", {"participants": "钱某、张三", "defence": "请求从轻"},
          officers=[a, b], records=[clip(a, section, tmp_path, "听证.mp4")], at=days_ago(1))
-    step(leader, case, "decide", {"facts": "未设置可燃气体报警装置", "basis": "安全生产法第九十九条",
-                                  "decision": "罚款三万元", "amount": "30000"})
+    decision = {"facts": "未设置可燃气体报警装置", "basis": "安全生产法第九十九条", "decision": "罚款三万元",
+                "amount": "30000"}
+    # Decided after a hearing: legal review first, though 通化's pack has no catalogue (行政处罚法第五十八条第一款).
+    unreviewed = refused(step, leader, case, "decide", decision)
+    assert "经过听证程序" in unreviewed and "尚未送法制审核" in unreviewed, unreviewed
+    from review.tests.helpers import pass_review
+
+    reviewer = make_staff("legal_reviewer", name="孙法制", legal_qualification="A20152101000123")
+    pass_review(case, submitter=a, reviewer=reviewer, leader=leader)
+    step(leader, case, "decide", decision)
     decision = Instrument.objects.get(matter=case, type="penalty_decision")
     assert decision.number == f"通应急罚决〔{decision.issued_at.year}〕1号"
 

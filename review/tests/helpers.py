@@ -65,7 +65,7 @@ def complete_submission(matter) -> dict:
 
 
 def checklist_all_pass(matter) -> list[dict]:
-    return [{"finding": "pass", "note": ""} for _ in agency_rules(matter.agency).value("review.checklist")]
+    return [{"finding": "pass", "note": ""} for _ in agency_rules(matter.agency).value("review.checklist", default=[])]
 
 
 def pass_review(matter, *, submitter, reviewer, leader, transition="decide", collective=False):

@@ -155,3 +155,22 @@ def test_yuyao_sets_no_leader_route_so_only_collective_discussion_overrides(agen
         )
     with pytest.raises(ValidationError, match="集体讨论"):
         services.review_leader_decide(review=review, decision="approve", acting_user=leader, note="坚持原意见")
+
+
+@pytest.mark.parametrize("pack", ["fushun-city", "yuyao-city", "pingdingshan-hitech", "tonghua-city", "fushun-county-hrss"])
+def test_a_penalty_decided_after_a_hearing_is_reviewed_under_every_pack(agency, section, officer, pack):
+    """行政处罚法第五十八条第一款第（二）项 binds every agency: a catalogue that does not list the hearing (余姚,
+    平顶山) or a pack with no catalogue at all (通化, 抚顺县) does not take it out of review; 抚顺's catalogue lists
+    it itself, once."""
+    _use(agency, pack)
+    matter = make_matter(agency, section, officer, amount="200", state="heard")
+    before = _codes(matter)
+    _step(matter, officer, "hold_hearing")
+    hits = [h for h in scope_for(matter) if h.trigger == "hearing"]
+    assert len(hits) == 1 and _codes(matter) - before == {hits[0].code}
+    if pack == "fushun-city":
+        assert hits[0].code == "penalty.hearing" and "第三条" in hits[0].citation
+    else:
+        assert hits[0].code == "penalty.statutory-hearing" and "第五十八条第一款" in hits[0].citation
+    refusal = gate(matter, "decide")
+    assert "经过听证程序" in refusal and "尚未送法制审核" in refusal and "第五十八条" in refusal

@@ -168,6 +168,27 @@ def test_major_decision_without_legal_review_is_found_and_closes_once_reviewed(d
 
 
 @pytest.mark.django_db
+def test_a_decision_after_a_hearing_without_review_is_found_under_a_pack_with_no_catalogue(desk):
+    """通化's pack lists no review catalogue; the statute's situation (a hearing held, 行政处罚法第五十八条第一款)
+    still binds it, and the scan says so."""
+    from django.utils import timezone
+
+    from matters.models import Step
+    from review.tests.helpers import make_matter
+
+    desk.agency.policy_pack = "tonghua-city"
+    desk.agency.save(update_fields=["policy_pack"])
+    matter = make_matter(desk.agency, desk.section, desk.officer, amount="20000", state="heard")
+    for code, to in (("hold_hearing", "heard"), ("decide", "decided")):  # planted, as imported from paper
+        Step.objects.create(matter=matter, transition=code, label=code, from_state=matter.state, to_state=to,
+                            occurred_at=timezone.now(), acted_by=desk.leader)
+    findings_scan(agency=desk.agency)
+    (finding,) = Finding.objects.filter(kind=Check.REVIEW_MISSING)
+    assert finding.matter == matter and finding.rule_key == "review.statutory_scope"
+    assert "经过听证程序" in finding.message and "第五十八条第一款" in finding.citation
+
+
+@pytest.mark.django_db
 def test_service_without_its_proof_is_found_and_closes_once_the_proof_is_added(desk):
     from django.core.exceptions import ValidationError
 

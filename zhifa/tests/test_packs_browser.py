@@ -4,9 +4,12 @@ and is silently ignored elsewhere is a bug).
 The officer opens the case and asks for filing; the approver the pack names (the section chief, or
 通化's 局主要负责人, 001 第九条) approves it from 待我审批; the officer proposes a fine; the matter page
 says whether it is in legal-review scope as the pack decides (抚顺 10万元 and more for an organisation,
-余姚 5万元, 平顶山 any fine, 通化 and 抚顺县 none at this amount); where it is, the officer sends it to
-法制审核 and the reviewer gives the opinion from 待审核. Then the leader approves and decides (抚顺
-审核第四条: after review only once the leaders have discussed it collectively); the officer serves the
+余姚 5万元, 平顶山 any fine; 通化 and 抚顺县 have no review catalogue, so the section chief, judging the
+case complex, marks it 重大 on the matter page: 行政处罚法第五十八条第一款第（三）项). Under every pack the
+officer then sends it to 法制审核, picking the materials by clicking, and the assigned reviewer opens a
+picked record and gives the opinion from 待审核. Then the leader approves and decides (抚顺 审核第四条: after
+review only once the leaders have discussed it collectively; a case marked 重大 likewise, 行政处罚法第五十七条
+第二款); the officer serves the
 告知 and records the party's statement with the recordings each pack's list asks (余姚 films it,
 平顶山 asks whether it may be disputed); the 决定书 is served electronically, refused without the
 party's 送达地址确认书 (行政处罚法第六十一条第二款) and accepted with it; the publisher publishes it within
@@ -28,7 +31,8 @@ from zhifa.tests.test_role_days_browser import Desk, _local
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("plain_pdf")]
 
-# pack: (fine proposed, the words the matter page shows for its legal-review scope, or None: 否)
+# pack: (fine proposed, the words the matter page shows for its legal-review scope, or None: 否, and the
+# chief marks the case 重大 by hand)
 PACKS = {
     "fushun-city": ("120000", "达到100000元"),
     "yuyao-city": ("50000", "达到50000元"),
@@ -36,6 +40,7 @@ PACKS = {
     "tonghua-city": ("200000", None),
     "fushun-county-hrss": ("200000", None),
 }
+COMPLEX = "涉及多个违法行为和法律关系，案情复杂，属于行政处罚法第五十八条第一款第（三）项情形。"
 
 
 @pytest.fixture
@@ -124,48 +129,57 @@ def test_a_penalty_case_under_each_pack(browser, live_server, office, tmp_path):
     assert "案件处理呈批中" in officer.state()
     major = officer.page.inner_text("#matter-major")
     if scope is None:
+        # No catalogue entry reaches this fine; the chief reads the proposal, judges the case 疑难复杂 and marks
+        # it 重大 on the matter page, which puts it under legal review (行政处罚法第五十八条第一款第（三）项).
         assert major == "否", major
         assert officer.page.locator("main .notice >> text=送法制审核").count() == 0
+        chief.matter(title)
+        chief.page.click("main details > summary:has-text('认定为重大案件')")
+        chief.page.locator("main form[action$='/major/'] textarea").fill(COMPLEX)
+        assert "已认定为重大案件" in chief.click("main form[action$='/major/'] button[type=submit]")
+        officer.matter(title)
+        major = officer.page.inner_text("#matter-major")
+        assert "重大" in major and COMPLEX in major, major
     else:
         assert "法制审核范围" in major and scope in major, major
-        officer.click("main .notice >> text=送法制审核")
-        # The evidence is picked from the matter's records (送审材料, 000 审核制度第五条), not typed.
-        fill_review_submission(officer.page, situation="违法事实清楚，拟按裁量基准罚款。", draft="罚款。",
-                               records=["现场检查照片"])
-        text = officer.click("main form button[type=submit]")
-        review = LegalReview.objects.get(matter__title=title)
-        assert review.state == "reviewing", text
-        picked = review.materials.get(records__isnull=False).records.get()
-        assert picked.title == "现场检查照片"
+    officer.click("main .notice >> text=送法制审核")
+    # The evidence is picked from the matter's records (送审材料, 000 审核制度第五条), not typed.
+    fill_review_submission(officer.page, situation="违法事实清楚，拟按裁量基准罚款。", draft="罚款。",
+                           records=["现场检查照片"])
+    text = officer.click("main form button[type=submit]")
+    review = LegalReview.objects.get(matter__title=title)
+    assert review.state == "reviewing", text
+    picked = review.materials.get(records__isnull=False).records.get()
+    assert picked.title == "现场检查照片"
 
-        reviewer = Desk(browser, live_server.url, office.reviewer)
-        desks.append(reviewer)
-        reviewer.from_queue("reviewconduct", title, count=1)
-        reviewer.fill("", {"reviewer": office.reviewer.name})
-        reviewer.page.check("#id_first")
-        reviewer.click("button:has-text('指派')")
-        # The assigned reviewer (政策法规科, not the handling section) opens the picked record: a logged read.
-        assert "现场检查照片" in reviewer.click("#materials a:has-text('现场检查照片')")
-        view = Event.objects.filter(kind="record.view", subject_id=str(picked.pk), actor_id=office.reviewer.pk).get()
-        assert "法制审核送审材料" in view.data["grant"]
-        reviewer.from_queue("reviewconduct", title, count=1)
-        reviewer.click("text=填写审核内容并出具意见")
-        form = reviewer.page
-        for select in form.locator("select[name^='finding_']").all():
-            select.select_option("pass")
-        form.select_option("#id_outcome", "agree")
-        form.fill("#id_opinion", "事实清楚，证据确凿，同意。")
-        if form.locator("#id_meeting_on").count():
-            form.fill("#id_meeting_on", timezone.localdate().isoformat())
-            form.fill("#id_meeting_minutes", "科务会研究同意。")
-        assert "已出具法制审核意见书" in reviewer.click("button:has-text('出具审核意见书')")
-        assert LegalReview.objects.get(pk=review.pk).state != "reviewing"
-    _decide_serve_publish(browser, live_server, office, title, fine, scope is not None, desks, tmp_path)
+    reviewer = Desk(browser, live_server.url, office.reviewer)
+    desks.append(reviewer)
+    reviewer.from_queue("reviewconduct", title, count=1)
+    reviewer.fill("", {"reviewer": office.reviewer.name})
+    reviewer.page.check("#id_first")
+    reviewer.click("button:has-text('指派')")
+    # The assigned reviewer (政策法规科, not the handling section) opens the picked record: a logged read.
+    assert "现场检查照片" in reviewer.click("#materials a:has-text('现场检查照片')")
+    view = Event.objects.filter(kind="record.view", subject_id=str(picked.pk), actor_id=office.reviewer.pk).get()
+    assert "法制审核送审材料" in view.data["grant"]
+    reviewer.from_queue("reviewconduct", title, count=1)
+    reviewer.click("text=填写审核内容并出具意见")
+    form = reviewer.page
+    for select in form.locator("select[name^='finding_']").all():
+        select.select_option("pass")
+    form.select_option("#id_outcome", "agree")
+    form.fill("#id_opinion", "事实清楚，证据确凿，同意。")
+    if form.locator("#id_meeting_on").count():
+        form.fill("#id_meeting_on", timezone.localdate().isoformat())
+        form.fill("#id_meeting_minutes", "科务会研究同意。")
+    assert "已出具法制审核意见书" in reviewer.click("button:has-text('出具审核意见书')")
+    assert LegalReview.objects.get(pk=review.pk).state != "reviewing"
+    _decide_serve_publish(browser, live_server, office, title, fine, desks, tmp_path)
     for desk in desks:
         desk.close()
 
 
-def _decide_serve_publish(browser, live_server, office, title, fine, reviewed, desks, tmp_path):
+def _decide_serve_publish(browser, live_server, office, title, fine, desks, tmp_path):
     """The rest of the case: the leader's decision (集体讨论 where the pack asks it), the 决定书 served
     electronically (refused without the party's 送达地址确认书, accepted with it), the publication within
     the pack's deadline and its take-down."""
@@ -181,10 +195,9 @@ def _decide_serve_publish(browser, live_server, office, title, fine, reviewed, d
     leader = next((d for d in desks if d.user == office.leader), None) or Desk(browser, live_server.url, office.leader)
     if leader not in desks:
         desks.append(leader)
-    if reviewed:
-        leader.from_queue("reviewleader", title, count=1)
-        leader.fill("", {"decision": "同意作出决定"})
-        leader.click("main form button:has-text('决定')")
+    leader.from_queue("reviewleader", title, count=1)
+    leader.fill("", {"decision": "同意作出决定"})
+    leader.click("main form button:has-text('决定')")
     leader.from_queue("mattersdecide", title, count=1)
     leader.step("approve_proposal", {"opinion": "同意"})
     assert "处理意见已批准" in leader.state()
@@ -213,8 +226,9 @@ def _decide_serve_publish(browser, live_server, office, title, fine, reviewed, d
     decision = {"facts": "储罐区未设置可燃气体报警装置", "basis": "安全生产法第九十九条第（二）项",
                 "decision": "罚款", "amount": fine, "payment": "银行转账"}
     leader.from_queue("mattersdecide", title, count=1)
-    if reviewed and rules.value("review.collective_discussion_after_review", default=False):
-        # 抚顺 审核第四条: after review the leaders discuss it collectively; the refusal says what to do.
+    if rules.value("review.collective_discussion_after_review", default=False) or Matter.objects.get(title=title).major:
+        # 抚顺 审核第四条: after review the leaders discuss it collectively; so for a case marked 重大 under every
+        # pack (行政处罚法第五十七条第二款). The refusal says what to do.
         refusal = leader.step("decide", decision, refused=True)
         assert "集体讨论" in refusal and "请先办理" in refusal, refusal
         leader.step("discuss", {"time": _local(timezone.now()), "participants": "钱局长、副局长、政策法规科科长",
@@ -249,10 +263,7 @@ def _decide_serve_publish(browser, live_server, office, title, fine, reviewed, d
 
     # The publication: due within the pack's deadline from the decision, shown until the pack's display
     # period ends (none where the pack sets none), and taken down with a public note.
-    publisher = next(d for d in desks if d.user == office.reviewer) if reviewed else Desk(
-        browser, live_server.url, office.reviewer)
-    if publisher not in desks:
-        desks.append(publisher)
+    publisher = next(d for d in desks if d.user == office.reviewer)
     publisher.from_queue("publicityreview", "行政处罚", count=1)
     item = Publication.objects.get(source=f"matters.matter:{matter.pk}")
     due = deadline_for(rules.rule("publicity.penalty_deadline"), item.decided_on).due
