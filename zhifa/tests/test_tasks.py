@@ -30,6 +30,7 @@ def test_beat_schedules_each_periodic_task_and_drops_a_late_run(settings):
         "zhifa.supervision.scan",
         "zhifa.supervision.remind",
         "zhifa.publicity.expire",
+        "zhifa.field.settle_sends",
     }
     for entry in schedule.values():
         assert entry["task"] in app.tasks and entry["options"]["expires"] == entry["schedule"]
