@@ -346,7 +346,13 @@ def _electronic_state(instrument) -> dict:
 
     from field.choices import SendOutcome
     from field.models import ElectronicSend
-    from field.services import UNSETTLED, electronic_send_failure_text, electronic_send_unsettled_text
+    from field.services import (
+        SEND_SETTLE_AFTER,
+        UNSETTLED,
+        _attempt_data,
+        electronic_send_failure_text,
+        electronic_send_unsettled_text,
+    )
 
     sent_kind, failed_kind = "instrument.electronic_send", "instrument.electronic_send_failed"
     attempts = Event.objects.filter(
@@ -375,9 +381,20 @@ def _electronic_state(instrument) -> dict:
             "text": electronic_send_unsettled_text(agency=instrument.agency, kind=unsettled.kind, data=unsettled.data),
             "unknown": unsettled.kind == "instrument.electronic_send_unknown",
         }
+    # the last attempt, still without an outcome: being sent, or — past SEND_SETTLE_AFTER — shown as
+    # electronic_sends_settle will settle it (the next send or arrival settles it first)
+    pending = ElectronicSend.objects.filter(instrument=instrument, state__in=UNSETTLED).order_by("-pk").first()
+    if pending is not None and pending.started_at < timezone.now() - SEND_SETTLE_AFTER:
+        kind = f"instrument.electronic_send_{'abandoned' if pending.state == 'prepared' else 'unknown'}"
+        data = _attempt_data(pending)
+        failed, pending = None, None
+        unsettled = {
+            **data, "started_at": datetime.fromisoformat(data["started_at"]),
+            "text": electronic_send_unsettled_text(agency=instrument.agency, kind=kind, data=data),
+            "unknown": kind == "instrument.electronic_send_unknown",
+        }
     # the message whose arrival may be registered: one the server accepted, or one whose outcome is unknown
     arrival_record = sent["sent_record"] if sent else (unsettled["sent_record"] if unsettled and unsettled["unknown"] else None)
-    pending = ElectronicSend.objects.filter(instrument=instrument, state__in=UNSETTLED).order_by("-pk").first()
     from django.urls import reverse
 
     serve = reverse("matters:serve", args=[instrument.matter_id, instrument.pk])

@@ -1035,6 +1035,7 @@ def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arriva
 
     matter_may_serve(acting_user=acting_user, matter=instrument.matter)
     address = _electronic_address(instrument)
+    electronic_sends_settle(instrument=instrument)  # an attempt that lost its outcome: its arrival proves it
     # a message the server accepted, or one handed over whose outcome is unknown: the arrival shown on
     # the party's screen proves the latter went out (never a failed or an abandoned attempt's)
     sent = Event.objects.filter(

@@ -190,9 +190,12 @@ def test_an_attempt_that_lost_its_filing_or_its_outcome_is_settled_without_claim
     client.force_login(team.officer)
     send, page = f"/field/instruments/{order.pk}/send/", f"/field/instruments/{order.pk}/print/"
 
-    def settle(abandoned: int, unknown: int):
-        for attempt in ElectronicSend.objects.filter(state__in=services.UNSETTLED):  # as if 11 minutes went by
+    def age():  # as if 11 minutes went by since the unsettled attempts started
+        for attempt in ElectronicSend.objects.filter(state__in=services.UNSETTLED):
             ElectronicSend.objects.filter(pk=attempt.pk).update(started_at=attempt.started_at - timedelta(minutes=11))
+
+    def settle(abandoned: int, unknown: int):
+        age()
         out = StringIO()
         call_command("field", "settle", stdout=out)
         said = out.getvalue()
@@ -218,6 +221,9 @@ def test_an_attempt_that_lost_its_filing_or_its_outcome_is_settled_without_claim
     # a second send before the first is settled is refused: no second message
     refused = client.post(send, follow=True).content.decode()
     assert "尚无结果" in refused and ElectronicSend.objects.count() == 1 and not mail_server.received
+    age()  # past the wait the page says what settling will, and offers to send again
+    html = client.get(page).content.decode()
+    assert 'id="send-abandoned"' in html and 'id="send-pending"' not in html and 'id="send"' in html
     settle(1, 0)
     abandoned = Event.objects.get(kind="instrument.electronic_send_abandoned")
     assert abandoned.data["message_id"] == attempt.message_id and abandoned.data["eml_stored"] is True
@@ -245,10 +251,8 @@ def test_an_attempt_that_lost_its_filing_or_its_outcome_is_settled_without_claim
     assert content.rstrip(b"\r\n") == _filed(attempt.sent_record_id).rstrip(b"\r\n")  # the message filed is the one sent
     assert email.message_from_bytes(content)["Message-ID"] == attempt.message_id
     assert not Event.objects.filter(kind="instrument.electronic_send").exists() and not _unreferenced()[1:]
-    settle(0, 1)
-    unknown = Event.objects.get(kind="instrument.electronic_send_unknown")
-    assert (unknown.data["sent_record"], unknown.data["message_id"]) == (attempt.sent_record_id, attempt.message_id)
-    assert not Service.objects.filter(instrument=order).exists()
+    # past the wait, before anything settles it, the page already says what settling will: outcome unknown
+    age()
     html = client.get(page).content.decode()
     assert 'id="send-unknown"' in html and "无法确认邮件是否发出" in html and escape(attempt.message_id) in html
     assert f'name="sent_record" value="{attempt.sent_record_id}"' in html  # its arrival may still be registered
@@ -260,6 +264,10 @@ def test_an_attempt_that_lost_its_filing_or_its_outcome_is_settled_without_claim
             {"sent_record": attempt.sent_record_id, "arrived_at": arrived, "photo": f}, follow=True,
         ).content.decode()
     assert "已登记《责令限期整改指令书》" in done, done[:3000]
+    # registering the arrival settled the attempt first (no periodic task ran): unknown, then proven by the arrival
+    unknown = Event.objects.get(kind="instrument.electronic_send_unknown")
+    assert (unknown.data["sent_record"], unknown.data["message_id"]) == (attempt.sent_record_id, attempt.message_id)
     service = Service.objects.get(instrument=order)
     assert attempt.sent_record_id in set(service.records.values_list("pk", flat=True))
+    assert unknown.pk < Event.objects.filter(kind__startswith="matter.").latest("pk").pk
     settle(0, 0)  # nothing left to settle
