@@ -97,13 +97,18 @@ class CarrierForm(BoundedForm):
                                widget=forms.Select)
     period = forms.CharField(label="时间", max_length=40)
     confidentiality = forms.ChoiceField(label="密级", choices=Confidentiality.choices)
-    retention = forms.ChoiceField(label="保管期限（仅政策包未规定时选择）", choices=RETENTION_OPTIONS, required=False)
+    retention = forms.ChoiceField(
+        label="保管期限（仅政策包未规定时选择）", choices=RETENTION_OPTIONS, required=False,
+        error_messages={"invalid_choice": "保管期限“%(value)s”无效：请选择永久、30年、10年或5年。"},
+    )
     contents = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
     holder = forms.CharField(label="保管人", max_length=100, required=False)
     case_files_q = forms.CharField(label="查找案卷（档号、题名或执法事项）", max_length=100, required=False)
     # Ticked from the list; each posted id is resolved through archive.selectors.casefile_for_carrier.
-    case_files = forms.TypedMultipleChoiceField(label="所存案卷", coerce=int, required=False,
-                                                widget=forms.CheckboxSelectMultiple)
+    case_files = forms.TypedMultipleChoiceField(
+        label="所存案卷", coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "所存案卷：请在列表中查找并勾选。"},
+    )
 
     PICKERS = ("party_q", "party", "case_files_q", "case_files")
 

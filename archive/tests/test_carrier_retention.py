@@ -66,7 +66,7 @@ def test_where_the_pack_sets_none_the_archivist_chooses_never_shorter_than_a_hel
     assert "本单位政策包未规定保管期限" in page and sealed.code in page and pending.code in page
     # nothing held, nothing chosen: the label's rule, and what to do
     _refused(_post(client, body), "载体标签须注明保管期限（", 0)
-    _refused(_post(client, body, retention="3"), "3", 0)  # not an 档案 tier
+    _refused(_post(client, body, retention="3"), "保管期限“3”无效：请选择永久、30年、10年或5年。", 0)  # no 档案 tier
     # shorter than the sealed file it holds
     _refused(_post(client, body, case_files=[sealed.pk], retention="10"), "不能短于载体所存案卷中最长的保管期限：30年", 0)
     # an id that is none of this viewer's case files: refused, nothing saved, the refusal logged
@@ -92,6 +92,9 @@ def test_where_the_pack_sets_none_the_archivist_chooses_never_shorter_than_a_hel
     api = client.post("/api/v1/archive/carriers/", {**body, "number": "GP-3", "retention": "5年",
                                                     "case_files": [sealed.pk]}, content_type="application/json")
     assert api.status_code == 400 and "不能短于" in api.content.decode() and Carrier.objects.count() == 2
+    api = client.post("/api/v1/archive/carriers/", {**body, "number": "GP-3", "retention": "3年"},
+                      content_type="application/json")
+    assert api.status_code == 400 and "保管期限“3年”无效" in api.content.decode() and Carrier.objects.count() == 2
     api = client.post("/api/v1/archive/carriers/", {**body, "number": "GP-3", "retention": "永久",
                                                     "case_files": [sealed.pk]}, content_type="application/json")
     assert api.status_code == 201 and api.json()["retention"] == "永久" and api.json()["held"] == [
