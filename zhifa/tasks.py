@@ -2,7 +2,7 @@
 
 Queued: `upload_finish` (probe and store a completed resumable upload, file it as a record).
 Periodic (beat): the sequencer, checkpoint signing, the compliance scan, reminders, take-down of
-publications whose display period has ended.
+publications whose display period has ended, settling 电子送达 attempts left without an outcome.
 """
 
 import logging
