@@ -266,12 +266,25 @@ class DisposalViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class CarrierSerializer(serializers.ModelSerializer):
+    # written: the case files it holds (resolved through archive.selectors.casefile_for_carrier) and a
+    # 保管期限 chosen only where the pack sets none (永久, 30年, 10年, 5年); read: what was decided
+    case_files = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False, write_only=True,
+        max_length=50,
+    )
+    retention = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    held = serializers.SerializerMethodField(help_text="所存案卷（档号）")
+
     class Meta:
         model = Carrier
-        fields = ["id", "number", "kind", "party", "period", "confidentiality", "retention", "contents", "holder",
+        fields = ["id", "number", "kind", "party", "period", "confidentiality", "retention", "retention_years",
+                  "retention_permanent", "retention_basis", "case_files", "held", "contents", "holder",
                   "registered_at"]
-        read_only_fields = ["id", "registered_at"]
+        read_only_fields = ["id", "registered_at", "retention_years", "retention_permanent", "retention_basis"]
         extra_kwargs = {"contents": {"max_length": 2000}}
+
+    def get_held(self, carrier) -> list[dict]:
+        return [{"id": f.pk, "code": f.code} for f in carrier.case_files.all()]
 
 
 class CarrierViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
@@ -292,5 +305,7 @@ class CarrierViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
             from django.core.exceptions import ValidationError
 
             raise ValidationError("企业不属于本单位。")
-        carrier = services.carrier_register(acting_user=request.user, party=party, **values)
+        held = [selectors.casefile_for_carrier(viewer=request.user, pk=pk)
+                for pk in dict.fromkeys(values.pop("case_files", []))]
+        carrier = services.carrier_register(acting_user=request.user, party=party, case_files=held, **values)
         return Response(CarrierSerializer(carrier).data, status=status.HTTP_201_CREATED)

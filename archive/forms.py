@@ -97,18 +97,32 @@ class CarrierForm(BoundedForm):
                                widget=forms.Select)
     period = forms.CharField(label="时间", max_length=40)
     confidentiality = forms.ChoiceField(label="密级", choices=Confidentiality.choices)
-    retention = forms.CharField(label="保管期限", max_length=20)
+    retention = forms.ChoiceField(
+        label="保管期限（仅政策包未规定时选择）", choices=RETENTION_OPTIONS, required=False,
+        error_messages={"invalid_choice": "保管期限“%(value)s”无效：请选择永久、30年、10年或5年。"},
+    )
     contents = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
     holder = forms.CharField(label="保管人", max_length=100, required=False)
+    case_files_q = forms.CharField(label="查找案卷（档号、题名或执法事项）", max_length=100, required=False)
+    # Ticked from the list; each posted id is resolved through archive.selectors.casefile_for_carrier.
+    case_files = forms.TypedMultipleChoiceField(
+        label="所存案卷", coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "所存案卷：请在列表中查找并勾选。"},
+    )
 
-    PICKERS = ("party_q", "party")
+    PICKERS = ("party_q", "party", "case_files_q", "case_files")
 
-    def __init__(self, *args, parties=(), **kwargs):
+    def __init__(self, *args, parties=(), case_files=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party"].widget.choices = [("", "——不属于某一企业——"), *(
             (p.pk, f"{p.name}（{p.id_number}）" if p.id_number else p.name) for p in parties
         )]
         self.offered = bool(parties)
+        self.fields["case_files"].choices = [
+            (c.pk, f"{c.code} {c.title}（{c.get_state_display()}"
+                   + (f"，保管期限{c.retention_label}）" if c.state == "sealed" else "）")) for c in case_files
+        ]
+        self.files_offered = bool(case_files)
 
     def main_fields(self):
         return [self[name] for name in self.fields if name not in self.PICKERS]

@@ -316,7 +316,14 @@ class Carrier(models.Model):
     confidentiality = models.CharField(
         "密级", max_length=12, choices=Confidentiality.choices, default=Confidentiality.NORMAL
     )
+    # the label's text (第十八条); the period itself below, from what it carries or, where the pack
+    # sets none, chosen by the archivist (carriers registered before it was kept hold the text only)
     retention = models.CharField("保管期限", max_length=20)
+    retention_years = models.PositiveSmallIntegerField("保管期限（年）", null=True, blank=True)
+    retention_permanent = models.BooleanField("永久保管", default=False)
+    retention_basis = models.CharField("保管期限依据", max_length=300, blank=True)
+    case_files = models.ManyToManyField("archive.CaseFile", related_name="carriers", blank=True,
+                                        verbose_name="所存案卷")
     contents = models.TextField("内容", blank=True)
     holder = models.CharField("当前保管人", max_length=100)
     registered_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+")
@@ -326,7 +333,13 @@ class Carrier(models.Model):
         ordering = ["number"]
         verbose_name = "存储载体"
         verbose_name_plural = "存储载体"
-        constraints = [models.UniqueConstraint(fields=["agency", "number"], name="carrier_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="carrier_unique_number"),
+            models.CheckConstraint(
+                condition=~models.Q(retention_permanent=True, retention_years__isnull=False),
+                name="carrier_retention_one_kind",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -91,6 +91,33 @@ def retention_for(case_file, on: date | None = None) -> Retention | None:
     return best
 
 
+def case_file_retention(case_file) -> Retention | None:
+    """A case file's 保管期限: fixed once sealed; before that, what the pack's rule gives it so far
+    (None where the pack sets none: the archivist chooses it when sealing)."""
+    if case_file.state == "open":
+        found = retention_for(case_file)
+        return Retention(found.years, f"案卷{case_file.code}（待归档）：{found.basis}") if found else None
+    if case_file.retention_permanent:
+        return Retention(None, f"案卷{case_file.code}：{case_file.retention_basis}")
+    if case_file.retention_years:
+        return Retention(case_file.retention_years, f"案卷{case_file.code}：{case_file.retention_basis}")
+    return None
+
+
+def longest(retentions) -> Retention | None:
+    """The longest of `retentions` (None among them ignored); the first of equals."""
+    best = None
+    for candidate in retentions:
+        if candidate is not None and (best is None or _longer(candidate, best)):
+            best = candidate
+    return best
+
+
+def shorter(a: Retention, b: Retention) -> bool:
+    """Whether `a` ends before `b` (永久 is never shorter)."""
+    return _longer(b, a)
+
+
 def _longer(a: Retention, b: Retention) -> bool:
     if b.permanent:
         return False

@@ -117,7 +117,7 @@ def disposal_pending_count(*, viewer) -> int:
 
 def carrier_list(*, viewer) -> QuerySet[Carrier]:
     require(viewer, "archive.view")
-    return Carrier.objects.filter(agency_id=viewer.agency_id).select_related("party")
+    return Carrier.objects.filter(agency_id=viewer.agency_id).select_related("party").prefetch_related("case_files")
 
 
 def carrier_for(*, viewer, pk: int) -> Carrier:
@@ -165,6 +165,38 @@ def casefile_for_hold(*, viewer, pk: int) -> CaseFile:
         from django.core.exceptions import ValidationError
 
         raise ValidationError(f"本单位没有案卷#{pk}：请在列表中查找并选择。") from None
+
+
+CARRIER_PICKS_SHOWN = 30  # case files a search offers at once; the picked ones stay offered besides
+CARRIER_PICKS_MAX = 50  # case files one carrier may name on its registration
+
+
+def _carrier_case_files(viewer) -> QuerySet[CaseFile]:
+    require(viewer, "archive.manage")
+    return casefile_list(viewer=viewer).exclude(state=CaseFileState.DISPOSED)
+
+
+def casefile_carrier_choices(*, viewer, query: str = "", picked=()) -> list[CaseFile]:
+    """The case files the 登记存储载体 form offers: the viewer's, not destroyed, whose code, title or
+    matter matches `query`, newest first, and those already picked."""
+    qs = _carrier_case_files(viewer).order_by("-pk")
+    ids = [pk for pk in picked if isinstance(pk, int)][:CARRIER_PICKS_MAX]
+    rows = list(qs.filter(pk__in=ids)) if ids else []
+    query = query.strip()
+    found = qs.filter(Q(code__icontains=query) | Q(title__icontains=query) | Q(matter__title__icontains=query)) \
+        if query else qs
+    return rows + [c for c in found[:CARRIER_PICKS_SHOWN] if c.pk not in ids]
+
+
+def casefile_for_carrier(*, viewer, pk: int) -> CaseFile:
+    """A case file a carrier holds: one the viewer may see and not destroyed. Any other is refused
+    and logged (ValidationError)."""
+    try:
+        return object_visible(_carrier_case_files(viewer), pk=pk, viewer=viewer)
+    except Http404:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(f"没有您可选择的案卷#{pk}：请在列表中查找并勾选。") from None
 
 
 def hold_for(*, viewer, pk: int) -> Hold:

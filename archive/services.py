@@ -39,9 +39,13 @@ from archive.pdf import page_count, render_case_file
 from archive.retention import (
     AV_KINDS,
     PERMANENT_LOCK_YEARS,
+    Retention,
+    case_file_retention,
     lock_date,
+    longest,
     record_retain_until,
     retention_for,
+    shorter,
     until,
 )
 from ledger.services import event_record
@@ -463,6 +467,7 @@ def casefile_seal(
                 "lock_until": lock.isoformat(),
             },
         )
+        carriers_follow(case_file=locked, acting_user=acting_user)  # a carrier keeps what it holds as long
     return locked
 
 
@@ -551,6 +556,7 @@ def record_keep_long_term(*, record, basis: str, acting_user) -> list[CaseFile]:
         event_record(kind="casefile.retention", subject=case_file, acting_user=acting_user,
                      data={"from": before, "to": "永久", "basis": basis, "record": record.pk,
                            "lock_until": lock.isoformat()})
+        carriers_follow(case_file=case_file, acting_user=acting_user)
         changed.append(case_file)
     return changed
 
@@ -915,40 +921,135 @@ def collection_return_originals(*, acting_user, collection: Collection, returned
 
 
 @transaction.atomic
+def _period_chosen(text: str) -> Retention | None:
+    """The 保管期限 the archivist chose: one of the 档案 tiers (永久, 30年, 10年, 5年; "permanent" or
+    the number of years), or None for none chosen."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    value = {"永久": "permanent"}.get(value, value.removesuffix("年"))
+    if value not in RETENTION_CHOICES:
+        shown = text.strip()[:20] + ("…" if len(text.strip()) > 20 else "")
+        raise ValidationError(f"保管期限“{shown}”无效：请选择永久、30年、10年或5年。")
+    return Retention(None if value == "permanent" else int(value), "本单位政策包未规定，由档案管理员按档案管理规定确定")
+
+
+def carrier_retention(*, agency, case_files, retention: str = "") -> Retention:
+    """A carrier's 保管期限 follows what it carries: the longest of its case files' (a sealed file's
+    own; an open one's as the pack's archive.retention gives it so far). The archivist chooses it
+    only where the pack sets none, never shorter than a carried file's. Raises ValidationError, with
+    the pack's citation where it decides."""
+    rule = agency_rules(agency).get("archive.retention")
+    carried = longest(case_file_retention(f) for f in case_files)
+    chosen = _period_chosen(retention)
+    if rule is not None:
+        cited = rule.cited("、")
+        if not case_files:
+            raise ValidationError(
+                f"本单位政策包按案件类别规定保管期限（{cited}）：请查找并勾选载体所存的案卷，载体的保管期限取其中最长的。"
+            )
+        if chosen is not None and chosen.years != carried.years:
+            raise ValidationError(
+                f"本单位政策包已规定保管期限（{cited}）：载体按所存案卷中最长的保管期限（{carried.label}）保管，"
+                "“保管期限”请选“按政策包确定”。"
+            )
+        return carried
+    if chosen is None:
+        if carried is not None:
+            return carried
+        label = agency_rules(agency).get("archive.carrier_label_fields")
+        raise ValidationError(
+            "载体标签须注明保管期限" + (f"（{label.cited('、')}）" if label else "")
+            + "：本单位政策包未规定保管期限（archive.retention），所选案卷也未定保管期限，请选择保管期限：永久、30年、10年或5年。"
+        )
+    if carried is not None and shorter(chosen, carried):
+        raise ValidationError(
+            f"保管期限不能短于载体所存案卷中最长的保管期限：{carried.label}（{carried.basis}）。"
+        )
+    return chosen
+
+
+def _carrier_retention_set(carrier: Carrier, found: Retention) -> None:
+    carrier.retention = found.label
+    carrier.retention_years, carrier.retention_permanent = found.years, found.permanent
+    carrier.retention_basis = found.basis[: Carrier._meta.get_field("retention_basis").max_length]
+
+
+@transaction.atomic
 def carrier_register(
-    *, acting_user, number: str, kind: str, period: str, retention: str, party=None,
-    confidentiality: str = Confidentiality.NORMAL, contents: str = "", holder: str = "",
+    *, acting_user, number: str, kind: str, period: str, retention: str = "", party=None,
+    confidentiality: str = Confidentiality.NORMAL, contents: str = "", holder: str = "", case_files=(),
 ) -> Carrier:
-    """Register a storage carrier with what its label must say (第十八条); custody starts (第二十条)."""
+    """Register a storage carrier with what its label must say (第十八条); custody starts (第二十条).
+    Its 保管期限 follows the case files it carries (carrier_retention). `case_files`: the agency's,
+    resolved by the caller through archive.selectors.casefile_for_carrier.
+
+    Raises PermissionDenied, ValidationError (a label field missing or too long, an unknown kind or
+    密级, a number already registered, another agency's enterprise or case file, a destroyed case
+    file, a 保管期限 invalid, shorter than a carried file's, or chosen where the pack decides)."""
     require(acting_user, "archive.manage", agency=acting_user.agency)
-    number, period, retention = (number or "").strip(), (period or "").strip(), (retention or "").strip()
+    number, period = (number or "").strip(), (period or "").strip()
     if kind not in CarrierKind.values:
         raise ValidationError(f"未知的载体类型“{kind}”。")
     if confidentiality not in Confidentiality.values:
         raise ValidationError(f"未知密级“{confidentiality}”。")
-    missing = [n for n, v in (("编号", number), ("时间", period), ("保管期限", retention)) if not v]
+    missing = [n for n, v in (("编号", number), ("时间", period)) if not v]
     if missing:
         rule = agency_rules(acting_user.agency).get("archive.carrier_label_fields")
         raise ValidationError(f"载体标签须注明{'、'.join(missing)}" + (f"（{rule.cited('、')}）" if rule else "") + "。")
-    for value, field in ((number, "number"), (period, "period"), (retention, "retention")):
+    for value, field in ((number, "number"), (period, "period")):
         limit = Carrier._meta.get_field(field).max_length
         if len(value) > limit:
             raise ValidationError(f"{Carrier._meta.get_field(field).verbose_name}最多{limit}个字。")
     if party is not None and party.agency_id != acting_user.agency_id:
         raise ValidationError("企业不属于本单位。")
+    case_files = list({f.pk: f for f in case_files}.values())
+    for case_file in case_files:
+        if case_file.agency_id != acting_user.agency_id:
+            raise ValidationError("案卷不属于本单位。")
+        if case_file.state == CaseFileState.DISPOSED:
+            raise ValidationError(f"案卷 {case_file.code} 已销毁，不能登记为载体所存的案卷。")
     if Carrier.objects.filter(agency=acting_user.agency, number=number).exists():
         raise ValidationError(f"载体编号“{number}”已登记。")
+    found = carrier_retention(agency=acting_user.agency, case_files=case_files, retention=retention)
     now = timezone.now()
-    carrier = Carrier.objects.create(
-        agency=acting_user.agency, number=number, kind=kind, party=party, period=period, retention=retention,
+    carrier = Carrier(
+        agency=acting_user.agency, number=number, kind=kind, party=party, period=period,
         confidentiality=confidentiality, contents=(contents or "").strip(), holder=(holder or acting_user.name)[:100],
         registered_by=acting_user, registered_at=now,
     )
+    _carrier_retention_set(carrier, found)
+    carrier.save()
+    carrier.case_files.set(case_files)
     CustodyEntry.objects.create(carrier=carrier, action=CustodyAction.REGISTER, holder=carrier.holder,
                                 occurred_at=now, recorded_by=acting_user, note="登记入库")
     event_record(kind="carrier.register", subject=carrier, acting_user=acting_user,
-                 data={"number": number, "kind": kind, "party": getattr(party, "pk", None), "retention": retention})
+                 data={"number": number, "kind": kind, "party": getattr(party, "pk", None),
+                       "retention": carrier.retention, "basis": carrier.retention_basis,
+                       "case_files": [f.pk for f in case_files]})
     return carrier
+
+
+def carriers_follow(*, case_file: CaseFile, acting_user) -> list[Carrier]:
+    """A case file's 保管期限 set or lengthened (sealed, or raised to 永久): each carrier holding it and
+    kept for less takes it (the longest wins), a `carrier.retention` event each. Never shortens.
+    Runs in the caller's transaction."""
+    found = case_file_retention(case_file)
+    changed = []
+    if found is None:
+        return changed
+    for carrier in case_file.carriers.select_for_update().order_by("pk"):
+        current = Retention(carrier.retention_years, carrier.retention_basis)
+        if carrier.retention_permanent or (carrier.retention_years and not shorter(current, found)):
+            continue
+        before = carrier.retention
+        _carrier_retention_set(carrier, found)
+        carrier.save(update_fields=["retention", "retention_years", "retention_permanent", "retention_basis"])
+        event_record(kind="carrier.retention", subject=carrier, acting_user=acting_user,
+                     data={"from": before, "to": carrier.retention, "basis": carrier.retention_basis,
+                           "case_file": case_file.pk})
+        changed.append(carrier)
+    return changed
 
 
 @transaction.atomic

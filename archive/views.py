@@ -409,31 +409,45 @@ CARRIER_PARTIES_SHOWN = 30  # enterprises a search offers at once; the picked on
 
 @_refusal_logged("archive.manage")
 def carrier_new(request):
-    """登记存储载体. The enterprise is picked from the register (查找, then select; 查找 saves nothing)."""
+    """登记存储载体. The enterprise and the case files it holds are picked (查找, then select or tick;
+    查找 saves nothing); its 保管期限 follows those case files (services.carrier_retention)."""
     post = request.POST if request.method == "POST" else None
     posted = (post or {}).get("party", "")
     picked = int(posted) if posted.isascii() and posted.isdigit() and len(posted) < 10 else None
     found = enterprise_list(viewer=request.user, query=(post or {}).get("party_q", "")[:100])
     parties = list(enterprise_list(viewer=request.user).filter(pk=picked)) if picked else []
     parties += [p for p in found[:CARRIER_PARTIES_SHOWN] if p.pk != picked]
+    ticked = [v for v in (post.getlist("case_files") if post is not None else [])]
+    file_ids = list(dict.fromkeys(int(v) for v in ticked if v.isascii() and v.isdigit() and len(v) < 10))
+    case_files = selectors.casefile_carrier_choices(
+        viewer=request.user, query=(post or {}).get("case_files_q", "")[:100], picked=file_ids
+    )
     if post is not None and "find" in post:
-        form = CarrierForm(initial={k: post.get(k) for k in CarrierForm.base_fields}, parties=parties)
+        initial = {k: post.get(k) for k in CarrierForm.base_fields}
+        initial["case_files"] = file_ids
+        form = CarrierForm(initial=initial, parties=parties, case_files=case_files)
     else:
-        form = CarrierForm(post, parties=parties)
+        form = CarrierForm(post, parties=parties, case_files=case_files)
+    rule = agency_rules(request.user.agency).get("archive.retention")
     if post is not None and "find" not in post:
         try:
-            # the posted id through the selector first: another agency's enterprise is refused and logged
+            if len(ticked) > selectors.CARRIER_PICKS_MAX:
+                raise ValidationError(f"一个载体最多登记{selectors.CARRIER_PICKS_MAX}个案卷。")
+            if len(file_ids) != len(ticked):
+                raise ValidationError("所存案卷：请在列表中查找并勾选。")
+            # the posted ids through the selectors first: what the viewer may not pick is refused and logged
             party = _party(request, picked) if picked else None
+            held = [selectors.casefile_for_carrier(viewer=request.user, pk=pk) for pk in file_ids]
             if form.is_valid():
                 data = {k: v for k, v in form.cleaned_data.items() if k not in CarrierForm.PICKERS}
-                carrier = services.carrier_register(acting_user=request.user, party=party, **data)
+                carrier = services.carrier_register(acting_user=request.user, party=party, case_files=held, **data)
                 messages.success(request, f"载体 {carrier.number} 已登记，请打印标签贴于载体。")
                 return redirect("archive:carrier_label", pk=carrier.pk)
         except (ValidationError, PermissionDenied) as exc:
             form_refusal(form, exc)
         except Http404 as exc:
             form_refusal(form, ValidationError(f"{exc}请在列表中查找并选择。"))
-    return render(request, "archive/carrier_new.html", {"form": form})
+    return render(request, "archive/carrier_new.html", {"form": form, "retention_rule": rule})
 
 
 @capability_required("archive.view", methods=("GET",))

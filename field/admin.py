@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from field.models import InspectionCode, InspectionRating, InstrumentCheck, SignatureBinding, SyncItem
+from field.models import (
+    ElectronicSend,
+    InspectionCode,
+    InspectionRating,
+    InstrumentCheck,
+    SignatureBinding,
+    SyncItem,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -16,5 +23,5 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
-for model in (InspectionCode, InspectionRating, InstrumentCheck, SignatureBinding, SyncItem):
+for model in (InspectionCode, InspectionRating, InstrumentCheck, SignatureBinding, SyncItem, ElectronicSend):
     admin.site.register(model, ReadOnly)

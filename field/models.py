@@ -4,7 +4,7 @@ code printed on every 文书."""
 from django.conf import settings
 from django.db import models
 
-from field.choices import RatingScore, SyncState
+from field.choices import RatingScore, SendState, SyncState
 
 
 class InspectionCode(models.Model):
@@ -106,3 +106,42 @@ class SyncItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+
+class ElectronicSend(models.Model):
+    """电子送达发送尝试: one attempt to send a 文书 to the party by e-mail. Recorded before its message
+    (.eml) is stored or handed to the mail server, so that the exact message, its Message-ID and its
+    SHA-256 are known whatever happens next; the outcome is recorded after the mail server answers.
+    An attempt left without an outcome is settled honestly by `zhifa field settle`: never as served."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
+    instrument = models.ForeignKey("matters.Instrument", on_delete=models.PROTECT, related_name="electronic_sends")
+    address = models.ForeignKey("matters.ServiceAddress", on_delete=models.PROTECT, related_name="+")
+    to = models.CharField("收件地址", max_length=100)
+    # RFC 5322 2.1.1: no header line is longer than 998 characters
+    message_id = models.CharField("Message-ID", max_length=998, unique=True)
+    eml_sha256 = models.CharField("邮件SHA-256", max_length=64)
+    eml_size = models.PositiveBigIntegerField("邮件大小")
+    pdf_sha256 = models.CharField("文书PDF SHA-256", max_length=64)
+    sent_record = models.OneToOneField(
+        "records.Record", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="发送记录"
+    )
+    state = models.CharField("状态", max_length=10, choices=SendState.choices, default=SendState.PREPARED)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField("开始时间")
+    settled_at = models.DateTimeField("结果登记时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        verbose_name = "电子送达发送尝试"
+        verbose_name_plural = "电子送达发送尝试"
+        indexes = [models.Index(fields=["state", "started_at"], name="field_esend_state_started")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="prepared") | models.Q(state="abandoned") | models.Q(sent_record__isnull=False),
+                name="field_esend_filed_before_handed_over",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument}：{self.to}（{self.get_state_display()}）"

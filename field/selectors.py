@@ -345,15 +345,25 @@ def _electronic_state(instrument) -> dict:
     from datetime import datetime
 
     from field.choices import SendOutcome
-    from field.services import electronic_send_failure_text
-
-    attempts = Event.objects.filter(
-        kind__in=("instrument.electronic_send", "instrument.electronic_send_failed"), subject_id=str(instrument.pk)
+    from field.models import ElectronicSend
+    from field.services import (
+        SEND_SETTLE_AFTER,
+        UNSETTLED,
+        _attempt_data,
+        electronic_send_failure_text,
+        electronic_send_unsettled_text,
     )
-    sent = attempts.filter(kind="instrument.electronic_send").order_by("-pk").first()
-    # the last attempt failed (after any message that went out): shown with what to do next
-    failed = attempts.filter(pk__gt=sent.pk if sent else 0, kind="instrument.electronic_send_failed")
-    failed = failed.order_by("-pk").first()
+
+    sent_kind, failed_kind = "instrument.electronic_send", "instrument.electronic_send_failed"
+    attempts = Event.objects.filter(
+        kind__in=(sent_kind, failed_kind, "instrument.electronic_send_unknown", "instrument.electronic_send_abandoned"),
+        subject_id=str(instrument.pk),
+    )
+    sent = attempts.filter(kind=sent_kind).order_by("-pk").first()
+    # the last attempt after any message that went out failed or lost its outcome: shown with what to do next
+    last = attempts.filter(pk__gt=sent.pk if sent else 0).exclude(kind=sent_kind).order_by("-pk").first()
+    failed = last if last is not None and last.kind == failed_kind else None
+    unsettled = last if last is not None and last.kind != failed_kind else None
     if sent is not None:
         sent = {**sent.data, "sent_at": datetime.fromisoformat(sent.data["sent_at"])}
     if failed is not None:
@@ -364,13 +374,35 @@ def _electronic_state(instrument) -> dict:
             # the party's address itself was refused: a new 送达地址确认书 is the way on by e-mail
             "address_refused": failed.data["outcome"] == SendOutcome.REFUSED and failed.data.get("recipient_refused"),
         }
+    if unsettled is not None:
+        unsettled = {
+            **unsettled.data,
+            "started_at": datetime.fromisoformat(unsettled.data["started_at"]),
+            "text": electronic_send_unsettled_text(agency=instrument.agency, kind=unsettled.kind, data=unsettled.data),
+            "unknown": unsettled.kind == "instrument.electronic_send_unknown",
+        }
+    # the last attempt, still without an outcome: being sent, or — past SEND_SETTLE_AFTER — shown as
+    # electronic_sends_settle will settle it (the next send or arrival settles it first)
+    pending = ElectronicSend.objects.filter(instrument=instrument, state__in=UNSETTLED).order_by("-pk").first()
+    if pending is not None and pending.started_at < timezone.now() - SEND_SETTLE_AFTER:
+        kind = f"instrument.electronic_send_{'abandoned' if pending.state == 'prepared' else 'unknown'}"
+        data = _attempt_data(pending)
+        failed, pending = None, None
+        unsettled = {
+            **data, "started_at": datetime.fromisoformat(data["started_at"]),
+            "text": electronic_send_unsettled_text(agency=instrument.agency, kind=kind, data=data),
+            "unknown": kind == "instrument.electronic_send_unknown",
+        }
+    # the message whose arrival may be registered: one the server accepted, or one whose outcome is unknown
+    arrival_record = sent["sent_record"] if sent else (unsettled["sent_record"] if unsettled and unsettled["unknown"] else None)
     from django.urls import reverse
 
     serve = reverse("matters:serve", args=[instrument.matter_id, instrument.pk])
     register = serve + "#service-addresses"
     return {
         "awaits_service": True, "address": address, "refusal": refusal, "sent": sent, "failed": failed,
-        "register_url": register, "serve_url": serve,
+        "register_url": register, "serve_url": serve, "unsettled": unsettled, "arrival_record": arrival_record,
+        "pending": pending,
     }
 
 

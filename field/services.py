@@ -793,25 +793,175 @@ def electronic_send_failure_text(*, agency, data: dict) -> str:
     return f"{head}（{said}）。{recorded}{advice}" if said else f"{head}。{recorded}{advice}"
 
 
+# An attempt still without an outcome this long after it started has lost it (the process or the
+# database failed mid-way): an SMTP exchange is bounded by EMAIL_TIMEOUT per operation, far shorter.
+# How long the platform waits, not a rule of any regulation.
+SEND_SETTLE_AFTER = timedelta(minutes=10)
+UNSETTLED = ("prepared", "sending")
+
+
+def _attempt_data(attempt) -> dict:
+    """What every event of an attempt says about it."""
+    return {
+        "attempt": attempt.pk, "instrument": attempt.instrument_id, "number": attempt.instrument.number,
+        "to": attempt.to, "address": attempt.address_id, "pdf_sha256": attempt.pdf_sha256,
+        "message_id": attempt.message_id, "eml_sha256": attempt.eml_sha256, "sent_record": attempt.sent_record_id,
+        "started_at": attempt.started_at.isoformat(),
+    }
+
+
+def _attempt_start(*, instrument, address, message_id: str, raw: bytes, pdf_sha256: str, acting_user):
+    """The durable fact that a message is about to be sent, before any byte of it is stored: its
+    Message-ID and SHA-256. Refused while another attempt of this 文书 has no outcome yet, so that a
+    double click or a second officer does not send the 文书 twice."""
+    from field.models import ElectronicSend
+    from matters.models import Instrument
+
+    now = timezone.now()
+    with transaction.atomic():
+        Instrument.objects.select_for_update().filter(pk=instrument.pk).first()  # one attempt starts at a time
+        pending = ElectronicSend.objects.filter(instrument=instrument, state__in=UNSETTLED).order_by("-pk").first()
+        if pending is not None:
+            settle = timezone.localtime(pending.started_at + SEND_SETTLE_AFTER)
+            raise ValidationError(
+                f"该文书{timezone.localtime(pending.started_at):%H:%M}开始的发送尚无结果（可能仍在发送）：为免重复发送，"
+                f"请在{settle:%H:%M}后刷新本页查看结果，再决定是否重新发送。"
+            )
+        attempt = ElectronicSend.objects.create(
+            agency=instrument.agency, instrument=instrument, address=address, to=address.email,
+            message_id=message_id, eml_sha256=hashlib.sha256(raw).hexdigest(), eml_size=len(raw),
+            pdf_sha256=pdf_sha256, started_by=acting_user, started_at=now,
+        )
+        event_record(
+            kind="instrument.electronic_send_started", subject=instrument, acting_user=acting_user,
+            agency=instrument.agency, data=_attempt_data(attempt),
+        )
+    return attempt
+
+
+def _attempt_file(*, attempt, path, acting_user):
+    """File the exact message (.eml) as the attempt's 发送记录, in the transaction that marks the attempt
+    as being handed to the mail server: a message is handed over only once this has committed."""
+    from field.choices import SendState
+    from matters.serving import service_scan_file
+
+    instrument = attempt.instrument
+    with transaction.atomic():
+        attempt.sent_record = service_scan_file(
+            acting_user=acting_user, matter=instrument.matter, path=path, original_name="电子送达发送记录.eml",
+            title=f"{instrument.title}{instrument.number}电子送达发送记录",
+        )
+        attempt.state = SendState.SENDING
+        attempt.save(update_fields=["sent_record", "state"])
+        event_record(
+            kind="instrument.electronic_send_filed", subject=instrument, acting_user=acting_user,
+            agency=instrument.agency, data=_attempt_data(attempt),
+        )
+    return attempt.sent_record
+
+
+def electronic_send_outcome_record(*, attempt, failure: dict | None, acting_user) -> dict:
+    """The mail server's answer to an attempt: `instrument.electronic_send` (accepted), or
+    `instrument.electronic_send_failed` with `failure` (see _send_failure). An answer arriving after
+    the attempt was settled as unknown still counts: it is what happened. Returns the event's data."""
+    from field.choices import SendState
+    from field.models import ElectronicSend
+
+    data = _attempt_data(attempt)
+    now = timezone.now()
+    with transaction.atomic():
+        state = SendState.FAILED if failure else SendState.SENT
+        ElectronicSend.objects.filter(pk=attempt.pk, state__in=(SendState.SENDING, SendState.UNKNOWN)).update(
+            state=state, settled_at=now
+        )
+        if failure:
+            data.update(attempted_at=now.isoformat(), **failure)
+        else:
+            data["sent_at"] = now.isoformat()
+        event_record(
+            kind="instrument.electronic_send_failed" if failure else "instrument.electronic_send",
+            subject=attempt.instrument, acting_user=acting_user, agency=attempt.agency, data=data,
+        )
+    return data
+
+
+def electronic_sends_settle(*, now=None, instrument=None) -> dict:
+    """Settle the attempts at 电子送达 left without an outcome for SEND_SETTLE_AFTER (the process or the
+    database failed mid-way), claiming nothing it cannot prove:
+    - never filed (`prepared`): the message was never handed to the mail server (it is handed over
+      only after its filing committed), so it was not sent: `instrument.electronic_send_abandoned`,
+      naming the SHA-256 of the message stored, if its bytes reached the blob store;
+    - filed and handed over (`sending`): whether the server took it is unknown:
+      `instrument.electronic_send_unknown`. Neither is a service; the officer reads what to do.
+    Run by `zhifa field settle` and the periodic task. Returns {"abandoned": n, "unknown": n}."""
+    from field.choices import SendState
+    from field.models import ElectronicSend
+    from records.storage import blob_store
+
+    now = now or timezone.now()
+    stale = ElectronicSend.objects.filter(state__in=UNSETTLED, started_at__lt=now - SEND_SETTLE_AFTER)
+    if instrument is not None:
+        stale = stale.filter(instrument=instrument)
+    counts = {"abandoned": 0, "unknown": 0}
+    for attempt in stale.select_related("instrument", "agency").order_by("pk"):
+        settled = SendState.ABANDONED if attempt.state == SendState.PREPARED else SendState.UNKNOWN
+        data = _attempt_data(attempt)
+        if settled == SendState.ABANDONED:
+            data["eml_stored"] = blob_store().exists(attempt.eml_sha256)
+        with transaction.atomic():
+            # the outcome may have come in meanwhile: only an attempt still in its state is settled
+            if not ElectronicSend.objects.filter(pk=attempt.pk, state=attempt.state).update(state=settled, settled_at=now):
+                continue
+            event_record(
+                kind=f"instrument.electronic_send_{settled}", subject=attempt.instrument, agency=attempt.agency,
+                data={**data, "settled_at": now.isoformat()},
+            )
+        counts[settled] += 1
+    return counts
+
+
+def electronic_send_unsettled_text(*, agency, kind: str, data: dict) -> str:
+    """What the officer reads about an attempt settled without an outcome (see electronic_sends_settle),
+    and what to do next."""
+    rule = agency_rules(agency).rule("service.requirements")
+    from matters.choices import ServiceMethod
+
+    methods = "、".join(ServiceMethod(row["method"]).label for row in rule.value if row["method"] in ServiceMethod.values)
+    other = f"急需送达的，也可改用{methods}（{rule.cited('、')}），在电脑端该文书的“登记送达”页面登记"
+    if kind == "instrument.electronic_send_abandoned":
+        return (
+            f"发送至{data.get('to', '')}的邮件未能存档，平台未将其交给邮件服务器，邮件没有发出，文书未送达。"
+            f"请点击“重新发送”；{other}。"
+        )
+    return (
+        f"发送至{data.get('to', '')}的邮件（发送记录#{data.get('sent_record')}，Message-ID {data.get('message_id', '')}）"
+        "已交给邮件服务器，但平台未能记录服务器的答复，无法确认邮件是否发出，文书未登记送达。请与当事人核实是否收到该邮件："
+        "已收到的，请其打开邮件后拍摄收到的邮件，在本页登记到达回执；未收到或无法核实的，请点击“重新发送”；"
+        f"{other}。"
+    )
+
+
 def instrument_send_electronic(*, instrument, acting_user):
     """电子送达, first half: send the 文书's PDF as it stands to the e-mail address the party gave in
     its signed 送达地址确认书, and file the exact message (.eml) in the vault as the system's 发送记录.
     The service itself is recorded when its arrival is shown (`instrument_serve_electronic`).
 
-    Three steps, so that no database lock is held while the mail server answers and the message
-    filed is never left without its outcome: the message is filed (its own transaction), sent, and
-    the outcome recorded — `instrument.electronic_send`, or `instrument.electronic_send_failed` with
-    the server's answer (a failed attempt is a fact of the 全过程记录, 行政处罚法第四十七条; the 文书
-    stays unserved).
+    Four steps, so that no database lock is held while the mail server answers and no step can be
+    lost without a trace (field.models.ElectronicSend): the attempt is recorded with the message's
+    Message-ID and SHA-256 before any byte is stored; the message is filed (its own transaction) and
+    only then handed to the mail server; the outcome is recorded — `instrument.electronic_send`, or
+    `instrument.electronic_send_failed` with the server's answer (a failed attempt is a fact of the
+    全过程记录, 行政处罚法第四十七条; the 文书 stays unserved). An attempt whose process or database
+    failed between the steps is settled by electronic_sends_settle.
 
     Returns {"sent": bool, "to", "sent_record", "recipient", and for a failure "outcome", "message"
     (Chinese, for the officer)}. Raises ValidationError (no consent, no e-mail address, already served,
-    no PDF) or PermissionDenied; nothing is stored or sent then.
+    no PDF, another attempt without an outcome yet) or PermissionDenied; nothing is stored or sent then.
     """
     import tempfile
     from pathlib import Path
 
-    from matters.serving import matter_may_serve, service_scan_file
+    from matters.serving import matter_may_serve
     from records.storage import blob_store
 
     matter_may_serve(acting_user=acting_user, matter=instrument.matter)
@@ -819,6 +969,7 @@ def instrument_send_electronic(*, instrument, acting_user):
     version = instrument.pdf.versions.order_by("-number").first() if instrument.pdf_id else None
     if version is None:
         raise ValidationError(f"《{instrument.title}》{instrument.number}没有PDF文件，不能电子送达。")
+    electronic_sends_settle(instrument=instrument)  # an earlier attempt that lost its outcome
     with blob_store().open(version.sha256) as stream:
         pdf = stream.read()
     signatures = [
@@ -845,44 +996,28 @@ def instrument_send_electronic(*, instrument, acting_user):
         to=[address.email],
     )
     message.attach(f"{instrument.title}{instrument.number}.pdf", pdf, "application/pdf")
-    raw = message.message().as_bytes(linesep="\r\n")  # as the SMTP backend puts it on the wire
+    built = message.message()
+    raw = built.as_bytes(linesep="\r\n")  # as the SMTP backend puts it on the wire
+    attempt = _attempt_start(
+        instrument=instrument, address=address, message_id=str(built["Message-ID"]), raw=raw,
+        pdf_sha256=version.sha256, acting_user=acting_user,
+    )
     with tempfile.TemporaryDirectory(prefix="zhifa-esend-") as tmp:
         path = Path(tmp) / "message.eml"
         path.write_bytes(raw)
-        with transaction.atomic():
-            sent = service_scan_file(
-                acting_user=acting_user, matter=instrument.matter, path=path, original_name="电子送达发送记录.eml",
-                title=f"{instrument.title}{instrument.number}电子送达发送记录",
-            )
-    data = {
-        "instrument": instrument.pk,
-        "number": instrument.number,
-        "to": address.email,
-        "address": address.pk,
-        "pdf_sha256": version.sha256,
-        "sent_record": sent.pk,
-    }
+        sent = _attempt_file(attempt=attempt, path=path, acting_user=acting_user)
+    answer = {"to": address.email, "sent_record": sent.pk, "recipient": address.recipient}
     try:
         message.send(fail_silently=False)
     except Exception as exc:  # any failure of the mail system: the attempt is recorded, not lost
         failure = _send_failure(exc)
-        data.update(attempted_at=timezone.now().isoformat(), **failure)
-        with transaction.atomic():
-            event_record(
-                kind="instrument.electronic_send_failed", subject=instrument, acting_user=acting_user,
-                agency=instrument.agency, data=data,
-            )
+        data = electronic_send_outcome_record(attempt=attempt, failure=failure, acting_user=acting_user)
         return {
-            "sent": False, "to": address.email, "sent_record": sent.pk, "recipient": address.recipient,
-            "outcome": failure["outcome"], "message": electronic_send_failure_text(agency=instrument.agency, data=data),
+            **answer, "sent": False, "outcome": failure["outcome"],
+            "message": electronic_send_failure_text(agency=instrument.agency, data=data),
         }
-    data["sent_at"] = timezone.now().isoformat()
-    with transaction.atomic():
-        event_record(
-            kind="instrument.electronic_send", subject=instrument, acting_user=acting_user,
-            agency=instrument.agency, data=data,
-        )
-    return {"sent": True, "to": address.email, "sent_record": sent.pk, "recipient": address.recipient}
+    electronic_send_outcome_record(attempt=attempt, failure=None, acting_user=acting_user)
+    return {**answer, "sent": True}
 
 
 def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arrival_name: str, served_at, acting_user):
@@ -900,14 +1035,18 @@ def instrument_serve_electronic(*, instrument, sent_record, arrival_path, arriva
 
     matter_may_serve(acting_user=acting_user, matter=instrument.matter)
     address = _electronic_address(instrument)
+    electronic_sends_settle(instrument=instrument)  # an attempt that lost its outcome: its arrival proves it
+    # a message the server accepted, or one handed over whose outcome is unknown: the arrival shown on
+    # the party's screen proves the latter went out (never a failed or an abandoned attempt's)
     sent = Event.objects.filter(
-        kind="instrument.electronic_send", subject_id=str(instrument.pk), data__sent_record=getattr(sent_record, "pk", None)
-    ).first() if sent_record is not None else None
+        kind__in=("instrument.electronic_send", "instrument.electronic_send_unknown"), subject_id=str(instrument.pk),
+        data__sent_record=getattr(sent_record, "pk", None),
+    ).order_by("kind").first() if sent_record is not None else None
     if sent is None:
         raise ValidationError("请先从本应用发送该文书（电子送达），再登记到达回执。")
     from datetime import datetime
 
-    sent_at = datetime.fromisoformat(sent.data["sent_at"])
+    sent_at = datetime.fromisoformat(sent.data.get("sent_at") or sent.data["started_at"])
     if served_at is None or served_at < sent_at.replace(second=0, microsecond=0):
         raise ValidationError(
             f"到达时间早于发送时间（{timezone.localtime(sent_at):%Y年%m月%d日 %H:%M}）：请填写当事人实际收到邮件的时间。"

@@ -38,6 +38,7 @@ def beat_schedule() -> dict:
         "supervision-scan": every(scan, "zhifa.supervision.scan"),
         "supervision-remind": every(600, "zhifa.supervision.remind"),
         "publicity-expire": every(3600, "zhifa.publicity.expire"),
+        "field-settle-sends": every(300, "zhifa.field.settle_sends"),
     }
 
 

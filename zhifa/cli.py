@@ -3,7 +3,7 @@
 import os
 import sys
 
-OWN_APPS = ("zhifa", "org", "policy", "enterprises", "ledger", "records", "equipment", "matters", "publicity", "access", "archive", "supervision")
+OWN_APPS = ("zhifa", "org", "policy", "enterprises", "ledger", "records", "equipment", "matters", "publicity", "access", "archive", "supervision", "field")
 
 
 def _own_commands() -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 Queued: `upload_finish` (probe and store a completed resumable upload, file it as a record).
 Periodic (beat): the sequencer, checkpoint signing, the compliance scan, reminders, take-down of
-publications whose display period has ended.
+publications whose display period has ended, settling 电子送达 attempts left without an outcome.
 """
 
 import logging
@@ -86,3 +86,11 @@ def publicity_expire() -> int:
     from publicity.services import publications_expire
 
     return publications_expire()
+
+
+@app.task(name="zhifa.field.settle_sends")
+def field_settle_sends() -> dict:
+    """电子送达 attempts left without an outcome: settled honestly (field.services.electronic_sends_settle)."""
+    from field.services import electronic_sends_settle
+
+    return electronic_sends_settle()

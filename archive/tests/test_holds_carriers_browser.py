@@ -77,14 +77,27 @@ def _archivist(browser, base, desk, kind):
     page.fill("#id_number", "GP-2026-001")
     page.select_option("#id_kind", "disc")
     page.fill("#id_period", "2026年")
-    page.fill("#id_retention", "30年")
     page.fill("#id_party_q", "东华")
     click(page, "#carrier-party button[name=find]")
     assert page.input_value("#id_number") == "GP-2026-001"
     page.select_option("#id_party", str(desk.party.pk))
+    # the 保管期限 follows the case file it holds: the pack's where it sets one, else chosen (not shorter)
+    page.fill("#id_case_files_q", "储罐区")
+    click(page, "#carrier-case-files button[name=find]")
+    page.check(f"#carrier-case-files input[value='{case_file.pk}']")
+    retention = agency_rules(desk.agency).get("archive.retention")
+    if retention is None:
+        assert "本单位政策包未规定保管期限" in page.inner_text("#retention-rule")
+        page.select_option("#id_retention", "30")
+    else:
+        assert retention.cited() in page.inner_text("#retention-rule")
     click(page, "#carrier-form button[name=save]")
     text = page.inner_text("main")
-    assert "载体 GP-2026-001 已登记" in text and desk.party.name in text
+    assert "载体 GP-2026-001 已登记" in text and desk.party.name in text and case_file.code in text
+    if retention is None:
+        assert "保管期限：30年" in text
+    else:  # an inspection is 其他案件 (平顶山 003 附件2 第十二条)
+        assert "保管期限：5年" in text and retention.cited("、") in page.inner_text("#retention-basis")
     rule = agency_rules(desk.agency).get("archive.carrier_label_fields")
     label = page.inner_text("#label-rule")
     if rule is not None:
@@ -98,7 +111,6 @@ def _archivist(browser, base, desk, kind):
     click(page, "main a:has-text('登记载体')")
     page.fill("#id_number", "GP-2026-001")
     page.fill("#id_period", "2026年")
-    page.fill("#id_retention", "10年")
     click(page, "#carrier-form button[name=save]")
     assert "载体编号“GP-2026-001”已登记" in page.inner_text("main")
     assert Carrier.objects.filter(agency=desk.agency).count() == 1

@@ -72,7 +72,7 @@ def test_the_carrier_form_offers_the_register_and_refuses_another_agencys_enterp
     assert "系统内序号" not in page and offered(page, "party") == {desk.party.pk, other_party.pk}
 
     body = {"number": "GP-2026-001", "kind": "disc", "period": "2026年5月", "confidentiality": "normal",
-            "retention": "30年", "holder": "钱档案"}
+            "retention": "30", "holder": "钱档案"}
     html = client.post(url, {**body, "party_q": "石化", "find": "party"}).content.decode()
     assert offered(html, "party") == {other_party.pk} and "GP-2026-001" in html
     assert not Carrier.objects.exists()

@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from archive.models import CaseFile, Disposal
 from archive.retention import record_retain_until
-from archive.services import casefile_seal, disposal_decide, disposal_propose, hold_place, hold_release
+from archive.services import (
+    carrier_register,
+    casefile_seal,
+    disposal_decide,
+    disposal_propose,
+    hold_place,
+    hold_release,
+)
 from archive.tests.conftest import use_pack
 from ledger.models import Event
 from matters.services import matter_mark_major, matter_open
@@ -123,10 +130,17 @@ def test_a_recording_in_several_files_keeps_the_longest(desk):
     video = desk.clip("现场.mp4")
     first = desk.close_inspection("甲", records=[video])
     second = desk.close_inspection("乙", records=[video])
+    # a disc holding both volumes before either is sealed: its period is chosen (the pack sets none) ...
+    disc = carrier_register(acting_user=desk.archivist, number="GP-9", kind="disc", period="2026年", retention="10",
+                            case_files=CaseFile.objects.filter(matter__in=[first, second]))
     a = casefile_seal(acting_user=desk.archivist, case_file=CaseFile.objects.get(matter=first), retention="5")
     assert record_retain_until(video) == (a.retain_until, False)
     b = casefile_seal(acting_user=desk.archivist, case_file=CaseFile.objects.get(matter=second), retention="30")
     assert record_retain_until(video) == (b.retain_until, False) and b.retain_until > a.retain_until
+    # ... and follows the longest once sealed: never shortened by the 5 years, lengthened by the 30
+    disc.refresh_from_db()
+    assert disc.retention == "30年" and b.code in disc.retention_basis
+    assert [e.data["to"] for e in Event.objects.filter(kind="carrier.retention")] == ["30年"]
     CaseFile.objects.filter(pk=a.pk).update(retain_until=timezone.localdate() - timedelta(days=1))
     a.refresh_from_db()
     with pytest.raises(ValidationError, match="还须保存"):

@@ -157,3 +157,117 @@ def test_the_servers_reply_decides_permanent_temporary_or_unreached_and_is_kept_
     # a long or multi-line reply is kept on one line, within its bound
     long = _send_failure(smtplib.SMTPDataError(554, b"5.7.0 rejected\r\n" + b"x" * 2000))
     assert len(long["answer"]) == SEND_ANSWER_MAX and "\n" not in long["answer"] and long["answer"].endswith("…")
+
+
+def test_an_attempt_that_lost_its_filing_or_its_outcome_is_settled_without_claiming_a_service(
+    team, client, mail_server  # noqa: F811
+):
+    """The two windows of a send: (a) the message's bytes reached the blob store, then its filing
+    transaction failed — nothing was handed to the mail server, and the attempt recorded beforehand
+    names the stored bytes; (b) the server accepted the message, then recording the outcome failed —
+    the attempt stays 'sending' until `zhifa field settle` says its outcome is unknown (never served),
+    and the party's arrival, photographed, is what proves it went out."""
+    from io import StringIO
+    from unittest import mock
+
+    from django.core.management import call_command
+    from django.db import OperationalError
+    from django.utils.html import escape
+
+    from field import services
+    from field.models import ElectronicSend
+    from matters import serving
+
+    insp, order = _ordered(team)
+    service_address_record(
+        acting_user=team.officer, matter=insp, recipient="王某", signed_on=timezone.localdate(),
+        scan=service_scan_file(
+            acting_user=team.officer, matter=insp, path=make_image(team.folder / "addr.jpg", size=(70, 99)),
+            original_name="送达地址确认书.jpg", title="送达地址确认书",
+        ), electronic=True, email=ADDRESS,
+    )
+    mail_server.start()
+    client.force_login(team.officer)
+    send, page = f"/field/instruments/{order.pk}/send/", f"/field/instruments/{order.pk}/print/"
+
+    def age():  # as if 11 minutes went by since the unsettled attempts started
+        for attempt in ElectronicSend.objects.filter(state__in=services.UNSETTLED):
+            ElectronicSend.objects.filter(pk=attempt.pk).update(started_at=attempt.started_at - timedelta(minutes=11))
+
+    def settle(abandoned: int, unknown: int):
+        age()
+        out = StringIO()
+        call_command("field", "settle", stdout=out)
+        said = out.getvalue()
+        assert f"{abandoned} 次发送尝试登记为未发出" in said and f"{unknown} 次登记为发送结果不明" in said, said
+
+    # (a) the .eml is stored, then the filing transaction fails
+    real_file = serving.service_scan_file
+
+    def file_then_fail(**kwargs):
+        real_file(**kwargs)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    records = Record.objects.count()
+    with mock.patch.object(serving, "service_scan_file", file_then_fail), pytest.raises(OperationalError):
+        client.post(send)
+    attempt = ElectronicSend.objects.get()
+    assert attempt.state == "prepared" and attempt.sent_record is None and Record.objects.count() == records
+    assert not mail_server.received  # never handed over
+    # the stored bytes are no record, and the attempt names them: its SHA-256 is the blob's
+    assert _unreferenced() == [attempt.eml_sha256] and blob_store().exists(attempt.eml_sha256)
+    html = client.get(page).content.decode()
+    assert 'id="send-pending"' in html and 'id="send"' not in html
+    # a second send before the first is settled is refused: no second message
+    refused = client.post(send, follow=True).content.decode()
+    assert "尚无结果" in refused and ElectronicSend.objects.count() == 1 and not mail_server.received
+    age()  # past the wait the page says what settling will, and offers to send again
+    html = client.get(page).content.decode()
+    assert 'id="send-abandoned"' in html and 'id="send-pending"' not in html and 'id="send"' in html
+    settle(1, 0)
+    abandoned = Event.objects.get(kind="instrument.electronic_send_abandoned")
+    assert abandoned.data["message_id"] == attempt.message_id and abandoned.data["eml_stored"] is True
+    assert abandoned.actor_id is None and ElectronicSend.objects.get().state == "abandoned"
+    html = client.get(page).content.decode()
+    assert 'id="send-abandoned"' in html and "邮件没有发出" in html and f"重新发送至 {ADDRESS}" in html
+    assert 'id="arrival"' not in html
+
+    # (b) the server accepts the message, then recording the outcome fails once
+    real_outcome, calls = services.electronic_send_outcome_record, []
+
+    def outcome_fails_once(**kwargs):
+        if not calls:
+            calls.append(kwargs)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_outcome(**kwargs)
+
+    with mock.patch.object(services, "electronic_send_outcome_record", outcome_fails_once), pytest.raises(
+        OperationalError
+    ):
+        client.post(send)
+    (rcpt, content), = mail_server.received
+    attempt = ElectronicSend.objects.latest("pk")
+    assert attempt.state == "sending" and rcpt == [ADDRESS]
+    assert content.rstrip(b"\r\n") == _filed(attempt.sent_record_id).rstrip(b"\r\n")  # the message filed is the one sent
+    assert email.message_from_bytes(content)["Message-ID"] == attempt.message_id
+    assert not Event.objects.filter(kind="instrument.electronic_send").exists() and not _unreferenced()[1:]
+    # past the wait, before anything settles it, the page already says what settling will: outcome unknown
+    age()
+    html = client.get(page).content.decode()
+    assert 'id="send-unknown"' in html and "无法确认邮件是否发出" in html and escape(attempt.message_id) in html
+    assert f'name="sent_record" value="{attempt.sent_record_id}"' in html  # its arrival may still be registered
+    # the party did receive it: the photo of its screen proves the service
+    arrived = timezone.localtime(timezone.now()).strftime("%Y-%m-%dT%H:%M:%S")
+    with make_image(team.folder / "arrival.jpg", size=(90, 70)).open("rb") as f:
+        done = client.post(
+            f"/field/instruments/{order.pk}/arrived/",
+            {"sent_record": attempt.sent_record_id, "arrived_at": arrived, "photo": f}, follow=True,
+        ).content.decode()
+    assert "已登记《责令限期整改指令书》" in done, done[:3000]
+    # registering the arrival settled the attempt first (no periodic task ran): unknown, then proven by the arrival
+    unknown = Event.objects.get(kind="instrument.electronic_send_unknown")
+    assert (unknown.data["sent_record"], unknown.data["message_id"]) == (attempt.sent_record_id, attempt.message_id)
+    service = Service.objects.get(instrument=order)
+    assert attempt.sent_record_id in set(service.records.values_list("pk", flat=True))
+    assert unknown.pk < Event.objects.filter(kind__startswith="matter.").latest("pk").pk
+    settle(0, 0)  # nothing left to settle

@@ -30,6 +30,7 @@ def test_beat_schedules_each_periodic_task_and_drops_a_late_run(settings):
         "zhifa.supervision.scan",
         "zhifa.supervision.remind",
         "zhifa.publicity.expire",
+        "zhifa.field.settle_sends",
     }
     for entry in schedule.values():
         assert entry["task"] in app.tasks and entry["options"]["expires"] == entry["schedule"]
@@ -52,6 +53,7 @@ def test_the_periodic_tasks_do_their_work(agency, make_staff, settings):
     assert tasks.supervision_scan.delay().get() is not None and ScanRun.objects.exists()
     assert tasks.supervision_remind.delay().get() >= 0
     assert tasks.ledger_integrate.delay().get() is None or isinstance(tasks.ledger_integrate.delay().get(), int)
+    assert tasks.field_settle_sends.delay().get() == {"abandoned": 0, "unknown": 0}  # field/tests/test_send_failures
 
 
 def test_the_upload_task_files_a_complete_upload_and_returns_a_refusal(make_staff, login, tmp_path):
