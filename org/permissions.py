@@ -283,7 +283,8 @@ def capability_refusal(
     before the 403. Logged once per request; a failure to log never turns the refusal into an error."""
     viewer = request.user
     http = getattr(request, "_request", request)  # DRF's Request wraps Django's
-    kind, lead = refusal if refusal and viewer.agency_id else (REFUSAL_KIND, "")
+    kind = refusal[0] if refusal else REFUSAL_KIND  # one kind per route, whoever is refused
+    lead = refusal[1] if refusal and viewer.agency_id else ""  # a page's own text speaks to its agency's staff
     try:
         contacts = refusal_contacts(capability, viewer=viewer)
     except Exception:  # the names are a courtesy; the refusal stands without them
