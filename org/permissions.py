@@ -277,16 +277,18 @@ def _route(request) -> dict:
 def capability_refusal(
     request, capability: str, *, refusal: tuple[str, str] | None = None
 ) -> tuple[str, list[str]]:
-    """Log that the request's (authenticated) user was refused `capability`, and return what the
-    refusal says and the colleagues it names. The event (`capability.denied`, or the page's own kind) belongs to the viewer's
-    agency, or, for a supervising body's staff, has their body as subject; it commits on its own,
-    before the 403. Logged once per request; a failure to log never turns the refusal into an error."""
+    """Log that the request's (authenticated) user was refused `capability`; return what the refusal
+    says and the colleagues it names. The event (`capability.denied`, or the page's own kind) belongs
+    to the viewer's agency, or, for a supervising body's staff, has their body as subject; it commits
+    on its own, before the 403. Logged once per request; a failure to log never turns the refusal
+    into an error."""
     viewer = request.user
     http = getattr(request, "_request", request)  # DRF's Request wraps Django's
     kind = refusal[0] if refusal else REFUSAL_KIND  # one kind per route, whoever is refused
     lead = refusal[1] if refusal and viewer.agency_id else ""  # a page's own text speaks to its agency's staff
     try:
-        contacts = refusal_contacts(capability, viewer=viewer)
+        with transaction.atomic():  # a failed query must not spoil a caller's transaction
+            contacts = refusal_contacts(capability, viewer=viewer)
     except Exception:  # the names are a courtesy; the refusal stands without them
         logger.exception("refusal contacts for %s failed", capability)
         contacts = ([], [])
