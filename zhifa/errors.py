@@ -42,12 +42,7 @@ def forbidden(request, exception=None):
     """Refusals say why, in Chinese, and that nothing was changed (the page: zhifa.views.forbidden)."""
     if is_api(request):
         message = str(exception) if exception and str(exception) else "您没有权限执行此操作。"
-        answer = {"detail": message}
-        if capability := getattr(exception, "capability", None):  # a logged capability refusal
-            from org.permissions import role_labels
-
-            answer |= {"capability": capability, "roles": role_labels(capability)}
-        return JsonResponse(answer, status=403, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse({"detail": message}, status=403, json_dumps_params={"ensure_ascii": False})
     from zhifa.views import forbidden as page
 
     return page(request, exception)
