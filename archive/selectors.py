@@ -15,10 +15,10 @@ from django.utils import timezone
 from archive.choices import CaseFileState, DisposalState
 from archive.hooks import ARCHIVING_DEADLINE
 from archive.models import Carrier, CaseFile, Collection, Disposal, Hold
-from ledger.refusals import object_visible, refusal_record
+from ledger.refusals import object_visible
 from ledger.services import event_record
 from org.choices import Role
-from org.permissions import require, role_labels
+from org.permissions import require
 from policy.models import Deadline
 
 WIDE = (Role.ARCHIVIST, Role.LEADER, Role.ADMIN)
@@ -241,12 +241,8 @@ def matter_case_file_links(matter, viewer) -> list[dict]:
     ]
 
 
-def who_may(capability: str) -> str:
-    """The roles that hold `capability`, as people read them (档案管理员、法制审核人员、局领导)."""
-    return "、".join(role_labels(capability))
-
-
-# What one refused at the 登记保全 and 登记存储载体 pages is told: who acts, and what to do instead.
+# What one refused at the 登记保全 and 登记存储载体 pages is told: who acts, and what to do instead
+# (org.permissions.capability_required's `refusal`: the event kind, and the text naming {who}).
 REFUSALS = {
     "archive.hold": (
         "hold.denied",
@@ -259,11 +255,3 @@ REFUSALS = {
     ),
 }
 
-
-def archive_refusal(*, viewer, capability: str) -> str:
-    """Log that `viewer` was refused a page of `capability` (a `hold.denied` or `carrier.denied` event
-    of the agency) and return what the refusal says."""
-    kind, text = REFUSALS[capability]
-    message = text.format(who=who_may(capability))
-    refusal_record(subject=viewer.agency, acting_user=viewer, reason=message, kind=kind)
-    return message

@@ -5,7 +5,6 @@ import io
 import shutil
 import tempfile
 import zipfile
-from functools import wraps
 from pathlib import Path
 
 from django.contrib import messages
@@ -33,7 +32,7 @@ from archive.forms import (
 from archive.models import CaseFile
 from archive.pdf import render_case_file
 from enterprises.selectors import enterprise_get, enterprise_list
-from org.permissions import can, capability_required
+from org.permissions import capability_required
 from policy.selectors import agency_rules
 from records import uploads
 from records.selectors import record_list_logged, version_open
@@ -47,25 +46,6 @@ def _party(request, pk):
         return enterprise_get(viewer=request.user, pk=pk)
     except Enterprise.DoesNotExist:
         raise Http404("没有这个生产经营单位。") from None
-
-
-def _refusal_logged(capability: str, *, methods: tuple[str, ...] = ("GET", "POST")):
-    """capability_required, and one of the agency's staff without it is refused saying who acts and
-    what to do instead; the refusal is a ledger event (archive.selectors.archive_refusal)."""
-
-    def decorator(view):
-        checked = capability_required(capability, methods=methods)(view)
-
-        @wraps(checked)
-        def wrapped(request, *args, **kwargs):
-            user = request.user
-            if user.is_authenticated and user.agency_id and not can(user, capability):
-                raise PermissionDenied(selectors.archive_refusal(viewer=user, capability=capability))
-            return checked(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _refused(request, exc) -> None:
@@ -224,7 +204,7 @@ def holds(request):
     return render(request, "archive/holds.html", {"holds": selectors.hold_list(viewer=request.user)[:200]})
 
 
-@_refusal_logged("archive.hold")
+@capability_required("archive.hold", refusal=selectors.REFUSALS["archive.hold"])
 def hold_new(request):
     """登记保全. The case file is picked (查找, then select; 查找 redraws the form, saving nothing)."""
     post = request.POST if request.method == "POST" else None
@@ -407,7 +387,7 @@ def carriers(request):
 CARRIER_PARTIES_SHOWN = 30  # enterprises a search offers at once; the picked one stays offered besides
 
 
-@_refusal_logged("archive.manage")
+@capability_required("archive.manage", refusal=selectors.REFUSALS["archive.manage"])
 def carrier_new(request):
     """登记存储载体. The enterprise and the case files it holds are picked (查找, then select or tick;
     查找 saves nothing); its 保管期限 follows those case files (services.carrier_retention)."""

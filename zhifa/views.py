@@ -47,7 +47,8 @@ home.capability, home.methods = _staff_home.capability, _staff_home.methods
 
 
 def forbidden(request, exception=None):
-    """Refusals say why, in Chinese, and that nothing was changed."""
+    """Refusals say why, in Chinese, and that nothing was changed; a capability refusal
+    (org.permissions.CapabilityDenied) also says who acts and what to do next, and was logged."""
     message = str(exception) if exception and str(exception) else "您没有权限执行此操作。"
     # A refusal may name its own page and what it offers next (records: a 调阅 request).
     template, extra = getattr(exception, "template", "403.html"), getattr(exception, "context", {})

@@ -14,6 +14,7 @@ EVENT_LABELS = {
     "record.denied": "调阅被拒绝",
     "record.duplicate": "重复提交",
     "record.play": "在线播放",
+    "capability.denied": "无权限被拒绝",
 }
 
 

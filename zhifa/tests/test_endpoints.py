@@ -714,13 +714,18 @@ def test_reads_check_the_role(name, world, client):
     users, objects = world
     url = _url(name, objects)
     capability = _view_capabilities(ROUTES[name])["GET"]
+    logged = Event.objects.filter(kind__endswith=".denied").count()
     anonymous = client.get(url)
+    assert Event.objects.filter(kind__endswith=".denied").count() == logged, url  # anonymous: nothing logged
     if url.startswith("/api/"):
         assert anonymous.status_code == 401, url
     else:
         assert anonymous.status_code == 302 and "/login/" in anonymous["Location"], url
     for role, user in users.items():
         client.force_login(user)
+        # Refused for the capability (not for being another's owner): exactly one event, in its savepoint.
+        refusals = _refusals(name, user) if role not in CAPABILITIES[capability] else None
+        before = refusals.count() if refusals is not None else 0
         response = client.get(url)
         allowed = role in CAPABILITIES[capability] and OWNER_ONLY.get(name, role) == role
         if (name, role) in LANDING:
@@ -731,7 +736,16 @@ def test_reads_check_the_role(name, world, client):
             assert response.status_code == 403, (url, role, response.status_code)
             body = response.content.decode()
             assert "您没有权限" in body or "权限" in body, (url, role)
+            if refusals is not None:  # a refusal for the capability: one event, saying who acts
+                assert refusals.count() == before + 1, (url, role)
+                assert "本次操作未作任何更改" in body, (url, role)
         client.logout()
+
+
+def _refusals(name, user):
+    """The events that log a refusal of `name`'s capability to `user`."""
+    kind = getattr(ROUTES[name].callback, "refusal_kind", "capability.denied")
+    return Event.objects.filter(kind=kind, actor=user)
 
 
 WRITE_ROUTES = sorted(
@@ -754,13 +768,16 @@ def test_writes_refused_without_the_role_change_nothing(name, world, client):
             client.force_login(user)
             # A refusal of someone else's object is logged (*.denied); nothing else is written.
             changes = Event.objects.exclude(kind__endswith=".denied")
-            events = changes.count()
+            refusals = _refusals(name, user) if role not in CAPABILITIES[capability] else None
+            events, before = changes.count(), refusals.count() if refusals is not None else 0
             if method == "POST":
                 response = client.post(url, {"name": "x", "roles": ["admin"]})
             else:
                 response = client.patch(url, {"name": "改名"}, content_type="application/json")
             assert response.status_code == 403, (url, method, role, response.status_code)
             assert changes.count() == events, (url, method, role)
+            if refusals is not None:
+                assert refusals.count() == before + 1, (url, method, role)
             client.logout()
 
 
