@@ -57,6 +57,29 @@ def _refused_and_unchanged(api, matter_id, code, body, *fragments):
     return detail
 
 
+def _review_through_api(client, team, mid):
+    """The decision's legal review through the review API: submitted, assigned, agreed, approved."""
+    from review.tests.helpers import checklist_all_pass, complete_submission
+
+    type(team.reviewer).objects.filter(pk=team.reviewer.pk).update(legal_qualification="A20152101000123")  # 第五十八条第二款
+    team.reviewer.refresh_from_db()
+    chief, reviewer, leader = Api(client, team.chief), Api(client, team.reviewer), Api(client, team.leader)
+    matter = Matter.objects.get(pk=mid)
+    submitted = chief.post(reverse("api-review-submit"), {"matter": mid, **complete_submission(matter)})
+    assert submitted.status_code == 201, submitted.json()
+    rid = submitted.json()["id"]
+    assigned = reviewer.post(reverse("api-review-assign", kwargs={"pk": rid}), {"reviewer": team.reviewer.pk, "first": True})
+    assert assigned.status_code == 200, assigned.json()
+    opinion = reviewer.post(reverse("api-review-opinion", kwargs={"pk": rid}), {
+        "findings": checklist_all_pass(matter), "outcome": "agree", "opinion": "事实清楚，同意作出决定。",
+        "meeting_on": timezone.localdate().isoformat(), "meeting_participants": "法制审核人员",
+        "meeting_minutes": "集体研究同意。",
+    })
+    assert opinion.status_code == 200, opinion.json()
+    approved = leader.post(reverse("api-review-decide", kwargs={"pk": rid}), {"decision": "approve"})
+    assert approved.status_code == 200, approved.json()
+
+
 def test_general_procedure_penalty_case_from_inspection_to_closing(client, team):
     officer, chief, leader = Api(client, team.officer), Api(client, team.chief), Api(client, team.leader)
     pair = [team.officer.pk, team.partner.pk]
@@ -157,11 +180,12 @@ def test_general_procedure_penalty_case_from_inspection_to_closing(client, team)
         mid, "hold_hearing", data={"participants": "王某、李执法、张执法", "defence": "当事人陈述意见"},
         officers=pair, records=[team.clip("听证录像").pk], at=ago(1),
     )
-    leader.step(
-        mid, "decide",
-        data={"facts": "未在储罐区设置安全警示标志", "basis": "安全生产法第九十九条第（一）项",
-              "decision": "罚款人民币二万元", "amount": "20000", "payment": "十五日内到指定银行缴纳"},
-    )
+    decision = {"facts": "未在储罐区设置安全警示标志", "basis": "安全生产法第九十九条第（一）项",
+                "decision": "罚款人民币二万元", "amount": "20000", "payment": "十五日内到指定银行缴纳"}
+    # Decided after a hearing: legal review first, though 通化's pack lists nothing (行政处罚法第五十八条第一款第（二）项).
+    detail = _refused_and_unchanged(leader, mid, "decide", {"data": decision}, "经过听证程序", "尚未送法制审核")
+    _review_through_api(client, team, mid)
+    leader.step(mid, "decide", data=decision)
 
     # 留置送达 without a witness is refused (通化 实施办法 第二十条), then done properly.
     left = {"method": "left", "recipient": "王某", "served_at": _iso(timezone.now()), "place": "公司办公室",

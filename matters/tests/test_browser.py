@@ -159,9 +159,18 @@ def test_a_general_procedure_penalty_case_through_the_pages(browser, live_server
     officer.step(mid, "notify_hearing", {**hearing, "hearing_at": _local(ago(1))}, service=dict(served), at=ago(12))
     officer.step(mid, "hold_hearing", {"participants": "王某、李执法、张执法", "defence": "当事人陈述意见"},
                  officers=pair, records=[hearing_clip], at=ago(1))
-    text = leader.step(mid, "decide", {"facts": "储罐区未设置安全警示标志", "basis": "安全生产法第九十九条第（一）项",
-                                       "decision": "罚款人民币二万元", "amount": "20000",
-                                       "payment": "十五日内缴纳"})
+    decision = {"facts": "储罐区未设置安全警示标志", "basis": "安全生产法第九十九条第（一）项",
+                "decision": "罚款人民币二万元", "amount": "20000", "payment": "十五日内缴纳"}
+    # Decided after a hearing: legal review first (行政处罚法第五十八条第一款第（二）项), though 通化 lists nothing.
+    text = leader.step(mid, "decide", dict(decision))
+    assert "经过听证程序" in text and "尚未送法制审核" in text and "已听证" in leader.state()
+    # The review itself is clicked through under every pack in zhifa/tests/test_packs_browser.py.
+    from review.tests.helpers import pass_review
+
+    type(team.reviewer).objects.filter(pk=team.reviewer.pk).update(legal_qualification="A20152101000123")
+    team.reviewer.refresh_from_db()
+    pass_review(Matter.objects.get(pk=mid), submitter=team.chief, reviewer=team.reviewer, leader=team.leader)
+    text = leader.step(mid, "decide", dict(decision))
     assert "已作出决定" in leader.state() and "罚决" in text
 
     left = {"method": "left", "recipient": "王某", "served_at": _local(timezone.now()),
