@@ -4,6 +4,7 @@ the request writes its event; the sequencer numbers it elsewhere)."""
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -154,3 +155,18 @@ def test_a_logged_api_read_costs_a_fixed_number_of_queries_however_many_versions
     assert body == json.loads(json.dumps(RecordSerializer(Record.objects.get(pk=corrected_clip.pk)).data))
     # Each read is a ledger event of its own, written by the request.
     assert Event.objects.filter(kind="record.view", subject_id=str(corrected_clip.pk), actor=officer).count() == 3
+
+
+def test_the_benchs_unlogged_api_baseline_is_the_same_read_without_its_event(
+    login, officer, corrected_clip, settings, monkeypatch
+):
+    """bench/reads.py --api compares the logged detail with this bench-only route: it must serve the
+    same JSON through the product's own view, and write no event."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "bench" / "site"))
+    settings.ROOT_URLCONF = "reads_urls"
+    client = login(officer)
+    views = Event.objects.filter(kind="record.view", subject_id=str(corrected_clip.pk))
+    logged = client.get(f"/api/v1/records/{corrected_clip.pk}/")
+    assert logged.status_code == 200 and views.count() == 1
+    unlogged = client.get(f"/bench/unlogged/api/v1/records/{corrected_clip.pk}/")
+    assert unlogged.status_code == 200 and unlogged.json() == logged.json() and views.count() == 1
