@@ -23,8 +23,8 @@ same run (PostgreSQL).
 Reports requests/s, p50/p99 per phase with the load average beside it, the ratios
 logged/unlogged and logged/enterprise (medians of the per-round ratios), and checks that every
 logged read is a ledger event: the record.view events written during the logged phases equal
-the pages served. Last, a table (one line per phase: req/s, p50, p99, the ratio to the unlogged
-phase, the load average) to paste into the README.
+the pages served. Last, a table (one line per phase: req/s, p50, p99, the ratios to the unlogged
+and the enterprise phases, the load average) to paste into the README.
 """
 
 import argparse
@@ -252,19 +252,21 @@ LABELS = {
 
 
 def print_table(results: dict[str, list[dict]], args) -> None:
-    """One line per phase, medians over the rounds (p99: the worst round), ratios to the unlogged phase."""
-    unlogged = results["unlogged"]
+    """One line per phase, medians over the rounds (p99: the worst round), ratios to the unlogged and
+    the enterprise phase (medians of the rounds' ratios)."""
+    unlogged, enterprise = results["unlogged"], results["enterprise"]
     print(f"\n{args.records} records, {args.rounds} rounds of {args.seconds:g} s, {args.concurrency} clients, "
           f"{args.workers} workers, {os.cpu_count()} CPUs")  # fmt: skip
-    print("| phase | req/s | p50 ms | p99 ms | × unlogged | load average |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| phase | req/s | p50 ms | p99 ms | × unlogged | × enterprise | load average |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, rows in results.items():
         ratio = statistics.median(r["rps"] / u["rps"] for r, u in zip(rows, unlogged, strict=True))
+        to_enterprise = statistics.median(r["rps"] / e["rps"] for r, e in zip(rows, enterprise, strict=True))
         loads = [r["load"] for r in rows]
         print(
             f"| {LABELS['api' if args.api else 'pages'][name]} | {statistics.median(r['rps'] for r in rows):.1f} "
             f"| {statistics.median(r['p50_ms'] for r in rows):.0f} | {max(r['p99_ms'] for r in rows):.0f} "
-            f"| {ratio:.2f} | {min(loads):.1f}–{max(loads):.1f} |"
+            f"| {ratio:.2f} | {to_enterprise:.2f} | {min(loads):.1f}–{max(loads):.1f} |"
         )
 
 
