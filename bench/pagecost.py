@@ -27,7 +27,9 @@ divided by the cores); this measures the CPU a request costs, which is what a ch
 
 Pages: the logged record page (/records/<pk>/, one record.view event each), the same unlogged, an
 enterprise's page, the home page of an officer, a section chief and the agency leader, and the
-portal's decision search (bench/portal.py's query mix: each request a different query).
+portal's decision search (bench/portal.py's query mix: each request a different query); and the
+record detail API (/api/v1/records/<pk>/, a logged read as the page is), the same unlogged, and an
+enterprise's detail API (which logs nothing), as bench/reads.py --api serves them.
 """
 
 import argparse
@@ -57,6 +59,9 @@ PAGES = [
     "chief_home",
     "leader_home",
     "portal_search",
+    "record_api_logged",
+    "record_api_unlogged",
+    "enterprise_api",
 ]
 HISTORY = 20  # earlier reads of the record, as bench/reads.py files them
 
@@ -161,6 +166,9 @@ def measure(seed: dict, pages: list[str], reps: int, warm: int, callgrind: int) 
         "chief_home": (clients["chief1"], ["/"]),
         "leader_home": (clients["leader"], ["/"]),
         "portal_search": (public, searches),
+        "record_api_logged": (clients["officer1"], [f"/api/v1/records/{seed['record']}/"]),
+        "record_api_unlogged": (clients["officer1"], [f"/bench/unlogged/api/v1/records/{seed['record']}/"]),
+        "enterprise_api": (clients["officer1"], [f"/api/v1/enterprises/{seed['enterprise']}/"]),
     }
 
     class Counter:

@@ -2,7 +2,7 @@
 """Staff reading records, each read a ledger event, against the same page unlogged, same server,
 same run (PostgreSQL).
 
-    DATABASE_URL=postgres://… .venv/bin/python bench/reads.py [--records 100] [--seconds 20]
+    DATABASE_URL=postgres://… .venv/bin/python bench/reads.py [--api] [--records 100] [--seconds 20]
                                    [--rounds 3] [--concurrency 32] [--workers 5]
 
 1. Into DATABASE_URL (it writes there): migrated, one agency, an officer, `records` video records
@@ -16,10 +16,15 @@ same run (PostgreSQL).
    record (or enterprise) drawn at random, over three phases: the logged record page
    (/records/<pk>/), the same page unlogged, and an enterprise's page (/enterprises/<pk>/), whose
    selector logs nothing. The phases take turns going first, `rounds` times.
+   With --api, the same three through the API, as the field app and other clients read: the record
+   detail API (/api/v1/records/<pk>/, a logged `record.view` too), the same with its event switched
+   off (/bench/unlogged/api/v1/records/<pk>/, bench/site only) and an enterprise's detail API
+   (/api/v1/enterprises/<pk>/, which logs nothing).
 Reports requests/s, p50/p99 per phase with the load average beside it, the ratios
 logged/unlogged and logged/enterprise (medians of the per-round ratios), and checks that every
 logged read is a ledger event: the record.view events written during the logged phases equal
-the pages served.
+the pages served. Last, a table (one line per phase: req/s, p50, p99, the ratios to the unlogged
+and the enterprise phases, the load average) to paste into the README.
 """
 
 import argparse
@@ -126,6 +131,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--api", action="store_true", help="the record and enterprise detail APIs, not the pages")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("bench/reads.py measures PostgreSQL: set DATABASE_URL=postgres://…")
@@ -157,11 +163,18 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     cookie = setup["session"]
-    phases = {
-        "logged": [f"/records/{pk}/" for pk in setup["records"]],
-        "unlogged": [f"/bench/unlogged/records/{pk}/" for pk in setup["records"]],
-        "enterprise": [f"/enterprises/{pk}/" for pk in setup["enterprises"]],
-    }
+    if args.api:
+        phases = {
+            "logged": [f"/api/v1/records/{pk}/" for pk in setup["records"]],
+            "unlogged": [f"/bench/unlogged/api/v1/records/{pk}/" for pk in setup["records"]],
+            "enterprise": [f"/api/v1/enterprises/{pk}/" for pk in setup["enterprises"]],
+        }
+    else:
+        phases = {
+            "logged": [f"/records/{pk}/" for pk in setup["records"]],
+            "unlogged": [f"/bench/unlogged/records/{pk}/" for pk in setup["records"]],
+            "enterprise": [f"/enterprises/{pk}/" for pk in setup["enterprises"]],
+        }
     results: dict[str, list[dict]] = {name: [] for name in phases}
     logged_served = 0
     try:
@@ -208,6 +221,7 @@ def main() -> None:
 
     client_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     summary = {
+        "served": "detail APIs" if args.api else "pages",
         "records": len(phases["logged"]),
         "workers": args.workers,
         "concurrency": args.concurrency,
@@ -228,6 +242,32 @@ def main() -> None:
         "met": ratio("logged", "unlogged") >= 0.7 and max(r["p99_ms"] for r in results["logged"]) < 200,
     }
     print(json.dumps(summary, ensure_ascii=False, indent=1))
+    print_table(results, args)
+
+
+LABELS = {
+    "pages": {"logged": "logged record page", "unlogged": "unlogged", "enterprise": "enterprise page"},
+    "api": {"logged": "logged record API", "unlogged": "unlogged", "enterprise": "enterprise API"},
+}
+
+
+def print_table(results: dict[str, list[dict]], args) -> None:
+    """One line per phase, medians over the rounds (p99: the worst round), ratios to the unlogged and
+    the enterprise phase (medians of the rounds' ratios)."""
+    unlogged, enterprise = results["unlogged"], results["enterprise"]
+    print(f"\n{args.records} records, {args.rounds} rounds of {args.seconds:g} s, {args.concurrency} clients, "
+          f"{args.workers} workers, {os.cpu_count()} CPUs")  # fmt: skip
+    print("| phase | req/s | p50 ms | p99 ms | × unlogged | × enterprise | load average |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, rows in results.items():
+        ratio = statistics.median(r["rps"] / u["rps"] for r, u in zip(rows, unlogged, strict=True))
+        to_enterprise = statistics.median(r["rps"] / e["rps"] for r, e in zip(rows, enterprise, strict=True))
+        loads = [r["load"] for r in rows]
+        print(
+            f"| {LABELS['api' if args.api else 'pages'][name]} | {statistics.median(r['rps'] for r in rows):.1f} "
+            f"| {statistics.median(r['p50_ms'] for r in rows):.0f} | {max(r['p99_ms'] for r in rows):.0f} "
+            f"| {ratio:.2f} | {to_enterprise:.2f} | {min(loads):.1f}–{max(loads):.1f} |"
+        )
 
 
 if __name__ == "__main__":

