@@ -662,6 +662,23 @@ def _drop_slot(bindir: Path, port: int, slot: str, timeout: float = 10) -> None:
         time.sleep(0.1)  # its WAL sender is still active; it ends with the replica's connection
 
 
+def copy_database(server: Server, source: dict, dump: Path, timeout: float = 120) -> None:
+    """Copy the database that Django settings `source` name (HOST, PORT, USER, NAME) into `server`'s,
+    schema and rows, through pg_dump's custom format at `dump` (tests that need a server of their own
+    with the test database's tables)."""
+    bindir = Path(server.bindir)
+    subprocess.run(
+        [bindir / "pg_dump", "-Fc", "--no-owner", "-f", dump, "-h", source["HOST"], "-p", str(source["PORT"]),
+         "-U", source["USER"], source["NAME"]],
+        check=True, capture_output=True, timeout=timeout,
+    )
+    subprocess.run(
+        [bindir / "pg_restore", "--no-owner", "--exit-on-error", "-h", server.host, "-p", str(server.port),
+         "-U", DB_USER, "-d", DB_NAME, dump],
+        check=True, capture_output=True, timeout=timeout,
+    )
+
+
 def start_replica(primary: Server, state_path: Path | None = None, log: Log = _stderr_log) -> Server:
     """Start a hot-standby streaming replica of `primary` (started with replication=True) in a new
     folder, as the same user; write its state to state_path (and into its directory)."""
@@ -766,8 +783,10 @@ def promote(server: Server, state_path: Path | None = None, log: Log = _stderr_l
 
 
 def wait_for_replay(primary: Server, replica: Server, timeout: float = 30) -> str:
-    """Wait until the replica has replayed all WAL the primary has written so far; returns that LSN."""
-    result = _psql(Path(primary.bindir), primary.port, "-c", "SELECT pg_current_wal_lsn()")
+    """Wait until the replica has replayed all WAL the primary has inserted so far; returns that LSN.
+    The insert position, not the write position: with synchronous_commit off (the test servers), a
+    commit can sit in the WAL buffers, past pg_current_wal_lsn(), until the WAL writer's next round."""
+    result = _psql(Path(primary.bindir), primary.port, "-c", "SELECT pg_current_wal_insert_lsn()")
     if result.returncode != 0:
         raise PgServerError("could not read the primary's WAL position:\n" + _tail(result.stderr))
     target = result.stdout.strip()

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
-import subprocess
 import sys
 import time
 from io import StringIO
@@ -76,18 +75,7 @@ def archived(tmp_path):
     pgserver = _pgserver()
     s = connection.settings_dict
     with pgserver.running_server(log=lambda _message: None, wal_archive=True) as server:
-        dump = tmp_path / "schema.pgdump"
-        bindir = Path(server.bindir)
-        subprocess.run(
-            [bindir / "pg_dump", "-Fc", "--no-owner", "-f", dump, "-h", s["HOST"], "-p", str(s["PORT"]),
-             "-U", s["USER"], s["NAME"]],
-            check=True, capture_output=True, timeout=120,
-        )
-        subprocess.run(
-            [bindir / "pg_restore", "--no-owner", "--exit-on-error", "-h", server.host, "-p", str(server.port),
-             "-U", "zhifa", "-d", "zhifa", dump],
-            check=True, capture_output=True, timeout=120,
-        )
+        pgserver.copy_database(server, s, tmp_path / "schema.pgdump")
         yield server
 
 

@@ -83,18 +83,7 @@ def cluster(tmp_path):
     s = dict(connection.settings_dict)
     with contextlib.ExitStack() as stack:
         primary = stack.enter_context(pgserver.running_server(log=_quiet, replication=True))
-        bindir = Path(primary.bindir)
-        dump = tmp_path / "schema.pgdump"
-        subprocess.run(
-            [bindir / "pg_dump", "-Fc", "--no-owner", "-f", dump, "-h", s["HOST"], "-p", str(s["PORT"]),
-             "-U", s["USER"], s["NAME"]],
-            check=True, capture_output=True, timeout=120,
-        )
-        subprocess.run(
-            [bindir / "pg_restore", "--no-owner", "--exit-on-error", "-h", primary.host, "-p", str(primary.port),
-             "-U", "zhifa", "-d", "zhifa", dump],
-            check=True, capture_output=True, timeout=120,
-        )
+        pgserver.copy_database(primary, s, tmp_path / "schema.pgdump")
         replica = pgserver.start_replica(primary, log=_quiet)
         servers = {"primary": primary, "replica": replica}
         stack.callback(lambda: pgserver.stop_server(servers["replica"], log=_quiet))
