@@ -78,6 +78,8 @@ CODE_LABELS = {
 
 @register.filter
 def label(code):
+    if isinstance(code, bool):
+        return "是" if code else "否"
     return CODE_LABELS.get(code, code) if isinstance(code, str) else code
 
 
@@ -166,6 +168,10 @@ def column_label(name):
 
 @register.filter
 def cell(value):
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return "—"
     if isinstance(value, list):
         return "、".join(str(CODE_LABELS.get(v, v)) for v in value)
     return CODE_LABELS.get(value, value) if isinstance(value, str) else value

@@ -1,0 +1,214 @@
+"""Every link a role is shown leads somewhere it may go: log in through the log-in form as each role, under
+each of the five agencies' packs, start at the home page and follow the pages' own links breadth-first.
+
+A link shown that answers 403, 404 or 5xx is a dead end (a page should not offer what its viewer cannot do);
+a page showing Django's English defaults (an unset value as "None", a model's "Matter object (3)") or an
+empty href is unfinished. The route walker (test_endpoints.py) calls every route as every role; this
+test checks what the pages actually offer.
+
+The world is test_endpoints.py's (one object of every kind, built once per module and rolled back at the
+end), with a penalty matter in every state of its workflow; each case switches the agency's pack inside its
+own savepoint.
+"""
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django.urls import Resolver404, resolve
+
+from org.choices import Role
+from org.tests.factories import PASSWORD
+from zhifa.tests.test_endpoints import _build_world, _ledger_state
+
+PACKS = ("fushun-city", "yuyao-city", "tonghua-city", "fushun-county-hrss", "pingdingshan-hitech")
+ROLES = tuple(Role.values)
+DEPTH = 4
+PAGES_PER_ROLE = 2000  # the breadth-first walk stops here: the first pages reached are each role's daily ones
+
+# Links never followed: leaving (logout), and the machine endpoints (JSON, feeds, the schema) that the
+# route walker and the API tests cover; they show no links.
+SKIPPED = re.compile(r"^/(logout/|api/|static/|public/feed)")
+# Text a person should never read: Django's English defaults and raw Python leaking into a page.
+LEFTOVER = re.compile(
+    r"This field is required|\bNone\b|\bTrue\b|\bFalse\b|<bound method|\b[A-Z]\w+ object \(\d+\)"
+    r"|Enter a valid|Select a valid choice|\bnan\b"
+)
+# Links that lead to a refusal on purpose: the refusal page itself says who acts and what to do next.
+# route name: what the refusal page must say instead.
+DELIBERATE = {
+    # 登记保全 and 登记存储载体 are offered to everyone who sees the holds and carriers pages: one who may not
+    # register is told who does and what to hand them (archive.selectors.REFUSALS, walked by
+    # archive/tests/test_holds_carriers_browser.py).
+    "archive:hold_new": "登记保全须由",
+    "archive:carrier_new": "存储载体由档案管理员登记和保管",
+}
+
+
+class _Page(HTMLParser):
+    """The hrefs of a page's <a> elements and its visible text (without scripts and styles)."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str | None] = []
+        self.text: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template"):
+            self._hidden += 1
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.text.append(data)
+
+
+def _target(href: str, base: str) -> str | None:
+    """The same-site path (with its query) `href` leads to, or None for another site, a fragment or a scheme."""
+    from urllib.parse import urljoin
+
+    if href.startswith(("#", "mailto:", "tel:", "javascript:", "data:")):
+        return None
+    parts = urlsplit(urljoin("http://testserver" + base, href))
+    if parts.netloc != "testserver":
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _route(path: str) -> str | None:
+    try:
+        return resolve(urlsplit(path).path).view_name
+    except Resolver404:
+        return None
+
+
+def _followed(path: str) -> bool:
+    if SKIPPED.match(path):
+        return False
+    pages = parse_qs(urlsplit(path).query).get("page", ["1"])
+    return not (pages[0].isdigit() and int(pages[0]) > 2)
+
+
+def crawl(client, *, start="/", depth=DEPTH, cap=PAGES_PER_ROLE) -> tuple[list[str], int]:
+    """Breadth-first over the same-site links from `start`: the findings, and the pages fetched."""
+    findings: list[str] = []
+    seen = {start}
+    queue = deque([(start, 0, "登录后")])
+    fetched = 0
+    while queue and fetched < cap:
+        path, level, source = queue.popleft()
+        response = client.get(path)
+        fetched += 1
+        status = response.status_code
+        if status >= 500 or status in (403, 404):
+            said = DELIBERATE.get(_route(path)) if status == 403 else None
+            if said is None or said not in response.content.decode():
+                findings.append(f"{status} {path} (linked from {source})")
+        content_type = response.get("Content-Type", "")
+        if status in (301, 302, 303, 307, 308):
+            target = _target(response["Location"], path)
+            if target is not None and target not in seen and _followed(target):
+                seen.add(target)
+                queue.appendleft((target, level, source))
+            continue
+        if getattr(response, "streaming", False):
+            response.close()
+            continue
+        if status != 200 or not content_type.startswith("text/html"):
+            continue
+        page = _Page()
+        page.feed(response.content.decode())
+        text = " ".join(" ".join(page.text).split())
+        for match in LEFTOVER.finditer(text):
+            context = text[max(0, match.start() - 30): match.end() + 30]
+            findings.append(f"English {match.group()!r} on {path}: …{context}…")
+        for href in page.links:
+            if href is None:
+                continue  # an anchor without href is a named target, not a link
+            if not href.strip():
+                findings.append(f"empty href on {path}")
+                continue
+            target = _target(href.strip(), path)
+            if target is None or target in seen or not _followed(target) or level + 1 > depth:
+                continue
+            seen.add(target)
+            queue.append((target, level + 1, path))
+    return findings, fetched
+
+
+# --- the world: test_endpoints.py's, once per module, in a transaction rolled back at the end ---
+
+
+@pytest.fixture(scope="module")
+def _shared_data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("links-data")
+    with override_settings(DATA_DIR=data, ZHIFA_BLOB_STORE=f"file://{data}/blobs"):
+        yield data
+
+
+@pytest.fixture
+def _data_dir(_shared_data):
+    """Replaces the root conftest's per-test data folder: every case reads the shared world's files."""
+    return _shared_data
+
+
+@pytest.fixture(scope="module")
+def _shared_world(django_db_setup, django_db_blocker, _shared_data, tmp_path_factory):
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as in a test's own transaction, the ledger integrates at once
+        outer.__enter__()
+        try:
+            users, objects = _build_world(tmp_path_factory.mktemp("links-files"))
+            _matters_in_every_state(objects["agency"], users[Role.OFFICER])
+            ledger = _ledger_state()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield users, objects, ledger
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def _matters_in_every_state(agency_pk, officer_pk):
+    """One penalty matter (一般程序) in each state of its workflow, put there directly: the crawl is about
+    what each page links to."""
+    from matters.workflows import PENALTY_GENERAL
+    from org.models import Staff
+    from review.tests.helpers import make_matter
+
+    officer = Staff.objects.get(pk=officer_pk)
+    for state in PENALTY_GENERAL.states:
+        matter = make_matter(officer.agency, officer.section, officer, amount="30000", state=state.code)
+        matter.title = f"测试案件（{state.label}）"
+        matter.save(update_fields=["title"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("pack", PACKS)
+def test_every_link_shown_leads_somewhere(pack, role, _shared_world, client):
+    from org.models import Agency, Staff
+
+    users, objects, ledger = _shared_world
+    assert _ledger_state() == ledger, "a case's writes leaked into the shared world"
+    Agency.objects.filter(pk=objects["agency"]).update(policy_pack=pack)
+    user = Staff.objects.get(pk=users[role])
+    response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, f"{user.username} could not log in"
+    findings, fetched = crawl(client)
+    assert fetched > 1, "the home page links to nothing"
+    print(pack, role, fetched)
+    assert not findings, "\n".join(findings)
