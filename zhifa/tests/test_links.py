@@ -122,6 +122,26 @@ def _followed(path: str) -> bool:
     return not (pages[0].isdigit() and int(pages[0]) > 2)
 
 
+def check_page(html: str, path: str) -> tuple[list[str], list[str]]:
+    """What is wrong in a page's own text and links (leftover English, empty hrefs), and its hrefs."""
+    page = _Page()
+    page.feed(html)
+    text = " ".join(" ".join(page.text).split())
+    findings = [
+        f"English {m.group()!r} on {path}: …{text[max(0, m.start() - 30): m.end() + 30]}…"
+        for m in LEFTOVER.finditer(text)
+    ]
+    hrefs = []
+    for href in page.links:
+        if href is None:
+            continue  # an anchor without href is a named target, not a link
+        if not href.strip() or "None" in href:
+            findings.append(f"empty href {href!r} on {path}")
+        else:
+            hrefs.append(href.strip())
+    return findings, hrefs
+
+
 def crawl(client, *, cap, start="/", depth=DEPTH, pack="", caps=frozenset()) -> tuple[list[str], int]:
     """Breadth-first over the same-site links from `start`: the findings, and the pages fetched. A page of
     SAME_FOR_CAPABILITIES already checked under `pack` for a viewer with the same of `caps` is skipped."""
@@ -140,9 +160,10 @@ def crawl(client, *, cap, start="/", depth=DEPTH, pack="", caps=frozenset()) -> 
         fetched += 1
         status = response.status_code
         if status >= 500 or status in (403, 404):
+            body = "" if getattr(response, "streaming", False) else response.content.decode()
             allowed = DELIBERATE.get(_route(path), ()) if status == 403 else ()
-            if not any(words in response.content.decode() for words in allowed):
-                said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+            if not any(words in body for words in allowed):
+                said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
                 findings.append(f"{status} {path} (linked from {source}): {said[-400:]}")
         content_type = response.get("Content-Type", "")
         if status in (301, 302, 303, 307, 308):
@@ -156,19 +177,10 @@ def crawl(client, *, cap, start="/", depth=DEPTH, pack="", caps=frozenset()) -> 
             continue
         if status != 200 or not content_type.startswith("text/html"):
             continue
-        page = _Page()
-        page.feed(response.content.decode())
-        text = " ".join(" ".join(page.text).split())
-        for match in LEFTOVER.finditer(text):
-            context = text[max(0, match.start() - 30): match.end() + 30]
-            findings.append(f"English {match.group()!r} on {path}: …{context}…")
-        for href in page.links:
-            if href is None:
-                continue  # an anchor without href is a named target, not a link
-            if not href.strip() or "None" in href:
-                findings.append(f"empty href {href!r} on {path}")
-                continue
-            target = _target(href.strip(), path)
+        page_findings, hrefs = check_page(response.content.decode(), path)
+        findings += page_findings
+        for href in hrefs:
+            target = _target(href, path)
             if target is None or target in seen or not _followed(target) or level + 1 > depth:
                 continue
             seen.add(target)
@@ -264,3 +276,21 @@ def test_every_link_shown_leads_somewhere(pack, role, _shared_world, client):
                               pack=pack, caps={c for c in CAPABILITIES if can(user, c)})
     assert fetched > 1, "the home page links to nothing"
     assert not findings, "\n".join(findings)
+
+
+def test_the_crawler_reports_what_it_is_for():
+    html = (
+        '<html><head><title>事项</title><script>var x = None;</script></head><body><a href="">空</a>'
+        '<a href="/matters/None/">无</a><a name="top"></a><a href="#top">顶部</a><p>当事人：None</p>'
+        '<p>Matter object (3)</p><p>This field is required.</p><a href="/records/?page=3">下页</a></body></html>'
+    )
+    findings, hrefs = check_page(html, "/x/")
+    assert [f.split(" on ")[0] for f in findings] == [
+        "English 'None'", "English 'Matter object (3)'", "English 'This field is required'",
+        "empty href ''", "empty href '/matters/None/'",
+    ]
+    assert "当事人：None" in findings[0] and "var x" not in findings[0]
+    assert hrefs == ["#top", "/records/?page=3"]
+    assert _target("#top", "/x/") is None and _target("http://example.org/", "/x/") is None
+    assert _target("../y/?a=1", "/x/z/") == "/x/y/?a=1"
+    assert not _followed("/records/?page=3") and _followed("/records/?page=2") and not _followed("/logout/")
