@@ -158,6 +158,22 @@ COLUMN_LABELS = {
     "day": "日",
     "term": "节气",
     "days": "天数",
+    "requires": "须具备",
+    "part": "评查部分",
+    "points": "分值",
+    "veto": "一票否决",
+    "source": "来源",
+    "sector": "行业领域",
+    "basis": "依据",
+    "step": "执法环节",
+    "row": "附件行次",
+    "service_methods": "送达方式",
+    "violation": "违法行为",
+    "circumstance": "违法情节",
+    "min": "下限",
+    "max": "上限",
+    "question": "检查内容",
+    "media": "记录形式",
 }
 
 
