@@ -7,8 +7,8 @@ empty href is unfinished. The route walker (test_endpoints.py) calls every route
 test checks what the pages actually offer.
 
 The world is test_endpoints.py's (one object of every kind, built once per module and rolled back at the
-end), with a penalty matter in every state of its workflow; each case switches the agency's pack inside its
-own savepoint.
+end), with a matter of every workflow in each of its states and staff of another section; each case switches
+the agency's pack inside its own savepoint. ZHIFA_LINKS_FULL=1 follows everything (see PAGES).
 """
 
 import os
