@@ -29,6 +29,11 @@ class Party(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_enterprise(self) -> bool:
+        """Whether the party is a registered 生产经营单位 (has a page in the register); a natural person has none."""
+        return isinstance(self, Enterprise) or hasattr(self, "enterprise")
+
 
 class Enterprise(Party):
     """生产经营单位 — a regulated enterprise with its base information (一企一档)."""

@@ -73,11 +73,81 @@ CODE_LABELS = {
     "correct_procedure": "纠正程序",
     "disagree_revocation": "不同意撤销许可",
     "transfer": "移送",
+    # codes in the packs' lists and tables (the labels the apps' own choices give them)
+    "direct": "直接送达",
+    "post": "邮寄送达",
+    "left": "留置送达",
+    "entrusted": "委托、转交送达",
+    "public_notice": "公告送达",
+    "agency": "本单位规定",
+    "all": "全部行业",
+    "hazardous_chemicals": "危险化学品",
+    "non_coal_mine": "非煤矿山",
+    "fireworks": "烟花爆竹",
+    "video": "录像",
+    "audio": "录音",
+    "photo": "照片",
+    "secret": "涉及国家秘密",
+    "collective": "集体讨论",
+    "recorded": "规定事项已音像记录",
+    "continuous": "全过程不间断记录",
+    "handled": "移交、存储、管理和使用符合规定",
+    "deleted": "删除证据",
+    "lent": "未经批准出借或让无关人员查阅",
+    "leaked": "泄露记录信息",
+    "altered": "删改、弄虚作假",
+    "lost": "保管不当致损毁、丢失",
+    "self_examination": "责令作出书面检查",
+    "circular": "通报批评",
+    "no_awards": "取消当年评优评先资格",
+    "discipline": "移送给予处分",
+    "objection": "当事人对现场执法、办案有异议或者投诉、上访",
+    "obstruction": "当事人逃避、拒绝、阻碍执法或谩骂、侮辱、殴打执法人员",
+    "incident": "执法人员参与处置群体性事件、突发事件",
+    "inspect": "现场检查",
+    "reinspect": "整改复查",
+    "interview": "询问",
+    "examine": "现场勘验",
+    "sample": "抽样取证",
+    "preserve": "先行登记保存证据",
+    "decide_preservation": "先行登记保存证据处理决定",
+    "notify": "行政处罚告知",
+    "notify_hearing": "听证通知",
+    "serve": "送达决定",
+    "demand": "罚款催缴",
+    "seal": "查封、扣押",
+    "seal_on_spot": "情况紧急当场查封、扣押",
+    "suspend": "责令停产停业",
+    "order_rectification": "责令限期整改",
+    "onsite_measures": "现场处理措施",
+    "record_defence": "陈述申辩",
+    "hold_hearing": "举行听证",
+    "approve_filing": "立案审批",
+    "close": "结案审批",
+    "accept": "受理",
+    "examine_application": "审查",
+    "penalty_decision": "行政处罚决定书",
+    "simple_penalty_decision": "当场行政处罚决定书",
+    "maker": "制作人",
+    "extractor": "提取人",
+    "extracted_at": "提取时间",
+    "proves": "证明对象",
+    "address_confirmation": "送达地址确认书",
+    "sent_record": "发送记录",
+    "delivery_receipt": "送达回执",
+    "major_penalty": "重大行政处罚案件",
+    "major_impact": "社会影响重大的案件",
+    "compulsory_execution": "强制执行案件",
+    # when the storage deadline starts
+    "day_end": "自当天执法活动结束时起算",
+    "recording_end": "自音像记录结束时起算",
 }
 
 
 @register.filter
 def label(code):
+    if isinstance(code, bool):
+        return "是" if code else "否"
     return CODE_LABELS.get(code, code) if isinstance(code, str) else code
 
 
@@ -156,6 +226,22 @@ COLUMN_LABELS = {
     "day": "日",
     "term": "节气",
     "days": "天数",
+    "requires": "须具备",
+    "part": "评查部分",
+    "points": "分值",
+    "veto": "一票否决",
+    "source": "来源",
+    "sector": "行业领域",
+    "basis": "依据",
+    "step": "执法环节",
+    "row": "附件行次",
+    "service_methods": "送达方式",
+    "violation": "违法行为",
+    "circumstance": "违法情节",
+    "min": "下限",
+    "max": "上限",
+    "question": "检查内容",
+    "media": "记录形式",
 }
 
 
@@ -166,6 +252,10 @@ def column_label(name):
 
 @register.filter
 def cell(value):
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return "—"
     if isinstance(value, list):
         return "、".join(str(CODE_LABELS.get(v, v)) for v in value)
     return CODE_LABELS.get(value, value) if isinstance(value, str) else value
