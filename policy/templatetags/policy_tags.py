@@ -73,12 +73,8 @@ CODE_LABELS = {
     "correct_procedure": "纠正程序",
     "disagree_revocation": "不同意撤销许可",
     "transfer": "移送",
-    # codes in the packs' lists and tables (the labels the apps' own choices give them)
-    "direct": "直接送达",
-    "post": "邮寄送达",
-    "left": "留置送达",
-    "entrusted": "委托、转交送达",
-    "public_notice": "公告送达",
+    # codes in the packs' lists and tables; the steps, 文书 and ways of service of matters come from
+    # that app at start-up (register_code_labels)
     "agency": "本单位规定",
     "all": "全部行业",
     "hazardous_chemicals": "危险化学品",
@@ -104,30 +100,7 @@ CODE_LABELS = {
     "objection": "当事人对现场执法、办案有异议或者投诉、上访",
     "obstruction": "当事人逃避、拒绝、阻碍执法或谩骂、侮辱、殴打执法人员",
     "incident": "执法人员参与处置群体性事件、突发事件",
-    "inspect": "现场检查",
-    "reinspect": "整改复查",
-    "interview": "询问",
-    "examine": "现场勘验",
-    "sample": "抽样取证",
-    "preserve": "先行登记保存证据",
-    "decide_preservation": "先行登记保存证据处理决定",
-    "notify": "行政处罚告知",
-    "notify_hearing": "听证通知",
     "serve": "送达决定",
-    "demand": "罚款催缴",
-    "seal": "查封、扣押",
-    "seal_on_spot": "情况紧急当场查封、扣押",
-    "suspend": "责令停产停业",
-    "order_rectification": "责令限期整改",
-    "onsite_measures": "现场处理措施",
-    "record_defence": "陈述申辩",
-    "hold_hearing": "举行听证",
-    "approve_filing": "立案审批",
-    "close": "结案审批",
-    "accept": "受理",
-    "examine_application": "审查",
-    "penalty_decision": "行政处罚决定书",
-    "simple_penalty_decision": "当场行政处罚决定书",
     "maker": "制作人",
     "extractor": "提取人",
     "extracted_at": "提取时间",
@@ -142,6 +115,13 @@ CODE_LABELS = {
     "day_end": "自当天执法活动结束时起算",
     "recording_end": "自音像记录结束时起算",
 }
+
+
+def register_code_labels(labels: dict[str, str]) -> None:
+    """An app above policy (matters) adds the labels its own codes have (steps, 文书, ways of service)
+    when it starts, so the rules page names them as the app does; a label given above wins."""
+    for code, text in labels.items():
+        CODE_LABELS.setdefault(code, text)
 
 
 @register.filter
