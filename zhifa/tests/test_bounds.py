@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
@@ -18,6 +17,7 @@ from publicity.models import CorrectionRequest
 from records.models import Record
 from utilities.bounds import decimal_bounded, text_bounded
 from zhifa.demo import demo_load
+from zhifa.tests.worlds import rolled_back_module
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +27,10 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo agency, loaded once for the module inside a transaction rolled back at its end;
     each test runs in a savepoint of it."""
     data = tmp_path_factory.mktemp("demo")
-    with django_db_blocker.unblock(), override_settings(DATA_DIR=data, ZHIFA_BLOB_STORE=f"file://{data}/blobs"):
-        block = transaction.atomic()
-        block._from_testcase = True  # as in a test's own transaction, the ledger integrates at once
-        block.__enter__()
-        try:
-            yield demo_load()
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
+    with override_settings(DATA_DIR=data, ZHIFA_BLOB_STORE=f"file://{data}/blobs"), rolled_back_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            loaded = demo_load()
+        yield loaded
 
 
 def test_the_demo_world_is_numbered_as_a_committed_one_would_be(demo):

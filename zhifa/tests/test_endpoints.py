@@ -24,6 +24,7 @@ from records.tests.clips import make_video
 from records.uploads import upload_start
 from review.services import review_submit
 from review.tests.helpers import complete_submission, make_matter
+from zhifa.tests.worlds import rolled_back_module
 
 
 def _walk(patterns, prefix=""):
@@ -427,21 +428,11 @@ def _data_dir(_shared_data):
 
 @pytest.fixture(scope="module")
 def _shared_world(django_db_setup, django_db_blocker, _shared_data, tmp_path_factory):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer._from_testcase = True  # as in a test's own transaction, the ledger integrates at once
-        outer.__enter__()
-        try:
+    with rolled_back_module(django_db_blocker):
+        with django_db_blocker.unblock():
             built = _build_world(tmp_path_factory.mktemp("walker-files"))
             ledger = _ledger_state()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield built, ledger
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        yield built, ledger
 
 
 @pytest.fixture

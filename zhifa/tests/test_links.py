@@ -18,7 +18,6 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 from django.urls import Resolver404, resolve
 
@@ -27,6 +26,7 @@ from org.choices import Role
 from org.permissions import CAPABILITIES, can
 from org.tests.factories import PASSWORD
 from zhifa.tests.test_endpoints import _build_world, _ledger_state
+from zhifa.tests.worlds import rolled_back_module
 
 PACKS = ("fushun-city", "yuyao-city", "tonghua-city", "fushun-county-hrss", "pingdingshan-hitech")
 # Each case fetches at most this many pages, breadth-first (the first reached are each role's daily pages):
@@ -212,23 +212,13 @@ def _data_dir(_shared_data):
 
 @pytest.fixture(scope="module")
 def _shared_world(django_db_setup, django_db_blocker, _shared_data, tmp_path_factory):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer._from_testcase = True  # as in a test's own transaction, the ledger integrates at once
-        outer.__enter__()
-        try:
+    with rolled_back_module(django_db_blocker):
+        with django_db_blocker.unblock():
             users, objects = _build_world(tmp_path_factory.mktemp("links-files"))
             _matters_in_every_state(objects["agency"], users[Role.OFFICER])
             users.update(_more_staff(objects["agency"], objects["section"]))
             ledger = _ledger_state()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield users, objects, ledger
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        yield users, objects, ledger
 
 
 def _more_staff(agency_pk, section_pk) -> dict:
