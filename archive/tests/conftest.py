@@ -36,7 +36,9 @@ class Desk:
         return matter_transition(acting_user=user, matter=matter, transition=code, data=data or {}, **kw)
 
     def clip(self, name: str, *, noise=False):
-        path = make_video(self.folder / name, seconds=1, creation_time=timezone.now() - timedelta(hours=2), noise=noise)
+        # its name in the file's metadata: two clips made in the same second are two recordings, not one
+        path = make_video(self.folder / name, seconds=1, creation_time=timezone.now() - timedelta(hours=2), noise=noise,
+                          metadata={"title": name})
         return record_ingest(acting_user=self.officer, section=self.section, path=path, original_name=name).version.record
 
     def receipt(self, name="送达回执.docx"):

@@ -41,6 +41,8 @@ def _agency(n: int, pack: str, tmp_path):
 
 def test_the_office_on_the_supervision_pages_under_two_packs(browser, live_server, tmp_path):
     today = timezone.localdate().isoformat()
+    # the period starts on the day of the clips (an hour old: yesterday, just after midnight)
+    start = timezone.localdate(timezone.now() - timedelta(hours=2)).isoformat()
 
     # 抚顺县人社局: the office supervises.
     agency, office = _agency(1, "fushun-county-hrss", tmp_path)
@@ -53,7 +55,7 @@ def test_the_office_on_the_supervision_pages_under_two_packs(browser, live_serve
     assert "行政复议、诉讼" in desk.click("main >> text=行政复议、诉讼")
     desk.click("main >> text=音像记录抽查")
     desk.click("main >> text=新建抽查")
-    desk.fill("", {"title": "本月音像记录抽查", "period_start": today, "period_end": today})
+    desk.fill("", {"title": "本月音像记录抽查", "period_start": start, "period_end": today})
     assert "承诺值" in desk.click("main button[type=submit]")
     text = desk.click("main button:has-text('抽取')")
     assert "已抽取" in text and "第1局现场检查录像" in text, text
