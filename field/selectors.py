@@ -374,25 +374,22 @@ def _electronic_state(instrument) -> dict:
             # the party's address itself was refused: a new 送达地址确认书 is the way on by e-mail
             "address_refused": failed.data["outcome"] == SendOutcome.REFUSED and failed.data.get("recipient_refused"),
         }
-    if unsettled is not None:
-        unsettled = {
-            **unsettled.data,
-            "started_at": datetime.fromisoformat(unsettled.data["started_at"]),
-            "text": electronic_send_unsettled_text(agency=instrument.agency, kind=unsettled.kind, data=unsettled.data),
-            "unknown": unsettled.kind == "instrument.electronic_send_unknown",
+    def shown(kind: str, data: dict) -> dict:  # an attempt settled (or to be settled) without an outcome
+        return {
+            **data, "started_at": datetime.fromisoformat(data["started_at"]),
+            "text": electronic_send_unsettled_text(agency=instrument.agency, kind=kind, data=data),
+            "unknown": kind == "instrument.electronic_send_unknown",
         }
+
+    if unsettled is not None:
+        unsettled = shown(unsettled.kind, unsettled.data)
     # the last attempt, still without an outcome: being sent, or — past SEND_SETTLE_AFTER — shown as
     # electronic_sends_settle will settle it (the next send or arrival settles it first)
     pending = ElectronicSend.objects.filter(instrument=instrument, state__in=UNSETTLED).order_by("-pk").first()
     if pending is not None and pending.started_at < timezone.now() - SEND_SETTLE_AFTER:
         kind = f"instrument.electronic_send_{'abandoned' if pending.state == 'prepared' else 'unknown'}"
-        data = _attempt_data(pending)
+        unsettled = shown(kind, _attempt_data(pending))
         failed, pending = None, None
-        unsettled = {
-            **data, "started_at": datetime.fromisoformat(data["started_at"]),
-            "text": electronic_send_unsettled_text(agency=instrument.agency, kind=kind, data=data),
-            "unknown": kind == "instrument.electronic_send_unknown",
-        }
     # the message whose arrival may be registered: one the server accepted, or one whose outcome is unknown
     arrival_record = sent["sent_record"] if sent else (unsettled["sent_record"] if unsettled and unsettled["unknown"] else None)
     from django.urls import reverse
