@@ -60,6 +60,7 @@ from records.storage import blob_store
 
 SCAN_FORMATS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 RETENTION_CHOICES = ("permanent", "30", "10", "5")  # the 档案 tiers, offered only where no pack rule decides
+CHOSEN_BASIS = "本单位政策包未规定，由档案管理员按档案管理规定确定"  # the basis of a tier so chosen
 
 
 # --- assembling --------------------------------------------------------------------------------------------
@@ -403,7 +404,7 @@ def casefile_seal(
         years, basis = found.years, found.basis
     elif retention in RETENTION_CHOICES:
         years = None if retention == "permanent" else int(retention)
-        basis = "本单位政策包未规定，由档案管理员按档案管理规定确定"
+        basis = CHOSEN_BASIS
     else:
         raise ValidationError(
             "本单位政策包未规定案卷保管期限（archive.retention），请选择保管期限：永久、30年、10年或5年。"
@@ -920,7 +921,6 @@ def collection_return_originals(*, acting_user, collection: Collection, returned
     return collection
 
 
-@transaction.atomic
 def _period_chosen(text: str) -> Retention | None:
     """The 保管期限 the archivist chose: one of the 档案 tiers (永久, 30年, 10年, 5年; "permanent" or
     the number of years), or None for none chosen."""
@@ -931,7 +931,7 @@ def _period_chosen(text: str) -> Retention | None:
     if value not in RETENTION_CHOICES:
         shown = text.strip()[:20] + ("…" if len(text.strip()) > 20 else "")
         raise ValidationError(f"保管期限“{shown}”无效：请选择永久、30年、10年或5年。")
-    return Retention(None if value == "permanent" else int(value), "本单位政策包未规定，由档案管理员按档案管理规定确定")
+    return Retention(None if value == "permanent" else int(value), CHOSEN_BASIS)
 
 
 def carrier_retention(*, agency, case_files, retention: str = "") -> Retention:
