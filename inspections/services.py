@@ -258,7 +258,7 @@ def task_result_check(*, task: InspectionTask) -> None:
     step = workflow.transition(INSPECTION_STEP)
     names = "、".join(o.name for o in task.officers.all()) or "抽中的检查人员"
     raise ValidationError(
-        f"该检查任务尚未实施现场检查：执法事项“{matter.title}”仍在“{workflow.state(matter.state).label}”环节，"
+        f"该检查任务尚未实施现场检查：执法事项“{matter.title}”仍在“{matter.state_label}”环节，"
         f"检查结果须来自现场检查（{step.article if step else '001 第六条、第七条'}）。"
         f"请由抽中的检查人员{names}在掌上执法或该事项页面登记“{step.label if step else '现场检查'}”后，再登记检查结果。"
     )

@@ -19,7 +19,6 @@ from matters.choices import MatterKind, Procedure, ServiceMethod, SignerRole
 from matters.forms import assignable_officers
 from matters.models import Instrument, Matter, Service, ServiceAddress, Signature, Step
 from matters.services import REQUIREMENT_LABELS, ServiceInput
-from matters.workflows import workflow_for
 from org.models import Staff
 from org.permissions import can
 from org.services import NotAssignable, officer_check_assignable
@@ -172,7 +171,7 @@ class MatterSerializer(serializers.ModelSerializer):
         ]
 
     def get_state_label(self, obj) -> str:
-        return workflow_for(obj.kind, obj.procedure).state(obj.state).label
+        return obj.state_label
 
 
 class MatterDetailSerializer(MatterSerializer):

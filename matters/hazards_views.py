@@ -16,7 +16,6 @@ from matters import hazards as svc
 from matters import selectors
 from matters.choices import MatterKind
 from matters.models import Instrument
-from matters.workflows import workflow_for
 from org.models import Section
 from org.permissions import can, capability_required
 from records.choices import RecordKind
@@ -182,9 +181,6 @@ def enterprise_file(request, pk: int):
     matters = list(
         selectors.matter_list(viewer=request.user).filter(party_id=enterprise.pk).order_by("-opened_at")
     )
-    for m in matters:
-        state = workflow_for(m.kind, m.procedure).state(m.state)
-        m.state_label = state.label if state else m.state
     hazards = list(svc.hazard_list(viewer=request.user, enterprise=enterprise.pk))
     for h in hazards:
         h.is_overdue = svc.hazard_overdue(h)

@@ -57,6 +57,13 @@ class Matter(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}：{self.title}"
 
+    @property
+    def state_label(self) -> str:
+        """The state as the matter's workflow names it (已立案调查), not its code."""
+        from matters.workflows import workflow_for
+
+        return workflow_for(self.kind, self.procedure).state(self.state).label
+
 
 class Step(models.Model):
     """One transition a matter went through: who did what, when, with which records."""

@@ -66,8 +66,6 @@ def matter_list(request):
     query = request.GET.get("q", "").strip()
     matters = selectors.matter_list(viewer=request.user, kind=kind, state=state, query=query)
     page = Paginator(matters, 50).get_page(request.GET.get("page"))
-    for m in page:
-        m.state_label = workflow_for(m.kind, m.procedure).state(m.state).label
     return render(
         request,
         "matters/list.html",

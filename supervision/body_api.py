@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from matters.api import DeadlineSerializer, PersonSerializer
 from matters.choices import MatterKind
 from matters.models import Instrument, Matter, Step
-from matters.workflows import workflow_for
 from org.models import Agency
 from review.models import LegalReview
 from supervision import body_selectors as sel
@@ -124,7 +123,7 @@ class BodyMatterSerializer(serializers.ModelSerializer):
                   "major", "opened_at", "closed_at"]
 
     def get_state_label(self, obj) -> str:
-        return workflow_for(obj.kind, obj.procedure).state(obj.state).label
+        return obj.state_label
 
 
 class BodyMatterListView(_ReadOnly):

@@ -6,7 +6,6 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from matters.choices import MatterKind
-from matters.workflows import workflow_for
 from org.permissions import capability_required
 from supervision import body_selectors as sel
 
@@ -29,8 +28,6 @@ def body_agency(request, pk: int):
     kind = kind if kind in MatterKind.values else ""
     matters = sel.oversight_matter_list(viewer=request.user, agency=agency, query=query, kind=kind)
     page = Paginator(matters, PER_PAGE).get_page(request.GET.get("page"))
-    for m in page:
-        m.state_label = _state_label(m)
     return render(request, "supervision/body/agency.html", {
         "agency": agency, "page": page, "query": query, "kind": kind, "kinds": MatterKind.choices,
         "sections": agency.sections.order_by("pk"), "pack_rules": sel.oversight_pack_rules(agency=agency),
@@ -63,7 +60,6 @@ def body_records(request, pk: int):
 @capability_required("supervision.oversee", methods=("GET",))
 def body_matter(request, pk: int):
     matter = sel.oversight_matter_for(viewer=request.user, pk=pk)
-    matter.state_label = _state_label(matter)
     return render(request, "supervision/body/matter.html",
                   {"matter": matter, "agency": matter.agency, **sel.oversight_matter_detail(matter=matter)})
 
@@ -72,8 +68,3 @@ def body_matter(request, pk: int):
 def body_record(request, pk: int):
     record = sel.oversight_record_for(viewer=request.user, pk=pk)
     return render(request, "supervision/body/record.html", {"record": record, "agency": record.agency})
-
-
-def _state_label(matter) -> str:
-    """The matter's state as its workflow names it (已立案调查), not its code."""
-    return workflow_for(matter.kind, matter.procedure).state(matter.state).label
