@@ -18,14 +18,18 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.test import override_settings
 from django.urls import Resolver404, resolve
 
 from matters.workflows import WORKFLOWS
 from org.choices import Role
 from org.permissions import CAPABILITIES, can
 from org.tests.factories import PASSWORD
-from zhifa.tests.test_endpoints import _build_world, _ledger_state
+from zhifa.tests.test_endpoints import (  # noqa: F401 — the data folder fixtures, module-wide as there
+    _build_world,
+    _data_dir,
+    _ledger_state,
+    _shared_data,
+)
 from zhifa.tests.worlds import rolled_back_module
 
 PACKS = ("fushun-city", "yuyao-city", "tonghua-city", "fushun-county-hrss", "pingdingshan-hitech")
@@ -198,20 +202,7 @@ def crawl(client, *, cap, start="/", depth=DEPTH, pack="", caps=frozenset()) -> 
 
 
 @pytest.fixture(scope="module")
-def _shared_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("links-data")
-    with override_settings(DATA_DIR=data, ZHIFA_BLOB_STORE=f"file://{data}/blobs"):
-        yield data
-
-
-@pytest.fixture
-def _data_dir(_shared_data):
-    """Replaces the root conftest's per-test data folder: every case reads the shared world's files."""
-    return _shared_data
-
-
-@pytest.fixture(scope="module")
-def _shared_world(django_db_setup, django_db_blocker, _shared_data, tmp_path_factory):
+def _shared_world(django_db_setup, django_db_blocker, _shared_data, tmp_path_factory):  # noqa: F811
     with rolled_back_module(django_db_blocker):
         with django_db_blocker.unblock():
             users, objects = _build_world(tmp_path_factory.mktemp("links-files"))
